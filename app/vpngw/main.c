@@ -1,0 +1,146 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * vpngw: the appliance. Loads and checks the configuration, brings up the
+ * DPDK EAL on the configured ports, and runs the control core until SIGINT
+ * or SIGTERM.
+ *
+ *   vpngw -n FILE        check FILE, print every problem, exit 1 on error
+ *   vpngw -nv FILE       ... and print the normalised configuration
+ *   vpngw [-S DIR] FILE [-- EAL args]   run
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <intel-ipsec-mb.h>
+#include <openssl/opensslv.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <rte_version.h>
+
+#include "vpn_cfg.h"
+#include "vpngw.h"
+
+static volatile sig_atomic_t quit;
+
+static void
+on_signal(int sig)
+{
+	(void)sig;
+	quit = 1;
+}
+
+static void
+usage(FILE *out)
+{
+	fprintf(out,
+		"usage: vpngw [-n] [-v] [-S STATE_DIR] CONFIG [-- EAL-ARGS...]\n"
+		"  -n             check CONFIG, print every problem, exit 1 on "
+		"an error\n"
+		"  -v             with -n: print the normalised configuration\n"
+		"  -S STATE_DIR   override appliance.state_dir\n"
+		"  -V             print the version\n");
+}
+
+static void
+version(void)
+{
+	printf("vpngw %s (%s, intel-ipsec-mb %s, %s)\n", VPNGW_VERSION,
+	       rte_version(), IMB_VERSION_STR, OPENSSL_VERSION_TEXT);
+}
+
+int
+main(int argc, char **argv)
+{
+	const char *state_dir = NULL, *file;
+	bool check_only = false, verbose = false;
+	struct vpn_diag d;
+	struct vpn_cfg *cfg;
+	int opt, rc;
+
+	while ((opt = getopt(argc, argv, "nvS:Vh")) != -1) {
+		switch (opt) {
+		case 'n':
+			check_only = true;
+			break;
+		case 'v':
+			verbose = true;
+			break;
+		case 'S':
+			state_dir = optarg;
+			break;
+		case 'V':
+			version();
+			return 0;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind >= argc) {
+		usage(stderr);
+		return 2;
+	}
+	file = argv[optind++];
+
+	vpn_diag_init(&d);
+	cfg = vpn_cfg_load(file, &d);
+	vpn_diag_print(&d, stderr);
+	if (cfg == NULL || d.errors > 0) {
+		fprintf(stderr, "%s: %u error(s), %u warning(s)\n", file,
+			d.errors, d.warnings);
+		vpn_diag_free(&d);
+		vpn_cfg_free(cfg);
+		return 1;
+	}
+	if (check_only) {
+		fflush(stderr);
+		if (verbose)
+			vpn_cfg_write(cfg, stdout);
+		else
+			printf("%s: configuration OK (%u connection(s), %u "
+			       "warning(s))\n",
+			       file, cfg->n_conns, d.warnings);
+		vpn_diag_free(&d);
+		vpn_cfg_free(cfg);
+		return 0;
+	}
+	vpn_diag_free(&d);
+
+	vpn_diag_init(&d);
+	rc = vpn_cfg_apply_state(cfg, state_dir ? state_dir
+						: cfg->appliance.state_dir,
+				 &d);
+	vpn_diag_print(&d, stderr);
+	vpn_diag_free(&d);
+	if (rc != 0) {
+		vpn_cfg_free(cfg);
+		return 1;
+	}
+
+	version();
+	if (vpngw_eal_init(cfg, argc - optind, argv + optind) != 0) {
+		vpn_cfg_free(cfg);
+		return 1;
+	}
+	vpn_cfg_summary(cfg, stdout);
+	vpngw_ports_summary(cfg, stdout);
+	printf("vpngw: running; SIGINT or SIGTERM stops it\n");
+	fflush(stdout);
+
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	/* The control core's event loop (IKE, BGP, console) comes here. */
+	while (!quit)
+		usleep(100 * 1000);
+
+	printf("vpngw: stopping\n");
+	vpngw_eal_cleanup();
+	vpn_cfg_free(cfg);
+	return 0;
+}

@@ -1,0 +1,517 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Rules between options, run after a whole model is loaded (or changed):
+ * every rule that a single value can't tell by itself. Each problem names the
+ * line of the option at fault, and the other party where there is one.
+ * Derived defaults (a tunnel's outside address) are filled in here.
+ */
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cfg_priv.h"
+
+struct checker {
+	struct vpn_cfg *cfg;
+	struct vpn_diag *d;
+	const char *file;
+};
+
+__attribute__((format(printf, 4, 5))) static void
+say(struct checker *c, enum vpn_severity sev, unsigned int line,
+    const char *fmt, ...)
+{
+	char buf[768];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	vpn_diag_add(c->d, sev, c->file, line, "%s", buf);
+}
+
+#define ERR(c, line, ...)  say(c, VPN_DIAG_ERROR, line, __VA_ARGS__)
+#define WARN(c, line, ...) say(c, VPN_DIAG_WARNING, line, __VA_ARGS__)
+
+static bool
+given(enum vpn_obj kind, const void *obj, const char *name)
+{
+	return opt_given(obj_src(kind, (void *)(uintptr_t)obj),
+			 vpn_opt_find(kind, name));
+}
+
+/* Mark a derived value as given, so that -nv prints it. */
+static void
+mark_given(enum vpn_obj kind, void *obj, const char *name)
+{
+	obj_src(kind, obj)->set |= 1ull << vpn_opt_find(kind, name);
+}
+
+/* A unicast address that can be a tunnel endpoint on the internet. */
+static bool
+endpoint_ok(uint32_t a)
+{
+	uint8_t top = (uint8_t)(a >> 24);
+
+	return top != 0 && top != 127 && top < 224 &&
+	       (a & 0xffff0000u) != 0xa9fe0000u /* 169.254/16 */;
+}
+
+static const char *
+ip(uint32_t a, char buf[16])
+{
+	return vpn_ipv4_format(a, buf);
+}
+
+bool
+vpn_device_is_pci(const char *dev)
+{
+	const char *f = "xxxx:xx:xx.x", *s = dev;
+	size_t n = strlen(dev);
+
+	if (n == 7) /* BB:DD.F */
+		f += 5;
+	else if (n != 12)
+		return false;
+	for (; *f; f++, s++)
+		if (*f == 'x' ? !isxdigit((unsigned char)*s) : *s != *f)
+			return false;
+	return true;
+}
+
+/* ---- appliance ------------------------------------------------------------ */
+
+static void
+check_appliance(struct checker *c)
+{
+	struct vpn_cfg_appliance *a = &c->cfg->appliance;
+	const struct vpn_cfg_console *con = &a->console;
+	const struct vpn_cfg_pki *pki = &a->pki;
+	int outside = 0, inside = 0;
+	char b[16];
+
+	for (unsigned int i = 0; i < a->n_ports; i++) {
+		const struct vpn_cfg_port *p = &a->ports[i];
+
+		if (p->role == VPN_PORT_OUTSIDE)
+			outside++;
+		else
+			inside++;
+		for (unsigned int j = 0; j < i; j++)
+			if (strcmp(p->name, a->ports[j].name) == 0)
+				ERR(c, p->src.line,
+				    "port name '%s' is used twice (also line "
+				    "%u)",
+				    p->name, a->ports[j].src.line);
+			else if (strcmp(p->device, a->ports[j].device) == 0)
+				ERR(c, opt_line(VPN_OBJ_PORT, p, "device"),
+				    "ports '%s' and '%s' use the same device",
+				    a->ports[j].name, p->name);
+		if (!vpn_device_is_pci(p->device) &&
+		    strncmp(p->device, "net_", 4) != 0)
+			ERR(c, opt_line(VPN_OBJ_PORT, p, "device"),
+			    "device '%s' is neither a PCI address "
+			    "(0000:03:00.0) nor a DPDK vdev (net_...)",
+			    p->device);
+		if (p->queues > (int64_t)a->n_workers)
+			ERR(c, opt_line(VPN_OBJ_PORT, p, "queues"),
+			    "port '%s' has %lld queues but there are only %u "
+			    "workers to poll them",
+			    p->name, (long long)p->queues, a->n_workers);
+	}
+	if (outside != 1 || inside != 1)
+		ERR(c, a->src.line,
+		    "the appliance needs exactly one outside and one inside "
+		    "port (has %d outside, %d inside)",
+		    outside, inside);
+
+	if (a->n_workers == 0)
+		ERR(c, opt_line(VPN_OBJ_APPLIANCE, a, "workers"),
+		    "at least one worker lcore is needed");
+	for (unsigned int i = 0; i < a->n_workers; i++)
+		if (a->workers[i] == a->control_lcore)
+			ERR(c, opt_line(VPN_OBJ_APPLIANCE, a, "workers"),
+			    "lcore %lld is the control lcore; workers need "
+			    "their own",
+			    (long long)a->workers[i]);
+
+	for (unsigned int i = 0; i < a->n_outside; i++)
+		if (!endpoint_ok(a->outside_addresses[i]))
+			ERR(c, opt_line(VPN_OBJ_APPLIANCE, a,
+					"outside_addresses"),
+			    "outside address %s is not a unicast address",
+			    ip(a->outside_addresses[i], b));
+	if (c->cfg->n_conns > 0 && a->n_outside == 0)
+		ERR(c, a->src.line,
+		    "VPN connections need outside_addresses (our tunnel "
+		    "endpoints)");
+	if (vpn_asn_reserved(a->bgp_asn))
+		ERR(c, opt_line(VPN_OBJ_APPLIANCE, a, "bgp_asn"),
+		    "ASN %lld is reserved", (long long)a->bgp_asn);
+
+	/* An open console without a password is a back door. */
+	if (con->password_hash[0] == '\0' &&
+	    (con->listen_addr >> 24) != 127)
+		ERR(c, opt_line(VPN_OBJ_CONSOLE, con, "listen"),
+		    "the console listens on %s without a password_hash; "
+		    "set one or listen on 127.0.0.1",
+		    ip(con->listen_addr, b));
+
+	if ((pki->certificate[0] != '\0') != (pki->private_key[0] != '\0'))
+		ERR(c, pki->src.line,
+		    "pki needs both certificate and private_key");
+}
+
+/* ---- customer gateways ------------------------------------------------------ */
+
+static void
+check_cgws(struct checker *c)
+{
+	const struct vpn_cfg_pki *pki = &c->cfg->appliance.pki;
+	char b[16];
+
+	for (unsigned int i = 0; i < c->cfg->n_cgws; i++) {
+		struct vpn_cfg_cgw *g = &c->cfg->cgws[i];
+		bool has_addr = given(VPN_OBJ_CGW, g, "address");
+
+		for (unsigned int j = 0; j < i; j++) {
+			const struct vpn_cfg_cgw *o = &c->cfg->cgws[j];
+
+			if (strcmp(g->name, o->name) == 0)
+				ERR(c, g->src.line,
+				    "customer gateway name '%s' is used twice "
+				    "(also line %u)",
+				    g->name, o->src.line);
+			else if (has_addr && given(VPN_OBJ_CGW, o, "address") &&
+				 g->address == o->address &&
+				 g->bgp_asn == o->bgp_asn)
+				ERR(c, opt_line(VPN_OBJ_CGW, g, "address"),
+				    "customer gateways '%s' and '%s' have the "
+				    "same address and ASN",
+				    o->name, g->name);
+		}
+		if (!has_addr && g->auth == VPN_AUTH_PSK)
+			ERR(c, g->src.line,
+			    "customer gateway '%s' has no address; only "
+			    "certificate authentication may omit it",
+			    g->name);
+		if (has_addr && !endpoint_ok(g->address))
+			ERR(c, opt_line(VPN_OBJ_CGW, g, "address"),
+			    "customer gateway address %s is not a unicast "
+			    "address",
+			    ip(g->address, b));
+		if (given(VPN_OBJ_CGW, g, "bgp_asn") &&
+		    vpn_asn_reserved(g->bgp_asn))
+			ERR(c, opt_line(VPN_OBJ_CGW, g, "bgp_asn"),
+			    "ASN %lld is reserved (7224, 9059, 10124 and 17943 "
+			    "are AWS's; 0, 23456, 65535 and 4294967295 are "
+			    "never a peer's)",
+			    (long long)g->bgp_asn);
+		if (g->auth == VPN_AUTH_CERT) {
+			if (g->certificate_identity[0] == '\0')
+				ERR(c, opt_line(VPN_OBJ_CGW, g,
+						"authentication"),
+				    "certificate authentication needs the "
+				    "customer gateway's certificate_identity");
+			if (pki->ca[0] == '\0' || pki->certificate[0] == '\0')
+				ERR(c, opt_line(VPN_OBJ_CGW, g,
+						"authentication"),
+				    "certificate authentication needs "
+				    "appliance.pki (ca, certificate, "
+				    "private_key)");
+		} else if (g->certificate_identity[0] != '\0') {
+			WARN(c, opt_line(VPN_OBJ_CGW, g,
+					 "certificate_identity"),
+			     "certificate_identity is not used with psk "
+			     "authentication");
+		}
+	}
+}
+
+/* ---- connections and tunnels ------------------------------------------------ */
+
+static int
+find_cgw(const struct vpn_cfg *cfg, const char *name)
+{
+	for (unsigned int i = 0; i < cfg->n_cgws; i++)
+		if (strcmp(cfg->cgws[i].name, name) == 0)
+			return (int)i;
+	return -1;
+}
+
+static bool
+is_outside_address(const struct vpn_cfg_appliance *a, uint32_t addr)
+{
+	for (unsigned int i = 0; i < a->n_outside; i++)
+		if (a->outside_addresses[i] == addr)
+			return true;
+	return false;
+}
+
+static void
+check_tunnel(struct checker *c, struct vpn_cfg_conn *conn, int ti)
+{
+	const struct vpn_cfg_appliance *a = &c->cfg->appliance;
+	struct vpn_cfg_tunnel *t = &conn->tunnels[ti];
+	const struct vpn_cfg_cgw *g =
+		conn->cgw >= 0 ? &c->cfg->cgws[conn->cgw] : NULL;
+	char b[16];
+
+	if (!given(VPN_OBJ_TUNNEL, t, "outside_address") && a->n_outside) {
+		t->outside_address = a->outside_addresses[ti % a->n_outside];
+		mark_given(VPN_OBJ_TUNNEL, t, "outside_address");
+	} else if (given(VPN_OBJ_TUNNEL, t, "outside_address") &&
+		   !is_outside_address(a, t->outside_address)) {
+		ERR(c, opt_line(VPN_OBJ_TUNNEL, t, "outside_address"),
+		    "%s is not one of the appliance's outside_addresses",
+		    ip(t->outside_address, b));
+	}
+	if (t->phase2_lifetime >= t->phase1_lifetime)
+		ERR(c, opt_line(VPN_OBJ_TUNNEL, t, "phase2_lifetime"),
+		    "phase2_lifetime (%lld) must be below phase1_lifetime "
+		    "(%lld)",
+		    (long long)t->phase2_lifetime,
+		    (long long)t->phase1_lifetime);
+	if (t->rekey_margin > t->phase2_lifetime / 2)
+		ERR(c, opt_line(VPN_OBJ_TUNNEL, t, "rekey_margin"),
+		    "rekey_margin (%lld) must be at most half of "
+		    "phase2_lifetime (%lld)",
+		    (long long)t->rekey_margin,
+		    (long long)t->phase2_lifetime / 2);
+	if (g == NULL)
+		return;
+	if (g->auth == VPN_AUTH_CERT && given(VPN_OBJ_TUNNEL, t, "psk"))
+		ERR(c, opt_line(VPN_OBJ_TUNNEL, t, "psk"),
+		    "customer gateway '%s' uses certificate authentication; "
+		    "a psk is not used",
+		    g->name);
+	if (t->startup_action == VPN_STARTUP_START &&
+	    !given(VPN_OBJ_CGW, g, "address"))
+		ERR(c, opt_line(VPN_OBJ_TUNNEL, t, "startup_action"),
+		    "startup_action start needs the customer gateway's "
+		    "address ('%s' has none)",
+		    g->name);
+}
+
+static void
+check_conn(struct checker *c, struct vpn_cfg_conn *conn)
+{
+	const struct vpn_cfg_appliance *a = &c->cfg->appliance;
+	const struct vpn_cfg_cgw *g = NULL;
+	char b[16], p1[VPN_PREFIX_STRLEN];
+
+	conn->cgw = find_cgw(c->cfg, conn->customer_gateway);
+	if (conn->cgw >= 0)
+		g = &c->cfg->cgws[conn->cgw];
+	else if (conn->customer_gateway[0] != '\0')
+		ERR(c, opt_line(VPN_OBJ_CONN, conn, "customer_gateway"),
+		    "no customer gateway named '%s'", conn->customer_gateway);
+
+	if (conn->acceleration && conn->attachment != VPN_ATTACH_TGW)
+		ERR(c, opt_line(VPN_OBJ_CONN, conn, "acceleration"),
+		    "acceleration needs attachment \"tgw\"");
+
+	if (conn->routing == VPN_ROUTING_BGP) {
+		if (conn->static_routes.n > 0)
+			ERR(c, opt_line(VPN_OBJ_CONN, conn, "static_routes"),
+			    "static_routes need routing \"static\"; with bgp "
+			    "the routes are learned");
+		if (g != NULL && !given(VPN_OBJ_CGW, g, "bgp_asn"))
+			ERR(c, opt_line(VPN_OBJ_CONN, conn, "routing"),
+			    "bgp routing needs a bgp_asn on customer gateway "
+			    "'%s'",
+			    g->name);
+		else if (g != NULL && g->bgp_asn == a->bgp_asn)
+			ERR(c, opt_line(VPN_OBJ_CONN, conn, "routing"),
+			    "customer gateway '%s' has our own ASN %lld; the "
+			    "session is eBGP",
+			    g->name, (long long)a->bgp_asn);
+	} else if (conn->static_routes.n == 0) {
+		WARN(c, opt_line(VPN_OBJ_CONN, conn, "routing"),
+		     "connection '%s' has static routing but no "
+		     "static_routes: nothing is routed into it",
+		     conn->name);
+	}
+	for (unsigned int i = 0; i < conn->static_routes.n; i++) {
+		bool inside = false;
+
+		for (unsigned int j = 0; j < conn->remote_networks.n; j++)
+			inside |= vpn_prefix_contains(
+				&conn->remote_networks.v[j],
+				&conn->static_routes.v[i]);
+		if (!inside)
+			WARN(c, opt_line(VPN_OBJ_CONN, conn, "static_routes"),
+			     "static route %s is outside remote_networks; its "
+			     "traffic would not match the tunnel's selectors",
+			     vpn_prefix_format(&conn->static_routes.v[i], p1));
+	}
+
+	for (int t = 0; t < VPN_TUNNELS; t++)
+		check_tunnel(c, conn, t);
+	if (a->n_outside > 0 && conn->tunnels[0].outside_address ==
+					conn->tunnels[1].outside_address)
+		ERR(c, conn->tunnels[1].src.line,
+		    "tunnels 1 and 2 of connection '%s' both use outside "
+		    "address %s; each tunnel needs its own (give the "
+		    "appliance two outside_addresses)",
+		    conn->name, ip(conn->tunnels[0].outside_address, b));
+}
+
+/* Pairs of tunnels that can't both exist. */
+static void
+check_tunnel_pairs(struct checker *c)
+{
+	const struct vpn_cfg *cfg = c->cfg;
+	char b1[16], b2[16], p[VPN_PREFIX_STRLEN];
+
+	for (unsigned int i = 0; i < cfg->n_conns * VPN_TUNNELS; i++) {
+		const struct vpn_cfg_conn *ci = &cfg->conns[i / VPN_TUNNELS];
+		const struct vpn_cfg_tunnel *ti = &ci->tunnels[i % VPN_TUNNELS];
+
+		for (unsigned int j = 0; j < i; j++) {
+			const struct vpn_cfg_conn *cj =
+				&cfg->conns[j / VPN_TUNNELS];
+			const struct vpn_cfg_tunnel *tj =
+				&cj->tunnels[j % VPN_TUNNELS];
+
+			/* All our tunnels share one routing table, so an
+			 * inside CIDR must be unique across the appliance
+			 * (AWS: unique per gateway). */
+			if (given(VPN_OBJ_TUNNEL, ti, "inside_cidr") &&
+			    given(VPN_OBJ_TUNNEL, tj, "inside_cidr") &&
+			    vpn_prefix_overlap(&ti->inside_cidr,
+					       &tj->inside_cidr))
+				ERR(c, opt_line(VPN_OBJ_TUNNEL, ti, "inside_cidr"),
+				    "inside_cidr %s is also used by tunnel %u "
+				    "of connection '%s'",
+				    vpn_prefix_format(&ti->inside_cidr, p),
+				    j % VPN_TUNNELS + 1, cj->name);
+			/* IKE tells tunnels apart by the address pair. */
+			if (ci->cgw >= 0 && cj->cgw >= 0 && ci != cj &&
+			    given(VPN_OBJ_CGW, &cfg->cgws[ci->cgw], "address") &&
+			    cfg->cgws[ci->cgw].address ==
+				    cfg->cgws[cj->cgw].address &&
+			    given(VPN_OBJ_CGW, &cfg->cgws[cj->cgw], "address") &&
+			    ti->outside_address == tj->outside_address)
+				ERR(c, ti->src.line,
+				    "tunnel %u of '%s' and tunnel %u of '%s' "
+				    "both join %s to %s; IKE can't tell them "
+				    "apart",
+				    i % VPN_TUNNELS + 1, ci->name,
+				    j % VPN_TUNNELS + 1, cj->name,
+				    ip(ti->outside_address, b1),
+				    ip(cfg->cgws[ci->cgw].address, b2));
+		}
+	}
+}
+
+/* ---- overlapping networks ------------------------------------------------- */
+
+enum net_role { NET_LOCAL, NET_REMOTE, NET_STATIC, NET_INSIDE };
+
+static const char *const role_text[] = {"local network", "remote network",
+					"static route", "inside network"};
+
+struct net_ref {
+	const struct vpn_prefix *p;
+	enum net_role role;
+	const char *conn; /* NULL for the appliance */
+	unsigned int line;
+};
+
+static bool
+overlap_matters(const struct net_ref *x, const struct net_ref *y)
+{
+	bool same_conn = x->conn && y->conn && strcmp(x->conn, y->conn) == 0;
+
+	/* Ours against theirs, anywhere. */
+	if ((x->role == NET_LOCAL || x->role == NET_INSIDE) &&
+	    (y->role == NET_REMOTE || y->role == NET_STATIC))
+		return true;
+	if ((y->role == NET_LOCAL || y->role == NET_INSIDE) &&
+	    (x->role == NET_REMOTE || x->role == NET_STATIC))
+		return true;
+	/* Two connections claiming the same remote space. */
+	return !same_conn && x->role == y->role &&
+	       (x->role == NET_REMOTE || x->role == NET_STATIC);
+}
+
+static void
+check_overlaps(struct checker *c)
+{
+	const struct vpn_cfg *cfg = c->cfg;
+	const struct vpn_cfg_appliance *a = &cfg->appliance;
+	unsigned int max = a->inside_networks.n +
+			   cfg->n_conns * 3 * VPN_MAX_PREFIXES, n = 0;
+	struct net_ref *r = calloc(max ? max : 1, sizeof(*r));
+	char p1[VPN_PREFIX_STRLEN], p2[VPN_PREFIX_STRLEN];
+
+	if (r == NULL)
+		return;
+	for (unsigned int i = 0; i < a->inside_networks.n; i++)
+		r[n++] = (struct net_ref){
+			&a->inside_networks.v[i], NET_INSIDE, NULL,
+			opt_line(VPN_OBJ_APPLIANCE, a, "inside_networks")};
+	for (unsigned int k = 0; k < cfg->n_conns; k++) {
+		const struct vpn_cfg_conn *cn = &cfg->conns[k];
+		/* Default 0.0.0.0/0 selectors mean "route-based, anything":
+		 * only networks written in the file are compared. */
+		static const char *const opts[] = {"local_networks",
+						   "remote_networks",
+						   "static_routes"};
+		const struct vpn_prefix_list *lists[] = {
+			&cn->local_networks, &cn->remote_networks,
+			&cn->static_routes};
+
+		for (int w = 0; w < 3; w++) {
+			if (!given(VPN_OBJ_CONN, cn, opts[w]))
+				continue;
+			for (unsigned int i = 0; i < lists[w]->n; i++)
+				r[n++] = (struct net_ref){
+					&lists[w]->v[i], (enum net_role)w,
+					cn->name,
+					opt_line(VPN_OBJ_CONN, cn, opts[w])};
+		}
+	}
+	for (unsigned int i = 0; i < n; i++)
+		for (unsigned int j = 0; j < i; j++) {
+			/* A /0 is the "any" selector of a route-based
+			 * tunnel, not a network anybody claims. */
+			if (r[i].p->len == 0 || r[j].p->len == 0 ||
+			    !overlap_matters(&r[i], &r[j]) ||
+			    !vpn_prefix_overlap(r[i].p, r[j].p))
+				continue;
+			WARN(c, r[i].line,
+			     "%s %s%s%s%s overlaps %s %s%s%s%s (line %u)",
+			     role_text[r[i].role], vpn_prefix_format(r[i].p, p1),
+			     r[i].conn ? " of '" : "", r[i].conn ? r[i].conn : "",
+			     r[i].conn ? "'" : "", role_text[r[j].role],
+			     vpn_prefix_format(r[j].p, p2),
+			     r[j].conn ? " of '" : "", r[j].conn ? r[j].conn : "",
+			     r[j].conn ? "'" : "", r[j].line);
+		}
+	free(r);
+}
+
+void
+vpn_cfg_check(struct vpn_cfg *cfg, struct vpn_diag *d)
+{
+	struct checker c = {.cfg = cfg, .d = d, .file = cfg->file};
+
+	check_appliance(&c);
+	check_cgws(&c);
+	for (unsigned int i = 0; i < cfg->n_conns; i++) {
+		for (unsigned int j = 0; j < i; j++)
+			if (strcmp(cfg->conns[i].name, cfg->conns[j].name) == 0)
+				ERR(&c, cfg->conns[i].src.line,
+				    "connection name '%s' is used twice (also "
+				    "line %u)",
+				    cfg->conns[i].name,
+				    cfg->conns[j].src.line);
+		check_conn(&c, &cfg->conns[i]);
+	}
+	check_tunnel_pairs(&c);
+	check_overlaps(&c);
+}

@@ -1,0 +1,306 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef VPN_CFG_H
+#define VPN_CFG_H
+
+/*
+ * The configuration model: the appliance, its customer gateways and its VPN
+ * connections, each with two tunnels and every AWS tunnel option.
+ *
+ * One code path changes the model, whichever way a change comes in: the
+ * libconfig loader and (later) the console both call vpn_cfg_set() with an
+ * option name and its value as text, then vpn_cfg_check() for the cross-field
+ * rules. Problems are collected in a struct vpn_diag as FILE:LINE messages.
+ */
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "vpn_prefix.h"
+
+#define VPN_NAME_MAX	   32  /* object names: [A-Za-z0-9_.-]{1,32} */
+#define VPN_PSK_MIN	   8
+#define VPN_PSK_MAX	   64
+#define VPN_PSK_GEN_LEN	   32  /* length of a generated PSK */
+#define VPN_PATH_MAX	   256
+#define VPN_DEVICE_MAX	   256 /* PCI address or vdev string */
+#define VPN_IDENTITY_MAX   256 /* certificate identity (subject DN or SAN) */
+#define VPN_HASH_MAX	   128 /* crypt(3) password hash */
+#define VPN_MAX_PORTS	   8
+#define VPN_MAX_WORKERS	   64
+#define VPN_MAX_LCORE	   127
+#define VPN_MAX_QUEUES	   16
+#define VPN_MAX_OUTSIDE	   64
+#define VPN_MAX_PREFIXES   100 /* per list; AWS allows 100 static routes */
+#define VPN_MAX_EAL_ARGS   32
+#define VPN_MAX_CGWS	   1024
+#define VPN_MAX_CONNS	   1024
+#define VPN_TUNNELS	   2 /* per VPN connection, always */
+#define VPN_MAX_OPTS	   48 /* options per object kind */
+
+/* ---- diagnostics ------------------------------------------------------ */
+
+enum vpn_severity { VPN_DIAG_WARNING, VPN_DIAG_ERROR };
+
+struct vpn_diag_msg {
+	enum vpn_severity sev;
+	char *file;	   /* NULL: no file (e.g. a console change) */
+	unsigned int line; /* 0: no line */
+	unsigned int seq;  /* order of arrival, for a stable sort */
+	char *text;
+};
+
+struct vpn_diag {
+	struct vpn_diag_msg *msg;
+	unsigned int n, cap;
+	unsigned int errors, warnings;
+};
+
+void vpn_diag_init(struct vpn_diag *d);
+void vpn_diag_free(struct vpn_diag *d);
+__attribute__((format(printf, 5, 6))) void
+vpn_diag_add(struct vpn_diag *d, enum vpn_severity sev, const char *file,
+	     unsigned int line, const char *fmt, ...);
+/* Print every message, sorted by file and line, as FILE:LINE: sev: text. */
+void vpn_diag_print(struct vpn_diag *d, FILE *out);
+
+/* ---- enumerations ----------------------------------------------------- */
+
+enum vpn_port_role { VPN_PORT_OUTSIDE, VPN_PORT_INSIDE };
+enum vpn_routing { VPN_ROUTING_STATIC, VPN_ROUTING_BGP };
+enum vpn_attachment { VPN_ATTACH_VGW, VPN_ATTACH_TGW };
+enum vpn_steering { VPN_STEER_ACTIVE_STANDBY, VPN_STEER_ACTIVE_ACTIVE };
+enum vpn_auth { VPN_AUTH_PSK, VPN_AUTH_CERT };
+enum vpn_dpd_action { VPN_DPD_CLEAR, VPN_DPD_NONE, VPN_DPD_RESTART };
+enum vpn_startup { VPN_STARTUP_ADD, VPN_STARTUP_START };
+
+/* Encryption algorithm set bits, in AWS's (and our proposal) order. */
+enum {
+	VPN_ENC_AES128 = 1u << 0,
+	VPN_ENC_AES256 = 1u << 1,
+	VPN_ENC_AES128_GCM16 = 1u << 2,
+	VPN_ENC_AES256_GCM16 = 1u << 3,
+};
+/* Integrity algorithm set bits. */
+enum {
+	VPN_INTEG_SHA1 = 1u << 0,
+	VPN_INTEG_SHA2_256 = 1u << 1,
+	VPN_INTEG_SHA2_384 = 1u << 2,
+	VPN_INTEG_SHA2_512 = 1u << 3,
+};
+/* IKE version set bits. */
+enum { VPN_IKEV2 = 1u << 1 };
+/* DH group sets are bitmasks with bit N for group N. */
+#define VPN_DH(n) (1u << (n))
+#define VPN_DH_PHASE1_ALLOWED                                                  \
+	(VPN_DH(2) | 0x1ffc000u) /* 2, 14..24 */
+#define VPN_DH_PHASE2_ALLOWED                                                  \
+	(VPN_DH(2) | VPN_DH(5) | 0x1ffc000u) /* 2, 5, 14..24 */
+
+/* ---- model ------------------------------------------------------------ */
+
+/* Where an object and each of its options came from. */
+struct vpn_src {
+	unsigned int line;		     /* the object's own line */
+	uint64_t set;			     /* bit i: option i was given */
+	unsigned int opt_line[VPN_MAX_OPTS]; /* line of option i, 0 if none */
+};
+
+struct vpn_prefix_list {
+	unsigned int n;
+	struct vpn_prefix v[VPN_MAX_PREFIXES];
+};
+
+struct vpn_cfg_port {
+	char name[VPN_NAME_MAX + 1];
+	int role; /* enum vpn_port_role */
+	char device[VPN_DEVICE_MAX];
+	int64_t queues;
+	int64_t mtu;
+	struct vpn_prefix address; /* interface address/len, optional */
+	uint32_t gateway;	   /* next hop, optional */
+	struct vpn_src src;
+};
+
+struct vpn_cfg_console {
+	uint32_t listen_addr;
+	uint16_t listen_port;
+	char user[VPN_NAME_MAX + 1];
+	char password_hash[VPN_HASH_MAX + 1]; /* crypt(3); empty: none */
+	int64_t max_sessions;
+	int64_t idle_timeout;
+	struct vpn_src src;
+};
+
+struct vpn_cfg_pki {
+	char ca[VPN_PATH_MAX];
+	char certificate[VPN_PATH_MAX];
+	char private_key[VPN_PATH_MAX];
+	struct vpn_src src;
+};
+
+struct vpn_cfg_appliance {
+	char name[VPN_NAME_MAX + 1];
+	char state_dir[VPN_PATH_MAX];
+	unsigned int n_eal_args;
+	char eal_args[VPN_MAX_EAL_ARGS][VPN_DEVICE_MAX];
+	int64_t control_lcore;
+	unsigned int n_workers;
+	int64_t workers[VPN_MAX_WORKERS];
+	unsigned int n_outside;
+	uint32_t outside_addresses[VPN_MAX_OUTSIDE];
+	struct vpn_prefix_list inside_networks;
+	int64_t bgp_asn;
+	unsigned int n_ports;
+	struct vpn_cfg_port ports[VPN_MAX_PORTS];
+	struct vpn_cfg_console console;
+	struct vpn_cfg_pki pki;
+	struct vpn_src src;
+};
+
+struct vpn_cfg_cgw {
+	char name[VPN_NAME_MAX + 1];
+	uint32_t address; /* outside IPv4 address; optional with certs */
+	int64_t bgp_asn;  /* 0: none */
+	int auth;	  /* enum vpn_auth */
+	char certificate_identity[VPN_IDENTITY_MAX];
+	struct vpn_src src;
+};
+
+struct vpn_cfg_tunnel {
+	uint32_t outside_address; /* ours; default: appliance's Nth */
+	struct vpn_prefix inside_cidr;
+	char psk[VPN_PSK_MAX + 1];
+	uint32_t phase1_encryption, phase1_integrity, phase1_dh_groups;
+	uint32_t phase2_encryption, phase2_integrity, phase2_dh_groups;
+	uint32_t ike_versions;
+	int64_t phase1_lifetime, phase2_lifetime;
+	int64_t rekey_margin, rekey_fuzz;
+	int64_t replay_window;
+	int64_t dpd_timeout;
+	int dpd_action;	    /* enum vpn_dpd_action */
+	int startup_action; /* enum vpn_startup */
+	bool psk_generated;	    /* psk came from the state directory */
+	bool inside_cidr_generated; /* inside_cidr came from the state dir */
+	struct vpn_src src;
+};
+
+struct vpn_cfg_conn {
+	char name[VPN_NAME_MAX + 1];
+	char customer_gateway[VPN_NAME_MAX + 1];
+	int cgw; /* index into cfg->cgws, resolved by vpn_cfg_check() */
+	int routing;
+	struct vpn_prefix_list static_routes;
+	struct vpn_prefix_list local_networks;
+	struct vpn_prefix_list remote_networks;
+	int attachment;
+	bool acceleration;
+	int steering;
+	struct vpn_cfg_tunnel tunnels[VPN_TUNNELS];
+	struct vpn_src src;
+};
+
+struct vpn_cfg {
+	char *file; /* where it was loaded from */
+	struct vpn_cfg_appliance appliance;
+	unsigned int n_cgws;
+	struct vpn_cfg_cgw *cgws;
+	unsigned int n_conns;
+	struct vpn_cfg_conn *conns;
+};
+
+/* ---- options by name: the one path for every change ------------------- */
+
+/* The kinds of object that carry options. */
+enum vpn_obj {
+	VPN_OBJ_APPLIANCE,
+	VPN_OBJ_PORT,
+	VPN_OBJ_CONSOLE,
+	VPN_OBJ_PKI,
+	VPN_OBJ_CGW,
+	VPN_OBJ_CONN,
+	VPN_OBJ_TUNNEL,
+	VPN_OBJ_COUNT
+};
+
+/* The libconfig shape an option's value takes. */
+enum vpn_opt_shape { VPN_SHAPE_INT, VPN_SHAPE_BOOL, VPN_SHAPE_STRING,
+		     VPN_SHAPE_LIST_STRING, VPN_SHAPE_LIST_INT };
+
+/* Index of option name in kind's table, or -1. */
+int vpn_opt_find(enum vpn_obj kind, const char *name);
+const char *vpn_opt_name(enum vpn_obj kind, int idx);
+unsigned int vpn_opt_count(enum vpn_obj kind);
+enum vpn_opt_shape vpn_opt_shape(enum vpn_obj kind, int idx);
+
+/*
+ * Set option idx of obj (of the given kind) from n text values (one for a
+ * scalar). On error, returns -EINVAL and writes a message to err. Range and
+ * syntax checks happen here; rules between options in vpn_cfg_check().
+ */
+int vpn_opt_set(enum vpn_obj kind, void *obj, int idx, const char *const *vals,
+		unsigned int n, char *err, size_t errlen);
+/* Format option idx of obj in libconfig syntax ("900", "[\"a\", \"b\"]").
+ * Returns false when the option is unset and has no default. */
+bool vpn_opt_format(enum vpn_obj kind, const void *obj, int idx, char *buf,
+		    size_t len);
+/* Fill obj with the defaults of its kind. */
+void vpn_obj_defaults(enum vpn_obj kind, void *obj);
+
+/* ---- whole configurations --------------------------------------------- */
+
+/* An empty model with the appliance defaults, or NULL (errno). */
+struct vpn_cfg *vpn_cfg_new(void);
+void vpn_cfg_free(struct vpn_cfg *cfg);
+
+/* Load and check a file; every problem goes to d. NULL when the file can't
+ * be read or parsed; otherwise the model even if d->errors > 0. */
+struct vpn_cfg *vpn_cfg_load(const char *path, struct vpn_diag *d);
+/* The same from text, named name in messages (tests, console). */
+struct vpn_cfg *vpn_cfg_load_string(const char *text, const char *name,
+				    struct vpn_diag *d);
+
+/* Cross-field rules over the whole model; adds to d. */
+void vpn_cfg_check(struct vpn_cfg *cfg, struct vpn_diag *d);
+
+/* Write the normalised configuration, every default filled in, in
+ * libconfig syntax; loading it gives the same model. */
+void vpn_cfg_write(const struct vpn_cfg *cfg, FILE *out);
+
+/*
+ * Generated values: fill every absent PSK (32 characters from OpenSSL's
+ * RNG) and inside CIDR (a free /30) from STATE_DIR/generated.conf, creating
+ * and saving new ones atomically, so they stay stable across restarts.
+ * 0 or -errno; problems go to d.
+ */
+int vpn_cfg_apply_state(struct vpn_cfg *cfg, const char *state_dir,
+			struct vpn_diag *d);
+
+/* Value checks shared with the console. 0 when valid, else -EINVAL and a
+ * reason in err. */
+int vpn_check_name(const char *s, char *err, size_t len);
+int vpn_check_psk(const char *s, char *err, size_t len);
+int vpn_check_inside_cidr(const struct vpn_prefix *p, char *err, size_t len);
+bool vpn_asn_reserved(int64_t asn);
+
+/* True when a port device is a PCI address (DDDD:BB:DD.F or BB:DD.F);
+ * otherwise it is a DPDK vdev string ("net_af_packet0,iface=veth0"). */
+bool vpn_device_is_pci(const char *dev);
+
+/* A short human summary of the model (connections, tunnels, options). */
+void vpn_cfg_summary(const struct vpn_cfg *cfg, FILE *out);
+
+/* Generate a PSK of VPN_PSK_GEN_LEN characters into out (VPN_PSK_MAX + 1).
+ * 0 or -EIO when the RNG fails. */
+int vpn_psk_generate(char *out);
+
+/* Names of enumerated values, for summaries and the console. */
+const char *vpn_routing_name(int v);
+const char *vpn_attachment_name(int v);
+const char *vpn_steering_name(int v);
+const char *vpn_dpd_action_name(int v);
+const char *vpn_startup_name(int v);
+const char *vpn_auth_name(int v);
+const char *vpn_port_role_name(int v);
+
+#endif /* VPN_CFG_H */
