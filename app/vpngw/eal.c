@@ -30,12 +30,12 @@ vpngw_eal_init(const struct vpn_cfg *cfg, int n, char **extra)
 	size_t used;
 
 	used = (size_t)snprintf(lcores, sizeof(lcores), "%lld",
-				(long long)a->control_lcore);
+	                        (long long)a->control_lcore);
 	for (unsigned int i = 0; i < a->n_workers && used < sizeof(lcores); i++)
 		used += (size_t)snprintf(lcores + used, sizeof(lcores) - used,
-					 ",%lld", (long long)a->workers[i]);
+		                         ",%lld", (long long)a->workers[i]);
 	snprintf(main_lcore, sizeof(main_lcore), "%lld",
-		 (long long)a->control_lcore);
+	         (long long)a->control_lcore);
 
 	argv[argc++] = (char *)"vpngw";
 	argv[argc++] = (char *)"-l";
@@ -67,7 +67,7 @@ vpngw_eal_init(const struct vpn_cfg *cfg, int n, char **extra)
 	rc = rte_eal_init(argc, argv);
 	if (rc < 0) {
 		fprintf(stderr, "vpngw: EAL init failed: %s\n",
-			rte_strerror(rte_errno));
+		        rte_strerror(rte_errno));
 		return -1;
 	}
 	for (unsigned int i = 0; i < a->n_ports; i++) {
@@ -77,9 +77,9 @@ vpngw_eal_init(const struct vpn_cfg *cfg, int n, char **extra)
 		dev_name(a->ports[i].device, name, sizeof(name));
 		if (rte_eth_dev_get_port_by_name(name, &pid) != 0) {
 			fprintf(stderr,
-				"vpngw: port %s: no DPDK device '%s' (is it "
-				"bound to vfio-pci, or the vdev valid?)\n",
-				a->ports[i].name, name);
+			        "vpngw: port %s: no DPDK device '%s' (is it "
+			        "bound to vfio-pci, or the vdev valid?)\n",
+			        a->ports[i].name, name);
 			rte_eal_cleanup();
 			return -1;
 		}
@@ -104,11 +104,12 @@ vpngw_ports_summary(const struct vpn_cfg *cfg, FILE *out)
 		    rte_eth_macaddr_get(pid, &mac) != 0)
 			continue;
 		fprintf(out,
-			"  dpdk port %u = %s (%s): driver %s, mac " RTE_ETHER_ADDR_PRT_FMT
-			", up to %u rx / %u tx queues\n",
-			pid, a->ports[i].name, name, info.driver_name,
-			RTE_ETHER_ADDR_BYTES(&mac), info.max_rx_queues,
-			info.max_tx_queues);
+		        "  dpdk port %u = %s (%s): driver %s, "
+		        "mac " RTE_ETHER_ADDR_PRT_FMT
+		        ", up to %u rx / %u tx queues\n",
+		        pid, a->ports[i].name, name, info.driver_name,
+		        RTE_ETHER_ADDR_BYTES(&mac), info.max_rx_queues,
+		        info.max_tx_queues);
 	}
 }
 

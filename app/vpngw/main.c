@@ -36,12 +36,13 @@ static void
 usage(FILE *out)
 {
 	fprintf(out,
-		"usage: vpngw [-n] [-v] [-S STATE_DIR] CONFIG [-- EAL-ARGS...]\n"
-		"  -n             check CONFIG, print every problem, exit 1 on "
-		"an error\n"
-		"  -v             with -n: print the normalised configuration\n"
-		"  -S STATE_DIR   override appliance.state_dir\n"
-		"  -V             print the version\n");
+	        "usage: vpngw [-n] [-v] [-S STATE_DIR] CONFIG [-- "
+	        "EAL-ARGS...]\n"
+	        "  -n             check CONFIG, print every problem, exit 1 on "
+	        "an error\n"
+	        "  -v             with -n: print the normalised configuration\n"
+	        "  -S STATE_DIR   override appliance.state_dir\n"
+	        "  -V             print the version\n");
 }
 
 static void
@@ -93,7 +94,7 @@ main(int argc, char **argv)
 	vpn_diag_print(&d, stderr);
 	if (cfg == NULL || d.errors > 0) {
 		fprintf(stderr, "%s: %u error(s), %u warning(s)\n", file,
-			d.errors, d.warnings);
+		        d.errors, d.warnings);
 		vpn_diag_free(&d);
 		vpn_cfg_free(cfg);
 		return 1;
@@ -113,9 +114,8 @@ main(int argc, char **argv)
 	vpn_diag_free(&d);
 
 	vpn_diag_init(&d);
-	rc = vpn_cfg_apply_state(cfg, state_dir ? state_dir
-						: cfg->appliance.state_dir,
-				 &d);
+	rc = vpn_cfg_apply_state(
+	        cfg, state_dir ? state_dir : cfg->appliance.state_dir, &d);
 	vpn_diag_print(&d, stderr);
 	vpn_diag_free(&d);
 	if (rc != 0) {

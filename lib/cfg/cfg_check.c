@@ -39,7 +39,7 @@ static bool
 given(enum vpn_obj kind, const void *obj, const char *name)
 {
 	return opt_given(obj_src(kind, (void *)(uintptr_t)obj),
-			 vpn_opt_find(kind, name));
+	                 vpn_opt_find(kind, name));
 }
 
 /* Mark a derived value as given, so that -nv prints it. */
@@ -81,7 +81,8 @@ vpn_device_is_pci(const char *dev)
 	return true;
 }
 
-/* ---- appliance ------------------------------------------------------------ */
+/* ---- appliance ------------------------------------------------------------
+ */
 
 static void
 check_appliance(struct checker *c)
@@ -139,8 +140,8 @@ check_appliance(struct checker *c)
 
 	for (unsigned int i = 0; i < a->n_outside; i++)
 		if (!endpoint_ok(a->outside_addresses[i]))
-			ERR(c, opt_line(VPN_OBJ_APPLIANCE, a,
-					"outside_addresses"),
+			ERR(c,
+			    opt_line(VPN_OBJ_APPLIANCE, a, "outside_addresses"),
 			    "outside address %s is not a unicast address",
 			    ip(a->outside_addresses[i], b));
 	if (c->cfg->n_conns > 0 && a->n_outside == 0)
@@ -152,8 +153,7 @@ check_appliance(struct checker *c)
 		    "ASN %lld is reserved", (long long)a->bgp_asn);
 
 	/* An open console without a password is a back door. */
-	if (con->password_hash[0] == '\0' &&
-	    (con->listen_addr >> 24) != 127)
+	if (con->password_hash[0] == '\0' && (con->listen_addr >> 24) != 127)
 		ERR(c, opt_line(VPN_OBJ_CONSOLE, con, "listen"),
 		    "the console listens on %s without a password_hash; "
 		    "set one or listen on 127.0.0.1",
@@ -164,7 +164,8 @@ check_appliance(struct checker *c)
 		    "pki needs both certificate and private_key");
 }
 
-/* ---- customer gateways ------------------------------------------------------ */
+/* ---- customer gateways ------------------------------------------------------
+ */
 
 static void
 check_cgws(struct checker *c)
@@ -185,8 +186,8 @@ check_cgws(struct checker *c)
 				    "(also line %u)",
 				    g->name, o->src.line);
 			else if (has_addr && given(VPN_OBJ_CGW, o, "address") &&
-				 g->address == o->address &&
-				 g->bgp_asn == o->bgp_asn)
+			         g->address == o->address &&
+			         g->bgp_asn == o->bgp_asn)
 				ERR(c, opt_line(VPN_OBJ_CGW, g, "address"),
 				    "customer gateways '%s' and '%s' have the "
 				    "same address and ASN",
@@ -211,26 +212,27 @@ check_cgws(struct checker *c)
 			    (long long)g->bgp_asn);
 		if (g->auth == VPN_AUTH_CERT) {
 			if (g->certificate_identity[0] == '\0')
-				ERR(c, opt_line(VPN_OBJ_CGW, g,
-						"authentication"),
+				ERR(c,
+				    opt_line(VPN_OBJ_CGW, g, "authentication"),
 				    "certificate authentication needs the "
 				    "customer gateway's certificate_identity");
 			if (pki->ca[0] == '\0' || pki->certificate[0] == '\0')
-				ERR(c, opt_line(VPN_OBJ_CGW, g,
-						"authentication"),
+				ERR(c,
+				    opt_line(VPN_OBJ_CGW, g, "authentication"),
 				    "certificate authentication needs "
 				    "appliance.pki (ca, certificate, "
 				    "private_key)");
 		} else if (g->certificate_identity[0] != '\0') {
-			WARN(c, opt_line(VPN_OBJ_CGW, g,
-					 "certificate_identity"),
+			WARN(c,
+			     opt_line(VPN_OBJ_CGW, g, "certificate_identity"),
 			     "certificate_identity is not used with psk "
 			     "authentication");
 		}
 	}
 }
 
-/* ---- connections and tunnels ------------------------------------------------ */
+/* ---- connections and tunnels ------------------------------------------------
+ */
 
 static int
 find_cgw(const struct vpn_cfg *cfg, const char *name)
@@ -256,14 +258,14 @@ check_tunnel(struct checker *c, struct vpn_cfg_conn *conn, int ti)
 	const struct vpn_cfg_appliance *a = &c->cfg->appliance;
 	struct vpn_cfg_tunnel *t = &conn->tunnels[ti];
 	const struct vpn_cfg_cgw *g =
-		conn->cgw >= 0 ? &c->cfg->cgws[conn->cgw] : NULL;
+	        conn->cgw >= 0 ? &c->cfg->cgws[conn->cgw] : NULL;
 	char b[16];
 
 	if (!given(VPN_OBJ_TUNNEL, t, "outside_address") && a->n_outside) {
 		t->outside_address = a->outside_addresses[ti % a->n_outside];
 		mark_given(VPN_OBJ_TUNNEL, t, "outside_address");
 	} else if (given(VPN_OBJ_TUNNEL, t, "outside_address") &&
-		   !is_outside_address(a, t->outside_address)) {
+	           !is_outside_address(a, t->outside_address)) {
 		ERR(c, opt_line(VPN_OBJ_TUNNEL, t, "outside_address"),
 		    "%s is not one of the appliance's outside_addresses",
 		    ip(t->outside_address, b));
@@ -338,9 +340,9 @@ check_conn(struct checker *c, struct vpn_cfg_conn *conn)
 		bool inside = false;
 
 		for (unsigned int j = 0; j < conn->remote_networks.n; j++)
-			inside |= vpn_prefix_contains(
-				&conn->remote_networks.v[j],
-				&conn->static_routes.v[i]);
+			inside |=
+			        vpn_prefix_contains(&conn->remote_networks.v[j],
+			                            &conn->static_routes.v[i]);
 		if (!inside)
 			WARN(c, opt_line(VPN_OBJ_CONN, conn, "static_routes"),
 			     "static route %s is outside remote_networks; its "
@@ -351,8 +353,10 @@ check_conn(struct checker *c, struct vpn_cfg_conn *conn)
 	for (int t = 0; t < VPN_TUNNELS; t++)
 		check_tunnel(c, conn, t);
 	if (a->n_outside > 0 && conn->tunnels[0].outside_address ==
-					conn->tunnels[1].outside_address)
-		ERR(c, conn->tunnels[1].src.line,
+	                                conn->tunnels[1].outside_address)
+		ERR(c,
+		    opt_line(VPN_OBJ_TUNNEL, &conn->tunnels[1],
+		             "outside_address"),
 		    "tunnels 1 and 2 of connection '%s' both use outside "
 		    "address %s; each tunnel needs its own (give the "
 		    "appliance two outside_addresses)",
@@ -372,9 +376,9 @@ check_tunnel_pairs(struct checker *c)
 
 		for (unsigned int j = 0; j < i; j++) {
 			const struct vpn_cfg_conn *cj =
-				&cfg->conns[j / VPN_TUNNELS];
+			        &cfg->conns[j / VPN_TUNNELS];
 			const struct vpn_cfg_tunnel *tj =
-				&cj->tunnels[j % VPN_TUNNELS];
+			        &cj->tunnels[j % VPN_TUNNELS];
 
 			/* All our tunnels share one routing table, so an
 			 * inside CIDR must be unique across the appliance
@@ -382,18 +386,21 @@ check_tunnel_pairs(struct checker *c)
 			if (given(VPN_OBJ_TUNNEL, ti, "inside_cidr") &&
 			    given(VPN_OBJ_TUNNEL, tj, "inside_cidr") &&
 			    vpn_prefix_overlap(&ti->inside_cidr,
-					       &tj->inside_cidr))
-				ERR(c, opt_line(VPN_OBJ_TUNNEL, ti, "inside_cidr"),
+			                       &tj->inside_cidr))
+				ERR(c,
+				    opt_line(VPN_OBJ_TUNNEL, ti, "inside_cidr"),
 				    "inside_cidr %s is also used by tunnel %u "
 				    "of connection '%s'",
 				    vpn_prefix_format(&ti->inside_cidr, p),
 				    j % VPN_TUNNELS + 1, cj->name);
 			/* IKE tells tunnels apart by the address pair. */
 			if (ci->cgw >= 0 && cj->cgw >= 0 && ci != cj &&
-			    given(VPN_OBJ_CGW, &cfg->cgws[ci->cgw], "address") &&
+			    given(VPN_OBJ_CGW, &cfg->cgws[ci->cgw],
+			          "address") &&
 			    cfg->cgws[ci->cgw].address ==
-				    cfg->cgws[cj->cgw].address &&
-			    given(VPN_OBJ_CGW, &cfg->cgws[cj->cgw], "address") &&
+			            cfg->cgws[cj->cgw].address &&
+			    given(VPN_OBJ_CGW, &cfg->cgws[cj->cgw],
+			          "address") &&
 			    ti->outside_address == tj->outside_address)
 				ERR(c, ti->src.line,
 				    "tunnel %u of '%s' and tunnel %u of '%s' "
@@ -407,12 +414,13 @@ check_tunnel_pairs(struct checker *c)
 	}
 }
 
-/* ---- overlapping networks ------------------------------------------------- */
+/* ---- overlapping networks -------------------------------------------------
+ */
 
 enum net_role { NET_LOCAL, NET_REMOTE, NET_STATIC, NET_INSIDE };
 
 static const char *const role_text[] = {"local network", "remote network",
-					"static route", "inside network"};
+                                        "static route", "inside network"};
 
 struct net_ref {
 	const struct vpn_prefix *p;
@@ -444,7 +452,8 @@ check_overlaps(struct checker *c)
 	const struct vpn_cfg *cfg = c->cfg;
 	const struct vpn_cfg_appliance *a = &cfg->appliance;
 	unsigned int max = a->inside_networks.n +
-			   cfg->n_conns * 3 * VPN_MAX_PREFIXES, n = 0;
+	                   cfg->n_conns * 3 * VPN_MAX_PREFIXES,
+	             n = 0;
 	struct net_ref *r = calloc(max ? max : 1, sizeof(*r));
 	char p1[VPN_PREFIX_STRLEN], p2[VPN_PREFIX_STRLEN];
 
@@ -452,27 +461,26 @@ check_overlaps(struct checker *c)
 		return;
 	for (unsigned int i = 0; i < a->inside_networks.n; i++)
 		r[n++] = (struct net_ref){
-			&a->inside_networks.v[i], NET_INSIDE, NULL,
-			opt_line(VPN_OBJ_APPLIANCE, a, "inside_networks")};
+		        &a->inside_networks.v[i], NET_INSIDE, NULL,
+		        opt_line(VPN_OBJ_APPLIANCE, a, "inside_networks")};
 	for (unsigned int k = 0; k < cfg->n_conns; k++) {
 		const struct vpn_cfg_conn *cn = &cfg->conns[k];
 		/* Default 0.0.0.0/0 selectors mean "route-based, anything":
 		 * only networks written in the file are compared. */
-		static const char *const opts[] = {"local_networks",
-						   "remote_networks",
-						   "static_routes"};
-		const struct vpn_prefix_list *lists[] = {
-			&cn->local_networks, &cn->remote_networks,
-			&cn->static_routes};
+		static const char *const opts[] = {
+		        "local_networks", "remote_networks", "static_routes"};
+		const struct vpn_prefix_list *lists[] = {&cn->local_networks,
+		                                         &cn->remote_networks,
+		                                         &cn->static_routes};
 
 		for (int w = 0; w < 3; w++) {
 			if (!given(VPN_OBJ_CONN, cn, opts[w]))
 				continue;
 			for (unsigned int i = 0; i < lists[w]->n; i++)
 				r[n++] = (struct net_ref){
-					&lists[w]->v[i], (enum net_role)w,
-					cn->name,
-					opt_line(VPN_OBJ_CONN, cn, opts[w])};
+				        &lists[w]->v[i], (enum net_role)w,
+				        cn->name,
+				        opt_line(VPN_OBJ_CONN, cn, opts[w])};
 		}
 	}
 	for (unsigned int i = 0; i < n; i++)
@@ -485,12 +493,15 @@ check_overlaps(struct checker *c)
 				continue;
 			WARN(c, r[i].line,
 			     "%s %s%s%s%s overlaps %s %s%s%s%s (line %u)",
-			     role_text[r[i].role], vpn_prefix_format(r[i].p, p1),
-			     r[i].conn ? " of '" : "", r[i].conn ? r[i].conn : "",
-			     r[i].conn ? "'" : "", role_text[r[j].role],
+			     role_text[r[i].role],
+			     vpn_prefix_format(r[i].p, p1),
+			     r[i].conn ? " of '" : "",
+			     r[i].conn ? r[i].conn : "", r[i].conn ? "'" : "",
+			     role_text[r[j].role],
 			     vpn_prefix_format(r[j].p, p2),
-			     r[j].conn ? " of '" : "", r[j].conn ? r[j].conn : "",
-			     r[j].conn ? "'" : "", r[j].line);
+			     r[j].conn ? " of '" : "",
+			     r[j].conn ? r[j].conn : "", r[j].conn ? "'" : "",
+			     r[j].line);
 		}
 	free(r);
 }
@@ -508,8 +519,7 @@ vpn_cfg_check(struct vpn_cfg *cfg, struct vpn_diag *d)
 				ERR(&c, cfg->conns[i].src.line,
 				    "connection name '%s' is used twice (also "
 				    "line %u)",
-				    cfg->conns[i].name,
-				    cfg->conns[j].src.line);
+				    cfg->conns[i].name, cfg->conns[j].src.line);
 		check_conn(&c, &cfg->conns[i]);
 	}
 	check_tunnel_pairs(&c);

@@ -25,7 +25,7 @@ vpn_diag_free(struct vpn_diag *d)
 
 void
 vpn_diag_add(struct vpn_diag *d, enum vpn_severity sev, const char *file,
-	     unsigned int line, const char *fmt, ...)
+             unsigned int line, const char *fmt, ...)
 {
 	struct vpn_diag_msg *m;
 	va_list ap;
@@ -75,14 +75,17 @@ msg_cmp(const void *pa, const void *pb)
 void
 vpn_diag_print(struct vpn_diag *d, FILE *out)
 {
+	if (d->n == 0)
+		return;
 	qsort(d->msg, d->n, sizeof(d->msg[0]), msg_cmp);
 	for (unsigned int i = 0; i < d->n; i++) {
 		const struct vpn_diag_msg *m = &d->msg[i];
-		const char *sev = m->sev == VPN_DIAG_ERROR ? "error" : "warning";
+		const char *sev =
+		        m->sev == VPN_DIAG_ERROR ? "error" : "warning";
 
 		if (m->file && m->line)
 			fprintf(out, "%s:%u: %s: %s\n", m->file, m->line, sev,
-				m->text);
+			        m->text);
 		else if (m->file)
 			fprintf(out, "%s: %s: %s\n", m->file, sev, m->text);
 		else

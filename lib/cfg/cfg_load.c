@@ -14,7 +14,7 @@
 #include "cfg_priv.h"
 
 #define MAX_VALS 128 /* entries read from one list; more is an error */
-#define VAL_LEN	 VPN_DEVICE_MAX
+#define VAL_LEN  VPN_DEVICE_MAX
 
 struct loader {
 	struct vpn_cfg *cfg;
@@ -24,10 +24,10 @@ struct loader {
 };
 
 static const char *const kind_names[VPN_OBJ_COUNT] = {
-	[VPN_OBJ_APPLIANCE] = "appliance", [VPN_OBJ_PORT] = "port",
-	[VPN_OBJ_CONSOLE] = "console",	   [VPN_OBJ_PKI] = "pki",
-	[VPN_OBJ_CGW] = "customer gateway", [VPN_OBJ_CONN] = "connection",
-	[VPN_OBJ_TUNNEL] = "tunnel",
+        [VPN_OBJ_APPLIANCE] = "appliance",  [VPN_OBJ_PORT] = "port",
+        [VPN_OBJ_CONSOLE] = "console",      [VPN_OBJ_PKI] = "pki",
+        [VPN_OBJ_CGW] = "customer gateway", [VPN_OBJ_CONN] = "connection",
+        [VPN_OBJ_TUNNEL] = "tunnel",
 };
 
 __attribute__((format(printf, 3, 4))) static void
@@ -53,7 +53,7 @@ static unsigned int
 distance(const char *a, const char *b)
 {
 	unsigned int row[64], la = (unsigned int)strlen(a),
-			      lb = (unsigned int)strlen(b);
+	                      lb = (unsigned int)strlen(b);
 
 	if (la >= 64 || lb >= 64)
 		return 99;
@@ -79,7 +79,7 @@ distance(const char *a, const char *b)
 
 static void
 unknown_option(struct loader *l, enum vpn_obj kind, const char *name,
-	       unsigned int line, const char *const *extra)
+               unsigned int line, const char *const *extra)
 {
 	const char *best = NULL;
 	unsigned int bd = 3;
@@ -135,30 +135,29 @@ scalar_text(const config_setting_t *s, enum vpn_opt_shape want, char *buf)
 	case VPN_SHAPE_LIST_INT:
 		if (type != CONFIG_TYPE_INT && type != CONFIG_TYPE_INT64)
 			return false;
-		snprintf(buf, VAL_LEN, "%lld",
-			 config_setting_get_int64(s));
+		snprintf(buf, VAL_LEN, "%lld", config_setting_get_int64(s));
 		return true;
 	case VPN_SHAPE_BOOL:
 		if (type != CONFIG_TYPE_BOOL)
 			return false;
 		snprintf(buf, VAL_LEN, "%s",
-			 config_setting_get_bool(s) ? "true" : "false");
+		         config_setting_get_bool(s) ? "true" : "false");
 		return true;
 	case VPN_SHAPE_STRING:
 	case VPN_SHAPE_LIST_STRING:
 		if (type != CONFIG_TYPE_STRING)
 			return false;
 		return snprintf(buf, VAL_LEN, "%s",
-				config_setting_get_string(s)) < VAL_LEN;
+		                config_setting_get_string(s)) < VAL_LEN;
 	}
 	return false;
 }
 
 static void
 load_option(struct loader *l, enum vpn_obj kind, void *obj, int idx,
-	    const config_setting_t *s)
+            const config_setting_t *s)
 {
-	char (*texts)[VAL_LEN] = l->texts;
+	char(*texts)[VAL_LEN] = l->texts;
 	const char *vals[MAX_VALS];
 	enum vpn_opt_shape shape = vpn_opt_shape(kind, idx);
 	const char *name = vpn_opt_name(kind, idx);
@@ -177,7 +176,7 @@ load_option(struct loader *l, enum vpn_obj kind, void *obj, int idx,
 			}
 			for (int i = 0; i < len; i++) {
 				const config_setting_t *e =
-					config_setting_get_elem(s, (unsigned)i);
+				        config_setting_get_elem(s, (unsigned)i);
 
 				if (!scalar_text(e, shape, texts[n]))
 					goto bad_shape;
@@ -205,8 +204,8 @@ load_option(struct loader *l, enum vpn_obj kind, void *obj, int idx,
 bad_shape:
 	err_at(l, line, "%s must be %s%s", name, shape_text(shape),
 	       shape == VPN_SHAPE_STRING || shape == VPN_SHAPE_LIST_STRING
-		       ? " (at most 255 characters)"
-		       : "");
+	               ? " (at most 255 characters)"
+	               : "");
 }
 
 /*
@@ -217,8 +216,8 @@ typedef bool (*child_fn)(struct loader *l, void *obj, config_setting_t *s);
 
 static void
 load_object(struct loader *l, enum vpn_obj kind, void *obj,
-	    config_setting_t *group, child_fn child,
-	    const char *const *child_names)
+            config_setting_t *group, child_fn child,
+            const char *const *child_names)
 {
 	struct vpn_src *src = obj_src(kind, obj);
 
@@ -229,7 +228,8 @@ load_object(struct loader *l, enum vpn_obj kind, void *obj,
 		return;
 	}
 	for (int i = 0; i < config_setting_length(group); i++) {
-		config_setting_t *s = config_setting_get_elem(group, (unsigned)i);
+		config_setting_t *s =
+		        config_setting_get_elem(group, (unsigned)i);
 		const char *name = config_setting_name(s);
 		int idx = vpn_opt_find(kind, name);
 
@@ -270,7 +270,7 @@ list_length(struct loader *l, config_setting_t *s, const char *what, int max)
 /* ---- appliance ----------------------------------------------------------- */
 
 static const char *const appliance_children[] = {"ports", "console", "pki",
-						 NULL};
+                                                 NULL};
 
 static bool
 appliance_child(struct loader *l, void *obj, config_setting_t *s)
@@ -287,8 +287,8 @@ appliance_child(struct loader *l, void *obj, config_setting_t *s)
 			memset(p, 0, sizeof(*p));
 			vpn_obj_defaults(VPN_OBJ_PORT, p);
 			load_object(l, VPN_OBJ_PORT, p,
-				    config_setting_get_elem(s, (unsigned)i),
-				    NULL, NULL);
+			            config_setting_get_elem(s, (unsigned)i),
+			            NULL, NULL);
 		}
 		return true;
 	}
@@ -327,8 +327,8 @@ conn_child(struct loader *l, void *obj, config_setting_t *s)
 	}
 	for (int i = 0; i < n; i++)
 		load_object(l, VPN_OBJ_TUNNEL, &c->tunnels[i],
-			    config_setting_get_elem(s, (unsigned)i), NULL,
-			    NULL);
+		            config_setting_get_elem(s, (unsigned)i), NULL,
+		            NULL);
 	/* An absent "tunnels" leaves both tunnels at their defaults. */
 	return true;
 }
@@ -350,8 +350,8 @@ load_cgws(struct loader *l, config_setting_t *s)
 
 		vpn_obj_defaults(VPN_OBJ_CGW, g);
 		load_object(l, VPN_OBJ_CGW, g,
-			    config_setting_get_elem(s, (unsigned)i), NULL,
-			    NULL);
+		            config_setting_get_elem(s, (unsigned)i), NULL,
+		            NULL);
 	}
 }
 
@@ -394,11 +394,11 @@ load(config_t *lc, int ok, const char *name, struct vpn_diag *d)
 
 		if (config_error_type(lc) == CONFIG_ERR_FILE_IO)
 			vpn_diag_add(d, VPN_DIAG_ERROR, name, 0,
-				     "cannot read: %s", strerror(errno));
+			             "cannot read: %s", strerror(errno));
 		else
 			vpn_diag_add(d, VPN_DIAG_ERROR, f ? f : name,
-				     (unsigned int)config_error_line(lc),
-				     "syntax: %s", config_error_text(lc));
+			             (unsigned int)config_error_line(lc),
+			             "syntax: %s", config_error_text(lc));
 		return NULL;
 	}
 	l.cfg = vpn_cfg_new();
@@ -418,7 +418,7 @@ load(config_t *lc, int ok, const char *name, struct vpn_diag *d)
 		n = config_setting_name(s);
 		if (strcmp(n, "appliance") == 0)
 			load_object(&l, VPN_OBJ_APPLIANCE, &l.cfg->appliance, s,
-				    appliance_child, appliance_children);
+			            appliance_child, appliance_children);
 		else if (strcmp(n, "customer_gateways") == 0)
 			load_cgws(&l, s);
 		else if (strcmp(n, "vpn_connections") == 0)
@@ -431,7 +431,7 @@ load(config_t *lc, int ok, const char *name, struct vpn_diag *d)
 	}
 	if (config_lookup(lc, "appliance") == NULL)
 		vpn_diag_add(d, VPN_DIAG_ERROR, name, 0,
-			     "no appliance { ... } group");
+		             "no appliance { ... } group");
 	free(l.texts);
 	vpn_cfg_check(l.cfg, d);
 	return l.cfg;

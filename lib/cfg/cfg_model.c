@@ -27,7 +27,7 @@ vpn_cfg_free(struct vpn_cfg *cfg)
 	for (unsigned int i = 0; i < cfg->n_conns; i++)
 		for (int t = 0; t < VPN_TUNNELS; t++)
 			explicit_bzero(cfg->conns[i].tunnels[t].psk,
-				       sizeof(cfg->conns[i].tunnels[t].psk));
+			               sizeof(cfg->conns[i].tunnels[t].psk));
 	free(cfg->cgws);
 	free(cfg->conns);
 	free(cfg->file);
@@ -43,10 +43,10 @@ enum_name(const char *const *names, int v)
 	return "?";
 }
 
-#define NAMER(fn, names)                                                       \
-	const char *fn(int v)                                                  \
-	{                                                                      \
-		return enum_name(names, v);                                    \
+#define NAMER(fn, names)                    \
+	const char *fn(int v)               \
+	{                                   \
+		return enum_name(names, v); \
 	}
 
 NAMER(vpn_routing_name, cfg_routing_names)

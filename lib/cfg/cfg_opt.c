@@ -14,10 +14,11 @@
 
 #include "cfg_priv.h"
 
-#define FIELD(obj, o, type) ((type *)((char *)(obj) + (o)->off))
+#define FIELD(obj, o, type)  ((type *)((char *)(obj) + (o)->off))
 #define CFIELD(obj, o, type) ((const type *)((const char *)(obj) + (o)->off))
-#define COUNT(obj, o) ((unsigned int *)((char *)(obj) + (o)->count_off))
-#define CCOUNT(obj, o) ((const unsigned int *)((const char *)(obj) + (o)->count_off))
+#define COUNT(obj, o)        ((unsigned int *)((char *)(obj) + (o)->count_off))
+#define CCOUNT(obj, o) \
+	((const unsigned int *)((const char *)(obj) + (o)->count_off))
 
 static int
 fail(char *err, size_t len, const char *fmt, ...)
@@ -94,15 +95,16 @@ vpn_check_name(const char *s, char *err, size_t len)
 
 	if (n == 0 || n > VPN_NAME_MAX)
 		return fail(err, len, "name must be 1 to %d characters",
-			    VPN_NAME_MAX);
+		            VPN_NAME_MAX);
 	for (size_t i = 0; i < n; i++)
-		if (strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-			   "0123456789_.-",
-			   s[i]) == NULL)
+		if (strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXY"
+		           "Z"
+		           "0123456789_.-",
+		           s[i]) == NULL)
 			return fail(err, len,
-				    "name '%s' may only use letters, digits, "
-				    "'_', '.' and '-'",
-				    s);
+			            "name '%s' may only use letters, digits, "
+			            "'_', '.' and '-'",
+			            s);
 	return 0;
 }
 
@@ -121,14 +123,14 @@ vpn_check_psk(const char *s, char *err, size_t len)
 	/* AWS's rules for a tunnel pre-shared key. */
 	if (n < VPN_PSK_MIN || n > VPN_PSK_MAX)
 		return fail(err, len,
-			    "psk must be %d to %d characters long, not %zu",
-			    VPN_PSK_MIN, VPN_PSK_MAX, n);
+		            "psk must be %d to %d characters long, not %zu",
+		            VPN_PSK_MIN, VPN_PSK_MAX, n);
 	for (size_t i = 0; i < n; i++)
 		if (!psk_char(s[i]))
 			return fail(err, len,
-				    "psk may only use letters, digits, '.' and "
-				    "'_' (character %zu is not one)",
-				    i + 1);
+			            "psk may only use letters, digits, '.' and "
+			            "'_' (character %zu is not one)",
+			            i + 1);
 	if (s[0] == '0')
 		return fail(err, len, "psk must not start with '0'");
 	return 0;
@@ -139,9 +141,9 @@ vpn_check_inside_cidr(const struct vpn_prefix *p, char *err, size_t len)
 {
 	/* AWS reserves these /30s for its own use. */
 	static const char *const reserved[] = {
-		"169.254.0.0/30", "169.254.1.0/30",   "169.254.2.0/30",
-		"169.254.3.0/30", "169.254.4.0/30",   "169.254.5.0/30",
-		"169.254.169.252/30",
+	        "169.254.0.0/30",     "169.254.1.0/30", "169.254.2.0/30",
+	        "169.254.3.0/30",     "169.254.4.0/30", "169.254.5.0/30",
+	        "169.254.169.252/30",
 	};
 	struct vpn_prefix ll, r;
 
@@ -149,15 +151,16 @@ vpn_check_inside_cidr(const struct vpn_prefix *p, char *err, size_t len)
 	if (p->family != AF_INET || p->len != 30 ||
 	    !vpn_prefix_contains(&ll, p))
 		return fail(err, len,
-			    "inside_cidr must be a /30 in 169.254.0.0/16");
+		            "inside_cidr must be a /30 in 169.254.0.0/16");
 	for (size_t i = 0; i < sizeof(reserved) / sizeof(reserved[0]); i++) {
 		vpn_prefix_parse(reserved[i], VPN_PREFIX_NET, &r);
 		if (vpn_prefix_equal(p, &r))
-			return fail(err, len,
-				    "inside_cidr %s is reserved (169.254.0.0/30 "
-				    "to 169.254.5.0/30 and 169.254.169.252/30 "
-				    "are)",
-				    reserved[i]);
+			return fail(
+			        err, len,
+			        "inside_cidr %s is reserved (169.254.0.0/30 "
+			        "to 169.254.5.0/30 and 169.254.169.252/30 "
+			        "are)",
+			        reserved[i]);
 	}
 	return 0;
 }
@@ -168,8 +171,8 @@ vpn_asn_reserved(int64_t asn)
 	/* AWS reserves 7224, 9059, 10124 and 17943 for itself; 0, 23456
 	 * (AS_TRANS, RFC 6793), 65535 and 4294967295 (RFC 7300) are never a
 	 * peer's ASN. */
-	static const int64_t reserved[] = {0,	  7224,	 9059,	10124,
-					   17943, 23456, 65535, 4294967295LL};
+	static const int64_t reserved[] = {0,     7224,  9059,  10124,
+	                                   17943, 23456, 65535, 4294967295LL};
 
 	for (size_t i = 0; i < sizeof(reserved) / sizeof(reserved[0]); i++)
 		if (asn == reserved[i])
@@ -181,8 +184,8 @@ vpn_asn_reserved(int64_t asn)
 int
 cfg_check_password_hash(const char *s, char *err, size_t len)
 {
-	static const char *const ids[] = {"$y$", "$gy$", "$7$", "$2b$",
-					  "$6$", "$5$"};
+	static const char *const ids[] = {"$y$",  "$gy$", "$7$",
+	                                  "$2b$", "$6$",  "$5$"};
 
 	for (size_t i = 0; i < sizeof(ids) / sizeof(ids[0]); i++)
 		if (strncmp(s, ids[i], strlen(ids[i])) == 0 &&
@@ -190,9 +193,9 @@ cfg_check_password_hash(const char *s, char *err, size_t len)
 		    strchr(s + strlen(ids[i]), ' ') == NULL)
 			return 0;
 	return fail(err, len,
-		    "password_hash must be a crypt(3) hash such as "
-		    "mkpasswd -m sha-512 or yescrypt writes ($6$..., $y$...), "
-		    "not a password");
+	            "password_hash must be a crypt(3) hash such as "
+	            "mkpasswd -m sha-512 or yescrypt writes ($6$..., $y$...), "
+	            "not a password");
 }
 
 int
@@ -203,7 +206,7 @@ cfg_check_device(const char *s, char *err, size_t len)
 	for (const char *c = s; *c; c++)
 		if (*c <= ' ' || *c > '~')
 			return fail(err, len,
-				    "'%s' must be one word without spaces", s);
+			            "'%s' must be one word without spaces", s);
 	return 0;
 }
 
@@ -226,24 +229,28 @@ cfg_check_nonempty(const char *s, char *err, size_t len)
 /* ---- parsing one value ------------------------------------------------- */
 
 static int
-parse_int(const struct opt *o, const char *s, int64_t *v, char *err,
-	  size_t len)
+parse_int(const struct opt *o, const char *s, int64_t *v, char *err, size_t len)
 {
 	char *end;
 	long long x;
 
 	if (s[0] == '\0' || !((s[0] >= '0' && s[0] <= '9') || s[0] == '-'))
 		return fail(err, len, "%s must be a number, not '%s'", o->name,
-			    s);
+		            s);
 	errno = 0;
 	x = strtoll(s, &end, 10);
 	if (errno != 0 || *end != '\0')
 		return fail(err, len, "%s must be a number, not '%s'", o->name,
-			    s);
+		            s);
 	if (x < o->min || x > o->max)
 		return fail(err, len,
-			    "%s must be %" PRId64 " to %" PRId64 ", not %lld",
-			    o->name, o->min, o->max, x);
+		            "%s must be %" PRId64 " to %" PRId64 ", not %lld%s",
+		            o->name, o->min, o->max, x,
+		            x < 0 && o->min >= 0 && o->max > INT32_MAX
+		                    ? " (libconfig reads numbers past "
+		                      "2147483647 only with an L suffix, as in "
+		                      "4200000000L)"
+		                    : "");
 	*v = x;
 	return 0;
 }
@@ -255,11 +262,11 @@ parse_bool(const struct opt *o, const char *s, bool *v, char *err, size_t len)
 	    !strcasecmp(s, "on"))
 		*v = true;
 	else if (!strcasecmp(s, "false") || !strcasecmp(s, "no") ||
-		 !strcasecmp(s, "off"))
+	         !strcasecmp(s, "off"))
 		*v = false;
 	else
 		return fail(err, len, "%s must be true or false, not '%s'",
-			    o->name, s);
+		            o->name, s);
 	return 0;
 }
 
@@ -281,7 +288,7 @@ names_list(const struct opt *o, char *buf, size_t len)
 	buf[0] = '\0';
 	for (int i = 0; o->names[i] != NULL && used < len; i++)
 		used += (size_t)snprintf(buf + used, len - used, "%s%s",
-					 i ? ", " : "", o->names[i]);
+		                         i ? ", " : "", o->names[i]);
 }
 
 static int
@@ -291,40 +298,40 @@ bad_name(const struct opt *o, const char *s, char *err, size_t len)
 
 	names_list(o, list, sizeof(list));
 	return fail(err, len, "%s: unknown value '%s' (one of: %s)", o->name, s,
-		    list);
+	            list);
 }
 
 static int
 parse_ipv4(const struct opt *o, const char *s, uint32_t *v, char *err,
-	   size_t len)
+           size_t len)
 {
 	if (vpn_ipv4_parse(s, v) != 0)
 		return fail(err, len, "%s: '%s' is not an IPv4 address",
-			    o->name, s);
+		            o->name, s);
 	return 0;
 }
 
 static int
 parse_prefix(const struct opt *o, const char *s, enum vpn_prefix_mode mode,
-	     struct vpn_prefix *p, char *err, size_t len)
+             struct vpn_prefix *p, char *err, size_t len)
 {
 	int rc = vpn_prefix_parse(s, mode, p);
 
 	if (rc == -EDOM)
 		return fail(err, len,
-			    "%s: '%s' has host bits set (did you mean the "
-			    "network address?)",
-			    o->name, s);
+		            "%s: '%s' has host bits set (did you mean the "
+		            "network address?)",
+		            o->name, s);
 	if (rc != 0)
 		return fail(err, len,
-			    "%s: '%s' is not an address/length prefix", o->name,
-			    s);
+		            "%s: '%s' is not an address/length prefix", o->name,
+		            s);
 	return 0;
 }
 
 static int
 parse_hostport(const struct opt *o, const char *s, uint32_t *addr,
-	       uint16_t *port, char *err, size_t len)
+               uint16_t *port, char *err, size_t len)
 {
 	char host[16];
 	const char *colon = strrchr(s, ':');
@@ -333,7 +340,7 @@ parse_hostport(const struct opt *o, const char *s, uint32_t *addr,
 
 	if (colon == NULL || colon == s || (size_t)(colon - s) >= sizeof(host))
 		return fail(err, len, "%s must be ADDRESS:PORT, not '%s'",
-			    o->name, s);
+		            o->name, s);
 	memcpy(host, s, (size_t)(colon - s));
 	host[colon - s] = '\0';
 	errno = 0;
@@ -341,16 +348,15 @@ parse_hostport(const struct opt *o, const char *s, uint32_t *addr,
 	if (vpn_ipv4_parse(host, addr) != 0 || colon[1] == '\0' ||
 	    *end != '\0' || errno != 0 || p < 1 || p > 65535)
 		return fail(err, len,
-			    "%s must be IPV4ADDRESS:PORT (port 1-65535), not "
-			    "'%s'",
-			    o->name, s);
+		            "%s must be IPV4ADDRESS:PORT (port 1-65535), not "
+		            "'%s'",
+		            o->name, s);
 	*port = (uint16_t)p;
 	return 0;
 }
 
 static int
-set_scalar(const struct opt *o, void *obj, const char *s, char *err,
-	   size_t len)
+set_scalar(const struct opt *o, void *obj, const char *s, char *err, size_t len)
 {
 	int64_t iv;
 	int rc, i;
@@ -370,37 +376,39 @@ set_scalar(const struct opt *o, void *obj, const char *s, char *err,
 		*FIELD(obj, o, int) = i;
 		return 0;
 	case K_STR:
-		if (strlen(s) >= o->size)
-			return fail(err, len, "%s is longer than %zu characters",
-				    o->name, o->size - 1);
+		/* The value's own check first: its message says more. */
 		if (o->check != NULL) {
 			char why[200];
 
 			if (o->check(s, why, sizeof(why)) != 0)
 				return fail(err, len, "%s", why);
 		}
+		if (strlen(s) >= o->size)
+			return fail(err, len,
+			            "%s is longer than %zu characters", o->name,
+			            o->size - 1);
 		strcpy(FIELD(obj, o, char), s);
 		return 0;
 	case K_IPV4:
 		return parse_ipv4(o, s, FIELD(obj, o, uint32_t), err, len);
 	case K_PREFIX:
 		rc = parse_prefix(o, s, VPN_PREFIX_NET,
-				  FIELD(obj, o, struct vpn_prefix), err, len);
+		                  FIELD(obj, o, struct vpn_prefix), err, len);
 		if (rc == 0 && o->check != NULL)
 			rc = o->check(s, err, len);
 		return rc;
 	case K_IFADDR:
 		rc = parse_prefix(o, s, VPN_PREFIX_IFADDR,
-				  FIELD(obj, o, struct vpn_prefix), err, len);
-		if (rc == 0 && FIELD(obj, o, struct vpn_prefix)->family !=
-				       AF_INET)
+		                  FIELD(obj, o, struct vpn_prefix), err, len);
+		if (rc == 0 &&
+		    FIELD(obj, o, struct vpn_prefix)->family != AF_INET)
 			rc = fail(err, len, "%s must be an IPv4 address/length",
-				  o->name);
+			          o->name);
 		return rc;
 	case K_HOSTPORT:
 		return parse_hostport(o, s, FIELD(obj, o, uint32_t),
-				      (uint16_t *)((char *)obj + o->count_off),
-				      err, len);
+		                      (uint16_t *)((char *)obj + o->count_off),
+		                      err, len);
 	default:
 		return fail(err, len, "%s: internal: not a scalar", o->name);
 	}
@@ -408,7 +416,7 @@ set_scalar(const struct opt *o, void *obj, const char *s, char *err,
 
 static int
 set_list(const struct opt *o, void *obj, const char *const *vals,
-	 unsigned int n, char *err, size_t len)
+         unsigned int n, char *err, size_t len)
 {
 	uint32_t bits = 0;
 	int64_t iv;
@@ -416,20 +424,20 @@ set_list(const struct opt *o, void *obj, const char *const *vals,
 
 	if (n > o->max && o->kind != K_SET && o->kind != K_DH_SET)
 		return fail(err, len, "%s takes at most %" PRId64 " entries",
-			    o->name, o->max);
+		            o->name, o->max);
 	switch (o->kind) {
 	case K_PREFIX_LIST: {
 		struct vpn_prefix_list l = {.n = 0};
 
 		for (unsigned int k = 0; k < n; k++) {
 			if (parse_prefix(o, vals[k], VPN_PREFIX_NET, &l.v[k],
-					 err, len) != 0)
+			                 err, len) != 0)
 				return -EINVAL;
 			for (unsigned int j = 0; j < k; j++)
 				if (vpn_prefix_equal(&l.v[j], &l.v[k]))
 					return fail(err, len,
-						    "%s lists %s twice",
-						    o->name, vals[k]);
+					            "%s lists %s twice",
+					            o->name, vals[k]);
 		}
 		l.n = n;
 		*FIELD(obj, o, struct vpn_prefix_list) = l;
@@ -444,8 +452,8 @@ set_list(const struct opt *o, void *obj, const char *const *vals,
 			for (unsigned int j = 0; j < k; j++)
 				if (tmp[j] == tmp[k])
 					return fail(err, len,
-						    "%s lists %s twice",
-						    o->name, vals[k]);
+					            "%s lists %s twice",
+					            o->name, vals[k]);
 		}
 		memcpy(a, tmp, n * sizeof(*a));
 		*COUNT(obj, o) = n;
@@ -463,8 +471,8 @@ set_list(const struct opt *o, void *obj, const char *const *vals,
 			for (unsigned int j = 0; j < k; j++)
 				if (tmp[j] == tmp[k])
 					return fail(err, len,
-						    "%s lists %s twice",
-						    o->name, vals[k]);
+					            "%s lists %s twice",
+					            o->name, vals[k]);
 		}
 		memcpy(a, tmp, n * sizeof(*a));
 		*COUNT(obj, o) = n;
@@ -476,9 +484,9 @@ set_list(const struct opt *o, void *obj, const char *const *vals,
 		for (unsigned int k = 0; k < n; k++) {
 			if (strlen(vals[k]) >= o->size)
 				return fail(err, len,
-					    "%s: entry %u is longer than %zu "
-					    "characters",
-					    o->name, k + 1, o->size - 1);
+				            "%s: entry %u is longer than %zu "
+				            "characters",
+				            o->name, k + 1, o->size - 1);
 			if (o->check != NULL &&
 			    o->check(vals[k], err, len) != 0)
 				return -EINVAL;
@@ -508,9 +516,9 @@ set_list(const struct opt *o, void *obj, const char *const *vals,
 			if (parse_int(&item, vals[k], &iv, err, len) != 0 ||
 			    !(o->mask & VPN_DH(iv)))
 				return fail(err, len,
-					    "%s: %s is not an allowed DH group "
-					    "(%s)",
-					    o->name, vals[k], o->help);
+				            "%s: %s is not an allowed DH group "
+				            "(%s)",
+				            o->name, vals[k], o->help);
 			bits |= VPN_DH(iv);
 		}
 		break;
@@ -533,7 +541,7 @@ is_list(enum opt_kind k)
 
 int
 vpn_opt_set(enum vpn_obj kind, void *obj, int idx, const char *const *vals,
-	    unsigned int n, char *err, size_t errlen)
+            unsigned int n, char *err, size_t errlen)
 {
 	const struct opt *o = &vpn_opt_tables[kind].opts[idx];
 	int rc;
@@ -542,7 +550,7 @@ vpn_opt_set(enum vpn_obj kind, void *obj, int idx, const char *const *vals,
 		rc = set_list(o, obj, vals, n, err, errlen);
 	else if (n != 1)
 		rc = fail(err, errlen, "%s takes one value, not a list",
-			  o->name);
+		          o->name);
 	else
 		rc = set_scalar(o, obj, vals[0], err, errlen);
 	if (rc == 0)
@@ -563,7 +571,8 @@ set_default(enum vpn_obj kind, void *obj, int idx)
 
 	snprintf(buf, sizeof(buf), "%s", o->deflt);
 	if (is_list(o->kind)) {
-		for (tok = strtok_r(buf, ",", &save); tok && n < VPN_MAX_PREFIXES;
+		for (tok = strtok_r(buf, ",", &save);
+		     tok && n < VPN_MAX_PREFIXES;
 		     tok = strtok_r(NULL, ",", &save))
 			vals[n++] = tok;
 	} else {
@@ -572,7 +581,7 @@ set_default(enum vpn_obj kind, void *obj, int idx)
 	if (vpn_opt_set(kind, obj, idx, vals, n, err, sizeof(err)) != 0) {
 		/* A table with a bad default is a programming error. */
 		fprintf(stderr, "vpngw: bad default for %s: %s\n", o->name,
-			err);
+		        err);
 		abort();
 	}
 }
@@ -630,7 +639,7 @@ sb_quoted(struct sbuf *b, const char *s)
 
 bool
 vpn_opt_format(enum vpn_obj kind, const void *obj, int idx, char *buf,
-	       size_t len)
+               size_t len)
 {
 	const struct opt *o = &vpn_opt_tables[kind].opts[idx];
 	const struct vpn_src *s = obj_src(kind, (void *)(uintptr_t)obj);
@@ -643,9 +652,14 @@ vpn_opt_format(enum vpn_obj kind, const void *obj, int idx, char *buf,
 	if (o->deflt == NULL && !opt_given(s, idx))
 		return false;
 	switch (o->kind) {
-	case K_INT:
-		sb_add(&b, "%" PRId64, *CFIELD(obj, o, int64_t));
+	case K_INT: {
+		int64_t v = *CFIELD(obj, o, int64_t);
+
+		/* libconfig needs the L to read a 64-bit number back. */
+		sb_add(&b, "%" PRId64 "%s", v,
+		       v > INT32_MAX || v < INT32_MIN ? "L" : "");
 		break;
+	}
 	case K_BOOL:
 		sb_add(&b, "%s", *CFIELD(obj, o, bool) ? "true" : "false");
 		break;
@@ -661,7 +675,7 @@ vpn_opt_format(enum vpn_obj kind, const void *obj, int idx, char *buf,
 	case K_PREFIX:
 	case K_IFADDR:
 		sb_quoted(&b, vpn_prefix_format(
-				      CFIELD(obj, o, struct vpn_prefix), tmp));
+		                      CFIELD(obj, o, struct vpn_prefix), tmp));
 		break;
 	case K_HOSTPORT:
 		sb_add(&b, "\"%s:%u\"",
@@ -670,7 +684,7 @@ vpn_opt_format(enum vpn_obj kind, const void *obj, int idx, char *buf,
 		break;
 	case K_PREFIX_LIST: {
 		const struct vpn_prefix_list *l =
-			CFIELD(obj, o, struct vpn_prefix_list);
+		        CFIELD(obj, o, struct vpn_prefix_list);
 
 		sb_add(&b, "[");
 		for (unsigned int k = 0; k < l->n; k++) {
@@ -685,8 +699,9 @@ vpn_opt_format(enum vpn_obj kind, const void *obj, int idx, char *buf,
 		sb_add(&b, "[");
 		for (unsigned int k = 0; k < n; k++) {
 			sb_add(&b, "%s", k ? ", " : "");
-			sb_quoted(&b, vpn_ipv4_format(
-					      CFIELD(obj, o, uint32_t)[k], tmp));
+			sb_quoted(&b,
+			          vpn_ipv4_format(CFIELD(obj, o, uint32_t)[k],
+			                          tmp));
 		}
 		sb_add(&b, "]");
 		break;

@@ -26,8 +26,8 @@ check_ike_version(const char *s, char *err, size_t len)
 {
 	if (strcmp(s, "ikev1") == 0) {
 		snprintf(err, len,
-			 "ike_versions: IKEv1 is not supported yet; use "
-			 "[\"ikev2\"]");
+		         "ike_versions: IKEv1 is not supported yet; use "
+		         "[\"ikev2\"]");
 		return -1;
 	}
 	return 0;
@@ -36,210 +36,250 @@ check_ike_version(const char *s, char *err, size_t len)
 const char *const cfg_role_names[] = {"outside", "inside", NULL};
 const char *const cfg_routing_names[] = {"static", "bgp", NULL};
 const char *const cfg_attach_names[] = {"vgw", "tgw", NULL};
-const char *const cfg_steer_names[] = {"active-standby", "active-active",
-					  NULL};
+const char *const cfg_steer_names[] = {"active-standby", "active-active", NULL};
 const char *const cfg_auth_names[] = {"psk", "certificate", NULL};
 const char *const cfg_dpd_names[] = {"clear", "none", "restart", NULL};
 const char *const cfg_startup_names[] = {"add", "start", NULL};
 const char *const cfg_enc_names[] = {"AES128", "AES256", "AES128-GCM-16",
-					"AES256-GCM-16", NULL};
+                                     "AES256-GCM-16", NULL};
 const char *const cfg_integ_names[] = {"SHA1", "SHA2-256", "SHA2-384",
-					  "SHA2-512", NULL};
+                                       "SHA2-512", NULL};
 static const char *const cfg_ike_names[] = {"ikev1", "ikev2", NULL};
 
-#define ALL_ENC "AES128,AES256,AES128-GCM-16,AES256-GCM-16"
-#define ALL_INTEG "SHA1,SHA2-256,SHA2-384,SHA2-512"
+#define ALL_ENC      "AES128,AES256,AES128-GCM-16,AES256-GCM-16"
+#define ALL_INTEG    "SHA1,SHA2-256,SHA2-384,SHA2-512"
 #define GROUPS_14_24 "14,15,16,17,18,19,20,21,22,23,24"
 
-#define INT(T, nm, fld, lo, hi, def, h, ...)                                        \
-	{.name = nm, .kind = K_INT, .off = offsetof(T, fld), .min = lo,        \
-	 .max = hi, .deflt = def, .help = h, __VA_ARGS__}
-#define BOOL(T, nm, fld, def, h, ...)                                               \
-	{.name = nm, .kind = K_BOOL, .off = offsetof(T, fld), .deflt = def,    \
-	 .help = h, __VA_ARGS__}
-#define ENUM(T, nm, fld, names_, def, h, ...)                                       \
-	{.name = nm, .kind = K_ENUM, .off = offsetof(T, fld),                  \
-	 .names = names_, .deflt = def, .help = h, __VA_ARGS__}
-#define STR(T, nm, fld, chk, def, h, ...)                                           \
-	{.name = nm, .kind = K_STR, .off = offsetof(T, fld),                   \
-	 .size = sizeof(((T *)0)->fld), .check = chk, .deflt = def, .help = h, __VA_ARGS__}
-#define IPV4(T, nm, fld, h, ...)                                                    \
-	{.name = nm, .kind = K_IPV4, .off = offsetof(T, fld), .help = h, __VA_ARGS__}
-#define PREFIX(T, nm, fld, chk, h, ...)                                             \
-	{.name = nm, .kind = K_PREFIX, .off = offsetof(T, fld), .check = chk,  \
-	 .help = h, __VA_ARGS__}
-#define PLIST(T, nm, fld, def, h, ...)                                              \
-	{.name = nm, .kind = K_PREFIX_LIST, .off = offsetof(T, fld),           \
-	 .max = VPN_MAX_PREFIXES, .deflt = def, .help = h, __VA_ARGS__}
-#define SET(T, nm, fld, names_, chk, def, h, ...)                                   \
-	{.name = nm, .kind = K_SET, .off = offsetof(T, fld), .names = names_,  \
-	 .check = chk, .deflt = def, .help = h, __VA_ARGS__}
-#define DHSET(T, nm, fld, allowed, def, h, ...)                                     \
-	{.name = nm, .kind = K_DH_SET, .off = offsetof(T, fld),                \
-	 .mask = allowed, .deflt = def, .help = h, __VA_ARGS__}
+#define INT(T, nm, fld, lo, hi, def, h, ...)                                   \
+	{                                                                      \
+		.name = nm, .kind = K_INT, .off = offsetof(T, fld), .min = lo, \
+		.max = hi, .deflt = def, .help = h, __VA_ARGS__                \
+	}
+#define BOOL(T, nm, fld, def, h, ...)                                \
+	{                                                            \
+		.name = nm, .kind = K_BOOL, .off = offsetof(T, fld), \
+		.deflt = def, .help = h, __VA_ARGS__                 \
+	}
+#define ENUM(T, nm, fld, names_, def, h, ...)                         \
+	{                                                             \
+		.name = nm, .kind = K_ENUM, .off = offsetof(T, fld),  \
+		.names = names_, .deflt = def, .help = h, __VA_ARGS__ \
+	}
+#define STR(T, nm, fld, chk, def, h, ...)                                  \
+	{                                                                  \
+		.name = nm, .kind = K_STR, .off = offsetof(T, fld),        \
+		.size = sizeof(((T *)0)->fld), .check = chk, .deflt = def, \
+		.help = h, __VA_ARGS__                                     \
+	}
+#define IPV4(T, nm, fld, h, ...)                                     \
+	{                                                            \
+		.name = nm, .kind = K_IPV4, .off = offsetof(T, fld), \
+		.help = h, __VA_ARGS__                               \
+	}
+#define PREFIX(T, nm, fld, chk, h, ...)                                \
+	{                                                              \
+		.name = nm, .kind = K_PREFIX, .off = offsetof(T, fld), \
+		.check = chk, .help = h, __VA_ARGS__                   \
+	}
+#define PLIST(T, nm, fld, def, h, ...)                                        \
+	{                                                                     \
+		.name = nm, .kind = K_PREFIX_LIST, .off = offsetof(T, fld),   \
+		.max = VPN_MAX_PREFIXES, .deflt = def, .help = h, __VA_ARGS__ \
+	}
+#define SET(T, nm, fld, names_, chk, def, h, ...)                       \
+	{                                                               \
+		.name = nm, .kind = K_SET, .off = offsetof(T, fld),     \
+		.names = names_, .check = chk, .deflt = def, .help = h, \
+		__VA_ARGS__                                             \
+	}
+#define DHSET(T, nm, fld, allowed, def, h, ...)                        \
+	{                                                              \
+		.name = nm, .kind = K_DH_SET, .off = offsetof(T, fld), \
+		.mask = allowed, .deflt = def, .help = h, __VA_ARGS__  \
+	}
 
 /* ---- appliance --------------------------------------------------------- */
 #define T struct vpn_cfg_appliance
 static const struct opt appliance_opts[] = {
-	STR(T, "name", name, vpn_check_name, "vpngw", "this appliance's name"),
-	STR(T, "state_dir", state_dir, cfg_check_path, "/var/lib/vpngw",
-	    "where generated PSKs and inside CIDRs are kept"),
-	{.name = "eal_args", .kind = K_STR_LIST, .off = offsetof(T, eal_args),
-	 .count_off = offsetof(T, n_eal_args), .size = VPN_DEVICE_MAX,
-	 .max = VPN_MAX_EAL_ARGS, .check = cfg_check_device, .deflt = "",
-	 .help = "extra DPDK EAL arguments"},
-	INT(T, "control_lcore", control_lcore, 0, VPN_MAX_LCORE, "0",
-	    "lcore of the control core"),
-	{.name = "workers", .kind = K_INT_LIST, .off = offsetof(T, workers),
-	 .count_off = offsetof(T, n_workers), .max = VPN_MAX_WORKERS,
-	 .deflt = "1", .help = "worker lcores"},
-	{.name = "outside_addresses", .kind = K_IPV4_LIST,
-	 .off = offsetof(T, outside_addresses),
-	 .count_off = offsetof(T, n_outside), .max = VPN_MAX_OUTSIDE,
-	 .help = "our tunnel endpoint (outside) IPv4 addresses"},
-	PLIST(T, "inside_networks", inside_networks, "",
-	      "networks behind the inside port (the VPC side)"),
-	INT(T, "bgp_asn", bgp_asn, 1, 4294967295LL, "64512",
-	    "our BGP ASN (AWS: Amazon side ASN)"),
+        STR(T, "name", name, vpn_check_name, "vpngw", "this appliance's name"),
+        STR(T, "state_dir", state_dir, cfg_check_path, "/var/lib/vpngw",
+            "where generated PSKs and inside CIDRs are kept"),
+        {.name = "eal_args",
+         .kind = K_STR_LIST,
+         .off = offsetof(T, eal_args),
+         .count_off = offsetof(T, n_eal_args),
+         .size = VPN_DEVICE_MAX,
+         .max = VPN_MAX_EAL_ARGS,
+         .check = cfg_check_device,
+         .deflt = "",
+         .help = "extra DPDK EAL arguments"},
+        INT(T, "control_lcore", control_lcore, 0, VPN_MAX_LCORE, "0",
+            "lcore of the control core"),
+        {.name = "workers",
+         .kind = K_INT_LIST,
+         .off = offsetof(T, workers),
+         .count_off = offsetof(T, n_workers),
+         .max = VPN_MAX_WORKERS,
+         .deflt = "1",
+         .help = "worker lcores"},
+        {.name = "outside_addresses",
+         .kind = K_IPV4_LIST,
+         .off = offsetof(T, outside_addresses),
+         .count_off = offsetof(T, n_outside),
+         .max = VPN_MAX_OUTSIDE,
+         .help = "our tunnel endpoint (outside) IPv4 addresses"},
+        PLIST(T, "inside_networks", inside_networks, "",
+              "networks behind the inside port (the VPC side)"),
+        INT(T, "bgp_asn", bgp_asn, 1, 4294967295LL, "64512",
+            "our BGP ASN (AWS: Amazon side ASN)"),
 };
 #undef T
 
 /* ---- port -------------------------------------------------------------- */
 #define T struct vpn_cfg_port
 static const struct opt port_opts[] = {
-	STR(T, "name", name, vpn_check_name, NULL, "port name", .required = true),
-	ENUM(T, "role", role, cfg_role_names, NULL, "outside or inside", .required = true),
-	STR(T, "device", device, cfg_check_device, NULL,
-		"PCI address (SR-IOV VF) or DPDK vdev string", .required = true),
-	INT(T, "queues", queues, 1, VPN_MAX_QUEUES, "1",
-	    "RX/TX queue pairs, spread over the workers"),
-	INT(T, "mtu", mtu, 576, 9216, "1500", "port MTU"),
-	{.name = "address", .kind = K_IFADDR, .off = offsetof(T, address),
-	 .help = "interface IPv4 address/length"},
-	IPV4(T, "gateway", gateway, "next-hop router on this port"),
+        STR(T, "name", name, vpn_check_name, NULL, "port name",
+            .required = true),
+        ENUM(T, "role", role, cfg_role_names, NULL, "outside or inside",
+             .required = true),
+        STR(T, "device", device, cfg_check_device, NULL,
+            "PCI address (SR-IOV VF) or DPDK vdev string", .required = true),
+        INT(T, "queues", queues, 1, VPN_MAX_QUEUES, "1",
+            "RX/TX queue pairs, spread over the workers"),
+        INT(T, "mtu", mtu, 576, 9216, "1500", "port MTU"),
+        {.name = "address",
+         .kind = K_IFADDR,
+         .off = offsetof(T, address),
+         .help = "interface IPv4 address/length"},
+        IPV4(T, "gateway", gateway, "next-hop router on this port"),
 };
 #undef T
 
 /* ---- console ------------------------------------------------------------ */
 #define T struct vpn_cfg_console
 static const struct opt console_opts[] = {
-	{.name = "listen", .kind = K_HOSTPORT, .off = offsetof(T, listen_addr),
-	 .count_off = offsetof(T, listen_port), .deflt = "127.0.0.1:2323",
-	 .help = "address:port of the telnet-style console"},
-	STR(T, "user", user, vpn_check_name, "admin", "login name"),
-	STR(T, "password_hash", password_hash, cfg_check_password_hash, NULL,
-	    "crypt(3) hash of the password (mkpasswd)"),
-	INT(T, "max_sessions", max_sessions, 1, 64, "4",
-	    "simultaneous console sessions"),
-	INT(T, "idle_timeout", idle_timeout, 0, 86400, "600",
-	    "seconds before an idle session is closed (0: never)"),
+        {.name = "listen",
+         .kind = K_HOSTPORT,
+         .off = offsetof(T, listen_addr),
+         .count_off = offsetof(T, listen_port),
+         .deflt = "127.0.0.1:2323",
+         .help = "address:port of the telnet-style console"},
+        STR(T, "user", user, vpn_check_name, "admin", "login name"),
+        STR(T, "password_hash", password_hash, cfg_check_password_hash, NULL,
+            "crypt(3) hash of the password (mkpasswd)"),
+        INT(T, "max_sessions", max_sessions, 1, 64, "4",
+            "simultaneous console sessions"),
+        INT(T, "idle_timeout", idle_timeout, 0, 86400, "600",
+            "seconds before an idle session is closed (0: never)"),
 };
 #undef T
 
 /* ---- pki ---------------------------------------------------------------- */
 #define T struct vpn_cfg_pki
 static const struct opt pki_opts[] = {
-	STR(T, "ca", ca, cfg_check_path, NULL, "private CA certificate (PEM)"),
-	STR(T, "certificate", certificate, cfg_check_path, NULL,
-	    "our certificate (PEM)"),
-	STR(T, "private_key", private_key, cfg_check_path, NULL,
-	    "our private key (PEM)"),
+        STR(T, "ca", ca, cfg_check_path, NULL, "private CA certificate (PEM)"),
+        STR(T, "certificate", certificate, cfg_check_path, NULL,
+            "our certificate (PEM)"),
+        STR(T, "private_key", private_key, cfg_check_path, NULL,
+            "our private key (PEM)"),
 };
 #undef T
 
 /* ---- customer gateway -------------------------------------------------- */
 #define T struct vpn_cfg_cgw
 static const struct opt cgw_opts[] = {
-	STR(T, "name", name, vpn_check_name, NULL,
-		"customer gateway name", .required = true),
-	IPV4(T, "address", address,
-	     "its outside IPv4 address (optional with certificate auth)"),
-	INT(T, "bgp_asn", bgp_asn, 1, 4294967295LL, NULL, "its BGP ASN"),
-	ENUM(T, "authentication", auth, cfg_auth_names, "psk",
-	     "psk or certificate"),
-	STR(T, "certificate_identity", certificate_identity,
-	    cfg_check_nonempty, NULL,
-	    "identity in its certificate (subject DN or SAN)"),
+        STR(T, "name", name, vpn_check_name, NULL, "customer gateway name",
+            .required = true),
+        IPV4(T, "address", address,
+             "its outside IPv4 address (optional with certificate auth)"),
+        INT(T, "bgp_asn", bgp_asn, 1, 4294967295LL, NULL, "its BGP ASN"),
+        ENUM(T, "authentication", auth, cfg_auth_names, "psk",
+             "psk or certificate"),
+        STR(T, "certificate_identity", certificate_identity, cfg_check_nonempty,
+            NULL, "identity in its certificate (subject DN or SAN)"),
 };
 #undef T
 
 /* ---- VPN connection ------------------------------------------------------ */
 #define T struct vpn_cfg_conn
 static const struct opt conn_opts[] = {
-	STR(T, "name", name, vpn_check_name, NULL, "connection name", .required = true),
-	STR(T, "customer_gateway", customer_gateway, vpn_check_name, NULL,
-		"name of its customer gateway", .required = true),
-	ENUM(T, "routing", routing, cfg_routing_names, "static", "static or bgp"),
-	PLIST(T, "static_routes", static_routes, "",
-	      "remote prefixes routed into this connection (static routing)"),
-	PLIST(T, "local_networks", local_networks, "0.0.0.0/0",
-	      "traffic selector, our side (AWS: LocalIpv4NetworkCidr)"),
-	PLIST(T, "remote_networks", remote_networks, "0.0.0.0/0",
-	      "traffic selector, CGW side (AWS: RemoteIpv4NetworkCidr)"),
-	ENUM(T, "attachment", attachment, cfg_attach_names, "vgw", "vgw or tgw"),
-	BOOL(T, "acceleration", acceleration, "false",
-	     "always UDP-encapsulate ESP (tgw only; fixed at creation)"),
-	ENUM(T, "steering", steering, cfg_steer_names, "active-standby",
-	     "how traffic uses the two tunnels"),
+        STR(T, "name", name, vpn_check_name, NULL, "connection name",
+            .required = true),
+        STR(T, "customer_gateway", customer_gateway, vpn_check_name, NULL,
+            "name of its customer gateway", .required = true),
+        ENUM(T, "routing", routing, cfg_routing_names, "static",
+             "static or bgp"),
+        PLIST(T, "static_routes", static_routes, "",
+              "remote prefixes routed into this connection (static routing)"),
+        PLIST(T, "local_networks", local_networks, "0.0.0.0/0",
+              "traffic selector, our side (AWS: LocalIpv4NetworkCidr)"),
+        PLIST(T, "remote_networks", remote_networks, "0.0.0.0/0",
+              "traffic selector, CGW side (AWS: RemoteIpv4NetworkCidr)"),
+        ENUM(T, "attachment", attachment, cfg_attach_names, "vgw",
+             "vgw or tgw"),
+        BOOL(T, "acceleration", acceleration, "false",
+             "always UDP-encapsulate ESP (tgw only; fixed at creation)"),
+        ENUM(T, "steering", steering, cfg_steer_names, "active-standby",
+             "how traffic uses the two tunnels"),
 };
 #undef T
 
 /* ---- tunnel (AWS tunnel options) ------------------------------------- */
 #define T struct vpn_cfg_tunnel
 static const struct opt tunnel_opts[] = {
-	IPV4(T, "outside_address", outside_address,
-	     "our endpoint; default: the appliance's Nth outside address"),
-	PREFIX(T, "inside_cidr", inside_cidr, check_inside_cidr,
-	       "AWS: TunnelInsideCidr; generated when absent"),
-	STR(T, "psk", psk, vpn_check_psk, NULL,
-	    "AWS: PreSharedKey; generated when absent"),
-	SET(T, "phase1_encryption", phase1_encryption, cfg_enc_names, NULL,
-	    ALL_ENC, "AWS: Phase1EncryptionAlgorithms"),
-	SET(T, "phase1_integrity", phase1_integrity, cfg_integ_names, NULL,
-	    ALL_INTEG, "AWS: Phase1IntegrityAlgorithms"),
-	DHSET(T, "phase1_dh_groups", phase1_dh_groups, VPN_DH_PHASE1_ALLOWED,
-	      "2," GROUPS_14_24, "2, 14-24"),
-	SET(T, "phase2_encryption", phase2_encryption, cfg_enc_names, NULL,
-	    ALL_ENC, "AWS: Phase2EncryptionAlgorithms"),
-	SET(T, "phase2_integrity", phase2_integrity, cfg_integ_names, NULL,
-	    ALL_INTEG, "AWS: Phase2IntegrityAlgorithms"),
-	DHSET(T, "phase2_dh_groups", phase2_dh_groups, VPN_DH_PHASE2_ALLOWED,
-	      "2,5," GROUPS_14_24, "2, 5, 14-24"),
-	SET(T, "ike_versions", ike_versions, cfg_ike_names, check_ike_version,
-	    "ikev2", "AWS: IKEVersions"),
-	INT(T, "phase1_lifetime", phase1_lifetime, 900, 28800, "28800",
-	    "AWS: Phase1LifetimeSeconds"),
-	INT(T, "phase2_lifetime", phase2_lifetime, 900, 3600, "3600",
-	    "AWS: Phase2LifetimeSeconds"),
-	INT(T, "rekey_margin", rekey_margin, 60, 1800, "540",
-	    "AWS: RekeyMarginTimeSeconds"),
-	INT(T, "rekey_fuzz", rekey_fuzz, 0, 100, "100",
-	    "AWS: RekeyFuzzPercentage"),
-	INT(T, "replay_window", replay_window, 64, 2048, "1024",
-	    "AWS: ReplayWindowSize (packets)"),
-	INT(T, "dpd_timeout", dpd_timeout, 30, 2147483647, "30",
-	    "AWS: DPDTimeoutSeconds"),
-	ENUM(T, "dpd_action", dpd_action, cfg_dpd_names, "clear",
-	     "AWS: DPDTimeoutAction"),
-	ENUM(T, "startup_action", startup_action, cfg_startup_names, "add",
-	     "AWS: StartupAction"),
+        IPV4(T, "outside_address", outside_address,
+             "our endpoint; default: the appliance's Nth outside address"),
+        PREFIX(T, "inside_cidr", inside_cidr, check_inside_cidr,
+               "AWS: TunnelInsideCidr; generated when absent"),
+        STR(T, "psk", psk, vpn_check_psk, NULL,
+            "AWS: PreSharedKey; generated when absent"),
+        SET(T, "phase1_encryption", phase1_encryption, cfg_enc_names, NULL,
+            ALL_ENC, "AWS: Phase1EncryptionAlgorithms"),
+        SET(T, "phase1_integrity", phase1_integrity, cfg_integ_names, NULL,
+            ALL_INTEG, "AWS: Phase1IntegrityAlgorithms"),
+        DHSET(T, "phase1_dh_groups", phase1_dh_groups, VPN_DH_PHASE1_ALLOWED,
+              "2," GROUPS_14_24, "2, 14-24"),
+        SET(T, "phase2_encryption", phase2_encryption, cfg_enc_names, NULL,
+            ALL_ENC, "AWS: Phase2EncryptionAlgorithms"),
+        SET(T, "phase2_integrity", phase2_integrity, cfg_integ_names, NULL,
+            ALL_INTEG, "AWS: Phase2IntegrityAlgorithms"),
+        DHSET(T, "phase2_dh_groups", phase2_dh_groups, VPN_DH_PHASE2_ALLOWED,
+              "2,5," GROUPS_14_24, "2, 5, 14-24"),
+        SET(T, "ike_versions", ike_versions, cfg_ike_names, check_ike_version,
+            "ikev2", "AWS: IKEVersions"),
+        INT(T, "phase1_lifetime", phase1_lifetime, 900, 28800, "28800",
+            "AWS: Phase1LifetimeSeconds"),
+        INT(T, "phase2_lifetime", phase2_lifetime, 900, 3600, "3600",
+            "AWS: Phase2LifetimeSeconds"),
+        INT(T, "rekey_margin", rekey_margin, 60, 1800, "540",
+            "AWS: RekeyMarginTimeSeconds"),
+        INT(T, "rekey_fuzz", rekey_fuzz, 0, 100, "100",
+            "AWS: RekeyFuzzPercentage"),
+        INT(T, "replay_window", replay_window, 64, 2048, "1024",
+            "AWS: ReplayWindowSize (packets)"),
+        INT(T, "dpd_timeout", dpd_timeout, 30, 2147483647, "30",
+            "AWS: DPDTimeoutSeconds"),
+        ENUM(T, "dpd_action", dpd_action, cfg_dpd_names, "clear",
+             "AWS: DPDTimeoutAction"),
+        ENUM(T, "startup_action", startup_action, cfg_startup_names, "add",
+             "AWS: StartupAction"),
 };
 #undef T
 
-#define TABLE(kind_, opts_, T)                                                 \
-	[kind_] = {.opts = opts_,                                              \
-		   .n = sizeof(opts_) / sizeof(opts_[0]),                      \
-		   .src_off = offsetof(T, src)}
+#define TABLE(kind_, opts_, T)                            \
+	[kind_] = {.opts = opts_,                         \
+	           .n = sizeof(opts_) / sizeof(opts_[0]), \
+	           .src_off = offsetof(T, src)}
 
 const struct opt_table vpn_opt_tables[VPN_OBJ_COUNT] = {
-	TABLE(VPN_OBJ_APPLIANCE, appliance_opts, struct vpn_cfg_appliance),
-	TABLE(VPN_OBJ_PORT, port_opts, struct vpn_cfg_port),
-	TABLE(VPN_OBJ_CONSOLE, console_opts, struct vpn_cfg_console),
-	TABLE(VPN_OBJ_PKI, pki_opts, struct vpn_cfg_pki),
-	TABLE(VPN_OBJ_CGW, cgw_opts, struct vpn_cfg_cgw),
-	TABLE(VPN_OBJ_CONN, conn_opts, struct vpn_cfg_conn),
-	TABLE(VPN_OBJ_TUNNEL, tunnel_opts, struct vpn_cfg_tunnel),
+        TABLE(VPN_OBJ_APPLIANCE, appliance_opts, struct vpn_cfg_appliance),
+        TABLE(VPN_OBJ_PORT, port_opts, struct vpn_cfg_port),
+        TABLE(VPN_OBJ_CONSOLE, console_opts, struct vpn_cfg_console),
+        TABLE(VPN_OBJ_PKI, pki_opts, struct vpn_cfg_pki),
+        TABLE(VPN_OBJ_CGW, cgw_opts, struct vpn_cfg_cgw),
+        TABLE(VPN_OBJ_CONN, conn_opts, struct vpn_cfg_conn),
+        TABLE(VPN_OBJ_TUNNEL, tunnel_opts, struct vpn_cfg_tunnel),
 };
 
 _Static_assert(sizeof(tunnel_opts) / sizeof(tunnel_opts[0]) <= VPN_MAX_OPTS,
-	       "struct vpn_src tracks at most VPN_MAX_OPTS options");
+               "struct vpn_src tracks at most VPN_MAX_OPTS options");

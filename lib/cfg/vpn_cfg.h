@@ -18,25 +18,25 @@
 
 #include "vpn_prefix.h"
 
-#define VPN_NAME_MAX	   32  /* object names: [A-Za-z0-9_.-]{1,32} */
-#define VPN_PSK_MIN	   8
-#define VPN_PSK_MAX	   64
-#define VPN_PSK_GEN_LEN	   32  /* length of a generated PSK */
-#define VPN_PATH_MAX	   256
-#define VPN_DEVICE_MAX	   256 /* PCI address or vdev string */
-#define VPN_IDENTITY_MAX   256 /* certificate identity (subject DN or SAN) */
-#define VPN_HASH_MAX	   128 /* crypt(3) password hash */
-#define VPN_MAX_PORTS	   8
-#define VPN_MAX_WORKERS	   64
-#define VPN_MAX_LCORE	   127
-#define VPN_MAX_QUEUES	   16
-#define VPN_MAX_OUTSIDE	   64
-#define VPN_MAX_PREFIXES   100 /* per list; AWS allows 100 static routes */
-#define VPN_MAX_EAL_ARGS   32
-#define VPN_MAX_CGWS	   1024
-#define VPN_MAX_CONNS	   1024
-#define VPN_TUNNELS	   2 /* per VPN connection, always */
-#define VPN_MAX_OPTS	   48 /* options per object kind */
+#define VPN_NAME_MAX     32 /* object names: [A-Za-z0-9_.-]{1,32} */
+#define VPN_PSK_MIN      8
+#define VPN_PSK_MAX      64
+#define VPN_PSK_GEN_LEN  32 /* length of a generated PSK */
+#define VPN_PATH_MAX     256
+#define VPN_DEVICE_MAX   256 /* PCI address or vdev string */
+#define VPN_IDENTITY_MAX 256 /* certificate identity (subject DN or SAN) */
+#define VPN_HASH_MAX     128 /* crypt(3) password hash */
+#define VPN_MAX_PORTS    8
+#define VPN_MAX_WORKERS  64
+#define VPN_MAX_LCORE    127
+#define VPN_MAX_QUEUES   16
+#define VPN_MAX_OUTSIDE  64
+#define VPN_MAX_PREFIXES 100 /* per list; AWS allows 100 static routes */
+#define VPN_MAX_EAL_ARGS 32
+#define VPN_MAX_CGWS     1024
+#define VPN_MAX_CONNS    1024
+#define VPN_TUNNELS      2  /* per VPN connection, always */
+#define VPN_MAX_OPTS     48 /* options per object kind */
 
 /* ---- diagnostics ------------------------------------------------------ */
 
@@ -44,7 +44,7 @@ enum vpn_severity { VPN_DIAG_WARNING, VPN_DIAG_ERROR };
 
 struct vpn_diag_msg {
 	enum vpn_severity sev;
-	char *file;	   /* NULL: no file (e.g. a console change) */
+	char *file;        /* NULL: no file (e.g. a console change) */
 	unsigned int line; /* 0: no line */
 	unsigned int seq;  /* order of arrival, for a stable sort */
 	char *text;
@@ -60,7 +60,7 @@ void vpn_diag_init(struct vpn_diag *d);
 void vpn_diag_free(struct vpn_diag *d);
 __attribute__((format(printf, 5, 6))) void
 vpn_diag_add(struct vpn_diag *d, enum vpn_severity sev, const char *file,
-	     unsigned int line, const char *fmt, ...);
+             unsigned int line, const char *fmt, ...);
 /* Print every message, sorted by file and line, as FILE:LINE: sev: text. */
 void vpn_diag_print(struct vpn_diag *d, FILE *out);
 
@@ -91,18 +91,17 @@ enum {
 /* IKE version set bits. */
 enum { VPN_IKEV2 = 1u << 1 };
 /* DH group sets are bitmasks with bit N for group N. */
-#define VPN_DH(n) (1u << (n))
-#define VPN_DH_PHASE1_ALLOWED                                                  \
-	(VPN_DH(2) | 0x1ffc000u) /* 2, 14..24 */
-#define VPN_DH_PHASE2_ALLOWED                                                  \
+#define VPN_DH(n)             (1u << (n))
+#define VPN_DH_PHASE1_ALLOWED (VPN_DH(2) | 0x1ffc000u) /* 2, 14..24 */
+#define VPN_DH_PHASE2_ALLOWED \
 	(VPN_DH(2) | VPN_DH(5) | 0x1ffc000u) /* 2, 5, 14..24 */
 
 /* ---- model ------------------------------------------------------------ */
 
 /* Where an object and each of its options came from. */
 struct vpn_src {
-	unsigned int line;		     /* the object's own line */
-	uint64_t set;			     /* bit i: option i was given */
+	unsigned int line;                   /* the object's own line */
+	uint64_t set;                        /* bit i: option i was given */
 	unsigned int opt_line[VPN_MAX_OPTS]; /* line of option i, 0 if none */
 };
 
@@ -118,7 +117,7 @@ struct vpn_cfg_port {
 	int64_t queues;
 	int64_t mtu;
 	struct vpn_prefix address; /* interface address/len, optional */
-	uint32_t gateway;	   /* next hop, optional */
+	uint32_t gateway;          /* next hop, optional */
 	struct vpn_src src;
 };
 
@@ -162,7 +161,7 @@ struct vpn_cfg_cgw {
 	char name[VPN_NAME_MAX + 1];
 	uint32_t address; /* outside IPv4 address; optional with certs */
 	int64_t bgp_asn;  /* 0: none */
-	int auth;	  /* enum vpn_auth */
+	int auth;         /* enum vpn_auth */
 	char certificate_identity[VPN_IDENTITY_MAX];
 	struct vpn_src src;
 };
@@ -178,9 +177,9 @@ struct vpn_cfg_tunnel {
 	int64_t rekey_margin, rekey_fuzz;
 	int64_t replay_window;
 	int64_t dpd_timeout;
-	int dpd_action;	    /* enum vpn_dpd_action */
-	int startup_action; /* enum vpn_startup */
-	bool psk_generated;	    /* psk came from the state directory */
+	int dpd_action;             /* enum vpn_dpd_action */
+	int startup_action;         /* enum vpn_startup */
+	bool psk_generated;         /* psk came from the state directory */
 	bool inside_cidr_generated; /* inside_cidr came from the state dir */
 	struct vpn_src src;
 };
@@ -224,8 +223,13 @@ enum vpn_obj {
 };
 
 /* The libconfig shape an option's value takes. */
-enum vpn_opt_shape { VPN_SHAPE_INT, VPN_SHAPE_BOOL, VPN_SHAPE_STRING,
-		     VPN_SHAPE_LIST_STRING, VPN_SHAPE_LIST_INT };
+enum vpn_opt_shape {
+	VPN_SHAPE_INT,
+	VPN_SHAPE_BOOL,
+	VPN_SHAPE_STRING,
+	VPN_SHAPE_LIST_STRING,
+	VPN_SHAPE_LIST_INT
+};
 
 /* Index of option name in kind's table, or -1. */
 int vpn_opt_find(enum vpn_obj kind, const char *name);
@@ -239,11 +243,11 @@ enum vpn_opt_shape vpn_opt_shape(enum vpn_obj kind, int idx);
  * syntax checks happen here; rules between options in vpn_cfg_check().
  */
 int vpn_opt_set(enum vpn_obj kind, void *obj, int idx, const char *const *vals,
-		unsigned int n, char *err, size_t errlen);
+                unsigned int n, char *err, size_t errlen);
 /* Format option idx of obj in libconfig syntax ("900", "[\"a\", \"b\"]").
  * Returns false when the option is unset and has no default. */
 bool vpn_opt_format(enum vpn_obj kind, const void *obj, int idx, char *buf,
-		    size_t len);
+                    size_t len);
 /* Fill obj with the defaults of its kind. */
 void vpn_obj_defaults(enum vpn_obj kind, void *obj);
 
@@ -258,7 +262,7 @@ void vpn_cfg_free(struct vpn_cfg *cfg);
 struct vpn_cfg *vpn_cfg_load(const char *path, struct vpn_diag *d);
 /* The same from text, named name in messages (tests, console). */
 struct vpn_cfg *vpn_cfg_load_string(const char *text, const char *name,
-				    struct vpn_diag *d);
+                                    struct vpn_diag *d);
 
 /* Cross-field rules over the whole model; adds to d. */
 void vpn_cfg_check(struct vpn_cfg *cfg, struct vpn_diag *d);
@@ -274,7 +278,7 @@ void vpn_cfg_write(const struct vpn_cfg *cfg, FILE *out);
  * 0 or -errno; problems go to d.
  */
 int vpn_cfg_apply_state(struct vpn_cfg *cfg, const char *state_dir,
-			struct vpn_diag *d);
+                        struct vpn_diag *d);
 
 /* Value checks shared with the console. 0 when valid, else -EINVAL and a
  * reason in err. */

@@ -23,7 +23,7 @@ const char *
 vpn_ipv4_format(uint32_t addr, char *buf)
 {
 	snprintf(buf, 16, "%u.%u.%u.%u", addr >> 24, (addr >> 16) & 0xff,
-		 (addr >> 8) & 0xff, addr & 0xff);
+	         (addr >> 8) & 0xff, addr & 0xff);
 	return buf;
 }
 
@@ -48,8 +48,7 @@ clear_host_bits(struct vpn_prefix *p)
 }
 
 int
-vpn_prefix_parse(const char *s, enum vpn_prefix_mode mode,
-		 struct vpn_prefix *p)
+vpn_prefix_parse(const char *s, enum vpn_prefix_mode mode, struct vpn_prefix *p)
 {
 	char host[INET6_ADDRSTRLEN];
 	const char *slash;
@@ -141,7 +140,7 @@ vpn_prefix_overlap(const struct vpn_prefix *a, const struct vpn_prefix *b)
 
 bool
 vpn_prefix_contains(const struct vpn_prefix *outer,
-		    const struct vpn_prefix *inner)
+                    const struct vpn_prefix *inner)
 {
 	return outer->family == inner->family && outer->len <= inner->len &&
 	       same_bits(outer->addr, inner->addr, outer->len);

@@ -13,8 +13,8 @@
 #define VPN_PREFIX_STRLEN 50 /* "ffff:...:ffff/128" plus NUL, rounded up */
 
 struct vpn_prefix {
-	uint8_t family; /* AF_INET or AF_INET6 */
-	uint8_t len;    /* prefix length in bits */
+	uint8_t family;   /* AF_INET or AF_INET6 */
+	uint8_t len;      /* prefix length in bits */
 	uint8_t addr[16]; /* network byte order; IPv4 uses the first 4 */
 };
 
@@ -33,7 +33,7 @@ enum vpn_prefix_mode {
  * 0, -EINVAL (syntax or length) or -EDOM (host bits set for a network).
  */
 int vpn_prefix_parse(const char *s, enum vpn_prefix_mode mode,
-		     struct vpn_prefix *p);
+                     struct vpn_prefix *p);
 /* Format into buf of VPN_PREFIX_STRLEN bytes; returns buf. */
 const char *vpn_prefix_format(const struct vpn_prefix *p, char *buf);
 
@@ -46,7 +46,7 @@ uint32_t vpn_prefix_v4_addr(const struct vpn_prefix *p);
 bool vpn_prefix_overlap(const struct vpn_prefix *a, const struct vpn_prefix *b);
 /* True when inner lies entirely inside outer. */
 bool vpn_prefix_contains(const struct vpn_prefix *outer,
-			 const struct vpn_prefix *inner);
+                         const struct vpn_prefix *inner);
 bool vpn_prefix_equal(const struct vpn_prefix *a, const struct vpn_prefix *b);
 
 #endif /* VPN_PREFIX_H */

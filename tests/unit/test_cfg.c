@@ -1,0 +1,871 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The configuration model's rules: for each, the valid boundaries load and
+ * the invalid values fail with the right line. Configurations are built from
+ * one template whose lines are fixed, so a test knows where its option sits:
+ *
+ *   line 11: options of tunnel 1, line 13: of tunnel 2,
+ *   line  9: connection options, line 8: customer gateway options,
+ *   line  6: appliance options, line 15: a second connection.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <CUnit/Basic.h>
+
+#include "vpn_cfg.h"
+
+#define L_WORKERS 2
+#define L_OUTSIDE 5
+#define L_APPL    6
+#define L_CGW     8
+#define L_CONN    9
+#define L_T1      11
+#define L_T2      13
+#define L_CONN2   15
+
+#define TMPL                                                          \
+	"appliance: {\n" /* 1 */                                      \
+	"  %s\n"         /* 2 */                                      \
+	"  ports = ( { name = \"o\"; role = \"outside\"; device = "   \
+	"\"net_null0\"; },\n" /* 3 */                                 \
+	"            { name = \"i\"; role = \"inside\"; device = "    \
+	"\"net_null1\"; } );\n"                              /* 4 */  \
+	"  %s\n"                                             /* 5 */  \
+	"  %s\n"                                             /* 6 */  \
+	"};\n"                                               /* 7 */  \
+	"customer_gateways = ( { name = \"g\"; %s %s } );\n" /* 8 */  \
+	"vpn_connections = ( { name = \"c\"; %s %s\n"        /* 9 */  \
+	"  tunnels = ( {\n"                                  /* 10 */ \
+	"  %s\n"                                             /* 11 */ \
+	"  }, {\n"                                           /* 12 */ \
+	"  %s\n"                                             /* 13 */ \
+	"  } ); }\n"                                         /* 14 */ \
+	"  %s\n"                                             /* 15 */ \
+	");\n"                                               /* 16 */
+
+/* Each part is text on its template line; a NULL *_base takes the
+ * template's own. */
+struct parts {
+	const char *workers, *outside, *appl, *cgw_base, *cgw, *conn_base,
+	        *conn, *t1, *t2, *conn2;
+};
+
+#define D(x, d) ((x) ? (x) : (d))
+
+static struct vpn_diag diag;
+static struct vpn_cfg *cfg;
+
+static void
+load_parts(struct parts p)
+{
+	char text[8192];
+
+	vpn_cfg_free(cfg);
+	vpn_diag_free(&diag);
+	vpn_diag_init(&diag);
+	snprintf(text, sizeof(text), TMPL, D(p.workers, "workers = [1];"),
+	         D(p.outside, "outside_addresses = [\"203.0.113.1\", "
+	                      "\"203.0.113.2\"];"),
+	         D(p.appl, ""),
+	         D(p.cgw_base, "address = \"192.0.2.1\"; bgp_asn = 65000;"),
+	         D(p.cgw, ""),
+	         D(p.conn_base, "customer_gateway = \"g\"; static_routes = "
+	                        "[\"192.0.2.128/25\"];"),
+	         D(p.conn, ""), D(p.t1, ""), D(p.t2, ""), D(p.conn2, ""));
+	cfg = vpn_cfg_load_string(text, "t.conf", &diag);
+}
+
+/* Whether diag holds a message of severity sev at line whose text contains
+ * what. */
+static bool
+has(enum vpn_severity sev, unsigned int line, const char *what)
+{
+	for (unsigned int i = 0; i < diag.n; i++)
+		if (diag.msg[i].sev == sev && diag.msg[i].line == line &&
+		    strstr(diag.msg[i].text, what) != NULL)
+			return true;
+	return false;
+}
+
+static void
+dump(void)
+{
+	vpn_diag_print(&diag, stderr);
+}
+
+#define OK(...)                                          \
+	do {                                             \
+		load_parts((struct parts){__VA_ARGS__}); \
+		if (cfg == NULL || diag.errors != 0)     \
+			dump();                          \
+		CU_ASSERT_PTR_NOT_NULL(cfg);             \
+		CU_ASSERT_EQUAL(diag.errors, 0);         \
+	} while (0)
+
+#define FAILS_AT(line, what, ...)                                           \
+	do {                                                                \
+		load_parts((struct parts){__VA_ARGS__});                    \
+		if (!has(VPN_DIAG_ERROR, line, what)) {                     \
+			fprintf(stderr, "expected error at %d: %s\n", line, \
+			        what);                                      \
+			dump();                                             \
+		}                                                           \
+		CU_ASSERT_TRUE(has(VPN_DIAG_ERROR, line, what));            \
+	} while (0)
+
+#define WARNS_AT(line, what, ...)                                  \
+	do {                                                       \
+		load_parts((struct parts){__VA_ARGS__});           \
+		if (!has(VPN_DIAG_WARNING, line, what))            \
+			dump();                                    \
+		CU_ASSERT_TRUE(has(VPN_DIAG_WARNING, line, what)); \
+		CU_ASSERT_EQUAL(diag.errors, 0);                   \
+	} while (0)
+
+/* ---- the template itself ---------------------------------------------- */
+
+static void
+test_base_is_valid(void)
+{
+	OK(0);
+	CU_ASSERT_EQUAL(diag.warnings, 0);
+	CU_ASSERT_EQUAL(cfg->n_conns, 1);
+	CU_ASSERT_EQUAL(cfg->conns[0].cgw, 0);
+	/* AWS defaults */
+	struct vpn_cfg_tunnel *t = &cfg->conns[0].tunnels[0];
+	CU_ASSERT_EQUAL(t->phase1_lifetime, 28800);
+	CU_ASSERT_EQUAL(t->phase2_lifetime, 3600);
+	CU_ASSERT_EQUAL(t->rekey_margin, 540);
+	CU_ASSERT_EQUAL(t->rekey_fuzz, 100);
+	CU_ASSERT_EQUAL(t->replay_window, 1024);
+	CU_ASSERT_EQUAL(t->dpd_timeout, 30);
+	CU_ASSERT_EQUAL(t->dpd_action, VPN_DPD_CLEAR);
+	CU_ASSERT_EQUAL(t->startup_action, VPN_STARTUP_ADD);
+	CU_ASSERT_EQUAL(t->ike_versions, VPN_IKEV2);
+	CU_ASSERT_EQUAL(t->phase1_encryption, 0xf);
+	CU_ASSERT_EQUAL(t->phase2_integrity, 0xf);
+	CU_ASSERT_EQUAL(t->phase1_dh_groups, VPN_DH_PHASE1_ALLOWED);
+	CU_ASSERT_EQUAL(t->phase2_dh_groups, VPN_DH_PHASE2_ALLOWED);
+	CU_ASSERT_EQUAL(cfg->conns[0].steering, VPN_STEER_ACTIVE_STANDBY);
+	CU_ASSERT_EQUAL(cfg->conns[0].attachment, VPN_ATTACH_VGW);
+	CU_ASSERT_EQUAL(cfg->appliance.bgp_asn, 64512);
+	/* tunnel N takes the appliance's Nth outside address */
+	CU_ASSERT_EQUAL(cfg->conns[0].tunnels[0].outside_address, 0xcb007101);
+	CU_ASSERT_EQUAL(cfg->conns[0].tunnels[1].outside_address, 0xcb007102);
+}
+
+/* ---- per-tunnel ranges -------------------------------------------------- */
+
+static void
+test_phase1_lifetime(void)
+{
+	OK(.t1 = "phase1_lifetime = 28800;");
+	OK(.t1 = "phase1_lifetime = 3601;");
+	FAILS_AT(L_T1, "900 to 28800", .t1 = "phase1_lifetime = 899;");
+	FAILS_AT(L_T1, "900 to 28800", .t1 = "phase1_lifetime = 28801;");
+	FAILS_AT(L_T1, "must be a number", .t1 = "phase1_lifetime = \"900\";");
+}
+
+static void
+test_phase2_lifetime(void)
+{
+	OK(.t1 = "phase2_lifetime = 900; rekey_margin = 450;");
+	OK(.t2 = "phase2_lifetime = 3600;");
+	FAILS_AT(L_T1, "900 to 3600", .t1 = "phase2_lifetime = 899;");
+	FAILS_AT(L_T2, "900 to 3600", .t2 = "phase2_lifetime = 3601;");
+	/* below phase 1 */
+	OK(.t1 = "phase1_lifetime = 1000; phase2_lifetime = 999; "
+	         "rekey_margin = 60;");
+	FAILS_AT(L_T1, "below phase1_lifetime",
+	         .t1 = "phase1_lifetime = 1000; phase2_lifetime = 1000;");
+	FAILS_AT(L_T1, "below phase1_lifetime",
+	         .t1 = "phase1_lifetime = 900; phase2_lifetime = 900;");
+}
+
+static void
+test_rekey_margin(void)
+{
+	OK(.t1 = "rekey_margin = 60;");
+	OK(.t1 = "rekey_margin = 1800;");
+	FAILS_AT(L_T1, "60 to 1800", .t1 = "rekey_margin = 59;");
+	FAILS_AT(L_T1, "60 to 1800", .t1 = "rekey_margin = 1801;");
+	/* at most half of phase 2 */
+	OK(.t1 = "phase2_lifetime = 1000; rekey_margin = 500;");
+	FAILS_AT(L_T1, "at most half",
+	         .t1 = "phase2_lifetime = 1000; rekey_margin = 501;");
+}
+
+static void
+test_rekey_fuzz(void)
+{
+	OK(.t1 = "rekey_fuzz = 0;");
+	OK(.t1 = "rekey_fuzz = 100;");
+	FAILS_AT(L_T1, "0 to 100", .t1 = "rekey_fuzz = -1;");
+	FAILS_AT(L_T1, "0 to 100", .t1 = "rekey_fuzz = 101;");
+}
+
+static void
+test_replay_window(void)
+{
+	OK(.t1 = "replay_window = 64;");
+	OK(.t2 = "replay_window = 2048;");
+	FAILS_AT(L_T1, "64 to 2048", .t1 = "replay_window = 63;");
+	FAILS_AT(L_T2, "64 to 2048", .t2 = "replay_window = 2049;");
+}
+
+static void
+test_dpd(void)
+{
+	OK(.t1 = "dpd_timeout = 30;");
+	OK(.t1 = "dpd_timeout = 86400;");
+	FAILS_AT(L_T1, "30 to", .t1 = "dpd_timeout = 29;");
+	OK(.t1 = "dpd_action = \"clear\";");
+	OK(.t1 = "dpd_action = \"none\";");
+	OK(.t1 = "dpd_action = \"restart\";");
+	FAILS_AT(L_T1, "unknown value 'reset'",
+	         .t1 = "dpd_action = \"reset\";");
+	FAILS_AT(L_T1, "must be a string", .t1 = "dpd_action = 1;");
+}
+
+static void
+test_startup_action(void)
+{
+	OK(.t1 = "startup_action = \"add\";");
+	OK(.t1 = "startup_action = \"start\";");
+	FAILS_AT(L_T1, "unknown value", .t1 = "startup_action = \"go\";");
+}
+
+static void
+test_inside_cidr(void)
+{
+	OK(.t1 = "inside_cidr = \"169.254.6.0/30\";");
+	OK(.t1 = "inside_cidr = \"169.254.255.252/30\";");
+	OK(.t1 = "inside_cidr = \"169.254.169.248/30\";");
+	/* the six reserved /30s and 169.254.169.252/30 */
+	FAILS_AT(L_T1, "reserved", .t1 = "inside_cidr = \"169.254.0.0/30\";");
+	FAILS_AT(L_T1, "reserved", .t1 = "inside_cidr = \"169.254.3.0/30\";");
+	FAILS_AT(L_T1, "reserved", .t1 = "inside_cidr = \"169.254.5.0/30\";");
+	FAILS_AT(L_T1, "reserved",
+	         .t1 = "inside_cidr = \"169.254.169.252/30\";");
+	/* /30 in 169.254/16 only */
+	FAILS_AT(L_T1, "a /30 in 169.254.0.0/16",
+	         .t1 = "inside_cidr = \"169.254.10.0/29\";");
+	FAILS_AT(L_T1, "a /30 in 169.254.0.0/16",
+	         .t1 = "inside_cidr = \"198.51.100.0/30\";");
+	FAILS_AT(L_T1, "host bits", .t1 = "inside_cidr = \"169.254.10.1/30\";");
+	FAILS_AT(L_T1, "not an address/length",
+	         .t1 = "inside_cidr = \"169.254.10.0\";");
+	/* unique: within a connection and across connections */
+	FAILS_AT(L_T2, "also used by tunnel 1 of connection 'c'",
+	         .t1 = "inside_cidr = \"169.254.10.0/30\";",
+	         .t2 = "inside_cidr = \"169.254.10.0/30\";");
+	FAILS_AT(L_CONN2, "also used by tunnel 1 of connection 'c'",
+	         .outside =
+	                 "outside_addresses = [\"203.0.113.1\", "
+	                 "\"203.0.113.2\", \"203.0.113.3\", \"203.0.113.4\"];",
+	         .t1 = "inside_cidr = \"169.254.10.0/30\";",
+	         .conn2 = ", { name = \"c2\"; customer_gateway = \"g\"; "
+	                  "static_routes = [\"192.0.2.0/25\"]; tunnels = ( { "
+	                  "outside_address = \"203.0.113.3\"; inside_cidr = "
+	                  "\"169.254.10.0/30\"; }, { outside_address = "
+	                  "\"203.0.113.4\"; } ); }");
+}
+
+#define ALNUM "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+
+static void
+test_psk(void)
+{
+	char psk[128];
+
+	OK(.t1 = "psk = \"abcdefgh\";");
+	/* 64 and 65 characters */
+	snprintf(psk, sizeof(psk), "psk = \"A.b_%.60s\";", ALNUM ALNUM);
+	OK(.t1 = psk);
+	CU_ASSERT_EQUAL(strlen(cfg->conns[0].tunnels[0].psk), 64);
+	snprintf(psk, sizeof(psk), "psk = \"A.b_%.61s\";", ALNUM ALNUM);
+	FAILS_AT(L_T1, "8 to 64 characters long, not 65", .t1 = psk);
+	OK(.t1 = "psk = \"a0000000\";");
+	FAILS_AT(L_T1, "8 to 64", .t1 = "psk = \"abcdefg\";");
+	FAILS_AT(L_T1, "character 5", .t1 = "psk = \"abcd-efgh\";");
+	FAILS_AT(L_T1, "character 1", .t1 = "psk = \" abcdefgh\";");
+	FAILS_AT(L_T1, "must not start with '0'", .t1 = "psk = \"0abcdefgh\";");
+}
+
+static void
+test_algorithms(void)
+{
+	OK(.t1 = "phase1_encryption = [\"AES128\"];");
+	OK(.t1 = "phase1_encryption = [\"AES256\", \"AES128-GCM-16\", "
+	         "\"AES256-GCM-16\"];");
+	OK(.t1 = "phase2_encryption = \"aes256-gcm-16\";");
+	CU_ASSERT_EQUAL(cfg->conns[0].tunnels[0].phase2_encryption,
+	                VPN_ENC_AES256_GCM16);
+	FAILS_AT(L_T1, "unknown value 'AES192'",
+	         .t1 = "phase1_encryption = [\"AES192\"];");
+	FAILS_AT(L_T1, "must not be empty", .t1 = "phase2_encryption = [];");
+	OK(.t1 = "phase1_integrity = [\"SHA1\", \"SHA2-256\", \"SHA2-384\", "
+	         "\"SHA2-512\"];");
+	FAILS_AT(L_T1, "unknown value 'MD5'",
+	         .t1 = "phase2_integrity = [\"MD5\"];");
+	FAILS_AT(L_T1, "list of strings", .t1 = "phase2_integrity = [1];");
+}
+
+static void
+test_dh_groups(void)
+{
+	OK(.t1 = "phase1_dh_groups = [2, 14, 15, 16, 17, 18, 19, 20, 21, 22, "
+	         "23, 24];");
+	OK(.t1 = "phase2_dh_groups = [2, 5, 14, 24];");
+	OK(.t1 = "phase1_dh_groups = 19;");
+	CU_ASSERT_EQUAL(cfg->conns[0].tunnels[0].phase1_dh_groups, VPN_DH(19));
+	FAILS_AT(L_T1, "5 is not an allowed DH group",
+	         .t1 = "phase1_dh_groups = [5];");
+	FAILS_AT(L_T1, "13 is not an allowed",
+	         .t1 = "phase1_dh_groups = [13];");
+	FAILS_AT(L_T1, "25 is not an allowed",
+	         .t1 = "phase2_dh_groups = [25];");
+	FAILS_AT(L_T1, "1 is not an allowed", .t1 = "phase2_dh_groups = [1];");
+	FAILS_AT(L_T1, "list of numbers", .t1 = "phase2_dh_groups = [\"14\"];");
+}
+
+static void
+test_ike_versions(void)
+{
+	OK(.t1 = "ike_versions = [\"ikev2\"];");
+	FAILS_AT(L_T1, "IKEv1 is not supported",
+	         .t1 = "ike_versions = [\"ikev1\", \"ikev2\"];");
+	FAILS_AT(L_T1, "IKEv1 is not supported",
+	         .t1 = "ike_versions = \"IKEv1\";");
+}
+
+/* ---- connection rules --------------------------------------------------- */
+
+static void
+test_acceleration(void)
+{
+	OK(.conn = "attachment = \"tgw\"; acceleration = true;");
+	OK(.conn = "acceleration = false;");
+	FAILS_AT(L_CONN, "acceleration needs attachment \"tgw\"",
+	         .conn = "acceleration = true;");
+	FAILS_AT(L_CONN, "true or false", .conn = "acceleration = \"yes\";");
+}
+
+static void
+test_bgp(void)
+{
+	static const char *const g_only = "customer_gateway = \"g\";";
+
+	OK(.conn_base = g_only, .conn = "routing = \"bgp\";");
+	FAILS_AT(L_CONN, "static_routes need routing \"static\"",
+	         .conn = "routing = \"bgp\";");
+	static const char *reserved[] = {"7224",       "9059",  "10124",
+	                                 "17943",      "23456", "65535",
+	                                 "4294967295L"};
+	for (size_t i = 0; i < sizeof(reserved) / sizeof(reserved[0]); i++) {
+		char cgw[64];
+
+		/* a second bgp_asn is a libconfig duplicate: use a 2nd CGW */
+		snprintf(cgw, sizeof(cgw),
+		         "}, { name = \"g2\"; address = \"192.0.2.2\"; "
+		         "bgp_asn = %s;",
+		         reserved[i]);
+		FAILS_AT(L_CGW, "is reserved", .cgw = cgw);
+	}
+	/* 4-octet ASNs: libconfig wants an L past 2^31 */
+	OK(.cgw = "}, { name = \"g2\"; address = \"192.0.2.2\"; bgp_asn = "
+	          "4200000000L;");
+	CU_ASSERT_EQUAL(cfg->cgws[1].bgp_asn, 4200000000LL);
+	FAILS_AT(L_CGW, "with an L suffix",
+	         .cgw = "}, { name = \"g2\"; address = \"192.0.2.2\"; "
+	                "bgp_asn = 4200000000;");
+	FAILS_AT(L_CONN, "our own ASN", .appl = "bgp_asn = 65000;",
+	         .conn_base = g_only, .conn = "routing = \"bgp\";");
+	FAILS_AT(L_APPL, "reserved", .appl = "bgp_asn = 7224;");
+}
+
+static void
+test_bgp_needs_asn(void)
+{
+	FAILS_AT(L_CONN, "needs a bgp_asn on customer gateway 'g3'",
+	         .cgw = "}, { name = \"g3\"; address = \"192.0.2.3\";",
+	         .conn_base = "customer_gateway = \"g3\";",
+	         .conn = "routing = \"bgp\";");
+}
+
+static void
+test_static_routes(void)
+{
+	WARNS_AT(L_CONN, "no static_routes",
+	         .conn_base = "customer_gateway = \"g\";");
+	WARNS_AT(L_CONN, "outside remote_networks",
+	         .conn = "remote_networks = [\"192.0.2.0/25\"];");
+	FAILS_AT(L_CONN, "host bits",
+	         .conn_base = "customer_gateway = \"g\"; static_routes = "
+	                      "[\"192.0.2.1/25\"];");
+	FAILS_AT(L_CONN, "twice",
+	         .conn_base = "customer_gateway = \"g\"; static_routes = "
+	                      "[\"192.0.2.0/25\", \"192.0.2.0/25\"];");
+}
+
+static void
+test_overlaps(void)
+{
+	WARNS_AT(L_CONN,
+	         "remote network 198.51.100.0/25 of 'c' overlaps local "
+	         "network 198.51.100.0/24 of 'c'",
+	         .conn = "local_networks = [\"198.51.100.0/24\"]; "
+	                 "remote_networks = [\"198.51.100.0/25\", "
+	                 "\"192.0.2.0/24\"];");
+	WARNS_AT(L_CONN, "overlaps inside network 198.51.100.0/24",
+	         .appl = "inside_networks = [\"198.51.100.0/24\"];",
+	         .conn = "remote_networks = [\"198.51.100.0/26\", "
+	                 "\"192.0.2.0/24\"];");
+	/* across connections */
+	WARNS_AT(L_CONN2,
+	         "static route 192.0.2.192/26 of 'c2' overlaps static route "
+	         "192.0.2.128/25 of 'c'",
+	         .outside =
+	                 "outside_addresses = [\"203.0.113.1\", "
+	                 "\"203.0.113.2\", \"203.0.113.3\", \"203.0.113.4\"];",
+	         .conn2 = ", { name = \"c2\"; customer_gateway = \"g\"; "
+	                  "static_routes = [\"192.0.2.192/26\"]; tunnels = ( { "
+	                  "outside_address = \"203.0.113.3\"; }, { "
+	                  "outside_address = \"203.0.113.4\"; } ); }");
+	/* 0.0.0.0/0 selectors are "any", not an overlap */
+	load_parts((struct parts){.conn = "local_networks = [\"0.0.0.0/0\"];"});
+	CU_ASSERT_EQUAL(diag.warnings, 0);
+}
+
+static void
+test_two_tunnels(void)
+{
+	char text[2048];
+
+	snprintf(
+	        text, sizeof(text),
+	        "appliance: { ports = ( { name = \"o\"; role = \"outside\"; "
+	        "device = \"net_null0\"; }, { name = \"i\"; role = \"inside\"; "
+	        "device = \"net_null1\"; } );\n"
+	        "outside_addresses = [\"203.0.113.1\", \"203.0.113.2\"]; };\n"
+	        "customer_gateways = ( { name = \"g\"; address = "
+	        "\"192.0.2.1\"; "
+	        "} );\n"
+	        "vpn_connections = ( { name = \"c\"; customer_gateway = "
+	        "\"g\";\n"
+	        "tunnels = ( { } ); } );\n");
+	vpn_cfg_free(cfg);
+	vpn_diag_free(&diag);
+	cfg = vpn_cfg_load_string(text, "t.conf", &diag);
+	CU_ASSERT_TRUE(has(VPN_DIAG_ERROR, 5, "exactly 2 tunnels, not 1"));
+	FAILS_AT(10, "exactly 2 tunnels, not 3", .t2 = "}, {");
+}
+
+static void
+test_outside_addresses(void)
+{
+	FAILS_AT(L_T1, "not one of the appliance's outside_addresses",
+	         .t1 = "outside_address = \"203.0.113.9\";");
+	FAILS_AT(L_T2, "both use outside address 203.0.113.1",
+	         .t2 = "outside_address = \"203.0.113.1\";");
+	FAILS_AT(L_T2 - 1, "both use outside address",
+	         .outside = "outside_addresses = [\"203.0.113.1\"];");
+	FAILS_AT(L_OUTSIDE, "not a unicast address",
+	         .outside = "outside_addresses = [\"203.0.113.1\", "
+	                    "\"169.254.1.1\"];");
+	FAILS_AT(L_OUTSIDE, "twice",
+	         .outside = "outside_addresses = [\"203.0.113.1\", "
+	                    "\"203.0.113.1\"];");
+	FAILS_AT(1, "need outside_addresses", .outside = "");
+	/* two connections to one CGW address over the same outside address */
+	FAILS_AT(L_CONN2, "IKE can't tell them apart",
+	         .conn2 = ", { name = \"c2\"; customer_gateway = \"g\"; "
+	                  "static_routes = [\"192.0.2.0/26\"]; }");
+}
+
+static void
+test_certificates(void)
+{
+	static const char pki[] =
+	        "pki: { ca = \"/etc/vpngw/ca.pem\"; certificate = "
+	        "\"/etc/vpngw/me.pem\"; private_key = \"/etc/vpngw/me.key\"; "
+	        "};";
+	static const char cert_cgw[] =
+	        "}, { name = \"gc\"; bgp_asn = 65001; authentication = "
+	        "\"certificate\"; certificate_identity = \"CN=gc\";";
+	static const char use_gc[] = "customer_gateway = \"gc\"; static_routes "
+	                             "= [\"192.0.2.0/26\"];";
+
+	/* certificate auth may omit the address */
+	OK(.appl = pki, .cgw = cert_cgw, .conn_base = use_gc);
+	FAILS_AT(L_CGW, "only certificate authentication may omit it",
+	         .cgw = "}, { name = \"g2\";");
+	FAILS_AT(
+	        L_CGW, "needs the customer gateway's certificate_identity",
+	        .appl = pki,
+	        .cgw = "}, { name = \"gc\"; authentication = \"certificate\";");
+	FAILS_AT(L_CGW, "needs appliance.pki", .cgw = cert_cgw);
+	FAILS_AT(L_T1, "a psk is not used", .appl = pki, .cgw = cert_cgw,
+	         .conn_base = use_gc, .t1 = "psk = \"abcdefgh\";");
+	FAILS_AT(L_T1, "startup_action start needs", .appl = pki,
+	         .cgw = cert_cgw, .conn_base = use_gc,
+	         .t1 = "startup_action = \"start\";");
+	WARNS_AT(L_CGW, "not used with psk",
+	         .cgw = "certificate_identity = \"CN=x\";");
+	FAILS_AT(L_APPL + 0, "both certificate and private_key",
+	         .appl = "pki: { certificate = \"/etc/vpngw/me.pem\"; };");
+	FAILS_AT(L_APPL, "absolute path", .appl = "pki: { ca = \"ca.pem\"; };");
+}
+
+static void
+test_console(void)
+{
+	OK(.appl = "console: { listen = \"127.0.0.1:2424\"; };");
+	FAILS_AT(L_APPL, "without a password_hash",
+	         .appl = "console: { listen = \"203.0.113.1:2323\"; };");
+	OK(.appl = "console: { listen = \"203.0.113.1:2323\"; password_hash = "
+	           "\"$6$saltsalt$0123456789abcdef\"; };");
+	FAILS_AT(L_APPL, "not a password",
+	         .appl = "console: { password_hash = \"hunter22\"; };");
+	FAILS_AT(L_APPL, "ADDRESS:PORT",
+	         .appl = "console: { listen = \"x\"; };");
+	FAILS_AT(L_APPL, "port 1-65535",
+	         .appl = "console: { listen = \"127.0.0.1:0\"; };");
+	FAILS_AT(L_APPL, "1 to 64", .appl = "console: { max_sessions = 0; };");
+}
+
+static void
+test_appliance(void)
+{
+	FAILS_AT(2, "is the control lcore", .appl = "control_lcore = 1;");
+	FAILS_AT(L_WORKERS, "at least one worker", .workers = "workers = [];");
+	FAILS_AT(L_WORKERS, "lists 1 twice", .workers = "workers = [1, 1];");
+	FAILS_AT(L_WORKERS, "0 to 127", .workers = "workers = [128];");
+	FAILS_AT(L_APPL, "absolute path", .appl = "state_dir = \"var\";");
+	FAILS_AT(L_APPL, "may only use letters", .appl = "name = \"a b\";");
+}
+
+static void
+test_ports(void)
+{
+	char text[1024];
+
+	snprintf(text, sizeof(text),
+	         "appliance: { workers = [1];\n"
+	         "ports = ( { name = \"o\"; role = \"outside\"; device = "
+	         "\"0000:03:00.0\"; queues = 2; },\n"
+	         "{ name = \"o\"; role = \"inside\"; device = \"eth0\"; },\n"
+	         "{ name = \"x\"; role = \"inside\"; device = \"03:00.1\"; },\n"
+	         "{ role = \"sideways\"; } );\n"
+	         "};\n");
+	vpn_cfg_free(cfg);
+	vpn_diag_free(&diag);
+	cfg = vpn_cfg_load_string(text, "t.conf", &diag);
+	CU_ASSERT_TRUE(has(VPN_DIAG_ERROR, 2, "only 1 workers"));
+	CU_ASSERT_TRUE(has(VPN_DIAG_ERROR, 3, "port name 'o' is used twice"));
+	CU_ASSERT_TRUE(has(VPN_DIAG_ERROR, 3, "neither a PCI address"));
+	CU_ASSERT_TRUE(has(VPN_DIAG_ERROR, 5, "unknown value 'sideways'"));
+	CU_ASSERT_TRUE(has(VPN_DIAG_ERROR, 5, "port has no name"));
+	CU_ASSERT_TRUE(has(VPN_DIAG_ERROR, 5, "port has no device"));
+	CU_ASSERT_TRUE(has(VPN_DIAG_ERROR, 1,
+	                   "exactly one outside and one "
+	                   "inside port"));
+	CU_ASSERT_TRUE(has(VPN_DIAG_ERROR, 5, "port has no role"));
+	CU_ASSERT_TRUE(vpn_device_is_pci("0000:03:00.0"));
+	CU_ASSERT_TRUE(vpn_device_is_pci("03:00.1"));
+	CU_ASSERT_FALSE(vpn_device_is_pci("0000:03:00"));
+	CU_ASSERT_FALSE(vpn_device_is_pci("net_null0"));
+}
+
+/* ---- loader behaviour ---------------------------------------------------- */
+
+static void
+test_unknown_options(void)
+{
+	FAILS_AT(L_T1,
+	         "unknown tunnel option 'phase1_lifetim' (did you mean "
+	         "'phase1_lifetime'?)",
+	         .t1 = "phase1_lifetim = 900;");
+	FAILS_AT(L_CONN, "unknown connection option 'steer'",
+	         .conn = "steer = \"active-active\";");
+	FAILS_AT(L_CGW, "unknown customer gateway option 'asn'",
+	         .cgw = "asn = 1;");
+	FAILS_AT(L_APPL,
+	         "unknown appliance option 'consol' (did you mean "
+	         "'console'?)",
+	         .appl = "consol: { };");
+	FAILS_AT(L_CONN2, "unknown top-level setting 'extra'",
+	         .conn2 = "); extra = 1; x = (");
+}
+
+static void
+test_all_errors_reported(void)
+{
+	load_parts((struct parts){.t1 = "replay_window = 1; rekey_fuzz = 200;",
+	                          .t2 = "dpd_timeout = 1;",
+	                          .conn = "steering = \"random\";"});
+	CU_ASSERT_EQUAL(diag.errors, 4);
+	CU_ASSERT_TRUE(has(VPN_DIAG_ERROR, L_T1, "replay_window"));
+	CU_ASSERT_TRUE(has(VPN_DIAG_ERROR, L_T1, "rekey_fuzz"));
+	CU_ASSERT_TRUE(has(VPN_DIAG_ERROR, L_T2, "dpd_timeout"));
+	CU_ASSERT_TRUE(has(VPN_DIAG_ERROR, L_CONN, "steering"));
+}
+
+static void
+test_names(void)
+{
+	FAILS_AT(L_CONN2, "name 'c' is used twice",
+	         .outside =
+	                 "outside_addresses = [\"203.0.113.1\", "
+	                 "\"203.0.113.2\", \"203.0.113.3\", \"203.0.113.4\"];",
+	         .conn2 = ", { name = \"c\"; customer_gateway = \"g\"; "
+	                  "static_routes = [\"192.0.2.0/26\"]; tunnels = ( { "
+	                  "outside_address = \"203.0.113.3\"; }, { "
+	                  "outside_address = \"203.0.113.4\"; } ); }");
+	FAILS_AT(L_CONN, "no customer gateway named 'nope'",
+	         .conn_base = "customer_gateway = \"nope\";");
+	FAILS_AT(L_CONN, "connection has no customer_gateway", .conn_base = "");
+	FAILS_AT(L_CGW, "may only use letters",
+	         .cgw = "}, { name = \"bad name\"; address = \"192.0.2.9\";");
+	FAILS_AT(L_CGW, "customer gateway name 'g' is used twice",
+	         .cgw = "}, { name = \"g\"; address = \"192.0.2.9\";");
+}
+
+static void
+test_syntax_error(void)
+{
+	load_parts((struct parts){.t1 = "phase1_lifetime = ;"});
+	CU_ASSERT_PTR_NULL(cfg);
+	CU_ASSERT_TRUE(has(VPN_DIAG_ERROR, L_T1, "syntax"));
+	vpn_diag_free(&diag);
+	cfg = vpn_cfg_load("/nonexistent/vpngw.conf", &diag);
+	CU_ASSERT_PTR_NULL(cfg);
+	CU_ASSERT_TRUE(has(VPN_DIAG_ERROR, 0, "cannot read"));
+}
+
+/* -nv output loads again to the same model, and prints the same. */
+static void
+test_round_trip(void)
+{
+	char *a = NULL, *b = NULL;
+	size_t la, lb;
+	FILE *f;
+
+	OK(.appl = "inside_networks = [\"198.51.100.0/24\", "
+	           "\"2001:db8::/32\"]; "
+	           "eal_args = [\"--no-huge\"]; console: { password_hash = "
+	           "\"$6$saltsalt$0123456789abcdef\"; };",
+	   .conn = "steering = \"active-active\"; remote_networks = "
+	           "[\"192.0.2.0/24\"];",
+	   .t1 = "psk = \"x.y_z12345\"; phase1_dh_groups = [2, 24]; "
+	         "dpd_action = \"restart\";",
+	   .t2 = "inside_cidr = \"169.254.44.4/30\";");
+	f = open_memstream(&a, &la);
+	vpn_cfg_write(cfg, f);
+	fclose(f);
+
+	vpn_cfg_free(cfg);
+	vpn_diag_free(&diag);
+	cfg = vpn_cfg_load_string(a, "t.conf", &diag);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(cfg);
+	CU_ASSERT_EQUAL(diag.errors, 0);
+	CU_ASSERT_EQUAL(diag.warnings, 0);
+	f = open_memstream(&b, &lb);
+	vpn_cfg_write(cfg, f);
+	fclose(f);
+	CU_ASSERT_STRING_EQUAL(a, b);
+	CU_ASSERT_STRING_EQUAL(cfg->conns[0].tunnels[0].psk, "x.y_z12345");
+	CU_ASSERT_EQUAL(cfg->conns[0].tunnels[0].phase1_dh_groups,
+	                VPN_DH(2) | VPN_DH(24));
+	free(a);
+	free(b);
+}
+
+/* ---- generated values -----------------------------------------------------
+ */
+
+static void
+test_psk_generate(void)
+{
+	char psk[VPN_PSK_MAX + 1], err[128];
+
+	for (int i = 0; i < 2000; i++) {
+		CU_ASSERT_EQUAL_FATAL(vpn_psk_generate(psk), 0);
+		CU_ASSERT_EQUAL(strlen(psk), VPN_PSK_GEN_LEN);
+		CU_ASSERT_EQUAL(vpn_check_psk(psk, err, sizeof(err)), 0);
+	}
+}
+
+static void
+test_state(void)
+{
+	char dir[] = "/tmp/vpngw-test-state-XXXXXX", path[128], psk1[65],
+	     psk2[65], err[128];
+	struct vpn_prefix cidr;
+	FILE *f;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(dir));
+	OK(.t1 = "psk = \"given.psk.1\";",
+	   .t2 = "inside_cidr = \"169.254.44.0/30\";");
+	CU_ASSERT_EQUAL(vpn_cfg_apply_state(cfg, dir, &diag), 0);
+	/* tunnel 1's psk is kept; tunnel 2's is generated */
+	CU_ASSERT_STRING_EQUAL(cfg->conns[0].tunnels[0].psk, "given.psk.1");
+	CU_ASSERT_FALSE(cfg->conns[0].tunnels[0].psk_generated);
+	CU_ASSERT_TRUE(cfg->conns[0].tunnels[1].psk_generated);
+	CU_ASSERT_EQUAL(
+	        vpn_check_psk(cfg->conns[0].tunnels[1].psk, err, sizeof(err)),
+	        0);
+	/* tunnel 1's inside CIDR is generated, valid, and not tunnel 2's */
+	CU_ASSERT_TRUE(cfg->conns[0].tunnels[0].inside_cidr_generated);
+	cidr = cfg->conns[0].tunnels[0].inside_cidr;
+	CU_ASSERT_EQUAL(vpn_check_inside_cidr(&cidr, err, sizeof(err)), 0);
+	CU_ASSERT_FALSE(vpn_prefix_overlap(
+	        &cidr, &cfg->conns[0].tunnels[1].inside_cidr));
+	snprintf(psk1, sizeof(psk1), "%s", cfg->conns[0].tunnels[1].psk);
+
+	/* a restart uses the same values */
+	OK(.t1 = "psk = \"given.psk.1\";",
+	   .t2 = "inside_cidr = \"169.254.44.0/30\";");
+	CU_ASSERT_EQUAL(vpn_cfg_apply_state(cfg, dir, &diag), 0);
+	CU_ASSERT_STRING_EQUAL(cfg->conns[0].tunnels[1].psk, psk1);
+	CU_ASSERT_TRUE(
+	        vpn_prefix_equal(&cfg->conns[0].tunnels[0].inside_cidr, &cidr));
+	snprintf(psk2, sizeof(psk2), "%s", cfg->conns[0].tunnels[0].psk);
+	CU_ASSERT_STRING_EQUAL(psk2, "given.psk.1");
+
+	/* the file is private */
+	struct stat st;
+	snprintf(path, sizeof(path), "%s/generated.conf", dir);
+	CU_ASSERT_EQUAL(stat(path, &st), 0);
+	CU_ASSERT_EQUAL(st.st_mode & 0777, 0600);
+
+	/* a damaged state file is an error with its line */
+	f = fopen(path, "w");
+	fprintf(f, "tunnels = (\n{ connection = \"c\"; tunnel = 2; psk = "
+	           "\"0bad\"; }\n);\n");
+	fclose(f);
+	OK(0);
+	CU_ASSERT_NOT_EQUAL(vpn_cfg_apply_state(cfg, dir, &diag), 0);
+	CU_ASSERT_TRUE(has(VPN_DIAG_ERROR, 2, "psk must be 8 to 64"));
+	f = fopen(path, "w");
+	fprintf(f, "tunnels = ( { connection = \"c\"; tunnel = 3; } );\n");
+	fclose(f);
+	OK(0);
+	CU_ASSERT_NOT_EQUAL(vpn_cfg_apply_state(cfg, dir, &diag), 0);
+	CU_ASSERT_TRUE(has(VPN_DIAG_ERROR, 1, "tunnel = 1 or 2"));
+
+	unlink(path);
+	rmdir(dir);
+}
+
+/* ---- options by name (the console's path) ----------------------------------
+ */
+
+static void
+test_opt_by_name(void)
+{
+	struct vpn_cfg_tunnel t;
+	const char *v900[] = {"900"}, *vbad[] = {"899"};
+	const char *algs[] = {"AES128", "AES256-GCM-16"};
+	char err[256], buf[256];
+	int idx;
+
+	memset(&t, 0, sizeof(t));
+	vpn_obj_defaults(VPN_OBJ_TUNNEL, &t);
+	idx = vpn_opt_find(VPN_OBJ_TUNNEL, "phase2_lifetime");
+	CU_ASSERT_TRUE_FATAL(idx >= 0);
+	CU_ASSERT_EQUAL(vpn_opt_find(VPN_OBJ_TUNNEL, "nope"), -1);
+	CU_ASSERT_EQUAL(
+	        vpn_opt_set(VPN_OBJ_TUNNEL, &t, idx, v900, 1, err, sizeof(err)),
+	        0);
+	CU_ASSERT_EQUAL(t.phase2_lifetime, 900);
+	CU_ASSERT_EQUAL(
+	        vpn_opt_set(VPN_OBJ_TUNNEL, &t, idx, vbad, 1, err, sizeof(err)),
+	        -EINVAL);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "900 to 3600"));
+	CU_ASSERT_EQUAL(t.phase2_lifetime, 900); /* unchanged on error */
+	CU_ASSERT_EQUAL(
+	        vpn_opt_set(VPN_OBJ_TUNNEL, &t, idx, algs, 2, err, sizeof(err)),
+	        -EINVAL); /* a list for a scalar */
+	idx = vpn_opt_find(VPN_OBJ_TUNNEL, "phase2_encryption");
+	CU_ASSERT_EQUAL(
+	        vpn_opt_set(VPN_OBJ_TUNNEL, &t, idx, algs, 2, err, sizeof(err)),
+	        0);
+	CU_ASSERT_TRUE(
+	        vpn_opt_format(VPN_OBJ_TUNNEL, &t, idx, buf, sizeof(buf)));
+	CU_ASSERT_STRING_EQUAL(buf, "[\"AES128\", \"AES256-GCM-16\"]");
+	idx = vpn_opt_find(VPN_OBJ_TUNNEL, "psk");
+	CU_ASSERT_FALSE(
+	        vpn_opt_format(VPN_OBJ_TUNNEL, &t, idx, buf, sizeof(buf)));
+}
+
+static void
+test_enum_names(void)
+{
+	CU_ASSERT_STRING_EQUAL(vpn_routing_name(VPN_ROUTING_BGP), "bgp");
+	CU_ASSERT_STRING_EQUAL(vpn_steering_name(VPN_STEER_ACTIVE_ACTIVE),
+	                       "active-active");
+	CU_ASSERT_STRING_EQUAL(vpn_dpd_action_name(VPN_DPD_RESTART), "restart");
+	CU_ASSERT_STRING_EQUAL(vpn_startup_name(VPN_STARTUP_START), "start");
+	CU_ASSERT_STRING_EQUAL(vpn_auth_name(VPN_AUTH_CERT), "certificate");
+	CU_ASSERT_STRING_EQUAL(vpn_attachment_name(VPN_ATTACH_TGW), "tgw");
+	CU_ASSERT_STRING_EQUAL(vpn_port_role_name(VPN_PORT_INSIDE), "inside");
+	CU_ASSERT_STRING_EQUAL(vpn_routing_name(7), "?");
+}
+
+void register_cfg_tests(void);
+
+void
+register_cfg_tests(void)
+{
+	CU_pSuite s = CU_add_suite("cfg", NULL, NULL);
+
+	CU_add_test(s, "base template is valid", test_base_is_valid);
+	CU_add_test(s, "phase1_lifetime", test_phase1_lifetime);
+	CU_add_test(s, "phase2_lifetime", test_phase2_lifetime);
+	CU_add_test(s, "rekey_margin", test_rekey_margin);
+	CU_add_test(s, "rekey_fuzz", test_rekey_fuzz);
+	CU_add_test(s, "replay_window", test_replay_window);
+	CU_add_test(s, "dpd", test_dpd);
+	CU_add_test(s, "startup_action", test_startup_action);
+	CU_add_test(s, "inside_cidr", test_inside_cidr);
+	CU_add_test(s, "psk", test_psk);
+	CU_add_test(s, "algorithms", test_algorithms);
+	CU_add_test(s, "dh groups", test_dh_groups);
+	CU_add_test(s, "ike_versions", test_ike_versions);
+	CU_add_test(s, "acceleration", test_acceleration);
+	CU_add_test(s, "bgp", test_bgp);
+	CU_add_test(s, "bgp needs asn", test_bgp_needs_asn);
+	CU_add_test(s, "static routes", test_static_routes);
+	CU_add_test(s, "overlaps", test_overlaps);
+	CU_add_test(s, "two tunnels", test_two_tunnels);
+	CU_add_test(s, "outside addresses", test_outside_addresses);
+	CU_add_test(s, "certificates", test_certificates);
+	CU_add_test(s, "console", test_console);
+	CU_add_test(s, "appliance", test_appliance);
+	CU_add_test(s, "ports", test_ports);
+	CU_add_test(s, "unknown options", test_unknown_options);
+	CU_add_test(s, "all errors reported", test_all_errors_reported);
+	CU_add_test(s, "names", test_names);
+	CU_add_test(s, "syntax error", test_syntax_error);
+	CU_add_test(s, "round trip", test_round_trip);
+	CU_add_test(s, "psk generate", test_psk_generate);
+	CU_add_test(s, "state", test_state);
+	CU_add_test(s, "options by name", test_opt_by_name);
+	CU_add_test(s, "enum names", test_enum_names);
+}
+
+void cleanup_cfg_tests(void);
+
+void
+cleanup_cfg_tests(void)
+{
+	vpn_cfg_free(cfg);
+	cfg = NULL;
+	vpn_diag_free(&diag);
+}

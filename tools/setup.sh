@@ -1,0 +1,40 @@
+#!/bin/bash
+# Installs every Debian 12 package vpngw needs to build, test and run its
+# demo, and prepares hugepages. Idempotent: run it as often as you like.
+# Run as root. VPNGW_HUGEPAGES sets how many 2 MiB pages to reserve (512).
+set -euo pipefail
+
+packages=(
+	# build
+	build-essential pkg-config meson ninja-build
+	libdpdk-dev dpdk libipsec-mb-dev libssl-dev libconfig-dev
+	# tests
+	libcunit1-dev clang-format iproute2 procps
+)
+
+missing=()
+for p in "${packages[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
+		missing+=("$p")
+done
+if ((${#missing[@]})); then
+	echo "setup: installing ${missing[*]}"
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq
+	apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# Hugepages for production-like runs; tests and the demo use --no-huge, so
+# a machine that can't reserve them still builds, tests and demos.
+pages=${VPNGW_HUGEPAGES:-512}
+nr=/sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages
+if [ -w "$nr" ] && [ "$(cat "$nr")" -lt "$pages" ]; then
+	echo "$pages" >"$nr" 2>/dev/null ||
+		echo "setup: could not reserve $pages hugepages (fine for tests)"
+fi
+if [ -d /sys/kernel/mm/hugepages ] && ! grep -q hugetlbfs /proc/mounts; then
+	mkdir -p /dev/hugepages
+	mount -t hugetlbfs nodev /dev/hugepages 2>/dev/null ||
+		echo "setup: could not mount hugetlbfs (fine for tests)"
+fi
+echo "setup: ready ($(cat "$nr" 2>/dev/null || echo 0) hugepages of 2 MiB)"
