@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef CRYPTO_PRIV_H
+#define CRYPTO_PRIV_H
+
+#include <stdlib.h>
+
+#include "vpn_crypto.h"
+
+/* What an engine implements; crypto.c dispatches to it. */
+struct crypto_engine {
+	const char *name;
+	int (*open)(struct vpn_crypto *c);
+	void (*close)(struct vpn_crypto *c);
+	int (*worker_init)(struct vpn_crypto *c, struct vpn_crypto_worker *w);
+	void (*worker_fini)(struct vpn_crypto_worker *w);
+	struct vpn_crypto_key *(*key_new)(
+	        struct vpn_crypto *c, const struct vpn_crypto_key_params *p);
+	void (*encrypt)(struct vpn_crypto_worker *w,
+	                const struct vpn_crypto_key *k,
+	                struct vpn_crypto_op *ops, unsigned int n);
+	unsigned int (*decrypt)(struct vpn_crypto_worker *w,
+	                        const struct vpn_crypto_key *k,
+	                        struct vpn_crypto_op *ops, unsigned int n);
+};
+
+struct vpn_crypto {
+	const struct crypto_engine *e;
+	char name[64];
+	void *priv;
+};
+
+struct vpn_crypto_worker {
+	const struct crypto_engine *e;
+	void *priv;
+};
+
+/* The common head of every engine's key; engines embed it first. */
+struct vpn_crypto_key {
+	const struct crypto_engine *e;
+	size_t size; /* of the whole engine key, for wiping */
+	enum vpn_crypto_cipher cipher;
+	enum vpn_crypto_auth auth;
+	unsigned int key_len, icv_len;
+};
+
+extern const struct crypto_engine crypto_imb_engine;
+extern const struct crypto_engine crypto_ossl_engine;
+
+/* Checks a key's parameters; fills the common head. 0 or -EINVAL. */
+int crypto_key_check(const struct vpn_crypto_key_params *p,
+                     struct vpn_crypto_key *head);
+
+/* HMAC block size and digest (state) size of an auth algorithm. */
+unsigned int crypto_hmac_block(enum vpn_crypto_auth a);
+
+/* Cache-aligned allocation (aligned_alloc wants a multiple of the
+ * alignment). */
+static inline void *
+alloc64(size_t size)
+{
+	return aligned_alloc(64, (size + 63) & ~(size_t)63);
+}
+
+#endif /* CRYPTO_PRIV_H */

@@ -1,0 +1,271 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Outbound: inner IPv4/IPv6 packet -> ESP tunnel mode in outer IPv4
+ * (RFC 4303 3.3), optionally in UDP (RFC 3948 2.1, checksum zero).
+ *
+ *   [IPv4][UDP][SPI|seq][IV][inner packet|pad 1,2,..|pad len|next hdr][ICV]
+ *
+ * Three passes over a burst: check every packet and count what fits;
+ * take that many sequence numbers with one atomic add; build headers and
+ * trailers and describe the crypto; then one engine call for the burst.
+ */
+#include <arpa/inet.h>
+#include <string.h>
+
+#include <rte_byteorder.h>
+#include <rte_ip.h>
+
+#include "esp_priv.h"
+
+#define IP_DF 0x4000
+
+static inline void
+put_be32(uint8_t *p, uint32_t v)
+{
+	v = rte_cpu_to_be_32(v);
+	memcpy(p, &v, 4);
+}
+
+static inline void
+put_be64(uint8_t *p, uint64_t v)
+{
+	v = rte_cpu_to_be_64(v);
+	memcpy(p, &v, 8);
+}
+
+/* Pass 1: the next header of a packet, or 0 with the reason set. */
+static uint8_t
+check_packet(const struct vpn_esp_sa *sa, struct rte_mbuf *m, uint8_t *why)
+{
+	const uint8_t *p = rte_pktmbuf_mtod(m, const uint8_t *);
+	unsigned int len = rte_pktmbuf_data_len(m), tail;
+	uint8_t nh;
+
+	if (m->nb_segs != 1) {
+		*why = VPN_ESP_CHAINED;
+		return 0;
+	}
+	if (len >= 20 && p[0] >> 4 == 4)
+		nh = IPPROTO_IPIP;
+	else if (len >= 40 && p[0] >> 4 == 6)
+		nh = IPPROTO_IPV6;
+	else {
+		*why = VPN_ESP_NOT_IP;
+		return 0;
+	}
+	tail = sa->align + 1 + sa->icv_len; /* most padding + trailer + ICV */
+	if (rte_pktmbuf_headroom(m) < sa->hdr_len + ESP_HDR_LEN + sa->iv_len ||
+	    rte_pktmbuf_tailroom(m) < tail) {
+		*why = VPN_ESP_NO_ROOM;
+		return 0;
+	}
+	*why = VPN_ESP_OK;
+	return nh;
+}
+
+/* DSCP and ECN (RFC 6040 normal mode: copied) and DF from the inner
+ * header. */
+static inline void
+inner_tos(const uint8_t *in, uint8_t *tos, uint16_t *frag)
+{
+	if (in[0] >> 4 == 4) {
+		uint16_t f;
+
+		memcpy(&f, in + 6, 2);
+		*tos = in[1];
+		*frag = f & rte_cpu_to_be_16(IP_DF);
+	} else {
+		*tos = (uint8_t)((in[0] << 4) | (in[1] >> 4));
+		*frag = 0;
+	}
+}
+
+/* Pass 3 for one packet: headers, trailer and the crypto op. */
+static void
+build(struct vpn_esp_worker *w, const struct vpn_esp_sa *sa, struct rte_mbuf *m,
+      uint8_t nh, uint64_t seq, unsigned int k)
+{
+	struct vpn_crypto_op *op = &w->ops[k];
+	unsigned int len = rte_pktmbuf_data_len(m);
+	unsigned int padded = (len + 2 + sa->align - 1) & ~(sa->align - 1u);
+	unsigned int pad = padded - len - 2;
+	unsigned int head = sa->hdr_len + ESP_HDR_LEN + sa->iv_len;
+	uint8_t *tr, *h, *esp, *iv, tos;
+	uint16_t frag, v16;
+
+	inner_tos(rte_pktmbuf_mtod(m, const uint8_t *), &tos, &frag);
+	tr = (uint8_t *)rte_pktmbuf_append(m,
+	                                   (uint16_t)(pad + 2 + sa->icv_len));
+	for (unsigned int i = 0; i < pad; i++)
+		tr[i] = (uint8_t)(i + 1); /* RFC 4303 2.4: 1, 2, 3, ... */
+	tr[pad] = (uint8_t)pad;
+	tr[pad + 1] = nh;
+	h = (uint8_t *)rte_pktmbuf_prepend(m, (uint16_t)head);
+
+	/* Outer IPv4 (and UDP) from the template. */
+	memcpy(h, sa->tmpl, sa->hdr_len);
+	h[1] = tos;
+	v16 = rte_cpu_to_be_16((uint16_t)m->pkt_len);
+	memcpy(h + 2, &v16, 2);
+	v16 = rte_cpu_to_be_16((uint16_t)seq); /* ID: unique enough */
+	memcpy(h + 4, &v16, 2);
+	memcpy(h + 6, &frag, 2);
+	v16 = rte_ipv4_cksum((const struct rte_ipv4_hdr *)h);
+	memcpy(h + 10, &v16, 2);
+	if (sa->udp) {
+		v16 = rte_cpu_to_be_16((uint16_t)(m->pkt_len - IPV4_HDR_LEN));
+		memcpy(h + IPV4_HDR_LEN + 4, &v16, 2);
+	}
+
+	esp = h + sa->hdr_len;
+	memcpy(esp, &sa->spi_be, 4);
+	put_be32(esp + 4, (uint32_t)seq);
+	iv = esp + ESP_HDR_LEN;
+
+	op->data = iv + sa->iv_len;
+	op->len = padded;
+	op->icv = tr + pad + 2;
+	if (sa->gcm) {
+		/* RFC 4106: the IV is the 64-bit sequence number (unique per
+		 * key); nonce = salt | IV; AAD = SPI | [seq hi] | seq lo. */
+		put_be64(iv, seq);
+		memcpy(w->nonce[k], sa->salt, 4);
+		memcpy(w->nonce[k] + 4, iv, 8);
+		op->iv = w->nonce[k];
+		if (sa->esn) {
+			memcpy(w->aad[k], esp, 4);
+			put_be32(w->aad[k] + 4, (uint32_t)(seq >> 32));
+			put_be32(w->aad[k] + 8, (uint32_t)seq);
+			op->aad = w->aad[k];
+			op->aad_len = 12;
+		} else {
+			op->aad = esp;
+			op->aad_len = 8;
+		}
+		return;
+	}
+	/* CBC: the engine derives the IV from the sequence number. */
+	op->iv = iv;
+	put_be64(op->iv_seed, seq);
+	memcpy(op->iv_seed + 8, &sa->spi_be, 4);
+	memset(op->iv_seed + 12, 0, 4);
+	op->auth = esp;
+	op->auth_len = ESP_HDR_LEN + sa->iv_len + padded;
+	if (sa->esn) {
+		/* RFC 4303 2.2.1: seq hi is hashed after the payload; it sits
+		 * where the ICV goes until the ICV overwrites it. */
+		put_be32(op->icv, (uint32_t)(seq >> 32));
+		op->auth_len += 4;
+	}
+}
+
+/* Take n sequence numbers; mark the packets they can't cover. */
+static void
+take_seqs(struct vpn_esp_worker *w, struct vpn_esp_sa *sa, uint16_t n,
+          unsigned int k)
+{
+	uint64_t first = __atomic_fetch_add(&sa->seq, k, __ATOMIC_RELAXED) + 1;
+	uint64_t last = first + k - 1;
+	uint32_t ev = 0;
+	unsigned int j = 0;
+
+	if (sa->soft_packets && first <= sa->soft_packets &&
+	    last >= sa->soft_packets)
+		ev |= VPN_ESP_EV_SOFT;
+	for (uint16_t i = 0; i < n; i++) {
+		uint64_t s;
+
+		if (w->reason[i] != VPN_ESP_OK)
+			continue;
+		s = first + j++;
+		w->seq[i] = s;
+		/* Without ESN the number must not wrap (RFC 4303 3.3.3). */
+		if (s > sa->seq_max || s < first) {
+			w->reason[i] = VPN_ESP_SEQ_OVERFLOW;
+			ev |= VPN_ESP_EV_SEQ_OVERFLOW;
+		} else if (sa->hard_packets && s > sa->hard_packets) {
+			w->reason[i] = VPN_ESP_SA_EXPIRED;
+			ev |= VPN_ESP_EV_HARD;
+		}
+	}
+	if (ev)
+		__atomic_fetch_or(&sa->events, ev, __ATOMIC_RELEASE);
+}
+
+static uint16_t
+outbound_burst(struct vpn_esp_worker *w, struct vpn_esp_sa *sa,
+               struct rte_mbuf **pkts, uint16_t n, uint8_t *why)
+{
+	struct vpn_esp_stats *st = &sa->stats[w->id].s;
+	uint8_t nh[VPN_ESP_MAX_BURST];
+	unsigned int k = 0;
+	uint64_t bytes = 0;
+	uint16_t ok;
+
+	for (uint16_t i = 0; i < n; i++) {
+		nh[i] = check_packet(sa, pkts[i], &w->reason[i]);
+		if (w->reason[i] == VPN_ESP_OK && sa->inbound)
+			w->reason[i] = VPN_ESP_WRONG_DIRECTION;
+		k += w->reason[i] == VPN_ESP_OK;
+	}
+	if (k > 0 && sa->hard_bytes &&
+	    __atomic_load_n(&sa->bytes, __ATOMIC_RELAXED) >= sa->hard_bytes) {
+		for (uint16_t i = 0; i < n; i++)
+			if (w->reason[i] == VPN_ESP_OK)
+				w->reason[i] = VPN_ESP_SA_EXPIRED;
+		__atomic_fetch_or(&sa->events, VPN_ESP_EV_HARD,
+		                  __ATOMIC_RELEASE);
+		k = 0;
+	}
+	if (k > 0)
+		take_seqs(w, sa, n, k);
+
+	k = 0;
+	for (uint16_t i = 0; i < n; i++) {
+		if (w->reason[i] != VPN_ESP_OK) {
+			esp_count_drop(w, sa, w->reason[i]);
+			continue;
+		}
+		bytes += rte_pktmbuf_data_len(pkts[i]);
+		build(w, sa, pkts[i], nh[i], w->seq[i], k++);
+		pkts[i]->packet_type = RTE_PTYPE_L3_IPV4 | RTE_PTYPE_TUNNEL_ESP;
+		pkts[i]->l3_len = IPV4_HDR_LEN;
+	}
+	if (k > 0) {
+		uint64_t before;
+
+		vpn_crypto_encrypt(w->cw, sa->key, w->ops, k);
+		st->packets += k;
+		st->bytes += bytes;
+		w->stats.packets += k;
+		w->stats.bytes += bytes;
+		before =
+		        __atomic_fetch_add(&sa->bytes, bytes, __ATOMIC_RELAXED);
+		if (sa->soft_bytes && before < sa->soft_bytes &&
+		    before + bytes >= sa->soft_bytes)
+			__atomic_fetch_or(&sa->events, VPN_ESP_EV_SOFT,
+			                  __ATOMIC_RELEASE);
+	}
+	ok = k == n ? n : esp_compact(pkts, w->reason, n, why, NULL, NULL);
+	return ok;
+}
+
+uint16_t
+vpn_esp_outbound(struct vpn_esp_worker *w, struct vpn_esp_sa *sa,
+                 struct rte_mbuf **pkts, uint16_t n, uint8_t *why)
+{
+	uint16_t done = 0, ok = 0;
+
+	/* Longer bursts go in slices; esp_merge keeps every success ahead
+	 * of every failure. */
+	while (done < n) {
+		uint16_t m = n - done > VPN_ESP_MAX_BURST ? VPN_ESP_MAX_BURST
+		                                          : n - done;
+		uint16_t got = outbound_burst(w, sa, pkts + done, m,
+		                              why ? why + done : NULL);
+
+		ok = esp_merge(pkts, why, NULL, ok, done, got);
+		done += m;
+	}
+	return ok;
+}

@@ -1,0 +1,131 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef ESP_PRIV_H
+#define ESP_PRIV_H
+
+#include <rte_spinlock.h>
+
+#include <stdlib.h>
+
+#include "vpn_esp.h"
+
+#define ESP_HDR_LEN  8 /* SPI + sequence number */
+#define IPV4_HDR_LEN 20
+#define UDP_HDR_LEN  8
+#define WINDOW_WORDS (2 * VPN_ESP_MAX_WINDOW / 64)
+
+/* Counters of one worker for one SA, padded to whole cache lines. */
+struct esp_stats_slot {
+	struct vpn_esp_stats s;
+} __attribute__((aligned(64)));
+
+/*
+ * The anti-replay window (RFC 6479 style): a ring of 64-bit words holding
+ * one bit per sequence number, one word larger than the window so that
+ * sliding only clears whole words. top is the highest authenticated
+ * sequence number (64 bits, also without ESN).
+ */
+struct esp_replay {
+	rte_spinlock_t lock;
+	uint32_t window; /* packets; 0: no check */
+	uint32_t mask;   /* words - 1 */
+	uint64_t top;
+	uint64_t bits[WINDOW_WORDS];
+};
+
+struct vpn_esp_sa {
+	/* Cache line 0: read-only on the hot path. */
+	uint32_t spi;
+	uint32_t spi_be;
+	bool inbound, esn, udp, gcm;
+	uint8_t iv_len;  /* 8 (GCM) or 16 (CBC) */
+	uint8_t icv_len; /* 12 to 32 */
+	uint8_t align;   /* trailer alignment: 4 (GCM) or 16 (CBC) */
+	uint8_t hdr_len; /* outer IPv4, plus UDP when encapsulated */
+	uint8_t salt[4];
+	uint32_t window;
+	const struct vpn_crypto_key *key;
+	uint8_t tmpl[IPV4_HDR_LEN + UDP_HDR_LEN]; /* outer header template */
+
+	/* Cache line 1: read-only limits. */
+	uint64_t soft_packets __attribute__((aligned(64)));
+	uint64_t hard_packets, soft_bytes, hard_bytes;
+	uint64_t seq_max; /* 2^32 - 1 without ESN */
+
+	/* Cache line 2: written by every worker using the SA. */
+	uint64_t seq __attribute__((aligned(64))); /* outbound: last used */
+	uint64_t bytes;                            /* for byte lifetimes */
+	uint32_t events;
+
+	struct esp_replay replay __attribute__((aligned(64)));
+	struct esp_stats_slot stats[VPN_ESP_MAX_WORKERS];
+
+	/* Control record. */
+	struct vpn_crypto_key *ckey;
+	struct vpn_esp_sa_params params; /* keys wiped */
+};
+
+_Static_assert(__builtin_offsetof(struct vpn_esp_sa, soft_packets) == 64,
+               "the hot part of an SA fits one cache line");
+
+struct vpn_esp_worker {
+	unsigned int id;
+	struct vpn_crypto_worker *cw;
+	struct vpn_esp_stats stats; /* every packet this worker saw */
+	/* Per-burst scratch. */
+	struct vpn_crypto_op ops[VPN_ESP_MAX_BURST];
+	struct vpn_esp_sa *sa[VPN_ESP_MAX_BURST];
+	uint64_t seq[VPN_ESP_MAX_BURST];
+	uint16_t off[VPN_ESP_MAX_BURST]; /* inbound: ESP header offset */
+	uint8_t reason[VPN_ESP_MAX_BURST];
+	uint8_t nonce[VPN_ESP_MAX_BURST][12];
+	uint8_t aad[VPN_ESP_MAX_BURST][12];
+	uint8_t icv[VPN_ESP_MAX_BURST][VPN_CRYPTO_MAX_ICV];
+};
+
+/* Count a failure on the worker and, when known, on the SA. */
+static inline void
+esp_count_drop(struct vpn_esp_worker *w, struct vpn_esp_sa *sa,
+               enum vpn_esp_reason r)
+{
+	w->stats.drops[r]++;
+	if (sa != NULL)
+		sa->stats[w->id].s.drops[r]++;
+}
+
+/*
+ * Put the packets with reason OK first, in order, and the rest after,
+ * with their reasons in why[]. Returns how many are OK.
+ */
+uint16_t esp_compact(struct rte_mbuf **pkts, const uint8_t *reason, uint16_t n,
+                     uint8_t *why, struct vpn_esp_sa **sa_in,
+                     struct vpn_esp_sa **sa_out);
+
+/*
+ * After a slice [done, done + m) of a long burst was compacted to
+ * [ok-part | failed], move its got successes up behind the ok earlier
+ * successes, ahead of the earlier failures [ok, done). Returns ok + got.
+ */
+uint16_t esp_merge(struct rte_mbuf **pkts, uint8_t *why,
+                   struct vpn_esp_sa **sa_out, uint16_t ok, uint16_t done,
+                   uint16_t got);
+
+/* Replay window (esp_replay.c). */
+void esp_replay_init(struct esp_replay *r, uint32_t window);
+/* The 64-bit sequence number of a received low half (RFC 4303 A2.2);
+ * false when it would precede sequence number 0. */
+bool esp_replay_infer(const struct esp_replay *r, bool esn, uint32_t lo,
+                      uint64_t *seq);
+/* Check without changing anything: OK, REPLAY or TOO_OLD. */
+enum vpn_esp_reason esp_replay_check(const struct esp_replay *r, uint64_t seq);
+/* Check and record an authenticated number; call with the lock held. */
+enum vpn_esp_reason esp_replay_update(struct esp_replay *r, uint64_t seq);
+
+/* Cache-aligned allocation (aligned_alloc wants a multiple of the
+ * alignment). */
+static inline void *
+alloc64(size_t size)
+{
+	return aligned_alloc(64, (size + 63) & ~(size_t)63);
+}
+
+#endif /* ESP_PRIV_H */
