@@ -8,8 +8,9 @@ packages=(
 	# build
 	build-essential pkg-config meson ninja-build
 	libdpdk-dev dpdk libipsec-mb-dev libssl-dev libconfig-dev
-	# tests
-	libcunit1-dev clang-format iproute2 procps
+	# tests: unit, interop (scapy, tshark), fuzzing (clang's libFuzzer)
+	libcunit1-dev clang-format iproute2 procps util-linux
+	python3-scapy tshark clang libclang-rt-14-dev
 )
 
 missing=()
@@ -20,6 +21,9 @@ done
 if ((${#missing[@]})); then
 	echo "setup: installing ${missing[*]}"
 	export DEBIAN_FRONTEND=noninteractive
+	# tshark asks whether non-root users may capture: no.
+	echo "wireshark-common wireshark-common/install-setuid boolean false" |
+		debconf-set-selections
 	apt-get update -qq
 	apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi

@@ -12,8 +12,9 @@
  *    decrypts only what verified.
  *
  * Each worker owns its managers (they are not thread-safe): one picked by
- * init_mb_mgr_auto for AES, and an SSE one for HMAC-SHA, since the SSE code
- * uses SHA-NI where the AVX2 code does not. IMB never checks tags: ICVs are
+ * init_mb_mgr_auto for AES and HMAC-SHA-384/512, and an SSE one for
+ * HMAC-SHA-1/256, since the SSE code uses SHA-NI where the AVX2/AVX-512
+ * code does not (SHA-NI has no SHA-512). IMB never checks tags: ICVs are
  * computed into scratch and compared in constant time.
  */
 #include <errno.h>
@@ -41,6 +42,7 @@ struct imb_worker {
 struct imb_key {
 	struct vpn_crypto_key head;
 	IMB_HASH_ALG hash;
+	bool sha_ni; /* hash on the SSE manager */
 	IMB_KEY_SIZE_BYTES ksize;
 	struct gcm_key_data gcm __attribute__((aligned(64)));
 	uint32_t enc[60] __attribute__((aligned(16)));
@@ -223,6 +225,8 @@ imb_key_new(struct vpn_crypto *c, const struct vpn_crypto_key_params *p)
 	IMB_AES_KEYEXP_128(pr->mgr, p->iv_key, k->ivk, unused);
 	explicit_bzero(unused, sizeof(unused));
 	hmac_precompute(pr->sse, k, p->auth_key, p->auth_key_len);
+	k->sha_ni = p->auth == VPN_AUTH_HMAC_SHA1_96 ||
+	            p->auth == VPN_AUTH_HMAC_SHA256_128;
 	return &k->head;
 }
 
@@ -325,7 +329,8 @@ cbc_encrypt(struct imb_worker *w, const struct imb_key *k,
 	IMB_SUBMIT_CIPHER_BURST_NOCHECK(w->mgr, w->jobs, n, IMB_CIPHER_CBC,
 	                                IMB_DIR_ENCRYPT, k->ksize);
 	hash_jobs(k, ops, n, w->jobs, NULL);
-	IMB_SUBMIT_HASH_BURST_NOCHECK(w->hmgr, w->jobs, n, k->hash);
+	IMB_SUBMIT_HASH_BURST_NOCHECK(k->sha_ni ? w->hmgr : w->mgr, w->jobs, n,
+	                              k->hash);
 }
 
 static unsigned int
@@ -337,7 +342,8 @@ cbc_decrypt(struct imb_worker *w, const struct imb_key *k,
 
 	/* Verify first; decrypt only what verified. */
 	hash_jobs(k, ops, n, w->jobs, w->tag);
-	IMB_SUBMIT_HASH_BURST_NOCHECK(w->hmgr, w->jobs, n, k->hash);
+	IMB_SUBMIT_HASH_BURST_NOCHECK(k->sha_ni ? w->hmgr : w->mgr, w->jobs, n,
+	                              k->hash);
 	for (unsigned int i = 0; i < n; i++) {
 		ops[i].status = vpn_crypto_memcmp(w->tag[i], ops[i].icv,
 		                                  k->head.icv_len)

@@ -20,7 +20,7 @@
 #define CCOUNT(obj, o) \
 	((const unsigned int *)((const char *)(obj) + (o)->count_off))
 
-static int
+__attribute__((format(printf, 3, 4))) static int
 fail(char *err, size_t len, const char *fmt, ...)
 {
 	va_list ap;

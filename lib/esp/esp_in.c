@@ -198,11 +198,9 @@ finish(const struct vpn_esp_sa *sa, struct rte_mbuf *m, unsigned int off,
 	unsigned int clen = op->len, pad = pt[clen - 2], nh = pt[clen - 1];
 	unsigned int len, keep;
 
-	if (pad + 2 > clen)
+	/* After authentication: the padding is no secret to keep. */
+	if (pad + 2 > clen || memcmp(pt + clen - 2 - pad, esp_pad_bytes, pad))
 		return VPN_ESP_BAD_PADDING;
-	for (unsigned int i = 0; i < pad; i++)
-		if (pt[clen - 2 - pad + i] != i + 1)
-			return VPN_ESP_BAD_PADDING;
 	if (nh == NH_NONE)
 		return VPN_ESP_DUMMY;
 	if (nh != NH_IPV4 && nh != NH_IPV6)
@@ -234,12 +232,14 @@ finish(const struct vpn_esp_sa *sa, struct rte_mbuf *m, unsigned int off,
 	return VPN_ESP_OK;
 }
 
-/* Steps 2 and 3 for ops[k0, k1) of one SA (packets idx[]). */
-static void
+/* Steps 2 and 3 for ops[k0, k1) of one SA (packets idx[]); returns how
+ * many succeeded. */
+static unsigned int
 run(struct vpn_esp_worker *w, struct vpn_esp_sa *sa, struct rte_mbuf **pkts,
     const uint8_t *idx, unsigned int k0, unsigned int k1)
 {
 	struct vpn_esp_stats *st = &sa->stats[w->id].s;
+	unsigned int good = 0;
 	uint64_t bytes = 0;
 
 	vpn_crypto_decrypt(w->cw, sa->key, w->ops + k0, k1 - k0);
@@ -264,10 +264,11 @@ run(struct vpn_esp_worker *w, struct vpn_esp_sa *sa, struct rte_mbuf **pkts,
 			esp_count_drop(w, sa, w->reason[i]);
 			continue;
 		}
-		st->packets++;
-		w->stats.packets++;
+		good++;
 		bytes += len;
 	}
+	st->packets += good;
+	w->stats.packets += good;
 	st->bytes += bytes;
 	w->stats.bytes += bytes;
 	if (sa->soft_bytes || sa->hard_bytes) {
@@ -279,6 +280,7 @@ run(struct vpn_esp_worker *w, struct vpn_esp_sa *sa, struct rte_mbuf **pkts,
 			__atomic_fetch_or(&sa->events, VPN_ESP_EV_SOFT,
 			                  __ATOMIC_RELEASE);
 	}
+	return good;
 }
 
 static uint16_t
@@ -287,7 +289,8 @@ inbound_burst(struct vpn_esp_worker *w, const struct vpn_esp_sad *sad,
               struct vpn_esp_sa **sa_out)
 {
 	uint8_t idx[VPN_ESP_MAX_BURST];
-	unsigned int k = 0, k0;
+	unsigned int k = 0, k0, good = 0;
+	struct vpn_esp_sa *last = NULL;
 
 	for (uint16_t i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
@@ -299,7 +302,12 @@ inbound_burst(struct vpn_esp_worker *w, const struct vpn_esp_sad *sad,
 			uint32_t spi = get_be32(rte_pktmbuf_mtod_offset(
 			        m, const uint8_t *, off));
 
-			sa = spi ? vpn_esp_sad_lookup(sad, spi) : NULL;
+			/* A burst is mostly one SA's: try the last one. */
+			if (last != NULL && last->spi == spi)
+				sa = last;
+			else
+				sa = spi ? vpn_esp_sad_lookup(sad, spi) : NULL;
+			last = sa;
 			if (sa == NULL)
 				r = VPN_ESP_UNKNOWN_SPI;
 			else if (!sa->inbound)
@@ -328,8 +336,10 @@ inbound_burst(struct vpn_esp_worker *w, const struct vpn_esp_sad *sad,
 
 		for (k0 = j + 1; k0 < k && w->sa[idx[k0]] == sa; k0++)
 			;
-		run(w, sa, pkts, idx, j, k0);
+		good += run(w, sa, pkts, idx, j, k0);
 	}
+	if (good == n && sa_out == NULL)
+		return n; /* all in order already */
 	return esp_compact(pkts, w->reason, n, why, w->sa, sa_out);
 }
 

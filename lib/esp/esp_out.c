@@ -92,25 +92,30 @@ build(struct vpn_esp_worker *w, const struct vpn_esp_sa *sa, struct rte_mbuf *m,
 	unsigned int head = sa->hdr_len + ESP_HDR_LEN + sa->iv_len;
 	uint8_t *tr, *h, *esp, *iv, tos;
 	uint16_t frag, v16;
+	uint32_t sum;
 
 	inner_tos(rte_pktmbuf_mtod(m, const uint8_t *), &tos, &frag);
 	tr = (uint8_t *)rte_pktmbuf_append(m,
 	                                   (uint16_t)(pad + 2 + sa->icv_len));
-	for (unsigned int i = 0; i < pad; i++)
-		tr[i] = (uint8_t)(i + 1); /* RFC 4303 2.4: 1, 2, 3, ... */
+	memcpy(tr, esp_pad_bytes, pad); /* RFC 4303 2.4: 1, 2, 3, ... */
 	tr[pad] = (uint8_t)pad;
 	tr[pad + 1] = nh;
 	h = (uint8_t *)rte_pktmbuf_prepend(m, (uint16_t)head);
 
-	/* Outer IPv4 (and UDP) from the template. */
+	/* Outer IPv4 (and UDP) from the template; the checksum adds the
+	 * four fields that change to the template's sum (RFC 1624). */
 	memcpy(h, sa->tmpl, sa->hdr_len);
 	h[1] = tos;
+	sum = sa->tmpl_sum + tos + (uint16_t)m->pkt_len + (uint16_t)seq +
+	      rte_be_to_cpu_16(frag);
 	v16 = rte_cpu_to_be_16((uint16_t)m->pkt_len);
 	memcpy(h + 2, &v16, 2);
 	v16 = rte_cpu_to_be_16((uint16_t)seq); /* ID: unique enough */
 	memcpy(h + 4, &v16, 2);
 	memcpy(h + 6, &frag, 2);
-	v16 = rte_ipv4_cksum((const struct rte_ipv4_hdr *)h);
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	v16 = rte_cpu_to_be_16((uint16_t)~sum);
 	memcpy(h + 10, &v16, 2);
 	if (sa->udp) {
 		v16 = rte_cpu_to_be_16((uint16_t)(m->pkt_len - IPV4_HDR_LEN));

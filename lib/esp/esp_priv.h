@@ -45,6 +45,8 @@ struct vpn_esp_sa {
 	uint32_t window;
 	const struct vpn_crypto_key *key;
 	uint8_t tmpl[IPV4_HDR_LEN + UDP_HDR_LEN]; /* outer header template */
+	uint32_t tmpl_sum; /* ones' complement sum of the template's IPv4
+	                    * header words, without length, ID, TOS, DF */
 
 	/* Cache line 1: read-only limits. */
 	uint64_t soft_packets __attribute__((aligned(64)));
@@ -81,6 +83,9 @@ struct vpn_esp_worker {
 	uint8_t aad[VPN_ESP_MAX_BURST][12];
 	uint8_t icv[VPN_ESP_MAX_BURST][VPN_CRYPTO_MAX_ICV];
 };
+
+/* 1, 2, 3, ...: RFC 4303 2.4 padding, to copy and compare. */
+extern const uint8_t esp_pad_bytes[256];
 
 /* Count a failure on the worker and, when known, on the SA. */
 static inline void
