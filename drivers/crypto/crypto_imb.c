@@ -25,6 +25,7 @@
 #include <intel-ipsec-mb.h>
 
 #include "crypto_priv.h"
+#include "vpn_crypto_imb.h"
 
 struct imb_priv {
 	IMB_MGR *mgr; /* same arch as the workers': for key setup */
@@ -54,15 +55,22 @@ struct imb_key {
 
 static const uint8_t zero16[16];
 
-static IMB_MGR *
-mgr_new(bool sse)
+IMB_MGR *
+vpn_imb_mgr_new(bool sse)
 {
+	const char *arch = getenv("VPNGW_IMB_ARCH");
 	IMB_MGR *m = alloc_mb_mgr(0);
 
 	if (m == NULL)
 		return NULL;
-	if (sse)
+	if (sse || (arch && strcmp(arch, "sse") == 0))
 		init_mb_mgr_sse(m);
+	else if (arch && strcmp(arch, "avx") == 0)
+		init_mb_mgr_avx(m);
+	else if (arch && strcmp(arch, "avx2") == 0)
+		init_mb_mgr_avx2(m);
+	else if (arch && strcmp(arch, "avx512") == 0)
+		init_mb_mgr_avx512(m);
 	else
 		init_mb_mgr_auto(m, NULL);
 	if (imb_get_errno(m) != 0) {
@@ -96,8 +104,8 @@ imb_open(struct vpn_crypto *c)
 
 	if (p == NULL)
 		return -ENOMEM;
-	p->mgr = mgr_new(false);
-	p->sse = mgr_new(true);
+	p->mgr = vpn_imb_mgr_new(false);
+	p->sse = vpn_imb_mgr_new(true);
 	if (p->mgr == NULL || p->sse == NULL) {
 		if (p->mgr)
 			free_mb_mgr(p->mgr);
@@ -131,8 +139,8 @@ imb_worker_init(struct vpn_crypto *c, struct vpn_crypto_worker *w)
 	if (iw == NULL)
 		return -ENOMEM;
 	memset(iw, 0, sizeof(*iw));
-	iw->mgr = mgr_new(false);
-	iw->hmgr = mgr_new(true);
+	iw->mgr = vpn_imb_mgr_new(false);
+	iw->hmgr = vpn_imb_mgr_new(true);
 	if (iw->mgr == NULL || iw->hmgr == NULL) {
 		if (iw->mgr)
 			free_mb_mgr(iw->mgr);

@@ -19,6 +19,7 @@
 #include <rte_ip.h>
 
 #include "esp_priv.h"
+#include "esp_replay.h"
 
 #define IP_MF          0x2000
 #define IP_OFFMASK     0x1fff

@@ -114,16 +114,9 @@ uint16_t esp_merge(struct rte_mbuf **pkts, uint8_t *why,
                    struct vpn_esp_sa **sa_out, uint16_t ok, uint16_t done,
                    uint16_t got);
 
-/* Replay window (esp_replay.c). */
+/* Replay window (esp_replay.c; the per-packet checks are inline in
+ * esp_replay.h). */
 void esp_replay_init(struct esp_replay *r, uint32_t window);
-/* The 64-bit sequence number of a received low half (RFC 4303 A2.2);
- * false when it would precede sequence number 0. */
-bool esp_replay_infer(const struct esp_replay *r, bool esn, uint32_t lo,
-                      uint64_t *seq);
-/* Check without changing anything: OK, REPLAY or TOO_OLD. */
-enum vpn_esp_reason esp_replay_check(const struct esp_replay *r, uint64_t seq);
-/* Check and record an authenticated number; call with the lock held. */
-enum vpn_esp_reason esp_replay_update(struct esp_replay *r, uint64_t seq);
 
 /* Cache-aligned allocation (aligned_alloc wants a multiple of the
  * alignment). */

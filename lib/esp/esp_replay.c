@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "esp_priv.h"
+#include "esp_replay.h"
 
 void
 esp_replay_init(struct esp_replay *r, uint32_t window)
@@ -22,71 +23,4 @@ esp_replay_init(struct esp_replay *r, uint32_t window)
 	r->mask = words - 1;
 	r->top = 0;
 	memset(r->bits, 0, sizeof(r->bits));
-}
-
-bool
-esp_replay_infer(const struct esp_replay *r, bool esn, uint32_t lo,
-                 uint64_t *seq)
-{
-	uint32_t tl = (uint32_t)r->top, th = (uint32_t)(r->top >> 32);
-	uint32_t w = r->window ? r->window : 1u << 30;
-
-	if (!esn) {
-		*seq = lo;
-		return true;
-	}
-	/* RFC 4303 Appendix A2.2. */
-	if (tl >= w - 1) {
-		*seq = ((uint64_t)(lo >= tl - w + 1 ? th : th + 1) << 32) | lo;
-		return true;
-	}
-	if (lo >= tl - w + 1) { /* wrapped: from the previous epoch */
-		if (th == 0)
-			return false;
-		*seq = ((uint64_t)(th - 1) << 32) | lo;
-		return true;
-	}
-	*seq = ((uint64_t)th << 32) | lo;
-	return true;
-}
-
-static inline bool
-bit_set(const struct esp_replay *r, uint64_t seq)
-{
-	return (r->bits[(seq >> 6) & r->mask] >> (seq & 63)) & 1;
-}
-
-enum vpn_esp_reason
-esp_replay_check(const struct esp_replay *r, uint64_t seq)
-{
-	uint64_t top = r->top;
-
-	if (seq == 0) /* never sent: the first number is 1 */
-		return VPN_ESP_TOO_OLD;
-	if (seq > top || r->window == 0)
-		return VPN_ESP_OK;
-	if (top - seq >= r->window)
-		return VPN_ESP_TOO_OLD;
-	return bit_set(r, seq) ? VPN_ESP_REPLAY : VPN_ESP_OK;
-}
-
-enum vpn_esp_reason
-esp_replay_update(struct esp_replay *r, uint64_t seq)
-{
-	enum vpn_esp_reason why = esp_replay_check(r, seq);
-
-	if (why != VPN_ESP_OK)
-		return why;
-	if (seq > r->top) {
-		uint64_t from = r->top >> 6, to = seq >> 6;
-		uint64_t n = to - from;
-
-		if (n > (uint64_t)r->mask + 1)
-			n = (uint64_t)r->mask + 1;
-		for (uint64_t i = 1; i <= n; i++)
-			r->bits[(from + i) & r->mask] = 0;
-		r->top = seq;
-	}
-	r->bits[(seq >> 6) & r->mask] |= 1ull << (seq & 63);
-	return VPN_ESP_OK;
 }

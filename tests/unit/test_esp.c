@@ -15,6 +15,7 @@
 #include <rte_mbuf.h>
 
 #include "esp_priv.h"
+#include "esp_replay.h"
 #include "vpn_esp.h"
 
 extern struct rte_mempool *test_pool; /* 10 KiB mbufs */
