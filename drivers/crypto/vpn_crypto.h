@@ -103,6 +103,21 @@ unsigned int vpn_crypto_decrypt(struct vpn_crypto_worker *w,
                                 const struct vpn_crypto_key *k,
                                 struct vpn_crypto_op *ops, unsigned int n);
 
+/* The ESP transforms by name (strongSwan-style: aes128gcm16, aes256gcm16,
+ * aes128-sha1 ... aes256-sha512), for tools and tests. */
+struct vpn_crypto_alg {
+	const char *name;
+	enum vpn_crypto_cipher cipher;
+	unsigned int key_len;
+	enum vpn_crypto_auth auth;
+	unsigned int auth_key_len;
+};
+
+/* The i-th transform, NULL past the last. */
+const struct vpn_crypto_alg *vpn_crypto_alg_at(unsigned int i);
+/* A transform by name, or NULL. */
+const struct vpn_crypto_alg *vpn_crypto_alg_find(const char *name);
+
 /* Constant-time comparison: 0 when equal. */
 int vpn_crypto_memcmp(const void *a, const void *b, size_t n);
 

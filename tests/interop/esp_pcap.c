@@ -6,6 +6,7 @@
  *
  *   esp_pcap encrypt|decrypt [options] IN.pcap OUT.pcap
  *     --alg aes128gcm16|aes256gcm16|aes{128,256}-sha{1,256,384,512}
+ *                      (vpn_crypto_alg_find's names)
  *     --key HEX        cipher key; for GCM followed by the 4-byte salt
  *                      (RFC 4106 KEYMAT, as scapy and Wireshark take it)
  *     --auth-key HEX   HMAC key (CBC)
@@ -63,40 +64,6 @@ usage(void)
 	exit(2);
 }
 
-static const struct {
-	const char *name;
-	enum vpn_crypto_cipher cipher;
-	enum vpn_crypto_auth auth;
-} algs[] = {
-        {"gcm16", VPN_CIPHER_AES_GCM, VPN_AUTH_NONE},
-        {"sha1", VPN_CIPHER_AES_CBC, VPN_AUTH_HMAC_SHA1_96},
-        {"sha256", VPN_CIPHER_AES_CBC, VPN_AUTH_HMAC_SHA256_128},
-        {"sha384", VPN_CIPHER_AES_CBC, VPN_AUTH_HMAC_SHA384_192},
-        {"sha512", VPN_CIPHER_AES_CBC, VPN_AUTH_HMAC_SHA512_256},
-};
-
-static int
-parse_alg(const char *s, struct vpn_esp_sa_params *p)
-{
-	char tail[16];
-
-	/* aes128gcm16, aes256gcm16, aes128-sha1, ... */
-	if (strncmp(s, "aes128", 6) == 0)
-		p->cipher_key_len = 16;
-	else if (strncmp(s, "aes256", 6) == 0)
-		p->cipher_key_len = 32;
-	else
-		return -1;
-	snprintf(tail, sizeof(tail), "%s", s + 6 + (s[6] == '-'));
-	for (size_t i = 0; i < sizeof(algs) / sizeof(algs[0]); i++)
-		if (strcmp(tail, algs[i].name) == 0) {
-			p->cipher = algs[i].cipher;
-			p->auth = algs[i].auth;
-			return 0;
-		}
-	return -1;
-}
-
 int
 main(int argc, char **argv)
 {
@@ -124,10 +91,17 @@ main(int argc, char **argv)
 	optind = 2;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
-		case 'a':
-			if (parse_alg(optarg, &p) != 0)
+		case 'a': {
+			const struct vpn_crypto_alg *a =
+			        vpn_crypto_alg_find(optarg);
+
+			if (a == NULL)
 				usage();
+			p.cipher = a->cipher;
+			p.cipher_key_len = a->key_len;
+			p.auth = a->auth;
 			break;
+		}
 		case 'k':
 			klen = unhex(optarg, key, sizeof(key));
 			break;

@@ -20,27 +20,11 @@
 
 extern struct rte_mempool *test_pool; /* 10 KiB mbufs */
 
-struct alg {
-	const char *name;
-	enum vpn_crypto_cipher cipher;
-	unsigned int key_len;
-	enum vpn_crypto_auth auth;
-	unsigned int auth_key_len;
-};
-
-static const struct alg algs[] = {
-        {"aes128gcm16", VPN_CIPHER_AES_GCM, 16, VPN_AUTH_NONE, 0},
-        {"aes256gcm16", VPN_CIPHER_AES_GCM, 32, VPN_AUTH_NONE, 0},
-        {"aes128-sha1", VPN_CIPHER_AES_CBC, 16, VPN_AUTH_HMAC_SHA1_96, 20},
-        {"aes256-sha1", VPN_CIPHER_AES_CBC, 32, VPN_AUTH_HMAC_SHA1_96, 20},
-        {"aes128-sha256", VPN_CIPHER_AES_CBC, 16, VPN_AUTH_HMAC_SHA256_128, 32},
-        {"aes256-sha256", VPN_CIPHER_AES_CBC, 32, VPN_AUTH_HMAC_SHA256_128, 32},
-        {"aes128-sha384", VPN_CIPHER_AES_CBC, 16, VPN_AUTH_HMAC_SHA384_192, 48},
-        {"aes256-sha384", VPN_CIPHER_AES_CBC, 32, VPN_AUTH_HMAC_SHA384_192, 48},
-        {"aes128-sha512", VPN_CIPHER_AES_CBC, 16, VPN_AUTH_HMAC_SHA512_256, 64},
-        {"aes256-sha512", VPN_CIPHER_AES_CBC, 32, VPN_AUTH_HMAC_SHA512_256, 64},
-};
-#define NALGS (sizeof(algs) / sizeof(algs[0]))
+#define alg vpn_crypto_alg
+/* Every ESP transform, in vpn_crypto_alg_at() order: 0 aes128gcm16,
+ * 2 aes128-sha1, 4 aes128-sha256, ... */
+static const struct alg *algs;
+static unsigned int NALGS;
 
 static struct vpn_esp_sa_params
 params(const struct alg *a, bool inbound, bool esn, bool udp, uint64_t seq)
@@ -1056,6 +1040,10 @@ void
 register_esp_tests(void)
 {
 	CU_pSuite s = CU_add_suite("esp", NULL, NULL);
+
+	algs = vpn_crypto_alg_at(0);
+	while (vpn_crypto_alg_at(NALGS) != NULL)
+		NALGS++;
 
 	CU_add_test(s, "engines agree and interoperate", test_cross_engine);
 	CU_add_test(s, "packet format", test_format);
