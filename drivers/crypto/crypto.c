@@ -157,22 +157,7 @@ vpn_crypto_decrypt(struct vpn_crypto_worker *w, const struct vpn_crypto_key *k,
 int
 vpn_crypto_memcmp(const void *a, const void *b, size_t n)
 {
-	const uint8_t *x = a, *y = b;
-	uint64_t d = 0, u, v;
-	size_t i = 0;
-
-	/* Every byte is read whatever the differences: 8 at a time (ICVs
-	 * are 12 to 32 bytes), then the rest. */
-	for (; i + 8 <= n; i += 8) {
-		memcpy(&u, x + i, 8);
-		memcpy(&v, y + i, 8);
-		d |= u ^ v;
-	}
-	for (; i < n; i++)
-		d |= (uint64_t)(x[i] ^ y[i]);
-	/* Keep the compiler from turning this into an early exit. */
-	__asm__ volatile("" : "+r"(d));
-	return d != 0;
+	return crypto_ct_differ(a, b, n);
 }
 
 static const struct vpn_crypto_alg algs[] = {

@@ -264,18 +264,21 @@ gcm_decrypt(struct imb_worker *w, const struct imb_key *k,
 {
 	unsigned int bad = 0;
 
-	for (unsigned int i = 0; i < n; i++) {
-		if (k->head.key_len == 16)
+	/* Tags into scratch first (one loop per key size), then compared. */
+	if (k->head.key_len == 16)
+		for (unsigned int i = 0; i < n; i++)
 			IMB_AES128_GCM_DEC(w->mgr, &k->gcm, &w->ctx,
 			                   ops[i].data, ops[i].data, ops[i].len,
 			                   ops[i].iv, ops[i].aad,
-			                   ops[i].aad_len, w->tag[0], 16);
-		else
+			                   ops[i].aad_len, w->tag[i], 16);
+	else
+		for (unsigned int i = 0; i < n; i++)
 			IMB_AES256_GCM_DEC(w->mgr, &k->gcm, &w->ctx,
 			                   ops[i].data, ops[i].data, ops[i].len,
 			                   ops[i].iv, ops[i].aad,
-			                   ops[i].aad_len, w->tag[0], 16);
-		ops[i].status = vpn_crypto_memcmp(w->tag[0], ops[i].icv, 16)
+			                   ops[i].aad_len, w->tag[i], 16);
+	for (unsigned int i = 0; i < n; i++) {
+		ops[i].status = crypto_ct_differ(w->tag[i], ops[i].icv, 16)
 		                        ? VPN_CRYPTO_EAUTH
 		                        : 0;
 		bad += ops[i].status != 0;
@@ -353,10 +356,10 @@ cbc_decrypt(struct imb_worker *w, const struct imb_key *k,
 	IMB_SUBMIT_HASH_BURST_NOCHECK(k->sha_ni ? w->hmgr : w->mgr, w->jobs, n,
 	                              k->hash);
 	for (unsigned int i = 0; i < n; i++) {
-		ops[i].status = vpn_crypto_memcmp(w->tag[i], ops[i].icv,
-		                                  k->head.icv_len)
-		                        ? VPN_CRYPTO_EAUTH
-		                        : 0;
+		ops[i].status =
+		        crypto_ct_differ(w->tag[i], ops[i].icv, k->head.icv_len)
+		                ? VPN_CRYPTO_EAUTH
+		                : 0;
 		if (ops[i].status != 0) {
 			bad++;
 			continue;

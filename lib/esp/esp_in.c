@@ -17,6 +17,7 @@
 
 #include <rte_byteorder.h>
 #include <rte_ip.h>
+#include <rte_prefetch.h>
 
 #include "esp_priv.h"
 #include "esp_replay.h"
@@ -296,6 +297,9 @@ inbound_burst(struct vpn_esp_worker *w, const struct vpn_esp_sad *sad,
 	for (uint16_t i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
 		struct vpn_esp_sa *sa = NULL;
+
+		if (i + 1 < n) /* its headers, while this one is parsed */
+			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
 		unsigned int off = parse_outer(m, &w->reason[i]);
 		uint8_t r = w->reason[i];
 
