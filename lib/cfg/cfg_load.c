@@ -437,30 +437,89 @@ load(config_t *lc, int ok, const char *name, struct vpn_diag *d)
 	return l.cfg;
 }
 
-struct vpn_cfg *
-vpn_cfg_load(const char *path, struct vpn_diag *d)
+/* Refuse what libconfig would mishandle: @include (it reads any file,
+ * and libconfig 1.5 exits the process on some of them) and NUL bytes
+ * (they end the text early). Returns the number of problems. */
+static unsigned int
+screen(const char *text, size_t len, const char *name, struct vpn_diag *d)
+{
+	unsigned int line = 1, bad = 0;
+	const char *p = text, *end = text + len;
+
+	if (memchr(text, '\0', len) != NULL) {
+		vpn_diag_add(d, VPN_DIAG_ERROR, name, 0,
+		             "the file has a NUL byte: not a text file");
+		return 1;
+	}
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		const char *q = p;
+
+		while (q < end && (*q == ' ' || *q == '\t'))
+			q++;
+		if ((size_t)(end - q) >= 8 && strncmp(q, "@include", 8) == 0) {
+			vpn_diag_add(d, VPN_DIAG_ERROR, name, line,
+			             "@include is not supported: keep the "
+			             "configuration in one file");
+			bad++;
+		}
+		if (nl == NULL)
+			break;
+		p = nl + 1;
+		line++;
+	}
+	return bad;
+}
+
+/* text[len] is a NUL; text may hold others, which screen() refuses. */
+static struct vpn_cfg *
+load_text(const char *text, size_t len, const char *name, struct vpn_diag *d)
 {
 	struct vpn_cfg *cfg;
 	config_t lc;
 	int ok;
 
+	if (screen(text, len, name, d) != 0)
+		return NULL;
 	config_init(&lc);
-	ok = config_read_file(&lc, path);
-	cfg = load(&lc, ok, path, d);
+	ok = config_read_string(&lc, text);
+	cfg = load(&lc, ok, name, d);
 	config_destroy(&lc);
+	return cfg;
+}
+
+struct vpn_cfg *
+vpn_cfg_load(const char *path, struct vpn_diag *d)
+{
+	struct vpn_cfg *cfg = NULL;
+	FILE *f = fopen(path, "rb");
+	size_t len;
+	char *text;
+
+	if (f == NULL) {
+		vpn_diag_add(d, VPN_DIAG_ERROR, path, 0, "cannot read: %s",
+		             strerror(errno));
+		return NULL;
+	}
+	text = malloc(VPN_CFG_MAX_SIZE + 1);
+	len = text ? fread(text, 1, VPN_CFG_MAX_SIZE + 1, f) : 0;
+	if (text == NULL || ferror(f))
+		vpn_diag_add(d, VPN_DIAG_ERROR, path, 0, "cannot read: %s",
+		             strerror(errno));
+	else if (len > VPN_CFG_MAX_SIZE)
+		vpn_diag_add(d, VPN_DIAG_ERROR, path, 0, "larger than %d bytes",
+		             VPN_CFG_MAX_SIZE);
+	else {
+		text[len] = '\0';
+		cfg = load_text(text, len, path, d);
+	}
+	fclose(f);
+	free(text);
 	return cfg;
 }
 
 struct vpn_cfg *
 vpn_cfg_load_string(const char *text, const char *name, struct vpn_diag *d)
 {
-	struct vpn_cfg *cfg;
-	config_t lc;
-	int ok;
-
-	config_init(&lc);
-	ok = config_read_string(&lc, text);
-	cfg = load(&lc, ok, name, d);
-	config_destroy(&lc);
-	return cfg;
+	return load_text(text, strlen(text), name, d);
 }

@@ -37,6 +37,7 @@
 #define VPN_MAX_CONNS    1024
 #define VPN_TUNNELS      2  /* per VPN connection, always */
 #define VPN_MAX_OPTS     48 /* options per object kind */
+#define VPN_CFG_MAX_SIZE (4 << 20) /* bytes in a configuration file */
 
 /* ---- diagnostics ------------------------------------------------------ */
 
@@ -258,7 +259,8 @@ struct vpn_cfg *vpn_cfg_new(void);
 void vpn_cfg_free(struct vpn_cfg *cfg);
 
 /* Load and check a file; every problem goes to d. NULL when the file can't
- * be read or parsed; otherwise the model even if d->errors > 0. */
+ * be read or parsed (or is over VPN_CFG_MAX_SIZE, has a NUL byte or an
+ * @include); otherwise the model even if d->errors > 0. */
 struct vpn_cfg *vpn_cfg_load(const char *path, struct vpn_diag *d);
 /* The same from text, named name in messages (tests, console). */
 struct vpn_cfg *vpn_cfg_load_string(const char *text, const char *name,

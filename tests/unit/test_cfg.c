@@ -646,6 +646,37 @@ test_syntax_error(void)
 	cfg = vpn_cfg_load("/nonexistent/vpngw.conf", &diag);
 	CU_ASSERT_PTR_NULL(cfg);
 	CU_ASSERT_TRUE(has(VPN_DIAG_ERROR, 0, "cannot read"));
+
+	/* @include would read any file (and libconfig 1.5 exits the process
+	 * on some): refused, each at its line. */
+	vpn_diag_free(&diag);
+	cfg = vpn_cfg_load_string(
+	        "appliance: { };\n  @include \"/etc/passwd\"\n"
+	        "@include \".\"\n",
+	        "t.conf", &diag);
+	CU_ASSERT_PTR_NULL(cfg);
+	CU_ASSERT_TRUE(has(VPN_DIAG_ERROR, 2, "@include is not supported"));
+	CU_ASSERT_TRUE(has(VPN_DIAG_ERROR, 3, "@include is not supported"));
+
+	/* A NUL byte, and a file too large */
+	char path[] = "/tmp/vpngw-test-cfg-XXXXXX";
+	int fd = mkstemp(path);
+	FILE *f = fdopen(fd, "w");
+	fwrite("appliance: {\0};\n", 1, 17, f);
+	fclose(f);
+	vpn_diag_free(&diag);
+	cfg = vpn_cfg_load(path, &diag);
+	CU_ASSERT_PTR_NULL(cfg);
+	CU_ASSERT_TRUE(has(VPN_DIAG_ERROR, 0, "NUL byte"));
+	f = fopen(path, "w");
+	for (int i = 0; i < (VPN_CFG_MAX_SIZE / 64) + 1; i++)
+		fprintf(f, "%63s\n", "# padding");
+	fclose(f);
+	vpn_diag_free(&diag);
+	cfg = vpn_cfg_load(path, &diag);
+	CU_ASSERT_PTR_NULL(cfg);
+	CU_ASSERT_TRUE(has(VPN_DIAG_ERROR, 0, "larger than"));
+	unlink(path);
 }
 
 /* -nv output loads again to the same model, and prints the same. */
