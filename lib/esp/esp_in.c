@@ -245,30 +245,28 @@ run(struct vpn_esp_worker *w, struct vpn_esp_sa *sa, struct rte_mbuf **pkts,
 	uint64_t bytes = 0;
 
 	vpn_crypto_decrypt(w->cw, sa->key, w->ops + k0, k1 - k0);
+	/* One pass under the lock: record each authenticated number, then
+	 * check what it carries (a few compares; no crypto is under it). */
 	rte_spinlock_lock(&sa->replay.lock);
 	for (unsigned int k = k0; k < k1; k++) {
-		unsigned int i = idx[k];
+		unsigned int i = idx[k], len = 0;
+		uint8_t r;
 
 		if (w->ops[k].status != 0)
-			w->reason[i] = VPN_ESP_AUTH_FAILED;
+			r = VPN_ESP_AUTH_FAILED;
 		else
-			w->reason[i] =
-			        esp_replay_update(&sa->replay, w->seq[i]);
-	}
-	rte_spinlock_unlock(&sa->replay.lock);
-	for (unsigned int k = k0; k < k1; k++) {
-		unsigned int i = idx[k], len = 0;
-
-		if (w->reason[i] == VPN_ESP_OK)
-			w->reason[i] = finish(sa, pkts[i], w->off[i],
-			                      &w->ops[k], &len);
-		if (w->reason[i] != VPN_ESP_OK) {
-			esp_count_drop(w, sa, w->reason[i]);
-			continue;
-		}
-		good++;
+			r = esp_replay_update(&sa->replay, w->seq[i]);
+		if (r == VPN_ESP_OK)
+			r = finish(sa, pkts[i], w->off[i], &w->ops[k], &len);
+		w->reason[i] = r;
+		good += r == VPN_ESP_OK;
 		bytes += len;
 	}
+	rte_spinlock_unlock(&sa->replay.lock);
+	if (good != k1 - k0)
+		for (unsigned int k = k0; k < k1; k++)
+			if (w->reason[idx[k]] != VPN_ESP_OK)
+				esp_count_drop(w, sa, w->reason[idx[k]]);
 	st->packets += good;
 	w->stats.packets += good;
 	st->bytes += bytes;
