@@ -12,7 +12,8 @@
  * both sides find their data in cache. The figure is the best window's
  * mean (these VMs vary 15-35 % run to run).
  *
- *   esp-bench [--alg NAME] [--windows N] [--bursts N] [--engine imb|openssl]
+ *   esp-bench [--alg NAME] [--dir enc|dec] [--size 64|imix|1420]
+ *             [--windows N] [--bursts N] [--engine imb|openssl]
  *
  * VPNGW_IMB_ARCH=avx2 (or sse, avx, avx512) pins the intel-ipsec-mb code
  * path of both sides, to compare with machines that hide AVX-512.
@@ -351,16 +352,16 @@ run_case(struct vpn_crypto *eng, const struct alg *a, const struct profile *pr,
 int
 main(int argc, char **argv)
 {
-	static const struct option opts[] = {{"alg", 1, 0, 'a'},
-	                                     {"windows", 1, 0, 'w'},
-	                                     {"bursts", 1, 0, 'b'},
-	                                     {"engine", 1, 0, 'e'},
-	                                     {0, 0, 0, 0}};
+	static const struct option opts[] = {
+	        {"alg", 1, 0, 'a'},    {"windows", 1, 0, 'w'},
+	        {"bursts", 1, 0, 'b'}, {"engine", 1, 0, 'e'},
+	        {"dir", 1, 0, 'd'},    {"size", 1, 0, 's'},
+	        {0, 0, 0, 0}};
 	char *eal[] = {"esp-bench",   "--no-huge", "--no-shconf", "--no-pci",
 	               "-l",          "0",         "-m",          "256",
 	               "--log-level", "*:error",   NULL};
 	enum vpn_crypto_kind kind = VPN_CRYPTO_IMB;
-	const char *only = NULL;
+	const char *only = NULL, *only_dir = NULL, *only_size = NULL;
 	struct vpn_crypto *eng;
 	double hz;
 	int c;
@@ -375,6 +376,12 @@ main(int argc, char **argv)
 			break;
 		case 'b':
 			bursts = (unsigned int)atoi(optarg);
+			break;
+		case 'd':
+			only_dir = optarg;
+			break;
+		case 's':
+			only_size = optarg;
 			break;
 		case 'e':
 			kind = strcmp(optarg, "openssl") == 0
@@ -413,6 +420,12 @@ main(int argc, char **argv)
 				struct result r;
 				double mpps;
 
+				if ((only_dir &&
+				     strcmp(only_dir,
+				            d == 0 ? "enc" : "dec")) ||
+				    (only_size &&
+				     strcmp(only_size, profiles[s].name)))
+					continue;
 				run_case(eng, &a, &profiles[s], d == 0, &r);
 				mpps = hz / r.lib / 1e6;
 				printf("%-14s %-5s %-3s %12.0f %12.0f %6.2f "
