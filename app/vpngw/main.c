@@ -57,6 +57,7 @@ main(int argc, char **argv)
 {
 	const char *state_dir = NULL, *file;
 	bool check_only = false, verbose = false;
+	struct vpngw_sas sas;
 	struct vpn_diag d;
 	struct vpn_cfg *cfg;
 	int opt, rc;
@@ -130,6 +131,12 @@ main(int argc, char **argv)
 	}
 	vpn_cfg_summary(cfg, stdout);
 	vpngw_ports_summary(cfg, stdout);
+	if (vpngw_sa_install_manual(cfg, &sas, stdout) != 0) {
+		vpngw_sa_free(&sas);
+		vpngw_eal_cleanup();
+		vpn_cfg_free(cfg);
+		return 1;
+	}
 	printf("vpngw: running; SIGINT or SIGTERM stops it\n");
 	fflush(stdout);
 
@@ -140,6 +147,7 @@ main(int argc, char **argv)
 		usleep(100 * 1000);
 
 	printf("vpngw: stopping\n");
+	vpngw_sa_free(&sas);
 	vpngw_eal_cleanup();
 	vpn_cfg_free(cfg);
 	return 0;

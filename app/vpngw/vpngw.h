@@ -5,6 +5,7 @@
 #include <stdio.h>
 
 #include "vpn_cfg.h"
+#include "vpn_esp.h"
 
 /*
  * Start the DPDK EAL for cfg: lcores from the control and worker lcores,
@@ -15,5 +16,20 @@
 int vpngw_eal_init(const struct vpn_cfg *cfg, int n, char **extra);
 void vpngw_eal_cleanup(void);
 void vpngw_ports_summary(const struct vpn_cfg *cfg, FILE *out);
+
+/* Every SA of the appliance: the engine, the inbound SPI table, and the
+ * SAs (both directions) to free at the end. */
+struct vpngw_sas {
+	struct vpn_crypto *eng;
+	struct vpn_esp_sad *sad;
+	struct vpn_esp_sa **sas;
+	unsigned int n;
+};
+
+/* Install the SAs of every tunnel with manual keys (logged loudly on log).
+ * 0 or -errno (message printed). */
+int vpngw_sa_install_manual(const struct vpn_cfg *cfg, struct vpngw_sas *s,
+                            FILE *log);
+void vpngw_sa_free(struct vpngw_sas *s);
 
 #endif /* VPNGW_H */

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "cfg_priv.h"
+#include "vpn_crypto.h"
 
 struct checker {
 	struct vpn_cfg *cfg;
@@ -252,6 +253,61 @@ is_outside_address(const struct vpn_cfg_appliance *a, uint32_t addr)
 	return false;
 }
 
+/* A hex key of exactly want bytes, or an error at its line. */
+static void
+check_key_len(struct checker *c, const struct vpn_cfg_manual *m,
+              const char *opt, const char *hex, unsigned int want,
+              const char *alg)
+{
+	/* A missing required key was reported by the loader. */
+	if (hex[0] == '\0' &&
+	    (strcmp(opt, "key_in") == 0 || strcmp(opt, "key_out") == 0))
+		return;
+	if (strlen(hex) != 2 * want)
+		ERR(c, opt_line(VPN_OBJ_MANUAL, m, opt),
+		    "%s must be %u bytes (%u hex digits) for %s, not %zu", opt,
+		    want, 2 * want, alg, strlen(hex) / 2);
+}
+
+static void
+check_manual(struct checker *c, const struct vpn_cfg_conn *conn,
+             const struct vpn_cfg_tunnel *t, const struct vpn_cfg_cgw *g)
+{
+	const struct vpn_cfg_manual *m = &t->manual;
+	const struct vpn_crypto_alg *alg = vpn_crypto_alg_find(m->algorithm);
+	bool gcm;
+
+	if (alg == NULL) /* reported by the loader */
+		return;
+	gcm = alg->cipher == VPN_CIPHER_AES_GCM;
+	/* RFC 4106: a GCM key carries the 4-byte salt after it. */
+	check_key_len(c, m, "key_in", m->key_in, alg->key_len + (gcm ? 4 : 0),
+	              alg->name);
+	check_key_len(c, m, "key_out", m->key_out, alg->key_len + (gcm ? 4 : 0),
+	              alg->name);
+	if (gcm) {
+		if (m->auth_key_in[0] || m->auth_key_out[0])
+			ERR(c, m->src.line,
+			    "%s has no HMAC: auth_key_in/out are not used",
+			    alg->name);
+	} else {
+		check_key_len(c, m, "auth_key_in", m->auth_key_in,
+		              alg->auth_key_len, alg->name);
+		check_key_len(c, m, "auth_key_out", m->auth_key_out,
+		              alg->auth_key_len, alg->name);
+	}
+	if (conn->acceleration && m->encapsulation != VPN_ENCAP_UDP)
+		ERR(c, opt_line(VPN_OBJ_MANUAL, m, "encapsulation"),
+		    "connection '%s' is accelerated: its ESP is always "
+		    "encapsulation \"udp\"",
+		    conn->name);
+	if (g != NULL && !given(VPN_OBJ_CGW, g, "address"))
+		ERR(c, m->src.line,
+		    "manual keys need the customer gateway's address "
+		    "('%s' has none)",
+		    g->name);
+}
+
 static void
 check_tunnel(struct checker *c, struct vpn_cfg_conn *conn, int ti)
 {
@@ -295,6 +351,8 @@ check_tunnel(struct checker *c, struct vpn_cfg_conn *conn, int ti)
 		    "startup_action start needs the customer gateway's "
 		    "address ('%s' has none)",
 		    g->name);
+	if (t->manual.present)
+		check_manual(c, conn, t, g);
 }
 
 static void
@@ -392,6 +450,15 @@ check_tunnel_pairs(struct checker *c)
 				    "inside_cidr %s is also used by tunnel %u "
 				    "of connection '%s'",
 				    vpn_prefix_format(&ti->inside_cidr, p),
+				    j % VPN_TUNNELS + 1, cj->name);
+			/* Our inbound SPIs pick the SA of a packet. */
+			if (ti->manual.present && tj->manual.present &&
+			    ti->manual.spi_in == tj->manual.spi_in)
+				ERR(c,
+				    opt_line(VPN_OBJ_MANUAL, &ti->manual,
+				             "spi_in"),
+				    "spi_in 0x%llx is also tunnel %u of '%s''s",
+				    (unsigned long long)ti->manual.spi_in,
 				    j % VPN_TUNNELS + 1, cj->name);
 			/* IKE tells tunnels apart by the address pair. */
 			if (ci->cgw >= 0 && cj->cgw >= 0 && ci != cj &&

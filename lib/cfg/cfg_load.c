@@ -27,7 +27,7 @@ static const char *const kind_names[VPN_OBJ_COUNT] = {
         [VPN_OBJ_APPLIANCE] = "appliance",  [VPN_OBJ_PORT] = "port",
         [VPN_OBJ_CONSOLE] = "console",      [VPN_OBJ_PKI] = "pki",
         [VPN_OBJ_CGW] = "customer gateway", [VPN_OBJ_CONN] = "connection",
-        [VPN_OBJ_TUNNEL] = "tunnel",
+        [VPN_OBJ_TUNNEL] = "tunnel",        [VPN_OBJ_MANUAL] = "manual_keys",
 };
 
 __attribute__((format(printf, 3, 4))) static void
@@ -195,13 +195,14 @@ load_option(struct loader *l, enum vpn_obj kind, void *obj, int idx,
 		vals[n] = texts[0];
 		n++;
 	}
-	if (vpn_opt_set(kind, obj, idx, vals, n, err, sizeof(err)) != 0) {
-		err_at(l, line, "%s", err);
-		return;
-	}
+	/* Its line is kept even when the value is bad: the option was
+	 * there, so "has no ..." is not said of it too. */
 	obj_src(kind, obj)->opt_line[idx] = line;
+	if (vpn_opt_set(kind, obj, idx, vals, n, err, sizeof(err)) != 0)
+		err_at(l, line, "%s", err);
 	return;
 bad_shape:
+	obj_src(kind, obj)->opt_line[idx] = line;
 	err_at(l, line, "%s must be %s%s", name, shape_text(shape),
 	       shape == VPN_SHAPE_STRING || shape == VPN_SHAPE_LIST_STRING
 	               ? " (at most 255 characters)"
@@ -241,7 +242,8 @@ load_object(struct loader *l, enum vpn_obj kind, void *obj,
 	for (unsigned int i = 0; i < vpn_opt_count(kind); i++) {
 		const struct opt *o = &vpn_opt_tables[kind].opts[i];
 
-		if (o->required && !opt_given(src, (int)i))
+		if (o->required && !opt_given(src, (int)i) &&
+		    src->opt_line[i] == 0)
 			err_at(l, src->line, "%s has no %s", kind_names[kind],
 			       o->name);
 	}
@@ -303,6 +305,24 @@ appliance_child(struct loader *l, void *obj, config_setting_t *s)
 	return false;
 }
 
+/* ---- tunnels --------------------------------------------------------------
+ */
+
+static const char *const tunnel_children[] = {"manual_keys", NULL};
+
+static bool
+tunnel_child(struct loader *l, void *obj, config_setting_t *s)
+{
+	struct vpn_cfg_tunnel *t = obj;
+
+	if (strcmp(config_setting_name(s), "manual_keys") != 0)
+		return false;
+	vpn_obj_defaults(VPN_OBJ_MANUAL, &t->manual);
+	t->manual.present = true;
+	load_object(l, VPN_OBJ_MANUAL, &t->manual, s, NULL, NULL);
+	return true;
+}
+
 /* ---- connections --------------------------------------------------------- */
 
 static const char *const conn_children[] = {"tunnels", NULL};
@@ -327,8 +347,8 @@ conn_child(struct loader *l, void *obj, config_setting_t *s)
 	}
 	for (int i = 0; i < n; i++)
 		load_object(l, VPN_OBJ_TUNNEL, &c->tunnels[i],
-		            config_setting_get_elem(s, (unsigned)i), NULL,
-		            NULL);
+		            config_setting_get_elem(s, (unsigned)i),
+		            tunnel_child, tunnel_children);
 	/* An absent "tunnels" leaves both tunnels at their defaults. */
 	return true;
 }

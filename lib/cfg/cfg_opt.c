@@ -5,6 +5,7 @@
  * vpn_opt_set(), so a value means the same whichever way it arrives.
  */
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
@@ -745,4 +746,19 @@ vpn_opt_format(enum vpn_obj kind, const void *obj, int idx, char *buf,
 		break;
 	}
 	return true;
+}
+
+int
+vpn_hex_decode(const char *hex, uint8_t *out, size_t max)
+{
+	size_t n = strlen(hex);
+
+	if (n == 0 || n % 2 || n / 2 > max)
+		return -EINVAL;
+	for (size_t i = 0; i < n; i++)
+		if (!isxdigit((unsigned char)hex[i]))
+			return -EINVAL;
+	for (size_t i = 0; i < n / 2; i++)
+		sscanf(hex + 2 * i, "%2hhx", &out[i]);
+	return (int)(n / 2);
 }

@@ -69,16 +69,16 @@ int cfg_check_path(const char *s, char *err, size_t len);
 int cfg_check_nonempty(const char *s, char *err, size_t len);
 
 /* Names of enumerated values, NULL-terminated (cfg_tables.c). */
-extern const char *const cfg_role_names[],
-        *const cfg_routing_names[],
-                *const cfg_attach_names[],
-                        *const cfg_steer_names[],
-                                *const cfg_auth_names[],
-                                        *const cfg_dpd_names[],
-                                                *const cfg_startup_names[],
-                                                        *const cfg_enc_names[],
-                                                                *const cfg_integ_names
-                                                                        [];
+extern const char *const cfg_role_names[];
+extern const char *const cfg_routing_names[];
+extern const char *const cfg_attach_names[];
+extern const char *const cfg_steer_names[];
+extern const char *const cfg_auth_names[];
+extern const char *const cfg_dpd_names[];
+extern const char *const cfg_startup_names[];
+extern const char *const cfg_enc_names[];
+extern const char *const cfg_integ_names[];
+extern const char *const cfg_encap_names[];
 
 #define OPT_IDX(kind, name) vpn_opt_find(kind, name)
 

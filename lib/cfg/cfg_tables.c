@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "cfg_priv.h"
+#include "vpn_crypto.h"
 
 static int
 check_inside_cidr(const char *s, char *err, size_t len)
@@ -266,6 +267,66 @@ static const struct opt tunnel_opts[] = {
 };
 #undef T
 
+/* ---- manual keys (lab) ------------------------------------------------- */
+static int
+check_transform(const char *s, char *err, size_t len)
+{
+	if (vpn_crypto_alg_find(s) != NULL)
+		return 0;
+	size_t used = (size_t)snprintf(err, len,
+	                               "algorithm: unknown ESP transform '%s' "
+	                               "(one of:",
+	                               s);
+	for (unsigned int i = 0; vpn_crypto_alg_at(i) && used < len; i++)
+		used += (size_t)snprintf(err + used, len - used, " %s",
+		                         vpn_crypto_alg_at(i)->name);
+	if (used < len)
+		snprintf(err + used, len - used, ")");
+	return -1;
+}
+
+static int
+check_hex(const char *s, char *err, size_t len)
+{
+	uint8_t buf[VPN_KEY_HEX_MAX / 2];
+
+	if (vpn_hex_decode(s, buf, sizeof(buf)) <= 0) {
+		snprintf(err, len,
+		         "'%.24s' is not a key in hex (an even number of "
+		         "digits 0-9, a-f)",
+		         s);
+		return -1;
+	}
+	explicit_bzero(buf, sizeof(buf));
+	return 0;
+}
+
+const char *const cfg_encap_names[] = {"esp", "udp", NULL};
+
+#define T struct vpn_cfg_manual
+static const struct opt manual_opts[] = {
+        STR(T, "algorithm", algorithm, check_transform, NULL, "ESP transform",
+            .required = true),
+        INT(T, "spi_in", spi_in, 256, 4294967295LL, NULL,
+            "SPI of the inbound SA (ours)", .required = true),
+        INT(T, "spi_out", spi_out, 256, 4294967295LL, NULL,
+            "SPI of the outbound SA (the peer's)", .required = true),
+        STR(T, "key_in", key_in, check_hex, NULL,
+            "inbound cipher key in hex (GCM: key and 4-byte salt)",
+            .required = true),
+        STR(T, "key_out", key_out, check_hex, NULL,
+            "outbound cipher key in hex (GCM: key and 4-byte salt)",
+            .required = true),
+        STR(T, "auth_key_in", auth_key_in, check_hex, NULL,
+            "inbound HMAC key in hex (CBC transforms)"),
+        STR(T, "auth_key_out", auth_key_out, check_hex, NULL,
+            "outbound HMAC key in hex (CBC transforms)"),
+        BOOL(T, "esn", esn, "false", "64-bit extended sequence numbers"),
+        ENUM(T, "encapsulation", encapsulation, cfg_encap_names, "esp",
+             "esp (IP protocol 50) or udp (port 4500, RFC 3948)"),
+};
+#undef T
+
 #define TABLE(kind_, opts_, T)                            \
 	[kind_] = {.opts = opts_,                         \
 	           .n = sizeof(opts_) / sizeof(opts_[0]), \
@@ -279,6 +340,7 @@ const struct opt_table vpn_opt_tables[VPN_OBJ_COUNT] = {
         TABLE(VPN_OBJ_CGW, cgw_opts, struct vpn_cfg_cgw),
         TABLE(VPN_OBJ_CONN, conn_opts, struct vpn_cfg_conn),
         TABLE(VPN_OBJ_TUNNEL, tunnel_opts, struct vpn_cfg_tunnel),
+        TABLE(VPN_OBJ_MANUAL, manual_opts, struct vpn_cfg_manual),
 };
 
 _Static_assert(sizeof(tunnel_opts) / sizeof(tunnel_opts[0]) <= VPN_MAX_OPTS,

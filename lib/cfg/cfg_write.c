@@ -88,6 +88,12 @@ vpn_cfg_write(const struct vpn_cfg *cfg, FILE *out)
 		for (int t = 0; t < VPN_TUNNELS; t++) {
 			open_group(NULL, 3, out);
 			write_options(VPN_OBJ_TUNNEL, &c->tunnels[t], 4, out);
+			if (c->tunnels[t].manual.present) {
+				open_group("manual_keys", 4, out);
+				write_options(VPN_OBJ_MANUAL,
+				              &c->tunnels[t].manual, 5, out);
+				close_group(4, true, true, out);
+			}
 			close_group(3, t + 1 == VPN_TUNNELS, false, out);
 		}
 		fprintf(out, "    );\n");

@@ -35,8 +35,8 @@
 #define VPN_MAX_EAL_ARGS 32
 #define VPN_MAX_CGWS     1024
 #define VPN_MAX_CONNS    1024
-#define VPN_TUNNELS      2  /* per VPN connection, always */
-#define VPN_MAX_OPTS     48 /* options per object kind */
+#define VPN_TUNNELS      2         /* per VPN connection, always */
+#define VPN_MAX_OPTS     48        /* options per object kind */
 #define VPN_CFG_MAX_SIZE (4 << 20) /* bytes in a configuration file */
 
 /* ---- diagnostics ------------------------------------------------------ */
@@ -74,6 +74,7 @@ enum vpn_steering { VPN_STEER_ACTIVE_STANDBY, VPN_STEER_ACTIVE_ACTIVE };
 enum vpn_auth { VPN_AUTH_PSK, VPN_AUTH_CERT };
 enum vpn_dpd_action { VPN_DPD_CLEAR, VPN_DPD_NONE, VPN_DPD_RESTART };
 enum vpn_startup { VPN_STARTUP_ADD, VPN_STARTUP_START };
+enum vpn_encap { VPN_ENCAP_ESP, VPN_ENCAP_UDP };
 
 /* Encryption algorithm set bits, in AWS's (and our proposal) order. */
 enum {
@@ -167,6 +168,25 @@ struct vpn_cfg_cgw {
 	struct vpn_src src;
 };
 
+/*
+ * Manual keying (labs and benchmarks only): the tunnel's Child SAs come
+ * from the file instead of IKE; no rekey, no DPD, and the replay window
+ * starts afresh at every restart.
+ */
+#define VPN_KEY_HEX_MAX 144 /* 64-byte HMAC key, or 36 GCM bytes, in hex */
+
+struct vpn_cfg_manual {
+	bool present;       /* a manual_keys group was given */
+	char algorithm[16]; /* an ESP transform: aes128gcm16, aes256-sha256 */
+	int64_t spi_in, spi_out;
+	char key_in[VPN_KEY_HEX_MAX + 1], key_out[VPN_KEY_HEX_MAX + 1];
+	char auth_key_in[VPN_KEY_HEX_MAX + 1],
+	        auth_key_out[VPN_KEY_HEX_MAX + 1];
+	bool esn;
+	int encapsulation; /* enum vpn_encap */
+	struct vpn_src src;
+};
+
 struct vpn_cfg_tunnel {
 	uint32_t outside_address; /* ours; default: appliance's Nth */
 	struct vpn_prefix inside_cidr;
@@ -182,6 +202,7 @@ struct vpn_cfg_tunnel {
 	int startup_action;         /* enum vpn_startup */
 	bool psk_generated;         /* psk came from the state directory */
 	bool inside_cidr_generated; /* inside_cidr came from the state dir */
+	struct vpn_cfg_manual manual;
 	struct vpn_src src;
 };
 
@@ -220,6 +241,7 @@ enum vpn_obj {
 	VPN_OBJ_CGW,
 	VPN_OBJ_CONN,
 	VPN_OBJ_TUNNEL,
+	VPN_OBJ_MANUAL,
 	VPN_OBJ_COUNT
 };
 
@@ -300,6 +322,9 @@ void vpn_cfg_summary(const struct vpn_cfg *cfg, FILE *out);
  * 0 or -EIO when the RNG fails. */
 int vpn_psk_generate(char *out);
 
+/* Decode hex text into at most max bytes: the byte count, or -EINVAL. */
+int vpn_hex_decode(const char *hex, uint8_t *out, size_t max);
+
 /* Names of enumerated values, for summaries and the console. */
 const char *vpn_routing_name(int v);
 const char *vpn_attachment_name(int v);
@@ -308,5 +333,6 @@ const char *vpn_dpd_action_name(int v);
 const char *vpn_startup_name(int v);
 const char *vpn_auth_name(int v);
 const char *vpn_port_role_name(int v);
+const char *vpn_encap_name(int v);
 
 #endif /* VPN_CFG_H */

@@ -43,7 +43,7 @@ stop() { # stop LOG: SIGINT, then it must exit 0 within 5 s
 }
 
 expect() { # expect LOG PATTERN
-	grep -q -- "$2" "$1" || { cat "$1"; echo "FAIL: no '$2'"; exit 1; }
+	grep -q -e "$2" "$1" || { cat "$1"; echo "FAIL: no '$2'"; exit 1; }
 }
 
 start "$tmp/run1"
@@ -51,6 +51,9 @@ expect "$tmp/run1" "connection demo: customer gateway demo-cgw (192.0.2.1)"
 expect "$tmp/run1" "tunnel 1: 203.0.113.10 -> 192.0.2.1, inside 169.254.100.0/30, auth psk (generated)"
 expect "$tmp/run1" "dpdk port 0 = outside (net_null0): driver net_null"
 expect "$tmp/run1" "dpdk port 1 = inside (net_null1): driver net_null"
+# Manual keys are installed through lib/esp, loudly marked as lab-only.
+expect "$tmp/run1" "tunnel 1 of demo: MANUAL KEYS, for labs and benchmarks only.*aes128gcm16, esp, spi in 0x00001001 out 0x00002001"
+expect "$tmp/run1" "tunnel 2 of demo: MANUAL KEYS.*aes256-sha256, udp, spi in 0x00001002 out 0x00002002"
 stop "$tmp/run1"
 
 state=$tmp/state/generated.conf

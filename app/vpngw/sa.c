@@ -1,0 +1,122 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The appliance's SAs. Manual keys from the configuration are installed
+ * here through the same calls the IKE daemon will use for negotiated Child
+ * SAs: vpn_esp_sa_new() for each direction, the inbound one into the SPI
+ * table.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vpngw.h"
+
+/* The ESP parameters of one direction of a tunnel's manual keys. */
+static int
+manual_params(const struct vpn_cfg *cfg, const struct vpn_cfg_conn *c,
+              const struct vpn_cfg_tunnel *t, bool inbound,
+              struct vpn_esp_sa_params *p)
+{
+	const struct vpn_cfg_manual *m = &t->manual;
+	const struct vpn_crypto_alg *alg = vpn_crypto_alg_find(m->algorithm);
+	const struct vpn_cfg_cgw *g = &cfg->cgws[c->cgw];
+	uint8_t key[VPN_KEY_HEX_MAX / 2];
+	int n;
+
+	if (alg == NULL)
+		return -EINVAL;
+	memset(p, 0, sizeof(*p));
+	p->inbound = inbound;
+	p->spi = (uint32_t)(inbound ? m->spi_in : m->spi_out);
+	p->cipher = alg->cipher;
+	p->cipher_key_len = alg->key_len;
+	p->auth = alg->auth;
+	p->auth_key_len = alg->auth_key_len;
+	n = vpn_hex_decode(inbound ? m->key_in : m->key_out, key, sizeof(key));
+	if (n < (int)alg->key_len)
+		return -EINVAL;
+	memcpy(p->cipher_key, key, alg->key_len);
+	if (alg->cipher == VPN_CIPHER_AES_GCM)
+		memcpy(p->salt, key + alg->key_len, 4);
+	else if (vpn_hex_decode(inbound ? m->auth_key_in : m->auth_key_out,
+	                        p->auth_key,
+	                        sizeof(p->auth_key)) != (int)alg->auth_key_len)
+		return -EINVAL;
+	explicit_bzero(key, sizeof(key));
+	p->esn = m->esn;
+	p->udp_encap = m->encapsulation == VPN_ENCAP_UDP || c->acceleration;
+	p->tun_src = t->outside_address;
+	p->tun_dst = g->address;
+	p->replay_window = (uint32_t)t->replay_window;
+	return 0;
+}
+
+int
+vpngw_sa_install_manual(const struct vpn_cfg *cfg, struct vpngw_sas *s,
+                        FILE *log)
+{
+	unsigned int max = cfg->n_conns * VPN_TUNNELS * 2;
+
+	memset(s, 0, sizeof(*s));
+	s->eng = vpn_crypto_open(VPN_CRYPTO_IMB);
+	s->sad = vpn_esp_sad_new(max ? max : 1);
+	s->sas = calloc(max ? max : 1, sizeof(*s->sas));
+	if (s->eng == NULL || s->sad == NULL || s->sas == NULL) {
+		fprintf(stderr, "vpngw: cannot set up the SA tables\n");
+		return -ENOMEM;
+	}
+	fprintf(log, "vpngw: crypto engine %s\n", vpn_crypto_name(s->eng));
+	for (unsigned int i = 0; i < cfg->n_conns; i++)
+		for (int ti = 0; ti < VPN_TUNNELS; ti++) {
+			const struct vpn_cfg_conn *c = &cfg->conns[i];
+			const struct vpn_cfg_tunnel *t = &c->tunnels[ti];
+			struct vpn_esp_sa_params p;
+
+			if (!t->manual.present)
+				continue;
+			for (int in = 0; in < 2; in++) {
+				struct vpn_esp_sa *sa = NULL;
+
+				if (manual_params(cfg, c, t, in, &p) == 0)
+					sa = vpn_esp_sa_new(s->eng, &p);
+				explicit_bzero(&p, sizeof(p));
+				if (sa == NULL ||
+				    (in && vpn_esp_sad_add(s->sad, sa) != 0)) {
+					fprintf(stderr,
+					        "vpngw: tunnel %d of %s: "
+					        "cannot "
+					        "install its manual SAs\n",
+					        ti + 1, c->name);
+					vpn_esp_sa_free(sa);
+					return -EINVAL;
+				}
+				s->sas[s->n++] = sa;
+			}
+			fprintf(log,
+			        "vpngw: tunnel %d of %s: MANUAL KEYS, for labs "
+			        "and benchmarks only (no IKE, no rekey, replay "
+			        "state lost on restart): %s, %s, spi in "
+			        "0x%08llx "
+			        "out 0x%08llx%s\n",
+			        ti + 1, c->name, t->manual.algorithm,
+			        vpn_encap_name(
+			                c->acceleration
+			                        ? VPN_ENCAP_UDP
+			                        : t->manual.encapsulation),
+			        (unsigned long long)t->manual.spi_in,
+			        (unsigned long long)t->manual.spi_out,
+			        t->manual.esn ? ", esn" : "");
+		}
+	return 0;
+}
+
+void
+vpngw_sa_free(struct vpngw_sas *s)
+{
+	for (unsigned int i = 0; i < s->n; i++)
+		vpn_esp_sa_free(s->sas[i]);
+	free(s->sas);
+	vpn_esp_sad_free(s->sad);
+	vpn_crypto_close(s->eng);
+	memset(s, 0, sizeof(*s));
+}
