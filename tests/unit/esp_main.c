@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* CUnit runner for the crypto and ESP suites: starts a DPDK EAL without
- * hugepages or devices, for its mbuf pools. */
+/* CUnit runner for the crypto, ESP and packet-helper suites: starts a DPDK EAL
+ * without hugepages or devices, for its mbuf pools. */
 #include <stdio.h>
 
 #include <CUnit/Basic.h>
@@ -10,6 +10,7 @@
 
 void register_crypto_tests(void);
 void register_esp_tests(void);
+void register_pkt_tests(void);
 
 struct rte_mempool *test_pool;
 
@@ -40,6 +41,7 @@ main(void)
 		return 2;
 	register_crypto_tests();
 	register_esp_tests();
+	register_pkt_tests();
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	CU_basic_run_tests();
 	failed = CU_get_number_of_failures() + CU_get_number_of_tests_failed();
