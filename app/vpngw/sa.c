@@ -19,7 +19,6 @@ manual_params(const struct vpn_cfg *cfg, const struct vpn_cfg_conn *c,
 {
 	const struct vpn_cfg_manual *m = &t->manual;
 	const struct vpn_crypto_alg *alg = vpn_crypto_alg_find(m->algorithm);
-	const struct vpn_cfg_cgw *g = &cfg->cgws[c->cgw];
 	uint8_t key[VPN_KEY_HEX_MAX / 2];
 	int n;
 
@@ -46,7 +45,7 @@ manual_params(const struct vpn_cfg *cfg, const struct vpn_cfg_conn *c,
 	p->esn = m->esn;
 	p->udp_encap = m->encapsulation == VPN_ENCAP_UDP || c->acceleration;
 	p->tun_src = t->outside_address;
-	p->tun_dst = g->address;
+	p->tun_dst = t->remote_address;
 	p->replay_window = (uint32_t)t->replay_window;
 	return 0;
 }

@@ -326,6 +326,16 @@ check_tunnel(struct checker *c, struct vpn_cfg_conn *conn, int ti)
 		    "%s is not one of the appliance's outside_addresses",
 		    ip(t->outside_address, b));
 	}
+	if (given(VPN_OBJ_TUNNEL, t, "remote_address") &&
+	    !endpoint_ok(t->remote_address))
+		ERR(c, opt_line(VPN_OBJ_TUNNEL, t, "remote_address"),
+		    "remote address %s is not a unicast address",
+		    ip(t->remote_address, b));
+	else if (!given(VPN_OBJ_TUNNEL, t, "remote_address") && g != NULL &&
+	         given(VPN_OBJ_CGW, g, "address")) {
+		t->remote_address = g->address;
+		mark_given(VPN_OBJ_TUNNEL, t, "remote_address");
+	}
 	if (t->phase2_lifetime >= t->phase1_lifetime)
 		ERR(c, opt_line(VPN_OBJ_TUNNEL, t, "phase2_lifetime"),
 		    "phase2_lifetime (%lld) must be below phase1_lifetime "
@@ -410,14 +420,19 @@ check_conn(struct checker *c, struct vpn_cfg_conn *conn)
 
 	for (int t = 0; t < VPN_TUNNELS; t++)
 		check_tunnel(c, conn, t);
-	if (a->n_outside > 0 && conn->tunnels[0].outside_address ==
-	                                conn->tunnels[1].outside_address)
+	/* The two tunnels need two address pairs: ours differ (the AWS
+	 * side), or the peer's do (we play the CGW). */
+	if (a->n_outside > 0 &&
+	    conn->tunnels[0].outside_address ==
+	            conn->tunnels[1].outside_address &&
+	    conn->tunnels[0].remote_address == conn->tunnels[1].remote_address)
 		ERR(c,
 		    opt_line(VPN_OBJ_TUNNEL, &conn->tunnels[1],
 		             "outside_address"),
 		    "tunnels 1 and 2 of connection '%s' both use outside "
-		    "address %s; each tunnel needs its own (give the "
-		    "appliance two outside_addresses)",
+		    "address %s to the same peer address; each tunnel needs "
+		    "its "
+		    "own (give the appliance two outside_addresses)",
 		    conn->name, ip(conn->tunnels[0].outside_address, b));
 }
 
@@ -461,13 +476,10 @@ check_tunnel_pairs(struct checker *c)
 				    (unsigned long long)ti->manual.spi_in,
 				    j % VPN_TUNNELS + 1, cj->name);
 			/* IKE tells tunnels apart by the address pair. */
-			if (ci->cgw >= 0 && cj->cgw >= 0 && ci != cj &&
-			    given(VPN_OBJ_CGW, &cfg->cgws[ci->cgw],
-			          "address") &&
-			    cfg->cgws[ci->cgw].address ==
-			            cfg->cgws[cj->cgw].address &&
-			    given(VPN_OBJ_CGW, &cfg->cgws[cj->cgw],
-			          "address") &&
+			if (ci != cj &&
+			    given(VPN_OBJ_TUNNEL, ti, "remote_address") &&
+			    given(VPN_OBJ_TUNNEL, tj, "remote_address") &&
+			    ti->remote_address == tj->remote_address &&
 			    ti->outside_address == tj->outside_address)
 				ERR(c, ti->src.line,
 				    "tunnel %u of '%s' and tunnel %u of '%s' "
@@ -476,7 +488,7 @@ check_tunnel_pairs(struct checker *c)
 				    i % VPN_TUNNELS + 1, ci->name,
 				    j % VPN_TUNNELS + 1, cj->name,
 				    ip(ti->outside_address, b1),
-				    ip(cfg->cgws[ci->cgw].address, b2));
+				    ip(ti->remote_address, b2));
 		}
 	}
 }

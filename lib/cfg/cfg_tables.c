@@ -230,6 +230,10 @@ static const struct opt conn_opts[] = {
 static const struct opt tunnel_opts[] = {
         IPV4(T, "outside_address", outside_address,
              "our endpoint; default: the appliance's Nth outside address"),
+        IPV4(T, "remote_address", remote_address,
+             "the peer's endpoint; default: the customer gateway's "
+             "address (give it when we play the CGW, whose two tunnels "
+             "go to two addresses)"),
         PREFIX(T, "inside_cidr", inside_cidr, check_inside_cidr,
                "AWS: TunnelInsideCidr; generated when absent"),
         STR(T, "psk", psk, vpn_check_psk, NULL,

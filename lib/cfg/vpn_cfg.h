@@ -189,6 +189,7 @@ struct vpn_cfg_manual {
 
 struct vpn_cfg_tunnel {
 	uint32_t outside_address; /* ours; default: appliance's Nth */
+	uint32_t remote_address;  /* the peer's; default: the CGW's */
 	struct vpn_prefix inside_cidr;
 	char psk[VPN_PSK_MAX + 1];
 	uint32_t phase1_encryption, phase1_integrity, phase1_dh_groups;

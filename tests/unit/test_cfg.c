@@ -482,6 +482,15 @@ test_outside_addresses(void)
 	         .t2 = "outside_address = \"203.0.113.1\";");
 	FAILS_AT(L_T2 - 1, "both use outside address",
 	         .outside = "outside_addresses = [\"203.0.113.1\"];");
+	/* playing the CGW: one address of ours to two of the peer's */
+	OK(.outside = "outside_addresses = [\"203.0.113.1\"];",
+	   .t1 = "remote_address = \"192.0.2.1\";",
+	   .t2 = "remote_address = \"192.0.2.11\";");
+	CU_ASSERT_EQUAL(cfg->conns[0].tunnels[1].remote_address, 0xc000020b);
+	CU_ASSERT_EQUAL(cfg->conns[0].tunnels[0].outside_address,
+	                cfg->conns[0].tunnels[1].outside_address);
+	FAILS_AT(L_T1, "remote address 127.0.0.1 is not a unicast address",
+	         .t1 = "remote_address = \"127.0.0.1\";");
 	FAILS_AT(L_OUTSIDE, "not a unicast address",
 	         .outside = "outside_addresses = [\"203.0.113.1\", "
 	                    "\"169.254.1.1\"];");
