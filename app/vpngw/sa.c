@@ -13,9 +13,8 @@
 
 /* The ESP parameters of one direction of a tunnel's manual keys. */
 static int
-manual_params(const struct vpn_cfg *cfg, const struct vpn_cfg_conn *c,
-              const struct vpn_cfg_tunnel *t, bool inbound,
-              struct vpn_esp_sa_params *p)
+manual_params(const struct vpn_cfg_conn *c, const struct vpn_cfg_tunnel *t,
+              bool inbound, struct vpn_esp_sa_params *p)
 {
 	const struct vpn_cfg_manual *m = &t->manual;
 	const struct vpn_crypto_alg *alg = vpn_crypto_alg_find(m->algorithm);
@@ -76,7 +75,7 @@ vpngw_sa_install_manual(const struct vpn_cfg *cfg, struct vpngw_sas *s,
 			for (int in = 0; in < 2; in++) {
 				struct vpn_esp_sa *sa = NULL;
 
-				if (manual_params(cfg, c, t, in, &p) == 0)
+				if (manual_params(c, t, in, &p) == 0)
 					sa = vpn_esp_sa_new(s->eng, &p);
 				explicit_bzero(&p, sizeof(p));
 				if (sa == NULL ||
