@@ -11,6 +11,8 @@ packages=(
 	# tests: unit, interop (scapy, tshark), fuzzing (clang's libFuzzer)
 	libcunit1-dev clang-format iproute2 procps util-linux
 	python3-scapy tshark clang libclang-rt-14-dev
+	# end-to-end tests in network namespaces
+	iputils-ping ethtool
 )
 
 missing=()

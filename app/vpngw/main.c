@@ -23,13 +23,53 @@
 #include "vpn_cfg.h"
 #include "vpngw.h"
 
-static volatile sig_atomic_t quit;
+static volatile int quit;
 
 static void
 on_signal(int sig)
 {
 	(void)sig;
 	quit = 1;
+}
+
+/* The final counters: ports, drops by reason, SAs. */
+static void
+print_stats(const struct vpngw_dp_stats *st, const struct vpngw_sas *sas)
+{
+	printf("vpngw: outside rx %llu tx %llu, inside rx %llu tx %llu, tx "
+	       "full %llu\n",
+	       (unsigned long long)st->rx[0], (unsigned long long)st->tx[0],
+	       (unsigned long long)st->rx[1], (unsigned long long)st->tx[1],
+	       (unsigned long long)st->tx_full);
+	printf("vpngw: drops: bad frame %llu, not ip %llu, bad arp %llu, arp "
+	       "miss %llu, for us %llu, not for us %llu, bad inner %llu, no "
+	       "route %llu, tunnel down %llu, frag needed %llu, fragmented "
+	       "%llu, frag failed %llu, esp out %llu, esp in %llu\n",
+	       (unsigned long long)st->bad_frame,
+	       (unsigned long long)st->not_ip, (unsigned long long)st->bad_arp,
+	       (unsigned long long)st->arp_miss, (unsigned long long)st->for_us,
+	       (unsigned long long)st->not_for_us,
+	       (unsigned long long)st->bad_inner,
+	       (unsigned long long)st->no_route,
+	       (unsigned long long)st->tunnel_down,
+	       (unsigned long long)st->frag_needed,
+	       (unsigned long long)st->fragmented,
+	       (unsigned long long)st->frag_failed,
+	       (unsigned long long)st->esp_out_drop,
+	       (unsigned long long)st->esp_in_drop);
+	for (unsigned int i = 0; i < sas->n; i++) {
+		struct vpn_esp_stats s;
+		uint64_t drops = 0;
+
+		vpn_esp_sa_stats(sas->sas[i], &s);
+		for (int r = 1; r < VPN_ESP_REASON_MAX; r++)
+			drops += s.drops[r];
+		printf("vpngw: sa 0x%08x: %llu packets, %llu bytes, %llu "
+		       "dropped\n",
+		       vpn_esp_sa_spi(sas->sas[i]),
+		       (unsigned long long)s.packets,
+		       (unsigned long long)s.bytes, (unsigned long long)drops);
+	}
 }
 
 static void
@@ -57,6 +97,7 @@ main(int argc, char **argv)
 {
 	const char *state_dir = NULL, *file;
 	bool check_only = false, verbose = false;
+	struct vpngw_dp_stats st;
 	struct vpngw_sas sas;
 	struct vpn_diag d;
 	struct vpn_cfg *cfg;
@@ -137,16 +178,26 @@ main(int argc, char **argv)
 		vpn_cfg_free(cfg);
 		return 1;
 	}
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	if (vpngw_dp_start(cfg, &sas, &quit) != 0) {
+		quit = 1;
+		vpngw_dp_stop(&st);
+		vpngw_sa_free(&sas);
+		vpngw_eal_cleanup();
+		vpn_cfg_free(cfg);
+		return 1;
+	}
 	printf("vpngw: running; SIGINT or SIGTERM stops it\n");
 	fflush(stdout);
 
-	signal(SIGINT, on_signal);
-	signal(SIGTERM, on_signal);
 	/* The control core's event loop (IKE, BGP, console) comes here. */
 	while (!quit)
 		usleep(100 * 1000);
 
 	printf("vpngw: stopping\n");
+	vpngw_dp_stop(&st);
+	print_stats(&st, &sas);
 	vpngw_sa_free(&sas);
 	vpngw_eal_cleanup();
 	vpn_cfg_free(cfg);

@@ -59,7 +59,9 @@ vpngw_sa_install_manual(const struct vpn_cfg *cfg, struct vpngw_sas *s,
 	s->eng = vpn_crypto_open(VPN_CRYPTO_IMB);
 	s->sad = vpn_esp_sad_new(max ? max : 1);
 	s->sas = calloc(max ? max : 1, sizeof(*s->sas));
-	if (s->eng == NULL || s->sad == NULL || s->sas == NULL) {
+	s->out_by_tunnel = calloc(max ? max : 1, sizeof(*s->out_by_tunnel));
+	if (s->eng == NULL || s->sad == NULL || s->sas == NULL ||
+	    s->out_by_tunnel == NULL) {
 		fprintf(stderr, "vpngw: cannot set up the SA tables\n");
 		return -ENOMEM;
 	}
@@ -89,6 +91,9 @@ vpngw_sa_install_manual(const struct vpn_cfg *cfg, struct vpngw_sas *s,
 					return -EINVAL;
 				}
 				s->sas[s->n++] = sa;
+				if (!in)
+					s->out_by_tunnel[i * VPN_TUNNELS +
+					                 (unsigned)ti] = sa;
 			}
 			fprintf(log,
 			        "vpngw: tunnel %d of %s: MANUAL KEYS, for labs "
@@ -114,6 +119,7 @@ vpngw_sa_free(struct vpngw_sas *s)
 	for (unsigned int i = 0; i < s->n; i++)
 		vpn_esp_sa_free(s->sas[i]);
 	free(s->sas);
+	free(s->out_by_tunnel);
 	vpn_esp_sad_free(s->sad);
 	vpn_crypto_close(s->eng);
 	memset(s, 0, sizeof(*s));

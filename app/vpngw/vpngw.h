@@ -24,6 +24,9 @@ struct vpngw_sas {
 	struct vpn_esp_sad *sad;
 	struct vpn_esp_sa **sas;
 	unsigned int n;
+	/* The outbound SA of tunnel t of connection c at [c * 2 + t], or
+	 * NULL (no SA yet: the tunnel is down). */
+	struct vpn_esp_sa **out_by_tunnel;
 };
 
 /* Install the SAs of every tunnel with manual keys (logged loudly on log).
@@ -31,5 +34,20 @@ struct vpngw_sas {
 int vpngw_sa_install_manual(const struct vpn_cfg *cfg, struct vpngw_sas *s,
                             FILE *log);
 void vpngw_sa_free(struct vpngw_sas *s);
+
+/* Forwarding counters (index 0: outside port, 1: inside port). */
+struct vpngw_dp_stats {
+	uint64_t rx[2], tx[2], tx_full;
+	uint64_t bad_frame, not_ip, bad_arp, arp_miss, for_us, not_for_us;
+	uint64_t bad_inner, no_route, tunnel_down, frag_needed, fragmented;
+	uint64_t frag_failed, esp_out_drop, esp_in_drop;
+};
+
+/* Start the ports and the forwarding loop on the first worker lcore;
+ * it runs until *quit. 0 or -errno (logged). */
+int vpngw_dp_start(const struct vpn_cfg *cfg, const struct vpngw_sas *sas,
+                   volatile int *quit);
+/* Wait for the worker, stop the ports, hand back the counters. */
+void vpngw_dp_stop(struct vpngw_dp_stats *st);
 
 #endif /* VPNGW_H */

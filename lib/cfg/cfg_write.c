@@ -150,9 +150,10 @@ vpn_cfg_summary(const struct vpn_cfg *cfg, FILE *out)
 			        "%s%s, "
 			        "startup %s, dpd %llds %s\n",
 			        t + 1, vpn_ipv4_format(tu->outside_address, b1),
-			        g && opt_given(&g->src,
-			                       OPT_IDX(VPN_OBJ_CGW, "address"))
-			                ? vpn_ipv4_format(g->address, b2)
+			        opt_given(&tu->src, OPT_IDX(VPN_OBJ_TUNNEL,
+			                                    "remote_address"))
+			                ? vpn_ipv4_format(tu->remote_address,
+			                                  b2)
 			                : "any",
 			        has_cidr
 			                ? vpn_prefix_format(&tu->inside_cidr, p)

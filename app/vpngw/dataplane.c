@@ -1,0 +1,556 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The forwarding loop: one worker polling the inside and outside ports.
+ *
+ *   inside  -> ARP for our inside address | IPv4 for a remote network:
+ *              FIB (rte_lpm) -> connection -> tunnel (steering) -> MSS
+ *              clamp -> fragment, or ICMP frag-needed when DF is set ->
+ *              ESP (lib/esp) -> Ethernet to the next hop -> outside
+ *   outside -> ARP for our outside addresses | IPv4 to one of them: ESP
+ *              (lib/esp) -> inner packet -> Ethernet to the next hop ->
+ *              inside
+ *
+ * First slice of issue 4: one worker and one queue per port, FIB and ARP
+ * owned by that worker; no exception path yet (IKE, BGP, ICMP echo to us
+ * are counted and dropped). See docs/ARCHITECTURE.md.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+#include <rte_ip.h>
+/* rte_lpm.h's x4 lookup uses a variable-length array; we don't. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wvla"
+#include <rte_lpm.h>
+#pragma GCC diagnostic pop
+
+#include "vpn_pkt.h"
+#include "vpn_port.h"
+#include "vpngw.h"
+
+#define DP_BUF_SIZE 10240 /* data room of a packet buffer */
+#define BURST       32
+#define ARP_SLOTS   64
+#define ETH_LEN     14
+#define ET_IPV4     0x0800
+#define ET_ARP      0x0806
+
+struct arp_entry {
+	uint32_t ip;
+	struct rte_ether_addr mac;
+};
+
+struct dp_port {
+	uint16_t id;
+	struct rte_ether_addr mac;
+	uint32_t addr, mask, gateway; /* host order; gateway 0: none */
+	struct arp_entry arp[ARP_SLOTS];
+	unsigned int narp;
+	uint64_t last_request; /* TSC of our last ARP request */
+};
+
+struct dp_tunnel {
+	struct vpn_esp_sa *sa;
+	uint32_t remote;
+	unsigned int inner_mtu;
+};
+
+struct dp_conn {
+	struct dp_tunnel t[VPN_TUNNELS];
+	unsigned int up; /* bit per tunnel with an SA */
+	enum vpn_steer steer;
+};
+
+struct dp {
+	struct dp_port out, in;
+	uint32_t ours[VPN_MAX_OUTSIDE];
+	unsigned int nours;
+	struct rte_lpm *fib;
+	struct dp_conn *conns;
+	unsigned int nconns;
+	const struct vpn_esp_sad *sad;
+	struct vpn_esp_worker *w;
+	struct rte_mempool *pool;
+	struct vpngw_dp_stats st;
+	bool started; /* ports started */
+};
+
+static struct dp dp;
+
+/* ---- ARP --------------------------------------------------------------- */
+
+static const struct rte_ether_addr *
+arp_find(const struct dp_port *p, uint32_t ip)
+{
+	for (unsigned int i = 0; i < p->narp; i++)
+		if (p->arp[i].ip == ip)
+			return &p->arp[i].mac;
+	return NULL;
+}
+
+static void
+arp_learn(struct dp_port *p, uint32_t ip, const uint8_t *mac)
+{
+	struct arp_entry *e = NULL;
+
+	for (unsigned int i = 0; i < p->narp && e == NULL; i++)
+		if (p->arp[i].ip == ip)
+			e = &p->arp[i];
+	if (e == NULL)
+		e = &p->arp[p->narp < ARP_SLOTS ? p->narp++
+		                                : ip % ARP_SLOTS]; /* evict */
+	e->ip = ip;
+	memcpy(e->mac.addr_bytes, mac, 6);
+}
+
+/* Send an ARP packet out of port p. */
+static void
+arp_send(struct dp_port *p, uint16_t op, const uint8_t *dst_mac, uint32_t tpa,
+         const uint8_t *tha, uint32_t spa)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(dp.pool);
+	struct vpn_arp a = {.op = op, .spa = spa, .tpa = tpa};
+	uint8_t *e;
+
+	if (m == NULL || rte_pktmbuf_append(m, ETH_LEN + 28) == NULL) {
+		if (m != NULL)
+			rte_pktmbuf_free(m);
+		return;
+	}
+	e = rte_pktmbuf_mtod(m, uint8_t *);
+	memcpy(e, dst_mac, 6);
+	memcpy(e + 6, p->mac.addr_bytes, 6);
+	e[12] = ET_ARP >> 8;
+	e[13] = ET_ARP & 0xff;
+	memcpy(a.sha, p->mac.addr_bytes, 6);
+	memcpy(a.tha, tha, 6);
+	vpn_arp_write(e + ETH_LEN, &a);
+	if (rte_eth_tx_burst(p->id, 0, &m, 1) != 1)
+		rte_pktmbuf_free(m);
+}
+
+static bool
+is_ours(const struct dp_port *p, uint32_t ip)
+{
+	if (ip == p->addr)
+		return true;
+	if (p != &dp.out)
+		return false;
+	for (unsigned int i = 0; i < dp.nours; i++)
+		if (dp.ours[i] == ip)
+			return true;
+	return false;
+}
+
+/* An ARP packet received on p: learn, and answer for our addresses. */
+static void
+arp_input(struct dp_port *p, const uint8_t *pkt, unsigned int len)
+{
+	struct vpn_arp a;
+
+	if (vpn_arp_parse(pkt, len, &a) != 0) {
+		dp.st.bad_arp++;
+		return;
+	}
+	if (!is_ours(p, a.tpa))
+		return;
+	arp_learn(p, a.spa, a.sha);
+	if (a.op == 1)
+		arp_send(p, 2, a.sha, a.spa, a.sha, a.tpa);
+}
+
+/*
+ * Give m (data at its IP header) an Ethernet header to next hop nh on p,
+ * or ask for nh's address and return false (the caller drops m).
+ */
+static bool
+l2_out(struct dp_port *p, struct rte_mbuf *m, uint32_t dst)
+{
+	static const uint8_t bcast[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+	static const uint8_t zero[6];
+	uint32_t nh = ((dst ^ p->addr) & p->mask) == 0 || p->gateway == 0
+	                      ? dst
+	                      : p->gateway;
+	const struct rte_ether_addr *mac = arp_find(p, nh);
+	uint8_t *e;
+	uint64_t now;
+
+	if (mac == NULL) {
+		/* Ask at most every 10 ms; the packet is dropped (counted):
+		 * the sender retries, as with a kernel without a queue. */
+		now = rte_rdtsc();
+		if (now - p->last_request > rte_get_tsc_hz() / 100) {
+			p->last_request = now;
+			arp_send(p, 1, bcast, nh, zero, p->addr);
+		}
+		dp.st.arp_miss++;
+		return false;
+	}
+	e = (uint8_t *)rte_pktmbuf_prepend(m, ETH_LEN);
+	if (e == NULL)
+		return false;
+	memcpy(e, mac->addr_bytes, 6);
+	memcpy(e + 6, p->mac.addr_bytes, 6);
+	e[12] = ET_IPV4 >> 8;
+	e[13] = ET_IPV4 & 0xff;
+	return true;
+}
+
+static uint32_t
+ip_dst(const struct rte_mbuf *m)
+{
+	uint32_t v;
+
+	memcpy(&v, rte_pktmbuf_mtod_offset(m, const uint8_t *, 16), 4);
+	return rte_be_to_cpu_32(v);
+}
+
+static void
+tx(struct dp_port *p, struct rte_mbuf **m, uint16_t n)
+{
+	uint16_t sent = n ? rte_eth_tx_burst(p->id, 0, m, n) : 0;
+
+	dp.st.tx[p == &dp.in] += sent;
+	for (uint16_t i = sent; i < n; i++)
+		rte_pktmbuf_free(m[i]);
+	dp.st.tx_full += n - sent;
+}
+
+/* ---- inside -> tunnel -----------------------------------------------------
+ */
+
+/* One inner IPv4 packet (Ethernet stripped) towards the tunnels: the SA to
+ * use, with m fragmented into frags[] when needed. Returns how many
+ * packets to encrypt (m itself, or fragments), 0 when m was consumed. */
+static unsigned int
+to_tunnel(struct rte_mbuf *m, struct rte_mbuf **frags, struct vpn_esp_sa **sa)
+{
+	const uint8_t *ip = rte_pktmbuf_mtod(m, const uint8_t *);
+	unsigned int len = rte_pktmbuf_data_len(m);
+	uint32_t conn, dst;
+	struct dp_conn *c;
+	int t, n;
+
+	if (len < 20 || ip[0] >> 4 != 4 ||
+	    (unsigned int)(ip[2] << 8 | ip[3]) > len) {
+		dp.st.bad_inner++;
+		goto drop;
+	}
+	dst = ip_dst(m);
+	if (rte_lpm_lookup(dp.fib, dst, &conn) != 0) {
+		dp.st.no_route++;
+		goto drop;
+	}
+	c = &dp.conns[conn];
+	t = vpn_steer_pick(c->steer, c->up, vpn_flow_hash(ip, len));
+	if (t < 0) {
+		dp.st.tunnel_down++;
+		goto drop;
+	}
+	*sa = c->t[t].sa;
+	vpn_mss_clamp(rte_pktmbuf_mtod(m, uint8_t *), len,
+	              vpn_mss_for_mtu(c->t[t].inner_mtu, false));
+	if (len <= c->t[t].inner_mtu) {
+		frags[0] = m;
+		return 1;
+	}
+	if (ip[6] & 0x40) { /* DF: tell the sender the tunnel's MTU */
+		struct rte_mbuf *r = vpn_icmp_frag_needed(m, c->t[t].inner_mtu,
+		                                          dp.in.addr, dp.pool);
+
+		dp.st.frag_needed++;
+		if (r != NULL && l2_out(&dp.in, r, ip_dst(r)))
+			tx(&dp.in, &r, 1);
+		else if (r != NULL)
+			rte_pktmbuf_free(r);
+		goto drop;
+	}
+	n = vpn_ipv4_fragment(m, c->t[t].inner_mtu, dp.pool, frags, 8);
+	rte_pktmbuf_free(m);
+	if (n < 0) {
+		dp.st.frag_failed++;
+		return 0;
+	}
+	dp.st.fragmented++;
+	return (unsigned int)n;
+drop:
+	rte_pktmbuf_free(m);
+	return 0;
+}
+
+static void
+inside_input(struct rte_mbuf **pkts, uint16_t n)
+{
+	struct rte_mbuf *out[BURST];
+	uint16_t nout = 0;
+
+	for (uint16_t i = 0; i < n; i++) {
+		struct rte_mbuf *m = pkts[i], *frags[8];
+		const uint8_t *e = rte_pktmbuf_mtod(m, const uint8_t *);
+		uint16_t et;
+		struct vpn_esp_sa *sa = NULL;
+		unsigned int k;
+
+		if (m->nb_segs != 1 || rte_pktmbuf_data_len(m) < ETH_LEN) {
+			dp.st.bad_frame++;
+			rte_pktmbuf_free(m);
+			continue;
+		}
+		et = (uint16_t)(e[12] << 8 | e[13]);
+		if (et == ET_ARP) {
+			arp_input(&dp.in, e + ETH_LEN,
+			          rte_pktmbuf_data_len(m) - ETH_LEN);
+			rte_pktmbuf_free(m);
+			continue;
+		}
+		if (et != ET_IPV4) {
+			dp.st.not_ip++;
+			rte_pktmbuf_free(m);
+			continue;
+		}
+		rte_pktmbuf_adj(m, ETH_LEN);
+		if (ip_dst(m) == dp.in.addr) { /* for us: no exception path */
+			dp.st.for_us++;
+			rte_pktmbuf_free(m);
+			continue;
+		}
+		k = to_tunnel(m, frags, &sa);
+		for (unsigned int f = 0; f < k; f++) {
+			uint8_t why;
+
+			if (vpn_esp_outbound(dp.w, sa, &frags[f], 1, &why) !=
+			    1) {
+				dp.st.esp_out_drop++;
+				rte_pktmbuf_free(frags[f]);
+				continue;
+			}
+			if (!l2_out(&dp.out, frags[f], ip_dst(frags[f]))) {
+				rte_pktmbuf_free(frags[f]);
+				continue;
+			}
+			if (nout == BURST) {
+				tx(&dp.out, out, nout);
+				nout = 0;
+			}
+			out[nout++] = frags[f];
+		}
+	}
+	tx(&dp.out, out, nout);
+}
+
+/* ---- outside -> inside ------------------------------------------------------
+ */
+
+static void
+outside_input(struct rte_mbuf **pkts, uint16_t n)
+{
+	struct rte_mbuf *esp[BURST], *out[BURST];
+	uint16_t nesp = 0, nout = 0, ok;
+	uint8_t why[BURST];
+
+	for (uint16_t i = 0; i < n; i++) {
+		struct rte_mbuf *m = pkts[i];
+		const uint8_t *e = rte_pktmbuf_mtod(m, const uint8_t *);
+		uint16_t et;
+
+		if (m->nb_segs != 1 || rte_pktmbuf_data_len(m) < ETH_LEN + 20) {
+			if (rte_pktmbuf_data_len(m) >= ETH_LEN + 28 &&
+			    e[12] == 0x08 && e[13] == 0x06)
+				arp_input(&dp.out, e + ETH_LEN,
+				          rte_pktmbuf_data_len(m) - ETH_LEN);
+			else
+				dp.st.bad_frame++;
+			rte_pktmbuf_free(m);
+			continue;
+		}
+		et = (uint16_t)(e[12] << 8 | e[13]);
+		if (et == ET_ARP) {
+			arp_input(&dp.out, e + ETH_LEN,
+			          rte_pktmbuf_data_len(m) - ETH_LEN);
+			rte_pktmbuf_free(m);
+			continue;
+		}
+		rte_pktmbuf_adj(m, ETH_LEN);
+		if (et != ET_IPV4 || !is_ours(&dp.out, ip_dst(m))) {
+			dp.st.not_for_us++;
+			rte_pktmbuf_free(m);
+			continue;
+		}
+		esp[nesp++] = m;
+	}
+	ok = vpn_esp_inbound(dp.w, dp.sad, esp, nesp, why, NULL);
+	for (uint16_t i = ok; i < nesp; i++) {
+		/* IKE and keepalives would go to the exception path. */
+		dp.st.esp_in_drop++;
+		rte_pktmbuf_free(esp[i]);
+	}
+	for (uint16_t i = 0; i < ok; i++) {
+		struct rte_mbuf *m = esp[i];
+
+		if (m->packet_type != RTE_PTYPE_L3_IPV4 ||
+		    !l2_out(&dp.in, m, ip_dst(m))) {
+			if (m->packet_type != RTE_PTYPE_L3_IPV4)
+				dp.st.not_ip++;
+			rte_pktmbuf_free(m);
+			continue;
+		}
+		out[nout++] = m;
+	}
+	tx(&dp.in, out, nout);
+}
+
+/* ---- the loop and its setup -------------------------------------------------
+ */
+
+static volatile int *dp_quit;
+
+static int
+worker(void *arg)
+{
+	struct rte_mbuf *pkts[BURST];
+
+	(void)arg;
+	while (!*dp_quit) {
+		uint16_t n = rte_eth_rx_burst(dp.in.id, 0, pkts, BURST);
+
+		dp.st.rx[1] += n;
+		if (n)
+			inside_input(pkts, n);
+		n = rte_eth_rx_burst(dp.out.id, 0, pkts, BURST);
+		dp.st.rx[0] += n;
+		if (n)
+			outside_input(pkts, n);
+	}
+	return 0;
+}
+
+static int
+port_of(const char *device, uint16_t *id)
+{
+	char name[RTE_ETH_NAME_MAX_LEN];
+
+	if (vpn_device_is_pci(device) && strlen(device) == 7)
+		snprintf(name, sizeof(name), "0000:%s", device);
+	else
+		snprintf(name, sizeof(name), "%.*s", (int)strcspn(device, ","),
+		         device);
+	return rte_eth_dev_get_port_by_name(name, id);
+}
+
+static int
+setup_port(const struct vpn_cfg_port *cp, struct dp_port *p)
+{
+	if (port_of(cp->device, &p->id) != 0 ||
+	    vpn_port_start(p->id, 1, dp.pool) != 0)
+		return -ENODEV;
+	rte_eth_macaddr_get(p->id, &p->mac);
+	if (cp->address.family == 0) {
+		fprintf(stderr, "vpngw: port %s needs an address to forward\n",
+		        cp->name);
+		return -EINVAL;
+	}
+	p->addr = vpn_prefix_v4_addr(&cp->address);
+	p->mask = cp->address.len ? ~0u << (32 - cp->address.len) : 0;
+	p->gateway = cp->gateway;
+	return 0;
+}
+
+/* The largest inner packet whose ESP packet fits the outside MTU. */
+static unsigned int
+inner_mtu(const struct vpn_esp_sa *sa, unsigned int mtu)
+{
+	unsigned int l = mtu;
+
+	while (l > 68 && l + vpn_esp_sa_overhead(sa, l) > mtu)
+		l--;
+	return l;
+}
+
+int
+vpngw_dp_start(const struct vpn_cfg *cfg, const struct vpngw_sas *sas,
+               volatile int *quit)
+{
+	const struct vpn_cfg_appliance *a = &cfg->appliance;
+	struct rte_lpm_config lc = {.max_rules = 4096, .number_tbl8s = 256};
+	int rc;
+
+	memset(&dp, 0, sizeof(dp));
+	dp_quit = quit;
+	/* Jumbo-sized buffers: ports hand over whole frames (net_af_packet
+	 * even reassembled ones), and the ESP library takes no chains. */
+	dp.pool = rte_pktmbuf_pool_create("dp", 8191, 256, 0,
+	                                  RTE_PKTMBUF_HEADROOM + DP_BUF_SIZE,
+	                                  rte_socket_id());
+	dp.fib = rte_lpm_create("fib", rte_socket_id(), &lc);
+	dp.conns = calloc(cfg->n_conns ? cfg->n_conns : 1, sizeof(*dp.conns));
+	dp.w = vpn_esp_worker_new(sas->eng, 0);
+	if (dp.pool == NULL || dp.fib == NULL || dp.conns == NULL ||
+	    dp.w == NULL) {
+		fprintf(stderr, "vpngw: data plane: out of memory\n");
+		return -ENOMEM;
+	}
+	for (unsigned int i = 0; i < a->n_ports; i++) {
+		rc = setup_port(&a->ports[i],
+		                a->ports[i].role == VPN_PORT_OUTSIDE ? &dp.out
+		                                                     : &dp.in);
+		if (rc != 0)
+			return rc;
+	}
+	dp.started = true;
+	memcpy(dp.ours, a->outside_addresses, sizeof(dp.ours));
+	dp.nours = a->n_outside;
+	dp.sad = sas->sad;
+	dp.nconns = cfg->n_conns;
+	for (unsigned int i = 0; i < cfg->n_conns; i++) {
+		const struct vpn_cfg_conn *c = &cfg->conns[i];
+		struct dp_conn *d = &dp.conns[i];
+
+		d->steer = c->steering == VPN_STEER_ACTIVE_ACTIVE
+		                   ? VPN_STEER_ACTIVE
+		                   : VPN_STEER_STANDBY;
+		for (int t = 0; t < VPN_TUNNELS; t++) {
+			d->t[t].sa = sas->out_by_tunnel[i * VPN_TUNNELS + t];
+			d->t[t].remote = c->tunnels[t].remote_address;
+			if (d->t[t].sa == NULL)
+				continue;
+			d->up |= 1u << t;
+			d->t[t].inner_mtu = inner_mtu(d->t[t].sa, 1500);
+		}
+		for (unsigned int r = 0; r < c->static_routes.n; r++) {
+			const struct vpn_prefix *p = &c->static_routes.v[r];
+
+			if (p->family == AF_INET &&
+			    rte_lpm_add(dp.fib, vpn_prefix_v4_addr(p), p->len,
+			                i) != 0)
+				return -ENOSPC;
+		}
+	}
+	if (a->n_workers == 0)
+		return -EINVAL;
+	rc = rte_eal_remote_launch(worker, NULL, (unsigned)a->workers[0]);
+	if (rc != 0)
+		fprintf(stderr,
+		        "vpngw: cannot start the worker on lcore "
+		        "%lld\n",
+		        (long long)a->workers[0]);
+	return rc;
+}
+
+void
+vpngw_dp_stop(struct vpngw_dp_stats *st)
+{
+	rte_eal_mp_wait_lcore();
+	*st = dp.st;
+	if (dp.started) {
+		vpn_port_stop(dp.out.id);
+		vpn_port_stop(dp.in.id);
+	}
+	vpn_esp_worker_free(dp.w);
+	rte_lpm_free(dp.fib);
+	rte_mempool_free(dp.pool);
+	free(dp.conns);
+	memset(&dp, 0, sizeof(dp));
+}

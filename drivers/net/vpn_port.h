@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef VPN_PORT_H
+#define VPN_PORT_H
+
+/*
+ * Port bring-up: one RX and one TX queue per polling worker, on a PCI/VF
+ * port (RSS across the queues when there are several) or a virtual device
+ * (net_af_packet on a veth for tests, memif, pcap, null, ring).
+ */
+
+#include <stdint.h>
+
+#include <rte_ethdev.h>
+#include <rte_mempool.h>
+
+/* Configure and start port_id with nq queue pairs fed from pool;
+ * promiscuous where the device supports it. 0 or -errno (logged). */
+int vpn_port_start(uint16_t port_id, uint16_t nq, struct rte_mempool *pool);
+void vpn_port_stop(uint16_t port_id);
+
+#endif /* VPN_PORT_H */
