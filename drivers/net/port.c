@@ -23,26 +23,26 @@ vpn_port_start(uint16_t port_id, uint16_t nq, struct rte_mempool *pool)
 		 * has no ports; UDP 4500 keeps one SA on one queue too). */
 		conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
 		conf.rx_adv_conf.rss_conf.rss_hf =
-			(RTE_ETH_RSS_IP | RTE_ETH_RSS_UDP) &
-			info.flow_type_rss_offloads;
+		        (RTE_ETH_RSS_IP | RTE_ETH_RSS_UDP) &
+		        info.flow_type_rss_offloads;
 	}
 	rc = rte_eth_dev_configure(port_id, nq, nq, &conf);
 	if (rc == 0)
 		rc = rte_eth_dev_adjust_nb_rx_tx_desc(port_id, &nrx, &ntx);
 	for (uint16_t q = 0; rc == 0 && q < nq; q++) {
 		rc = rte_eth_rx_queue_setup(port_id, q, nrx,
-					    rte_eth_dev_socket_id(port_id),
-					    NULL, pool);
+		                            rte_eth_dev_socket_id(port_id),
+		                            NULL, pool);
 		if (rc == 0)
 			rc = rte_eth_tx_queue_setup(
-				port_id, q, ntx,
-				rte_eth_dev_socket_id(port_id), NULL);
+			        port_id, q, ntx, rte_eth_dev_socket_id(port_id),
+			        NULL);
 	}
 	if (rc == 0)
 		rc = rte_eth_dev_start(port_id);
 	if (rc != 0) {
 		fprintf(stderr, "vpngw: port %u: cannot start: %s\n", port_id,
-			rte_strerror(-rc));
+		        rte_strerror(-rc));
 		return rc;
 	}
 	/* Not every virtual device has a promiscuous mode: that's fine. */
