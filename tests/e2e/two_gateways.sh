@@ -1,7 +1,11 @@
 #!/bin/bash
 # End to end: two vpngw processes on DPDK net_af_packet over veth, joined by
-# two tunnels with manual keys; host A pings host B through ESP, and a
-# capture on the underlay shows nothing but ESP and ARP.
+# two tunnels with manual keys (tunnel 1 raw ESP, tunnel 2 ESP in UDP 4500);
+# vpngw 1 steers active/active. Host A pings host B through ESP (small,
+# fragmented, and DF-too-big), runs an iperf3 TCP stream of several flows
+# whose SYNs get their MSS clamped, and a capture on the underlay shows
+# nothing but ESP (raw and in UDP) and ARP, which tshark decrypts with the
+# configured keys.
 #
 #   host A ---- vpngw 1 ======== underlay ======== vpngw 2 ---- host B
 #   198.51.100.10  |  .1 (inside)                    (inside) .129 |  192.0.2.130
@@ -71,6 +75,10 @@ ip -n "$A" addr add 198.51.100.10/24 dev a0
 ip -n "$A" route add default via 198.51.100.1
 ip -n "$B" addr add 192.0.2.130/25 dev b0
 ip -n "$B" route add default via 192.0.2.129
+# The hosts compute their own checksums: with TX checksum offload a veth
+# hands af_packet (and so vpngw) TCP segments whose checksum is not done.
+ip netns exec "$A" ethtool -K a0 tx off >/dev/null
+ip netns exec "$B" ethtool -K b0 tx off >/dev/null
 
 # The two ends' keys mirror each other: one's spi_in/key_in is the
 # other's spi_out/key_out.
@@ -115,12 +123,15 @@ mk() { # mk SPI_IN KEY_IN SPI_OUT KEY_OUT [extra]
 }
 conf gw1 g1in 198.51.100.1/24 g1out 203.0.113.1/24 \
 	'["203.0.113.1", "203.0.113.11"]' 203.0.113.2 192.0.2.128/25 \
-	"$(mk 0x1001 $K1 0x2001 $K2)" "$(mk 0x1002 $K3 0x2002 $K4)" \
+	"$(mk 0x1001 $K1 0x2001 $K2)" \
+	"$(mk 0x1002 $K3 0x2002 $K4 'encapsulation = "udp";')" \
 	>"$work/gw1.conf"
+sed -i 's|static_routes = \["192.0.2.128/25"\];|& steering = "active-active";|' \
+	"$work/gw1.conf"
 conf gw2 g2in 192.0.2.129/25 g2out 203.0.113.2/24 \
 	'["203.0.113.2"]' 203.0.113.1 198.51.100.0/24 \
 	"remote_address = \"203.0.113.1\"; $(mk 0x2001 $K2 0x1001 $K1)" \
-	"remote_address = \"203.0.113.11\"; $(mk 0x2002 $K4 0x1002 $K3)" \
+	"remote_address = \"203.0.113.11\"; $(mk 0x2002 $K4 0x1002 $K3 'encapsulation = "udp";')" \
 	>"$work/gw2.conf"
 
 for g in gw1 gw2; do
@@ -139,9 +150,13 @@ for g in gw1 gw2; do
 done
 
 # Capture the underlay (inside G1's namespace) while host A pings host B.
-ip netns exec "$G1" tshark -n -i g1out -a duration:12 -w "$work/underlay.pcap" \
+ip netns exec "$G1" tshark -n -i g1out -a duration:16 -c 5000 \
+	-w "$work/underlay.pcap" \
 	>"$work/tshark.log" 2>&1 &
 cap=$!
+ip netns exec "$B" tshark -n -i b0 -a duration:16 -w "$work/hostb.pcap" \
+	-f "tcp[tcpflags] & tcp-syn != 0" >"$work/tshark-b.log" 2>&1 &
+capb=$!
 sleep 2
 ip netns exec "$A" ping -c 8 -i 0.3 -W 2 192.0.2.130 >"$work/ping.log" 2>&1
 replies=$(grep -c "bytes from 192.0.2.130" "$work/ping.log")
@@ -152,7 +167,14 @@ big=$(grep -c "bytes from 192.0.2.130" "$work/ping-big.log")
 # ... or refused with ICMP fragmentation-needed (DF set).
 ip netns exec "$A" ping -c 2 -i 0.3 -W 2 -s 1472 -M do 192.0.2.130 \
 	>"$work/ping-df.log" 2>&1
-wait "$cap"
+# A TCP stream of 8 flows, 4 seconds.
+ip netns exec "$B" iperf3 -s -1 -p 5201 >"$work/iperf3-s.log" 2>&1 &
+iperf_srv=$!
+sleep 0.5
+ip netns exec "$A" timeout 20 iperf3 -c 192.0.2.130 -p 5201 -t 4 -P 8 \
+	-f m >"$work/iperf3.log" 2>&1
+kill "$iperf_srv" 2>/dev/null
+wait "$cap" "$capb"
 
 echo "ping: $replies of 8 replies; 2000-byte pings: $big of 3"
 [ "$replies" -ge 6 ] || fail "ping through the tunnel: only $replies replies"
@@ -160,20 +182,33 @@ echo "ping: $replies of 8 replies; 2000-byte pings: $big of 3"
 grep -q -i "frag needed\|message too long\|mtu" "$work/ping-df.log" ||
 	fail "no fragmentation-needed for a DF packet larger than the tunnel"
 
-# The underlay carries only ESP (protocol 50) and ARP.
+mbps=$(awk '/SUM.*receiver/ {print $6}' "$work/iperf3.log")
+echo "iperf3: ${mbps:-0} Mbit/s over 8 TCP flows"
+[ -n "$mbps" ] || fail "the iperf3 TCP stream did not complete"
+# The SYNs that reach host B carry the MSS that fits the tunnel.
+mss=$(tshark -n -r "$work/hostb.pcap" -Y "ip.src == 198.51.100.10" -T fields \
+	-e tcp.options.mss_val 2>/dev/null | sort -n | tail -1)
+echo "largest MSS of host A's SYNs at host B: ${mss:-none}"
+[ -n "$mss" ] && [ "$mss" -le 1406 ] || fail "SYN MSS not clamped ($mss)"
+
+# The underlay carries only ESP (protocol 50 or in UDP 4500) and ARP.
 total=$(tshark -n -r "$work/underlay.pcap" 2>/dev/null | wc -l)
 other=$(tshark -n -r "$work/underlay.pcap" -Y "!esp && !arp" 2>/dev/null | wc -l)
 esp=$(tshark -n -r "$work/underlay.pcap" -Y "esp" 2>/dev/null | wc -l)
 echo "underlay: $total packets, $esp ESP, $other neither ESP nor ARP"
 [ "$esp" -ge 12 ] || fail "too little ESP on the underlay ($esp)"
 [ "$other" -eq 0 ] || fail "$other packets on the underlay are not ESP/ARP"
+udp=$(tshark -n -r "$work/underlay.pcap" -Y "udp.port == 4500 && esp" \
+	2>/dev/null | wc -l)
+echo "underlay: $udp of them ESP in UDP 4500 (tunnel 2)"
 # ... and Wireshark decrypts it with the configured keys: the inner ICMP.
 sa1="\"IPv4\",\"203.0.113.1\",\"203.0.113.2\",\"0x00002001\",\"AES-GCM with 16 octet ICV [RFC4106]\",\"0x$K2\",\"NULL\",\"\""
 sa2="\"IPv4\",\"203.0.113.2\",\"203.0.113.1\",\"0x00001001\",\"AES-GCM with 16 octet ICV [RFC4106]\",\"0x$K1\",\"NULL\",\"\""
+sa3="\"IPv4\",\"203.0.113.11\",\"203.0.113.2\",\"0x00002002\",\"AES-GCM with 16 octet ICV [RFC4106]\",\"0x$K4\",\"NULL\",\"\""
 icmp=$(tshark -n -r "$work/underlay.pcap" \
 	-o esp.enable_encryption_decode:TRUE -o "uat:esp_sa:$sa1" \
-	-o "uat:esp_sa:$sa2" -Y "icmp.type == 0 || icmp.type == 8" \
-	2>/dev/null | wc -l)
+	-o "uat:esp_sa:$sa2" -o "uat:esp_sa:$sa3" \
+	-Y "icmp.type == 0 || icmp.type == 8" 2>/dev/null | wc -l)
 echo "underlay: $icmp ICMP echo packets decrypted by tshark"
 [ "$icmp" -ge 12 ] || fail "tshark decrypted only $icmp echo packets"
 
@@ -182,5 +217,11 @@ cleanup # stops the gateways: they print their final counters
 for g in gw1 gw2; do
 	grep -E "^vpngw: (outside|drops|sa )" "$work/$g.log"
 done
+# Active/active: vpngw 1 spread the flows over both tunnels' SAs.
+for spi in 0x00002001 0x00002002; do
+	n=$(awk -v s="$spi:" '$3 == s {print $4}' "$work/gw1.log")
+	[ "${n:-0}" -gt 100 ] || { status=1; echo "FAIL: sa $spi carried ${n:-0} packets: flows not spread over both tunnels"; }
+done
+[ $status = 0 ] || exit 1
 echo "ok: two gateways forward through ESP"
 exit $status
