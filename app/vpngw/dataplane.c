@@ -60,7 +60,8 @@ struct dp_tunnel {
 
 struct dp_conn {
 	struct dp_tunnel t[VPN_TUNNELS];
-	unsigned int up; /* bit per tunnel with an SA */
+	const struct vpn_prefix_list *remote; /* what may come out of it */
+	unsigned int up;                      /* bit per tunnel with an SA */
 	enum vpn_steer steer;
 };
 
@@ -341,6 +342,20 @@ inside_input(struct rte_mbuf **pkts, uint16_t n)
 	tx(&dp.out, out, nout);
 }
 
+static bool
+from_remote(const struct dp_conn *c, const struct rte_mbuf *m)
+{
+	uint32_t v;
+	struct vpn_prefix src;
+
+	memcpy(&v, rte_pktmbuf_mtod_offset(m, const uint8_t *, 12), 4);
+	src = vpn_prefix_v4(rte_be_to_cpu_32(v), 32);
+	for (unsigned int i = 0; i < c->remote->n; i++)
+		if (vpn_prefix_contains(&c->remote->v[i], &src))
+			return true;
+	return false;
+}
+
 /* ---- outside -> inside ------------------------------------------------------
  */
 
@@ -348,6 +363,7 @@ static void
 outside_input(struct rte_mbuf **pkts, uint16_t n)
 {
 	struct rte_mbuf *esp[BURST], *out[BURST];
+	struct vpn_esp_sa *sas[BURST];
 	uint16_t nesp = 0, nout = 0, ok;
 	uint8_t why[BURST];
 
@@ -381,7 +397,7 @@ outside_input(struct rte_mbuf **pkts, uint16_t n)
 		}
 		esp[nesp++] = m;
 	}
-	ok = vpn_esp_inbound(dp.w, dp.sad, esp, nesp, why, NULL);
+	ok = vpn_esp_inbound(dp.w, dp.sad, esp, nesp, why, sas);
 	for (uint16_t i = ok; i < nesp; i++) {
 		/* IKE and keepalives would go to the exception path. */
 		dp.st.esp_in_drop++;
@@ -390,6 +406,14 @@ outside_input(struct rte_mbuf **pkts, uint16_t n)
 	for (uint16_t i = 0; i < ok; i++) {
 		struct rte_mbuf *m = esp[i];
 
+		/* Only the connection's remote networks may come out of its
+		 * tunnels (its traffic selectors). */
+		if (m->packet_type == RTE_PTYPE_L3_IPV4 &&
+		    !from_remote(&dp.conns[vpn_esp_sa_tag(sas[i])], m)) {
+			dp.st.inner_src++;
+			rte_pktmbuf_free(m);
+			continue;
+		}
 		if (m->packet_type != RTE_PTYPE_L3_IPV4 ||
 		    !l2_out(&dp.in, m, ip_dst(m))) {
 			if (m->packet_type != RTE_PTYPE_L3_IPV4)
@@ -508,6 +532,7 @@ vpngw_dp_start(const struct vpn_cfg *cfg, const struct vpngw_sas *sas,
 		const struct vpn_cfg_conn *c = &cfg->conns[i];
 		struct dp_conn *d = &dp.conns[i];
 
+		d->remote = &c->remote_networks;
 		d->steer = c->steering == VPN_STEER_ACTIVE_ACTIVE
 		                   ? VPN_STEER_ACTIVE
 		                   : VPN_STEER_STANDBY;

@@ -44,7 +44,9 @@ print_stats(const struct vpngw_dp_stats *st, const struct vpngw_sas *sas)
 	printf("vpngw: drops: bad frame %llu, not ip %llu, bad arp %llu, arp "
 	       "miss %llu, for us %llu, not for us %llu, bad inner %llu, no "
 	       "route %llu, tunnel down %llu, frag needed %llu, fragmented "
-	       "%llu, frag failed %llu, esp out %llu, esp in %llu\n",
+	       "%llu, frag failed %llu, esp out %llu, esp in %llu, inner "
+	       "source "
+	       "%llu\n",
 	       (unsigned long long)st->bad_frame,
 	       (unsigned long long)st->not_ip, (unsigned long long)st->bad_arp,
 	       (unsigned long long)st->arp_miss, (unsigned long long)st->for_us,
@@ -56,7 +58,8 @@ print_stats(const struct vpngw_dp_stats *st, const struct vpngw_sas *sas)
 	       (unsigned long long)st->fragmented,
 	       (unsigned long long)st->frag_failed,
 	       (unsigned long long)st->esp_out_drop,
-	       (unsigned long long)st->esp_in_drop);
+	       (unsigned long long)st->esp_in_drop,
+	       (unsigned long long)st->inner_src);
 	for (unsigned int i = 0; i < sas->n; i++) {
 		struct vpn_esp_stats s;
 		uint64_t drops = 0;

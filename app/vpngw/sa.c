@@ -77,8 +77,10 @@ vpngw_sa_install_manual(const struct vpn_cfg *cfg, struct vpngw_sas *s,
 			for (int in = 0; in < 2; in++) {
 				struct vpn_esp_sa *sa = NULL;
 
-				if (manual_params(c, t, in, &p) == 0)
+				if (manual_params(c, t, in, &p) == 0) {
+					p.tag = i; /* the connection */
 					sa = vpn_esp_sa_new(s->eng, &p);
+				}
 				explicit_bzero(&p, sizeof(p));
 				if (sa == NULL ||
 				    (in && vpn_esp_sad_add(s->sad, sa) != 0)) {

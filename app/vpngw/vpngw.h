@@ -40,7 +40,7 @@ struct vpngw_dp_stats {
 	uint64_t rx[2], tx[2], tx_full;
 	uint64_t bad_frame, not_ip, bad_arp, arp_miss, for_us, not_for_us;
 	uint64_t bad_inner, no_route, tunnel_down, frag_needed, fragmented;
-	uint64_t frag_failed, esp_out_drop, esp_in_drop;
+	uint64_t frag_failed, esp_out_drop, esp_in_drop, inner_src;
 };
 
 /* Start the ports and the forwarding loop on the first worker lcore;

@@ -52,6 +52,7 @@ struct vpn_esp_sa {
 	uint64_t soft_packets __attribute__((aligned(64)));
 	uint64_t hard_packets, soft_bytes, hard_bytes;
 	uint64_t seq_max; /* 2^32 - 1 without ESN */
+	uint32_t tag;     /* the owner's, e.g. the connection's index */
 
 	/* Cache line 2: written by every worker using the SA. */
 	uint64_t seq __attribute__((aligned(64))); /* outbound: last used */

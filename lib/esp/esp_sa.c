@@ -142,6 +142,7 @@ vpn_esp_sa_new(struct vpn_crypto *c, const struct vpn_esp_sa_params *p)
 	sa->soft_bytes = p->soft_bytes;
 	sa->hard_bytes = p->hard_bytes;
 	sa->seq_max = p->esn ? UINT64_MAX : UINT32_MAX;
+	sa->tag = p->tag;
 	sa->seq = p->seq;
 	esp_replay_init(&sa->replay, p->replay_window);
 	if (p->inbound)
@@ -168,6 +169,12 @@ uint32_t
 vpn_esp_sa_spi(const struct vpn_esp_sa *sa)
 {
 	return sa->spi;
+}
+
+uint32_t
+vpn_esp_sa_tag(const struct vpn_esp_sa *sa)
+{
+	return sa->tag;
 }
 
 void

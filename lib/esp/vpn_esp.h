@@ -110,6 +110,7 @@ struct vpn_esp_sa_params {
 	uint8_t iv_key[16];
 	/* Lifetimes; 0 is none. Packets count sequence numbers outbound. */
 	uint64_t soft_bytes, hard_bytes, soft_packets, hard_packets;
+	uint32_t tag; /* the owner's: vpn_esp_sa_tag() gives it back */
 };
 
 struct vpn_esp_sa;
@@ -122,6 +123,9 @@ struct vpn_esp_sa *vpn_esp_sa_new(struct vpn_crypto *c,
                                   const struct vpn_esp_sa_params *p);
 void vpn_esp_sa_free(struct vpn_esp_sa *sa);
 uint32_t vpn_esp_sa_spi(const struct vpn_esp_sa *sa);
+/* The tag given in the parameters (the data plane keeps the connection's
+ * index there, to check an inner packet against its networks). */
+uint32_t vpn_esp_sa_tag(const struct vpn_esp_sa *sa);
 /* Counters summed over the workers. */
 void vpn_esp_sa_stats(const struct vpn_esp_sa *sa, struct vpn_esp_stats *s);
 /* Events raised since the last call; clears them. */

@@ -133,6 +133,10 @@ conf gw2 g2in 192.0.2.129/25 g2out 203.0.113.2/24 \
 	"remote_address = \"203.0.113.1\"; $(mk 0x2001 $K2 0x1001 $K1)" \
 	"remote_address = \"203.0.113.11\"; $(mk 0x2002 $K4 0x1002 $K3 'encapsulation = "udp";')" \
 	>"$work/gw2.conf"
+# vpngw 2 takes from the tunnels only what comes from host A's half of its
+# network (its traffic selector): a packet from 198.51.100.200 is dropped.
+sed -i 's|static_routes = \["198.51.100.0/24"\];|& remote_networks = ["198.51.100.0/25"];|' \
+	"$work/gw2.conf"
 
 for g in gw1 gw2; do
 	ns=$G1
@@ -182,6 +186,14 @@ echo "ping: $replies of 8 replies; 2000-byte pings: $big of 3"
 grep -q -i "frag needed\|message too long\|mtu" "$work/ping-df.log" ||
 	fail "no fragmentation-needed for a DF packet larger than the tunnel"
 
+# From outside vpngw 2's remote networks: dropped after decryption.
+ip -n "$A" addr add 198.51.100.200/24 dev a0
+ip netns exec "$A" ping -c 3 -i 0.3 -W 1 -I 198.51.100.200 192.0.2.130 \
+	>"$work/ping-spoof.log" 2>&1
+spoofed=$(grep -c "bytes from 192.0.2.130" "$work/ping-spoof.log")
+echo "pings from outside vpngw 2's remote networks answered: $spoofed of 3"
+[ "$spoofed" -eq 0 ] || fail "vpngw 2 let in a source outside its remote networks"
+
 mbps=$(awk '/SUM.*receiver/ {print $6}' "$work/iperf3.log")
 echo "iperf3: ${mbps:-0} Mbit/s over 8 TCP flows"
 [ -n "$mbps" ] || fail "the iperf3 TCP stream did not complete"
@@ -222,6 +234,9 @@ for spi in 0x00002001 0x00002002; do
 	n=$(awk -v s="$spi:" '$3 == s {print $4}' "$work/gw1.log")
 	[ "${n:-0}" -gt 100 ] || { status=1; echo "FAIL: sa $spi carried ${n:-0} packets: flows not spread over both tunnels"; }
 done
+src=$(grep -o "inner source [0-9]*" "$work/gw2.log" | awk '{print $3}')
+echo "vpngw 2 dropped ${src:-0} packets from outside its remote networks"
+[ "${src:-0}" -ge 3 ] || { status=1; echo "FAIL: inner source drops not counted"; }
 [ $status = 0 ] || exit 1
 echo "ok: two gateways forward through ESP"
 exit $status
