@@ -220,6 +220,38 @@ tx(struct dp_port *p, struct rte_mbuf **m, uint16_t n)
 	dp.st.tx_full += n - sent;
 }
 
+/*
+ * The Ethernet layer of a frame received on p: ARP is handled here, an
+ * IPv4 packet comes back with its Ethernet header stripped (true);
+ * anything else is counted and freed (false).
+ */
+static bool
+l2_input(struct dp_port *p, struct rte_mbuf *m)
+{
+	const uint8_t *e = rte_pktmbuf_mtod(m, const uint8_t *);
+	unsigned int len = rte_pktmbuf_data_len(m);
+	uint16_t et;
+
+	if (m->nb_segs != 1 || len < ETH_LEN) {
+		dp.st.bad_frame++;
+		goto consumed;
+	}
+	et = (uint16_t)(e[12] << 8 | e[13]);
+	if (et == ET_ARP) {
+		arp_input(p, e + ETH_LEN, len - ETH_LEN);
+		goto consumed;
+	}
+	if (et != ET_IPV4 || len < ETH_LEN + 20) {
+		dp.st.not_ip++;
+		goto consumed;
+	}
+	rte_pktmbuf_adj(m, ETH_LEN);
+	return true;
+consumed:
+	rte_pktmbuf_free(m);
+	return false;
+}
+
 /* ---- inside -> tunnel -----------------------------------------------------
  */
 
@@ -290,29 +322,11 @@ inside_input(struct rte_mbuf **pkts, uint16_t n)
 
 	for (uint16_t i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i], *frags[8];
-		const uint8_t *e = rte_pktmbuf_mtod(m, const uint8_t *);
-		uint16_t et;
 		struct vpn_esp_sa *sa = NULL;
 		unsigned int k;
 
-		if (m->nb_segs != 1 || rte_pktmbuf_data_len(m) < ETH_LEN) {
-			dp.st.bad_frame++;
-			rte_pktmbuf_free(m);
+		if (!l2_input(&dp.in, m))
 			continue;
-		}
-		et = (uint16_t)(e[12] << 8 | e[13]);
-		if (et == ET_ARP) {
-			arp_input(&dp.in, e + ETH_LEN,
-			          rte_pktmbuf_data_len(m) - ETH_LEN);
-			rte_pktmbuf_free(m);
-			continue;
-		}
-		if (et != ET_IPV4) {
-			dp.st.not_ip++;
-			rte_pktmbuf_free(m);
-			continue;
-		}
-		rte_pktmbuf_adj(m, ETH_LEN);
 		if (ip_dst(m) == dp.in.addr) { /* for us: no exception path */
 			dp.st.for_us++;
 			rte_pktmbuf_free(m);
@@ -369,28 +383,10 @@ outside_input(struct rte_mbuf **pkts, uint16_t n)
 
 	for (uint16_t i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
-		const uint8_t *e = rte_pktmbuf_mtod(m, const uint8_t *);
-		uint16_t et;
 
-		if (m->nb_segs != 1 || rte_pktmbuf_data_len(m) < ETH_LEN + 20) {
-			if (rte_pktmbuf_data_len(m) >= ETH_LEN + 28 &&
-			    e[12] == 0x08 && e[13] == 0x06)
-				arp_input(&dp.out, e + ETH_LEN,
-				          rte_pktmbuf_data_len(m) - ETH_LEN);
-			else
-				dp.st.bad_frame++;
-			rte_pktmbuf_free(m);
+		if (!l2_input(&dp.out, m))
 			continue;
-		}
-		et = (uint16_t)(e[12] << 8 | e[13]);
-		if (et == ET_ARP) {
-			arp_input(&dp.out, e + ETH_LEN,
-			          rte_pktmbuf_data_len(m) - ETH_LEN);
-			rte_pktmbuf_free(m);
-			continue;
-		}
-		rte_pktmbuf_adj(m, ETH_LEN);
-		if (et != ET_IPV4 || !is_ours(&dp.out, ip_dst(m))) {
+		if (!is_ours(&dp.out, ip_dst(m))) {
 			dp.st.not_for_us++;
 			rte_pktmbuf_free(m);
 			continue;
@@ -452,22 +448,9 @@ worker(void *arg)
 }
 
 static int
-port_of(const char *device, uint16_t *id)
-{
-	char name[RTE_ETH_NAME_MAX_LEN];
-
-	if (vpn_device_is_pci(device) && strlen(device) == 7)
-		snprintf(name, sizeof(name), "0000:%s", device);
-	else
-		snprintf(name, sizeof(name), "%.*s", (int)strcspn(device, ","),
-		         device);
-	return rte_eth_dev_get_port_by_name(name, id);
-}
-
-static int
 setup_port(const struct vpn_cfg_port *cp, struct dp_port *p)
 {
-	if (port_of(cp->device, &p->id) != 0 ||
+	if (vpngw_port_id(cp->device, &p->id) != 0 ||
 	    vpn_port_start(p->id, 1, dp.pool) != 0)
 		return -ENODEV;
 	rte_eth_macaddr_get(p->id, &p->mac);

@@ -21,6 +21,15 @@ dev_name(const char *device, char *out, size_t len)
 }
 
 int
+vpngw_port_id(const char *device, uint16_t *id)
+{
+	char name[RTE_ETH_NAME_MAX_LEN];
+
+	dev_name(device, name, sizeof(name));
+	return rte_eth_dev_get_port_by_name(name, id);
+}
+
+int
 vpngw_eal_init(const struct vpn_cfg *cfg, int n, char **extra)
 {
 	const struct vpn_cfg_appliance *a = &cfg->appliance;

@@ -15,6 +15,8 @@
  */
 int vpngw_eal_init(const struct vpn_cfg *cfg, int n, char **extra);
 void vpngw_eal_cleanup(void);
+/* The DPDK port of a configured device string. 0 or -errno. */
+int vpngw_port_id(const char *device, uint16_t *id);
 void vpngw_ports_summary(const struct vpn_cfg *cfg, FILE *out);
 
 /* Every SA of the appliance: the engine, the inbound SPI table, and the
