@@ -32,6 +32,8 @@
 #include "vpngw.h"
 
 #define DP_BUF_SIZE 10240 /* data room of a packet buffer */
+#define FRAG_MAX    8     /* fragments of one packet */
+#define ENC_MAX     64 /* packets encrypted at once (a burst and fragments) */
 #define BURST       32
 #define ARP_SLOTS   64
 #define ETH_LEN     14
@@ -301,7 +303,7 @@ to_tunnel(struct rte_mbuf *m, struct rte_mbuf **frags, struct vpn_esp_sa **sa)
 			rte_pktmbuf_free(r);
 		goto drop;
 	}
-	n = vpn_ipv4_fragment(m, c->t[t].inner_mtu, dp.pool, frags, 8);
+	n = vpn_ipv4_fragment(m, c->t[t].inner_mtu, dp.pool, frags, FRAG_MAX);
 	rte_pktmbuf_free(m);
 	if (n < 0) {
 		dp.st.frag_failed++;
@@ -314,14 +316,49 @@ drop:
 	return 0;
 }
 
+/* Encrypt enc[0..n) (their SAs in sas[]) a run of one SA at a time, and
+ * send what comes out to its next hop. */
+static void
+encrypt_and_send(struct rte_mbuf **enc, struct vpn_esp_sa **sas, unsigned int n)
+{
+	struct rte_mbuf *out[ENC_MAX];
+	unsigned int nout = 0, j, k;
+	uint8_t why[ENC_MAX];
+
+	for (j = 0; j < n; j = k) {
+		uint16_t ok;
+
+		for (k = j + 1; k < n && sas[k] == sas[j]; k++)
+			;
+		ok = vpn_esp_outbound(dp.w, sas[j], enc + j, (uint16_t)(k - j),
+		                      why + j);
+		for (unsigned int i = j; i < k; i++) {
+			struct rte_mbuf *m = enc[i];
+
+			if (i - j >= ok) {
+				dp.st.esp_out_drop++;
+				rte_pktmbuf_free(m);
+			} else if (!l2_out(&dp.out, m, ip_dst(m))) {
+				rte_pktmbuf_free(m);
+			} else {
+				out[nout++] = m;
+			}
+		}
+	}
+	for (j = 0; j < nout; j += BURST)
+		tx(&dp.out, out + j,
+		   (uint16_t)(nout - j < BURST ? nout - j : BURST));
+}
+
 static void
 inside_input(struct rte_mbuf **pkts, uint16_t n)
 {
-	struct rte_mbuf *out[BURST];
-	uint16_t nout = 0;
+	struct rte_mbuf *enc[ENC_MAX];
+	struct vpn_esp_sa *sas[ENC_MAX];
+	unsigned int nenc = 0;
 
 	for (uint16_t i = 0; i < n; i++) {
-		struct rte_mbuf *m = pkts[i], *frags[8];
+		struct rte_mbuf *m = pkts[i], *frags[FRAG_MAX];
 		struct vpn_esp_sa *sa = NULL;
 		unsigned int k;
 
@@ -333,27 +370,16 @@ inside_input(struct rte_mbuf **pkts, uint16_t n)
 			continue;
 		}
 		k = to_tunnel(m, frags, &sa);
+		if (nenc + k > ENC_MAX) {
+			encrypt_and_send(enc, sas, nenc);
+			nenc = 0;
+		}
 		for (unsigned int f = 0; f < k; f++) {
-			uint8_t why;
-
-			if (vpn_esp_outbound(dp.w, sa, &frags[f], 1, &why) !=
-			    1) {
-				dp.st.esp_out_drop++;
-				rte_pktmbuf_free(frags[f]);
-				continue;
-			}
-			if (!l2_out(&dp.out, frags[f], ip_dst(frags[f]))) {
-				rte_pktmbuf_free(frags[f]);
-				continue;
-			}
-			if (nout == BURST) {
-				tx(&dp.out, out, nout);
-				nout = 0;
-			}
-			out[nout++] = frags[f];
+			enc[nenc] = frags[f];
+			sas[nenc++] = sa;
 		}
 	}
-	tx(&dp.out, out, nout);
+	encrypt_and_send(enc, sas, nenc);
 }
 
 static bool
