@@ -573,6 +573,12 @@ vpngw_dp_start(const struct vpn_cfg *cfg, const struct vpngw_sas *sas,
 	return rc;
 }
 
+const struct vpngw_dp_stats *
+vpngw_dp_live(void)
+{
+	return &dp.st;
+}
+
 void
 vpngw_dp_stop(struct vpngw_dp_stats *st)
 {

@@ -191,6 +191,7 @@ main(int argc, char **argv)
 		vpn_cfg_free(cfg);
 		return 1;
 	}
+	vpngw_telemetry_init(&sas);
 	printf("vpngw: running; SIGINT or SIGTERM stops it\n");
 	fflush(stdout);
 

@@ -49,6 +49,10 @@ struct vpngw_dp_stats {
  * it runs until *quit. 0 or -errno (logged). */
 int vpngw_dp_start(const struct vpn_cfg *cfg, const struct vpngw_sas *sas,
                    volatile int *quit);
+/* The live counters (the worker writes them; read them only). */
+const struct vpngw_dp_stats *vpngw_dp_live(void);
+/* Register the /vpngw/... telemetry commands (telemetry.c). */
+void vpngw_telemetry_init(const struct vpngw_sas *sas);
 /* Wait for the worker, stop the ports, hand back the counters. */
 void vpngw_dp_stop(struct vpngw_dp_stats *st);
 

@@ -44,6 +44,7 @@ cleanup() {
 	for ns in "$A" "$G1" "$G2" "$B"; do
 		ip netns del "$ns" 2>/dev/null
 	done
+	rm -rf "/var/run/dpdk/vpngw-e2e-gw1-$id" "/var/run/dpdk/vpngw-e2e-gw2-$id"
 	pids=()
 }
 trap 'cleanup; [ -n "$own_work" ] && rm -rf "$own_work"' EXIT
@@ -100,8 +101,8 @@ appliance:
 {
   name = "$1";
   state_dir = "$work/$1.state";
-  eal_args = ["--no-huge", "--no-shconf", "-m", "512", "--no-telemetry",
-              "--log-level", "*:warning"];
+  eal_args = ["--no-huge", "--no-shconf", "-m", "512",
+              "--file-prefix", "vpngw-e2e-$1-$id", "--log-level", "*:warning"];
   workers = [1];
   ports = (
     { name = "outside"; role = "outside";
@@ -185,6 +186,19 @@ echo "ping: $replies of 8 replies; 2000-byte pings: $big of 3"
 [ "$big" -ge 2 ] || fail "fragmented pings: only $big replies"
 grep -q -i "frag needed\|message too long\|mtu" "$work/ping-df.log" ||
 	fail "no fragmentation-needed for a DF packet larger than the tunnel"
+
+# The counters over DPDK telemetry, as dpdk-telemetry.py reads them.
+printf '/vpngw/stats\n/vpngw/sa,0x2002\n' |
+	timeout 10 dpdk-telemetry.py -f "vpngw-e2e-gw1-$id" >"$work/telemetry.json" 2>&1
+tel_tx=$(/usr/bin/python3 -c '
+import json, sys
+d = [json.loads(l) for l in open(sys.argv[1]) if l.startswith("{")]
+print(d[0]["/vpngw/stats"]["outside_tx"], d[1]["/vpngw/sa"]["packets"])
+' "$work/telemetry.json")
+echo "telemetry: vpngw 1 outside_tx and sa 0x2002 packets: $tel_tx"
+set -- $tel_tx
+[ "${1:-0}" -gt 1000 ] && [ "${2:-0}" -gt 1000 ] ||
+	fail "telemetry counters missing or zero: $tel_tx"
 
 # From outside vpngw 2's remote networks: dropped after decryption.
 ip -n "$A" addr add 198.51.100.200/24 dev a0

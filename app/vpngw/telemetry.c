@@ -1,0 +1,100 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Counters over DPDK telemetry, for dpdk-telemetry.py and scripts:
+ *   /vpngw/stats         the data plane's port and drop counters
+ *   /vpngw/sa            the SPIs of every SA
+ *   /vpngw/sa,SPI        one SA's packets, bytes and drops by reason
+ * Read from the telemetry thread while the worker counts: the counters are
+ * aligned 64-bit words, so a read is never torn.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_telemetry.h>
+
+#include "vpngw.h"
+
+static const struct vpngw_sas *tel_sas;
+
+#define STAT(d, st, f) rte_tel_data_add_dict_u64(d, #f, (st)->f)
+
+static int
+tel_stats(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	const struct vpngw_dp_stats *st = vpngw_dp_live();
+
+	(void)cmd;
+	(void)params;
+	rte_tel_data_start_dict(d);
+	rte_tel_data_add_dict_u64(d, "outside_rx", st->rx[0]);
+	rte_tel_data_add_dict_u64(d, "outside_tx", st->tx[0]);
+	rte_tel_data_add_dict_u64(d, "inside_rx", st->rx[1]);
+	rte_tel_data_add_dict_u64(d, "inside_tx", st->tx[1]);
+	STAT(d, st, tx_full);
+	STAT(d, st, bad_frame);
+	STAT(d, st, not_ip);
+	STAT(d, st, bad_arp);
+	STAT(d, st, arp_miss);
+	STAT(d, st, for_us);
+	STAT(d, st, not_for_us);
+	STAT(d, st, bad_inner);
+	STAT(d, st, no_route);
+	STAT(d, st, tunnel_down);
+	STAT(d, st, frag_needed);
+	STAT(d, st, fragmented);
+	STAT(d, st, frag_failed);
+	STAT(d, st, esp_out_drop);
+	STAT(d, st, esp_in_drop);
+	STAT(d, st, inner_src);
+	return 0;
+}
+
+static int
+tel_sa(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	struct vpn_esp_stats s;
+	unsigned long spi;
+	char *end;
+
+	(void)cmd;
+	if (params == NULL || params[0] == '\0') {
+		rte_tel_data_start_array(d, RTE_TEL_U64_VAL);
+		for (unsigned int i = 0; i < tel_sas->n; i++)
+			rte_tel_data_add_array_u64(
+			        d, vpn_esp_sa_spi(tel_sas->sas[i]));
+		return 0;
+	}
+	spi = strtoul(params, &end, 0);
+	if (*end != '\0')
+		return -1;
+	for (unsigned int i = 0; i < tel_sas->n; i++) {
+		if (vpn_esp_sa_spi(tel_sas->sas[i]) != spi)
+			continue;
+		/* Outbound and inbound SAs may share an SPI value: the
+		 * first one found is reported. */
+		vpn_esp_sa_stats(tel_sas->sas[i], &s);
+		rte_tel_data_start_dict(d);
+		rte_tel_data_add_dict_u64(d, "spi", spi);
+		rte_tel_data_add_dict_u64(d, "packets", s.packets);
+		rte_tel_data_add_dict_u64(d, "bytes", s.bytes);
+		rte_tel_data_add_dict_u64(d, "seq",
+		                          vpn_esp_sa_seq(tel_sas->sas[i]));
+		for (int r = 1; r < VPN_ESP_REASON_MAX; r++)
+			rte_tel_data_add_dict_u64(d, vpn_esp_reason_name(r),
+			                          s.drops[r]);
+		return 0;
+	}
+	return -1;
+}
+
+void
+vpngw_telemetry_init(const struct vpngw_sas *sas)
+{
+	tel_sas = sas;
+	rte_telemetry_register_cmd("/vpngw/stats", tel_stats,
+	                           "vpngw data plane counters. No parameters");
+	rte_telemetry_register_cmd(
+	        "/vpngw/sa", tel_sa,
+	        "SPIs of the SAs; with an SPI (/vpngw/sa,0x1001)"
+	        " that SA's counters");
+}
