@@ -18,6 +18,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <rte_errno.h>
+#include <rte_pdump.h>
 #include <rte_version.h>
 
 #include "vpn_cfg.h"
@@ -192,6 +194,11 @@ main(int argc, char **argv)
 		return 1;
 	}
 	vpngw_telemetry_init(&sas);
+	/* dpdk-dumpcap captures on our ports as a secondary process: that
+	 * needs a shared, hugepage-backed EAL (not --no-huge/--no-shconf). */
+	if (rte_pdump_init() != 0)
+		printf("vpngw: packet capture (dpdk-dumpcap) unavailable: %s\n",
+		       rte_strerror(rte_errno));
 	printf("vpngw: running; SIGINT or SIGTERM stops it\n");
 	fflush(stdout);
 
@@ -201,6 +208,7 @@ main(int argc, char **argv)
 
 	printf("vpngw: stopping\n");
 	vpngw_dp_stop(&st);
+	rte_pdump_uninit();
 	print_stats(&st, &sas);
 	vpngw_sa_free(&sas);
 	vpngw_eal_cleanup();
