@@ -6,14 +6,15 @@ set -eu
 vpngw=$1 conf=$2
 tmp=$(mktemp -d)
 pid=
+prefix=vpngw-test-$$ # our own EAL runtime directory, removed at the end
 cleanup() {
 	[ -n "$pid" ] && kill "$pid" 2>/dev/null || true
-	rm -rf "$tmp"
+	rm -rf "$tmp" "/var/run/dpdk/$prefix"
 }
 trap cleanup EXIT
 
 start() { # start LOG: run vpngw until it says it is running
-	"$vpngw" -S "$tmp/state" "$conf" >"$1" 2>&1 &
+	"$vpngw" -S "$tmp/state" "$conf" -- --file-prefix "$prefix" >"$1" 2>&1 &
 	pid=$!
 	for _ in $(seq 1 100); do
 		grep -q "vpngw: running" "$1" && return 0
