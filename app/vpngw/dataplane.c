@@ -56,7 +56,6 @@ struct dp_port {
 
 struct dp_tunnel {
 	struct vpn_esp_sa *sa;
-	uint32_t remote;
 	unsigned int inner_mtu;
 };
 
@@ -73,7 +72,6 @@ struct dp {
 	unsigned int nours;
 	struct rte_lpm *fib;
 	struct dp_conn *conns;
-	unsigned int nconns;
 	const struct vpn_esp_sad *sad;
 	struct vpn_esp_worker *w;
 	struct rte_mempool *pool;
@@ -536,7 +534,6 @@ vpngw_dp_start(const struct vpn_cfg *cfg, const struct vpngw_sas *sas,
 	memcpy(dp.ours, a->outside_addresses, sizeof(dp.ours));
 	dp.nours = a->n_outside;
 	dp.sad = sas->sad;
-	dp.nconns = cfg->n_conns;
 	for (unsigned int i = 0; i < cfg->n_conns; i++) {
 		const struct vpn_cfg_conn *c = &cfg->conns[i];
 		struct dp_conn *d = &dp.conns[i];
@@ -547,7 +544,6 @@ vpngw_dp_start(const struct vpn_cfg *cfg, const struct vpngw_sas *sas,
 		                   : VPN_STEER_STANDBY;
 		for (int t = 0; t < VPN_TUNNELS; t++) {
 			d->t[t].sa = sas->out_by_tunnel[i * VPN_TUNNELS + t];
-			d->t[t].remote = c->tunnels[t].remote_address;
 			if (d->t[t].sa == NULL)
 				continue;
 			d->up |= 1u << t;

@@ -108,7 +108,7 @@ vpngw_ports_summary(const struct vpn_cfg *cfg, FILE *out)
 		uint16_t pid;
 
 		dev_name(a->ports[i].device, name, sizeof(name));
-		if (rte_eth_dev_get_port_by_name(name, &pid) != 0 ||
+		if (vpngw_port_id(a->ports[i].device, &pid) != 0 ||
 		    rte_eth_dev_info_get(pid, &info) != 0 ||
 		    rte_eth_macaddr_get(pid, &mac) != 0)
 			continue;

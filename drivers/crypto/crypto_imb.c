@@ -97,6 +97,22 @@ arch_name(const IMB_MGR *m)
 	}
 }
 
+/* The pair of managers the engine and each worker hold: the best for the
+ * CPU, and an SSE one (SHA-NI). 0, or -ENOMEM with neither made. */
+static int
+mgr_pair(IMB_MGR **best, IMB_MGR **sse)
+{
+	*best = vpn_imb_mgr_new(false);
+	*sse = vpn_imb_mgr_new(true);
+	if (*best != NULL && *sse != NULL)
+		return 0;
+	if (*best != NULL)
+		free_mb_mgr(*best);
+	if (*sse != NULL)
+		free_mb_mgr(*sse);
+	return -ENOMEM;
+}
+
 static int
 imb_open(struct vpn_crypto *c)
 {
@@ -104,13 +120,7 @@ imb_open(struct vpn_crypto *c)
 
 	if (p == NULL)
 		return -ENOMEM;
-	p->mgr = vpn_imb_mgr_new(false);
-	p->sse = vpn_imb_mgr_new(true);
-	if (p->mgr == NULL || p->sse == NULL) {
-		if (p->mgr)
-			free_mb_mgr(p->mgr);
-		if (p->sse)
-			free_mb_mgr(p->sse);
+	if (mgr_pair(&p->mgr, &p->sse) != 0) {
 		free(p);
 		return -ENOTSUP;
 	}
@@ -139,13 +149,7 @@ imb_worker_init(struct vpn_crypto *c, struct vpn_crypto_worker *w)
 	if (iw == NULL)
 		return -ENOMEM;
 	memset(iw, 0, sizeof(*iw));
-	iw->mgr = vpn_imb_mgr_new(false);
-	iw->hmgr = vpn_imb_mgr_new(true);
-	if (iw->mgr == NULL || iw->hmgr == NULL) {
-		if (iw->mgr)
-			free_mb_mgr(iw->mgr);
-		if (iw->hmgr)
-			free_mb_mgr(iw->hmgr);
+	if (mgr_pair(&iw->mgr, &iw->hmgr) != 0) {
 		free(iw);
 		return -ENOMEM;
 	}
