@@ -390,6 +390,7 @@ main(int argc, char **argv)
 			break;
 		default:
 			fprintf(stderr, "usage: esp-bench [--alg NAME] "
+			                "[--dir enc|dec] [--size 64|imix|1420] "
 			                "[--windows N] [--bursts N] "
 			                "[--engine imb|openssl]\n");
 			return 2;

@@ -35,9 +35,10 @@ struct imb_priv {
 struct imb_worker {
 	IMB_MGR *mgr;
 	IMB_MGR *hmgr;
-	struct gcm_context_data ctx;
+	/* Cache-line aligned, as the vector code likes its state. */
+	struct gcm_context_data ctx __attribute__((aligned(64)));
 	IMB_JOB jobs[VPN_CRYPTO_MAX_BURST];
-	uint8_t tag[VPN_CRYPTO_MAX_BURST][64];
+	uint8_t tag[VPN_CRYPTO_MAX_BURST][64] __attribute__((aligned(64)));
 };
 
 struct imb_key {

@@ -97,14 +97,17 @@ build(struct vpn_esp_worker *w, const struct vpn_esp_sa *sa, struct rte_mbuf *m,
 	inner_tos(rte_pktmbuf_mtod(m, const uint8_t *), &tos, &frag);
 	tr = (uint8_t *)rte_pktmbuf_append(m,
 	                                   (uint16_t)(pad + 2 + sa->icv_len));
-	memcpy(tr, esp_pad_bytes, pad); /* RFC 4303 2.4: 1, 2, 3, ... */
+	for (unsigned int j = 0; j < pad; j++) /* RFC 4303 2.4: 1, 2, ... */
+		tr[j] = (uint8_t)(j + 1);
 	tr[pad] = (uint8_t)pad;
 	tr[pad + 1] = nh;
 	h = (uint8_t *)rte_pktmbuf_prepend(m, (uint16_t)head);
 
 	/* Outer IPv4 (and UDP) from the template; the checksum adds the
 	 * four fields that change to the template's sum (RFC 1624). */
-	memcpy(h, sa->tmpl, sa->hdr_len);
+	/* A fixed-size copy (no library call): without UDP its last 8
+	 * bytes land where the ESP header is written next. */
+	memcpy(h, sa->tmpl, sizeof(sa->tmpl));
 	h[1] = tos;
 	sum = sa->tmpl_sum + tos + (uint16_t)m->pkt_len + (uint16_t)seq +
 	      rte_be_to_cpu_16(frag);

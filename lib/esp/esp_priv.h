@@ -78,15 +78,13 @@ struct vpn_esp_worker {
 	struct vpn_crypto_op ops[VPN_ESP_MAX_BURST];
 	struct vpn_esp_sa *sa[VPN_ESP_MAX_BURST];
 	uint64_t seq[VPN_ESP_MAX_BURST];
-	uint16_t off[VPN_ESP_MAX_BURST]; /* inbound: ESP header offset */
+	uint16_t off[VPN_ESP_MAX_BURST];     /* inbound: ESP header offset */
+	unsigned int len[VPN_ESP_MAX_BURST]; /* inbound: inner length */
 	uint8_t reason[VPN_ESP_MAX_BURST];
 	uint8_t nonce[VPN_ESP_MAX_BURST][12];
 	uint8_t aad[VPN_ESP_MAX_BURST][12];
 	uint8_t icv[VPN_ESP_MAX_BURST][VPN_CRYPTO_MAX_ICV];
 };
-
-/* 1, 2, 3, ...: RFC 4303 2.4 padding, to copy and compare. */
-extern const uint8_t esp_pad_bytes[256];
 
 /* Count a failure on the worker and, when known, on the SA. */
 static inline void

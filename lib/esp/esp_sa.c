@@ -73,17 +73,6 @@ build_template(struct vpn_esp_sa *sa, const struct vpn_esp_sa_params *p)
 		sa->tmpl_sum += (uint32_t)(h[i] << 8 | h[i + 1]);
 }
 
-const uint8_t esp_pad_bytes[256] = {
-#define P4(n)  n + 1, n + 2, n + 3, n + 4
-#define P16(n) P4(n), P4(n + 4), P4(n + 8), P4(n + 12)
-        P16(0),   P16(16),  P16(32),  P16(48),  P16(64),  P16(80),
-        P16(96),  P16(112), P16(128), P16(144), P16(160), P16(176),
-        P16(192), P16(208), P16(224), P4(240),  P4(244),  P4(248),
-        253,      254,      255,      0,
-#undef P16
-#undef P4
-};
-
 struct vpn_esp_sa *
 vpn_esp_sa_new(struct vpn_crypto *c, const struct vpn_esp_sa_params *p)
 {
