@@ -8,10 +8,11 @@
  * counter. The passes over a burst:
  *   1. parse the outer headers, find the SA, check lengths, check the
  *      replay window (without the lock: it only saves crypto work);
- *   2. verify and decrypt, one engine call per run of packets of one SA;
- *   3. per run, under the SA's replay lock: record each authenticated
- *      sequence number (a replay that raced through step 1 fails here);
- *      then check padding, next header and the inner header.
+ *   2. verify and decrypt, one engine call per run of packets of one SA
+ *      (per eight packets for GCM), then check padding, next header and
+ *      the inner header of each authenticated packet;
+ *   3. per run, under the SA's replay lock: record each good packet's
+ *      sequence number (a replay that raced through step 1 fails here).
  */
 #include <string.h>
 
