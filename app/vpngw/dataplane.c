@@ -40,9 +40,14 @@
 #define ET_IPV4     0x0800
 #define ET_ARP      0x0806
 
+#define ARP_GRACE_S 3 /* to answer a refresh before the entry goes */
+
 struct arp_entry {
 	uint32_t ip;
 	struct rte_ether_addr mac;
+	bool permanent; /* static_arp: never aged */
+	uint64_t seen;  /* TSC when the neighbour last spoke ARP */
+	uint64_t asked; /* TSC of the first unanswered refresh; 0: none */
 };
 
 struct dp_port {
@@ -51,7 +56,9 @@ struct dp_port {
 	uint32_t addr, mask, gateway; /* host order; gateway 0: none */
 	struct arp_entry arp[ARP_SLOTS];
 	unsigned int narp;
+	uint64_t arp_timeout;  /* TSC ticks an entry is trusted */
 	uint64_t last_request; /* TSC of our last ARP request */
+	uint64_t last_refresh; /* TSC of our last unicast refresh */
 };
 
 struct dp_tunnel {
@@ -76,6 +83,7 @@ struct dp {
 	struct vpn_esp_worker *w;
 	struct rte_mempool *pool;
 	struct vpngw_dp_stats st;
+	uint64_t now; /* TSC at the start of this loop turn */
 	bool started; /* ports started */
 };
 
@@ -83,28 +91,76 @@ static struct dp dp;
 
 /* ---- ARP --------------------------------------------------------------- */
 
+static void arp_send(struct dp_port *p, uint16_t op, const uint8_t *dst_mac,
+                     uint32_t tpa, const uint8_t *tha, uint32_t spa);
+
+/*
+ * The neighbour's MAC, or NULL. Aging: an entry older than arp_timeout is
+ * still used, and its use asks the neighbour again by unicast (at most once
+ * a second per port); when ARP_GRACE_S pass from the first such request
+ * without an answer it is forgotten, and the next packet broadcasts.
+ */
 static const struct rte_ether_addr *
-arp_find(const struct dp_port *p, uint32_t ip)
+arp_find(struct dp_port *p, uint32_t ip)
 {
-	for (unsigned int i = 0; i < p->narp; i++)
-		if (p->arp[i].ip == ip)
-			return &p->arp[i].mac;
+	static const uint8_t zero[6];
+	uint64_t hz = rte_get_tsc_hz();
+
+	for (unsigned int i = 0; i < p->narp; i++) {
+		struct arp_entry *e = &p->arp[i];
+		uint64_t age;
+
+		if (e->ip != ip)
+			continue;
+		if (e->permanent)
+			return &e->mac;
+		age = dp.now - e->seen;
+		if (age <= p->arp_timeout)
+			return &e->mac;
+		if (e->asked != 0 && dp.now - e->asked > ARP_GRACE_S * hz) {
+			dp.st.arp_expired++;
+			*e = p->arp[--p->narp];
+			return NULL;
+		}
+		if (e->asked == 0 || dp.now - p->last_refresh > hz) {
+			if (e->asked == 0)
+				e->asked = dp.now;
+			p->last_refresh = dp.now;
+			dp.st.arp_refresh++;
+			arp_send(p, 1, e->mac.addr_bytes, ip, zero, p->addr);
+		}
+		return &e->mac;
+	}
 	return NULL;
 }
 
+/* Remember (or confirm) ip at mac; when full, the oldest learned entry
+ * makes room. Static entries are not overwritten by what the wire says. */
 static void
-arp_learn(struct dp_port *p, uint32_t ip, const uint8_t *mac)
+arp_learn(struct dp_port *p, uint32_t ip, const uint8_t *mac, bool permanent)
 {
-	struct arp_entry *e = NULL;
+	struct arp_entry *e = NULL, *oldest = NULL;
 
-	for (unsigned int i = 0; i < p->narp && e == NULL; i++)
+	for (unsigned int i = 0; i < p->narp && e == NULL; i++) {
 		if (p->arp[i].ip == ip)
 			e = &p->arp[i];
+		else if (!p->arp[i].permanent &&
+		         (oldest == NULL || p->arp[i].seen < oldest->seen))
+			oldest = &p->arp[i];
+	}
+	if (e != NULL && e->permanent && !permanent)
+		return;
+	if (e == NULL && p->narp < ARP_SLOTS)
+		e = &p->arp[p->narp++];
+	if (e == NULL && oldest == NULL)
+		return; /* all static: the config checker caps them below */
 	if (e == NULL)
-		e = &p->arp[p->narp < ARP_SLOTS ? p->narp++
-		                                : ip % ARP_SLOTS]; /* evict */
+		e = oldest;
 	e->ip = ip;
 	memcpy(e->mac.addr_bytes, mac, 6);
+	e->permanent = permanent;
+	e->seen = dp.now;
+	e->asked = 0;
 }
 
 /* Send an ARP packet out of port p. */
@@ -158,7 +214,7 @@ arp_input(struct dp_port *p, const uint8_t *pkt, unsigned int len)
 	}
 	if (!is_ours(p, a.tpa))
 		return;
-	arp_learn(p, a.spa, a.sha);
+	arp_learn(p, a.spa, a.sha, false);
 	if (a.op == 1)
 		arp_send(p, 2, a.sha, a.spa, a.sha, a.tpa);
 }
@@ -460,6 +516,7 @@ worker(void *arg)
 	while (!*dp_quit) {
 		uint16_t n = rte_eth_rx_burst(dp.in.id, 0, pkts, BURST);
 
+		dp.now = rte_rdtsc();
 		dp.st.rx[1] += n;
 		if (n)
 			inside_input(pkts, n);
@@ -486,6 +543,16 @@ setup_port(const struct vpn_cfg_port *cp, struct dp_port *p)
 	p->addr = vpn_prefix_v4_addr(&cp->address);
 	p->mask = cp->address.len ? ~0u << (32 - cp->address.len) : 0;
 	p->gateway = cp->gateway;
+	p->arp_timeout = (uint64_t)cp->arp_timeout * rte_get_tsc_hz();
+	dp.now = rte_rdtsc();
+	for (unsigned int i = 0; i < cp->n_static_arp; i++) {
+		uint8_t mac[6];
+		uint32_t ip;
+
+		if (vpn_neighbor_parse(cp->static_arp[i], &ip, mac) != 0)
+			return -EINVAL; /* the config checker let it through */
+		arp_learn(p, ip, mac, true);
+	}
 	return 0;
 }
 

@@ -38,30 +38,14 @@ on_signal(int sig)
 static void
 print_stats(const struct vpngw_dp_stats *st, const struct vpngw_sas *sas)
 {
-	printf("vpngw: outside rx %llu tx %llu, inside rx %llu tx %llu, tx "
-	       "full %llu\n",
+	printf("vpngw: outside rx %llu tx %llu, inside rx %llu tx %llu\n",
 	       (unsigned long long)st->rx[0], (unsigned long long)st->tx[0],
-	       (unsigned long long)st->rx[1], (unsigned long long)st->tx[1],
-	       (unsigned long long)st->tx_full);
-	printf("vpngw: drops: bad frame %llu, not ip %llu, bad arp %llu, arp "
-	       "miss %llu, for us %llu, not for us %llu, bad inner %llu, no "
-	       "route %llu, tunnel down %llu, frag needed %llu, fragmented "
-	       "%llu, frag failed %llu, esp out %llu, esp in %llu, inner "
-	       "source "
-	       "%llu\n",
-	       (unsigned long long)st->bad_frame,
-	       (unsigned long long)st->not_ip, (unsigned long long)st->bad_arp,
-	       (unsigned long long)st->arp_miss, (unsigned long long)st->for_us,
-	       (unsigned long long)st->not_for_us,
-	       (unsigned long long)st->bad_inner,
-	       (unsigned long long)st->no_route,
-	       (unsigned long long)st->tunnel_down,
-	       (unsigned long long)st->frag_needed,
-	       (unsigned long long)st->fragmented,
-	       (unsigned long long)st->frag_failed,
-	       (unsigned long long)st->esp_out_drop,
-	       (unsigned long long)st->esp_in_drop,
-	       (unsigned long long)st->inner_src);
+	       (unsigned long long)st->rx[1], (unsigned long long)st->tx[1]);
+	printf("vpngw: counters:");
+#define PRINT_COUNTER(f) printf(" %s %llu", #f, (unsigned long long)st->f);
+	VPNGW_DP_COUNTERS(PRINT_COUNTER)
+#undef PRINT_COUNTER
+	printf("\n");
 	for (unsigned int i = 0; i < sas->n; i++) {
 		struct vpn_esp_stats s;
 		uint64_t drops = 0;

@@ -45,7 +45,7 @@ manual_params(const struct vpn_cfg_conn *c, const struct vpn_cfg_tunnel *t,
 	p->udp_encap = m->encapsulation == VPN_ENCAP_UDP || c->acceleration;
 	p->tun_src = t->outside_address;
 	p->tun_dst = t->remote_address;
-	p->replay_window = (uint32_t)t->replay_window;
+	p->replay_window = m->replay_check ? (uint32_t)t->replay_window : 0;
 	return 0;
 }
 

@@ -30,22 +30,9 @@ tel_stats(const char *cmd, const char *params, struct rte_tel_data *d)
 	rte_tel_data_add_dict_u64(d, "outside_tx", st->tx[0]);
 	rte_tel_data_add_dict_u64(d, "inside_rx", st->rx[1]);
 	rte_tel_data_add_dict_u64(d, "inside_tx", st->tx[1]);
-	STAT(d, st, tx_full);
-	STAT(d, st, bad_frame);
-	STAT(d, st, not_ip);
-	STAT(d, st, bad_arp);
-	STAT(d, st, arp_miss);
-	STAT(d, st, for_us);
-	STAT(d, st, not_for_us);
-	STAT(d, st, bad_inner);
-	STAT(d, st, no_route);
-	STAT(d, st, tunnel_down);
-	STAT(d, st, frag_needed);
-	STAT(d, st, fragmented);
-	STAT(d, st, frag_failed);
-	STAT(d, st, esp_out_drop);
-	STAT(d, st, esp_in_drop);
-	STAT(d, st, inner_src);
+#define TEL_COUNTER(f) STAT(d, st, f);
+	VPNGW_DP_COUNTERS(TEL_COUNTER)
+#undef TEL_COUNTER
 	return 0;
 }
 

@@ -37,12 +37,36 @@ int vpngw_sa_install_manual(const struct vpn_cfg *cfg, struct vpngw_sas *s,
                             FILE *log);
 void vpngw_sa_free(struct vpngw_sas *s);
 
-/* Forwarding counters (index 0: outside port, 1: inside port). */
+/* The data plane's event and drop counters, in the order they are shown
+ * (the final counters, telemetry). */
+/* clang-format off */
+#define VPNGW_DP_COUNTERS(_) \
+	_(tx_full) \
+	_(bad_frame) \
+	_(not_ip) \
+	_(bad_arp) \
+	_(arp_miss) \
+	_(arp_refresh) \
+	_(arp_expired) \
+	_(for_us) \
+	_(not_for_us) \
+	_(bad_inner) \
+	_(no_route) \
+	_(tunnel_down) \
+	_(frag_needed) \
+	_(fragmented) \
+	_(frag_failed) \
+	_(esp_out_drop) \
+	_(esp_in_drop) \
+	_(inner_src)
+/* clang-format on */
+
+/* Forwarding counters (rx/tx index 0: outside port, 1: inside port). */
 struct vpngw_dp_stats {
-	uint64_t rx[2], tx[2], tx_full;
-	uint64_t bad_frame, not_ip, bad_arp, arp_miss, for_us, not_for_us;
-	uint64_t bad_inner, no_route, tunnel_down, frag_needed, fragmented;
-	uint64_t frag_failed, esp_out_drop, esp_in_drop, inner_src;
+	uint64_t rx[2], tx[2];
+#define VPNGW_DP_FIELD(f) uint64_t f;
+	VPNGW_DP_COUNTERS(VPNGW_DP_FIELD)
+#undef VPNGW_DP_FIELD
 };
 
 /* Start the ports and the forwarding loop on the first worker lcore;

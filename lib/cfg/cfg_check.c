@@ -117,6 +117,23 @@ check_appliance(struct checker *c)
 			    "device '%s' is neither a PCI address "
 			    "(0000:03:00.0) nor a DPDK vdev (net_...)",
 			    p->device);
+		for (unsigned int k = 0; k < p->n_static_arp; k++) {
+			uint32_t nip,
+			        mask = p->address.len
+			                       ? ~0u << (32 - p->address.len)
+			                       : 0;
+			uint8_t mac[6];
+
+			if (vpn_neighbor_parse(p->static_arp[k], &nip, mac) ==
+			            0 &&
+			    (!given(VPN_OBJ_PORT, p, "address") ||
+			     (nip & mask) !=
+			             (vpn_prefix_v4_addr(&p->address) & mask)))
+				ERR(c, opt_line(VPN_OBJ_PORT, p, "static_arp"),
+				    "static_arp %s is not on the subnet of "
+				    "port '%s'",
+				    ip(nip, b), p->name);
+		}
 		if (p->queues > (int64_t)a->n_workers)
 			ERR(c, opt_line(VPN_OBJ_PORT, p, "queues"),
 			    "port '%s' has %lld queues but there are only %u "
@@ -301,6 +318,11 @@ check_manual(struct checker *c, const struct vpn_cfg_conn *conn,
 		    "connection '%s' is accelerated: its ESP is always "
 		    "encapsulation \"udp\"",
 		    conn->name);
+	if (!m->replay_check)
+		WARN(c, opt_line(VPN_OBJ_MANUAL, m, "replay_check"),
+		     "anti-replay is off on connection '%s': replayed ESP is "
+		     "accepted (benchmarks only)",
+		     conn->name);
 	if (g != NULL && !given(VPN_OBJ_CGW, g, "address"))
 		ERR(c, m->src.line,
 		    "manual keys need the customer gateway's address "

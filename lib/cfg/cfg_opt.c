@@ -212,6 +212,40 @@ cfg_check_device(const char *s, char *err, size_t len)
 }
 
 int
+vpn_neighbor_parse(const char *s, uint32_t *ip, uint8_t mac[6])
+{
+	char addr[16];
+	struct in_addr a;
+	int n = -1;
+
+	if (sscanf(s, "%15[0-9.] %2hhx:%2hhx:%2hhx:%2hhx:%2hhx:%2hhx%n", addr,
+	           &mac[0], &mac[1], &mac[2], &mac[3], &mac[4], &mac[5],
+	           &n) != 7 ||
+	    n < 0 || s[n] != '\0' || inet_pton(AF_INET, addr, &a) != 1)
+		return -EINVAL;
+	*ip = ntohl(a.s_addr);
+	return 0;
+}
+
+int
+cfg_check_neighbor(const char *s, char *err, size_t len)
+{
+	uint8_t mac[6];
+	uint32_t ip;
+
+	if (vpn_neighbor_parse(s, &ip, mac) != 0)
+		return fail(err, len,
+		            "static_arp: '%s' must be \"A.B.C.D "
+		            "xx:xx:xx:xx:xx:xx\"",
+		            s);
+	if (mac[0] & 1)
+		return fail(err, len,
+		            "static_arp: '%s': the MAC address is multicast",
+		            s);
+	return 0;
+}
+
+int
 cfg_check_path(const char *s, char *err, size_t len)
 {
 	if (s[0] != '/')

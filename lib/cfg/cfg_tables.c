@@ -153,6 +153,18 @@ static const struct opt port_opts[] = {
          .off = offsetof(T, address),
          .help = "interface IPv4 address/length"},
         IPV4(T, "gateway", gateway, "next-hop router on this port"),
+        INT(T, "arp_timeout", arp_timeout, 5, 86400, "300",
+            "seconds before a learned neighbour is asked again"),
+        {.name = "static_arp",
+         .kind = K_STR_LIST,
+         .off = offsetof(T, static_arp),
+         .count_off = offsetof(T, n_static_arp),
+         .size = VPN_NEIGHBOR_MAX,
+         .max = VPN_MAX_STATIC_ARP,
+         .check = cfg_check_neighbor,
+         .deflt = "",
+         .help = "permanent neighbours \"A.B.C.D xx:xx:xx:xx:xx:xx\" "
+                 "(next hops that never answer ARP)"},
 };
 #undef T
 
@@ -328,6 +340,8 @@ static const struct opt manual_opts[] = {
         BOOL(T, "esn", esn, "false", "64-bit extended sequence numbers"),
         ENUM(T, "encapsulation", encapsulation, cfg_encap_names, "esp",
              "esp (IP protocol 50) or udp (port 4500, RFC 3948)"),
+        BOOL(T, "replay_check", replay_check, "true",
+             "anti-replay; false only for benchmarks replaying a pcap"),
 };
 #undef T
 

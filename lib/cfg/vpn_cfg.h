@@ -18,26 +18,28 @@
 
 #include "vpn_prefix.h"
 
-#define VPN_NAME_MAX     32 /* object names: [A-Za-z0-9_.-]{1,32} */
-#define VPN_PSK_MIN      8
-#define VPN_PSK_MAX      64
-#define VPN_PSK_GEN_LEN  32 /* length of a generated PSK */
-#define VPN_PATH_MAX     256
-#define VPN_DEVICE_MAX   256 /* PCI address or vdev string */
-#define VPN_IDENTITY_MAX 256 /* certificate identity (subject DN or SAN) */
-#define VPN_HASH_MAX     128 /* crypt(3) password hash */
-#define VPN_MAX_PORTS    8
-#define VPN_MAX_WORKERS  64
-#define VPN_MAX_LCORE    127
-#define VPN_MAX_QUEUES   16
-#define VPN_MAX_OUTSIDE  64
-#define VPN_MAX_PREFIXES 100 /* per list; AWS allows 100 static routes */
-#define VPN_MAX_EAL_ARGS 32
-#define VPN_MAX_CGWS     1024
-#define VPN_MAX_CONNS    1024
-#define VPN_TUNNELS      2         /* per VPN connection, always */
-#define VPN_MAX_OPTS     48        /* options per object kind */
-#define VPN_CFG_MAX_SIZE (4 << 20) /* bytes in a configuration file */
+#define VPN_NAME_MAX       32 /* object names: [A-Za-z0-9_.-]{1,32} */
+#define VPN_PSK_MIN        8
+#define VPN_PSK_MAX        64
+#define VPN_PSK_GEN_LEN    32 /* length of a generated PSK */
+#define VPN_PATH_MAX       256
+#define VPN_DEVICE_MAX     256 /* PCI address or vdev string */
+#define VPN_IDENTITY_MAX   256 /* certificate identity (subject DN or SAN) */
+#define VPN_HASH_MAX       128 /* crypt(3) password hash */
+#define VPN_MAX_PORTS      8
+#define VPN_MAX_WORKERS    64
+#define VPN_MAX_LCORE      127
+#define VPN_MAX_QUEUES     16
+#define VPN_MAX_OUTSIDE    64
+#define VPN_MAX_PREFIXES   100 /* per list; AWS allows 100 static routes */
+#define VPN_MAX_EAL_ARGS   32
+#define VPN_MAX_STATIC_ARP 16 /* per port */
+#define VPN_NEIGHBOR_MAX   40 /* "A.B.C.D xx:xx:xx:xx:xx:xx" */
+#define VPN_MAX_CGWS       1024
+#define VPN_MAX_CONNS      1024
+#define VPN_TUNNELS        2         /* per VPN connection, always */
+#define VPN_MAX_OPTS       48        /* options per object kind */
+#define VPN_CFG_MAX_SIZE   (4 << 20) /* bytes in a configuration file */
 
 /* ---- diagnostics ------------------------------------------------------ */
 
@@ -120,6 +122,9 @@ struct vpn_cfg_port {
 	int64_t mtu;
 	struct vpn_prefix address; /* interface address/len, optional */
 	uint32_t gateway;          /* next hop, optional */
+	int64_t arp_timeout;       /* seconds a learned neighbour is trusted */
+	unsigned int n_static_arp; /* permanent neighbours */
+	char static_arp[VPN_MAX_STATIC_ARP][VPN_NEIGHBOR_MAX];
 	struct vpn_src src;
 };
 
@@ -184,6 +189,7 @@ struct vpn_cfg_manual {
 	        auth_key_out[VPN_KEY_HEX_MAX + 1];
 	bool esn;
 	int encapsulation; /* enum vpn_encap */
+	bool replay_check; /* false: benchmarks replaying a pcap */
 	struct vpn_src src;
 };
 
@@ -325,6 +331,10 @@ int vpn_psk_generate(char *out);
 
 /* Decode hex text into at most max bytes: the byte count, or -EINVAL. */
 int vpn_hex_decode(const char *hex, uint8_t *out, size_t max);
+
+/* A static_arp entry "A.B.C.D xx:xx:xx:xx:xx:xx": 0, or -EINVAL. The
+ * address is in host order. */
+int vpn_neighbor_parse(const char *s, uint32_t *ip, uint8_t mac[6]);
 
 /* Names of enumerated values, for summaries and the console. */
 const char *vpn_routing_name(int v);

@@ -74,6 +74,7 @@ for pair in "$A a0" "$G1 g1in" "$G1 g1out" "$G2 g2out" "$G2 g2in" "$B b0"; do
 done
 ip -n "$A" addr add 198.51.100.10/24 dev a0
 ip -n "$A" route add default via 198.51.100.1
+ip -n "$B" link set b0 address 02:00:00:00:0b:01
 ip -n "$B" addr add 192.0.2.130/25 dev b0
 ip -n "$B" route add default via 192.0.2.129
 # The hosts compute their own checksums: with TX checksum offload a veth
@@ -134,11 +135,23 @@ conf gw2 g2in 192.0.2.129/25 g2out 203.0.113.2/24 \
 	"remote_address = \"203.0.113.1\"; $(mk 0x2001 $K2 0x1001 $K1)" \
 	"remote_address = \"203.0.113.11\"; $(mk 0x2002 $K4 0x1002 $K3 'encapsulation = "udp";')" \
 	>"$work/gw2.conf"
+# vpngw 1 asks its underlay neighbour again after 5 s (ARP aging); vpngw 2
+# knows host B from a static entry.
+sed -i 's|address = "203.0.113.1/24"; }|address = "203.0.113.1/24"; arp_timeout = 5; }|' \
+	"$work/gw1.conf"
+sed -i 's|address = "192.0.2.129/25"; }|address = "192.0.2.129/25"; static_arp = ["192.0.2.130 02:00:00:00:0b:01"]; }|' \
+	"$work/gw2.conf"
+grep -q "arp_timeout = 5" "$work/gw1.conf" && grep -q static_arp "$work/gw2.conf" ||
+	fail "could not set the ARP options"
 # vpngw 2 takes from the tunnels only what comes from host A's half of its
 # network (its traffic selector): a packet from 198.51.100.200 is dropped.
 sed -i 's|static_routes = \["198.51.100.0/24"\];|& remote_networks = ["198.51.100.0/25"];|' \
 	"$work/gw2.conf"
 
+# Every ARP packet on the underlay, for the whole run (ARP aging).
+ip netns exec "$G1" tshark -n -i g1out -f arp -w "$work/arp.pcap" \
+	>"$work/tshark-arp.log" 2>&1 &
+pids+=($!)
 for g in gw1 gw2; do
 	ns=$G1
 	[ $g = gw2 ] && ns=$G2
@@ -241,14 +254,25 @@ echo "underlay: $icmp ICMP echo packets decrypted by tshark"
 status=0
 cleanup # stops the gateways: they print their final counters
 for g in gw1 gw2; do
-	grep -E "^vpngw: (outside|drops|sa )" "$work/$g.log"
+	grep -E "^vpngw: (outside|counters|sa )" "$work/$g.log"
 done
 # Active/active: vpngw 1 spread the flows over both tunnels' SAs.
 for spi in 0x00002001 0x00002002; do
 	n=$(awk -v s="$spi:" '$3 == s {print $4}' "$work/gw1.log")
 	[ "${n:-0}" -gt 100 ] || { status=1; echo "FAIL: sa $spi carried ${n:-0} packets: flows not spread over both tunnels"; }
 done
-src=$(grep -o "inner source [0-9]*" "$work/gw2.log" | awk '{print $3}')
+counter() { # counter GW NAME: from the final counters
+	grep -o " $2 [0-9]*" "$work/$1.log" | awk '{print $2}'
+}
+refresh=$(counter gw1 arp_refresh)
+echo "vpngw 1 refreshed aged ARP entries ${refresh:-0} times, forgot $(counter gw1 arp_expired)"
+[ "${refresh:-0}" -ge 1 ] || { status=1; echo "FAIL: no ARP refresh after arp_timeout"; }
+# A refresh is a unicast request, and vpngw 2 answers it.
+uni=$(tshark -r "$work/arp.pcap" -Y "arp.opcode == 1 && eth.dst != ff:ff:ff:ff:ff:ff" 2>/dev/null | wc -l)
+rep=$(tshark -r "$work/arp.pcap" -Y "arp.opcode == 2 && arp.dst.proto_ipv4 == 203.0.113.1" 2>/dev/null | wc -l)
+echo "underlay ARP: $uni unicast requests, $rep replies to vpngw 1"
+[ "$uni" -ge 1 ] && [ "$rep" -ge 2 ] || { status=1; echo "FAIL: ARP refresh not seen or not answered"; }
+src=$(counter gw2 inner_src)
 echo "vpngw 2 dropped ${src:-0} packets from outside its remote networks"
 [ "${src:-0}" -ge 3 ] || { status=1; echo "FAIL: inner source drops not counted"; }
 [ $status = 0 ] || exit 1
