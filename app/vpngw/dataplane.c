@@ -66,10 +66,16 @@ struct dp_tunnel {
 	unsigned int inner_mtu;
 };
 
+/* An IPv4 network, host order, for per-packet matching. */
+struct dp_net {
+	uint32_t addr, mask;
+};
+
 struct dp_conn {
 	struct dp_tunnel t[VPN_TUNNELS];
-	const struct vpn_prefix_list *remote; /* what may come out of it */
-	unsigned int up;                      /* bit per tunnel with an SA */
+	struct dp_net remote[VPN_MAX_PREFIXES]; /* what may come out of it */
+	unsigned int nremote;
+	unsigned int up; /* bit per tunnel with an SA */
 	enum vpn_steer steer;
 };
 
@@ -334,7 +340,11 @@ to_tunnel(struct rte_mbuf *m, struct rte_mbuf **frags, struct vpn_esp_sa **sa)
 		goto drop;
 	}
 	c = &dp.conns[conn];
-	t = vpn_steer_pick(c->steer, c->up, vpn_flow_hash(ip, len));
+	/* The flow hash only matters when there is a choice. */
+	t = vpn_steer_pick(c->steer, c->up,
+	                   c->steer == VPN_STEER_ACTIVE && (c->up & 3) == 3
+	                           ? vpn_flow_hash(ip, len)
+	                           : 0);
 	if (t < 0) {
 		dp.st.tunnel_down++;
 		goto drop;
@@ -440,12 +450,11 @@ static bool
 from_remote(const struct dp_conn *c, const struct rte_mbuf *m)
 {
 	uint32_t v;
-	struct vpn_prefix src;
 
 	memcpy(&v, rte_pktmbuf_mtod_offset(m, const uint8_t *, 12), 4);
-	src = vpn_prefix_v4(rte_be_to_cpu_32(v), 32);
-	for (unsigned int i = 0; i < c->remote->n; i++)
-		if (vpn_prefix_contains(&c->remote->v[i], &src))
+	v = rte_be_to_cpu_32(v);
+	for (unsigned int i = 0; i < c->nremote; i++)
+		if ((v & c->remote[i].mask) == c->remote[i].addr)
 			return true;
 	return false;
 }
@@ -605,7 +614,16 @@ vpngw_dp_start(const struct vpn_cfg *cfg, const struct vpngw_sas *sas,
 		const struct vpn_cfg_conn *c = &cfg->conns[i];
 		struct dp_conn *d = &dp.conns[i];
 
-		d->remote = &c->remote_networks;
+		for (unsigned int r = 0; r < c->remote_networks.n; r++) {
+			const struct vpn_prefix *p = &c->remote_networks.v[r];
+			uint32_t mask = p->len ? ~0u << (32 - p->len) : 0;
+
+			if (p->family != AF_INET)
+				continue; /* IPv6 inner routing: to come */
+			d->remote[d->nremote].addr =
+			        vpn_prefix_v4_addr(p) & mask;
+			d->remote[d->nremote++].mask = mask;
+		}
 		d->steer = c->steering == VPN_STEER_ACTIVE_ACTIVE
 		                   ? VPN_STEER_ACTIVE
 		                   : VPN_STEER_STANDBY;

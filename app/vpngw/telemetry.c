@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Counters over DPDK telemetry, for dpdk-telemetry.py and scripts:
+ *   /vpngw/info          version, TSC frequency
  *   /vpngw/stats         the data plane's port and drop counters
  *   /vpngw/sa            the SPIs of every SA
  *   /vpngw/sa,SPI        one SA's packets, bytes and drops by reason
@@ -10,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <rte_cycles.h>
 #include <rte_telemetry.h>
 
 #include "vpngw.h"
@@ -74,10 +76,24 @@ tel_sa(const char *cmd, const char *params, struct rte_tel_data *d)
 	return -1;
 }
 
+/* What a benchmark needs to turn rates into cycles per packet. */
+static int
+tel_info(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	(void)cmd;
+	(void)params;
+	rte_tel_data_start_dict(d);
+	rte_tel_data_add_dict_string(d, "version", VPNGW_VERSION);
+	rte_tel_data_add_dict_u64(d, "tsc_hz", rte_get_tsc_hz());
+	return 0;
+}
+
 void
 vpngw_telemetry_init(const struct vpngw_sas *sas)
 {
 	tel_sas = sas;
+	rte_telemetry_register_cmd("/vpngw/info", tel_info,
+	                           "vpngw version and TSC frequency");
 	rte_telemetry_register_cmd("/vpngw/stats", tel_stats,
 	                           "vpngw data plane counters. No parameters");
 	rte_telemetry_register_cmd(
