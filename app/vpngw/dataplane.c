@@ -1,18 +1,23 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The forwarding loop: one worker polling the inside and outside ports.
+ * The forwarding loop: worker lcores polling the inside and outside ports,
+ * run to completion in bursts, and the control core's part (ARP).
  *
- *   inside  -> ARP for our inside address | IPv4 for a remote network:
- *              FIB (rte_lpm) -> connection -> tunnel (steering) -> MSS
- *              clamp -> fragment, or ICMP frag-needed when DF is set ->
- *              ESP (lib/esp) -> Ethernet to the next hop -> outside
- *   outside -> ARP for our outside addresses | IPv4 to one of them: ESP
- *              (lib/esp) -> inner packet -> Ethernet to the next hop ->
- *              inside
+ *   inside  -> IPv4 for a remote network: FIB (rte_lpm) -> connection ->
+ *              tunnel (steering) -> MSS clamp -> fragment, or ICMP
+ *              frag-needed when DF is set -> ESP (lib/esp) -> Ethernet to
+ *              the next hop -> outside
+ *   outside -> IPv4 to one of our addresses: ESP (lib/esp) -> inner packet
+ *              from the connection's remote networks -> Ethernet to the
+ *              next hop -> inside
+ *   ARP     -> the control core (a ring), which learns, answers, asks, ages
+ *              and publishes each port's neighbour table with RCU
  *
- * First slice of issue 4: one worker and one queue per port, FIB and ARP
- * owned by that worker; no exception path yet (IKE, BGP, ICMP echo to us
- * are counted and dropped). See docs/ARCHITECTURE.md.
+ * Worker i polls RX queue i of each port that has that many queues (RSS or
+ * the device's fanout spreads flows over them) and sends on TX queue i.
+ * Workers share the SAs (lib/esp keeps sequence numbers and replay windows
+ * right across workers), the FIB and the connections; each has its own
+ * counters and ESP context. See docs/ARCHITECTURE.md.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -21,6 +26,9 @@
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
 #include <rte_ip.h>
+#include <rte_malloc.h>
+#include <rte_rcu_qsbr.h>
+#include <rte_ring.h>
 /* rte_lpm.h's x4 lookup uses a variable-length array; we don't. */
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wvla"
@@ -36,13 +44,26 @@
 #define ENC_MAX     64 /* packets encrypted at once (a burst and fragments) */
 #define BURST       32
 #define ARP_SLOTS   64
+#define ARP_GRACE_S 3    /* to answer a refresh before the entry goes */
+#define CTL_RING    1024 /* frames and requests to the control core */
 #define ETH_LEN     14
 #define ET_IPV4     0x0800
 #define ET_ARP      0x0806
 
-#define ARP_GRACE_S 3 /* to answer a refresh before the entry goes */
-
+/* A neighbour as the workers see it. */
 struct arp_entry {
+	uint32_t ip;
+	struct rte_ether_addr mac;
+};
+
+/* A port's neighbour table: immutable once published. */
+struct arp_table {
+	unsigned int n;
+	struct arp_entry e[ARP_SLOTS];
+};
+
+/* A neighbour as the control core keeps it. */
+struct arp_state {
 	uint32_t ip;
 	struct rte_ether_addr mac;
 	bool permanent; /* static_arp: never aged */
@@ -52,13 +73,18 @@ struct arp_entry {
 
 struct dp_port {
 	uint16_t id;
+	uint16_t nrxq; /* RX queues: workers 0..nrxq-1 poll one each */
 	struct rte_ether_addr mac;
 	uint32_t addr, mask, gateway; /* host order; gateway 0: none */
-	struct arp_entry arp[ARP_SLOTS];
-	unsigned int narp;
-	uint64_t arp_timeout;  /* TSC ticks an entry is trusted */
-	uint64_t last_request; /* TSC of our last ARP request */
-	uint64_t last_refresh; /* TSC of our last unicast refresh */
+	struct arp_table *arp;        /* RCU: read by workers */
+	/* The control core's. */
+	struct arp_state nb[ARP_SLOTS];
+	unsigned int nnb;
+	uint64_t arp_timeout;    /* TSC ticks a learned entry is trusted */
+	uint64_t last_request;   /* TSC of the last broadcast request */
+	uint64_t last_refresh;   /* TSC of the last unicast refresh */
+	struct rte_ring *ctl_tx; /* frames the control core sends (worker 0
+	                          * puts them on the wire) */
 };
 
 struct dp_tunnel {
@@ -79,6 +105,15 @@ struct dp_conn {
 	enum vpn_steer steer;
 };
 
+struct dp_worker {
+	unsigned int id; /* also its TX queue */
+	unsigned int lcore;
+	struct vpn_esp_worker *w;
+	struct vpngw_dp_stats st;
+	uint64_t now;          /* TSC at the start of this loop turn */
+	uint64_t last_resolve; /* TSC of its last request to resolve */
+} __rte_cache_aligned;
+
 struct dp {
 	struct dp_port out, in;
 	uint32_t ours[VPN_MAX_OUTSIDE];
@@ -86,90 +121,50 @@ struct dp {
 	struct rte_lpm *fib;
 	struct dp_conn *conns;
 	const struct vpn_esp_sad *sad;
-	struct vpn_esp_worker *w;
 	struct rte_mempool *pool;
-	struct vpngw_dp_stats st;
-	uint64_t now; /* TSC at the start of this loop turn */
-	bool started; /* ports started */
+	struct rte_ring *ctl_arp;     /* ARP frames, workers -> control */
+	struct rte_ring *ctl_resolve; /* next hops to resolve, ditto */
+	struct rte_rcu_qsbr *qs;
+	struct dp_worker *wk;
+	unsigned int nwk;
+	struct vpngw_dp_stats ctl_st; /* what the control core counts */
+	bool started;                 /* ports started */
 };
 
 static struct dp dp;
 
-/* ---- ARP --------------------------------------------------------------- */
+static uint32_t
+ip_dst(const struct rte_mbuf *m)
+{
+	uint32_t v;
 
-static void arp_send(struct dp_port *p, uint16_t op, const uint8_t *dst_mac,
-                     uint32_t tpa, const uint8_t *tha, uint32_t spa);
+	memcpy(&v, rte_pktmbuf_mtod_offset(m, const uint8_t *, 16), 4);
+	return rte_be_to_cpu_32(v);
+}
 
-/*
- * The neighbour's MAC, or NULL. Aging: an entry older than arp_timeout is
- * still used, and its use asks the neighbour again by unicast (at most once
- * a second per port); when ARP_GRACE_S pass from the first such request
- * without an answer it is forgotten, and the next packet broadcasts.
+static bool
+is_ours(const struct dp_port *p, uint32_t ip)
+{
+	if (ip == p->addr)
+		return true;
+	if (p != &dp.out)
+		return false;
+	for (unsigned int i = 0; i < dp.nours; i++)
+		if (dp.ours[i] == ip)
+			return true;
+	return false;
+}
+
+static unsigned int
+port_index(const struct dp_port *p)
+{
+	return p == &dp.in;
+}
+
+/* ---- the control core: ARP ------------------------------------------------
  */
-static const struct rte_ether_addr *
-arp_find(struct dp_port *p, uint32_t ip)
-{
-	static const uint8_t zero[6];
-	uint64_t hz = rte_get_tsc_hz();
 
-	for (unsigned int i = 0; i < p->narp; i++) {
-		struct arp_entry *e = &p->arp[i];
-		uint64_t age;
-
-		if (e->ip != ip)
-			continue;
-		if (e->permanent)
-			return &e->mac;
-		age = dp.now - e->seen;
-		if (age <= p->arp_timeout)
-			return &e->mac;
-		if (e->asked != 0 && dp.now - e->asked > ARP_GRACE_S * hz) {
-			dp.st.arp_expired++;
-			*e = p->arp[--p->narp];
-			return NULL;
-		}
-		if (e->asked == 0 || dp.now - p->last_refresh > hz) {
-			if (e->asked == 0)
-				e->asked = dp.now;
-			p->last_refresh = dp.now;
-			dp.st.arp_refresh++;
-			arp_send(p, 1, e->mac.addr_bytes, ip, zero, p->addr);
-		}
-		return &e->mac;
-	}
-	return NULL;
-}
-
-/* Remember (or confirm) ip at mac; when full, the oldest learned entry
- * makes room. Static entries are not overwritten by what the wire says. */
-static void
-arp_learn(struct dp_port *p, uint32_t ip, const uint8_t *mac, bool permanent)
-{
-	struct arp_entry *e = NULL, *oldest = NULL;
-
-	for (unsigned int i = 0; i < p->narp && e == NULL; i++) {
-		if (p->arp[i].ip == ip)
-			e = &p->arp[i];
-		else if (!p->arp[i].permanent &&
-		         (oldest == NULL || p->arp[i].seen < oldest->seen))
-			oldest = &p->arp[i];
-	}
-	if (e != NULL && e->permanent && !permanent)
-		return;
-	if (e == NULL && p->narp < ARP_SLOTS)
-		e = &p->arp[p->narp++];
-	if (e == NULL && oldest == NULL)
-		return; /* all static: the config checker caps them below */
-	if (e == NULL)
-		e = oldest;
-	e->ip = ip;
-	memcpy(e->mac.addr_bytes, mac, 6);
-	e->permanent = permanent;
-	e->seen = dp.now;
-	e->asked = 0;
-}
-
-/* Send an ARP packet out of port p. */
+/* Queue an ARP packet for worker 0 to send out of p. */
 static void
 arp_send(struct dp_port *p, uint16_t op, const uint8_t *dst_mac, uint32_t tpa,
          const uint8_t *tha, uint32_t spa)
@@ -191,65 +186,209 @@ arp_send(struct dp_port *p, uint16_t op, const uint8_t *dst_mac, uint32_t tpa,
 	memcpy(a.sha, p->mac.addr_bytes, 6);
 	memcpy(a.tha, tha, 6);
 	vpn_arp_write(e + ETH_LEN, &a);
-	if (rte_eth_tx_burst(p->id, 0, &m, 1) != 1)
+	if (rte_ring_enqueue(p->ctl_tx, m) != 0)
 		rte_pktmbuf_free(m);
 }
 
-static bool
-is_ours(const struct dp_port *p, uint32_t ip)
+/* Give the workers a new copy of p's neighbours; free the old one when no
+ * worker can still be reading it. */
+static void
+arp_publish(struct dp_port *p)
 {
-	if (ip == p->addr)
-		return true;
-	if (p != &dp.out)
-		return false;
-	for (unsigned int i = 0; i < dp.nours; i++)
-		if (dp.ours[i] == ip)
-			return true;
-	return false;
+	struct arp_table *t = calloc(1, sizeof(*t)), *old;
+
+	if (t == NULL)
+		return; /* keep the old table; the next change retries */
+	for (unsigned int i = 0; i < p->nnb; i++) {
+		t->e[i].ip = p->nb[i].ip;
+		t->e[i].mac = p->nb[i].mac;
+	}
+	t->n = p->nnb;
+	old = __atomic_exchange_n(&p->arp, t, __ATOMIC_ACQ_REL);
+	rte_rcu_qsbr_synchronize(dp.qs, RTE_QSBR_THRID_INVALID);
+	free(old);
 }
 
-/* An ARP packet received on p: learn, and answer for our addresses. */
-static void
-arp_input(struct dp_port *p, const uint8_t *pkt, unsigned int len)
+/* Remember (or confirm) ip at mac; when full, the oldest learned entry
+ * makes room. Static entries are not overwritten by what the wire says.
+ * True when the workers' table must change. */
+static bool
+arp_learn(struct dp_port *p, uint32_t ip, const uint8_t *mac, bool permanent,
+          uint64_t now)
+{
+	struct arp_state *e = NULL, *oldest = NULL;
+	bool changed;
+
+	for (unsigned int i = 0; i < p->nnb && e == NULL; i++) {
+		if (p->nb[i].ip == ip)
+			e = &p->nb[i];
+		else if (!p->nb[i].permanent &&
+		         (oldest == NULL || p->nb[i].seen < oldest->seen))
+			oldest = &p->nb[i];
+	}
+	if (e != NULL && e->permanent && !permanent)
+		return false;
+	if (e == NULL && p->nnb < ARP_SLOTS)
+		e = &p->nb[p->nnb++];
+	if (e == NULL && oldest == NULL)
+		return false; /* all static: more than the config allows */
+	if (e == NULL)
+		e = oldest;
+	changed = e->ip != ip || memcmp(e->mac.addr_bytes, mac, 6) != 0;
+	e->ip = ip;
+	memcpy(e->mac.addr_bytes, mac, 6);
+	e->permanent = permanent;
+	e->seen = now;
+	e->asked = 0;
+	return changed;
+}
+
+/* An ARP packet a worker received on p: learn, answer for our
+ * addresses. True when p's table changed. */
+static bool
+arp_input(struct dp_port *p, const uint8_t *pkt, unsigned int len, uint64_t now)
 {
 	struct vpn_arp a;
+	bool changed;
 
 	if (vpn_arp_parse(pkt, len, &a) != 0) {
-		dp.st.bad_arp++;
-		return;
+		dp.ctl_st.bad_arp++;
+		return false;
 	}
 	if (!is_ours(p, a.tpa))
-		return;
-	arp_learn(p, a.spa, a.sha, false);
+		return false;
+	changed = arp_learn(p, a.spa, a.sha, false, now);
 	if (a.op == 1)
 		arp_send(p, 2, a.sha, a.spa, a.sha, a.tpa);
+	return changed;
+}
+
+/*
+ * Aging: a learned entry older than arp_timeout is asked again by unicast
+ * (at most once a second per port) and forgotten when ARP_GRACE_S pass
+ * from the first such request without an answer. True when p's table
+ * changed.
+ */
+static bool
+arp_age(struct dp_port *p, uint64_t now)
+{
+	static const uint8_t zero[6];
+	uint64_t hz = rte_get_tsc_hz();
+	bool changed = false;
+
+	for (unsigned int i = 0; i < p->nnb; i++) {
+		struct arp_state *e = &p->nb[i];
+
+		if (e->permanent || now - e->seen <= p->arp_timeout)
+			continue;
+		if (e->asked != 0 && now - e->asked > ARP_GRACE_S * hz) {
+			dp.ctl_st.arp_expired++;
+			*e = p->nb[--p->nnb];
+			i--;
+			changed = true;
+			continue;
+		}
+		if (e->asked == 0 || now - p->last_refresh > hz) {
+			if (e->asked == 0)
+				e->asked = now;
+			p->last_refresh = now;
+			dp.ctl_st.arp_refresh++;
+			arp_send(p, 1, e->mac.addr_bytes, e->ip, zero, p->addr);
+		}
+	}
+	return changed;
+}
+
+/* A worker missed ip on p: broadcast a request (at most every 10 ms per
+ * port) unless it was answered meanwhile. */
+static void
+arp_resolve(struct dp_port *p, uint32_t ip, uint64_t now)
+{
+	static const uint8_t bcast[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+	static const uint8_t zero[6];
+
+	for (unsigned int i = 0; i < p->nnb; i++)
+		if (p->nb[i].ip == ip)
+			return;
+	if (now - p->last_request > rte_get_tsc_hz() / 100) {
+		p->last_request = now;
+		arp_send(p, 1, bcast, ip, zero, p->addr);
+	}
+}
+
+void
+vpngw_dp_control(void)
+{
+	struct dp_port *ports[2] = {&dp.out, &dp.in};
+	bool changed[2] = {false, false};
+	uint64_t now = rte_rdtsc();
+	void *objs[BURST];
+	unsigned int n;
+
+	if (!dp.started)
+		return;
+	while ((n = rte_ring_dequeue_burst(dp.ctl_arp, objs, BURST, NULL)) > 0)
+		for (unsigned int i = 0; i < n; i++) {
+			struct rte_mbuf *m = objs[i];
+			unsigned int pi = m->port == dp.in.id;
+
+			changed[pi] |= arp_input(
+			        ports[pi],
+			        rte_pktmbuf_mtod_offset(m, uint8_t *, ETH_LEN),
+			        rte_pktmbuf_data_len(m) - ETH_LEN, now);
+			rte_pktmbuf_free(m);
+		}
+	while ((n = rte_ring_dequeue_burst(dp.ctl_resolve, objs, BURST, NULL)) >
+	       0)
+		for (unsigned int i = 0; i < n; i++) {
+			uintptr_t v = (uintptr_t)objs[i];
+
+			arp_resolve(ports[(v >> 32) & 1], (uint32_t)v, now);
+		}
+	for (int pi = 0; pi < 2; pi++) {
+		changed[pi] |= arp_age(ports[pi], now);
+		if (changed[pi])
+			arp_publish(ports[pi]);
+	}
+}
+
+/* ---- workers: layer 2 ------------------------------------------------------
+ */
+
+static const struct rte_ether_addr *
+arp_find(const struct dp_port *p, uint32_t ip)
+{
+	const struct arp_table *t = __atomic_load_n(&p->arp, __ATOMIC_ACQUIRE);
+
+	for (unsigned int i = 0; i < t->n; i++)
+		if (t->e[i].ip == ip)
+			return &t->e[i].mac;
+	return NULL;
 }
 
 /*
  * Give m (data at its IP header) an Ethernet header to next hop nh on p,
- * or ask for nh's address and return false (the caller drops m).
+ * or ask the control core for nh's address and return false (the caller
+ * drops m: the sender retries, as with a kernel without a queue).
  */
 static bool
-l2_out(struct dp_port *p, struct rte_mbuf *m, uint32_t dst)
+l2_out(struct dp_worker *wk, struct dp_port *p, struct rte_mbuf *m,
+       uint32_t dst)
 {
-	static const uint8_t bcast[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
-	static const uint8_t zero[6];
 	uint32_t nh = ((dst ^ p->addr) & p->mask) == 0 || p->gateway == 0
 	                      ? dst
 	                      : p->gateway;
 	const struct rte_ether_addr *mac = arp_find(p, nh);
 	uint8_t *e;
-	uint64_t now;
 
 	if (mac == NULL) {
-		/* Ask at most every 10 ms; the packet is dropped (counted):
-		 * the sender retries, as with a kernel without a queue. */
-		now = rte_rdtsc();
-		if (now - p->last_request > rte_get_tsc_hz() / 100) {
-			p->last_request = now;
-			arp_send(p, 1, bcast, nh, zero, p->addr);
+		if (wk->now - wk->last_resolve > rte_get_tsc_hz() / 100) {
+			uintptr_t v = (uintptr_t)port_index(p) << 32 | nh;
+
+			wk->last_resolve = wk->now;
+			(void)rte_ring_enqueue(dp.ctl_resolve, (void *)v);
 		}
-		dp.st.arp_miss++;
+		wk->st.arp_miss++;
 		return false;
 	}
 	e = (uint8_t *)rte_pktmbuf_prepend(m, ETH_LEN);
@@ -262,49 +401,42 @@ l2_out(struct dp_port *p, struct rte_mbuf *m, uint32_t dst)
 	return true;
 }
 
-static uint32_t
-ip_dst(const struct rte_mbuf *m)
-{
-	uint32_t v;
-
-	memcpy(&v, rte_pktmbuf_mtod_offset(m, const uint8_t *, 16), 4);
-	return rte_be_to_cpu_32(v);
-}
-
 static void
-tx(struct dp_port *p, struct rte_mbuf **m, uint16_t n)
+tx(struct dp_worker *wk, struct dp_port *p, struct rte_mbuf **m, uint16_t n)
 {
-	uint16_t sent = n ? rte_eth_tx_burst(p->id, 0, m, n) : 0;
+	uint16_t sent = n ? rte_eth_tx_burst(p->id, (uint16_t)wk->id, m, n) : 0;
 
-	dp.st.tx[p == &dp.in] += sent;
+	wk->st.tx[port_index(p)] += sent;
 	for (uint16_t i = sent; i < n; i++)
 		rte_pktmbuf_free(m[i]);
-	dp.st.tx_full += n - sent;
+	wk->st.tx_full += n - sent;
 }
 
 /*
- * The Ethernet layer of a frame received on p: ARP is handled here, an
- * IPv4 packet comes back with its Ethernet header stripped (true);
- * anything else is counted and freed (false).
+ * The Ethernet layer of a frame received on p: ARP goes to the control
+ * core, an IPv4 packet comes back with its Ethernet header stripped
+ * (true); anything else is counted and freed (false).
  */
 static bool
-l2_input(struct dp_port *p, struct rte_mbuf *m)
+l2_input(struct dp_worker *wk, struct rte_mbuf *m)
 {
 	const uint8_t *e = rte_pktmbuf_mtod(m, const uint8_t *);
 	unsigned int len = rte_pktmbuf_data_len(m);
 	uint16_t et;
 
 	if (m->nb_segs != 1 || len < ETH_LEN) {
-		dp.st.bad_frame++;
+		wk->st.bad_frame++;
 		goto consumed;
 	}
 	et = (uint16_t)(e[12] << 8 | e[13]);
 	if (et == ET_ARP) {
-		arp_input(p, e + ETH_LEN, len - ETH_LEN);
+		if (rte_ring_enqueue(dp.ctl_arp, m) == 0)
+			return false;
+		wk->st.bad_arp++; /* the control core is behind */
 		goto consumed;
 	}
 	if (et != ET_IPV4 || len < ETH_LEN + 20) {
-		dp.st.not_ip++;
+		wk->st.not_ip++;
 		goto consumed;
 	}
 	rte_pktmbuf_adj(m, ETH_LEN);
@@ -321,7 +453,8 @@ consumed:
  * use, with m fragmented into frags[] when needed. Returns how many
  * packets to encrypt (m itself, or fragments), 0 when m was consumed. */
 static unsigned int
-to_tunnel(struct rte_mbuf *m, struct rte_mbuf **frags, struct vpn_esp_sa **sa)
+to_tunnel(struct dp_worker *wk, struct rte_mbuf *m, struct rte_mbuf **frags,
+          struct vpn_esp_sa **sa)
 {
 	const uint8_t *ip = rte_pktmbuf_mtod(m, const uint8_t *);
 	unsigned int len = rte_pktmbuf_data_len(m);
@@ -331,12 +464,12 @@ to_tunnel(struct rte_mbuf *m, struct rte_mbuf **frags, struct vpn_esp_sa **sa)
 
 	if (len < 20 || ip[0] >> 4 != 4 ||
 	    (unsigned int)(ip[2] << 8 | ip[3]) > len) {
-		dp.st.bad_inner++;
+		wk->st.bad_inner++;
 		goto drop;
 	}
 	dst = ip_dst(m);
 	if (rte_lpm_lookup(dp.fib, dst, &conn) != 0) {
-		dp.st.no_route++;
+		wk->st.no_route++;
 		goto drop;
 	}
 	c = &dp.conns[conn];
@@ -346,7 +479,7 @@ to_tunnel(struct rte_mbuf *m, struct rte_mbuf **frags, struct vpn_esp_sa **sa)
 	                           ? vpn_flow_hash(ip, len)
 	                           : 0);
 	if (t < 0) {
-		dp.st.tunnel_down++;
+		wk->st.tunnel_down++;
 		goto drop;
 	}
 	*sa = c->t[t].sa;
@@ -360,9 +493,9 @@ to_tunnel(struct rte_mbuf *m, struct rte_mbuf **frags, struct vpn_esp_sa **sa)
 		struct rte_mbuf *r = vpn_icmp_frag_needed(m, c->t[t].inner_mtu,
 		                                          dp.in.addr, dp.pool);
 
-		dp.st.frag_needed++;
-		if (r != NULL && l2_out(&dp.in, r, ip_dst(r)))
-			tx(&dp.in, &r, 1);
+		wk->st.frag_needed++;
+		if (r != NULL && l2_out(wk, &dp.in, r, ip_dst(r)))
+			tx(wk, &dp.in, &r, 1);
 		else if (r != NULL)
 			rte_pktmbuf_free(r);
 		goto drop;
@@ -370,10 +503,10 @@ to_tunnel(struct rte_mbuf *m, struct rte_mbuf **frags, struct vpn_esp_sa **sa)
 	n = vpn_ipv4_fragment(m, c->t[t].inner_mtu, dp.pool, frags, FRAG_MAX);
 	rte_pktmbuf_free(m);
 	if (n < 0) {
-		dp.st.frag_failed++;
+		wk->st.frag_failed++;
 		return 0;
 	}
-	dp.st.fragmented++;
+	wk->st.fragmented++;
 	return (unsigned int)n;
 drop:
 	rte_pktmbuf_free(m);
@@ -383,7 +516,8 @@ drop:
 /* Encrypt enc[0..n) (their SAs in sas[]) a run of one SA at a time, and
  * send what comes out to its next hop. */
 static void
-encrypt_and_send(struct rte_mbuf **enc, struct vpn_esp_sa **sas, unsigned int n)
+encrypt_and_send(struct dp_worker *wk, struct rte_mbuf **enc,
+                 struct vpn_esp_sa **sas, unsigned int n)
 {
 	struct rte_mbuf *out[ENC_MAX];
 	unsigned int nout = 0, j, k;
@@ -394,15 +528,15 @@ encrypt_and_send(struct rte_mbuf **enc, struct vpn_esp_sa **sas, unsigned int n)
 
 		for (k = j + 1; k < n && sas[k] == sas[j]; k++)
 			;
-		ok = vpn_esp_outbound(dp.w, sas[j], enc + j, (uint16_t)(k - j),
+		ok = vpn_esp_outbound(wk->w, sas[j], enc + j, (uint16_t)(k - j),
 		                      why + j);
 		for (unsigned int i = j; i < k; i++) {
 			struct rte_mbuf *m = enc[i];
 
 			if (i - j >= ok) {
-				dp.st.esp_out_drop++;
+				wk->st.esp_out_drop++;
 				rte_pktmbuf_free(m);
-			} else if (!l2_out(&dp.out, m, ip_dst(m))) {
+			} else if (!l2_out(wk, &dp.out, m, ip_dst(m))) {
 				rte_pktmbuf_free(m);
 			} else {
 				out[nout++] = m;
@@ -410,12 +544,12 @@ encrypt_and_send(struct rte_mbuf **enc, struct vpn_esp_sa **sas, unsigned int n)
 		}
 	}
 	for (j = 0; j < nout; j += BURST)
-		tx(&dp.out, out + j,
+		tx(wk, &dp.out, out + j,
 		   (uint16_t)(nout - j < BURST ? nout - j : BURST));
 }
 
 static void
-inside_input(struct rte_mbuf **pkts, uint16_t n)
+inside_input(struct dp_worker *wk, struct rte_mbuf **pkts, uint16_t n)
 {
 	struct rte_mbuf *enc[ENC_MAX];
 	struct vpn_esp_sa *sas[ENC_MAX];
@@ -426,16 +560,16 @@ inside_input(struct rte_mbuf **pkts, uint16_t n)
 		struct vpn_esp_sa *sa = NULL;
 		unsigned int k;
 
-		if (!l2_input(&dp.in, m))
+		if (!l2_input(wk, m))
 			continue;
 		if (ip_dst(m) == dp.in.addr) { /* for us: no exception path */
-			dp.st.for_us++;
+			wk->st.for_us++;
 			rte_pktmbuf_free(m);
 			continue;
 		}
-		k = to_tunnel(m, frags, &sa);
+		k = to_tunnel(wk, m, frags, &sa);
 		if (nenc + k > ENC_MAX) {
-			encrypt_and_send(enc, sas, nenc);
+			encrypt_and_send(wk, enc, sas, nenc);
 			nenc = 0;
 		}
 		for (unsigned int f = 0; f < k; f++) {
@@ -443,8 +577,11 @@ inside_input(struct rte_mbuf **pkts, uint16_t n)
 			sas[nenc++] = sa;
 		}
 	}
-	encrypt_and_send(enc, sas, nenc);
+	encrypt_and_send(wk, enc, sas, nenc);
 }
+
+/* ---- outside -> inside ------------------------------------------------------
+ */
 
 static bool
 from_remote(const struct dp_conn *c, const struct rte_mbuf *m)
@@ -459,11 +596,8 @@ from_remote(const struct dp_conn *c, const struct rte_mbuf *m)
 	return false;
 }
 
-/* ---- outside -> inside ------------------------------------------------------
- */
-
 static void
-outside_input(struct rte_mbuf **pkts, uint16_t n)
+outside_input(struct dp_worker *wk, struct rte_mbuf **pkts, uint16_t n)
 {
 	struct rte_mbuf *esp[BURST], *out[BURST];
 	struct vpn_esp_sa *sas[BURST];
@@ -473,19 +607,19 @@ outside_input(struct rte_mbuf **pkts, uint16_t n)
 	for (uint16_t i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
 
-		if (!l2_input(&dp.out, m))
+		if (!l2_input(wk, m))
 			continue;
 		if (!is_ours(&dp.out, ip_dst(m))) {
-			dp.st.not_for_us++;
+			wk->st.not_for_us++;
 			rte_pktmbuf_free(m);
 			continue;
 		}
 		esp[nesp++] = m;
 	}
-	ok = vpn_esp_inbound(dp.w, dp.sad, esp, nesp, why, sas);
+	ok = vpn_esp_inbound(wk->w, dp.sad, esp, nesp, why, sas);
 	for (uint16_t i = ok; i < nesp; i++) {
 		/* IKE and keepalives would go to the exception path. */
-		dp.st.esp_in_drop++;
+		wk->st.esp_in_drop++;
 		rte_pktmbuf_free(esp[i]);
 	}
 	for (uint16_t i = 0; i < ok; i++) {
@@ -495,20 +629,20 @@ outside_input(struct rte_mbuf **pkts, uint16_t n)
 		 * tunnels (its traffic selectors). */
 		if (m->packet_type == RTE_PTYPE_L3_IPV4 &&
 		    !from_remote(&dp.conns[vpn_esp_sa_tag(sas[i])], m)) {
-			dp.st.inner_src++;
+			wk->st.inner_src++;
 			rte_pktmbuf_free(m);
 			continue;
 		}
 		if (m->packet_type != RTE_PTYPE_L3_IPV4 ||
-		    !l2_out(&dp.in, m, ip_dst(m))) {
+		    !l2_out(wk, &dp.in, m, ip_dst(m))) {
 			if (m->packet_type != RTE_PTYPE_L3_IPV4)
-				dp.st.not_ip++;
+				wk->st.not_ip++;
 			rte_pktmbuf_free(m);
 			continue;
 		}
 		out[nout++] = m;
 	}
-	tx(&dp.in, out, nout);
+	tx(wk, &dp.in, out, nout);
 }
 
 /* ---- the loop and its setup -------------------------------------------------
@@ -516,32 +650,76 @@ outside_input(struct rte_mbuf **pkts, uint16_t n)
 
 static volatile int *dp_quit;
 
+/* Worker 0 puts what the control core wants sent on the wire. */
+static void
+ctl_tx_drain(struct dp_worker *wk, struct dp_port *p)
+{
+	struct rte_mbuf *m[BURST];
+	unsigned int n =
+	        rte_ring_dequeue_burst(p->ctl_tx, (void **)m, BURST, NULL);
+
+	tx(wk, p, m, (uint16_t)n);
+}
+
 static int
 worker(void *arg)
 {
+	struct dp_worker *wk = arg;
 	struct rte_mbuf *pkts[BURST];
+	bool in = wk->id < dp.in.nrxq, out = wk->id < dp.out.nrxq;
 
-	(void)arg;
+	rte_rcu_qsbr_thread_register(dp.qs, wk->id);
+	rte_rcu_qsbr_thread_online(dp.qs, wk->id);
 	while (!*dp_quit) {
-		uint16_t n = rte_eth_rx_burst(dp.in.id, 0, pkts, BURST);
+		uint16_t n;
 
-		dp.now = rte_rdtsc();
-		dp.st.rx[1] += n;
-		if (n)
-			inside_input(pkts, n);
-		n = rte_eth_rx_burst(dp.out.id, 0, pkts, BURST);
-		dp.st.rx[0] += n;
-		if (n)
-			outside_input(pkts, n);
+		wk->now = rte_rdtsc();
+		if (in) {
+			n = rte_eth_rx_burst(dp.in.id, (uint16_t)wk->id, pkts,
+			                     BURST);
+			wk->st.rx[1] += n;
+			if (n)
+				inside_input(wk, pkts, n);
+		}
+		if (out) {
+			n = rte_eth_rx_burst(dp.out.id, (uint16_t)wk->id, pkts,
+			                     BURST);
+			wk->st.rx[0] += n;
+			if (n)
+				outside_input(wk, pkts, n);
+		}
+		if (wk->id == 0) {
+			ctl_tx_drain(wk, &dp.out);
+			ctl_tx_drain(wk, &dp.in);
+		}
+		/* Nothing of the tables is held across this point. */
+		rte_rcu_qsbr_quiescent(dp.qs, wk->id);
 	}
+	rte_rcu_qsbr_thread_offline(dp.qs, wk->id);
+	rte_rcu_qsbr_thread_unregister(dp.qs, wk->id);
 	return 0;
 }
 
 static int
-setup_port(const struct vpn_cfg_port *cp, struct dp_port *p)
+setup_port(const struct vpn_cfg_port *cp, struct dp_port *p,
+           const char *ring_name)
 {
+	struct rte_eth_dev_info info;
+
 	if (vpngw_port_id(cp->device, &p->id) != 0 ||
-	    vpn_port_start(p->id, 1, dp.pool) != 0)
+	    rte_eth_dev_info_get(p->id, &info) != 0)
+		return -ENODEV;
+	if (info.max_tx_queues < dp.nwk || info.max_rx_queues < cp->queues) {
+		fprintf(stderr,
+		        "vpngw: port %s: %s has %u RX and %u TX queues; %lld "
+		        "RX queues and one TX queue per worker (%u) are needed "
+		        "(net_af_packet: qpairs=N)\n",
+		        cp->name, cp->device, info.max_rx_queues,
+		        info.max_tx_queues, (long long)cp->queues, dp.nwk);
+		return -EINVAL;
+	}
+	p->nrxq = (uint16_t)cp->queues;
+	if (vpn_port_start(p->id, p->nrxq, (uint16_t)dp.nwk, dp.pool) != 0)
 		return -ENODEV;
 	rte_eth_macaddr_get(p->id, &p->mac);
 	if (cp->address.family == 0) {
@@ -553,15 +731,24 @@ setup_port(const struct vpn_cfg_port *cp, struct dp_port *p)
 	p->mask = cp->address.len ? ~0u << (32 - cp->address.len) : 0;
 	p->gateway = cp->gateway;
 	p->arp_timeout = (uint64_t)cp->arp_timeout * rte_get_tsc_hz();
-	dp.now = rte_rdtsc();
+	p->ctl_tx = rte_ring_create(ring_name, CTL_RING, rte_socket_id(),
+	                            RING_F_SP_ENQ | RING_F_SC_DEQ);
+	p->arp = calloc(1, sizeof(*p->arp));
+	if (p->ctl_tx == NULL || p->arp == NULL)
+		return -ENOMEM;
 	for (unsigned int i = 0; i < cp->n_static_arp; i++) {
 		uint8_t mac[6];
 		uint32_t ip;
 
 		if (vpn_neighbor_parse(cp->static_arp[i], &ip, mac) != 0)
 			return -EINVAL; /* the config checker let it through */
-		arp_learn(p, ip, mac, true);
+		arp_learn(p, ip, mac, true, rte_rdtsc());
 	}
+	for (unsigned int i = 0; i < p->nnb; i++) { /* no worker runs yet */
+		p->arp->e[i].ip = p->nb[i].ip;
+		p->arp->e[i].mac = p->nb[i].mac;
+	}
+	p->arp->n = p->nnb;
 	return 0;
 }
 
@@ -576,40 +763,9 @@ inner_mtu(const struct vpn_esp_sa *sa, unsigned int mtu)
 	return l;
 }
 
-int
-vpngw_dp_start(const struct vpn_cfg *cfg, const struct vpngw_sas *sas,
-               volatile int *quit)
+static int
+setup_conns(const struct vpn_cfg *cfg, const struct vpngw_sas *sas)
 {
-	const struct vpn_cfg_appliance *a = &cfg->appliance;
-	struct rte_lpm_config lc = {.max_rules = 4096, .number_tbl8s = 256};
-	int rc;
-
-	memset(&dp, 0, sizeof(dp));
-	dp_quit = quit;
-	/* Jumbo-sized buffers: ports hand over whole frames (net_af_packet
-	 * even reassembled ones), and the ESP library takes no chains. */
-	dp.pool = rte_pktmbuf_pool_create("dp", 8191, 256, 0,
-	                                  RTE_PKTMBUF_HEADROOM + DP_BUF_SIZE,
-	                                  rte_socket_id());
-	dp.fib = rte_lpm_create("fib", rte_socket_id(), &lc);
-	dp.conns = calloc(cfg->n_conns ? cfg->n_conns : 1, sizeof(*dp.conns));
-	dp.w = vpn_esp_worker_new(sas->eng, 0);
-	if (dp.pool == NULL || dp.fib == NULL || dp.conns == NULL ||
-	    dp.w == NULL) {
-		fprintf(stderr, "vpngw: data plane: out of memory\n");
-		return -ENOMEM;
-	}
-	for (unsigned int i = 0; i < a->n_ports; i++) {
-		rc = setup_port(&a->ports[i],
-		                a->ports[i].role == VPN_PORT_OUTSIDE ? &dp.out
-		                                                     : &dp.in);
-		if (rc != 0)
-			return rc;
-	}
-	dp.started = true;
-	memcpy(dp.ours, a->outside_addresses, sizeof(dp.ours));
-	dp.nours = a->n_outside;
-	dp.sad = sas->sad;
 	for (unsigned int i = 0; i < cfg->n_conns; i++) {
 		const struct vpn_cfg_conn *c = &cfg->conns[i];
 		struct dp_conn *d = &dp.conns[i];
@@ -643,33 +799,149 @@ vpngw_dp_start(const struct vpn_cfg *cfg, const struct vpngw_sas *sas,
 				return -ENOSPC;
 		}
 	}
-	if (a->n_workers == 0)
-		return -EINVAL;
-	rc = rte_eal_remote_launch(worker, NULL, (unsigned)a->workers[0]);
-	if (rc != 0)
-		fprintf(stderr,
-		        "vpngw: cannot start the worker on lcore "
-		        "%lld\n",
-		        (long long)a->workers[0]);
-	return rc;
+	return 0;
 }
 
-const struct vpngw_dp_stats *
-vpngw_dp_live(void)
+int
+vpngw_dp_start(const struct vpn_cfg *cfg, const struct vpngw_sas *sas,
+               volatile int *quit)
 {
-	return &dp.st;
+	const struct vpn_cfg_appliance *a = &cfg->appliance;
+	struct rte_lpm_config lc = {.max_rules = 4096, .number_tbl8s = 256};
+	size_t qsz;
+	int rc;
+
+	memset(&dp, 0, sizeof(dp));
+	dp_quit = quit;
+	dp.nwk = a->n_workers;
+	if (dp.nwk == 0 || dp.nwk > VPN_ESP_MAX_WORKERS) {
+		fprintf(stderr, "vpngw: 1 to %d workers, not %u\n",
+		        VPN_ESP_MAX_WORKERS, dp.nwk);
+		return -EINVAL;
+	}
+	/* Jumbo-sized buffers: ports hand over whole frames (net_af_packet
+	 * even reassembled ones), and the ESP library takes no chains. */
+	dp.pool = rte_pktmbuf_pool_create("dp", 8191 + 4096 * (dp.nwk - 1), 256,
+	                                  0, RTE_PKTMBUF_HEADROOM + DP_BUF_SIZE,
+	                                  rte_socket_id());
+	dp.fib = rte_lpm_create("fib", rte_socket_id(), &lc);
+	dp.conns = calloc(cfg->n_conns ? cfg->n_conns : 1, sizeof(*dp.conns));
+	dp.wk = rte_zmalloc("workers", dp.nwk * sizeof(*dp.wk),
+	                    RTE_CACHE_LINE_SIZE);
+	dp.ctl_arp = rte_ring_create("ctl_arp", CTL_RING, rte_socket_id(),
+	                             RING_F_SC_DEQ);
+	dp.ctl_resolve = rte_ring_create("ctl_resolve", CTL_RING,
+	                                 rte_socket_id(), RING_F_SC_DEQ);
+	qsz = rte_rcu_qsbr_get_memsize(dp.nwk);
+	dp.qs = rte_zmalloc("qsbr", qsz, RTE_CACHE_LINE_SIZE);
+	if (dp.pool == NULL || dp.fib == NULL || dp.conns == NULL ||
+	    dp.wk == NULL || dp.ctl_arp == NULL || dp.ctl_resolve == NULL ||
+	    dp.qs == NULL || rte_rcu_qsbr_init(dp.qs, dp.nwk) != 0) {
+		fprintf(stderr, "vpngw: data plane: out of memory\n");
+		return -ENOMEM;
+	}
+	for (unsigned int i = 0; i < dp.nwk; i++) {
+		dp.wk[i].id = i;
+		dp.wk[i].lcore = (unsigned int)a->workers[i];
+		dp.wk[i].w = vpn_esp_worker_new(sas->eng, i);
+		if (dp.wk[i].w == NULL)
+			return -ENOMEM;
+	}
+	for (unsigned int i = 0; i < a->n_ports; i++) {
+		bool outside = a->ports[i].role == VPN_PORT_OUTSIDE;
+
+		rc = setup_port(&a->ports[i], outside ? &dp.out : &dp.in,
+		                outside ? "ctl_tx_out" : "ctl_tx_in");
+		if (rc != 0)
+			return rc;
+	}
+	dp.started = true;
+	memcpy(dp.ours, a->outside_addresses, sizeof(dp.ours));
+	dp.nours = a->n_outside;
+	dp.sad = sas->sad;
+	rc = setup_conns(cfg, sas);
+	if (rc != 0)
+		return rc;
+	for (unsigned int i = 0; i < dp.nwk; i++) {
+		rc = rte_eal_remote_launch(worker, &dp.wk[i], dp.wk[i].lcore);
+		if (rc != 0) {
+			fprintf(stderr,
+			        "vpngw: cannot start worker %u on lcore %u\n",
+			        i, dp.wk[i].lcore);
+			return rc;
+		}
+		printf("vpngw: worker %u on lcore %u: polls RX queue %u of "
+		       "%s, sends on TX queue %u\n",
+		       i, dp.wk[i].lcore, i,
+		       i < dp.in.nrxq && i < dp.out.nrxq ? "both ports"
+		       : i < dp.in.nrxq                  ? "the inside port"
+		       : i < dp.out.nrxq                 ? "the outside port"
+		                                         : "no port",
+		       i);
+	}
+	return 0;
+}
+
+static void
+add_stats(struct vpngw_dp_stats *sum, const struct vpngw_dp_stats *s)
+{
+	const uint64_t *src = (const uint64_t *)s;
+	uint64_t *dst = (uint64_t *)sum;
+
+	/* Read while the workers count: aligned 64-bit words, never torn. */
+	for (size_t i = 0; i < sizeof(*s) / sizeof(uint64_t); i++)
+		dst[i] += __atomic_load_n(&src[i], __ATOMIC_RELAXED);
 }
 
 void
-vpngw_dp_stop(struct vpngw_dp_stats *st)
+vpngw_dp_read(struct vpngw_dp_stats *st, struct vpngw_dp_stats *per_worker,
+              unsigned int *n)
+{
+	memset(st, 0, sizeof(*st));
+	add_stats(st, &dp.ctl_st);
+	for (unsigned int i = 0; i < dp.nwk; i++) {
+		add_stats(st, &dp.wk[i].st);
+		if (per_worker != NULL && i < *n) {
+			memset(&per_worker[i], 0, sizeof(per_worker[i]));
+			add_stats(&per_worker[i], &dp.wk[i].st);
+		}
+	}
+	if (n != NULL)
+		*n = dp.nwk;
+}
+
+void
+vpngw_dp_stop(struct vpngw_dp_stats *st, struct vpngw_dp_stats *per_worker,
+              unsigned int *n)
 {
 	rte_eal_mp_wait_lcore();
-	*st = dp.st;
+	vpngw_dp_read(st, per_worker, n);
 	if (dp.started) {
 		vpn_port_stop(dp.out.id);
 		vpn_port_stop(dp.in.id);
 	}
-	vpn_esp_worker_free(dp.w);
+	for (int pi = 0; pi < 2; pi++) {
+		struct dp_port *p = pi ? &dp.in : &dp.out;
+		struct rte_mbuf *m;
+
+		while (p->ctl_tx != NULL &&
+		       rte_ring_dequeue(p->ctl_tx, (void **)&m) == 0)
+			rte_pktmbuf_free(m);
+		rte_ring_free(p->ctl_tx);
+		free(p->arp);
+	}
+	if (dp.ctl_arp != NULL) {
+		struct rte_mbuf *m;
+
+		while (rte_ring_dequeue(dp.ctl_arp, (void **)&m) == 0)
+			rte_pktmbuf_free(m);
+	}
+	rte_ring_free(dp.ctl_arp);
+	rte_ring_free(dp.ctl_resolve);
+	for (unsigned int i = 0; dp.wk != NULL && i < dp.nwk; i++)
+		vpn_esp_worker_free(dp.wk[i].w);
+	rte_free(dp.wk);
+	rte_free(dp.qs);
 	rte_lpm_free(dp.fib);
 	rte_mempool_free(dp.pool);
 	free(dp.conns);

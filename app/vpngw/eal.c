@@ -29,6 +29,15 @@ vpngw_port_id(const char *device, uint16_t *id)
 	return rte_eth_dev_get_port_by_name(name, id);
 }
 
+static bool
+has_lcores_arg(const struct vpn_cfg_appliance *a)
+{
+	for (unsigned int i = 0; i < a->n_eal_args; i++)
+		if (strncmp(a->eal_args[i], "--lcores", 8) == 0)
+			return true;
+	return false;
+}
+
 int
 vpngw_eal_init(const struct vpn_cfg *cfg, int n, char **extra)
 {
@@ -47,8 +56,12 @@ vpngw_eal_init(const struct vpn_cfg *cfg, int n, char **extra)
 	         (long long)a->control_lcore);
 
 	argv[argc++] = (char *)"vpngw";
-	argv[argc++] = (char *)"-l";
-	argv[argc++] = lcores;
+	/* eal_args may map lcores to CPUs itself (--lcores 0@0,1@1,2@1):
+	 * then it names the lcores, and -l would override it. */
+	if (!has_lcores_arg(a)) {
+		argv[argc++] = (char *)"-l";
+		argv[argc++] = lcores;
+	}
 	argv[argc++] = (char *)"--main-lcore";
 	argv[argc++] = main_lcore;
 	for (unsigned int i = 0; i < a->n_ports; i++) {

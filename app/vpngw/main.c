@@ -36,8 +36,16 @@ on_signal(int sig)
 
 /* The final counters: ports, drops by reason, SAs. */
 static void
-print_stats(const struct vpngw_dp_stats *st, const struct vpngw_sas *sas)
+print_stats(const struct vpngw_dp_stats *st, const struct vpngw_dp_stats *wst,
+            unsigned int nw, const struct vpngw_sas *sas)
 {
+	for (unsigned int i = 0; i < nw; i++)
+		printf("vpngw: worker %u: outside rx %llu tx %llu, inside rx "
+		       "%llu tx %llu\n",
+		       i, (unsigned long long)wst[i].rx[0],
+		       (unsigned long long)wst[i].tx[0],
+		       (unsigned long long)wst[i].rx[1],
+		       (unsigned long long)wst[i].tx[1]);
 	printf("vpngw: outside rx %llu tx %llu, inside rx %llu tx %llu\n",
 	       (unsigned long long)st->rx[0], (unsigned long long)st->tx[0],
 	       (unsigned long long)st->rx[1], (unsigned long long)st->tx[1]);
@@ -86,7 +94,8 @@ main(int argc, char **argv)
 {
 	const char *state_dir = NULL, *file;
 	bool check_only = false, verbose = false;
-	struct vpngw_dp_stats st;
+	struct vpngw_dp_stats st, wst[VPN_ESP_MAX_WORKERS];
+	unsigned int nw = VPN_ESP_MAX_WORKERS;
 	struct vpngw_sas sas;
 	struct vpn_diag d;
 	struct vpn_cfg *cfg;
@@ -171,7 +180,7 @@ main(int argc, char **argv)
 	signal(SIGTERM, on_signal);
 	if (vpngw_dp_start(cfg, &sas, &quit) != 0) {
 		quit = 1;
-		vpngw_dp_stop(&st);
+		vpngw_dp_stop(&st, NULL, NULL);
 		vpngw_sa_free(&sas);
 		vpngw_eal_cleanup();
 		vpn_cfg_free(cfg);
@@ -186,14 +195,16 @@ main(int argc, char **argv)
 	printf("vpngw: running; SIGINT or SIGTERM stops it\n");
 	fflush(stdout);
 
-	/* The control core's event loop (IKE, BGP, console) comes here. */
-	while (!quit)
-		usleep(100 * 1000);
+	/* The control core's event loop (IKE, BGP, console to come). */
+	while (!quit) {
+		vpngw_dp_control();
+		usleep(1000);
+	}
 
 	printf("vpngw: stopping\n");
-	vpngw_dp_stop(&st);
+	vpngw_dp_stop(&st, wst, &nw);
 	rte_pdump_uninit();
-	print_stats(&st, &sas);
+	print_stats(&st, wst, nw, &sas);
 	vpngw_sa_free(&sas);
 	vpngw_eal_cleanup();
 	vpn_cfg_free(cfg);

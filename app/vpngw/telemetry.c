@@ -5,8 +5,7 @@
  *   /vpngw/stats         the data plane's port and drop counters
  *   /vpngw/sa            the SPIs of every SA
  *   /vpngw/sa,SPI        one SA's packets, bytes and drops by reason
- * Read from the telemetry thread while the worker counts: the counters are
- * aligned 64-bit words, so a read is never torn.
+ * Read from the telemetry thread while the workers count (vpngw_dp_read).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -23,10 +22,11 @@ static const struct vpngw_sas *tel_sas;
 static int
 tel_stats(const char *cmd, const char *params, struct rte_tel_data *d)
 {
-	const struct vpngw_dp_stats *st = vpngw_dp_live();
+	struct vpngw_dp_stats sum, *st = &sum;
 
 	(void)cmd;
 	(void)params;
+	vpngw_dp_read(&sum, NULL, NULL);
 	rte_tel_data_start_dict(d);
 	rte_tel_data_add_dict_u64(d, "outside_rx", st->rx[0]);
 	rte_tel_data_add_dict_u64(d, "outside_tx", st->tx[0]);

@@ -69,15 +69,22 @@ struct vpngw_dp_stats {
 #undef VPNGW_DP_FIELD
 };
 
-/* Start the ports and the forwarding loop on the first worker lcore;
- * it runs until *quit. 0 or -errno (logged). */
+/* Start the ports and the forwarding loop on every worker lcore; it runs
+ * until *quit. 0 or -errno (logged). */
 int vpngw_dp_start(const struct vpn_cfg *cfg, const struct vpngw_sas *sas,
                    volatile int *quit);
-/* The live counters (the worker writes them; read them only). */
-const struct vpngw_dp_stats *vpngw_dp_live(void);
+/* The control core's share of the data plane (ARP: learn, answer, ask,
+ * age, publish to the workers): call it every millisecond or so. */
+void vpngw_dp_control(void);
+/* The live counters, summed over the workers and the control core; with
+ * per_worker, also up to *n workers' own (*n becomes the worker count). */
+void vpngw_dp_read(struct vpngw_dp_stats *st, struct vpngw_dp_stats *per_worker,
+                   unsigned int *n);
 /* Register the /vpngw/... telemetry commands (telemetry.c). */
 void vpngw_telemetry_init(const struct vpngw_sas *sas);
-/* Wait for the worker, stop the ports, hand back the counters. */
-void vpngw_dp_stop(struct vpngw_dp_stats *st);
+/* Wait for the workers, stop the ports, hand back the counters (as
+ * vpngw_dp_read). */
+void vpngw_dp_stop(struct vpngw_dp_stats *st, struct vpngw_dp_stats *per_worker,
+                   unsigned int *n);
 
 #endif /* VPNGW_H */

@@ -8,7 +8,8 @@
 #define TX_DESC 1024
 
 int
-vpn_port_start(uint16_t port_id, uint16_t nq, struct rte_mempool *pool)
+vpn_port_start(uint16_t port_id, uint16_t nrxq, uint16_t ntxq,
+               struct rte_mempool *pool)
 {
 	struct rte_eth_conf conf = {0};
 	struct rte_eth_dev_info info;
@@ -18,7 +19,7 @@ vpn_port_start(uint16_t port_id, uint16_t nq, struct rte_mempool *pool)
 	rc = rte_eth_dev_info_get(port_id, &info);
 	if (rc != 0)
 		return rc;
-	if (nq > 1) {
+	if (nrxq > 1) {
 		/* Spread flows over the workers' queues by addresses (ESP
 		 * has no ports; UDP 4500 keeps one SA on one queue too). */
 		conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
@@ -26,18 +27,16 @@ vpn_port_start(uint16_t port_id, uint16_t nq, struct rte_mempool *pool)
 		        (RTE_ETH_RSS_IP | RTE_ETH_RSS_UDP) &
 		        info.flow_type_rss_offloads;
 	}
-	rc = rte_eth_dev_configure(port_id, nq, nq, &conf);
+	rc = rte_eth_dev_configure(port_id, nrxq, ntxq, &conf);
 	if (rc == 0)
 		rc = rte_eth_dev_adjust_nb_rx_tx_desc(port_id, &nrx, &ntx);
-	for (uint16_t q = 0; rc == 0 && q < nq; q++) {
+	for (uint16_t q = 0; rc == 0 && q < nrxq; q++)
 		rc = rte_eth_rx_queue_setup(port_id, q, nrx,
 		                            rte_eth_dev_socket_id(port_id),
 		                            NULL, pool);
-		if (rc == 0)
-			rc = rte_eth_tx_queue_setup(
-			        port_id, q, ntx, rte_eth_dev_socket_id(port_id),
-			        NULL);
-	}
+	for (uint16_t q = 0; rc == 0 && q < ntxq; q++)
+		rc = rte_eth_tx_queue_setup(
+		        port_id, q, ntx, rte_eth_dev_socket_id(port_id), NULL);
 	if (rc == 0)
 		rc = rte_eth_dev_start(port_id);
 	if (rc != 0) {

@@ -3,9 +3,10 @@
 #define VPN_PORT_H
 
 /*
- * Port bring-up: one RX and one TX queue per polling worker, on a PCI/VF
- * port (RSS across the queues when there are several) or a virtual device
- * (net_af_packet on a veth for tests, memif, pcap, null, ring).
+ * Port bring-up: RX queues for the workers that poll the port (RSS across
+ * them when there are several) and one TX queue per worker, on a PCI/VF
+ * port or a virtual device (net_af_packet on a veth for tests, memif, pcap,
+ * null, ring).
  */
 
 #include <stdint.h>
@@ -13,9 +14,11 @@
 #include <rte_ethdev.h>
 #include <rte_mempool.h>
 
-/* Configure and start port_id with nq queue pairs fed from pool;
- * promiscuous where the device supports it. 0 or -errno (logged). */
-int vpn_port_start(uint16_t port_id, uint16_t nq, struct rte_mempool *pool);
+/* Configure and start port_id with nrxq RX queues fed from pool and ntxq
+ * TX queues; promiscuous where the device supports it. 0 or -errno
+ * (logged). */
+int vpn_port_start(uint16_t port_id, uint16_t nrxq, uint16_t ntxq,
+                   struct rte_mempool *pool);
 void vpn_port_stop(uint16_t port_id);
 
 #endif /* VPN_PORT_H */

@@ -59,6 +59,14 @@ fail() {
 }
 
 mkdir -p "$work"
+
+capture_started() { # capture_started LOG: tshark is capturing (a loaded
+	for _ in $(seq 1 100); do # machine can take seconds to start it)
+		grep -q "Capture started" "$1" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	fail "tshark did not start ($1)"
+}
 for ns in "$A" "$G1" "$G2" "$B"; do
 	ip netns add "$ns" || fail "ip netns add $ns"
 	ip -n "$ns" link set lo up
@@ -135,6 +143,16 @@ conf gw2 g2in 192.0.2.129/25 g2out 203.0.113.2/24 \
 	"remote_address = \"203.0.113.1\"; $(mk 0x2001 $K2 0x1001 $K1)" \
 	"remote_address = \"203.0.113.11\"; $(mk 0x2002 $K4 0x1002 $K3 'encapsulation = "udp";')" \
 	>"$work/gw2.conf"
+# vpngw 1 runs two workers, each polling one queue of each port (the
+# kernel's packet fanout hashes flows over the two af_packet sockets) and
+# encrypting into the same SAs: one sequence number space for both.
+# Worker 1 shares CPU 0 with the control core (this machine has two).
+sed -i -e 's|workers = \[1\];|workers = [1, 2];|' \
+	-e 's|"--file-prefix", "vpngw-e2e-gw1|"--lcores", "0@0,1@1,2@0", &|' \
+	-e 's#iface=g1\(in\|out\),#&qpairs=2,#' \
+	-e 's#role = "\(in\|out\)side";#& queues = 2;#' "$work/gw1.conf"
+grep -q "workers = \[1, 2\]" "$work/gw1.conf" && grep -q "qpairs=2" "$work/gw1.conf" ||
+	fail "could not give vpngw 1 two workers"
 # vpngw 1 asks its underlay neighbour again after 5 s (ARP aging); vpngw 2
 # knows host B from a static entry.
 sed -i 's|address = "203.0.113.1/24"; }|address = "203.0.113.1/24"; arp_timeout = 5; }|' \
@@ -152,6 +170,7 @@ sed -i 's|static_routes = \["198.51.100.0/24"\];|& remote_networks = ["198.51.10
 ip netns exec "$G1" tshark -n -i g1out -f arp -w "$work/arp.pcap" \
 	>"$work/tshark-arp.log" 2>&1 &
 pids+=($!)
+capture_started "$work/tshark-arp.log"
 for g in gw1 gw2; do
 	ns=$G1
 	[ $g = gw2 ] && ns=$G2
@@ -175,7 +194,8 @@ cap=$!
 ip netns exec "$B" tshark -n -i b0 -a duration:16 -w "$work/hostb.pcap" \
 	-f "tcp[tcpflags] & tcp-syn != 0" >"$work/tshark-b.log" 2>&1 &
 capb=$!
-sleep 2
+capture_started "$work/tshark.log"
+capture_started "$work/tshark-b.log"
 ip netns exec "$A" ping -c 8 -i 0.3 -W 2 192.0.2.130 >"$work/ping.log" 2>&1
 replies=$(grep -c "bytes from 192.0.2.130" "$work/ping.log")
 # Large packets: fragmented before encryption (DF clear) ...
@@ -185,14 +205,19 @@ big=$(grep -c "bytes from 192.0.2.130" "$work/ping-big.log")
 # ... or refused with ICMP fragmentation-needed (DF set).
 ip netns exec "$A" ping -c 2 -i 0.3 -W 2 -s 1472 -M do 192.0.2.130 \
 	>"$work/ping-df.log" 2>&1
-# A TCP stream of 8 flows, 4 seconds.
+# A TCP stream of 8 flows, 4 seconds; the underlay's ESP headers kept to
+# check the sequence numbers the two workers of vpngw 1 gave out.
 ip netns exec "$B" iperf3 -s -1 -p 5201 >"$work/iperf3-s.log" 2>&1 &
 iperf_srv=$!
-sleep 0.5
+ip netns exec "$G1" tshark -n -i g1out -s 96 -a duration:8 -c 400000 \
+	-f "src host 203.0.113.1 or src host 203.0.113.11" \
+	-w "$work/seq.pcap" >"$work/tshark-seq.log" 2>&1 &
+capseq=$!
+capture_started "$work/tshark-seq.log"
 ip netns exec "$A" timeout 20 iperf3 -c 192.0.2.130 -p 5201 -t 4 -P 8 \
 	-f m >"$work/iperf3.log" 2>&1
 kill "$iperf_srv" 2>/dev/null
-wait "$cap" "$capb"
+wait "$cap" "$capb" "$capseq"
 
 echo "ping: $replies of 8 replies; 2000-byte pings: $big of 3"
 [ "$replies" -ge 6 ] || fail "ping through the tunnel: only $replies replies"
@@ -272,6 +297,24 @@ uni=$(tshark -r "$work/arp.pcap" -Y "arp.opcode == 1 && eth.dst != ff:ff:ff:ff:f
 rep=$(tshark -r "$work/arp.pcap" -Y "arp.opcode == 2 && arp.dst.proto_ipv4 == 203.0.113.1" 2>/dev/null | wc -l)
 echo "underlay ARP: $uni unicast requests, $rep replies to vpngw 1"
 [ "$uni" -ge 1 ] && [ "$rep" -ge 2 ] || { status=1; echo "FAIL: ARP refresh not seen or not answered"; }
+# Two workers, one SA: both did work, no sequence number went out twice,
+# and vpngw 2 accepted every one (no packet dropped on its inbound SAs).
+for w in 0 1; do
+	n=$(awk -v w="$w:" '$2 == "worker" && $3 == w {print $11}' "$work/gw1.log")
+	echo "vpngw 1 worker $w: ${n:-0} packets in from the inside"
+	[ "${n:-0}" -gt 1000 ] || { status=1; echo "FAIL: worker $w of vpngw 1 idle"; }
+done
+tshark -n -r "$work/seq.pcap" -Y esp -T fields -e esp.spi -e esp.sequence \
+	2>/dev/null >"$work/seq.txt"
+dups=$(sort "$work/seq.txt" | uniq -d | wc -l)
+echo "underlay: $(wc -l <"$work/seq.txt") ESP packets from vpngw 1, $dups sequence numbers sent twice"
+[ "$(wc -l <"$work/seq.txt")" -gt 10000 ] && [ "$dups" -eq 0 ] ||
+	{ status=1; echo "FAIL: sequence numbers reused or too few captured"; }
+for spi in 0x00002001 0x00002002; do
+	d=$(awk -v s="$spi:" '$3 == s {print $8}' "$work/gw2.log")
+	echo "vpngw 2 sa $spi: ${d:-?} dropped"
+	[ "${d:-1}" -eq 0 ] || { status=1; echo "FAIL: vpngw 2 dropped packets of sa $spi"; }
+done
 src=$(counter gw2 inner_src)
 echo "vpngw 2 dropped ${src:-0} packets from outside its remote networks"
 [ "${src:-0}" -ge 3 ] || { status=1; echo "FAIL: inner source drops not counted"; }
