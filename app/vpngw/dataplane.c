@@ -88,8 +88,17 @@ struct dp_port {
 };
 
 struct dp_tunnel {
-	struct vpn_esp_sa *sa;
+	struct vpn_esp_sa *sa; /* outbound */
 	unsigned int inner_mtu;
+	/* The control core's: liveness. */
+	struct vpn_esp_sa *in;
+	char name[VPN_NAME_MAX + 8]; /* conn/N */
+	uint64_t dpd_timeout;        /* TSC ticks of silence: dead */
+	bool dpd_clear;              /* dead: take it out of steering */
+	uint64_t rx_seen;            /* inbound packets and dummies so far */
+	uint64_t last_rx;            /* TSC when rx_seen last grew */
+	uint64_t tx_seen, last_tx;   /* outbound sequence number, ditto */
+	uint64_t keepalives, changes;
 };
 
 /* An IPv4 network, host order, for per-packet matching. */
@@ -101,7 +110,8 @@ struct dp_conn {
 	struct dp_tunnel t[VPN_TUNNELS];
 	struct dp_net remote[VPN_MAX_PREFIXES]; /* what may come out of it */
 	unsigned int nremote;
-	unsigned int up; /* bit per tunnel with an SA */
+	unsigned int up; /* bit per live tunnel (the control core flips it;
+	                  * each burst reads it once per packet) */
 	enum vpn_steer steer;
 };
 
@@ -127,6 +137,9 @@ struct dp {
 	struct rte_rcu_qsbr *qs;
 	struct dp_worker *wk;
 	unsigned int nwk;
+	unsigned int nconns;
+	struct vpn_esp_worker *ctl_w; /* the control core's keepalives */
+	uint64_t last_check;          /* TSC of the last liveness check */
 	struct vpngw_dp_stats ctl_st; /* what the control core counts */
 	bool started;                 /* ports started */
 };
@@ -316,6 +329,152 @@ arp_resolve(struct dp_port *p, uint32_t ip, uint64_t now)
 	}
 }
 
+/* ---- the control core: tunnel liveness ------------------------------------
+ *
+ * Until IKE's DPD (issue 5), a tunnel is alive while ESP arrives on its
+ * inbound SA: traffic, or the dummy packets (next header 59, RFC 4303 2.6)
+ * each side sends on a tunnel that has carried nothing for KEEPALIVE_S.
+ * Silence for the tunnel's dpd_timeout takes it out of steering (dpd_action
+ * clear or restart; none keeps it), and ESP heard again puts it back.
+ */
+#define KEEPALIVE_S 10
+
+/* Every change of a tunnel's state goes through here: flip, count, log. */
+static void
+tunnel_set(struct dp_conn *c, unsigned int ti, bool up, const char *why)
+{
+	struct dp_tunnel *t = &c->t[ti];
+	bool was = __atomic_load_n(&c->up, __ATOMIC_RELAXED) & (1u << ti);
+
+	if (was == up)
+		return;
+	if (up)
+		__atomic_fetch_or(&c->up, 1u << ti, __ATOMIC_RELEASE);
+	else
+		__atomic_fetch_and(&c->up, ~(1u << ti), __ATOMIC_RELEASE);
+	t->changes++;
+	printf("vpngw: tunnel %s: %s -> %s (%s)\n", t->name,
+	       was ? "up" : "down", up ? "up" : "down", why);
+	fflush(stdout);
+}
+
+/* Next hop on the outside port from the control core's own table. */
+static const struct rte_ether_addr *
+ctl_neighbour(struct dp_port *p, uint32_t dst, uint32_t *nh)
+{
+	*nh = ((dst ^ p->addr) & p->mask) == 0 || p->gateway == 0 ? dst
+	                                                          : p->gateway;
+	for (unsigned int i = 0; i < p->nnb; i++)
+		if (p->nb[i].ip == *nh)
+			return &p->nb[i].mac;
+	return NULL;
+}
+
+/* A dummy ESP packet on t, for worker 0 to send. */
+static void
+send_keepalive(struct dp_tunnel *t, uint64_t now)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(dp.pool);
+	const struct rte_ether_addr *mac;
+	uint32_t nh;
+	uint8_t why;
+	uint8_t *e;
+
+	if (m == NULL)
+		return;
+	if (vpn_esp_outbound(dp.ctl_w, t->sa, &m, 1, &why) != 1)
+		goto drop;
+	mac = ctl_neighbour(&dp.out, ip_dst(m), &nh);
+	if (mac == NULL) {
+		arp_resolve(&dp.out, nh, now);
+		goto drop;
+	}
+	e = (uint8_t *)rte_pktmbuf_prepend(m, ETH_LEN);
+	if (e == NULL)
+		goto drop;
+	memcpy(e, mac->addr_bytes, 6);
+	memcpy(e + 6, dp.out.mac.addr_bytes, 6);
+	e[12] = ET_IPV4 >> 8;
+	e[13] = ET_IPV4 & 0xff;
+	if (rte_ring_enqueue(dp.out.ctl_tx, m) != 0)
+		goto drop;
+	t->keepalives++;
+	return;
+drop:
+	rte_pktmbuf_free(m);
+}
+
+static void
+tunnels_check(uint64_t now)
+{
+	uint64_t hz = rte_get_tsc_hz();
+
+	for (unsigned int i = 0; i < dp.nconns; i++) {
+		struct dp_conn *c = &dp.conns[i];
+
+		for (unsigned int ti = 0; ti < VPN_TUNNELS; ti++) {
+			struct dp_tunnel *t = &c->t[ti];
+			struct vpn_esp_stats s;
+			uint64_t rx, seq;
+
+			if (t->sa == NULL || t->in == NULL)
+				continue;
+			vpn_esp_sa_stats(t->in, &s);
+			rx = s.packets + s.drops[VPN_ESP_DUMMY];
+			if (rx != t->rx_seen) {
+				t->rx_seen = rx;
+				t->last_rx = now;
+				tunnel_set(c, ti, true, "ESP received");
+			} else if (t->dpd_clear &&
+			           now - t->last_rx > t->dpd_timeout) {
+				char why[64];
+
+				snprintf(why, sizeof(why),
+				         "no ESP for %llu s: dpd_timeout",
+				         (unsigned long long)(t->dpd_timeout /
+				                              hz));
+				tunnel_set(c, ti, false, why);
+			}
+			seq = vpn_esp_sa_seq(t->sa);
+			if (seq != t->tx_seen) {
+				t->tx_seen = seq;
+				t->last_tx = now;
+			} else if (now - t->last_tx >= KEEPALIVE_S * hz) {
+				send_keepalive(t, now);
+				t->tx_seen = vpn_esp_sa_seq(t->sa);
+				t->last_tx = now;
+			}
+		}
+	}
+}
+
+unsigned int
+vpngw_dp_tunnels(struct vpngw_tunnel_info *info, unsigned int max)
+{
+	uint64_t now = rte_rdtsc(), hz = rte_get_tsc_hz();
+	unsigned int n = 0;
+
+	for (unsigned int i = 0; i < dp.nconns; i++)
+		for (unsigned int ti = 0; ti < VPN_TUNNELS; ti++) {
+			const struct dp_tunnel *t = &dp.conns[i].t[ti];
+
+			if (t->sa == NULL || n >= max)
+				continue;
+			snprintf(info[n].name, sizeof(info[n].name), "%s",
+			         t->name);
+			info[n].up = __atomic_load_n(&dp.conns[i].up,
+			                             __ATOMIC_RELAXED) &
+			             (1u << ti);
+			info[n].silent_s =
+			        t->last_rx ? (double)(now - t->last_rx) / hz
+			                   : -1;
+			info[n].keepalives = t->keepalives;
+			info[n].changes = t->changes;
+			n++;
+		}
+	return n;
+}
+
 void
 vpngw_dp_control(void)
 {
@@ -349,6 +508,10 @@ vpngw_dp_control(void)
 		changed[pi] |= arp_age(ports[pi], now);
 		if (changed[pi])
 			arp_publish(ports[pi]);
+	}
+	if (now - dp.last_check >= rte_get_tsc_hz()) {
+		dp.last_check = now;
+		tunnels_check(now);
 	}
 }
 
@@ -460,6 +623,7 @@ to_tunnel(struct dp_worker *wk, struct rte_mbuf *m, struct rte_mbuf **frags,
 	unsigned int len = rte_pktmbuf_data_len(m);
 	uint32_t conn, dst;
 	struct dp_conn *c;
+	unsigned int up;
 	int t, n;
 
 	if (len < 20 || ip[0] >> 4 != 4 ||
@@ -473,9 +637,10 @@ to_tunnel(struct dp_worker *wk, struct rte_mbuf *m, struct rte_mbuf **frags,
 		goto drop;
 	}
 	c = &dp.conns[conn];
+	up = __atomic_load_n(&c->up, __ATOMIC_RELAXED);
 	/* The flow hash only matters when there is a choice. */
-	t = vpn_steer_pick(c->steer, c->up,
-	                   c->steer == VPN_STEER_ACTIVE && (c->up & 3) == 3
+	t = vpn_steer_pick(c->steer, up,
+	                   c->steer == VPN_STEER_ACTIVE && (up & 3) == 3
 	                           ? vpn_flow_hash(ip, len)
 	                           : 0);
 	if (t < 0) {
@@ -618,8 +783,12 @@ outside_input(struct dp_worker *wk, struct rte_mbuf **pkts, uint16_t n)
 	}
 	ok = vpn_esp_inbound(wk->w, dp.sad, esp, nesp, why, sas);
 	for (uint16_t i = ok; i < nesp; i++) {
-		/* IKE and keepalives would go to the exception path. */
-		wk->st.esp_in_drop++;
+		/* IKE and NAT keepalives would go to the exception path;
+		 * dummy packets are the peer's keepalives (tunnels_check). */
+		if (why[i] == VPN_ESP_DUMMY)
+			wk->st.keepalive_in++;
+		else
+			wk->st.esp_in_drop++;
 		rte_pktmbuf_free(esp[i]);
 	}
 	for (uint16_t i = 0; i < ok; i++) {
@@ -784,11 +953,22 @@ setup_conns(const struct vpn_cfg *cfg, const struct vpngw_sas *sas)
 		                   ? VPN_STEER_ACTIVE
 		                   : VPN_STEER_STANDBY;
 		for (int t = 0; t < VPN_TUNNELS; t++) {
-			d->t[t].sa = sas->out_by_tunnel[i * VPN_TUNNELS + t];
-			if (d->t[t].sa == NULL)
+			struct dp_tunnel *dt = &d->t[t];
+
+			dt->sa = sas->out_by_tunnel[i * VPN_TUNNELS + t];
+			if (dt->sa == NULL)
 				continue;
 			d->up |= 1u << t;
-			d->t[t].inner_mtu = inner_mtu(d->t[t].sa, 1500);
+			dt->inner_mtu = inner_mtu(dt->sa, 1500);
+			dt->in = sas->in_by_tunnel[i * VPN_TUNNELS + t];
+			snprintf(dt->name, sizeof(dt->name), "%s/%d", c->name,
+			         t + 1);
+			dt->dpd_timeout = (uint64_t)c->tunnels[t].dpd_timeout *
+			                  rte_get_tsc_hz();
+			dt->dpd_clear =
+			        c->tunnels[t].dpd_action != VPN_DPD_NONE;
+			/* Given the benefit of the doubt at start. */
+			dt->last_rx = dt->last_tx = rte_rdtsc();
 		}
 		for (unsigned int r = 0; r < c->static_routes.n; r++) {
 			const struct vpn_prefix *p = &c->static_routes.v[r];
@@ -814,11 +994,16 @@ vpngw_dp_start(const struct vpn_cfg *cfg, const struct vpngw_sas *sas,
 	memset(&dp, 0, sizeof(dp));
 	dp_quit = quit;
 	dp.nwk = a->n_workers;
-	if (dp.nwk == 0 || dp.nwk > VPN_ESP_MAX_WORKERS) {
+	dp.nconns = cfg->n_conns;
+	/* One ESP context per worker and one for the control core. */
+	if (dp.nwk == 0 || dp.nwk >= VPN_ESP_MAX_WORKERS) {
 		fprintf(stderr, "vpngw: 1 to %d workers, not %u\n",
-		        VPN_ESP_MAX_WORKERS, dp.nwk);
+		        VPN_ESP_MAX_WORKERS - 1, dp.nwk);
 		return -EINVAL;
 	}
+	dp.ctl_w = vpn_esp_worker_new(sas->eng, dp.nwk);
+	if (dp.ctl_w == NULL)
+		return -ENOMEM;
 	/* Jumbo-sized buffers: ports hand over whole frames (net_af_packet
 	 * even reassembled ones), and the ESP library takes no chains. */
 	dp.pool = rte_pktmbuf_pool_create("dp", 8191 + 4096 * (dp.nwk - 1), 256,
@@ -940,6 +1125,7 @@ vpngw_dp_stop(struct vpngw_dp_stats *st, struct vpngw_dp_stats *per_worker,
 	rte_ring_free(dp.ctl_resolve);
 	for (unsigned int i = 0; dp.wk != NULL && i < dp.nwk; i++)
 		vpn_esp_worker_free(dp.wk[i].w);
+	vpn_esp_worker_free(dp.ctl_w);
 	rte_free(dp.wk);
 	rte_free(dp.qs);
 	rte_lpm_free(dp.fib);

@@ -59,14 +59,31 @@ print_stats(const struct vpngw_dp_stats *st, const struct vpngw_dp_stats *wst,
 		uint64_t drops = 0;
 
 		vpn_esp_sa_stats(sas->sas[i], &s);
+		/* Dummy packets are keepalives, not losses. */
 		for (int r = 1; r < VPN_ESP_REASON_MAX; r++)
-			drops += s.drops[r];
+			drops += r == VPN_ESP_DUMMY ? 0 : s.drops[r];
 		printf("vpngw: sa 0x%08x: %llu packets, %llu bytes, %llu "
-		       "dropped\n",
+		       "dropped, %llu keepalives\n",
 		       vpn_esp_sa_spi(sas->sas[i]),
 		       (unsigned long long)s.packets,
-		       (unsigned long long)s.bytes, (unsigned long long)drops);
+		       (unsigned long long)s.bytes, (unsigned long long)drops,
+		       (unsigned long long)s.drops[VPN_ESP_DUMMY]);
 	}
+}
+
+/* Each tunnel's state at the end. */
+static void
+print_tunnels(void)
+{
+	struct vpngw_tunnel_info info[64];
+	unsigned int n = vpngw_dp_tunnels(info, 64);
+
+	for (unsigned int i = 0; i < n; i++)
+		printf("vpngw: tunnel %s: %s, %llu state changes, %llu "
+		       "keepalives sent\n",
+		       info[i].name, info[i].up ? "up" : "down",
+		       (unsigned long long)info[i].changes,
+		       (unsigned long long)info[i].keepalives);
 }
 
 static void
@@ -202,6 +219,7 @@ main(int argc, char **argv)
 	}
 
 	printf("vpngw: stopping\n");
+	print_tunnels();
 	vpngw_dp_stop(&st, wst, &nw);
 	rte_pdump_uninit();
 	print_stats(&st, wst, nw, &sas);

@@ -60,8 +60,9 @@ vpngw_sa_install_manual(const struct vpn_cfg *cfg, struct vpngw_sas *s,
 	s->sad = vpn_esp_sad_new(max ? max : 1);
 	s->sas = calloc(max ? max : 1, sizeof(*s->sas));
 	s->out_by_tunnel = calloc(max ? max : 1, sizeof(*s->out_by_tunnel));
+	s->in_by_tunnel = calloc(max ? max : 1, sizeof(*s->in_by_tunnel));
 	if (s->eng == NULL || s->sad == NULL || s->sas == NULL ||
-	    s->out_by_tunnel == NULL) {
+	    s->out_by_tunnel == NULL || s->in_by_tunnel == NULL) {
 		fprintf(stderr, "vpngw: cannot set up the SA tables\n");
 		return -ENOMEM;
 	}
@@ -93,9 +94,9 @@ vpngw_sa_install_manual(const struct vpn_cfg *cfg, struct vpngw_sas *s,
 					return -EINVAL;
 				}
 				s->sas[s->n++] = sa;
-				if (!in)
-					s->out_by_tunnel[i * VPN_TUNNELS +
-					                 (unsigned)ti] = sa;
+				(in ? s->in_by_tunnel
+				    : s->out_by_tunnel)[i * VPN_TUNNELS +
+				                        (unsigned)ti] = sa;
 			}
 			fprintf(log,
 			        "vpngw: tunnel %d of %s: MANUAL KEYS, for labs "
@@ -122,6 +123,7 @@ vpngw_sa_free(struct vpngw_sas *s)
 		vpn_esp_sa_free(s->sas[i]);
 	free(s->sas);
 	free(s->out_by_tunnel);
+	free(s->in_by_tunnel);
 	vpn_esp_sad_free(s->sad);
 	vpn_crypto_close(s->eng);
 	memset(s, 0, sizeof(*s));

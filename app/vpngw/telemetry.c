@@ -2,11 +2,13 @@
 /*
  * Counters over DPDK telemetry, for dpdk-telemetry.py and scripts:
  *   /vpngw/info          version, TSC frequency
+ *   /vpngw/tunnels       each tunnel: up/down, silence, keepalives
  *   /vpngw/stats         the data plane's port and drop counters
  *   /vpngw/sa            the SPIs of every SA
  *   /vpngw/sa,SPI        one SA's packets, bytes and drops by reason
  * Read from the telemetry thread while the workers count (vpngw_dp_read).
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -76,6 +78,37 @@ tel_sa(const char *cmd, const char *params, struct rte_tel_data *d)
 	return -1;
 }
 
+/* Each tunnel with SAs: "up" or "down", seconds since ESP came in,
+ * keepalives sent, state changes. */
+static int
+tel_tunnels(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	struct vpngw_tunnel_info info[64];
+	unsigned int n = vpngw_dp_tunnels(info, 64);
+
+	(void)cmd;
+	(void)params;
+	rte_tel_data_start_dict(d);
+	for (unsigned int i = 0; i < n; i++) {
+		struct rte_tel_data *t = rte_tel_data_alloc();
+
+		if (t == NULL)
+			return -ENOMEM;
+		rte_tel_data_start_dict(t);
+		rte_tel_data_add_dict_string(t, "state",
+		                             info[i].up ? "up" : "down");
+		rte_tel_data_add_dict_u64(
+		        t, "silent_ms",
+		        info[i].silent_s < 0
+		                ? 0
+		                : (uint64_t)(info[i].silent_s * 1000));
+		rte_tel_data_add_dict_u64(t, "keepalives", info[i].keepalives);
+		rte_tel_data_add_dict_u64(t, "changes", info[i].changes);
+		rte_tel_data_add_dict_container(d, info[i].name, t, 0);
+	}
+	return 0;
+}
+
 /* What a benchmark needs to turn rates into cycles per packet. */
 static int
 tel_info(const char *cmd, const char *params, struct rte_tel_data *d)
@@ -92,6 +125,8 @@ void
 vpngw_telemetry_init(const struct vpngw_sas *sas)
 {
 	tel_sas = sas;
+	rte_telemetry_register_cmd("/vpngw/tunnels", tel_tunnels,
+	                           "each tunnel's state and liveness");
 	rte_telemetry_register_cmd("/vpngw/info", tel_info,
 	                           "vpngw version and TSC frequency");
 	rte_telemetry_register_cmd("/vpngw/stats", tel_stats,

@@ -26,9 +26,10 @@ struct vpngw_sas {
 	struct vpn_esp_sad *sad;
 	struct vpn_esp_sa **sas;
 	unsigned int n;
-	/* The outbound SA of tunnel t of connection c at [c * 2 + t], or
-	 * NULL (no SA yet: the tunnel is down). */
+	/* The outbound and inbound SA of tunnel t of connection c at
+	 * [c * 2 + t], or NULL (no SA yet: the tunnel is down). */
 	struct vpn_esp_sa **out_by_tunnel;
+	struct vpn_esp_sa **in_by_tunnel;
 };
 
 /* Install the SAs of every tunnel with manual keys (logged loudly on log).
@@ -58,6 +59,7 @@ void vpngw_sa_free(struct vpngw_sas *s);
 	_(frag_failed) \
 	_(esp_out_drop) \
 	_(esp_in_drop) \
+	_(keepalive_in) \
 	_(inner_src)
 /* clang-format on */
 
@@ -80,6 +82,15 @@ void vpngw_dp_control(void);
  * per_worker, also up to *n workers' own (*n becomes the worker count). */
 void vpngw_dp_read(struct vpngw_dp_stats *st, struct vpngw_dp_stats *per_worker,
                    unsigned int *n);
+/* A tunnel's liveness, for telemetry and the final report. */
+struct vpngw_tunnel_info {
+	char name[VPN_NAME_MAX + 8]; /* connection/N */
+	bool up;
+	double silent_s; /* since ESP last came in */
+	uint64_t keepalives, changes;
+};
+/* Up to max tunnels with SAs; how many were filled. */
+unsigned int vpngw_dp_tunnels(struct vpngw_tunnel_info *info, unsigned int max);
 /* Register the /vpngw/... telemetry commands (telemetry.c). */
 void vpngw_telemetry_init(const struct vpngw_sas *sas);
 /* Wait for the workers, stop the ports, hand back the counters (as

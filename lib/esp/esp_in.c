@@ -281,10 +281,15 @@ run(struct vpn_esp_worker *w, struct vpn_esp_sa *sa, struct rte_mbuf **pkts,
 	rte_spinlock_lock(&sa->replay.lock);
 	for (unsigned int k = k0; k < k1; k++) {
 		unsigned int i = idx[k];
+		uint8_t r;
 
-		if (w->reason[i] != VPN_ESP_OK)
+		/* A dummy packet is recorded too: replayed, it must not
+		 * pass for a sign of life. */
+		if (w->reason[i] != VPN_ESP_OK && w->reason[i] != VPN_ESP_DUMMY)
 			continue;
-		w->reason[i] = esp_replay_update(&sa->replay, w->seq[i]);
+		r = esp_replay_update(&sa->replay, w->seq[i]);
+		if (r != VPN_ESP_OK)
+			w->reason[i] = r;
 		if (w->reason[i] == VPN_ESP_OK) {
 			good++;
 			bytes += w->len[i];

@@ -17,7 +17,8 @@
 
 #include "esp_priv.h"
 
-#define IP_DF 0x4000
+#define IP_DF   0x4000
+#define NH_NONE 59 /* no next header: a dummy packet */
 
 static inline void
 put_be32(uint8_t *p, uint32_t v)
@@ -45,7 +46,9 @@ check_packet(const struct vpn_esp_sa *sa, struct rte_mbuf *m, uint8_t *why)
 		*why = VPN_ESP_CHAINED;
 		return 0;
 	}
-	if (len >= 20 && p[0] >> 4 == 4)
+	if (len == 0) /* a dummy packet (RFC 4303 2.6): a keepalive */
+		nh = NH_NONE;
+	else if (len >= 20 && p[0] >> 4 == 4)
 		nh = IPPROTO_IPIP;
 	else if (len >= 40 && p[0] >> 4 == 6)
 		nh = IPPROTO_IPV6;
@@ -94,7 +97,11 @@ build(struct vpn_esp_worker *w, const struct vpn_esp_sa *sa, struct rte_mbuf *m,
 	uint16_t frag, v16;
 	uint32_t sum;
 
-	inner_tos(rte_pktmbuf_mtod(m, const uint8_t *), &tos, &frag);
+	if (nh == NH_NONE) {
+		tos = 0;
+		frag = 0;
+	} else
+		inner_tos(rte_pktmbuf_mtod(m, const uint8_t *), &tos, &frag);
 	tr = (uint8_t *)rte_pktmbuf_append(m,
 	                                   (uint16_t)(pad + 2 + sa->icv_len));
 	for (unsigned int j = 0; j < pad; j++) /* RFC 4303 2.4: 1, 2, ... */

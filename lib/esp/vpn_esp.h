@@ -155,7 +155,9 @@ int vpn_esp_sad_del(struct vpn_esp_sad *sad, uint32_t spi);
 struct vpn_esp_sa *vpn_esp_sad_lookup(const struct vpn_esp_sad *sad,
                                       uint32_t spi);
 
-/* Encapsulate n packets with one outbound SA. */
+/* Encapsulate n packets with one outbound SA. An empty mbuf becomes a
+ * dummy packet (next header 59, RFC 4303 2.6): the peer authenticates and
+ * drops it (VPN_ESP_DUMMY), so it proves the tunnel alive. */
 uint16_t vpn_esp_outbound(struct vpn_esp_worker *w, struct vpn_esp_sa *sa,
                           struct rte_mbuf **pkts, uint16_t n, uint8_t *why);
 

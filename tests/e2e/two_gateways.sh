@@ -12,9 +12,9 @@
 #                  |  203.0.113.1, .11 (outside)   203.0.113.2      |
 #
 #   namespaces: A, G1, G2, B (names carry this run's PID); the underlay is
-#   one veth pair between G1 and G2, the vpngw ports have no kernel address.
-#   vpngw 2 plays the customer gateway: one address of its own, tunnels to
-#   vpngw 1's two.
+#   one veth pair between G1 and G2 (lib.sh: e2e_underlay_direct), the vpngw
+#   ports have no kernel address. vpngw 2 plays the customer gateway: one
+#   address of its own, tunnels to vpngw 1's two.
 #
 #   two_gateways.sh VPNGW WORKDIR
 set -u
@@ -25,124 +25,12 @@ if [ -z "$work" ]; then
 	work=$(mktemp -d)
 	own_work=$work # removed at the end; give WORKDIR to keep the logs
 fi
-id=$$
-A=vpngwA$id G1=vpngwG1$id G2=vpngwG2$id B=vpngwB$id
-pids=()
-status=1
+. "$(dirname "$0")/lib.sh"
 
-cleanup() {
-	for p in "${pids[@]}"; do
-		kill -INT "$p" 2>/dev/null
-	done
-	for p in "${pids[@]}"; do
-		for _ in $(seq 1 50); do
-			kill -0 "$p" 2>/dev/null || break
-			sleep 0.1
-		done
-		kill -KILL "$p" 2>/dev/null
-	done
-	for ns in "$A" "$G1" "$G2" "$B"; do
-		ip netns del "$ns" 2>/dev/null
-	done
-	rm -rf "/var/run/dpdk/vpngw-e2e-gw1-$id" "/var/run/dpdk/vpngw-e2e-gw2-$id"
-	pids=()
-}
-trap 'cleanup; [ -n "$own_work" ] && rm -rf "$own_work"' EXIT
-
-fail() {
-	echo "FAIL: $*"
-	for f in "$work"/*.log; do
-		echo "--- $f"
-		tail -n 30 "$f"
-	done
-	exit 1
-}
-
-mkdir -p "$work"
-
-capture_started() { # capture_started LOG: tshark is capturing (a loaded
-	for _ in $(seq 1 100); do # machine can take seconds to start it)
-		grep -q "Capture started" "$1" 2>/dev/null && return 0
-		sleep 0.1
-	done
-	fail "tshark did not start ($1)"
-}
-for ns in "$A" "$G1" "$G2" "$B"; do
-	ip netns add "$ns" || fail "ip netns add $ns"
-	ip -n "$ns" link set lo up
-done
-# veth pairs: A<->G1 (inside 1), G1<->G2 (underlay), G2<->B (inside 2)
-ip link add a0 netns "$A" type veth peer g1in netns "$G1" || fail veth
-ip link add g1out netns "$G1" type veth peer g2out netns "$G2" || fail veth
-ip link add g2in netns "$G2" type veth peer b0 netns "$B" || fail veth
-for pair in "$A a0" "$G1 g1in" "$G1 g1out" "$G2 g2out" "$G2 g2in" "$B b0"; do
-	set -- $pair
-	ip netns exec "$1" sysctl -qw "net.ipv6.conf.$2.disable_ipv6=1"
-	ip -n "$1" link set "$2" up
-done
-ip -n "$A" addr add 198.51.100.10/24 dev a0
-ip -n "$A" route add default via 198.51.100.1
-ip -n "$B" link set b0 address 02:00:00:00:0b:01
-ip -n "$B" addr add 192.0.2.130/25 dev b0
-ip -n "$B" route add default via 192.0.2.129
-# The hosts compute their own checksums: with TX checksum offload a veth
-# hands af_packet (and so vpngw) TCP segments whose checksum is not done.
-ip netns exec "$A" ethtool -K a0 tx off >/dev/null
-ip netns exec "$B" ethtool -K b0 tx off >/dev/null
-
-# The two ends' keys mirror each other: one's spi_in/key_in is the
-# other's spi_out/key_out.
-K1=000102030405060708090a0b0c0d0e0f10111213
-K2=202122232425262728292a2b2c2d2e2f30313233
-K3=404142434445464748494a4b4c4d4e4f50515253
-K4=606162636465666768696a6b6c6d6e6f70717273
-
-# net_af_packet: the kernel reassembles IP fragments for its sockets
-# (PACKET_FANOUT_FLAG_DEFRAG, not optional in DPDK 22.11), so frames must
-# hold a reassembled packet; qdisc_bypass=0 lets a capture on the same
-# interface see what vpngw sends.
-AFP="framesz=8192,blocksz=8192,qdisc_bypass=0"
-
-conf() { # conf NAME INSIDE_IF INSIDE_ADDR OUTSIDE_IF OUTSIDE_ADDR OUTSIDES
-	 #      CGW_ADDR ROUTE T1 T2
-	cat <<EOF
-appliance:
-{
-  name = "$1";
-  state_dir = "$work/$1.state";
-  eal_args = ["--no-huge", "--no-shconf", "-m", "512",
-              "--file-prefix", "vpngw-e2e-$1-$id", "--log-level", "*:warning"];
-  workers = [1];
-  ports = (
-    { name = "outside"; role = "outside";
-      device = "net_af_packet${1: -1}0,iface=$4,$AFP"; address = "$5"; },
-    { name = "inside"; role = "inside";
-      device = "net_af_packet${1: -1}1,iface=$2,$AFP"; address = "$3"; }
-  );
-  outside_addresses = $6;
-};
-customer_gateways = ( { name = "peer"; address = "$7"; } );
-vpn_connections = (
-  { name = "e2e"; customer_gateway = "peer"; static_routes = ["$8"];
-    tunnels = ( { $9 }, { ${10} } ); }
-);
-EOF
-}
-mk() { # mk SPI_IN KEY_IN SPI_OUT KEY_OUT [extra]
-	echo "manual_keys: { algorithm = \"aes128gcm16\"; spi_in = $1; key_in = \"$2\"; spi_out = $3; key_out = \"$4\"; ${5:-} };"
-}
-conf gw1 g1in 198.51.100.1/24 g1out 203.0.113.1/24 \
-	'["203.0.113.1", "203.0.113.11"]' 203.0.113.2 192.0.2.128/25 \
-	"$(mk 0x1001 $K1 0x2001 $K2)" \
-	"$(mk 0x1002 $K3 0x2002 $K4 'encapsulation = "udp";')" \
-	>"$work/gw1.conf"
+e2e_underlay_direct
+e2e_configs
 sed -i 's|static_routes = \["192.0.2.128/25"\];|& steering = "active-active";|' \
 	"$work/gw1.conf"
-conf gw2 g2in 192.0.2.129/25 g2out 203.0.113.2/24 \
-	'["203.0.113.2"]' 203.0.113.1 198.51.100.0/24 \
-	"remote_address = \"203.0.113.1\"; $(mk 0x2001 $K2 0x1001 $K1)" \
-	"remote_address = \"203.0.113.11\"; $(mk 0x2002 $K4 0x1002 $K3 'encapsulation = "udp";')" \
-	>"$work/gw2.conf"
 # vpngw 1 runs two workers, each polling one queue of each port (the
 # kernel's packet fanout hashes flows over the two af_packet sockets) and
 # encrypting into the same SAs: one sequence number space for both.
@@ -171,20 +59,7 @@ ip netns exec "$G1" tshark -n -i g1out -f arp -w "$work/arp.pcap" \
 	>"$work/tshark-arp.log" 2>&1 &
 pids+=($!)
 capture_started "$work/tshark-arp.log"
-for g in gw1 gw2; do
-	ns=$G1
-	[ $g = gw2 ] && ns=$G2
-	"$vpngw" -n "$work/$g.conf" >/dev/null || fail "$g.conf does not check"
-	ip netns exec "$ns" "$vpngw" "$work/$g.conf" >"$work/$g.log" 2>&1 &
-	pids+=($!)
-done
-for g in gw1 gw2; do
-	for _ in $(seq 1 100); do
-		grep -q "vpngw: running" "$work/$g.log" && break
-		sleep 0.1
-	done
-	grep -q "vpngw: running" "$work/$g.log" || fail "$g did not start"
-done
+e2e_start
 
 # Capture the underlay (inside G1's namespace) while host A pings host B.
 ip netns exec "$G1" tshark -n -i g1out -a duration:16 -c 5000 \

@@ -592,6 +592,40 @@ test_hostile_outbound(void)
 	CU_ASSERT_EQUAL(rte_pktmbuf_mtod(m[0], uint8_t *)[9], 50);
 	for (int i = 0; i < 4; i++)
 		rte_pktmbuf_free(m[i]);
+	/* An empty packet goes out as a dummy (next header 59), which the
+	 * peer authenticates and drops as such. */
+	m[0] = rte_pktmbuf_alloc(test_pool);
+	CU_ASSERT_EQUAL(vpn_esp_outbound(H.w, H.out, m, 1, why), 1);
+	CU_ASSERT_EQUAL(rte_pktmbuf_mtod(m[0], uint8_t *)[9], 50);
+	{
+		struct vpn_esp_stats s0, s1;
+
+		vpn_esp_sa_stats(H.in, &s0);
+		CU_ASSERT_EQUAL(vpn_esp_inbound(H.w, H.sad, m, 1, why, NULL),
+		                0);
+		CU_ASSERT_EQUAL(why[0], VPN_ESP_DUMMY);
+		vpn_esp_sa_stats(H.in, &s1);
+		CU_ASSERT_EQUAL(s1.drops[VPN_ESP_DUMMY],
+		                s0.drops[VPN_ESP_DUMMY] + 1);
+		CU_ASSERT_EQUAL(vpn_esp_sa_seq(H.in), vpn_esp_sa_seq(H.out));
+	}
+	/* ... once: replayed, it is a replay. */
+	rte_pktmbuf_free(m[0]);
+	m[0] = rte_pktmbuf_alloc(test_pool);
+	CU_ASSERT_EQUAL(vpn_esp_outbound(H.w, H.out, m, 1, why), 1);
+	{
+		struct rte_mbuf *copy =
+		        rte_pktmbuf_copy(m[0], test_pool, 0, UINT32_MAX);
+
+		CU_ASSERT_EQUAL(vpn_esp_inbound(H.w, H.sad, m, 1, why, NULL),
+		                0);
+		CU_ASSERT_EQUAL(why[0], VPN_ESP_DUMMY);
+		CU_ASSERT_EQUAL(
+		        vpn_esp_inbound(H.w, H.sad, &copy, 1, why, NULL), 0);
+		CU_ASSERT_EQUAL(why[0], VPN_ESP_REPLAY);
+		rte_pktmbuf_free(copy);
+	}
+	rte_pktmbuf_free(m[0]);
 	/* An inbound SA can't send */
 	m[0] = inner(10, 0, 1);
 	CU_ASSERT_EQUAL(vpn_esp_outbound(H.w, H.in, m, 1, why), 0);

@@ -1,0 +1,209 @@
+# Shared by the end-to-end tests (sourced): namespaces, links, the two
+# vpngw configurations, starting and stopping everything this run started.
+#
+#   host A ---- vpngw 1 ======== underlay ======== vpngw 2 ---- host B
+#   198.51.100.10  |  .1 (inside)                  (inside) .129 |  192.0.2.130
+#
+# The underlay is either one veth pair (e2e_underlay_direct: vpngw 1 at
+# 203.0.113.1 and .11, vpngw 2 at 203.0.113.2, all in /24) or a router
+# namespace U between two pairs (e2e_underlay_routed: vpngw 1 in
+# 203.0.113.0/25 behind 203.0.113.126, vpngw 2 at 203.0.113.130 behind
+# 203.0.113.254), where a test can cut one tunnel's path. Names carry this
+# run's PID; vpngw ports have no kernel address.
+#
+# The caller sets vpngw and work (and own_work when work is a temporary
+# directory of its own) before sourcing.
+set -u
+id=$$
+A=vpngwA$id G1=vpngwG1$id G2=vpngwG2$id B=vpngwB$id U=vpngwU$id
+namespaces=("$A" "$G1" "$G2" "$B")
+pids=()
+status=1
+
+cleanup() {
+	for p in "${pids[@]}"; do
+		kill -INT "$p" 2>/dev/null
+	done
+	for p in "${pids[@]}"; do
+		for _ in $(seq 1 50); do
+			kill -0 "$p" 2>/dev/null || break
+			sleep 0.1
+		done
+		kill -KILL "$p" 2>/dev/null
+	done
+	for ns in "${namespaces[@]}"; do
+		ip netns del "$ns" 2>/dev/null
+	done
+	rm -rf "/var/run/dpdk/vpngw-e2e-gw1-$id" "/var/run/dpdk/vpngw-e2e-gw2-$id"
+	pids=()
+}
+trap 'cleanup; [ -n "${own_work:-}" ] && rm -rf "$own_work"' EXIT
+
+fail() {
+	echo "FAIL: $*"
+	for f in "$work"/*.log; do
+		echo "--- $f"
+		tail -n 30 "$f"
+	done
+	exit 1
+}
+
+mkdir -p "$work"
+
+capture_started() { # capture_started LOG: tshark is capturing (a loaded
+	for _ in $(seq 1 100); do # machine can take seconds to start it)
+		grep -q "Capture started" "$1" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	fail "tshark did not start ($1)"
+}
+
+link_up() { # link_up NS IF...: up, without IPv6 chatter
+	local ns=$1
+	shift
+	for i in "$@"; do
+		ip netns exec "$ns" sysctl -qw "net.ipv6.conf.$i.disable_ipv6=1"
+		ip -n "$ns" link set "$i" up
+	done
+}
+
+e2e_hosts() { # the namespaces, and host A's and host B's links
+	for ns in "${namespaces[@]}"; do
+		ip netns add "$ns" || fail "ip netns add $ns"
+		ip -n "$ns" link set lo up
+	done
+	ip link add a0 netns "$A" type veth peer g1in netns "$G1" || fail veth
+	ip link add g2in netns "$G2" type veth peer b0 netns "$B" || fail veth
+	link_up "$A" a0
+	link_up "$G1" g1in
+	link_up "$G2" g2in
+	link_up "$B" b0
+	ip -n "$A" addr add 198.51.100.10/24 dev a0
+	ip -n "$A" route add default via 198.51.100.1
+	ip -n "$B" link set b0 address 02:00:00:00:0b:01
+	ip -n "$B" addr add 192.0.2.130/25 dev b0
+	ip -n "$B" route add default via 192.0.2.129
+	# The hosts compute their own checksums: with TX checksum offload a
+	# veth hands af_packet (and so vpngw) TCP segments whose checksum
+	# is not done.
+	ip netns exec "$A" ethtool -K a0 tx off >/dev/null
+	ip netns exec "$B" ethtool -K b0 tx off >/dev/null
+}
+
+e2e_underlay_direct() {
+	e2e_hosts
+	ip link add g1out netns "$G1" type veth peer g2out netns "$G2" ||
+		fail veth
+	link_up "$G1" g1out
+	link_up "$G2" g2out
+	GW2_OUT=203.0.113.2 OUT_LEN=24
+}
+
+e2e_underlay_routed() {
+	namespaces+=("$U")
+	e2e_hosts
+	ip link add g1out netns "$G1" type veth peer u1 netns "$U" || fail veth
+	ip link add u2 netns "$U" type veth peer g2out netns "$G2" || fail veth
+	link_up "$G1" g1out
+	link_up "$G2" g2out
+	link_up "$U" u1 u2
+	ip -n "$U" addr add 203.0.113.126/25 dev u1
+	ip -n "$U" addr add 203.0.113.254/25 dev u2
+	ip netns exec "$U" sysctl -qw net.ipv4.ip_forward=1
+	GW2_OUT=203.0.113.130 OUT_LEN=25
+}
+
+# The two ends' keys mirror each other: one's spi_in/key_in is the
+# other's spi_out/key_out.
+K1=000102030405060708090a0b0c0d0e0f10111213
+K2=202122232425262728292a2b2c2d2e2f30313233
+K3=404142434445464748494a4b4c4d4e4f50515253
+K4=606162636465666768696a6b6c6d6e6f70717273
+
+# net_af_packet: the kernel reassembles IP fragments for its sockets
+# (PACKET_FANOUT_FLAG_DEFRAG, not optional in DPDK 22.11), so frames must
+# hold a reassembled packet; qdisc_bypass=0 lets a capture on the same
+# interface see what vpngw sends.
+AFP="framesz=8192,blocksz=8192,qdisc_bypass=0"
+
+conf() { # conf NAME INSIDE_IF INSIDE_ADDR OUTSIDE_IF OUTSIDE_ADDR OUTSIDES
+	 #      CGW_ADDR ROUTE T1 T2
+	cat <<EOF
+appliance:
+{
+  name = "$1";
+  state_dir = "$work/$1.state";
+  eal_args = ["--no-huge", "--no-shconf", "-m", "512",
+              "--file-prefix", "vpngw-e2e-$1-$id", "--log-level", "*:warning"];
+  workers = [1];
+  ports = (
+    { name = "outside"; role = "outside";
+      device = "net_af_packet${1: -1}0,iface=$4,$AFP"; address = "$5"; },
+    { name = "inside"; role = "inside";
+      device = "net_af_packet${1: -1}1,iface=$2,$AFP"; address = "$3"; }
+  );
+  outside_addresses = $6;
+};
+customer_gateways = ( { name = "peer"; address = "$7"; } );
+vpn_connections = (
+  { name = "e2e"; customer_gateway = "peer"; static_routes = ["$8"];
+    tunnels = ( { $9 }, { ${10} } ); }
+);
+EOF
+}
+mk() { # mk SPI_IN KEY_IN SPI_OUT KEY_OUT [extra]
+	echo "manual_keys: { algorithm = \"aes128gcm16\"; spi_in = $1; key_in = \"$2\"; spi_out = $3; key_out = \"$4\"; ${5:-} };"
+}
+
+# gw1.conf and gw2.conf: tunnel 1 raw ESP, tunnel 2 ESP in UDP 4500;
+# vpngw 2 plays the customer gateway, one address to vpngw 1's two.
+e2e_configs() {
+	conf gw1 g1in 198.51.100.1/24 g1out "203.0.113.1/$OUT_LEN" \
+		'["203.0.113.1", "203.0.113.11"]' "$GW2_OUT" 192.0.2.128/25 \
+		"$(mk 0x1001 $K1 0x2001 $K2)" \
+		"$(mk 0x1002 $K3 0x2002 $K4 'encapsulation = "udp";')" \
+		>"$work/gw1.conf"
+	conf gw2 g2in 192.0.2.129/25 g2out "$GW2_OUT/$OUT_LEN" \
+		"[\"$GW2_OUT\"]" 203.0.113.1 198.51.100.0/24 \
+		"remote_address = \"203.0.113.1\"; $(mk 0x2001 $K2 0x1001 $K1)" \
+		"remote_address = \"203.0.113.11\"; $(mk 0x2002 $K4 0x1002 $K3 'encapsulation = "udp";')" \
+		>"$work/gw2.conf"
+	if [ "$OUT_LEN" = 25 ]; then # routed: the next hop is the router
+		sed -i 's|address = "203.0.113.1/25";|& gateway = "203.0.113.126";|' \
+			"$work/gw1.conf"
+		sed -i 's|address = "203.0.113.130/25";|& gateway = "203.0.113.254";|' \
+			"$work/gw2.conf"
+		grep -q 203.0.113.126 "$work/gw1.conf" &&
+			grep -q 203.0.113.254 "$work/gw2.conf" ||
+			fail "could not set the gateways"
+	fi
+}
+
+e2e_start() { # check and start both gateways, wait until they run
+	for g in gw1 gw2; do
+		ns=$G1
+		[ $g = gw2 ] && ns=$G2
+		"$vpngw" -n "$work/$g.conf" >/dev/null ||
+			fail "$g.conf does not check"
+		ip netns exec "$ns" "$vpngw" "$work/$g.conf" >"$work/$g.log" 2>&1 &
+		pids+=($!)
+	done
+	for g in gw1 gw2; do
+		for _ in $(seq 1 100); do
+			grep -q "vpngw: running" "$work/$g.log" && break
+			sleep 0.1
+		done
+		grep -q "vpngw: running" "$work/$g.log" || fail "$g did not start"
+	done
+}
+
+tel() { # tel GW COMMAND EXPR: EXPR (Python, over d) of a telemetry reply
+	printf '%s\n' "$2" |
+		timeout 10 dpdk-telemetry.py -f "vpngw-e2e-$1-$id" 2>/dev/null |
+		/usr/bin/python3 -c '
+import json, sys
+r = [json.loads(l) for l in sys.stdin if l.startswith("{")]
+d = r[0][sys.argv[1].split(",")[0]]
+print(eval(sys.argv[2]))
+' "$2" "$3" 2>/dev/null
+}
