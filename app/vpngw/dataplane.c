@@ -124,8 +124,17 @@ struct dp_worker {
 	uint64_t last_resolve; /* TSC of its last request to resolve */
 } __rte_cache_aligned;
 
+/* The exception path: a kernel TAP interface (net_tap) for what is
+ * addressed to the appliance itself and is not ESP. */
+struct dp_exc {
+	bool on;
+	uint16_t id;
+	struct rte_ether_addr mac; /* the kernel interface's */
+};
+
 struct dp {
 	struct dp_port out, in;
+	struct dp_exc exc;
 	uint32_t ours[VPN_MAX_OUTSIDE];
 	unsigned int nours;
 	struct rte_lpm *fib;
@@ -575,6 +584,30 @@ tx(struct dp_worker *wk, struct dp_port *p, struct rte_mbuf **m, uint16_t n)
 	wk->st.tx_full += n - sent;
 }
 
+/* Hand m (data at its IP header) to the kernel over the TAP; false when
+ * there is no exception path (the caller drops and counts). */
+static bool
+exc_send(struct dp_worker *wk, struct rte_mbuf *m)
+{
+	uint8_t *e;
+
+	if (!dp.exc.on)
+		return false;
+	e = (uint8_t *)rte_pktmbuf_prepend(m, ETH_LEN);
+	if (e == NULL)
+		return false;
+	memcpy(e, dp.exc.mac.addr_bytes, 6);
+	memcpy(e + 6, dp.out.mac.addr_bytes, 6);
+	e[12] = ET_IPV4 >> 8;
+	e[13] = ET_IPV4 & 0xff;
+	if (rte_eth_tx_burst(dp.exc.id, (uint16_t)wk->id, &m, 1) != 1) {
+		wk->st.tx_full++;
+		rte_pktmbuf_free(m);
+	} else
+		wk->st.to_kernel++;
+	return true;
+}
+
 /*
  * The Ethernet layer of a frame received on p: ARP goes to the control
  * core, an IPv4 packet comes back with its Ethernet header stripped
@@ -713,6 +746,26 @@ encrypt_and_send(struct dp_worker *wk, struct rte_mbuf **enc,
 		   (uint16_t)(nout - j < BURST ? nout - j : BURST));
 }
 
+/* Route m into a tunnel: its packets (m or its fragments) join enc[] /
+ * sas[], which are encrypted and sent first when they would overflow. */
+static void
+to_tunnel_queue(struct dp_worker *wk, struct rte_mbuf *m, struct rte_mbuf **enc,
+                struct vpn_esp_sa **sas, unsigned int *nenc)
+{
+	struct rte_mbuf *frags[FRAG_MAX];
+	struct vpn_esp_sa *sa = NULL;
+	unsigned int k = to_tunnel(wk, m, frags, &sa);
+
+	if (*nenc + k > ENC_MAX) {
+		encrypt_and_send(wk, enc, sas, *nenc);
+		*nenc = 0;
+	}
+	for (unsigned int f = 0; f < k; f++) {
+		enc[*nenc] = frags[f];
+		sas[(*nenc)++] = sa;
+	}
+}
+
 static void
 inside_input(struct dp_worker *wk, struct rte_mbuf **pkts, uint16_t n)
 {
@@ -721,26 +774,18 @@ inside_input(struct dp_worker *wk, struct rte_mbuf **pkts, uint16_t n)
 	unsigned int nenc = 0;
 
 	for (uint16_t i = 0; i < n; i++) {
-		struct rte_mbuf *m = pkts[i], *frags[FRAG_MAX];
-		struct vpn_esp_sa *sa = NULL;
-		unsigned int k;
+		struct rte_mbuf *m = pkts[i];
 
 		if (!l2_input(wk, m))
 			continue;
-		if (ip_dst(m) == dp.in.addr) { /* for us: no exception path */
-			wk->st.for_us++;
-			rte_pktmbuf_free(m);
+		if (ip_dst(m) == dp.in.addr) { /* for us: the kernel */
+			if (!exc_send(wk, m)) {
+				wk->st.for_us++;
+				rte_pktmbuf_free(m);
+			}
 			continue;
 		}
-		k = to_tunnel(wk, m, frags, &sa);
-		if (nenc + k > ENC_MAX) {
-			encrypt_and_send(wk, enc, sas, nenc);
-			nenc = 0;
-		}
-		for (unsigned int f = 0; f < k; f++) {
-			enc[nenc] = frags[f];
-			sas[nenc++] = sa;
-		}
+		to_tunnel_queue(wk, m, enc, sas, &nenc);
 	}
 	encrypt_and_send(wk, enc, sas, nenc);
 }
@@ -783,8 +828,13 @@ outside_input(struct dp_worker *wk, struct rte_mbuf **pkts, uint16_t n)
 	}
 	ok = vpn_esp_inbound(wk->w, dp.sad, esp, nesp, why, sas);
 	for (uint16_t i = ok; i < nesp; i++) {
-		/* IKE and NAT keepalives would go to the exception path;
-		 * dummy packets are the peer's keepalives (tunnels_check). */
+		/* Not ESP (ICMP, IKE on 500 or behind the non-ESP marker on
+		 * 4500, NAT keepalives): the kernel's. Dummy packets are the
+		 * peer's keepalives (tunnels_check). */
+		if ((why[i] == VPN_ESP_NOT_ESP || why[i] == VPN_ESP_NATT_IKE ||
+		     why[i] == VPN_ESP_NATT_KEEPALIVE) &&
+		    exc_send(wk, esp[i]))
+			continue;
 		if (why[i] == VPN_ESP_DUMMY)
 			wk->st.keepalive_in++;
 		else
@@ -802,6 +852,16 @@ outside_input(struct dp_worker *wk, struct rte_mbuf **pkts, uint16_t n)
 			rte_pktmbuf_free(m);
 			continue;
 		}
+		/* To the appliance itself (its inside address): the kernel's
+		 * answer to something it sent into the tunnel. */
+		if (m->packet_type == RTE_PTYPE_L3_IPV4 &&
+		    ip_dst(m) == dp.in.addr) {
+			if (!exc_send(wk, m)) {
+				wk->st.for_us++;
+				rte_pktmbuf_free(m);
+			}
+			continue;
+		}
 		if (m->packet_type != RTE_PTYPE_L3_IPV4 ||
 		    !l2_out(wk, &dp.in, m, ip_dst(m))) {
 			if (m->packet_type != RTE_PTYPE_L3_IPV4)
@@ -812,6 +872,52 @@ outside_input(struct dp_worker *wk, struct rte_mbuf **pkts, uint16_t n)
 		out[nout++] = m;
 	}
 	tx(wk, &dp.in, out, nout);
+}
+
+/* ---- kernel -> wire ---------------------------------------------------------
+ */
+
+/* What the kernel sends from the TAP: into a tunnel when the FIB says so
+ * (as if it came from the inside), else out of the port whose subnet holds
+ * the destination, else out of the outside port (its gateway). */
+static void
+exc_input(struct dp_worker *wk, struct rte_mbuf **pkts, uint16_t n)
+{
+	struct rte_mbuf *enc[ENC_MAX], *to_out[BURST], *to_in[BURST];
+	struct vpn_esp_sa *sas[ENC_MAX];
+	unsigned int nenc = 0, nout = 0, nin = 0;
+
+	for (uint16_t i = 0; i < n; i++) {
+		struct rte_mbuf *m = pkts[i];
+		uint32_t dst, conn;
+
+		wk->st.from_kernel++;
+		/* The TAP is NOARP; whatever else it says, only IPv4 goes. */
+		if (rte_pktmbuf_data_len(m) >= ETH_LEN &&
+		    rte_pktmbuf_mtod(m, uint8_t *)[12] == ET_ARP >> 8 &&
+		    rte_pktmbuf_mtod(m, uint8_t *)[13] == (ET_ARP & 0xff)) {
+			wk->st.not_ip++;
+			rte_pktmbuf_free(m);
+			continue;
+		}
+		if (!l2_input(wk, m))
+			continue;
+		dst = ip_dst(m);
+		if (rte_lpm_lookup(dp.fib, dst, &conn) == 0)
+			to_tunnel_queue(wk, m, enc, sas, &nenc);
+		else if (((dst ^ dp.in.addr) & dp.in.mask) == 0) {
+			if (l2_out(wk, &dp.in, m, dst))
+				to_in[nin++] = m;
+			else
+				rte_pktmbuf_free(m);
+		} else if (l2_out(wk, &dp.out, m, dst))
+			to_out[nout++] = m;
+		else
+			rte_pktmbuf_free(m);
+	}
+	encrypt_and_send(wk, enc, sas, nenc);
+	tx(wk, &dp.out, to_out, (uint16_t)nout);
+	tx(wk, &dp.in, to_in, (uint16_t)nin);
 }
 
 /* ---- the loop and its setup -------------------------------------------------
@@ -860,6 +966,11 @@ worker(void *arg)
 		if (wk->id == 0) {
 			ctl_tx_drain(wk, &dp.out);
 			ctl_tx_drain(wk, &dp.in);
+			if (dp.exc.on) {
+				n = rte_eth_rx_burst(dp.exc.id, 0, pkts, BURST);
+				if (n)
+					exc_input(wk, pkts, n);
+			}
 		}
 		/* Nothing of the tables is held across this point. */
 		rte_rcu_qsbr_quiescent(dp.qs, wk->id);
@@ -918,6 +1029,33 @@ setup_port(const struct vpn_cfg_port *cp, struct dp_port *p,
 		p->arp->e[i].mac = p->nb[i].mac;
 	}
 	p->arp->n = p->nnb;
+	return 0;
+}
+
+/* The exception path: a net_tap port whose kernel side is
+ * exception_iface, configured with our addresses (vpngw_kernel_setup). */
+static int
+setup_exception(const struct vpn_cfg *cfg)
+{
+	const char *ifname = cfg->appliance.exception_iface;
+	char dev[64];
+
+	snprintf(dev, sizeof(dev), "net_tap_exc,iface=%s", ifname);
+	if (rte_dev_probe(dev) != 0 ||
+	    rte_eth_dev_get_port_by_name("net_tap_exc", &dp.exc.id) != 0) {
+		fprintf(stderr,
+		        "vpngw: cannot create the exception interface %s "
+		        "(net_tap: needs /dev/net/tun and CAP_NET_ADMIN)\n",
+		        ifname);
+		return -ENODEV;
+	}
+	if (vpn_port_start(dp.exc.id, 1, (uint16_t)dp.nwk, dp.pool) != 0)
+		return -ENODEV;
+	rte_eth_macaddr_get(dp.exc.id, &dp.exc.mac);
+	if (vpngw_kernel_setup(cfg, ifname) != 0)
+		return -EIO;
+	dp.exc.on = true;
+	printf("vpngw: exception path: kernel interface %s\n", ifname);
 	return 0;
 }
 
@@ -1040,6 +1178,11 @@ vpngw_dp_start(const struct vpn_cfg *cfg, const struct vpngw_sas *sas,
 		if (rc != 0)
 			return rc;
 	}
+	if (a->exception_iface[0] != '\0') {
+		rc = setup_exception(cfg);
+		if (rc != 0)
+			return rc;
+	}
 	dp.started = true;
 	memcpy(dp.ours, a->outside_addresses, sizeof(dp.ours));
 	dp.nours = a->n_outside;
@@ -1105,6 +1248,8 @@ vpngw_dp_stop(struct vpngw_dp_stats *st, struct vpngw_dp_stats *per_worker,
 		vpn_port_stop(dp.out.id);
 		vpn_port_stop(dp.in.id);
 	}
+	if (dp.exc.on)
+		vpn_port_stop(dp.exc.id);
 	for (int pi = 0; pi < 2; pi++) {
 		struct dp_port *p = pi ? &dp.in : &dp.out;
 		struct rte_mbuf *m;

@@ -50,6 +50,8 @@ void vpngw_sa_free(struct vpngw_sas *s);
 	_(arp_refresh) \
 	_(arp_expired) \
 	_(for_us) \
+	_(to_kernel) \
+	_(from_kernel) \
 	_(not_for_us) \
 	_(bad_inner) \
 	_(no_route) \
@@ -70,6 +72,12 @@ struct vpngw_dp_stats {
 	VPNGW_DP_COUNTERS(VPNGW_DP_FIELD)
 #undef VPNGW_DP_FIELD
 };
+
+/* Give the kernel interface ifname (the exception path's TAP) our
+ * addresses and routes to what lies behind the data plane: outside and
+ * inside port addresses, the other outside addresses, each tunnel's
+ * remote endpoint and the static routes; no ARP on it. 0 or -1 (logged). */
+int vpngw_kernel_setup(const struct vpn_cfg *cfg, const char *ifname);
 
 /* Start the ports and the forwarding loop on every worker lcore; it runs
  * until *quit. 0 or -errno (logged). */

@@ -246,6 +246,20 @@ cfg_check_neighbor(const char *s, char *err, size_t len)
 }
 
 int
+cfg_check_ifname(const char *s, char *err, size_t len)
+{
+	if (s[0] == '\0')
+		return 0; /* none */
+	if (strlen(s) > 15 || vpn_check_name(s, err, len) != 0 ||
+	    strcmp(s, ".") == 0 || strcmp(s, "..") == 0)
+		return fail(err, len,
+		            "'%s' is not an interface name (1-15 of letters, "
+		            "digits, '_', '.', '-')",
+		            s);
+	return 0;
+}
+
+int
 cfg_check_path(const char *s, char *err, size_t len)
 {
 	if (s[0] != '/')

@@ -66,6 +66,7 @@ unsigned int opt_line(enum vpn_obj kind, const void *obj, const char *name);
 int cfg_check_password_hash(const char *s, char *err, size_t len);
 int cfg_check_device(const char *s, char *err, size_t len);
 int cfg_check_path(const char *s, char *err, size_t len);
+int cfg_check_ifname(const char *s, char *err, size_t len);
 int cfg_check_neighbor(const char *s, char *err, size_t len);
 int cfg_check_nonempty(const char *s, char *err, size_t len);
 

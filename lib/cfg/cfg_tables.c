@@ -133,6 +133,9 @@ static const struct opt appliance_opts[] = {
               "networks behind the inside port (the VPC side)"),
         INT(T, "bgp_asn", bgp_asn, 1, 4294967295LL, "64512",
             "our BGP ASN (AWS: Amazon side ASN)"),
+        STR(T, "exception_iface", exception_iface, cfg_check_ifname, "",
+            "kernel TAP interface for traffic to our own addresses "
+            "(ICMP, IKE, BGP); empty: none"),
 };
 #undef T
 

@@ -157,6 +157,7 @@ struct vpn_cfg_appliance {
 	uint32_t outside_addresses[VPN_MAX_OUTSIDE];
 	struct vpn_prefix_list inside_networks;
 	int64_t bgp_asn;
+	char exception_iface[16]; /* kernel TAP for our own traffic; "": none */
 	unsigned int n_ports;
 	struct vpn_cfg_port ports[VPN_MAX_PORTS];
 	struct vpn_cfg_console console;
