@@ -106,10 +106,22 @@ struct dp_net {
 	uint32_t addr, mask;
 };
 
+/* A connection's remote networks: what may come out of its tunnels. */
+struct dp_remote {
+	unsigned int n;
+	struct dp_net v[VPN_MAX_PREFIXES];
+};
+
+/* Routing as the workers read it: built whole by the control core and
+ * published with RCU (at start, and on each reload). */
+struct dp_routes {
+	struct rte_lpm *fib; /* static routes -> connection index */
+	unsigned int nconns;
+	struct dp_remote remote[]; /* per connection */
+};
+
 struct dp_conn {
 	struct dp_tunnel t[VPN_TUNNELS];
-	struct dp_net remote[VPN_MAX_PREFIXES]; /* what may come out of it */
-	unsigned int nremote;
 	unsigned int up; /* bit per live tunnel (the control core flips it;
 	                  * each burst reads it once per packet) */
 	enum vpn_steer steer;
@@ -137,7 +149,8 @@ struct dp {
 	struct dp_exc exc;
 	uint32_t ours[VPN_MAX_OUTSIDE];
 	unsigned int nours;
-	struct rte_lpm *fib;
+	struct dp_routes *routes; /* RCU */
+	unsigned int routes_gen;  /* names each FIB */
 	struct dp_conn *conns;
 	const struct vpn_esp_sad *sad;
 	struct rte_mempool *pool;
@@ -645,6 +658,16 @@ consumed:
 /* ---- inside -> tunnel -----------------------------------------------------
  */
 
+/* The connection whose static routes hold dst: 0, or -1. */
+static int
+route_lookup(uint32_t dst, uint32_t *conn)
+{
+	const struct dp_routes *r =
+	        __atomic_load_n(&dp.routes, __ATOMIC_ACQUIRE);
+
+	return rte_lpm_lookup(r->fib, dst, conn) == 0 ? 0 : -1;
+}
+
 /* One inner IPv4 packet (Ethernet stripped) towards the tunnels: the SA to
  * use, with m fragmented into frags[] when needed. Returns how many
  * packets to encrypt (m itself, or fragments), 0 when m was consumed. */
@@ -665,7 +688,7 @@ to_tunnel(struct dp_worker *wk, struct rte_mbuf *m, struct rte_mbuf **frags,
 		goto drop;
 	}
 	dst = ip_dst(m);
-	if (rte_lpm_lookup(dp.fib, dst, &conn) != 0) {
+	if (route_lookup(dst, &conn) != 0) {
 		wk->st.no_route++;
 		goto drop;
 	}
@@ -794,14 +817,17 @@ inside_input(struct dp_worker *wk, struct rte_mbuf **pkts, uint16_t n)
  */
 
 static bool
-from_remote(const struct dp_conn *c, const struct rte_mbuf *m)
+from_remote(unsigned int conn, const struct rte_mbuf *m)
 {
+	const struct dp_routes *r =
+	        __atomic_load_n(&dp.routes, __ATOMIC_ACQUIRE);
+	const struct dp_remote *rn = &r->remote[conn];
 	uint32_t v;
 
 	memcpy(&v, rte_pktmbuf_mtod_offset(m, const uint8_t *, 12), 4);
 	v = rte_be_to_cpu_32(v);
-	for (unsigned int i = 0; i < c->nremote; i++)
-		if ((v & c->remote[i].mask) == c->remote[i].addr)
+	for (unsigned int i = 0; i < rn->n; i++)
+		if ((v & rn->v[i].mask) == rn->v[i].addr)
 			return true;
 	return false;
 }
@@ -847,7 +873,7 @@ outside_input(struct dp_worker *wk, struct rte_mbuf **pkts, uint16_t n)
 		/* Only the connection's remote networks may come out of its
 		 * tunnels (its traffic selectors). */
 		if (m->packet_type == RTE_PTYPE_L3_IPV4 &&
-		    !from_remote(&dp.conns[vpn_esp_sa_tag(sas[i])], m)) {
+		    !from_remote(vpn_esp_sa_tag(sas[i]), m)) {
 			wk->st.inner_src++;
 			rte_pktmbuf_free(m);
 			continue;
@@ -903,7 +929,7 @@ exc_input(struct dp_worker *wk, struct rte_mbuf **pkts, uint16_t n)
 		if (!l2_input(wk, m))
 			continue;
 		dst = ip_dst(m);
-		if (rte_lpm_lookup(dp.fib, dst, &conn) == 0)
+		if (route_lookup(dst, &conn) == 0)
 			to_tunnel_queue(wk, m, enc, sas, &nenc);
 		else if (((dst ^ dp.in.addr) & dp.in.mask) == 0) {
 			if (l2_out(wk, &dp.in, m, dst))
@@ -1070,6 +1096,82 @@ inner_mtu(const struct vpn_esp_sa *sa, unsigned int mtu)
 	return l;
 }
 
+static void
+routes_free(struct dp_routes *r)
+{
+	if (r != NULL)
+		rte_lpm_free(r->fib);
+	free(r);
+}
+
+/* The FIB and remote networks of cfg's connections (IPv4; IPv6 inner
+ * routing is to come), or NULL (logged). */
+static struct dp_routes *
+routes_build(const struct vpn_cfg *cfg)
+{
+	struct rte_lpm_config lc = {.max_rules = 4096, .number_tbl8s = 256};
+	struct dp_routes *r;
+	char name[32];
+
+	r = calloc(1, sizeof(*r) + (cfg->n_conns ? cfg->n_conns : 1) *
+	                                   sizeof(r->remote[0]));
+	if (r == NULL)
+		return NULL;
+	snprintf(name, sizeof(name), "fib%u", dp.routes_gen++);
+	r->fib = rte_lpm_create(name, rte_socket_id(), &lc);
+	r->nconns = cfg->n_conns;
+	for (unsigned int i = 0; r->fib != NULL && i < cfg->n_conns; i++) {
+		const struct vpn_cfg_conn *c = &cfg->conns[i];
+		struct dp_remote *rn = &r->remote[i];
+
+		for (unsigned int k = 0; k < c->remote_networks.n; k++) {
+			const struct vpn_prefix *p = &c->remote_networks.v[k];
+			uint32_t mask = p->len ? ~0u << (32 - p->len) : 0;
+
+			if (p->family != AF_INET)
+				continue;
+			rn->v[rn->n].addr = vpn_prefix_v4_addr(p) & mask;
+			rn->v[rn->n++].mask = mask;
+		}
+		for (unsigned int k = 0; k < c->static_routes.n; k++) {
+			const struct vpn_prefix *p = &c->static_routes.v[k];
+
+			if (p->family == AF_INET &&
+			    rte_lpm_add(r->fib, vpn_prefix_v4_addr(p), p->len,
+			                i) != 0) {
+				fprintf(stderr, "vpngw: FIB full\n");
+				routes_free(r);
+				return NULL;
+			}
+		}
+	}
+	if (r->fib == NULL) {
+		fprintf(stderr, "vpngw: cannot create a FIB: %s\n",
+		        rte_strerror(rte_errno));
+		routes_free(r);
+		return NULL;
+	}
+	return r;
+}
+
+int
+vpngw_dp_set_routes(const struct vpn_cfg *cfg)
+{
+	struct dp_routes *r, *old;
+
+	if (!dp.started || cfg->n_conns != dp.nconns)
+		return -EINVAL;
+	r = routes_build(cfg);
+	if (r == NULL)
+		return -ENOMEM;
+	old = __atomic_exchange_n(&dp.routes, r, __ATOMIC_ACQ_REL);
+	/* No worker reads the old tables once each has passed a
+	 * quiescent point. */
+	rte_rcu_qsbr_synchronize(dp.qs, RTE_QSBR_THRID_INVALID);
+	routes_free(old);
+	return 0;
+}
+
 static int
 setup_conns(const struct vpn_cfg *cfg, const struct vpngw_sas *sas)
 {
@@ -1077,16 +1179,6 @@ setup_conns(const struct vpn_cfg *cfg, const struct vpngw_sas *sas)
 		const struct vpn_cfg_conn *c = &cfg->conns[i];
 		struct dp_conn *d = &dp.conns[i];
 
-		for (unsigned int r = 0; r < c->remote_networks.n; r++) {
-			const struct vpn_prefix *p = &c->remote_networks.v[r];
-			uint32_t mask = p->len ? ~0u << (32 - p->len) : 0;
-
-			if (p->family != AF_INET)
-				continue; /* IPv6 inner routing: to come */
-			d->remote[d->nremote].addr =
-			        vpn_prefix_v4_addr(p) & mask;
-			d->remote[d->nremote++].mask = mask;
-		}
 		d->steer = c->steering == VPN_STEER_ACTIVE_ACTIVE
 		                   ? VPN_STEER_ACTIVE
 		                   : VPN_STEER_STANDBY;
@@ -1108,16 +1200,9 @@ setup_conns(const struct vpn_cfg *cfg, const struct vpngw_sas *sas)
 			/* Given the benefit of the doubt at start. */
 			dt->last_rx = dt->last_tx = rte_rdtsc();
 		}
-		for (unsigned int r = 0; r < c->static_routes.n; r++) {
-			const struct vpn_prefix *p = &c->static_routes.v[r];
-
-			if (p->family == AF_INET &&
-			    rte_lpm_add(dp.fib, vpn_prefix_v4_addr(p), p->len,
-			                i) != 0)
-				return -ENOSPC;
-		}
 	}
-	return 0;
+	dp.routes = routes_build(cfg);
+	return dp.routes == NULL ? -ENOMEM : 0;
 }
 
 int
@@ -1125,7 +1210,6 @@ vpngw_dp_start(const struct vpn_cfg *cfg, const struct vpngw_sas *sas,
                volatile int *quit)
 {
 	const struct vpn_cfg_appliance *a = &cfg->appliance;
-	struct rte_lpm_config lc = {.max_rules = 4096, .number_tbl8s = 256};
 	size_t qsz;
 	int rc;
 
@@ -1147,7 +1231,6 @@ vpngw_dp_start(const struct vpn_cfg *cfg, const struct vpngw_sas *sas,
 	dp.pool = rte_pktmbuf_pool_create("dp", 8191 + 4096 * (dp.nwk - 1), 256,
 	                                  0, RTE_PKTMBUF_HEADROOM + DP_BUF_SIZE,
 	                                  rte_socket_id());
-	dp.fib = rte_lpm_create("fib", rte_socket_id(), &lc);
 	dp.conns = calloc(cfg->n_conns ? cfg->n_conns : 1, sizeof(*dp.conns));
 	dp.wk = rte_zmalloc("workers", dp.nwk * sizeof(*dp.wk),
 	                    RTE_CACHE_LINE_SIZE);
@@ -1157,9 +1240,9 @@ vpngw_dp_start(const struct vpn_cfg *cfg, const struct vpngw_sas *sas,
 	                                 rte_socket_id(), RING_F_SC_DEQ);
 	qsz = rte_rcu_qsbr_get_memsize(dp.nwk);
 	dp.qs = rte_zmalloc("qsbr", qsz, RTE_CACHE_LINE_SIZE);
-	if (dp.pool == NULL || dp.fib == NULL || dp.conns == NULL ||
-	    dp.wk == NULL || dp.ctl_arp == NULL || dp.ctl_resolve == NULL ||
-	    dp.qs == NULL || rte_rcu_qsbr_init(dp.qs, dp.nwk) != 0) {
+	if (dp.pool == NULL || dp.conns == NULL || dp.wk == NULL ||
+	    dp.ctl_arp == NULL || dp.ctl_resolve == NULL || dp.qs == NULL ||
+	    rte_rcu_qsbr_init(dp.qs, dp.nwk) != 0) {
 		fprintf(stderr, "vpngw: data plane: out of memory\n");
 		return -ENOMEM;
 	}
@@ -1273,7 +1356,7 @@ vpngw_dp_stop(struct vpngw_dp_stats *st, struct vpngw_dp_stats *per_worker,
 	vpn_esp_worker_free(dp.ctl_w);
 	rte_free(dp.wk);
 	rte_free(dp.qs);
-	rte_lpm_free(dp.fib);
+	routes_free(dp.routes);
 	rte_mempool_free(dp.pool);
 	free(dp.conns);
 	memset(&dp, 0, sizeof(dp));

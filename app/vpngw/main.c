@@ -27,11 +27,58 @@
 
 static volatile int quit;
 
+static volatile int reload;
+
 static void
 on_signal(int sig)
 {
-	(void)sig;
-	quit = 1;
+	if (sig == SIGHUP)
+		reload = 1;
+	else
+		quit = 1;
+}
+
+/*
+ * SIGHUP: read the file again and apply what can change while running:
+ * each connection's static_routes and remote_networks (a new FIB,
+ * published to the workers with RCU). A file with errors, or with
+ * connections added, removed or renamed, changes nothing.
+ */
+static void
+reload_routes(const char *file, const struct vpn_cfg *running)
+{
+	struct vpn_diag d;
+	struct vpn_cfg *cfg;
+
+	printf("vpngw: SIGHUP: reading %s again\n", file);
+	vpn_diag_init(&d);
+	cfg = vpn_cfg_load(file, &d);
+	vpn_diag_print(&d, stdout);
+	if (cfg == NULL || d.errors > 0)
+		printf("vpngw: reload: %u error(s); nothing changed\n",
+		       d.errors);
+	else {
+		bool same = cfg->n_conns == running->n_conns;
+
+		for (unsigned int i = 0; same && i < cfg->n_conns; i++)
+			same = strcmp(cfg->conns[i].name,
+			              running->conns[i].name) == 0;
+		if (!same)
+			printf("vpngw: reload: connections were added, "
+			       "removed or renamed: restart to apply; nothing "
+			       "changed\n");
+		else if (vpngw_dp_set_routes(cfg) != 0)
+			printf("vpngw: reload: cannot build the new "
+			       "routes; nothing changed\n");
+		else
+			printf("vpngw: reload: static routes and remote "
+			       "networks of %u connection(s) applied (other "
+			       "changes need a restart)\n",
+			       cfg->n_conns);
+	}
+	fflush(stdout);
+	vpn_diag_free(&d);
+	vpn_cfg_free(cfg);
 }
 
 /* The final counters: ports, drops by reason, SAs. */
@@ -195,6 +242,7 @@ main(int argc, char **argv)
 	}
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
+	signal(SIGHUP, on_signal);
 	if (vpngw_dp_start(cfg, &sas, &quit) != 0) {
 		quit = 1;
 		vpngw_dp_stop(&st, NULL, NULL);
@@ -215,6 +263,10 @@ main(int argc, char **argv)
 	/* The control core's event loop (IKE, BGP, console to come). */
 	while (!quit) {
 		vpngw_dp_control();
+		if (reload) {
+			reload = 0;
+			reload_routes(file, cfg);
+		}
 		usleep(1000);
 	}
 

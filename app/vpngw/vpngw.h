@@ -83,6 +83,10 @@ int vpngw_kernel_setup(const struct vpn_cfg *cfg, const char *ifname);
  * until *quit. 0 or -errno (logged). */
 int vpngw_dp_start(const struct vpn_cfg *cfg, const struct vpngw_sas *sas,
                    volatile int *quit);
+/* Rebuild the FIB and remote networks from cfg (the same connections as
+ * at start) and publish them to the workers with RCU while they forward.
+ * 0 or -errno. */
+int vpngw_dp_set_routes(const struct vpn_cfg *cfg);
 /* The control core's share of the data plane (ARP: learn, answer, ask,
  * age, publish to the workers): call it every millisecond or so. */
 void vpngw_dp_control(void);
