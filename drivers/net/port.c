@@ -27,6 +27,10 @@ vpn_port_start(uint16_t port_id, uint16_t nrxq, uint16_t ntxq,
 		        (RTE_ETH_RSS_IP | RTE_ETH_RSS_UDP) &
 		        info.flow_type_rss_offloads;
 	}
+	/* A NIC that checks IPv4 header checksums saves us the work:
+	 * lib/esp drops what it flags bad (RTE_MBUF_F_RX_IP_CKSUM_BAD). */
+	if (info.rx_offload_capa & RTE_ETH_RX_OFFLOAD_IPV4_CKSUM)
+		conf.rxmode.offloads |= RTE_ETH_RX_OFFLOAD_IPV4_CKSUM;
 	rc = rte_eth_dev_configure(port_id, nrxq, ntxq, &conf);
 	if (rc == 0)
 		rc = rte_eth_dev_adjust_nb_rx_tx_desc(port_id, &nrx, &ntx);
