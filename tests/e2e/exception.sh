@@ -13,15 +13,7 @@
 #     address, and gets the replies back through the tunnel.
 #
 #   exception.sh VPNGW [WORKDIR]
-set -u
-vpngw=$1
-work=${2:-}
-own_work=
-if [ -z "$work" ]; then
-	work=$(mktemp -d)
-	own_work=$work # removed at the end; give WORKDIR to keep the logs
-fi
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/lib.sh" "$@"
 
 e2e_underlay_routed
 e2e_configs

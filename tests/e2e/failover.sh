@@ -9,15 +9,7 @@
 # returns to it.
 #
 #   failover.sh VPNGW [WORKDIR]
-set -u
-vpngw=$1
-work=${2:-}
-own_work=
-if [ -z "$work" ]; then
-	work=$(mktemp -d)
-	own_work=$work # removed at the end; give WORKDIR to keep the logs
-fi
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/lib.sh" "$@"
 
 e2e_underlay_routed
 e2e_configs
@@ -36,11 +28,6 @@ wait_state() { # wait_state GW TUNNEL STATE SECONDS
 	done
 	return 1
 }
-pings() { # pings N: how many of N pings from A to B were answered
-	ip netns exec "$A" ping -c "$1" -i 0.2 -W 1 192.0.2.130 2>/dev/null |
-		grep -c "bytes from 192.0.2.130"
-}
-
 # Before: traffic takes tunnel 1 (its outbound SA on vpngw 1 is 0x2001).
 n=$(pings 10)
 echo "before: $n of 10 pings answered"

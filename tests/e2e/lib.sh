@@ -11,9 +11,16 @@
 # 203.0.113.254), where a test can cut one tunnel's path. Names carry this
 # run's PID; vpngw ports have no kernel address.
 #
-# The caller sets vpngw and work (and own_work when work is a temporary
-# directory of its own) before sourcing.
+# Sourced with the test's arguments: VPNGW [WORKDIR] (without WORKDIR, a
+# temporary directory that is removed at the end; give one to keep logs).
 set -u
+vpngw=$1
+work=${2:-}
+own_work=
+if [ -z "$work" ]; then
+	work=$(mktemp -d)
+	own_work=$work
+fi
 id=$$
 A=vpngwA$id G1=vpngwG1$id G2=vpngwG2$id B=vpngwB$id U=vpngwU$id
 namespaces=("$A" "$G1" "$G2" "$B")
@@ -213,6 +220,11 @@ e2e_start() { # check and start both gateways, wait until they run
 		done
 		grep -q "vpngw: running" "$work/$g.log" || fail "$g did not start"
 	done
+}
+
+pings() { # pings N: how many of N pings from host A to host B were answered
+	ip netns exec "$A" ping -c "$1" -i 0.2 -W 1 192.0.2.130 2>/dev/null |
+		grep -c "bytes from 192.0.2.130"
 }
 
 tel() { # tel GW COMMAND EXPR: EXPR (Python, over d) of a telemetry reply

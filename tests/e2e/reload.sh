@@ -7,25 +7,13 @@
 # error changes nothing, and the pings keep passing.
 #
 #   reload.sh VPNGW [WORKDIR]
-set -u
-vpngw=$1
-work=${2:-}
-own_work=
-if [ -z "$work" ]; then
-	work=$(mktemp -d)
-	own_work=$work # removed at the end; give WORKDIR to keep the logs
-fi
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/lib.sh" "$@"
 
 e2e_underlay_direct
 e2e_configs
 e2e_start
 gw1=${pids[0]}
 
-pings() { # pings N: answered pings from A to B
-	ip netns exec "$A" ping -c "$1" -i 0.2 -W 1 192.0.2.130 2>/dev/null |
-		grep -c "bytes from 192.0.2.130"
-}
 hup() { # hup MESSAGE: SIGHUP vpngw 1, wait for MESSAGE in its log
 	local before
 	before=$(grep -c "vpngw: reload:" "$work/gw1.log")

@@ -17,15 +17,7 @@
 #   address of its own, tunnels to vpngw 1's two.
 #
 #   two_gateways.sh VPNGW WORKDIR
-set -u
-vpngw=$1
-work=${2:-}
-own_work=
-if [ -z "$work" ]; then
-	work=$(mktemp -d)
-	own_work=$work # removed at the end; give WORKDIR to keep the logs
-fi
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/lib.sh" "$@"
 
 e2e_underlay_direct
 e2e_configs
