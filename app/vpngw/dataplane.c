@@ -41,8 +41,8 @@
 
 #define DP_BUF_SIZE 10240 /* data room of a packet buffer */
 #define FRAG_MAX    8     /* fragments of one packet */
-#define ENC_MAX     64 /* packets encrypted at once (a burst and fragments) */
-#define BURST       32
+#define ENC_MAX     128 /* packets encrypted at once (a burst and fragments) */
+#define BURST       64
 #define ARP_SLOTS   64
 #define ARP_GRACE_S 3    /* to answer a refresh before the entry goes */
 #define CTL_RING    1024 /* frames and requests to the control core */
@@ -90,6 +90,7 @@ struct dp_port {
 struct dp_tunnel {
 	struct vpn_esp_sa *sa; /* outbound */
 	unsigned int inner_mtu;
+	uint16_t mss; /* the TCP MSS that fits inner_mtu (IPv4) */
 	/* The control core's: liveness. */
 	struct vpn_esp_sa *in;
 	char name[VPN_NAME_MAX + 8]; /* conn/N */
@@ -704,8 +705,8 @@ to_tunnel(struct dp_worker *wk, struct rte_mbuf *m, struct rte_mbuf **frags,
 		goto drop;
 	}
 	*sa = c->t[t].sa;
-	vpn_mss_clamp(rte_pktmbuf_mtod(m, uint8_t *), len,
-	              vpn_mss_for_mtu(c->t[t].inner_mtu, false));
+	if (ip[9] == IPPROTO_TCP) /* only a SYN can carry the MSS */
+		vpn_mss_clamp(rte_pktmbuf_mtod(m, uint8_t *), len, c->t[t].mss);
 	if (len <= c->t[t].inner_mtu) {
 		frags[0] = m;
 		return 1;
@@ -1190,6 +1191,7 @@ setup_conns(const struct vpn_cfg *cfg, const struct vpngw_sas *sas)
 				continue;
 			d->up |= 1u << t;
 			dt->inner_mtu = inner_mtu(dt->sa, 1500);
+			dt->mss = vpn_mss_for_mtu(dt->inner_mtu, false);
 			dt->in = sas->in_by_tunnel[i * VPN_TUNNELS + t];
 			snprintf(dt->name, sizeof(dt->name), "%s/%d", c->name,
 			         t + 1);

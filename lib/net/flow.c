@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* Flow hashing and the choice between a connection's two tunnels. */
+/* Flow hashing (the choice between the tunnels is inline in vpn_pkt.h). */
 #include <string.h>
 
 #include <rte_hash_crc.h>
@@ -52,21 +52,4 @@ vpn_flow_hash(const uint8_t *ip, unsigned int len)
 			h = crc_words(ip + 40, 4, h);
 	}
 	return h;
-}
-
-int
-vpn_steer_pick(enum vpn_steer mode, unsigned int up, uint32_t hash)
-{
-	switch (up & 3) {
-	case 0:
-		return -1;
-	case 1:
-		return 0;
-	case 2:
-		return 1;
-	default:
-		/* Both up: tunnel 1, or the hash's pick (its top bit, the
-		 * best mixed of a CRC). */
-		return mode == VPN_STEER_STANDBY ? 0 : (int)(hash >> 31);
-	}
 }

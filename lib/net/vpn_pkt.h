@@ -31,7 +31,22 @@ enum vpn_steer { VPN_STEER_STANDBY, VPN_STEER_ACTIVE };
  * that are up, a flow staying on one tunnel while both are. -1 when none is
  * up.
  */
-int vpn_steer_pick(enum vpn_steer mode, unsigned int up, uint32_t hash);
+static inline int
+vpn_steer_pick(enum vpn_steer mode, unsigned int up, uint32_t hash)
+{
+	switch (up & 3) {
+	case 0:
+		return -1;
+	case 1:
+		return 0;
+	case 2:
+		return 1;
+	default:
+		/* Both up: tunnel 1, or the hash's pick (its top bit, the
+		 * best mixed of a CRC). */
+		return mode == VPN_STEER_STANDBY ? 0 : (int)(hash >> 31);
+	}
+}
 
 /* ---- MSS clamping ------------------------------------------------------- */
 
