@@ -88,7 +88,18 @@ for _ in $(seq 1 100); do
 	sleep 0.1
 done
 grep -q "vpngw: running" "$work/vpngw.log" || fail "vpngw did not start"
-sleep 3
+# The memif link comes up when both sides have met (and testpmd waits for
+# its links before it forwards): watch vpngw's SA, up to 30 s.
+for _ in $(seq 1 30); do
+	n=$(echo /vpngw/sa,0x1001 |
+		timeout 10 dpdk-telemetry.py -f "vpngw-memif-$id" 2>/dev/null |
+		/usr/bin/python3 -c '
+import json, sys
+r = [json.loads(l) for l in sys.stdin if l.startswith("{")]
+print(r[0]["/vpngw/sa"]["packets"] if r else 0)' 2>/dev/null)
+	[ "${n:-0}" -ge 1000 ] && break
+	sleep 1
+done
 kill -INT "$vp"
 for _ in $(seq 1 50); do
 	kill -0 "$vp" 2>/dev/null || break
