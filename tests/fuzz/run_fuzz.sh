@@ -2,6 +2,7 @@
 # Run a libFuzzer target for SECONDS from a seed corpus made here.
 #   run_fuzz.sh FUZZER SECONDS esp
 #   run_fuzz.sh FUZZER SECONDS cfg SEED_DIR...   (every *.conf there)
+#   run_fuzz.sh FUZZER SECONDS ike
 set -eu
 fuzzer=$1 seconds=$2 kind=$3
 shift 3
@@ -19,6 +20,19 @@ esp)
 		printf "\\$(printf %o $((k * 2 + 1)))$ip6" >"$corpus/ip6-$k"
 	done
 	printf '\000\105\000\000\034\000\000\000\000\100\062' >"$corpus/raw"
+	;;
+ike)
+	# An IKE_SA_INIT header with one SA payload: an ESP proposal,
+	# ENCR_AES_GCM_16 with Key Length 256, ESN none.
+	/usr/bin/python3 -c '
+import sys
+sa = bytes([0, 0, 0, 32, 1, 3, 4, 2, 0x11, 0x22, 0x33, 0x44,
+            3, 0, 0, 12, 1, 0, 0, 20, 0x80, 14, 1, 0,
+            0, 0, 0, 8, 5, 0, 0, 0])
+pl = bytes([0, 0, 0, 4 + len(sa)]) + sa
+hdr = bytes.fromhex("0123456789abcdef" + "00" * 8) + bytes([33, 0x20, 34, 8])
+hdr += bytes(4) + (28 + len(pl)).to_bytes(4, "big")
+sys.stdout.buffer.write(hdr + pl)' >"$corpus/sa-init"
 	;;
 cfg)
 	for dir in "$@"; do

@@ -6,6 +6,7 @@
 
 void register_prefix_tests(void);
 void register_cfg_tests(void);
+void register_ike_tests(void);
 void cleanup_cfg_tests(void);
 
 int
@@ -17,6 +18,7 @@ main(void)
 		return 2;
 	register_prefix_tests();
 	register_cfg_tests();
+	register_ike_tests();
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	CU_basic_run_tests();
 	failed = CU_get_number_of_failures() + CU_get_number_of_tests_failed();

@@ -1,0 +1,180 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef VPN_IKE_H
+#define VPN_IKE_H
+
+/*
+ * IKEv2 messages (RFC 7296 section 3): the header, the payload chain and
+ * the SA payload, read with bounded readers and written into bounded
+ * buffers. The first layer of lib/ike (issue 5): no state, no crypto.
+ *
+ * Reading never looks past the buffer it is given nor past the length a
+ * parent (message, payload, proposal, transform) declares; every failure
+ * has its own code. Payloads inside an SK payload are not visible here
+ * until the caller has authenticated and decrypted it and walks the
+ * plaintext with vpn_ike_payloads() again.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define IKE_HDR_LEN     28
+#define IKE_PAYLOAD_HDR 4
+#define IKE_MAX_MSG     65535 /* what one UDP datagram can carry */
+
+enum ike_exchange {
+	IKE_SA_INIT = 34,
+	IKE_AUTH = 35,
+	IKE_CREATE_CHILD_SA = 36,
+	IKE_INFORMATIONAL = 37,
+};
+
+#define IKE_FLAG_INITIATOR 0x08
+#define IKE_FLAG_VERSION   0x10
+#define IKE_FLAG_RESPONSE  0x20
+
+enum ike_payload_type {
+	IKE_PT_NONE = 0,
+	IKE_PT_SA = 33,
+	IKE_PT_KE = 34,
+	IKE_PT_IDI = 35,
+	IKE_PT_IDR = 36,
+	IKE_PT_CERT = 37,
+	IKE_PT_CERTREQ = 38,
+	IKE_PT_AUTH = 39,
+	IKE_PT_NONCE = 40,
+	IKE_PT_NOTIFY = 41,
+	IKE_PT_DELETE = 42,
+	IKE_PT_VENDOR = 43,
+	IKE_PT_TSI = 44,
+	IKE_PT_TSR = 45,
+	IKE_PT_SK = 46,
+	IKE_PT_CP = 47,
+	IKE_PT_EAP = 48,
+	IKE_PT_SKF = 53, /* RFC 7383 */
+};
+
+/* Why a message or payload was refused. */
+#define IKE_ERRORS(_)                                                \
+	_(OK, "ok")                                                  \
+	_(SHORT, "shorter than its header")                          \
+	_(BAD_LENGTH, "a length field disagrees with what holds it") \
+	_(BAD_VERSION, "major version is not 2")                     \
+	_(BAD_PAYLOAD, "a payload is malformed")                     \
+	_(UNSUPPORTED_CRITICAL, "unknown payload marked critical")   \
+	_(AFTER_SK, "a payload follows the SK payload")              \
+	_(TOO_MANY, "more payloads or proposals than we take")       \
+	_(BAD_PROPOSAL, "a proposal is malformed")                   \
+	_(BAD_TRANSFORM, "a transform is malformed")                 \
+	_(NO_ROOM, "the output buffer is full")
+
+enum ike_err {
+#define IKE_ERR_ENUM(e, s) IKE_ERR_##e,
+	IKE_ERRORS(IKE_ERR_ENUM)
+#undef IKE_ERR_ENUM
+	        IKE_ERR_MAX
+};
+
+const char *vpn_ike_err_name(enum ike_err e);
+
+struct ike_hdr {
+	uint64_t spi_i, spi_r; /* host order */
+	uint8_t next;          /* first payload */
+	uint8_t version;       /* major << 4 | minor */
+	uint8_t exchange;
+	uint8_t flags;
+	uint32_t msg_id;
+	uint32_t length; /* of the whole message */
+};
+
+/* One payload of a chain: its body (after the generic header). */
+struct ike_payload {
+	uint8_t type;
+	uint8_t next; /* SK: the type of the first payload inside it */
+	bool critical;
+	const uint8_t *body;
+	uint16_t len;
+};
+
+/* The header of buf[0..len): the message must be exactly len bytes. */
+enum ike_err vpn_ike_hdr_parse(const uint8_t *buf, size_t len,
+                               struct ike_hdr *h);
+/* Write h (length as given) into buf of at least IKE_HDR_LEN bytes. */
+void vpn_ike_hdr_write(uint8_t *buf, const struct ike_hdr *h);
+
+/*
+ * Walk the payload chain in p[0..len) starting with type first: up to max
+ * payloads into out, their count in *n. The chain must end exactly at len;
+ * an SK (or SKF) payload must be the last one. A payload type we do not
+ * know is skipped unless its critical bit is set (RFC 7296 2.5): then
+ * IKE_ERR_UNSUPPORTED_CRITICAL with its type in *bad_type.
+ */
+enum ike_err vpn_ike_payloads(const uint8_t *p, size_t len, uint8_t first,
+                              struct ike_payload *out, unsigned int max,
+                              unsigned int *n, uint8_t *bad_type);
+
+/* The first payload of a type, or NULL. */
+const struct ike_payload *vpn_ike_find(const struct ike_payload *pl,
+                                       unsigned int n, uint8_t type);
+
+/* ---- SA payload (RFC 7296 3.3) ---------------------------------------- */
+
+enum ike_transform_type {
+	IKE_TT_ENCR = 1,
+	IKE_TT_PRF = 2,
+	IKE_TT_INTEG = 3,
+	IKE_TT_DH = 4,
+	IKE_TT_ESN = 5,
+};
+
+enum ike_protocol { IKE_PROTO_IKE = 1, IKE_PROTO_AH = 2, IKE_PROTO_ESP = 3 };
+
+#define IKE_ATTR_KEY_LENGTH 14
+#define IKE_MAX_TRANSFORMS  32 /* per proposal */
+#define IKE_MAX_PROPOSALS   16
+
+struct ike_transform {
+	uint8_t type;
+	uint16_t id;
+	uint16_t key_bits; /* the Key Length attribute, 0 if absent */
+};
+
+struct ike_proposal {
+	uint8_t num;
+	uint8_t protocol;
+	uint8_t spi_len;
+	uint8_t spi[8];
+	unsigned int n;
+	struct ike_transform t[IKE_MAX_TRANSFORMS];
+};
+
+/* The proposals of an SA payload body; unknown transform attributes are
+ * an error (RFC 7296 3.3.6: the proposal would be unusable anyway). */
+enum ike_err vpn_ike_sa_parse(const uint8_t *body, size_t len,
+                              struct ike_proposal *props, unsigned int max,
+                              unsigned int *n);
+
+/* ---- writing ---------------------------------------------------------- */
+
+/* A message being built in a caller's buffer. */
+struct ike_writer {
+	uint8_t *buf;
+	size_t cap, len;
+	size_t last_hdr;  /* offset of the last payload header; 0: none */
+	enum ike_err err; /* the first failure; later writes do nothing */
+};
+
+/* Start a message with header h (its next and length are filled in as
+ * payloads are added and at vpn_ike_finish). */
+void vpn_ike_begin(struct ike_writer *w, uint8_t *buf, size_t cap,
+                   const struct ike_hdr *h);
+/* Append a payload of type with body[0..len). */
+void vpn_ike_add(struct ike_writer *w, uint8_t type, bool critical,
+                 const void *body, size_t len);
+/* Append an SA payload body holding props[0..n) to w as a payload. */
+void vpn_ike_add_sa(struct ike_writer *w, const struct ike_proposal *props,
+                    unsigned int n);
+/* Fix the message length; the message's size, or 0 on error (w->err). */
+size_t vpn_ike_finish(struct ike_writer *w);
+
+#endif /* VPN_IKE_H */
