@@ -9,19 +9,7 @@ id=$$
 pids=()
 rundirs=()
 
-stop_pids() { # SIGINT, then SIGKILL after 5 s, each process we started
-	for p in "${pids[@]}"; do
-		kill -INT "$p" 2>/dev/null
-	done
-	for p in "${pids[@]}"; do
-		for _ in $(seq 1 50); do
-			kill -0 "$p" 2>/dev/null || break
-			sleep 0.1
-		done
-		kill -KILL "$p" 2>/dev/null
-	done
-	pids=()
-}
+. "$(dirname "${BASH_SOURCE[0]}")/../common.sh"
 cleanup() {
 	stop_pids
 	rm -rf "$work"

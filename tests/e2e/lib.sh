@@ -27,22 +27,14 @@ namespaces=("$A" "$G1" "$G2" "$B")
 pids=()
 status=1
 
+. "$(dirname "${BASH_SOURCE[0]}")/../common.sh"
+
 cleanup() {
-	for p in "${pids[@]}"; do
-		kill -INT "$p" 2>/dev/null
-	done
-	for p in "${pids[@]}"; do
-		for _ in $(seq 1 50); do
-			kill -0 "$p" 2>/dev/null || break
-			sleep 0.1
-		done
-		kill -KILL "$p" 2>/dev/null
-	done
+	stop_pids
 	for ns in "${namespaces[@]}"; do
 		ip netns del "$ns" 2>/dev/null
 	done
 	rm -rf "/var/run/dpdk/vpngw-e2e-gw1-$id" "/var/run/dpdk/vpngw-e2e-gw2-$id"
-	pids=()
 }
 trap 'cleanup; [ -n "${own_work:-}" ] && rm -rf "$own_work"' EXIT
 

@@ -1,0 +1,17 @@
+# Sourced by the shell test harnesses (tests/app/lib.sh, tests/e2e/lib.sh).
+
+# Stop every process in the pids array (ours, started by the test): SIGINT
+# first so vpngw prints its final counters, SIGKILL after 5 s.
+stop_pids() {
+	for p in "${pids[@]}"; do
+		kill -INT "$p" 2>/dev/null
+	done
+	for p in "${pids[@]}"; do
+		for _ in $(seq 1 50); do
+			kill -0 "$p" 2>/dev/null || break
+			sleep 0.1
+		done
+		kill -KILL "$p" 2>/dev/null
+	done
+	pids=()
+}
