@@ -110,10 +110,8 @@ static void
 test_sa_bytes(void)
 {
 	static const uint8_t sa[] = {
-	        /* proposal: last, length 32, #1, ESP, SPI size 4, 2 transforms
-	         */
-	        0,
-	        0, 0, 32, 1, 3, 4, 2, 0x11, 0x22, 0x33, 0x44,
+	        /* last proposal, 32 B, #1, ESP, 4-byte SPI, 2 transforms */
+	        0, 0, 0, 32, 1, 3, 4, 2, 0x11, 0x22, 0x33, 0x44,
 	        /* transform: more, length 12, ENCR 20, Key Length 256 */
 	        3, 0, 0, 12, 1, 0, 0, 20, 0x80, 14, 0x01, 0x00,
 	        /* transform: last, length 8, ESN 0 */
