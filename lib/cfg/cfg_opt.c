@@ -253,8 +253,8 @@ cfg_check_ifname(const char *s, char *err, size_t len)
 	if (strlen(s) > 15 || vpn_check_name(s, err, len) != 0 ||
 	    strcmp(s, ".") == 0 || strcmp(s, "..") == 0)
 		return fail(err, len,
-		            "'%s' is not an interface name (1-15 of letters, "
-		            "digits, '_', '.', '-')",
+		            "exception_iface: '%s' is not an interface name "
+		            "(1-15 of letters, digits, '_', '.', '-')",
 		            s);
 	return 0;
 }
