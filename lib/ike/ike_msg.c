@@ -246,8 +246,10 @@ vpn_ike_sa_parse(const uint8_t *body, size_t len, struct ike_proposal *props,
 		e = parse_proposal(body, off, plen, &props[*n]);
 		if (e != IKE_ERR_OK)
 			return e;
-		/* Numbered 1, 2, ... (RFC 7296 3.3.1). */
-		if (props[*n].num != *n + 1)
+		/* Numbered upwards from 1 (RFC 7296 3.3.1); a response
+		 * carries the one accepted with the number it was sent with. */
+		if (props[*n].num == 0 ||
+		    (*n > 0 && props[*n].num <= props[*n - 1].num))
 			return IKE_ERR_BAD_PROPOSAL;
 		(*n)++;
 		off += plen;
@@ -358,7 +360,7 @@ vpn_ike_add_sa(struct ike_writer *w, const struct ike_proposal *props,
 		p[0] = i + 1 < n ? 2 : 0;
 		p[1] = 0;
 		put16(p + 2, (uint16_t)plen);
-		p[4] = (uint8_t)(i + 1);
+		p[4] = pr->num ? pr->num : (uint8_t)(i + 1);
 		p[5] = pr->protocol;
 		p[6] = pr->spi_len;
 		p[7] = (uint8_t)pr->n;

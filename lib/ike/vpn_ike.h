@@ -177,4 +177,153 @@ void vpn_ike_add_sa(struct ike_writer *w, const struct ike_proposal *props,
 /* Fix the message length; the message's size, or 0 on error (w->err). */
 size_t vpn_ike_finish(struct ike_writer *w);
 
+/* ---- the IKE engine ----------------------------------------------------
+ *
+ * The IKEv2 protocol for every tunnel of the appliance: IKE_SA_INIT and
+ * IKE_AUTH (both roles, PSK), the Child SA negotiated with them,
+ * INFORMATIONAL (DELETE, liveness), NAT detection and floating to UDP
+ * 4500, retransmission and duplicate requests, and DPD. It owns no socket
+ * and no clock: the caller hands it each datagram (without the non-ESP
+ * marker) and the time, and it calls back to send, to install and remove
+ * Child SAs and to report a tunnel's state. Single-threaded (the control
+ * core).
+ */
+
+#define VPN_IKE_MAX_ALGS 16
+#define VPN_IKE_MAX_TS   8
+#define VPN_IKE_PSK_MAX  64
+
+/* An ordered algorithm list (most preferred first); IANA IDs. */
+struct vpn_ike_algs {
+	unsigned int n_encr, n_integ, n_dh;
+	struct {
+		uint16_t id, key_bits;
+	} encr[VPN_IKE_MAX_ALGS];
+	uint16_t integ[VPN_IKE_MAX_ALGS]; /* IKE: the PRFs follow these */
+	uint16_t dh[VPN_IKE_MAX_ALGS];
+};
+
+/* An IPv4 address range of a traffic selector (any protocol and port),
+ * host order. */
+struct vpn_ike_ts {
+	uint32_t start, end;
+};
+
+enum vpn_ike_dpd_action {
+	VPN_IKE_DPD_CLEAR,
+	VPN_IKE_DPD_NONE,
+	VPN_IKE_DPD_RESTART
+};
+
+/* One tunnel's IKE settings. */
+struct vpn_ike_peer {
+	char name[48];          /* for logs: connection/N */
+	uint32_t local, remote; /* outside addresses, host order */
+	uint8_t psk[VPN_IKE_PSK_MAX];
+	size_t psk_len;
+	struct vpn_ike_algs ike, esp;
+	uint32_t ike_lifetime, esp_lifetime; /* seconds */
+	uint32_t dpd_timeout;                /* seconds */
+	enum vpn_ike_dpd_action dpd_action;
+	bool initiate;    /* start the tunnel (else wait for the peer) */
+	bool force_encap; /* ESP in UDP even without NAT (accelerated) */
+	uint32_t replay_window;
+	unsigned int n_lts, n_rts; /* ours and the peer's networks */
+	struct vpn_ike_ts lts[VPN_IKE_MAX_TS], rts[VPN_IKE_MAX_TS];
+};
+
+/* A negotiated Child SA, both directions (ours: in = the peer's
+ * traffic). Keys are KEYMAT slices: the cipher key, then for GCM its
+ * 4-byte salt. */
+struct vpn_ike_child {
+	uint32_t spi_in, spi_out;
+	uint16_t encr, key_bits, integ; /* IANA IDs; integ 0 with GCM */
+	bool esn;
+	uint8_t ekey_in[36], ekey_out[36];
+	uint8_t akey_in[64], akey_out[64];
+	bool udp_encap;
+	uint16_t sport, dport;  /* UDP ports when udp_encap */
+	uint32_t local, remote; /* the endpoints, host order */
+	uint32_t lifetime;      /* seconds */
+	uint32_t replay_window;
+};
+
+struct vpn_ike_ops {
+	/* Send msg from local:lport to remote:rport (the caller adds the
+	 * non-ESP marker on port 4500). */
+	void (*send)(void *ctx, uint32_t local, uint16_t lport, uint32_t remote,
+	             uint16_t rport, const uint8_t *msg, size_t len);
+	/* Install a Child SA of tunnel peer: 0, or -errno (the engine
+	 * then deletes it with the peer). */
+	int (*child_add)(void *ctx, unsigned int peer,
+	                 const struct vpn_ike_child *c);
+	/* Remove the Child SA whose inbound SPI is spi_in. */
+	void (*child_del)(void *ctx, unsigned int peer, uint32_t spi_in);
+	/* Inbound ESP packets the Child SA spi_in has taken so far (DPD
+	 * skips a peer that is sending traffic); may be NULL. */
+	uint64_t (*child_rx)(void *ctx, unsigned int peer, uint32_t spi_in);
+	/* A log line (no newline). */
+	void (*log)(void *ctx, const char *line);
+};
+
+/* Why IKE messages were dropped, and what was sent. */
+#define VPN_IKE_COUNTERS(_)                                         \
+	_(rx, "messages received")                                  \
+	_(tx, "messages sent")                                      \
+	_(retransmits, "requests sent again")                       \
+	_(resent_responses, "cached responses sent for duplicates") \
+	_(malformed, "malformed message or payload")                \
+	_(no_peer, "IKE_SA_INIT from an address with no tunnel")    \
+	_(unknown_spi, "no IKE SA for the SPIs")                    \
+	_(bad_msg_id, "message ID outside the window")              \
+	_(bad_icv, "SK payload did not verify")                     \
+	_(unexpected, "message not valid in the SA's state")        \
+	_(no_proposal, "no acceptable proposal")                    \
+	_(auth_failed, "AUTH did not verify")                       \
+	_(ts_unacceptable, "traffic selectors did not match")       \
+	_(cookies_sent, "cookies asked for (half-open SAs)")        \
+	_(bad_cookie, "IKE_SA_INIT with a wrong or no cookie")      \
+	_(ike_up, "IKE SAs established")                            \
+	_(child_up, "Child SAs installed")                          \
+	_(dpd_dead, "peers declared dead")
+
+struct vpn_ike_stats {
+#define VPN_IKE_FIELD(f, d) uint64_t f;
+	VPN_IKE_COUNTERS(VPN_IKE_FIELD)
+#undef VPN_IKE_FIELD
+};
+
+struct vpn_ike;
+
+/* An engine, or NULL. ops is copied; ctx goes to every callback. */
+struct vpn_ike *vpn_ike_new(const struct vpn_ike_ops *ops, void *ctx);
+void vpn_ike_free(struct vpn_ike *ike);
+/* Add a tunnel; its index (the peer of the callbacks), or -errno. */
+int vpn_ike_add_peer(struct vpn_ike *ike, const struct vpn_ike_peer *p);
+/* A datagram from remote:rport to local:lport (marker stripped). */
+void vpn_ike_input(struct vpn_ike *ike, uint64_t now_ms, uint32_t local,
+                   uint16_t lport, uint32_t remote, uint16_t rport,
+                   const uint8_t *msg, size_t len);
+/* Timers: retransmissions, initiation, DPD, half-open expiry. Call it
+ * every few milliseconds or so. */
+void vpn_ike_tick(struct vpn_ike *ike, uint64_t now_ms);
+/* Tear a tunnel's SAs down (DELETE to the peer) and, with restart, begin
+ * again (when it initiates). */
+void vpn_ike_reset(struct vpn_ike *ike, unsigned int peer, bool restart);
+const struct vpn_ike_stats *vpn_ike_stats(const struct vpn_ike *ike);
+
+/* A tunnel's IKE state, for logs, telemetry and the console. */
+struct vpn_ike_peer_info {
+	const char *ike_state; /* "down", "connecting", "established" */
+	bool child_up;
+	bool nat; /* NAT detected (or forced): ESP in UDP */
+	uint64_t spi_i, spi_r;
+	uint32_t spi_in, spi_out;
+	uint16_t encr, key_bits, integ, dh; /* the IKE SA's */
+	uint64_t established_ms;
+	char last[96]; /* the last state change and why */
+};
+int vpn_ike_peer_info(const struct vpn_ike *ike, unsigned int peer,
+                      struct vpn_ike_peer_info *info);
+
 #endif /* VPN_IKE_H */

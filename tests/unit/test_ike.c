@@ -265,9 +265,24 @@ test_hostile_sa(void)
 			(void)vpn_ike_sa_parse(sa, pl[0].len, p, 4, &n);
 		}
 	memcpy(sa, pl[0].body, pl[0].len);
-	sa[4] = 2; /* the first proposal numbered 2 */
+	sa[4] = 0; /* a proposal numbered 0 */
 	CU_ASSERT_EQUAL(vpn_ike_sa_parse(sa, pl[0].len, p, 4, &n),
 	                IKE_ERR_BAD_PROPOSAL);
+	memcpy(sa, pl[0].body, pl[0].len);
+	sa[4] = 2; /* the first numbered like the second: not upwards */
+	CU_ASSERT_EQUAL(vpn_ike_sa_parse(sa, pl[0].len, p, 4, &n),
+	                IKE_ERR_BAD_PROPOSAL);
+	/* One proposal numbered 2 alone: a response accepting the second. */
+	{
+		size_t first = (size_t)(sa[2] << 8 | sa[3]);
+
+		memcpy(sa, pl[0].body + first, pl[0].len - first);
+		CU_ASSERT_EQUAL(
+		        vpn_ike_sa_parse(sa, pl[0].len - first, p, 4, &n),
+		        IKE_ERR_OK);
+		CU_ASSERT_EQUAL(n, 1);
+		CU_ASSERT_EQUAL(p[0].num, 2);
+	}
 	memcpy(sa, pl[0].body, pl[0].len);
 	sa[8] = 0; /* the first transform claims to be the last */
 	CU_ASSERT_EQUAL(vpn_ike_sa_parse(sa, pl[0].len, p, 4, &n),

@@ -1,0 +1,127 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef IKE_PRIV_H
+#define IKE_PRIV_H
+
+/* The engine's records (ike_sa.c, ike_auth.c, ike_info.c). */
+
+#include "ike_crypto.h"
+#include "vpn_ike.h"
+
+/* Notify message types (RFC 7296 3.10.1, RFC 7383). */
+enum {
+	IKE_N_UNSUPPORTED_CRITICAL_PAYLOAD = 1,
+	IKE_N_INVALID_SYNTAX = 7,
+	IKE_N_INVALID_MESSAGE_ID = 9,
+	IKE_N_NO_PROPOSAL_CHOSEN = 14,
+	IKE_N_INVALID_KE_PAYLOAD = 17,
+	IKE_N_AUTHENTICATION_FAILED = 24,
+	IKE_N_NO_ADDITIONAL_SAS = 35,
+	IKE_N_TS_UNACCEPTABLE = 38,
+	IKE_N_INITIAL_CONTACT = 16384,
+	IKE_N_NAT_DETECTION_SOURCE_IP = 16388,
+	IKE_N_NAT_DETECTION_DESTINATION_IP = 16389,
+	IKE_N_COOKIE = 16390,
+	IKE_N_USE_TRANSPORT_MODE = 16391,
+};
+
+#define IKE_ID_IPV4_ADDR     1
+#define IKE_AUTH_PSK         2 /* Shared Key Message Integrity Code */
+#define IKE_TS_IPV4          7
+#define IKE_NONCE_LEN        32
+#define IKE_PORT             500
+#define IKE_NATT_PORT        4500
+#define IKE_MAX_PAYLOADS     48
+#define IKE_COOKIE_THRESHOLD 32 /* half-open SAs + IKE_SA_INIT a second */
+#define IKE_HALF_OPEN_MS     30000
+#define IKE_SETUP_GIVE_UP_MS 30000
+#define IKE_RETRY_MS         10000 /* an initiator's next try */
+#define IKE_DPD_DELAY_MS     10000 /* idle before a liveness check */
+#define IKE_KEEPALIVE_MS     20000 /* NAT keepalives (RFC 3948 4) */
+
+enum sa_state {
+	S_INIT_SENT, /* initiator: IKE_SA_INIT sent */
+	S_AUTH_SENT, /* initiator: IKE_AUTH sent */
+	S_INIT_DONE, /* responder: IKE_SA_INIT answered */
+	S_ESTABLISHED,
+	S_DEAD, /* to be freed */
+};
+
+/* A traffic selector as it travels: a range with protocol and ports. */
+struct ts {
+	uint8_t proto;
+	uint16_t sport, eport;
+	uint32_t start, end;
+};
+
+struct ts_set {
+	unsigned int n;
+	struct ts v[VPN_IKE_MAX_TS];
+};
+
+struct ike_sa {
+	unsigned int peer;
+	enum sa_state state;
+	bool initiator;
+	uint64_t spi_i, spi_r;
+	/* The IKE SA's transforms. */
+	uint16_t encr, key_bits, integ, prf, dh_group;
+	struct ike_dh *dh;
+	uint8_t ni[IKE_MAX_NONCE], nr[IKE_MAX_NONCE];
+	size_t ni_len, nr_len;
+	uint8_t skd[IKE_MAX_PRF_LEN], skpi[IKE_MAX_PRF_LEN],
+	        skpr[IKE_MAX_PRF_LEN];
+	struct ike_sk_keys ki, kr; /* initiator's and responder's keys */
+	/* IKE_SA_INIT request and response, for the AUTH octets. */
+	uint8_t *msg1, *msg2;
+	size_t msg1_len, msg2_len;
+	uint8_t cookie[64];
+	size_t cookie_len;
+	/* Message IDs: the next request we send, the next one we take. */
+	uint32_t my_id, peer_id;
+	/* Our outstanding request. */
+	uint8_t *req;
+	size_t req_len;
+	uint8_t req_exch;
+	bool req_dpd;
+	uint64_t req_first, req_next;
+	unsigned int req_tries;
+	/* The response to the peer's last request (duplicates). */
+	uint8_t *resp;
+	size_t resp_len;
+	/* Where the peer is now (RFC 7296 2.11: answer where it asked). */
+	uint32_t local, remote;
+	uint16_t lport, rport;
+	bool nat_local, nat_remote;
+	/* The Child SA. */
+	struct vpn_ike_child child;
+	bool child_up;
+	struct ts_set tsi, tsr; /* as agreed */
+	uint64_t created, established, last_rx, last_keepalive;
+	uint64_t esp_rx; /* inbound ESP packets at the last look */
+};
+
+struct peer {
+	struct vpn_ike_peer cfg;
+	struct ike_sa *sa;   /* current */
+	struct ike_sa *nego; /* a responder's new SA replacing sa */
+	uint64_t next_try;   /* initiator: when to start; 0: not now */
+	char last[96];
+};
+
+struct vpn_ike {
+	struct vpn_ike_ops ops;
+	void *ctx;
+	struct peer *peers;
+	unsigned int n, cap;
+	struct vpn_ike_stats st;
+	uint64_t now;
+	unsigned int half_open;
+	uint64_t init_window;    /* start of this second's IKE_SA_INIT count */
+	unsigned int init_count; /* IKE_SA_INIT requests in it */
+	uint8_t cookie_secret[32];
+	uint8_t in[IKE_MAX_MSG];  /* a received message, decrypted in place */
+	uint8_t out[IKE_MAX_MSG]; /* a message being built */
+	uint8_t pt[IKE_MAX_MSG];  /* the payloads of an SK payload */
+};
+
+#endif /* IKE_PRIV_H */

@@ -1,0 +1,1935 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The IKEv2 engine (RFC 7296): IKE SAs and their first Child SA, both
+ * roles, PSK authentication.
+ *
+ *   initiator                            responder
+ *   IKE_SA_INIT  SA KE Ni N(NAT_D)x2  ->
+ *                                    <-  SA KE Nr N(NAT_D)x2
+ *                                        (or N(COOKIE), N(INVALID_KE))
+ *   IKE_AUTH SK{IDi AUTH SA TSi TSr}  ->
+ *                                    <-  SK{IDr AUTH SA TSi TSr}
+ *   INFORMATIONAL SK{} (liveness), SK{D} (delete), both ways.
+ *
+ * Messages are read into one buffer, decrypted in place and walked with
+ * the bounded readers of ike_msg.c; payloads inside SK are looked at only
+ * after it verified. Every change of an SA's state goes through
+ * sa_state(), which logs old -> new and why.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ike_priv.h"
+
+static const char *const state_names[] = {
+        [S_INIT_SENT] = "IKE_SA_INIT sent",
+        [S_AUTH_SENT] = "IKE_AUTH sent",
+        [S_INIT_DONE] = "IKE_SA_INIT answered",
+        [S_ESTABLISHED] = "established",
+        [S_DEAD] = "down",
+};
+
+/* ---- small helpers ------------------------------------------------------ */
+
+static uint16_t
+rd16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+static uint32_t
+rd32(const uint8_t *p)
+{
+	return (uint32_t)rd16(p) << 16 | rd16(p + 2);
+}
+
+static void
+wr16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+static void
+wr32(uint8_t *p, uint32_t v)
+{
+	wr16(p, (uint16_t)(v >> 16));
+	wr16(p + 2, (uint16_t)v);
+}
+
+static void
+wr64(uint8_t *p, uint64_t v)
+{
+	wr32(p, (uint32_t)(v >> 32));
+	wr32(p + 4, (uint32_t)v);
+}
+
+__attribute__((format(printf, 3, 4))) static void
+plog(struct vpn_ike *ike, unsigned int peer, const char *fmt, ...)
+{
+	char line[512];
+	int n;
+	va_list ap;
+
+	n = snprintf(line, sizeof(line), "ike %s: ", ike->peers[peer].cfg.name);
+	va_start(ap, fmt);
+	vsnprintf(line + n, sizeof(line) - (size_t)n, fmt, ap);
+	va_end(ap);
+	if (ike->ops.log)
+		ike->ops.log(ike->ctx, line);
+}
+
+static void *
+dup_bytes(const void *p, size_t len)
+{
+	void *d = malloc(len ? len : 1);
+
+	if (d != NULL)
+		memcpy(d, p, len);
+	return d;
+}
+
+static uint64_t
+rand64(void)
+{
+	uint64_t v = 0;
+
+	while (v == 0)
+		if (ike_random(&v, sizeof(v)) != 0)
+			return 0;
+	return v;
+}
+
+static uint32_t
+rand_spi(void)
+{
+	uint32_t v = 0;
+
+	/* SPIs 1-255 are reserved (RFC 4303 2.1). */
+	while (v < 256)
+		if (ike_random(&v, sizeof(v)) != 0)
+			return 0;
+	return v;
+}
+
+static uint16_t
+integ_to_prf(uint16_t integ)
+{
+	switch (integ) {
+	case IKE_AUTH_HMAC_SHA1_96:
+		return IKE_PRF_HMAC_SHA1;
+	case IKE_AUTH_HMAC_SHA2_256_128:
+		return IKE_PRF_HMAC_SHA2_256;
+	case IKE_AUTH_HMAC_SHA2_384_192:
+		return IKE_PRF_HMAC_SHA2_384;
+	case IKE_AUTH_HMAC_SHA2_512_256:
+		return IKE_PRF_HMAC_SHA2_512;
+	}
+	return 0;
+}
+
+/* ---- SAs ---------------------------------------------------------------- */
+
+static void
+sa_state(struct vpn_ike *ike, struct ike_sa *sa, enum sa_state to,
+         const char *why)
+{
+	struct peer *p = &ike->peers[sa->peer];
+
+	if (sa->state == to)
+		return;
+	plog(ike, sa->peer, "IKE SA %016llx_i %016llx_r: %s -> %s (%s)",
+	     (unsigned long long)sa->spi_i, (unsigned long long)sa->spi_r,
+	     state_names[sa->state], state_names[to], why);
+	snprintf(p->last, sizeof(p->last), "%s -> %s (%s)",
+	         state_names[sa->state], state_names[to], why);
+	if (sa->state == S_INIT_DONE && ike->half_open > 0)
+		ike->half_open--;
+	if (to == S_INIT_DONE)
+		ike->half_open++;
+	sa->state = to;
+}
+
+static struct ike_sa *
+sa_new(struct vpn_ike *ike, unsigned int peer, bool initiator)
+{
+	const struct vpn_ike_peer *c = &ike->peers[peer].cfg;
+	struct ike_sa *sa = calloc(1, sizeof(*sa));
+
+	if (sa == NULL)
+		return NULL;
+	sa->peer = peer;
+	sa->initiator = initiator;
+	sa->state = S_DEAD;
+	sa->local = c->local;
+	sa->remote = c->remote;
+	sa->lport = sa->rport = c->force_encap ? IKE_NATT_PORT : IKE_PORT;
+	sa->created = sa->last_rx = ike->now;
+	return sa;
+}
+
+static void
+child_remove(struct vpn_ike *ike, struct ike_sa *sa, const char *why)
+{
+	if (!sa->child_up)
+		return;
+	plog(ike, sa->peer, "Child SA %08x_i %08x_o: removed (%s)",
+	     sa->child.spi_in, sa->child.spi_out, why);
+	ike->ops.child_del(ike->ctx, sa->peer, sa->child.spi_in);
+	sa->child_up = false;
+}
+
+static void
+sa_free(struct vpn_ike *ike, struct ike_sa *sa, const char *why)
+{
+	if (sa == NULL)
+		return;
+	child_remove(ike, sa, why);
+	sa_state(ike, sa, S_DEAD, why);
+	ike_dh_free(sa->dh);
+	free(sa->msg1);
+	free(sa->msg2);
+	free(sa->req);
+	free(sa->resp);
+	explicit_bzero(sa, sizeof(*sa));
+	free(sa);
+}
+
+/* ---- sending ------------------------------------------------------------ */
+
+static void
+wire(struct vpn_ike *ike, struct ike_sa *sa, const uint8_t *msg, size_t len)
+{
+	ike->st.tx++;
+	ike->ops.send(ike->ctx, sa->local, sa->lport, sa->remote, sa->rport,
+	              msg, len);
+}
+
+/* Keep msg as the outstanding request of sa and send it. */
+static void
+send_request(struct vpn_ike *ike, struct ike_sa *sa, uint8_t exch,
+             const uint8_t *msg, size_t len, bool dpd)
+{
+	free(sa->req);
+	sa->req = dup_bytes(msg, len);
+	sa->req_len = sa->req ? len : 0;
+	sa->req_exch = exch;
+	sa->req_dpd = dpd;
+	sa->req_first = ike->now;
+	sa->req_tries = 0;
+	sa->req_next = ike->now + 1000;
+	wire(ike, sa, msg, len);
+}
+
+static void
+send_response(struct vpn_ike *ike, struct ike_sa *sa, const uint8_t *msg,
+              size_t len)
+{
+	free(sa->resp);
+	sa->resp = dup_bytes(msg, len);
+	sa->resp_len = sa->resp ? len : 0;
+	wire(ike, sa, msg, len);
+}
+
+/* The keys a message from us is protected with. */
+static const struct ike_sk_keys *
+keys_out(const struct ike_sa *sa)
+{
+	return sa->initiator ? &sa->ki : &sa->kr;
+}
+
+static const struct ike_sk_keys *
+keys_in(const struct ike_sa *sa)
+{
+	return sa->initiator ? &sa->kr : &sa->ki;
+}
+
+/* Start the inner payloads of an SK payload (ike->pt). */
+static void
+inner_begin(struct vpn_ike *ike, struct ike_writer *w)
+{
+	struct ike_hdr h = {.version = 0x20};
+
+	vpn_ike_begin(w, ike->pt, sizeof(ike->pt), &h);
+}
+
+/*
+ * Wrap the inner payloads of w in an SK payload of a message of exch and
+ * send it: as a request (kept for retransmission) or as the response to
+ * msg_id (kept for duplicates). 0 or -1.
+ */
+static int
+send_sk(struct vpn_ike *ike, struct ike_sa *sa, uint8_t exch, bool response,
+        uint32_t msg_id, struct ike_writer *w, bool dpd)
+{
+	const struct ike_sk_keys *k = keys_out(sa);
+	size_t ptlen, total, sk_off = IKE_HDR_LEN;
+	struct ike_hdr h = {0};
+	uint8_t *m = ike->out;
+
+	if (w->err != IKE_ERR_OK)
+		return -1;
+	ptlen = w->len - IKE_HDR_LEN;
+	total = sk_off + ike_sk_overhead(k, ptlen) + ptlen;
+	if (total > sizeof(ike->out))
+		return -1;
+	h.spi_i = sa->spi_i;
+	h.spi_r = sa->spi_r;
+	h.next = IKE_PT_SK;
+	h.version = 0x20;
+	h.exchange = exch;
+	h.flags = (sa->initiator ? IKE_FLAG_INITIATOR : 0) |
+	          (response ? IKE_FLAG_RESPONSE : 0);
+	h.msg_id = msg_id;
+	h.length = (uint32_t)total;
+	vpn_ike_hdr_write(m, &h);
+	m[sk_off] = w->buf[16]; /* the first inner payload */
+	m[sk_off + 1] = 0;
+	wr16(m + sk_off + 2, (uint16_t)(total - sk_off));
+	memcpy(m + sk_off + 4 + ike_sk_iv_len(k), ike->pt + IKE_HDR_LEN, ptlen);
+	if (ike_sk_seal(k, m, total, sk_off, ptlen) != 0)
+		return -1;
+	if (response)
+		send_response(ike, sa, m, total);
+	else
+		send_request(ike, sa, exch, m, total, dpd);
+	return 0;
+}
+
+/* A notify payload body: protocol, SPI, type, data. */
+static void
+add_notify(struct ike_writer *w, uint8_t proto, uint32_t spi, uint16_t type,
+           const void *data, size_t len)
+{
+	uint8_t b[8 + 64];
+	size_t spi_len = spi ? 4 : 0;
+
+	if (len > 64) {
+		w->err = IKE_ERR_NO_ROOM;
+		return;
+	}
+	b[0] = proto;
+	b[1] = (uint8_t)spi_len;
+	wr16(b + 2, type);
+	if (spi_len)
+		wr32(b + 4, spi);
+	if (len)
+		memcpy(b + 4 + spi_len, data, len);
+	vpn_ike_add(w, IKE_PT_NOTIFY, false, b, 4 + spi_len + len);
+}
+
+/* An unencrypted IKE_SA_INIT response carrying only an error notify, to
+ * the initiator (no SA is kept). */
+static void
+send_init_error(struct vpn_ike *ike, const struct ike_hdr *req, uint32_t local,
+                uint16_t lport, uint32_t remote, uint16_t rport, uint16_t type,
+                const void *data, size_t len)
+{
+	struct ike_hdr h = {.spi_i = req->spi_i,
+	                    .version = 0x20,
+	                    .exchange = IKE_SA_INIT,
+	                    .flags = IKE_FLAG_RESPONSE,
+	                    .msg_id = 0};
+	struct ike_writer w;
+	size_t n;
+
+	vpn_ike_begin(&w, ike->out, sizeof(ike->out), &h);
+	add_notify(&w, 0, 0, type, data, len);
+	n = vpn_ike_finish(&w);
+	if (n == 0)
+		return;
+	ike->st.tx++;
+	ike->ops.send(ike->ctx, local, lport, remote, rport, ike->out, n);
+}
+
+/* ---- proposals ---------------------------------------------------------- */
+
+static bool
+is_aead(uint16_t encr)
+{
+	return encr == IKE_ENCR_AES_GCM_16;
+}
+
+/* Our proposals from an algorithm list: one for the AEAD ciphers, one for
+ * the others (RFC 7296 3.3: they can't share a proposal). */
+static unsigned int
+build_proposals(const struct vpn_ike_algs *a, bool ike_sa, uint32_t spi,
+                struct ike_proposal *props)
+{
+	unsigned int n = 0;
+
+	for (int aead = 0; aead < 2; aead++) {
+		struct ike_proposal *p = &props[n];
+		unsigned int k = 0;
+
+		memset(p, 0, sizeof(*p));
+		for (unsigned int i = 0; i < a->n_encr; i++)
+			if (is_aead(a->encr[i].id) == (aead == 1))
+				p->t[k++] = (struct ike_transform){
+				        IKE_TT_ENCR, a->encr[i].id,
+				        a->encr[i].key_bits};
+		if (k == 0)
+			continue;
+		if (ike_sa)
+			for (unsigned int i = 0; i < a->n_integ; i++)
+				p->t[k++] = (struct ike_transform){
+				        IKE_TT_PRF, integ_to_prf(a->integ[i]),
+				        0};
+		if (!aead)
+			for (unsigned int i = 0; i < a->n_integ; i++)
+				p->t[k++] = (struct ike_transform){
+				        IKE_TT_INTEG, a->integ[i], 0};
+		if (ike_sa)
+			for (unsigned int i = 0; i < a->n_dh; i++)
+				p->t[k++] = (struct ike_transform){IKE_TT_DH,
+				                                   a->dh[i], 0};
+		else {
+			/* ESN or not: the peer chooses. */
+			p->t[k++] = (struct ike_transform){IKE_TT_ESN, 1, 0};
+			p->t[k++] = (struct ike_transform){IKE_TT_ESN, 0, 0};
+		}
+		p->n = k;
+		p->protocol = ike_sa ? IKE_PROTO_IKE : IKE_PROTO_ESP;
+		if (!ike_sa) {
+			p->spi_len = 4;
+			wr32(p->spi, spi);
+		}
+		n++;
+	}
+	return n;
+}
+
+/* What a proposal was chosen to be. */
+struct choice {
+	uint8_t num;
+	uint16_t encr, key_bits, integ, prf, dh;
+	bool esn;
+	uint32_t spi; /* ESP: the proposer's SPI */
+};
+
+static bool
+allowed(const struct vpn_ike_algs *a, const struct ike_transform *t,
+        bool ike_sa)
+{
+	switch (t->type) {
+	case IKE_TT_ENCR:
+		for (unsigned int i = 0; i < a->n_encr; i++)
+			if (a->encr[i].id == t->id &&
+			    a->encr[i].key_bits == t->key_bits)
+				return true;
+		return false;
+	case IKE_TT_PRF:
+		for (unsigned int i = 0; i < a->n_integ; i++)
+			if (integ_to_prf(a->integ[i]) == t->id)
+				return true;
+		return false;
+	case IKE_TT_INTEG:
+		for (unsigned int i = 0; i < a->n_integ; i++)
+			if (a->integ[i] == t->id)
+				return true;
+		return false;
+	case IKE_TT_DH:
+		if (!ike_sa)
+			return true; /* no PFS in IKE_AUTH: ignored */
+		for (unsigned int i = 0; i < a->n_dh; i++)
+			if (a->dh[i] == t->id)
+				return true;
+		return false;
+	case IKE_TT_ESN:
+		return t->id <= 1;
+	}
+	return false;
+}
+
+/*
+ * Pick from a proposal: for each transform type the first one we allow,
+ * in the proposer's order. false when a type we need has none.
+ */
+static bool
+choose_one(const struct vpn_ike_algs *a, const struct ike_proposal *p,
+           bool ike_sa, struct choice *c)
+{
+	bool have[6] = {false};
+
+	memset(c, 0, sizeof(*c));
+	c->num = p->num;
+	if (p->protocol != (ike_sa ? IKE_PROTO_IKE : IKE_PROTO_ESP) ||
+	    p->spi_len != (ike_sa ? 0 : 4))
+		return false;
+	if (!ike_sa)
+		c->spi = rd32(p->spi);
+	for (unsigned int i = 0; i < p->n; i++) {
+		const struct ike_transform *t = &p->t[i];
+
+		if (t->type > IKE_TT_ESN || have[t->type] ||
+		    !allowed(a, t, ike_sa))
+			continue;
+		/* INTEG "none" (0) is only for AEAD; skip it. */
+		if (t->type == IKE_TT_INTEG && t->id == 0)
+			continue;
+		have[t->type] = true;
+		switch (t->type) {
+		case IKE_TT_ENCR:
+			c->encr = t->id;
+			c->key_bits = t->key_bits;
+			break;
+		case IKE_TT_PRF:
+			c->prf = t->id;
+			break;
+		case IKE_TT_INTEG:
+			c->integ = t->id;
+			break;
+		case IKE_TT_DH:
+			c->dh = t->id;
+			break;
+		case IKE_TT_ESN:
+			c->esn = t->id == 1;
+			break;
+		}
+	}
+	if (!have[IKE_TT_ENCR])
+		return false;
+	if (is_aead(c->encr))
+		c->integ = 0;
+	else if (!have[IKE_TT_INTEG])
+		return false;
+	if (ike_sa && (!have[IKE_TT_PRF] || !have[IKE_TT_DH]))
+		return false;
+	if (!ike_sa)
+		c->dh = 0;
+	return true;
+}
+
+/* The first acceptable proposal of an SA payload, as the initiator
+ * ordered them. */
+static bool
+choose(const struct vpn_ike_algs *a, const struct ike_payload *sa, bool ike_sa,
+       struct choice *c, struct vpn_ike *ike)
+{
+	struct ike_proposal props[IKE_MAX_PROPOSALS];
+	unsigned int n;
+
+	if (vpn_ike_sa_parse(sa->body, sa->len, props, IKE_MAX_PROPOSALS, &n) !=
+	    IKE_ERR_OK) {
+		ike->st.malformed++;
+		return false;
+	}
+	for (unsigned int i = 0; i < n; i++)
+		if (choose_one(a, &props[i], ike_sa, c))
+			return true;
+	return false;
+}
+
+/* The one proposal a responder answers with. */
+static void
+add_choice(struct ike_writer *w, const struct choice *c, bool ike_sa,
+           uint32_t spi)
+{
+	struct ike_proposal p = {.num = c->num,
+	                         .protocol = ike_sa ? IKE_PROTO_IKE
+	                                            : IKE_PROTO_ESP};
+	unsigned int k = 0;
+
+	p.t[k++] = (struct ike_transform){IKE_TT_ENCR, c->encr, c->key_bits};
+	if (ike_sa)
+		p.t[k++] = (struct ike_transform){IKE_TT_PRF, c->prf, 0};
+	if (c->integ)
+		p.t[k++] = (struct ike_transform){IKE_TT_INTEG, c->integ, 0};
+	if (ike_sa)
+		p.t[k++] = (struct ike_transform){IKE_TT_DH, c->dh, 0};
+	else {
+		p.t[k++] = (struct ike_transform){IKE_TT_ESN, c->esn, 0};
+		p.spi_len = 4;
+		wr32(p.spi, spi);
+	}
+	p.n = k;
+	vpn_ike_add_sa(w, &p, 1);
+}
+
+/* The responder's answer must be one of our proposals, reduced to one
+ * transform of each type. */
+static bool
+check_answer(const struct vpn_ike_algs *a, const struct ike_payload *sa,
+             bool ike_sa, struct choice *c, struct vpn_ike *ike)
+{
+	struct ike_proposal p;
+	unsigned int n, count[6] = {0};
+
+	if (vpn_ike_sa_parse(sa->body, sa->len, &p, 1, &n) != IKE_ERR_OK ||
+	    n != 1) {
+		ike->st.malformed++;
+		return false;
+	}
+	for (unsigned int i = 0; i < p.n; i++)
+		if (p.t[i].type <= IKE_TT_ESN)
+			count[p.t[i].type]++;
+	for (int t = 1; t <= IKE_TT_ESN; t++)
+		if (count[t] > 1)
+			return false;
+	return choose_one(a, &p, ike_sa, c);
+}
+
+/* ---- key derivation ---------------------------------------------------- */
+
+/* SKEYSEED and the IKE SA's keys (RFC 7296 2.14) from g^ir. */
+static int
+derive_ike_keys(struct ike_sa *sa, const uint8_t *gir, size_t gir_len)
+{
+	size_t plen = ike_prf_len(sa->prf),
+	       ml = ike_sk_key_material(sa->encr, sa->key_bits, sa->integ),
+	       el = sa->key_bits / 8u + (is_aead(sa->encr) ? 4 : 0),
+	       al = ike_integ_key_len(sa->integ);
+	uint8_t seed[IKE_MAX_PRF_LEN], km[3 * IKE_MAX_PRF_LEN + 2 * 100];
+	uint8_t nn[2 * IKE_MAX_NONCE], spis[16];
+	struct ike_iov iov[3];
+	int rc = -1;
+	uint8_t *k = km;
+
+	memcpy(nn, sa->ni, sa->ni_len);
+	memcpy(nn + sa->ni_len, sa->nr, sa->nr_len);
+	wr64(spis, sa->spi_i);
+	wr64(spis + 8, sa->spi_r);
+	iov[0] = (struct ike_iov){gir, gir_len};
+	/* SKEYSEED = prf(Ni | Nr, g^ir) */
+	if (ike_prf(sa->prf, nn, sa->ni_len + sa->nr_len, iov, 1, seed) != 0)
+		goto out;
+	/* {SK_d | SK_ai | SK_ar | SK_ei | SK_er | SK_pi | SK_pr}
+	 *   = prf+(SKEYSEED, Ni | Nr | SPIi | SPIr) */
+	iov[0] = (struct ike_iov){nn, sa->ni_len + sa->nr_len};
+	iov[1] = (struct ike_iov){spis, 16};
+	if (3 * plen + ml * 2 > sizeof(km) ||
+	    ike_prf_plus(sa->prf, seed, plen, iov, 2, km, 3 * plen + 2 * ml) !=
+	            0)
+		goto out;
+	memcpy(sa->skd, k, plen);
+	k += plen;
+	sa->ki = (struct ike_sk_keys){
+	        .encr = sa->encr, .key_bits = sa->key_bits, .integ = sa->integ};
+	sa->kr = sa->ki;
+	memcpy(sa->ki.ak, k, al);
+	k += al;
+	memcpy(sa->kr.ak, k, al);
+	k += al;
+	memcpy(sa->ki.ek, k, el);
+	k += el;
+	memcpy(sa->kr.ek, k, el);
+	k += el;
+	memcpy(sa->skpi, k, plen);
+	k += plen;
+	memcpy(sa->skpr, k, plen);
+	rc = 0;
+out:
+	explicit_bzero(seed, sizeof(seed));
+	explicit_bzero(km, sizeof(km));
+	return rc;
+}
+
+/* The Child SA's keys: KEYMAT = prf+(SK_d, Ni | Nr), initiator-to-
+ * responder first (RFC 7296 2.17). */
+static int
+derive_child_keys(struct ike_sa *sa, struct vpn_ike_child *c)
+{
+	size_t el = c->key_bits / 8u + (is_aead(c->encr) ? 4 : 0),
+	       al = ike_integ_key_len(c->integ);
+	uint8_t km[2 * (36 + 64)], nn[2 * IKE_MAX_NONCE];
+	struct ike_iov iov = {nn, sa->ni_len + sa->nr_len};
+	uint8_t *ei, *ai, *er, *ar;
+	int rc;
+
+	memcpy(nn, sa->ni, sa->ni_len);
+	memcpy(nn + sa->ni_len, sa->nr, sa->nr_len);
+	rc = ike_prf_plus(sa->prf, sa->skd, ike_prf_len(sa->prf), &iov, 1, km,
+	                  2 * (el + al));
+	ei = km;
+	ai = ei + el;
+	er = ai + al;
+	ar = er + el;
+	memcpy(c->ekey_in, sa->initiator ? er : ei, el);
+	memcpy(c->akey_in, sa->initiator ? ar : ai, al);
+	memcpy(c->ekey_out, sa->initiator ? ei : er, el);
+	memcpy(c->akey_out, sa->initiator ? ai : ar, al);
+	explicit_bzero(km, sizeof(km));
+	return rc;
+}
+
+/* AUTH for PSK (RFC 7296 2.15): prf(prf(PSK, "Key Pad for IKEv2"),
+ * <message> | <nonce> | prf(SK_p, <ID payload body>)). */
+static int
+psk_auth(const struct vpn_ike_peer *cfg, const struct ike_sa *sa,
+         bool of_initiator, const uint8_t *id, size_t id_len, uint8_t *out)
+{
+	static const char pad[] = "Key Pad for IKEv2";
+	uint8_t key[IKE_MAX_PRF_LEN], macid[IKE_MAX_PRF_LEN];
+	struct ike_iov iov[3];
+	size_t plen = ike_prf_len(sa->prf);
+	int rc;
+
+	iov[0] = (struct ike_iov){id, id_len};
+	rc = ike_prf(sa->prf, of_initiator ? sa->skpi : sa->skpr, plen, iov, 1,
+	             macid);
+	iov[0] = (struct ike_iov){pad, sizeof(pad) - 1};
+	rc |= ike_prf(sa->prf, cfg->psk, cfg->psk_len, iov, 1, key);
+	if (of_initiator) {
+		iov[0] = (struct ike_iov){sa->msg1, sa->msg1_len};
+		iov[1] = (struct ike_iov){sa->nr, sa->nr_len};
+	} else {
+		iov[0] = (struct ike_iov){sa->msg2, sa->msg2_len};
+		iov[1] = (struct ike_iov){sa->ni, sa->ni_len};
+	}
+	iov[2] = (struct ike_iov){macid, plen};
+	rc |= ike_prf(sa->prf, key, plen, iov, 3, out);
+	explicit_bzero(key, sizeof(key));
+	return rc;
+}
+
+/* ---- NAT detection (RFC 7296 2.23) --------------------------------------- */
+
+static void
+nat_hash(uint64_t spi_i, uint64_t spi_r, uint32_t ip, uint16_t port,
+         uint8_t out[20])
+{
+	uint8_t b[22];
+	struct ike_iov iov = {b, sizeof(b)};
+
+	wr64(b, spi_i);
+	wr64(b + 8, spi_r);
+	wr32(b + 16, ip);
+	wr16(b + 20, port);
+	ike_sha1(&iov, 1, out);
+}
+
+static void
+add_nat_d(struct vpn_ike *ike, struct ike_writer *w, const struct ike_sa *sa,
+          uint64_t spi_r)
+{
+	uint8_t h[20];
+
+	nat_hash(sa->spi_i, spi_r, sa->local, sa->lport, h);
+	/* Accelerated: a source hash that can't match makes the peer see a
+	 * NAT, so both sides put ESP in UDP. */
+	if (ike->peers[sa->peer].cfg.force_encap)
+		ike_random(h, sizeof(h));
+	add_notify(w, 0, 0, IKE_N_NAT_DETECTION_SOURCE_IP, h, 20);
+	nat_hash(sa->spi_i, spi_r, sa->remote, sa->rport, h);
+	add_notify(w, 0, 0, IKE_N_NAT_DETECTION_DESTINATION_IP, h, 20);
+}
+
+/* A notify's type, and its data. */
+static uint16_t
+notify_type(const struct ike_payload *p, const uint8_t **data, size_t *len)
+{
+	size_t spi_len;
+
+	if (p->len < 4)
+		return 0;
+	spi_len = p->body[1];
+	if (4 + spi_len > p->len)
+		return 0;
+	if (data) {
+		*data = p->body + 4 + spi_len;
+		*len = p->len - 4 - spi_len;
+	}
+	return rd16(p->body + 2);
+}
+
+/* Compare the peer's NAT_D notifies with what we see: sets nat_local
+ * (our address was changed) and nat_remote (the peer's). */
+static void
+nat_check(struct ike_sa *sa, const struct ike_payload *pl, unsigned int n,
+          uint64_t spi_r)
+{
+	uint8_t src[20], dst[20];
+	bool saw_src = false, src_ok = false, saw_dst = false, dst_ok = false;
+
+	nat_hash(sa->spi_i, spi_r, sa->remote, sa->rport, src);
+	nat_hash(sa->spi_i, spi_r, sa->local, sa->lport, dst);
+	for (unsigned int i = 0; i < n; i++) {
+		const uint8_t *d;
+		size_t len;
+		uint16_t t;
+
+		if (pl[i].type != IKE_PT_NOTIFY)
+			continue;
+		t = notify_type(&pl[i], &d, &len);
+		if (t == IKE_N_NAT_DETECTION_SOURCE_IP) {
+			saw_src = true;
+			src_ok |= len == 20 && memcmp(d, src, 20) == 0;
+		} else if (t == IKE_N_NAT_DETECTION_DESTINATION_IP) {
+			saw_dst = true;
+			dst_ok |= len == 20 && memcmp(d, dst, 20) == 0;
+		}
+	}
+	sa->nat_remote = saw_src && !src_ok;
+	sa->nat_local = saw_dst && !dst_ok;
+}
+
+static bool
+udp_encap(const struct vpn_ike *ike, const struct ike_sa *sa)
+{
+	return sa->nat_local || sa->nat_remote ||
+	       ike->peers[sa->peer].cfg.force_encap;
+}
+
+/* ---- traffic selectors --------------------------------------------------- */
+
+static void
+add_ts(struct ike_writer *w, uint8_t type, const struct ts_set *s)
+{
+	uint8_t b[4 + VPN_IKE_MAX_TS * 16];
+	uint8_t *p = b + 4;
+
+	memset(b, 0, 4);
+	b[0] = (uint8_t)s->n;
+	for (unsigned int i = 0; i < s->n; i++, p += 16) {
+		p[0] = IKE_TS_IPV4;
+		p[1] = s->v[i].proto;
+		wr16(p + 2, 16);
+		wr16(p + 4, s->v[i].sport);
+		wr16(p + 6, s->v[i].eport);
+		wr32(p + 8, s->v[i].start);
+		wr32(p + 12, s->v[i].end);
+	}
+	vpn_ike_add(w, type, false, b, 4 + s->n * 16u);
+}
+
+/* The IPv4 selectors of a TS payload (IPv6 ones are skipped). false when
+ * it is malformed. */
+static bool
+parse_ts(const struct ike_payload *pl, struct ts_set *s)
+{
+	size_t off = 4;
+	unsigned int count;
+
+	s->n = 0;
+	if (pl == NULL || pl->len < 4)
+		return false;
+	count = pl->body[0];
+	for (unsigned int i = 0; i < count; i++) {
+		uint16_t len;
+
+		if (pl->len - off < 4)
+			return false;
+		len = rd16(pl->body + off + 2);
+		if (len < 8 || len > pl->len - off)
+			return false;
+		if (pl->body[off] == IKE_TS_IPV4) {
+			const uint8_t *p = pl->body + off;
+
+			if (len != 16)
+				return false;
+			if (s->n < VPN_IKE_MAX_TS)
+				s->v[s->n++] = (struct ts){
+				        p[1], rd16(p + 4), rd16(p + 6),
+				        rd32(p + 8), rd32(p + 12)};
+		}
+		off += len;
+	}
+	return off == pl->len;
+}
+
+static void
+ts_from_cfg(const struct vpn_ike_ts *v, unsigned int n, struct ts_set *s)
+{
+	s->n = 0;
+	for (unsigned int i = 0; i < n && i < VPN_IKE_MAX_TS; i++)
+		s->v[s->n++] = (struct ts){0, 0, 65535, v[i].start, v[i].end};
+}
+
+/* theirs narrowed to ours (RFC 7296 2.9): the intersections. */
+static void
+ts_narrow(const struct ts_set *theirs, const struct ts_set *ours,
+          struct ts_set *out)
+{
+	out->n = 0;
+	for (unsigned int i = 0; i < theirs->n; i++)
+		for (unsigned int j = 0; j < ours->n; j++) {
+			const struct ts *a = &theirs->v[i], *b = &ours->v[j];
+			uint32_t s = a->start > b->start ? a->start : b->start;
+			uint32_t e = a->end < b->end ? a->end : b->end;
+
+			if (s <= e && a->sport <= a->eport &&
+			    out->n < VPN_IKE_MAX_TS)
+				out->v[out->n++] = (struct ts){
+				        a->proto, a->sport, a->eport, s, e};
+		}
+}
+
+/* ---- the Child SA -------------------------------------------------------- */
+
+static int
+child_install(struct vpn_ike *ike, struct ike_sa *sa, const struct choice *c,
+              uint32_t spi_in)
+{
+	const struct vpn_ike_peer *cfg = &ike->peers[sa->peer].cfg;
+	struct vpn_ike_child *ch = &sa->child;
+	int rc;
+
+	memset(ch, 0, sizeof(*ch));
+	ch->spi_in = spi_in;
+	ch->spi_out = c->spi;
+	ch->encr = c->encr;
+	ch->key_bits = c->key_bits;
+	ch->integ = c->integ;
+	ch->esn = c->esn;
+	ch->udp_encap = udp_encap(ike, sa);
+	ch->sport = IKE_NATT_PORT;
+	ch->dport = sa->rport == IKE_PORT ? IKE_NATT_PORT : sa->rport;
+	ch->local = sa->local;
+	ch->remote = sa->remote;
+	ch->lifetime = cfg->esp_lifetime;
+	ch->replay_window = cfg->replay_window;
+	if (derive_child_keys(sa, ch) != 0)
+		return -EIO;
+	rc = ike->ops.child_add(ike->ctx, sa->peer, ch);
+	explicit_bzero(ch->ekey_in, sizeof(ch->ekey_in));
+	explicit_bzero(ch->ekey_out, sizeof(ch->ekey_out));
+	explicit_bzero(ch->akey_in, sizeof(ch->akey_in));
+	explicit_bzero(ch->akey_out, sizeof(ch->akey_out));
+	if (rc != 0)
+		return rc;
+	sa->child_up = true;
+	ike->st.child_up++;
+	sa->esp_rx = 0;
+	plog(ike, sa->peer,
+	     "Child SA %08x_i %08x_o: installed (ESP encr %u/%u integ %u%s, "
+	     "%s, NAT-T %s)",
+	     ch->spi_in, ch->spi_out, ch->encr, ch->key_bits, ch->integ,
+	     ch->esn ? " esn" : "", ch->udp_encap ? "UDP 4500" : "protocol 50",
+	     sa->nat_local      ? "we are behind a NAT"
+	     : sa->nat_remote   ? "peer behind a NAT"
+	     : cfg->force_encap ? "forced (accelerated)"
+	                        : "no NAT");
+	return 0;
+}
+
+/* A new SA for the peer is up: the old one goes (its Child SA first, so
+ * the new one's is the only one installed). */
+static void
+sa_established(struct vpn_ike *ike, struct ike_sa *sa, const char *why)
+{
+	struct peer *p = &ike->peers[sa->peer];
+
+	sa->established = ike->now;
+	sa_state(ike, sa, S_ESTABLISHED, why);
+	ike->st.ike_up++;
+	if (p->nego == sa) {
+		sa_free(ike, p->sa, "replaced by a new IKE SA");
+		p->sa = sa;
+		p->nego = NULL;
+	}
+	p->next_try = 0;
+}
+
+/* ---- initiator ----------------------------------------------------------- */
+
+static void
+init_send(struct vpn_ike *ike, struct ike_sa *sa)
+{
+	const struct vpn_ike_peer *cfg = &ike->peers[sa->peer].cfg;
+	struct ike_proposal props[2];
+	struct ike_hdr h = {.spi_i = sa->spi_i,
+	                    .version = 0x20,
+	                    .exchange = IKE_SA_INIT,
+	                    .flags = IKE_FLAG_INITIATOR};
+	uint8_t ke[4 + IKE_MAX_DH_LEN];
+	struct ike_writer w;
+	size_t n, kl = ike_dh_len(sa->dh_group);
+	unsigned int np = build_proposals(&cfg->ike, true, 0, props);
+
+	vpn_ike_begin(&w, ike->out, sizeof(ike->out), &h);
+	if (sa->cookie_len)
+		add_notify(&w, 0, 0, IKE_N_COOKIE, sa->cookie, sa->cookie_len);
+	vpn_ike_add_sa(&w, props, np);
+	wr16(ke, sa->dh_group);
+	wr16(ke + 2, 0);
+	memcpy(ke + 4, ike_dh_public(sa->dh), kl);
+	vpn_ike_add(&w, IKE_PT_KE, false, ke, 4 + kl);
+	vpn_ike_add(&w, IKE_PT_NONCE, false, sa->ni, sa->ni_len);
+	add_nat_d(ike, &w, sa, 0);
+	n = vpn_ike_finish(&w);
+	if (n == 0)
+		return;
+	free(sa->msg1);
+	sa->msg1 = dup_bytes(ike->out, n);
+	sa->msg1_len = sa->msg1 ? n : 0;
+	sa->my_id = 1;
+	send_request(ike, sa, IKE_SA_INIT, ike->out, n, false);
+}
+
+/* Begin (or begin again) a tunnel we initiate. */
+static void
+initiate(struct vpn_ike *ike, unsigned int peer)
+{
+	struct peer *p = &ike->peers[peer];
+	struct ike_sa *sa;
+
+	sa_free(ike, p->sa, "starting again");
+	p->sa = NULL;
+	sa = sa_new(ike, peer, true);
+	if (sa == NULL)
+		return;
+	sa->spi_i = rand64();
+	sa->dh_group = p->cfg.ike.dh[0];
+	sa->dh = ike_dh_new(sa->dh_group);
+	sa->ni_len = IKE_NONCE_LEN;
+	if (sa->dh == NULL || ike_random(sa->ni, sa->ni_len) != 0) {
+		plog(ike, peer, "cannot start: no DH key for group %u",
+		     sa->dh_group);
+		sa_free(ike, sa, "no DH key");
+		p->next_try = ike->now + IKE_RETRY_MS;
+		return;
+	}
+	p->sa = sa;
+	p->next_try = 0;
+	sa_state(ike, sa, S_INIT_SENT, "initiating");
+	init_send(ike, sa);
+}
+
+static void
+give_up(struct vpn_ike *ike, unsigned int peer, const char *why)
+{
+	struct peer *p = &ike->peers[peer];
+
+	sa_free(ike, p->sa, why);
+	p->sa = NULL;
+	if (p->cfg.initiate)
+		p->next_try = ike->now + IKE_RETRY_MS;
+}
+
+static void
+auth_send(struct vpn_ike *ike, struct ike_sa *sa)
+{
+	const struct vpn_ike_peer *cfg = &ike->peers[sa->peer].cfg;
+	uint8_t id[8], auth[4 + IKE_MAX_PRF_LEN];
+	struct ike_proposal props[2];
+	struct ts_set tsi, tsr;
+	struct ike_writer w;
+	unsigned int np;
+
+	sa->child.spi_in = rand_spi();
+	np = build_proposals(&cfg->esp, false, sa->child.spi_in, props);
+	memset(id, 0, sizeof(id));
+	id[0] = IKE_ID_IPV4_ADDR;
+	wr32(id + 4, sa->local);
+	memset(auth, 0, 4);
+	auth[0] = IKE_AUTH_PSK;
+	if (psk_auth(cfg, sa, true, id, 8, auth + 4) != 0)
+		return;
+	ts_from_cfg(cfg->lts, cfg->n_lts, &tsi);
+	ts_from_cfg(cfg->rts, cfg->n_rts, &tsr);
+	inner_begin(ike, &w);
+	vpn_ike_add(&w, IKE_PT_IDI, false, id, 8);
+	vpn_ike_add(&w, IKE_PT_AUTH, false, auth, 4 + ike_prf_len(sa->prf));
+	add_notify(&w, 0, 0, IKE_N_INITIAL_CONTACT, NULL, 0);
+	vpn_ike_add_sa(&w, props, np);
+	add_ts(&w, IKE_PT_TSI, &tsi);
+	add_ts(&w, IKE_PT_TSR, &tsr);
+	explicit_bzero(auth, sizeof(auth));
+	if (send_sk(ike, sa, IKE_AUTH, false, sa->my_id, &w, false) == 0) {
+		sa->my_id++;
+		sa_state(ike, sa, S_AUTH_SENT, "keys derived");
+	}
+}
+
+/* The response to our IKE_SA_INIT. */
+static void
+init_response(struct vpn_ike *ike, struct ike_sa *sa, const struct ike_hdr *h,
+              const struct ike_payload *pl, unsigned int n, const uint8_t *msg)
+{
+	const struct vpn_ike_peer *cfg = &ike->peers[sa->peer].cfg;
+	const struct ike_payload *psa, *ke, *nonce;
+	uint8_t gir[IKE_MAX_DH_LEN];
+	struct choice c;
+	size_t gl;
+
+	for (unsigned int i = 0; i < n; i++) {
+		const uint8_t *d;
+		size_t len;
+		uint16_t t;
+
+		if (pl[i].type != IKE_PT_NOTIFY)
+			continue;
+		t = notify_type(&pl[i], &d, &len);
+		if (t == IKE_N_COOKIE && len >= 1 &&
+		    len <= sizeof(sa->cookie)) {
+			/* RFC 7296 2.6: the same request with the cookie. */
+			memcpy(sa->cookie, d, len);
+			sa->cookie_len = len;
+			plog(ike, sa->peer, "the responder asks for a cookie");
+			init_send(ike, sa);
+			return;
+		}
+		if (t == IKE_N_INVALID_KE_PAYLOAD && len == 2) {
+			uint16_t g = rd16(d);
+
+			for (unsigned int k = 0; k < cfg->ike.n_dh; k++)
+				if (cfg->ike.dh[k] == g && g != sa->dh_group) {
+					plog(ike, sa->peer,
+					     "the responder wants DH group %u",
+					     g);
+					ike_dh_free(sa->dh);
+					sa->dh_group = g;
+					sa->dh = ike_dh_new(g);
+					if (sa->dh == NULL)
+						break;
+					init_send(ike, sa);
+					return;
+				}
+			give_up(ike, sa->peer, "INVALID_KE_PAYLOAD");
+			return;
+		}
+		if (t != 0 && t < 16384) {
+			char why[48];
+
+			snprintf(why, sizeof(why), "IKE_SA_INIT refused: %u",
+			         t);
+			give_up(ike, sa->peer, why);
+			return;
+		}
+	}
+	psa = vpn_ike_find(pl, n, IKE_PT_SA);
+	ke = vpn_ike_find(pl, n, IKE_PT_KE);
+	nonce = vpn_ike_find(pl, n, IKE_PT_NONCE);
+	if (psa == NULL || ke == NULL || nonce == NULL || ke->len < 4 ||
+	    nonce->len < 16 || nonce->len > IKE_MAX_NONCE || h->spi_r == 0) {
+		ike->st.malformed++;
+		return;
+	}
+	if (!check_answer(&cfg->ike, psa, true, &c, ike) ||
+	    c.dh != sa->dh_group || rd16(ke->body) != sa->dh_group) {
+		ike->st.no_proposal++;
+		give_up(ike, sa->peer,
+		        "the responder chose what we did not offer");
+		return;
+	}
+	gl = ike_dh_shared(sa->dh, ke->body + 4, ke->len - 4u, gir);
+	if (gl == 0) {
+		ike->st.malformed++;
+		give_up(ike, sa->peer, "bad KE payload");
+		return;
+	}
+	sa->spi_r = h->spi_r;
+	sa->encr = c.encr;
+	sa->key_bits = c.key_bits;
+	sa->integ = c.integ;
+	sa->prf = c.prf;
+	memcpy(sa->nr, nonce->body, nonce->len);
+	sa->nr_len = nonce->len;
+	free(sa->msg2);
+	sa->msg2 = dup_bytes(msg, h->length);
+	sa->msg2_len = sa->msg2 ? h->length : 0;
+	nat_check(sa, pl, n, sa->spi_r);
+	free(sa->req);
+	sa->req = NULL;
+	if (derive_ike_keys(sa, gir, gl) != 0) {
+		explicit_bzero(gir, sizeof(gir));
+		give_up(ike, sa->peer, "key derivation failed");
+		return;
+	}
+	explicit_bzero(gir, sizeof(gir));
+	ike_dh_free(sa->dh);
+	sa->dh = NULL;
+	/* Float to 4500 when there is a NAT (RFC 7296 2.23). */
+	if (udp_encap(ike, sa))
+		sa->lport = sa->rport = IKE_NATT_PORT;
+	auth_send(ike, sa);
+}
+
+/* The response to our IKE_AUTH (decrypted payloads). */
+static void
+auth_response(struct vpn_ike *ike, struct ike_sa *sa,
+              const struct ike_payload *pl, unsigned int n)
+{
+	const struct vpn_ike_peer *cfg = &ike->peers[sa->peer].cfg;
+	const struct ike_payload *id, *auth, *psa;
+	uint8_t want[IKE_MAX_PRF_LEN];
+	size_t plen = ike_prf_len(sa->prf);
+	struct ts_set tsi, tsr;
+	struct choice c;
+
+	for (unsigned int i = 0; i < n; i++) {
+		uint16_t t = pl[i].type == IKE_PT_NOTIFY
+		                     ? notify_type(&pl[i], NULL, NULL)
+		                     : 0;
+
+		if (t == IKE_N_AUTHENTICATION_FAILED) {
+			ike->st.auth_failed++;
+			give_up(ike, sa->peer, "the peer refused our AUTH");
+			return;
+		}
+	}
+	id = vpn_ike_find(pl, n, IKE_PT_IDR);
+	auth = vpn_ike_find(pl, n, IKE_PT_AUTH);
+	if (id == NULL || auth == NULL || id->len < 4 || auth->len < 4) {
+		ike->st.malformed++;
+		give_up(ike, sa->peer, "IKE_AUTH response without IDr/AUTH");
+		return;
+	}
+	if (auth->body[0] != IKE_AUTH_PSK || auth->len != 4 + plen ||
+	    psk_auth(cfg, sa, false, id->body, id->len, want) != 0 ||
+	    !ike_equal(want, auth->body + 4, plen)) {
+		ike->st.auth_failed++;
+		give_up(ike, sa->peer, "the responder's AUTH did not verify");
+		return;
+	}
+	explicit_bzero(want, sizeof(want));
+	free(sa->req);
+	sa->req = NULL;
+	sa_established(ike, sa, "PSK authenticated");
+	psa = vpn_ike_find(pl, n, IKE_PT_SA);
+	for (unsigned int i = 0; i < n; i++) {
+		uint16_t t = pl[i].type == IKE_PT_NOTIFY
+		                     ? notify_type(&pl[i], NULL, NULL)
+		                     : 0;
+
+		if (t != 0 && t < 16384) {
+			plog(ike, sa->peer, "no Child SA: the peer said %u", t);
+			if (t == IKE_N_TS_UNACCEPTABLE)
+				ike->st.ts_unacceptable++;
+			if (t == IKE_N_NO_PROPOSAL_CHOSEN)
+				ike->st.no_proposal++;
+			return;
+		}
+	}
+	if (psa == NULL || !check_answer(&cfg->esp, psa, false, &c, ike) ||
+	    !parse_ts(vpn_ike_find(pl, n, IKE_PT_TSI), &tsi) ||
+	    !parse_ts(vpn_ike_find(pl, n, IKE_PT_TSR), &tsr) || tsi.n == 0 ||
+	    tsr.n == 0) {
+		plog(ike, sa->peer, "no Child SA: a bad SA or TS answer");
+		ike->st.malformed++;
+		return;
+	}
+	sa->tsi = tsi;
+	sa->tsr = tsr;
+	if (child_install(ike, sa, &c, sa->child.spi_in) != 0)
+		plog(ike, sa->peer, "Child SA could not be installed");
+}
+
+/* ---- responder ----------------------------------------------------------- */
+
+/* The cookie for an initiator (RFC 7296 2.6): prf of its nonce, address
+ * and SPI under our secret. */
+static size_t
+make_cookie(struct vpn_ike *ike, const uint8_t *ni, size_t ni_len, uint32_t ip,
+            uint64_t spi_i, uint8_t *out)
+{
+	uint8_t b[12];
+	struct ike_iov iov[2] = {{ni, ni_len}, {b, sizeof(b)}};
+
+	wr32(b, ip);
+	wr64(b + 4, spi_i);
+	return ike_prf(IKE_PRF_HMAC_SHA2_256, ike->cookie_secret,
+	               sizeof(ike->cookie_secret), iov, 2, out) == 0
+	               ? 16
+	               : 0;
+}
+
+static int
+find_peer(const struct vpn_ike *ike, uint32_t local, uint32_t remote)
+{
+	for (unsigned int i = 0; i < ike->n; i++)
+		if (ike->peers[i].cfg.local == local &&
+		    ike->peers[i].cfg.remote == remote)
+			return (int)i;
+	return -1;
+}
+
+static void
+init_request(struct vpn_ike *ike, const struct ike_hdr *h,
+             const struct ike_payload *pl, unsigned int n, const uint8_t *msg,
+             uint32_t local, uint16_t lport, uint32_t remote, uint16_t rport)
+{
+	const struct ike_payload *psa, *ke, *nonce, *first = pl;
+	uint8_t gir[IKE_MAX_DH_LEN], ked[4 + IKE_MAX_DH_LEN];
+	struct ike_writer w;
+	struct ike_hdr rh;
+	struct ike_sa *sa;
+	struct peer *p;
+	struct choice c;
+	int pi = find_peer(ike, local, remote);
+	size_t gl, rn;
+
+	if (pi < 0) {
+		ike->st.no_peer++;
+		return;
+	}
+	p = &ike->peers[pi];
+	/* A retransmitted request: answer it again. */
+	for (int k = 0; k < 2; k++) {
+		struct ike_sa *o = k ? p->nego : p->sa;
+
+		if (o && !o->initiator && o->spi_i == h->spi_i &&
+		    o->state == S_INIT_DONE && o->resp) {
+			ike->st.resent_responses++;
+			wire(ike, o, o->resp, o->resp_len);
+			return;
+		}
+	}
+	psa = vpn_ike_find(pl, n, IKE_PT_SA);
+	ke = vpn_ike_find(pl, n, IKE_PT_KE);
+	nonce = vpn_ike_find(pl, n, IKE_PT_NONCE);
+	if (psa == NULL || ke == NULL || nonce == NULL || ke->len < 4 ||
+	    nonce->len < 16 || nonce->len > IKE_MAX_NONCE || h->msg_id != 0) {
+		ike->st.malformed++;
+		return;
+	}
+	/* Under load (many half-open SAs, or a burst of IKE_SA_INIT, which
+	 * may be spoofed to supersede a real peer's): only initiators that
+	 * return our cookie, which needs their address to be theirs. */
+	if (ike->now - ike->init_window >= 1000) {
+		ike->init_window = ike->now;
+		ike->init_count = 0;
+	}
+	ike->init_count++;
+	if (ike->half_open + ike->init_count > IKE_COOKIE_THRESHOLD) {
+		uint8_t want[IKE_MAX_PRF_LEN];
+		size_t wl = make_cookie(ike, nonce->body, nonce->len, remote,
+		                        h->spi_i, want);
+		const uint8_t *d = NULL;
+		size_t dl = 0;
+
+		if (n == 0 || first->type != IKE_PT_NOTIFY ||
+		    notify_type(first, &d, &dl) != IKE_N_COOKIE || dl != wl ||
+		    !ike_equal(d, want, wl)) {
+			if (dl)
+				ike->st.bad_cookie++;
+			ike->st.cookies_sent++;
+			send_init_error(ike, h, local, lport, remote, rport,
+			                IKE_N_COOKIE, want, wl);
+			return;
+		}
+	}
+	if (!choose(&p->cfg.ike, psa, true, &c, ike)) {
+		ike->st.no_proposal++;
+		plog(ike, (unsigned)pi, "IKE_SA_INIT: no acceptable proposal");
+		send_init_error(ike, h, local, lport, remote, rport,
+		                IKE_N_NO_PROPOSAL_CHOSEN, NULL, 0);
+		return;
+	}
+	if (rd16(ke->body) != c.dh) {
+		uint8_t g[2];
+
+		wr16(g, c.dh);
+		send_init_error(ike, h, local, lport, remote, rport,
+		                IKE_N_INVALID_KE_PAYLOAD, g, 2);
+		return;
+	}
+	sa = sa_new(ike, (unsigned)pi, false);
+	if (sa == NULL)
+		return;
+	sa->spi_i = h->spi_i;
+	sa->spi_r = rand64();
+	sa->lport = lport;
+	sa->rport = rport;
+	sa->encr = c.encr;
+	sa->key_bits = c.key_bits;
+	sa->integ = c.integ;
+	sa->prf = c.prf;
+	sa->dh_group = c.dh;
+	sa->peer_id = 1;
+	memcpy(sa->ni, nonce->body, nonce->len);
+	sa->ni_len = nonce->len;
+	sa->nr_len = IKE_NONCE_LEN;
+	sa->dh = ike_dh_new(c.dh);
+	gl = sa->dh ? ike_dh_shared(sa->dh, ke->body + 4, ke->len - 4u, gir)
+	            : 0;
+	if (gl == 0 || ike_random(sa->nr, sa->nr_len) != 0 ||
+	    derive_ike_keys(sa, gir, gl) != 0) {
+		ike->st.malformed++;
+		explicit_bzero(gir, sizeof(gir));
+		sa_free(ike, sa, "bad KE payload");
+		return;
+	}
+	explicit_bzero(gir, sizeof(gir));
+	nat_check(sa, pl, n, 0);
+	sa->msg1 = dup_bytes(msg, h->length);
+	sa->msg1_len = sa->msg1 ? h->length : 0;
+
+	rh = (struct ike_hdr){.spi_i = sa->spi_i,
+	                      .spi_r = sa->spi_r,
+	                      .version = 0x20,
+	                      .exchange = IKE_SA_INIT,
+	                      .flags = IKE_FLAG_RESPONSE};
+	vpn_ike_begin(&w, ike->out, sizeof(ike->out), &rh);
+	add_choice(&w, &c, true, 0);
+	wr16(ked, c.dh);
+	wr16(ked + 2, 0);
+	memcpy(ked + 4, ike_dh_public(sa->dh), ike_dh_len(c.dh));
+	vpn_ike_add(&w, IKE_PT_KE, false, ked, 4 + ike_dh_len(c.dh));
+	vpn_ike_add(&w, IKE_PT_NONCE, false, sa->nr, sa->nr_len);
+	add_nat_d(ike, &w, sa, sa->spi_r);
+	ike_dh_free(sa->dh);
+	sa->dh = NULL;
+	rn = vpn_ike_finish(&w);
+	if (rn == 0) {
+		sa_free(ike, sa, "response too big");
+		return;
+	}
+	sa->msg2 = dup_bytes(ike->out, rn);
+	sa->msg2_len = sa->msg2 ? rn : 0;
+	/* It replaces the current SA only once it authenticates. */
+	if (p->sa == NULL)
+		p->sa = sa;
+	else {
+		sa_free(ike, p->nego, "superseded");
+		p->nego = sa;
+	}
+	sa_state(ike, sa, S_INIT_DONE, "IKE_SA_INIT from the peer");
+	send_response(ike, sa, ike->out, rn);
+}
+
+/* The IKE_AUTH request (decrypted payloads). */
+static void
+auth_request(struct vpn_ike *ike, struct ike_sa *sa, uint32_t msg_id,
+             const struct ike_payload *pl, unsigned int n)
+{
+	const struct vpn_ike_peer *cfg = &ike->peers[sa->peer].cfg;
+	const struct ike_payload *idi, *auth, *psa;
+	uint8_t want[IKE_MAX_PRF_LEN], id[8], rauth[4 + IKE_MAX_PRF_LEN];
+	size_t plen = ike_prf_len(sa->prf);
+	struct ts_set tsi, tsr, ours, tsi_n, tsr_n;
+	struct ike_writer w;
+	struct choice c;
+	uint16_t err = 0;
+
+	idi = vpn_ike_find(pl, n, IKE_PT_IDI);
+	auth = vpn_ike_find(pl, n, IKE_PT_AUTH);
+	if (idi == NULL || auth == NULL || idi->len < 4 || auth->len < 4) {
+		ike->st.malformed++;
+		return;
+	}
+	inner_begin(ike, &w);
+	if (auth->body[0] != IKE_AUTH_PSK || auth->len != 4 + plen ||
+	    psk_auth(cfg, sa, true, idi->body, idi->len, want) != 0 ||
+	    !ike_equal(want, auth->body + 4, plen)) {
+		ike->st.auth_failed++;
+		plog(ike, sa->peer,
+		     "IKE_AUTH: the initiator's AUTH did not "
+		     "verify (wrong PSK?)");
+		add_notify(&w, 0, 0, IKE_N_AUTHENTICATION_FAILED, NULL, 0);
+		send_sk(ike, sa, IKE_AUTH, true, msg_id, &w, false);
+		sa_state(ike, sa, S_DEAD, "authentication failed");
+		return;
+	}
+	explicit_bzero(want, sizeof(want));
+	memset(id, 0, sizeof(id));
+	id[0] = IKE_ID_IPV4_ADDR;
+	wr32(id + 4, sa->local);
+	memset(rauth, 0, 4);
+	rauth[0] = IKE_AUTH_PSK;
+	psk_auth(cfg, sa, false, id, 8, rauth + 4);
+	vpn_ike_add(&w, IKE_PT_IDR, false, id, 8);
+	vpn_ike_add(&w, IKE_PT_AUTH, false, rauth, 4 + plen);
+	explicit_bzero(rauth, sizeof(rauth));
+
+	psa = vpn_ike_find(pl, n, IKE_PT_SA);
+	if (psa == NULL || !parse_ts(vpn_ike_find(pl, n, IKE_PT_TSI), &tsi) ||
+	    !parse_ts(vpn_ike_find(pl, n, IKE_PT_TSR), &tsr)) {
+		ike->st.malformed++;
+		err = IKE_N_INVALID_SYNTAX;
+	} else if (!choose(&cfg->esp, psa, false, &c, ike)) {
+		ike->st.no_proposal++;
+		err = IKE_N_NO_PROPOSAL_CHOSEN;
+	} else {
+		/* TSi are the initiator's networks: the peer's, ours remote;
+		 * TSr ours. */
+		ts_from_cfg(cfg->rts, cfg->n_rts, &ours);
+		ts_narrow(&tsi, &ours, &tsi_n);
+		ts_from_cfg(cfg->lts, cfg->n_lts, &ours);
+		ts_narrow(&tsr, &ours, &tsr_n);
+		if (tsi_n.n == 0 || tsr_n.n == 0) {
+			ike->st.ts_unacceptable++;
+			err = IKE_N_TS_UNACCEPTABLE;
+		}
+	}
+	sa_established(ike, sa, "PSK authenticated");
+	if (err == 0) {
+		uint32_t spi_in = rand_spi();
+
+		sa->tsi = tsi_n;
+		sa->tsr = tsr_n;
+		if (child_install(ike, sa, &c, spi_in) != 0)
+			err = IKE_N_NO_ADDITIONAL_SAS;
+		else {
+			add_choice(&w, &c, false, spi_in);
+			add_ts(&w, IKE_PT_TSI, &tsi_n);
+			add_ts(&w, IKE_PT_TSR, &tsr_n);
+		}
+	}
+	if (err != 0) {
+		plog(ike, sa->peer, "IKE_AUTH: no Child SA (notify %u)", err);
+		add_notify(&w, 0, 0, err, NULL, 0);
+	}
+	send_sk(ike, sa, IKE_AUTH, true, msg_id, &w, false);
+}
+
+/* ---- INFORMATIONAL ---------------------------------------------------------
+ */
+
+static void
+info_request(struct vpn_ike *ike, struct ike_sa *sa, uint32_t msg_id,
+             const struct ike_payload *pl, unsigned int n)
+{
+	struct ike_writer w;
+	bool delete_ike = false;
+
+	inner_begin(ike, &w);
+	for (unsigned int i = 0; i < n; i++) {
+		const struct ike_payload *d = &pl[i];
+
+		if (d->type != IKE_PT_DELETE || d->len < 4)
+			continue;
+		if (d->body[0] == IKE_PROTO_IKE) {
+			delete_ike = true;
+			continue;
+		}
+		if (d->body[0] != IKE_PROTO_ESP || d->body[1] != 4 ||
+		    d->len != 4 + 4u * rd16(d->body + 2)) {
+			ike->st.malformed++;
+			continue;
+		}
+		for (unsigned int k = 0; k < rd16(d->body + 2); k++) {
+			uint32_t spi = rd32(d->body + 4 + 4 * k);
+			uint8_t b[8];
+
+			if (!sa->child_up || spi != sa->child.spi_out)
+				continue;
+			/* Answer with our half (RFC 7296 1.4.1). */
+			b[0] = IKE_PROTO_ESP;
+			b[1] = 4;
+			wr16(b + 2, 1);
+			wr32(b + 4, sa->child.spi_in);
+			vpn_ike_add(&w, IKE_PT_DELETE, false, b, 8);
+			child_remove(ike, sa, "the peer deleted it");
+		}
+	}
+	send_sk(ike, sa, IKE_INFORMATIONAL, true, msg_id, &w, false);
+	if (delete_ike) {
+		struct peer *p = &ike->peers[sa->peer];
+
+		plog(ike, sa->peer, "the peer deleted the IKE SA");
+		sa_state(ike, sa, S_DEAD, "deleted by the peer");
+		if (p->cfg.initiate && p->cfg.dpd_action == VPN_IKE_DPD_RESTART)
+			p->next_try = ike->now + 1000;
+	}
+}
+
+/* Send an INFORMATIONAL request: a DELETE of the IKE SA, or empty (DPD). */
+static void
+info_send(struct vpn_ike *ike, struct ike_sa *sa, bool delete_ike)
+{
+	struct ike_writer w;
+
+	inner_begin(ike, &w);
+	if (delete_ike) {
+		uint8_t b[4] = {IKE_PROTO_IKE, 0, 0, 0};
+
+		vpn_ike_add(&w, IKE_PT_DELETE, false, b, 4);
+	}
+	if (send_sk(ike, sa, IKE_INFORMATIONAL, false, sa->my_id, &w,
+	            !delete_ike) == 0)
+		sa->my_id++;
+}
+
+/* ---- input ------------------------------------------------------------------
+ */
+
+static struct ike_sa *
+find_sa(struct vpn_ike *ike, const struct ike_hdr *h)
+{
+	bool from_initiator = h->flags & IKE_FLAG_INITIATOR;
+
+	for (unsigned int i = 0; i < ike->n; i++)
+		for (int k = 0; k < 2; k++) {
+			struct ike_sa *sa =
+			        k ? ike->peers[i].nego : ike->peers[i].sa;
+
+			if (sa == NULL || sa->state == S_DEAD ||
+			    sa->spi_i != h->spi_i)
+				continue;
+			/* We answer what the initiator sends, and the other
+			 * way round; the responder's SPI is known once its
+			 * IKE_SA_INIT response is in. */
+			if (from_initiator
+			            ? !sa->initiator && sa->spi_r == h->spi_r
+			            : sa->initiator &&
+			                      (sa->state == S_INIT_SENT ||
+			                       sa->spi_r == h->spi_r))
+				return sa;
+		}
+	return NULL;
+}
+
+void
+vpn_ike_input(struct vpn_ike *ike, uint64_t now_ms, uint32_t local,
+              uint16_t lport, uint32_t remote, uint16_t rport,
+              const uint8_t *msg, size_t len)
+{
+	struct ike_payload pl[IKE_MAX_PAYLOADS], inner[IKE_MAX_PAYLOADS];
+	const struct ike_payload *sk;
+	unsigned int n, ni;
+	struct ike_hdr h;
+	struct ike_sa *sa;
+	uint8_t bad, *pt;
+	size_t ptlen;
+	bool response;
+
+	ike->now = now_ms;
+	ike->st.rx++;
+	if (len > sizeof(ike->in) ||
+	    vpn_ike_hdr_parse(msg, len, &h) != IKE_ERR_OK) {
+		ike->st.malformed++;
+		return;
+	}
+	memcpy(ike->in, msg, len);
+	if (vpn_ike_payloads(ike->in + IKE_HDR_LEN, len - IKE_HDR_LEN, h.next,
+	                     pl, IKE_MAX_PAYLOADS, &n, &bad) != IKE_ERR_OK) {
+		ike->st.malformed++;
+		return;
+	}
+	response = h.flags & IKE_FLAG_RESPONSE;
+	if (h.exchange == IKE_SA_INIT && !response) {
+		if (h.spi_r != 0 || !(h.flags & IKE_FLAG_INITIATOR)) {
+			ike->st.malformed++;
+			return;
+		}
+		init_request(ike, &h, pl, n, ike->in, local, lport, remote,
+		             rport);
+		return;
+	}
+	sa = find_sa(ike, &h);
+	if (sa == NULL) {
+		ike->st.unknown_spi++;
+		return;
+	}
+	if (response) {
+		if (sa->req == NULL || h.msg_id != sa->my_id - 1 ||
+		    h.exchange != sa->req_exch) {
+			ike->st.bad_msg_id++;
+			return;
+		}
+	} else if (h.msg_id == sa->peer_id - 1 && sa->resp != NULL &&
+	           sa->state != S_INIT_DONE) {
+		/* A retransmission: the same answer, from where it came. */
+		ike->st.resent_responses++;
+		wire(ike, sa, sa->resp, sa->resp_len);
+		return;
+	} else if (h.msg_id != sa->peer_id) {
+		ike->st.bad_msg_id++;
+		return;
+	}
+	if (h.exchange == IKE_SA_INIT) {
+		if (sa->state != S_INIT_SENT) {
+			ike->st.unexpected++;
+			return;
+		}
+		sa->last_rx = now_ms;
+		init_response(ike, sa, &h, pl, n, ike->in);
+		return;
+	}
+	/* Everything after IKE_SA_INIT is in one SK payload. */
+	sk = n ? &pl[n - 1] : NULL;
+	if (sk == NULL || sk->type != IKE_PT_SK || sa->state == S_INIT_SENT) {
+		ike->st.unexpected++;
+		return;
+	}
+	if (ike_sk_open(keys_in(sa), ike->in, len,
+	                (size_t)(sk->body - IKE_PAYLOAD_HDR - ike->in), &pt,
+	                &ptlen) != 0) {
+		ike->st.bad_icv++;
+		return;
+	}
+	if (vpn_ike_payloads(pt, ptlen, sk->next, inner, IKE_MAX_PAYLOADS, &ni,
+	                     &bad) != IKE_ERR_OK) {
+		ike->st.malformed++;
+		return;
+	}
+	/* Authenticated: this is where the peer is now (RFC 7296 2.11). */
+	sa->last_rx = now_ms;
+	sa->remote = remote;
+	sa->rport = rport;
+	sa->lport = lport;
+	if (response) {
+		uint8_t exch = sa->req_exch;
+
+		free(sa->req);
+		sa->req = NULL;
+		if (exch == IKE_AUTH && sa->state == S_AUTH_SENT)
+			auth_response(ike, sa, inner, ni);
+		return;
+	}
+	sa->peer_id++;
+	switch (h.exchange) {
+	case IKE_AUTH:
+		if (sa->state != S_INIT_DONE) {
+			ike->st.unexpected++;
+			return;
+		}
+		auth_request(ike, sa, h.msg_id, inner, ni);
+		break;
+	case IKE_INFORMATIONAL:
+		if (sa->state != S_ESTABLISHED) {
+			ike->st.unexpected++;
+			return;
+		}
+		info_request(ike, sa, h.msg_id, inner, ni);
+		break;
+	default: {
+		struct ike_writer w;
+
+		/* CREATE_CHILD_SA (rekeying) is not done yet: say so. */
+		inner_begin(ike, &w);
+		add_notify(&w, 0, 0, IKE_N_NO_ADDITIONAL_SAS, NULL, 0);
+		send_sk(ike, sa, h.exchange, true, h.msg_id, &w, false);
+		ike->st.unexpected++;
+		plog(ike, sa->peer, "exchange %u refused: NO_ADDITIONAL_SAS",
+		     h.exchange);
+	}
+	}
+}
+
+/* ---- timers ---------------------------------------------------------------
+ */
+
+/* The DPD timeout ran out: the configured action. */
+static void
+peer_dead(struct vpn_ike *ike, struct ike_sa *sa)
+{
+	struct peer *p = &ike->peers[sa->peer];
+
+	ike->st.dpd_dead++;
+	plog(ike, sa->peer, "DPD: no answer for %u s: peer dead, action %s",
+	     p->cfg.dpd_timeout,
+	     p->cfg.dpd_action == VPN_IKE_DPD_RESTART ? "restart" : "clear");
+	sa_state(ike, sa, S_DEAD, "DPD timeout");
+	if (p->cfg.dpd_action == VPN_IKE_DPD_RESTART)
+		p->next_try = ike->now + 1000;
+}
+
+static void
+sa_tick(struct vpn_ike *ike, struct ike_sa *sa)
+{
+	const struct vpn_ike_peer *cfg = &ike->peers[sa->peer].cfg;
+	uint64_t now = ike->now;
+
+	if (sa->state == S_INIT_DONE && now - sa->created > IKE_HALF_OPEN_MS) {
+		sa_state(ike, sa, S_DEAD, "no IKE_AUTH: half-open SA expired");
+		return;
+	}
+	if (sa->req != NULL && now >= sa->req_next) {
+		uint64_t limit = sa->req_dpd ? cfg->dpd_timeout * 1000ull
+		                             : IKE_SETUP_GIVE_UP_MS;
+
+		if (now - sa->req_first >= limit) {
+			if (sa->req_dpd && cfg->dpd_action != VPN_IKE_DPD_NONE)
+				peer_dead(ike, sa);
+			else if (sa->req_dpd) {
+				free(sa->req);
+				sa->req = NULL;
+			} else {
+				plog(ike, sa->peer, "no answer to %s",
+				     sa->req_exch == IKE_SA_INIT ? "IKE_SA_INIT"
+				                                 : "a request");
+				sa_state(ike, sa, S_DEAD, "no answer");
+				if (cfg->initiate)
+					ike->peers[sa->peer].next_try =
+					        now + IKE_RETRY_MS;
+			}
+			return;
+		}
+		/* 1, 2, 4, 8 s ... between tries, at most 8. */
+		sa->req_tries++;
+		sa->req_next =
+		        now +
+		        (1000ull << (sa->req_tries < 3 ? sa->req_tries : 3));
+		ike->st.retransmits++;
+		wire(ike, sa, sa->req, sa->req_len);
+		return;
+	}
+	if (sa->state != S_ESTABLISHED)
+		return;
+	/* NAT keepalives from the side behind the NAT. */
+	if (sa->nat_local && now - sa->last_keepalive >= IKE_KEEPALIVE_MS) {
+		static const uint8_t ka = 0xff;
+
+		sa->last_keepalive = now;
+		ike->ops.send(ike->ctx, sa->local, IKE_NATT_PORT, sa->remote,
+		              sa->rport, &ka, 1);
+	}
+	/* DPD: idle (nothing from the peer, no ESP in) for the delay. */
+	if (sa->req == NULL && cfg->dpd_action != VPN_IKE_DPD_NONE) {
+		if (sa->child_up && ike->ops.child_rx) {
+			uint64_t rx = ike->ops.child_rx(ike->ctx, sa->peer,
+			                                sa->child.spi_in);
+
+			if (rx != sa->esp_rx) {
+				sa->esp_rx = rx;
+				sa->last_rx = now;
+			}
+		}
+		if (now - sa->last_rx >= IKE_DPD_DELAY_MS)
+			info_send(ike, sa, false);
+	}
+}
+
+void
+vpn_ike_tick(struct vpn_ike *ike, uint64_t now_ms)
+{
+	ike->now = now_ms;
+	for (unsigned int i = 0; i < ike->n; i++) {
+		struct peer *p = &ike->peers[i];
+
+		if (p->nego) {
+			sa_tick(ike, p->nego);
+			if (p->nego->state == S_DEAD) {
+				sa_free(ike, p->nego, "gone");
+				p->nego = NULL;
+			}
+		}
+		if (p->sa) {
+			sa_tick(ike, p->sa);
+			if (p->sa->state == S_DEAD) {
+				sa_free(ike, p->sa, "gone");
+				p->sa = NULL;
+			}
+		}
+		if (p->sa == NULL && p->cfg.initiate && p->next_try != 0 &&
+		    now_ms >= p->next_try)
+			initiate(ike, i);
+	}
+}
+
+/* ---- the engine -------------------------------------------------------------
+ */
+
+struct vpn_ike *
+vpn_ike_new(const struct vpn_ike_ops *ops, void *ctx)
+{
+	struct vpn_ike *ike;
+
+	if (ops == NULL || ops->send == NULL || ops->child_add == NULL ||
+	    ops->child_del == NULL) {
+		errno = EINVAL;
+		return NULL;
+	}
+	ike = calloc(1, sizeof(*ike));
+	if (ike == NULL)
+		return NULL;
+	ike->ops = *ops;
+	ike->ctx = ctx;
+	if (ike_random(ike->cookie_secret, sizeof(ike->cookie_secret)) != 0) {
+		free(ike);
+		errno = EIO;
+		return NULL;
+	}
+	return ike;
+}
+
+void
+vpn_ike_free(struct vpn_ike *ike)
+{
+	if (ike == NULL)
+		return;
+	for (unsigned int i = 0; i < ike->n; i++) {
+		sa_free(ike, ike->peers[i].nego, "shutting down");
+		sa_free(ike, ike->peers[i].sa, "shutting down");
+	}
+	if (ike->peers)
+		explicit_bzero(ike->peers, ike->cap * sizeof(*ike->peers));
+	free(ike->peers);
+	explicit_bzero(ike, sizeof(*ike));
+	free(ike);
+}
+
+int
+vpn_ike_add_peer(struct vpn_ike *ike, const struct vpn_ike_peer *p)
+{
+	struct peer *np;
+
+	if (p->psk_len == 0 || p->psk_len > VPN_IKE_PSK_MAX ||
+	    p->ike.n_encr == 0 || p->ike.n_integ == 0 || p->ike.n_dh == 0 ||
+	    p->esp.n_encr == 0 || p->n_lts > VPN_IKE_MAX_TS ||
+	    p->n_rts > VPN_IKE_MAX_TS)
+		return -EINVAL;
+	for (unsigned int i = 0; i < p->ike.n_dh; i++)
+		if (!ike_dh_supported(p->ike.dh[i]))
+			return -ENOTSUP;
+	if (ike->n == ike->cap) {
+		unsigned int cap = ike->cap ? 2 * ike->cap : 4;
+
+		np = calloc(cap, sizeof(*np));
+		if (np == NULL)
+			return -ENOMEM;
+		if (ike->n)
+			memcpy(np, ike->peers, ike->n * sizeof(*np));
+		free(ike->peers);
+		ike->peers = np;
+		ike->cap = cap;
+	}
+	np = &ike->peers[ike->n];
+	memset(np, 0, sizeof(*np));
+	np->cfg = *p;
+	np->cfg.name[sizeof(np->cfg.name) - 1] = '\0';
+	snprintf(np->last, sizeof(np->last), "configured");
+	if (p->initiate)
+		np->next_try = 1; /* at the first tick */
+	return (int)ike->n++;
+}
+
+void
+vpn_ike_reset(struct vpn_ike *ike, unsigned int peer, bool restart)
+{
+	struct peer *p;
+
+	if (peer >= ike->n)
+		return;
+	p = &ike->peers[peer];
+	if (p->sa && p->sa->state == S_ESTABLISHED)
+		info_send(ike, p->sa, true);
+	sa_free(ike, p->nego, "reset");
+	sa_free(ike, p->sa, "reset");
+	p->sa = p->nego = NULL;
+	p->next_try = restart && p->cfg.initiate ? ike->now + 1 : 0;
+}
+
+const struct vpn_ike_stats *
+vpn_ike_stats(const struct vpn_ike *ike)
+{
+	return &ike->st;
+}
+
+int
+vpn_ike_peer_info(const struct vpn_ike *ike, unsigned int peer,
+                  struct vpn_ike_peer_info *info)
+{
+	const struct peer *p;
+	const struct ike_sa *sa;
+
+	if (peer >= ike->n)
+		return -ENOENT;
+	p = &ike->peers[peer];
+	sa = p->sa;
+	memset(info, 0, sizeof(*info));
+	snprintf(info->last, sizeof(info->last), "%s", p->last);
+	if (sa == NULL || sa->state == S_DEAD) {
+		info->ike_state = "down";
+		return 0;
+	}
+	info->ike_state =
+	        sa->state == S_ESTABLISHED ? "established" : "connecting";
+	info->child_up = sa->child_up;
+	info->nat = udp_encap(ike, sa);
+	info->spi_i = sa->spi_i;
+	info->spi_r = sa->spi_r;
+	info->spi_in = sa->child_up ? sa->child.spi_in : 0;
+	info->spi_out = sa->child_up ? sa->child.spi_out : 0;
+	info->encr = sa->encr;
+	info->key_bits = sa->key_bits;
+	info->integ = sa->integ;
+	info->dh = sa->dh_group;
+	info->established_ms = sa->established;
+	return 0;
+}

@@ -1,0 +1,575 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The IKE engine and its cryptography: DH in every group, the PRF against
+ * RFC 4231, SK payloads for every algorithm, and two engines talking to
+ * each other in memory (initiator and responder) for every algorithm
+ * pair, wrong PSKs, INVALID_KE_PAYLOAD, cookies, duplicates, NAT
+ * detection, DELETE and DPD. Interop with a real peer (strongSwan) is
+ * the e2e test's.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <CUnit/CUnit.h>
+
+#include "../../lib/ike/ike_crypto.h"
+#include "vpn_ike.h"
+
+void register_ike_sa_tests(void);
+
+/* ---- crypto ---------------------------------------------------------------
+ */
+
+static void
+test_dh_groups(void)
+{
+	static const unsigned int g[] = {2,  5,  14, 15, 16, 17, 18,
+	                                 19, 20, 21, 22, 23, 24};
+
+	for (size_t i = 0; i < sizeof(g) / sizeof(g[0]); i++) {
+		struct ike_dh *a = ike_dh_new(g[i]), *b = ike_dh_new(g[i]);
+		uint8_t s1[IKE_MAX_DH_LEN], s2[IKE_MAX_DH_LEN],
+		        bad[IKE_MAX_DH_LEN];
+		size_t l = ike_dh_len(g[i]), n1, n2;
+
+		CU_ASSERT_FATAL(a != NULL && b != NULL);
+		n1 = ike_dh_shared(a, ike_dh_public(b), l, s1);
+		n2 = ike_dh_shared(b, ike_dh_public(a), l, s2);
+		CU_ASSERT(n1 > 0);
+		CU_ASSERT_EQUAL(n1, n2);
+		CU_ASSERT(memcmp(s1, s2, n1) == 0);
+		/* MODP secrets are padded to the modulus (RFC 7296 2.14). */
+		if (g[i] < 19 || g[i] > 21)
+			CU_ASSERT_EQUAL(n1, l);
+		/* Wrong length, zero, one: refused. */
+		CU_ASSERT_EQUAL(ike_dh_shared(a, ike_dh_public(b), l - 1, s1),
+		                0);
+		memset(bad, 0, l);
+		CU_ASSERT_EQUAL(ike_dh_shared(a, bad, l, s1), 0);
+		bad[l - 1] = 1;
+		CU_ASSERT_EQUAL(ike_dh_shared(a, bad, l, s1), 0);
+		ike_dh_free(a);
+		ike_dh_free(b);
+	}
+	CU_ASSERT_FALSE(ike_dh_supported(1));
+	CU_ASSERT_PTR_NULL(ike_dh_new(31));
+}
+
+static void
+test_prf(void)
+{
+	/* RFC 4231 test case 2, HMAC-SHA-256. */
+	static const uint8_t want[32] = {
+	        0x5b, 0xdc, 0xc1, 0x46, 0xbf, 0x60, 0x75, 0x4e,
+	        0x6a, 0x04, 0x24, 0x26, 0x08, 0x95, 0x75, 0xc7,
+	        0x5a, 0x00, 0x3f, 0x08, 0x9d, 0x27, 0x39, 0x83,
+	        0x9d, 0xec, 0x58, 0xb9, 0x64, 0xec, 0x38, 0x43};
+	struct ike_iov iov[2] = {{"what do ya want ", 16},
+	                         {"for nothing?", 12}};
+	uint8_t out[64], plus[200], t[64];
+	struct ike_iov s[2] = {{"seed", 4}, {"\x01", 1}};
+
+	CU_ASSERT_EQUAL(ike_prf(IKE_PRF_HMAC_SHA2_256, "Jefe", 4, iov, 2, out),
+	                0);
+	CU_ASSERT(memcmp(out, want, 32) == 0);
+	CU_ASSERT_EQUAL(ike_prf(99, "Jefe", 4, iov, 2, out), -1);
+	/* prf+: T1 = prf(K, S | 0x01), T2 = prf(K, T1 | S | 0x02). */
+	CU_ASSERT_EQUAL(
+	        ike_prf_plus(IKE_PRF_HMAC_SHA1, "key", 3, s, 1, plus, 45), 0);
+	CU_ASSERT_EQUAL(ike_prf(IKE_PRF_HMAC_SHA1, "key", 3, s, 2, t), 0);
+	CU_ASSERT(memcmp(plus, t, 20) == 0);
+	{
+		struct ike_iov s2[3] = {{t, 20}, {"seed", 4}, {"\x02", 1}};
+
+		CU_ASSERT_EQUAL(ike_prf(IKE_PRF_HMAC_SHA1, "key", 3, s2, 3, t),
+		                0);
+		CU_ASSERT(memcmp(plus + 20, t, 20) == 0);
+	}
+	/* At most 255 blocks. */
+	CU_ASSERT_EQUAL(ike_prf_plus(IKE_PRF_HMAC_SHA1, "k", 1, s, 1, plus,
+	                             255 * 20 + 1),
+	                -1);
+}
+
+static const struct {
+	uint16_t encr, bits, integ;
+} sk_algs[] = {
+        {IKE_ENCR_AES_CBC, 128, IKE_AUTH_HMAC_SHA1_96},
+        {IKE_ENCR_AES_CBC, 256, IKE_AUTH_HMAC_SHA2_256_128},
+        {IKE_ENCR_AES_CBC, 128, IKE_AUTH_HMAC_SHA2_384_192},
+        {IKE_ENCR_AES_CBC, 256, IKE_AUTH_HMAC_SHA2_512_256},
+        {IKE_ENCR_AES_GCM_16, 128, 0},
+        {IKE_ENCR_AES_GCM_16, 256, 0},
+};
+
+static void
+test_sk(void)
+{
+	for (size_t a = 0; a < sizeof(sk_algs) / sizeof(sk_algs[0]); a++)
+		for (size_t ptlen = 0; ptlen < 70; ptlen += 7) {
+			struct ike_sk_keys k = {.encr = sk_algs[a].encr,
+			                        .key_bits = sk_algs[a].bits,
+			                        .integ = sk_algs[a].integ};
+			uint8_t msg[300], *pt;
+			size_t len = 28 + ike_sk_overhead(&k, ptlen) + ptlen,
+			       got;
+
+			ike_random(k.ek, sizeof(k.ek));
+			ike_random(k.ak, sizeof(k.ak));
+			memset(msg, 0xa5, sizeof(msg));
+			for (size_t i = 0; i < ptlen; i++)
+				msg[28 + 4 + ike_sk_iv_len(&k) + i] =
+				        (uint8_t)i;
+			CU_ASSERT_EQUAL_FATAL(
+			        ike_sk_seal(&k, msg, len, 28, ptlen), 0);
+			CU_ASSERT_EQUAL(
+			        ike_sk_open(&k, msg, len, 28, &pt, &got), 0);
+			CU_ASSERT_EQUAL(got, ptlen);
+			for (size_t i = 0; i < got; i++)
+				CU_ASSERT_EQUAL(pt[i], (uint8_t)i);
+			/* Any flipped bit, before the ICV or in it. */
+			CU_ASSERT_EQUAL(ike_sk_seal(&k, msg, len, 28, ptlen),
+			                0);
+			for (size_t i = 0; i < len; i += 5) {
+				uint8_t copy[300];
+
+				memcpy(copy, msg, len);
+				copy[i] ^= 0x10;
+				CU_ASSERT_EQUAL(ike_sk_open(&k, copy, len, 28,
+				                            &pt, &got),
+				                -1);
+			}
+			/* Truncated. */
+			CU_ASSERT_EQUAL(
+			        ike_sk_open(&k, msg, 28 + 4, 28, &pt, &got),
+			        -1);
+		}
+}
+
+/* ---- two engines ----------------------------------------------------------
+ */
+
+#define MAXQ 64
+
+struct side {
+	struct vpn_ike *ike;
+	struct side *other;
+	uint32_t addr;
+	bool mute; /* drop everything it sends */
+	unsigned int nq, head;
+	struct {
+		uint8_t m[IKE_MAX_MSG];
+		size_t len;
+		uint16_t sport, dport;
+	} * q; /* what it sent, for the other to read */
+	unsigned int children, deleted;
+	struct vpn_ike_child child;
+	uint64_t sent;
+};
+
+static void
+t_send(void *ctx, uint32_t local, uint16_t lport, uint32_t remote,
+       uint16_t rport, const uint8_t *msg, size_t len)
+{
+	struct side *s = ctx;
+
+	(void)local;
+	(void)remote;
+	s->sent++;
+	if (s->mute || s->nq >= MAXQ || len == 1)
+		return;
+	memcpy(s->q[s->nq].m, msg, len);
+	s->q[s->nq].len = len;
+	s->q[s->nq].sport = lport;
+	s->q[s->nq].dport = rport;
+	s->nq++;
+}
+
+static int
+t_child_add(void *ctx, unsigned int peer, const struct vpn_ike_child *c)
+{
+	struct side *s = ctx;
+
+	(void)peer;
+	s->children++;
+	s->child = *c;
+	return 0;
+}
+
+static void
+t_child_del(void *ctx, unsigned int peer, uint32_t spi)
+{
+	struct side *s = ctx;
+
+	(void)peer;
+	(void)spi;
+	s->deleted++;
+}
+
+static void
+t_log(void *ctx, const char *line)
+{
+	(void)ctx;
+	(void)line;
+	if (getenv("VPNGW_TEST_IKE_LOG"))
+		printf("    %s\n", line);
+}
+
+static const struct vpn_ike_ops ops = {.send = t_send,
+                                       .child_add = t_child_add,
+                                       .child_del = t_child_del,
+                                       .log = t_log};
+
+static void
+side_init(struct side *s, uint32_t addr)
+{
+	memset(s, 0, sizeof(*s));
+	s->q = calloc(MAXQ, sizeof(*s->q));
+	s->ike = vpn_ike_new(&ops, s);
+	s->addr = addr;
+	CU_ASSERT_FATAL(s->ike != NULL && s->q != NULL);
+}
+
+static void
+side_free(struct side *s)
+{
+	vpn_ike_free(s->ike);
+	free(s->q);
+}
+
+static void
+peer_cfg(struct vpn_ike_peer *p, uint32_t local, uint32_t remote, bool init)
+{
+	memset(p, 0, sizeof(*p));
+	snprintf(p->name, sizeof(p->name), "t/%d", init ? 1 : 2);
+	p->local = local;
+	p->remote = remote;
+	memcpy(p->psk, "test-psk-1234", 13);
+	p->psk_len = 13;
+	p->ike.n_encr = p->esp.n_encr = 1;
+	p->ike.encr[0].id = p->esp.encr[0].id = IKE_ENCR_AES_CBC;
+	p->ike.encr[0].key_bits = p->esp.encr[0].key_bits = 128;
+	p->ike.n_integ = p->esp.n_integ = 1;
+	p->ike.integ[0] = p->esp.integ[0] = IKE_AUTH_HMAC_SHA1_96;
+	p->ike.n_dh = 1;
+	p->ike.dh[0] = 2;
+	p->ike_lifetime = 28800;
+	p->esp_lifetime = 3600;
+	p->dpd_timeout = 30;
+	p->dpd_action = VPN_IKE_DPD_CLEAR;
+	p->initiate = init;
+	p->replay_window = 1024;
+	p->n_lts = p->n_rts = 1;
+	p->lts[0] = (struct vpn_ike_ts){0, 0xffffffff};
+	p->rts[0] = (struct vpn_ike_ts){0, 0xffffffff};
+}
+
+/* Deliver what each side sent to the other, then tick both, until
+ * nothing moves; the clock advances step ms a round. */
+static uint64_t clock_ms;
+
+static void
+pump(struct side *a, struct side *b, unsigned int rounds, uint64_t step)
+{
+	for (unsigned int r = 0; r < rounds; r++) {
+		struct side *s[2] = {a, b};
+
+		for (int k = 0; k < 2; k++) {
+			struct side *from = s[k], *to = s[1 - k];
+
+			for (unsigned int i = 0; i < from->nq; i++)
+				vpn_ike_input(to->ike, clock_ms, to->addr,
+				              from->q[i].dport, from->addr,
+				              from->q[i].sport, from->q[i].m,
+				              from->q[i].len);
+			from->nq = 0;
+		}
+		clock_ms += step;
+		vpn_ike_tick(a->ike, clock_ms);
+		vpn_ike_tick(b->ike, clock_ms);
+	}
+}
+
+#define A_ADDR 0xcb007101u /* 203.0.113.1 */
+#define B_ADDR 0xcb007102u /* 203.0.113.2 */
+
+/* Bring a pair up with a's and b's settings; true when both have the
+ * Child SA. */
+static bool
+pair_up(struct side *a, struct side *b, const struct vpn_ike_peer *pa,
+        const struct vpn_ike_peer *pb)
+{
+	side_init(a, A_ADDR);
+	side_init(b, B_ADDR);
+	CU_ASSERT_EQUAL(vpn_ike_add_peer(a->ike, pa), 0);
+	CU_ASSERT_EQUAL(vpn_ike_add_peer(b->ike, pb), 0);
+	pump(a, b, 20, 10);
+	return a->children == 1 && b->children == 1;
+}
+
+static void
+check_mirror(const struct side *a, const struct side *b)
+{
+	size_t el = a->child.key_bits / 8u +
+	            (a->child.encr == IKE_ENCR_AES_GCM_16 ? 4 : 0);
+
+	CU_ASSERT_EQUAL(a->child.spi_in, b->child.spi_out);
+	CU_ASSERT_EQUAL(a->child.spi_out, b->child.spi_in);
+	CU_ASSERT(memcmp(a->child.ekey_in, b->child.ekey_out, el) == 0);
+	CU_ASSERT(memcmp(a->child.ekey_out, b->child.ekey_in, el) == 0);
+	CU_ASSERT(memcmp(a->child.ekey_in, a->child.ekey_out, el) != 0);
+	CU_ASSERT(memcmp(a->child.akey_in, b->child.akey_out, 64) == 0);
+	CU_ASSERT_EQUAL(a->child.encr, b->child.encr);
+	CU_ASSERT_EQUAL(a->child.integ, b->child.integ);
+	CU_ASSERT_EQUAL(a->child.esn, b->child.esn);
+}
+
+static void
+test_pair_matrix(void)
+{
+	/* IKE and ESP algorithms, DH group: AWS's set. */
+	static const struct {
+		uint16_t encr, bits, integ, dh;
+	} m[] = {
+	        {IKE_ENCR_AES_CBC, 128, IKE_AUTH_HMAC_SHA1_96, 2},
+	        {IKE_ENCR_AES_CBC, 256, IKE_AUTH_HMAC_SHA2_256_128, 14},
+	        {IKE_ENCR_AES_CBC, 128, IKE_AUTH_HMAC_SHA2_384_192, 20},
+	        {IKE_ENCR_AES_CBC, 256, IKE_AUTH_HMAC_SHA2_512_256, 21},
+	        {IKE_ENCR_AES_GCM_16, 128, IKE_AUTH_HMAC_SHA2_256_128, 19},
+	        {IKE_ENCR_AES_GCM_16, 256, IKE_AUTH_HMAC_SHA2_512_256, 24},
+	};
+
+	for (size_t i = 0; i < sizeof(m) / sizeof(m[0]); i++) {
+		struct vpn_ike_peer pa, pb;
+		struct side a, b;
+		struct vpn_ike_peer_info ia;
+
+		peer_cfg(&pa, A_ADDR, B_ADDR, true);
+		peer_cfg(&pb, B_ADDR, A_ADDR, false);
+		pa.ike.encr[0].id = pb.ike.encr[0].id = m[i].encr;
+		pa.ike.encr[0].key_bits = pb.ike.encr[0].key_bits = m[i].bits;
+		pa.esp.encr[0] = pb.esp.encr[0] = pa.ike.encr[0];
+		pa.ike.integ[0] = pb.ike.integ[0] = m[i].integ;
+		pa.esp.integ[0] = pb.esp.integ[0] = m[i].integ;
+		pa.ike.dh[0] = pb.ike.dh[0] = m[i].dh;
+		CU_ASSERT(pair_up(&a, &b, &pa, &pb));
+		check_mirror(&a, &b);
+		CU_ASSERT_EQUAL(a.child.encr, m[i].encr);
+		CU_ASSERT_EQUAL(a.child.key_bits, m[i].bits);
+		CU_ASSERT_EQUAL(a.child.integ, m[i].encr == IKE_ENCR_AES_GCM_16
+		                                       ? 0
+		                                       : m[i].integ);
+		CU_ASSERT_FALSE(a.child.udp_encap);
+		CU_ASSERT_EQUAL(vpn_ike_peer_info(a.ike, 0, &ia), 0);
+		CU_ASSERT_STRING_EQUAL(ia.ike_state, "established");
+		CU_ASSERT_EQUAL(ia.dh, m[i].dh);
+		CU_ASSERT_EQUAL(vpn_ike_stats(b.ike)->ike_up, 1);
+		side_free(&a);
+		side_free(&b);
+	}
+}
+
+static void
+test_pair_choices(void)
+{
+	struct vpn_ike_peer pa, pb;
+	struct side a, b;
+
+	/* The initiator guesses group 14 first; the responder only takes 19:
+	 * INVALID_KE_PAYLOAD, then 19. Lists: the first acceptable wins. */
+	peer_cfg(&pa, A_ADDR, B_ADDR, true);
+	peer_cfg(&pb, B_ADDR, A_ADDR, false);
+	pa.ike.n_dh = 2;
+	pa.ike.dh[0] = 14;
+	pa.ike.dh[1] = 19;
+	pb.ike.dh[0] = 19;
+	pa.esp.n_encr = 2;
+	pa.esp.encr[0].id = IKE_ENCR_AES_GCM_16;
+	pa.esp.encr[0].key_bits = 256;
+	pa.esp.encr[1].id = IKE_ENCR_AES_CBC;
+	pa.esp.encr[1].key_bits = 128;
+	CU_ASSERT(pair_up(&a, &b, &pa, &pb));
+	{
+		struct vpn_ike_peer_info ia;
+
+		vpn_ike_peer_info(a.ike, 0, &ia);
+		CU_ASSERT_EQUAL(ia.dh, 19);
+	}
+	CU_ASSERT_EQUAL(a.child.encr, IKE_ENCR_AES_CBC); /* b's only one */
+	check_mirror(&a, &b);
+	side_free(&a);
+	side_free(&b);
+
+	/* Nothing in common: no SA, counted. */
+	peer_cfg(&pa, A_ADDR, B_ADDR, true);
+	peer_cfg(&pb, B_ADDR, A_ADDR, false);
+	pb.ike.integ[0] = IKE_AUTH_HMAC_SHA2_512_256;
+	CU_ASSERT_FALSE(pair_up(&a, &b, &pa, &pb));
+	CU_ASSERT(vpn_ike_stats(b.ike)->no_proposal >= 1);
+	side_free(&a);
+	side_free(&b);
+
+	/* Wrong PSK: AUTHENTICATION_FAILED, no Child SA. */
+	peer_cfg(&pa, A_ADDR, B_ADDR, true);
+	peer_cfg(&pb, B_ADDR, A_ADDR, false);
+	pb.psk[0] = 'X';
+	CU_ASSERT_FALSE(pair_up(&a, &b, &pa, &pb));
+	CU_ASSERT(vpn_ike_stats(b.ike)->auth_failed >= 1);
+	CU_ASSERT(vpn_ike_stats(a.ike)->auth_failed >= 1);
+	side_free(&a);
+	side_free(&b);
+
+	/* Forced encapsulation (accelerated) on one side: both see a NAT,
+	 * float to 4500 and put ESP in UDP. */
+	peer_cfg(&pa, A_ADDR, B_ADDR, true);
+	peer_cfg(&pb, B_ADDR, A_ADDR, false);
+	pa.force_encap = true;
+	CU_ASSERT(pair_up(&a, &b, &pa, &pb));
+	CU_ASSERT(a.child.udp_encap);
+	CU_ASSERT(b.child.udp_encap);
+	CU_ASSERT_EQUAL(b.child.dport, 4500);
+	side_free(&a);
+	side_free(&b);
+
+	/* Narrow selectors: the responder narrows; disjoint ones fail. */
+	peer_cfg(&pa, A_ADDR, B_ADDR, true);
+	peer_cfg(&pb, B_ADDR, A_ADDR, false);
+	pb.lts[0] = (struct vpn_ike_ts){0xc0000200, 0xc00002ff};
+	CU_ASSERT(pair_up(&a, &b, &pa, &pb));
+	side_free(&a);
+	side_free(&b);
+	peer_cfg(&pa, A_ADDR, B_ADDR, true);
+	peer_cfg(&pb, B_ADDR, A_ADDR, false);
+	pa.rts[0] = (struct vpn_ike_ts){0xc6336400, 0xc63364ff};
+	pb.lts[0] = (struct vpn_ike_ts){0xc0000200, 0xc00002ff};
+	CU_ASSERT_FALSE(pair_up(&a, &b, &pa, &pb));
+	CU_ASSERT_EQUAL(vpn_ike_stats(b.ike)->ts_unacceptable, 1);
+	side_free(&a);
+	side_free(&b);
+}
+
+static void
+test_pair_lifecycle(void)
+{
+	struct vpn_ike_peer pa, pb;
+	struct side a, b;
+	uint8_t junk[64];
+
+	peer_cfg(&pa, A_ADDR, B_ADDR, true);
+	peer_cfg(&pb, B_ADDR, A_ADDR, false);
+	pa.dpd_action = VPN_IKE_DPD_RESTART;
+	CU_ASSERT_FATAL(pair_up(&a, &b, &pa, &pb));
+
+	/* Garbage and unknown SPIs: counted, nothing changes. */
+	memset(junk, 0, sizeof(junk));
+	vpn_ike_input(b.ike, clock_ms, B_ADDR, 500, A_ADDR, 500, junk, 10);
+	CU_ASSERT_EQUAL(vpn_ike_stats(b.ike)->malformed, 1);
+	junk[0] = 1;
+	junk[17] = 0x20;
+	junk[18] = IKE_INFORMATIONAL;
+	junk[19] = IKE_FLAG_INITIATOR;
+	junk[27] = 28;
+	vpn_ike_input(b.ike, clock_ms, B_ADDR, 500, A_ADDR, 500, junk, 28);
+	CU_ASSERT_EQUAL(vpn_ike_stats(b.ike)->unknown_spi, 1);
+
+	/* Idle: DPD checks go and are answered; the tunnel stays. */
+	pump(&a, &b, 40, 1000);
+	CU_ASSERT(vpn_ike_stats(b.ike)->rx >= 4);
+	CU_ASSERT_EQUAL(a.deleted, 0);
+	CU_ASSERT_EQUAL(vpn_ike_stats(a.ike)->dpd_dead, 0);
+
+	/* b goes silent: a declares it dead after dpd_timeout, removes
+	 * the Child SA and (restart) tries again. */
+	b.mute = true;
+	pump(&a, &b, 60, 1000);
+	CU_ASSERT_EQUAL(vpn_ike_stats(a.ike)->dpd_dead, 1);
+	CU_ASSERT_EQUAL(a.deleted, 1);
+	/* b is back: a new IKE SA; b's old one is replaced. */
+	b.mute = false;
+	pump(&a, &b, 60, 1000);
+	CU_ASSERT_EQUAL(a.children, 2);
+	CU_ASSERT_EQUAL(b.children, 2);
+	CU_ASSERT_EQUAL(b.deleted, 1);
+	check_mirror(&a, &b);
+
+	/* a resets the tunnel: DELETE; b removes its Child SA. */
+	vpn_ike_reset(a.ike, 0, false);
+	pump(&a, &b, 5, 10);
+	CU_ASSERT_EQUAL(b.deleted, 2);
+	side_free(&a);
+	side_free(&b);
+}
+
+static void
+test_pair_duplicates_and_cookies(void)
+{
+	struct vpn_ike_peer pa, pb;
+	struct side a, b;
+
+	/* The responder's answers are lost once: the initiator resends and
+	 * the responder answers from its cache. */
+	peer_cfg(&pa, A_ADDR, B_ADDR, true);
+	peer_cfg(&pb, B_ADDR, A_ADDR, false);
+	side_init(&a, A_ADDR);
+	side_init(&b, B_ADDR);
+	vpn_ike_add_peer(a.ike, &pa);
+	vpn_ike_add_peer(b.ike, &pb);
+	vpn_ike_tick(a.ike, clock_ms);
+	b.mute = true; /* IKE_SA_INIT to b, its answer lost */
+	pump(&a, &b, 1, 10);
+	b.mute = false;
+	pump(&a, &b, 300, 10);
+	CU_ASSERT_EQUAL(a.children, 1);
+	CU_ASSERT(vpn_ike_stats(a.ike)->retransmits >= 1);
+	CU_ASSERT(vpn_ike_stats(b.ike)->resent_responses >= 1);
+	check_mirror(&a, &b);
+	side_free(&a);
+	side_free(&b);
+
+	/* A flood of IKE_SA_INIT from many SPIs: past the threshold the
+	 * responder asks for cookies, and an initiator that returns one
+	 * still gets its tunnel. */
+	peer_cfg(&pa, A_ADDR, B_ADDR, true);
+	peer_cfg(&pb, B_ADDR, A_ADDR, false);
+	side_init(&a, A_ADDR);
+	side_init(&b, B_ADDR);
+	vpn_ike_add_peer(a.ike, &pa);
+	vpn_ike_add_peer(b.ike, &pb);
+	for (int i = 0; i < 40; i++) {
+		struct side f;
+		struct vpn_ike_peer pf;
+
+		side_init(&f, A_ADDR);
+		peer_cfg(&pf, A_ADDR, B_ADDR, true);
+		vpn_ike_add_peer(f.ike, &pf);
+		vpn_ike_tick(f.ike, clock_ms);
+		for (unsigned int k = 0; k < f.nq; k++)
+			vpn_ike_input(b.ike, clock_ms, B_ADDR, 500, A_ADDR, 500,
+			              f.q[k].m, f.q[k].len);
+		side_free(&f);
+	}
+	CU_ASSERT(vpn_ike_stats(b.ike)->cookies_sent >= 1);
+	b.nq = 0;
+	pump(&a, &b, 30, 10);
+	CU_ASSERT_EQUAL(a.children, 1);
+	check_mirror(&a, &b);
+	side_free(&a);
+	side_free(&b);
+}
+
+void
+register_ike_sa_tests(void)
+{
+	CU_pSuite s = CU_add_suite("ike_sa", NULL, NULL);
+
+	CU_add_test(s, "DH groups 2, 5, 14-24", test_dh_groups);
+	CU_add_test(s, "PRF and prf+", test_prf);
+	CU_add_test(s, "SK payload seal/open, tampering", test_sk);
+	CU_add_test(s, "two engines: algorithm matrix", test_pair_matrix);
+	CU_add_test(s, "two engines: choices, failures, NAT, TS",
+	            test_pair_choices);
+	CU_add_test(s, "two engines: DPD, restart, delete",
+	            test_pair_lifecycle);
+	CU_add_test(s, "two engines: duplicates, cookies",
+	            test_pair_duplicates_and_cookies);
+}
