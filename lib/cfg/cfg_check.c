@@ -385,6 +385,12 @@ check_tunnel(struct checker *c, struct vpn_cfg_conn *conn, int ti)
 		    g->name);
 	if (t->manual.present)
 		check_manual(c, conn, t, g);
+	else if (a->exception_iface[0] == '\0')
+		ERR(c, t->src.line,
+		    "tunnel %d of '%s' is negotiated by IKE, whose sockets "
+		    "live on the exception path: set "
+		    "appliance.exception_iface (e.g. \"vpngw0\")",
+		    ti + 1, conn->name);
 }
 
 static void

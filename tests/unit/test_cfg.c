@@ -38,6 +38,7 @@
 #define TMPL                                                          \
 	"appliance: {\n" /* 1 */                                      \
 	"  %s\n"         /* 2 */                                      \
+	"  exception_iface = \"vpngw0\"; "                            \
 	"  ports = ( { name = \"o\"; role = \"outside\"; device = "   \
 	"\"net_null0\"; },\n" /* 3 */                                 \
 	"            { name = \"i\"; role = \"inside\"; device = "    \
