@@ -3,9 +3,9 @@
  * Inbound SAs by SPI: open addressing with linear probing, at most half
  * full. The control core is the only writer; workers read without locks
  * (an entry's SA is stored before its SPI is published). A deleted entry
- * keeps its SPI with no SA (a tombstone) so probes go on past it; the SA
- * itself may be freed only once no worker can still hold it (RCU, in the
- * data plane).
+ * keeps its SPI with no SA (a tombstone) so probes go on past it, until
+ * an add reuses it; the SA itself may be freed only once no worker can
+ * still hold it (RCU, in the data plane).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -61,11 +61,16 @@ vpn_esp_sad_lookup(const struct vpn_esp_sad *sad, uint32_t spi)
 {
 	for (uint32_t i = slot(spi, sad->mask);; i = (i + 1) & sad->mask) {
 		uint32_t s = __atomic_load_n(&sad->e[i].spi, __ATOMIC_ACQUIRE);
+		struct vpn_esp_sa *sa;
 
 		if (s == 0)
 			return NULL;
-		if (s == spi)
-			return __atomic_load_n(&sad->e[i].sa, __ATOMIC_ACQUIRE);
+		if (s != spi)
+			continue;
+		/* A tombstone being reused may pair the SPI just read with
+		 * another SA: only the SA's own SPI decides. */
+		sa = __atomic_load_n(&sad->e[i].sa, __ATOMIC_ACQUIRE);
+		return sa != NULL && sa->spi == spi ? sa : NULL;
 	}
 }
 
@@ -73,6 +78,7 @@ int
 vpn_esp_sad_add(struct vpn_esp_sad *sad, struct vpn_esp_sa *sa)
 {
 	uint32_t spi = sa->spi;
+	struct sad_entry *tomb = NULL;
 
 	if (!sa->inbound || spi == 0)
 		return -EINVAL;
@@ -85,15 +91,44 @@ vpn_esp_sad_add(struct vpn_esp_sad *sad, struct vpn_esp_sa *sa)
 			__atomic_store_n(&e->sa, sa, __ATOMIC_RELEASE);
 			return 0;
 		}
-		if (e->spi == 0) {
-			if (sad->used >= sad->max)
-				return -ENOSPC;
-			e->sa = sa;
-			__atomic_store_n(&e->spi, spi, __ATOMIC_RELEASE);
-			sad->used++;
+		if (e->spi != 0) {
+			if (e->sa == NULL && tomb == NULL)
+				tomb = e;
+			continue;
+		}
+		/* Not here: into the first tombstone on the way (so deleted
+		 * SPIs do not fill the table as SAs come and go), else into
+		 * this empty slot. */
+		if (tomb != NULL) {
+			__atomic_store_n(&tomb->spi, spi, __ATOMIC_RELEASE);
+			__atomic_store_n(&tomb->sa, sa, __ATOMIC_RELEASE);
 			return 0;
 		}
+		if (sad->used >= sad->max)
+			return -ENOSPC;
+		e->sa = sa;
+		__atomic_store_n(&e->spi, spi, __ATOMIC_RELEASE);
+		sad->used++;
+		return 0;
 	}
+}
+
+uint32_t
+vpn_esp_sad_spi_alloc(const struct vpn_esp_sad *sad, uint32_t (*rnd)(void))
+{
+	for (int tries = 0; tries < 4096; tries++) {
+		uint32_t spi = rnd();
+		const struct sad_entry *e = &sad->e[slot(spi, sad->mask)];
+
+		/* Reserved (RFC 4303 2.1), or its home slot taken. */
+		if (spi < 256 || (e->spi != 0 && e->sa != NULL))
+			continue;
+		if (e->spi == 0 && sad->used >= sad->max)
+			continue;
+		if (vpn_esp_sad_lookup(sad, spi) == NULL)
+			return spi;
+	}
+	return 0;
 }
 
 int

@@ -152,6 +152,11 @@ struct vpn_esp_sad *vpn_esp_sad_new(unsigned int capacity);
 void vpn_esp_sad_free(struct vpn_esp_sad *sad);
 int vpn_esp_sad_add(struct vpn_esp_sad *sad, struct vpn_esp_sa *sa);
 int vpn_esp_sad_del(struct vpn_esp_sad *sad, uint32_t spi);
+/* A new inbound SPI (from rnd, >= 256) that is not in use and whose home
+ * slot is free or a deleted one: SAs that come and go through it (IKE)
+ * never fill the table. 0 when none was found. */
+uint32_t vpn_esp_sad_spi_alloc(const struct vpn_esp_sad *sad,
+                               uint32_t (*rnd)(void));
 struct vpn_esp_sa *vpn_esp_sad_lookup(const struct vpn_esp_sad *sad,
                                       uint32_t spi);
 

@@ -115,6 +115,12 @@ rand_spi(void)
 	return v;
 }
 
+static uint32_t
+new_spi(struct vpn_ike *ike)
+{
+	return ike->ops.spi_alloc ? ike->ops.spi_alloc(ike->ctx) : rand_spi();
+}
+
 static uint16_t
 integ_to_prf(uint16_t integ)
 {
@@ -1009,7 +1015,7 @@ auth_send(struct vpn_ike *ike, struct ike_sa *sa)
 	struct ike_writer w;
 	unsigned int np;
 
-	sa->child.spi_in = rand_spi();
+	sa->child.spi_in = new_spi(ike);
 	np = build_proposals(&cfg->esp, false, sa->child.spi_in, props);
 	memset(id, 0, sizeof(id));
 	id[0] = IKE_ID_IPV4_ADDR;
@@ -1447,11 +1453,11 @@ auth_request(struct vpn_ike *ike, struct ike_sa *sa, uint32_t msg_id,
 	}
 	sa_established(ike, sa, "PSK authenticated");
 	if (err == 0) {
-		uint32_t spi_in = rand_spi();
+		uint32_t spi_in = new_spi(ike);
 
 		sa->tsi = tsi_n;
 		sa->tsr = tsr_n;
-		if (child_install(ike, sa, &c, spi_in) != 0)
+		if (spi_in == 0 || child_install(ike, sa, &c, spi_in) != 0)
 			err = IKE_N_NO_ADDITIONAL_SAS;
 		else {
 			add_choice(&w, &c, false, spi_in);

@@ -262,6 +262,9 @@ struct vpn_ike_ops {
 	/* Inbound ESP packets the Child SA spi_in has taken so far (DPD
 	 * skips a peer that is sending traffic); may be NULL. */
 	uint64_t (*child_rx)(void *ctx, unsigned int peer, uint32_t spi_in);
+	/* A free inbound SPI for a new Child SA (0: none); may be NULL
+	 * (then a random one). */
+	uint32_t (*spi_alloc)(void *ctx);
 	/* A log line (no newline). */
 	void (*log)(void *ctx, const char *line);
 };

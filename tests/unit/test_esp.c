@@ -848,6 +848,12 @@ test_replay_window(void)
 	free(r);
 }
 
+static uint32_t
+test_rand(void)
+{
+	return (uint32_t)rand() << 16 ^ (uint32_t)rand();
+}
+
 static void
 test_sad(void)
 {
@@ -879,6 +885,35 @@ test_sad(void)
 	CU_ASSERT_PTR_NULL(vpn_esp_sad_new(0));
 	for (int i = 0; i < 300; i++)
 		vpn_esp_sa_free(sa[i]);
+	vpn_esp_sad_free(sad);
+
+	/* SAs coming and going with new SPIs (rekeys) reuse the deleted
+	 * slots: a small table never fills; survivors stay found. */
+	sad = vpn_esp_sad_new(4);
+	{
+		struct vpn_esp_sa_params p =
+		        params(&algs[0], true, false, false, 0);
+		struct vpn_esp_sa *keep;
+		int fails = 0;
+
+		p.spi = 0x777;
+		keep = vpn_esp_sa_new(eng, &p);
+		CU_ASSERT_EQUAL(vpn_esp_sad_add(sad, keep), 0);
+		for (uint32_t i = 0; i < 3000; i++) {
+			struct vpn_esp_sa *x;
+
+			p.spi = vpn_esp_sad_spi_alloc(sad, test_rand);
+			x = vpn_esp_sa_new(eng, &p);
+			fails += vpn_esp_sad_add(sad, x) != 0;
+			fails += vpn_esp_sad_lookup(sad, p.spi) != x;
+			fails += vpn_esp_sad_lookup(sad, 0x777) != keep;
+			fails += vpn_esp_sad_del(sad, p.spi) != 0;
+			fails += vpn_esp_sad_lookup(sad, p.spi) != NULL;
+			vpn_esp_sa_free(x);
+		}
+		CU_ASSERT_EQUAL(fails, 0);
+		vpn_esp_sa_free(keep);
+	}
 	vpn_esp_sad_free(sad);
 	vpn_crypto_close(eng);
 }
