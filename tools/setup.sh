@@ -13,6 +13,9 @@ packages=(
 	python3-scapy tshark clang libclang-rt-14-dev
 	# end-to-end tests in network namespaces
 	iputils-ping ethtool iperf3 dpdk-dev
+	# IKEv2 interop: strongSwan with its userspace ESP (kernel-libipsec)
+	strongswan-charon strongswan-swanctl libcharon-extra-plugins
+	libstrongswan-standard-plugins libstrongswan-extra-plugins
 )
 
 missing=()

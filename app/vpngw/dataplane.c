@@ -88,7 +88,7 @@ struct dp_port {
 };
 
 struct dp_tunnel {
-	struct vpn_esp_sa *sa; /* outbound */
+	struct vpn_esp_sa *sa; /* outbound; NULL: no SA (down) */
 	unsigned int inner_mtu;
 	uint16_t mss; /* the TCP MSS that fits inner_mtu (IPv4) */
 	/* The control core's: liveness. */
@@ -100,6 +100,7 @@ struct dp_tunnel {
 	uint64_t last_rx;            /* TSC when rx_seen last grew */
 	uint64_t tx_seen, last_tx;   /* outbound sequence number, ditto */
 	uint64_t keepalives, changes;
+	bool manual; /* keyed by hand: liveness by dummy ESP, not IKE */
 };
 
 /* An IPv4 network, host order, for per-packet matching. */
@@ -440,7 +441,7 @@ tunnels_check(uint64_t now)
 			struct vpn_esp_stats s;
 			uint64_t rx, seq;
 
-			if (t->sa == NULL || t->in == NULL)
+			if (!t->manual || t->sa == NULL || t->in == NULL)
 				continue;
 			vpn_esp_sa_stats(t->in, &s);
 			rx = s.packets + s.drops[VPN_ESP_DUMMY];
@@ -481,7 +482,7 @@ vpngw_dp_tunnels(struct vpngw_tunnel_info *info, unsigned int max)
 		for (unsigned int ti = 0; ti < VPN_TUNNELS; ti++) {
 			const struct dp_tunnel *t = &dp.conns[i].t[ti];
 
-			if (t->sa == NULL || n >= max)
+			if (n >= max)
 				continue;
 			snprintf(info[n].name, sizeof(info[n].name), "%s",
 			         t->name);
@@ -704,7 +705,7 @@ to_tunnel(struct dp_worker *wk, struct rte_mbuf *m, struct rte_mbuf **frags,
 		wk->st.tunnel_down++;
 		goto drop;
 	}
-	*sa = c->t[t].sa;
+	*sa = __atomic_load_n(&c->t[t].sa, __ATOMIC_ACQUIRE);
 	if (ip[9] == IPPROTO_TCP) /* only a SYN can carry the MSS */
 		vpn_mss_clamp(rte_pktmbuf_mtod(m, uint8_t *), len, c->t[t].mss);
 	if (len <= c->t[t].inner_mtu) {
@@ -1155,6 +1156,53 @@ routes_build(const struct vpn_cfg *cfg)
 	return r;
 }
 
+struct vpn_esp_sa *
+vpngw_dp_tunnel_attach(unsigned int conn, unsigned int ti,
+                       struct vpn_esp_sa *out, struct vpn_esp_sa *in,
+                       const char *why)
+{
+	struct dp_tunnel *t;
+	struct vpn_esp_sa *old;
+
+	if (!dp.started || conn >= dp.nconns || ti >= VPN_TUNNELS)
+		return NULL;
+	t = &dp.conns[conn].t[ti];
+	/* What the workers read with the SA is in place before it is, and
+	 * the SA before the tunnel joins steering. */
+	t->inner_mtu = inner_mtu(out, 1500);
+	t->mss = vpn_mss_for_mtu(t->inner_mtu, false);
+	t->in = in;
+	t->last_rx = t->last_tx = rte_rdtsc();
+	old = __atomic_exchange_n(&t->sa, out, __ATOMIC_ACQ_REL);
+	tunnel_set(&dp.conns[conn], ti, true, why);
+	return old;
+}
+
+struct vpn_esp_sa *
+vpngw_dp_tunnel_detach(unsigned int conn, unsigned int ti, const char *why)
+{
+	struct dp_tunnel *t;
+	struct vpn_esp_sa *old;
+
+	if (!dp.started || conn >= dp.nconns || ti >= VPN_TUNNELS)
+		return NULL;
+	t = &dp.conns[conn].t[ti];
+	/* Out of steering first; once every worker has finished the burst
+	 * it was in, none picks the tunnel nor holds its SA. */
+	tunnel_set(&dp.conns[conn], ti, false, why);
+	rte_rcu_qsbr_synchronize(dp.qs, RTE_QSBR_THRID_INVALID);
+	old = __atomic_exchange_n(&t->sa, NULL, __ATOMIC_ACQ_REL);
+	t->in = NULL;
+	return old;
+}
+
+void
+vpngw_dp_sync(void)
+{
+	if (dp.started)
+		rte_rcu_qsbr_synchronize(dp.qs, RTE_QSBR_THRID_INVALID);
+}
+
 int
 vpngw_dp_set_routes(const struct vpn_cfg *cfg)
 {
@@ -1186,19 +1234,21 @@ setup_conns(const struct vpn_cfg *cfg, const struct vpngw_sas *sas)
 		for (int t = 0; t < VPN_TUNNELS; t++) {
 			struct dp_tunnel *dt = &d->t[t];
 
-			dt->sa = sas->out_by_tunnel[i * VPN_TUNNELS + t];
-			if (dt->sa == NULL)
-				continue;
-			d->up |= 1u << t;
-			dt->inner_mtu = inner_mtu(dt->sa, 1500);
-			dt->mss = vpn_mss_for_mtu(dt->inner_mtu, false);
-			dt->in = sas->in_by_tunnel[i * VPN_TUNNELS + t];
 			snprintf(dt->name, sizeof(dt->name), "%s/%d", c->name,
 			         t + 1);
 			dt->dpd_timeout = (uint64_t)c->tunnels[t].dpd_timeout *
 			                  rte_get_tsc_hz();
 			dt->dpd_clear =
 			        c->tunnels[t].dpd_action != VPN_DPD_NONE;
+			dt->manual = c->tunnels[t].manual.present;
+			dt->sa = sas->out_by_tunnel[i * VPN_TUNNELS + t];
+			if (dt->sa == NULL)
+				continue; /* IKE's: down until it attaches one
+				           */
+			d->up |= 1u << t;
+			dt->inner_mtu = inner_mtu(dt->sa, 1500);
+			dt->mss = vpn_mss_for_mtu(dt->inner_mtu, false);
+			dt->in = sas->in_by_tunnel[i * VPN_TUNNELS + t];
 			/* Given the benefit of the doubt at start. */
 			dt->last_rx = dt->last_tx = rte_rdtsc();
 		}

@@ -252,6 +252,15 @@ main(int argc, char **argv)
 		return 1;
 	}
 	vpngw_telemetry_init(&sas);
+	if (vpngw_ike_start(cfg, &sas) != 0) {
+		quit = 1;
+		vpngw_ike_stop();
+		vpngw_dp_stop(&st, NULL, NULL);
+		vpngw_sa_free(&sas);
+		vpngw_eal_cleanup();
+		vpn_cfg_free(cfg);
+		return 1;
+	}
 	/* dpdk-dumpcap captures on our ports as a secondary process: that
 	 * needs a shared, hugepage-backed EAL (not --no-huge/--no-shconf). */
 	if (rte_pdump_init() != 0)
@@ -260,9 +269,10 @@ main(int argc, char **argv)
 	printf("vpngw: running; SIGINT or SIGTERM stops it\n");
 	fflush(stdout);
 
-	/* The control core's event loop (IKE, BGP, console to come). */
+	/* The control core's event loop (BGP, console to come). */
 	while (!quit) {
 		vpngw_dp_control();
+		vpngw_ike_poll();
 		if (reload) {
 			reload = 0;
 			reload_routes(file, cfg);
@@ -271,6 +281,7 @@ main(int argc, char **argv)
 	}
 
 	printf("vpngw: stopping\n");
+	vpngw_ike_stop();
 	print_tunnels();
 	vpngw_dp_stop(&st, wst, &nw);
 	rte_pdump_uninit();

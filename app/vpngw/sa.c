@@ -56,9 +56,12 @@ vpngw_sa_install_manual(const struct vpn_cfg *cfg, struct vpngw_sas *s,
 	unsigned int max = cfg->n_conns * VPN_TUNNELS * 2;
 
 	memset(s, 0, sizeof(*s));
+	pthread_mutex_init(&s->lock, NULL);
 	s->eng = vpn_crypto_open(VPN_CRYPTO_IMB);
-	s->sad = vpn_esp_sad_new(max ? max : 1);
-	s->sas = calloc(max ? max : 1, sizeof(*s->sas));
+	/* Room for a new Child SA beside each one while IKE replaces it. */
+	s->sad = vpn_esp_sad_new(max ? 2 * max : 1);
+	s->cap = max ? 2 * max : 1;
+	s->sas = calloc(s->cap, sizeof(*s->sas));
 	s->out_by_tunnel = calloc(max ? max : 1, sizeof(*s->out_by_tunnel));
 	s->in_by_tunnel = calloc(max ? max : 1, sizeof(*s->in_by_tunnel));
 	if (s->eng == NULL || s->sad == NULL || s->sas == NULL ||
@@ -116,6 +119,45 @@ vpngw_sa_install_manual(const struct vpn_cfg *cfg, struct vpngw_sas *s,
 	return 0;
 }
 
+int
+vpngw_sa_track(struct vpngw_sas *s, struct vpn_esp_sa *sa)
+{
+	int rc = 0;
+
+	pthread_mutex_lock(&s->lock);
+	if (s->n == s->cap) {
+		unsigned int cap = s->cap ? 2 * s->cap : 4;
+		struct vpn_esp_sa **v = realloc(s->sas, cap * sizeof(*v));
+
+		if (v == NULL)
+			rc = -ENOMEM;
+		else {
+			s->sas = v;
+			s->cap = cap;
+		}
+	}
+	if (rc == 0)
+		s->sas[s->n++] = sa;
+	pthread_mutex_unlock(&s->lock);
+	return rc;
+}
+
+int
+vpngw_sa_untrack(struct vpngw_sas *s, struct vpn_esp_sa *sa)
+{
+	int rc = -ENOENT;
+
+	pthread_mutex_lock(&s->lock);
+	for (unsigned int i = 0; i < s->n; i++)
+		if (s->sas[i] == sa) {
+			s->sas[i] = s->sas[--s->n];
+			rc = 0;
+			break;
+		}
+	pthread_mutex_unlock(&s->lock);
+	return rc;
+}
+
 void
 vpngw_sa_free(struct vpngw_sas *s)
 {
@@ -126,5 +168,6 @@ vpngw_sa_free(struct vpngw_sas *s)
 	free(s->in_by_tunnel);
 	vpn_esp_sad_free(s->sad);
 	vpn_crypto_close(s->eng);
+	pthread_mutex_destroy(&s->lock);
 	memset(s, 0, sizeof(*s));
 }

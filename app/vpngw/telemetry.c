@@ -17,7 +17,7 @@
 
 #include "vpngw.h"
 
-static const struct vpngw_sas *tel_sas;
+static struct vpngw_sas *tel_sas;
 
 #define STAT(d, st, f) rte_tel_data_add_dict_u64(d, #f, (st)->f)
 
@@ -40,24 +40,12 @@ tel_stats(const char *cmd, const char *params, struct rte_tel_data *d)
 	return 0;
 }
 
+/* One SA's counters into d: 0, or -1 when no SA has that SPI. */
 static int
-tel_sa(const char *cmd, const char *params, struct rte_tel_data *d)
+sa_dict(struct rte_tel_data *d, unsigned long spi)
 {
 	struct vpn_esp_stats s;
-	unsigned long spi;
-	char *end;
 
-	(void)cmd;
-	if (params == NULL || params[0] == '\0') {
-		rte_tel_data_start_array(d, RTE_TEL_U64_VAL);
-		for (unsigned int i = 0; i < tel_sas->n; i++)
-			rte_tel_data_add_array_u64(
-			        d, vpn_esp_sa_spi(tel_sas->sas[i]));
-		return 0;
-	}
-	spi = strtoul(params, &end, 0);
-	if (*end != '\0')
-		return -1;
 	for (unsigned int i = 0; i < tel_sas->n; i++) {
 		if (vpn_esp_sa_spi(tel_sas->sas[i]) != spi)
 			continue;
@@ -78,7 +66,35 @@ tel_sa(const char *cmd, const char *params, struct rte_tel_data *d)
 	return -1;
 }
 
-/* Each tunnel with SAs: "up" or "down", seconds since ESP came in,
+static int
+tel_sa(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	unsigned long spi;
+	int rc;
+	char *end;
+
+	(void)cmd;
+	if (params == NULL || params[0] == '\0') {
+		rte_tel_data_start_array(d, RTE_TEL_U64_VAL);
+		pthread_mutex_lock(&tel_sas->lock);
+		for (unsigned int i = 0; i < tel_sas->n; i++)
+			rte_tel_data_add_array_u64(
+			        d, vpn_esp_sa_spi(tel_sas->sas[i]));
+		pthread_mutex_unlock(&tel_sas->lock);
+		return 0;
+	}
+	spi = strtoul(params, &end, 0);
+	if (*end != '\0')
+		return -1;
+	/* Held while reading: IKE frees SAs only after taking them out of
+	 * the list under it. */
+	pthread_mutex_lock(&tel_sas->lock);
+	rc = sa_dict(d, spi);
+	pthread_mutex_unlock(&tel_sas->lock);
+	return rc;
+}
+
+/* Each tunnel: "up" or "down", seconds since ESP came in,
  * keepalives sent, state changes. */
 static int
 tel_tunnels(const char *cmd, const char *params, struct rte_tel_data *d)
@@ -122,7 +138,7 @@ tel_info(const char *cmd, const char *params, struct rte_tel_data *d)
 }
 
 void
-vpngw_telemetry_init(const struct vpngw_sas *sas)
+vpngw_telemetry_init(struct vpngw_sas *sas)
 {
 	tel_sas = sas;
 	rte_telemetry_register_cmd("/vpngw/tunnels", tel_tunnels,

@@ -2,6 +2,7 @@
 #ifndef VPNGW_H
 #define VPNGW_H
 
+#include <pthread.h>
 #include <stdio.h>
 
 #include "vpn_cfg.h"
@@ -20,12 +21,15 @@ int vpngw_port_id(const char *device, uint16_t *id);
 void vpngw_ports_summary(const struct vpn_cfg *cfg, FILE *out);
 
 /* Every SA of the appliance: the engine, the inbound SPI table, and the
- * SAs (both directions) to free at the end. */
+ * SAs (both directions) to free at the end. The list changes on the
+ * control core as IKE adds and removes SAs; lock is held for that and by
+ * readers on other threads (telemetry). */
 struct vpngw_sas {
 	struct vpn_crypto *eng;
 	struct vpn_esp_sad *sad;
 	struct vpn_esp_sa **sas;
-	unsigned int n;
+	unsigned int n, cap;
+	pthread_mutex_t lock;
 	/* The outbound and inbound SA of tunnel t of connection c at
 	 * [c * 2 + t], or NULL (no SA yet: the tunnel is down). */
 	struct vpn_esp_sa **out_by_tunnel;
@@ -37,6 +41,20 @@ struct vpngw_sas {
 int vpngw_sa_install_manual(const struct vpn_cfg *cfg, struct vpngw_sas *s,
                             FILE *log);
 void vpngw_sa_free(struct vpngw_sas *s);
+/* Add an SA to the list, or take one out of it (not freeing it). 0 or
+ * -ENOMEM / -ENOENT. */
+int vpngw_sa_track(struct vpngw_sas *s, struct vpn_esp_sa *sa);
+int vpngw_sa_untrack(struct vpngw_sas *s, struct vpn_esp_sa *sa);
+
+/* IKE on the control core (ike.c): one engine for every tunnel without
+ * manual keys, its sockets on the exception path's addresses (ports 500
+ * and 4500), Child SAs installed through sas and the data plane. 0 (also
+ * when no tunnel uses IKE) or -1 (logged). */
+int vpngw_ike_start(const struct vpn_cfg *cfg, struct vpngw_sas *sas);
+/* Read what arrived and run the timers: call it every loop turn. */
+void vpngw_ike_poll(void);
+/* Delete every IKE SA with its peer, close the sockets. */
+void vpngw_ike_stop(void);
 
 /* The data plane's event and drop counters, in the order they are shown
  * (the final counters, telemetry). */
@@ -87,6 +105,22 @@ int vpngw_dp_start(const struct vpn_cfg *cfg, const struct vpngw_sas *sas,
  * at start) and publish them to the workers with RCU while they forward.
  * 0 or -errno. */
 int vpngw_dp_set_routes(const struct vpn_cfg *cfg);
+/*
+ * A tunnel's Child SA from IKE: out carries its traffic, in (already in
+ * the SPI table) is watched for liveness; the tunnel joins steering.
+ * Returns the outbound SA it replaces (free it after vpngw_dp_sync()), or
+ * NULL.
+ */
+struct vpn_esp_sa *vpngw_dp_tunnel_attach(unsigned int conn, unsigned int ti,
+                                          struct vpn_esp_sa *out,
+                                          struct vpn_esp_sa *in,
+                                          const char *why);
+/* Take a tunnel out of steering and forget its SAs (waits for the
+ * workers): its outbound SA, for the caller to free, or NULL. */
+struct vpn_esp_sa *vpngw_dp_tunnel_detach(unsigned int conn, unsigned int ti,
+                                          const char *why);
+/* Wait until no worker holds anything unpublished before the call. */
+void vpngw_dp_sync(void);
 /* The control core's share of the data plane (ARP: learn, answer, ask,
  * age, publish to the workers): call it every millisecond or so. */
 void vpngw_dp_control(void);
@@ -104,7 +138,7 @@ struct vpngw_tunnel_info {
 /* Up to max tunnels with SAs; how many were filled. */
 unsigned int vpngw_dp_tunnels(struct vpngw_tunnel_info *info, unsigned int max);
 /* Register the /vpngw/... telemetry commands (telemetry.c). */
-void vpngw_telemetry_init(const struct vpngw_sas *sas);
+void vpngw_telemetry_init(struct vpngw_sas *sas);
 /* Wait for the workers, stop the ports, hand back the counters (as
  * vpngw_dp_read). */
 void vpngw_dp_stop(struct vpngw_dp_stats *st, struct vpngw_dp_stats *per_worker,

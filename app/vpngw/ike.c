@@ -1,0 +1,495 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * IKE on the control core: the lib/ike engine for every tunnel without
+ * manual keys, its UDP sockets on ports 500 and 4500 of our outside
+ * addresses (which live on the exception path's kernel interface, so the
+ * kernel does UDP and the data plane carries the datagrams), and the
+ * Child SAs it negotiates installed the way manual ones are: an
+ * vpn_esp_sa per direction, the inbound one in the SPI table, the
+ * outbound one attached to the tunnel, which then joins steering.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "vpn_ike.h"
+#include "vpngw.h"
+
+/* IKE's tunnels, by engine peer index. */
+struct ike_tunnel {
+	unsigned int conn, ti;
+	struct vpn_esp_sa *in, *out; /* the installed Child SA */
+};
+
+struct ike_sock {
+	uint32_t addr; /* host order */
+	uint16_t port;
+	int fd;
+};
+
+static struct {
+	struct vpn_ike *ike;
+	struct vpngw_sas *sas;
+	struct ike_tunnel *tun;
+	unsigned int n;
+	struct ike_sock socks[2 * VPN_MAX_OUTSIDE];
+	unsigned int nsocks;
+	uint64_t last_tick;
+} g;
+
+static uint64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static void
+ike_log(void *ctx, const char *line)
+{
+	(void)ctx;
+	printf("vpngw: %s\n", line);
+	fflush(stdout);
+}
+
+/* ---- sockets ------------------------------------------------------------ */
+
+static int
+sock_open(uint32_t addr, uint16_t port)
+{
+	struct sockaddr_in sin = {.sin_family = AF_INET,
+	                          .sin_port = htons(port),
+	                          .sin_addr.s_addr = htonl(addr)};
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+
+	if (fd < 0)
+		return -1;
+	if (bind(fd, (struct sockaddr *)&sin, sizeof(sin)) != 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static const struct ike_sock *
+sock_find(uint32_t addr, uint16_t port)
+{
+	for (unsigned int i = 0; i < g.nsocks; i++)
+		if (g.socks[i].addr == addr && g.socks[i].port == port)
+			return &g.socks[i];
+	return NULL;
+}
+
+static int
+socks_for(uint32_t addr)
+{
+	static const uint16_t ports[2] = {500, VPN_ESP_NATT_PORT};
+
+	if (sock_find(addr, 500) != NULL)
+		return 0;
+	for (int k = 0; k < 2; k++) {
+		int fd = sock_open(addr, ports[k]);
+
+		if (fd < 0) {
+			fprintf(stderr,
+			        "vpngw: IKE: cannot bind %u.%u.%u.%u:%u: %s\n",
+			        addr >> 24, addr >> 16 & 255, addr >> 8 & 255,
+			        addr & 255, ports[k], strerror(errno));
+			return -1;
+		}
+		g.socks[g.nsocks++] = (struct ike_sock){addr, ports[k], fd};
+	}
+	return 0;
+}
+
+/* The engine's send: on port 4500 behind the non-ESP marker (RFC 3948
+ * 2.2), except a NAT keepalive (one 0xff byte). */
+static void
+ike_send(void *ctx, uint32_t local, uint16_t lport, uint32_t remote,
+         uint16_t rport, const uint8_t *msg, size_t len)
+{
+	static const uint8_t marker[4];
+	const struct ike_sock *s = sock_find(local, lport);
+	struct sockaddr_in to = {.sin_family = AF_INET,
+	                         .sin_port = htons(rport),
+	                         .sin_addr.s_addr = htonl(remote)};
+	struct iovec iov[2] = {{(void *)marker, 4}, {(void *)msg, len}};
+	bool natt = lport == VPN_ESP_NATT_PORT && len > 1;
+	struct msghdr mh = {.msg_name = &to,
+	                    .msg_namelen = sizeof(to),
+	                    .msg_iov = natt ? iov : iov + 1,
+	                    .msg_iovlen = natt ? 2 : 1};
+
+	(void)ctx;
+	if (s != NULL)
+		(void)sendmsg(s->fd, &mh, 0);
+}
+
+/* ---- Child SAs ------------------------------------------------------------
+ */
+
+static enum vpn_crypto_auth
+esp_auth(uint16_t integ, unsigned int *key_len)
+{
+	switch (integ) {
+	case 2: /* AUTH_HMAC_SHA1_96 */
+		*key_len = 20;
+		return VPN_AUTH_HMAC_SHA1_96;
+	case 12: /* AUTH_HMAC_SHA2_256_128 */
+		*key_len = 32;
+		return VPN_AUTH_HMAC_SHA256_128;
+	case 13:
+		*key_len = 48;
+		return VPN_AUTH_HMAC_SHA384_192;
+	case 14:
+		*key_len = 64;
+		return VPN_AUTH_HMAC_SHA512_256;
+	}
+	*key_len = 0;
+	return VPN_AUTH_NONE;
+}
+
+static void
+esp_params(const struct ike_tunnel *t, const struct vpn_ike_child *c,
+           bool inbound, struct vpn_esp_sa_params *p)
+{
+	const uint8_t *ek = inbound ? c->ekey_in : c->ekey_out;
+
+	memset(p, 0, sizeof(*p));
+	p->inbound = inbound;
+	p->spi = inbound ? c->spi_in : c->spi_out;
+	p->cipher = c->encr == 20 ? VPN_CIPHER_AES_GCM : VPN_CIPHER_AES_CBC;
+	p->cipher_key_len = c->key_bits / 8u;
+	memcpy(p->cipher_key, ek, p->cipher_key_len);
+	if (p->cipher == VPN_CIPHER_AES_GCM)
+		memcpy(p->salt, ek + p->cipher_key_len, 4);
+	p->auth = esp_auth(c->integ, &p->auth_key_len);
+	memcpy(p->auth_key, inbound ? c->akey_in : c->akey_out,
+	       p->auth_key_len);
+	p->esn = c->esn;
+	p->tun_src = c->local;
+	p->tun_dst = c->remote;
+	p->udp_encap = c->udp_encap;
+	p->udp_sport = c->sport;
+	p->udp_dport = c->dport;
+	p->replay_window = inbound ? c->replay_window : 0;
+	p->tag = t->conn;
+}
+
+static void
+sa_drop(struct vpn_esp_sa *sa)
+{
+	if (sa == NULL)
+		return;
+	vpngw_sa_untrack(g.sas, sa);
+	vpn_esp_sa_free(sa);
+}
+
+static int
+child_add(void *ctx, unsigned int peer, const struct vpn_ike_child *c)
+{
+	struct ike_tunnel *t = &g.tun[peer];
+	struct vpn_esp_sa_params p;
+	struct vpn_esp_sa *in, *out, *old;
+
+	(void)ctx;
+	esp_params(t, c, true, &p);
+	in = vpn_esp_sa_new(g.sas->eng, &p);
+	esp_params(t, c, false, &p);
+	out = vpn_esp_sa_new(g.sas->eng, &p);
+	explicit_bzero(&p, sizeof(p));
+	if (in == NULL || out == NULL || vpn_esp_sad_add(g.sas->sad, in) != 0) {
+		vpn_esp_sa_free(in);
+		vpn_esp_sa_free(out);
+		return -ENOMEM;
+	}
+	vpngw_sa_track(g.sas, in);
+	vpngw_sa_track(g.sas, out);
+	old = vpngw_dp_tunnel_attach(t->conn, t->ti, out, in,
+	                             "IKE: Child SA installed");
+	/* One Child SA a tunnel: a previous one is gone by now. */
+	if (old != NULL || t->in != NULL) {
+		if (t->in)
+			vpn_esp_sad_del(g.sas->sad, vpn_esp_sa_spi(t->in));
+		vpngw_dp_sync();
+		sa_drop(old);
+		sa_drop(t->in);
+	}
+	t->in = in;
+	t->out = out;
+	return 0;
+}
+
+static void
+child_del(void *ctx, unsigned int peer, uint32_t spi_in)
+{
+	struct ike_tunnel *t = &g.tun[peer];
+	struct vpn_esp_sa *out;
+
+	(void)ctx;
+	if (t->in == NULL || vpn_esp_sa_spi(t->in) != spi_in)
+		return;
+	out = vpngw_dp_tunnel_detach(t->conn, t->ti, "IKE: Child SA deleted");
+	vpn_esp_sad_del(g.sas->sad, spi_in);
+	vpngw_dp_sync();
+	sa_drop(out);
+	sa_drop(t->in);
+	t->in = t->out = NULL;
+}
+
+static uint64_t
+child_rx(void *ctx, unsigned int peer, uint32_t spi_in)
+{
+	struct ike_tunnel *t = &g.tun[peer];
+	struct vpn_esp_stats s;
+
+	(void)ctx;
+	if (t->in == NULL || vpn_esp_sa_spi(t->in) != spi_in)
+		return 0;
+	vpn_esp_sa_stats(t->in, &s);
+	return s.packets + s.drops[VPN_ESP_DUMMY];
+}
+
+static uint32_t
+rnd32(void)
+{
+	uint32_t v;
+
+	return getentropy(&v, sizeof(v)) == 0 ? v : 0;
+}
+
+static uint32_t
+spi_alloc(void *ctx)
+{
+	(void)ctx;
+	return vpn_esp_sad_spi_alloc(g.sas->sad, rnd32);
+}
+
+/* ---- configuration --------------------------------------------------------
+ */
+
+static void
+algs_from(uint32_t enc, uint32_t integ, uint32_t dh, struct vpn_ike_algs *a)
+{
+	/* AWS's order, lowest first: the order of the option bits. */
+	static const struct {
+		uint32_t bit;
+		uint16_t id, bits;
+	} encs[] = {{VPN_ENC_AES128, 12, 128},
+	            {VPN_ENC_AES256, 12, 256},
+	            {VPN_ENC_AES128_GCM16, 20, 128},
+	            {VPN_ENC_AES256_GCM16, 20, 256}};
+	static const struct {
+		uint32_t bit;
+		uint16_t id;
+	} integs[] = {{VPN_INTEG_SHA1, 2},
+	              {VPN_INTEG_SHA2_256, 12},
+	              {VPN_INTEG_SHA2_384, 13},
+	              {VPN_INTEG_SHA2_512, 14}};
+
+	memset(a, 0, sizeof(*a));
+	for (size_t i = 0; i < 4; i++) {
+		if (enc & encs[i].bit) {
+			a->encr[a->n_encr].id = encs[i].id;
+			a->encr[a->n_encr++].key_bits = encs[i].bits;
+		}
+		if (integ & integs[i].bit)
+			a->integ[a->n_integ++] = integs[i].id;
+	}
+	for (unsigned int g2 = 1; g2 < 32 && a->n_dh < VPN_IKE_MAX_ALGS; g2++)
+		if (dh & VPN_DH(g2))
+			a->dh[a->n_dh++] = (uint16_t)g2;
+}
+
+/* A prefix list as selectors; false when it has too many. */
+static bool
+ts_from(const struct vpn_prefix_list *l, const struct vpn_prefix *inside,
+        struct vpn_ike_ts *ts, unsigned int *n)
+{
+	bool covered = false;
+
+	*n = 0;
+	for (unsigned int i = 0; i < l->n; i++) {
+		const struct vpn_prefix *p = &l->v[i];
+		uint32_t mask = p->len ? ~0u << (32 - p->len) : 0;
+		uint32_t a = vpn_prefix_v4_addr(p) & mask;
+
+		if (p->family != AF_INET)
+			continue;
+		if (*n >= VPN_IKE_MAX_TS)
+			return false;
+		ts[(*n)++] = (struct vpn_ike_ts){a, a | ~mask};
+		covered |= vpn_prefix_contains(p, inside);
+	}
+	/* The tunnel's inside /30 carries BGP: always in the selectors. */
+	if (!covered && inside->family == AF_INET) {
+		uint32_t a = vpn_prefix_v4_addr(inside) & ~3u;
+
+		if (*n >= VPN_IKE_MAX_TS)
+			return false;
+		ts[(*n)++] = (struct vpn_ike_ts){a, a | 3};
+	}
+	return true;
+}
+
+static int
+peer_from(const struct vpn_cfg_conn *c, int ti, struct vpn_ike_peer *p)
+{
+	const struct vpn_cfg_tunnel *t = &c->tunnels[ti];
+
+	memset(p, 0, sizeof(*p));
+	snprintf(p->name, sizeof(p->name), "%s/%d", c->name, ti + 1);
+	p->local = t->outside_address;
+	p->remote = t->remote_address;
+	p->psk_len = strlen(t->psk);
+	memcpy(p->psk, t->psk, p->psk_len);
+	algs_from(t->phase1_encryption, t->phase1_integrity,
+	          t->phase1_dh_groups, &p->ike);
+	algs_from(t->phase2_encryption, t->phase2_integrity,
+	          t->phase2_dh_groups, &p->esp);
+	p->ike_lifetime = (uint32_t)t->phase1_lifetime;
+	p->esp_lifetime = (uint32_t)t->phase2_lifetime;
+	p->dpd_timeout = (uint32_t)t->dpd_timeout;
+	p->dpd_action = t->dpd_action == VPN_DPD_RESTART ? VPN_IKE_DPD_RESTART
+	                : t->dpd_action == VPN_DPD_NONE  ? VPN_IKE_DPD_NONE
+	                                                 : VPN_IKE_DPD_CLEAR;
+	p->initiate = t->startup_action == VPN_STARTUP_START;
+	p->force_encap = c->acceleration;
+	p->replay_window = (uint32_t)t->replay_window;
+	if (!ts_from(&c->local_networks, &t->inside_cidr, p->lts, &p->n_lts) ||
+	    !ts_from(&c->remote_networks, &t->inside_cidr, p->rts, &p->n_rts)) {
+		fprintf(stderr,
+		        "vpngw: tunnel %s: more than %d local or remote "
+		        "networks for traffic selectors\n",
+		        p->name, VPN_IKE_MAX_TS - 1);
+		return -1;
+	}
+	return 0;
+}
+
+int
+vpngw_ike_start(const struct vpn_cfg *cfg, struct vpngw_sas *sas)
+{
+	static const struct vpn_ike_ops ops = {.send = ike_send,
+	                                       .child_add = child_add,
+	                                       .child_del = child_del,
+	                                       .child_rx = child_rx,
+	                                       .spi_alloc = spi_alloc,
+	                                       .log = ike_log};
+
+	memset(&g, 0, sizeof(g));
+	g.sas = sas;
+	g.tun = calloc(cfg->n_conns * VPN_TUNNELS + 1, sizeof(*g.tun));
+	g.ike = vpn_ike_new(&ops, NULL);
+	if (g.tun == NULL || g.ike == NULL) {
+		fprintf(stderr, "vpngw: IKE: out of memory\n");
+		return -1;
+	}
+	for (unsigned int i = 0; i < cfg->n_conns; i++)
+		for (int ti = 0; ti < VPN_TUNNELS; ti++) {
+			const struct vpn_cfg_conn *c = &cfg->conns[i];
+			struct vpn_ike_peer p;
+			int idx;
+
+			if (c->tunnels[ti].manual.present)
+				continue;
+			if (peer_from(c, ti, &p) != 0 ||
+			    socks_for(p.local) != 0)
+				return -1;
+			idx = vpn_ike_add_peer(g.ike, &p);
+			explicit_bzero(&p, sizeof(p));
+			if (idx < 0) {
+				fprintf(stderr,
+				        "vpngw: tunnel %d of %s: IKE cannot "
+				        "take it (%s)\n",
+				        ti + 1, c->name, strerror(-idx));
+				return -1;
+			}
+			g.tun[idx] = (struct ike_tunnel){i, (unsigned int)ti,
+			                                 NULL, NULL};
+			g.n++;
+			printf("vpngw: tunnel %d of %s: IKEv2, %s, %s\n",
+			       ti + 1, c->name,
+			       c->tunnels[ti].startup_action ==
+			                       VPN_STARTUP_START
+			               ? "we initiate"
+			               : "we wait for the peer",
+			       c->acceleration ? "ESP in UDP (accelerated)"
+			                       : "ESP in UDP behind NAT");
+		}
+	return 0;
+}
+
+void
+vpngw_ike_poll(void)
+{
+	uint8_t buf[IKE_MAX_MSG];
+	uint64_t now;
+
+	if (g.ike == NULL || g.n == 0)
+		return;
+	now = now_ms();
+	for (unsigned int i = 0; i < g.nsocks; i++) {
+		const struct ike_sock *s = &g.socks[i];
+
+		for (int k = 0; k < 64; k++) {
+			struct sockaddr_in from;
+			socklen_t fl = sizeof(from);
+			ssize_t n = recvfrom(s->fd, buf, sizeof(buf), 0,
+			                     (struct sockaddr *)&from, &fl);
+			const uint8_t *m = buf;
+
+			if (n <= 0)
+				break;
+			/* On 4500: IKE behind four zero bytes; a lone 0xff is
+			 * a NAT keepalive, and ESP never gets here (the data
+			 * plane keeps it). */
+			if (s->port == VPN_ESP_NATT_PORT) {
+				if (n < 4 || memcmp(buf, "\0\0\0\0", 4) != 0)
+					continue;
+				m += 4;
+				n -= 4;
+			}
+			vpn_ike_input(g.ike, now, s->addr, s->port,
+			              ntohl(from.sin_addr.s_addr),
+			              ntohs(from.sin_port), m, (size_t)n);
+		}
+	}
+	if (now - g.last_tick >= 10) {
+		g.last_tick = now;
+		vpn_ike_tick(g.ike, now);
+	}
+}
+
+void
+vpngw_ike_stop(void)
+{
+	const struct vpn_ike_stats *st;
+
+	if (g.ike == NULL)
+		return;
+	/* DELETE to every peer while the data plane still runs. */
+	for (unsigned int i = 0; i < g.n; i++)
+		vpn_ike_reset(g.ike, i, false);
+	usleep(100 * 1000);
+	st = vpn_ike_stats(g.ike);
+	printf("vpngw: IKE:");
+#define PRINT_IKE(f, d) printf(" %s %llu", #f, (unsigned long long)st->f);
+	VPN_IKE_COUNTERS(PRINT_IKE)
+#undef PRINT_IKE
+	printf("\n");
+	vpn_ike_free(g.ike);
+	g.ike = NULL;
+	for (unsigned int i = 0; i < g.nsocks; i++)
+		close(g.socks[i].fd);
+	free(g.tun);
+	memset(&g, 0, sizeof(g));
+}

@@ -1,0 +1,149 @@
+#!/bin/bash
+# IKEv2 interop with strongSwan 5.9 as the customer gateway, both tunnels
+# of a connection, PSK, in rounds that change who initiates and which
+# algorithms are allowed (AWS's minimum AES128-SHA1-DH2 up to
+# AES256-GCM-16 with DH21). Each round: both Child SAs come up with the
+# algorithms asked for (checked in charon's own listing), ESP runs in UDP
+# 4500 (libipsec always encapsulates; vpngw sees the NAT it fakes), host A
+# pings host B and runs iperf3 through the tunnels; then charon deletes
+# tunnel 1 and vpngw steers onto tunnel 2 without being told anything else.
+#
+#   host A ---- vpngw 1 ======== underlay ======== charon (G2) ---- host B
+#   198.51.100.10  |  .1          203.0.113.1, .11   203.0.113.2  |  192.0.2.130
+#
+#   strongswan.sh VPNGW [WORKDIR]
+. "$(dirname "$0")/lib.sh" "$@"
+. "$(dirname "$0")/swan.sh"
+
+e2e_underlay_direct
+swan_router
+swan_write_conf
+PSK1=interop.psk.tunnel.1
+PSK2=interop.psk.tunnel.2
+
+# vpngw_conf T1 T2: vpngw 1 with IKE tunnels given their options.
+vpngw_conf() {
+	conf gw1 g1in 198.51.100.1/24 g1out 203.0.113.1/24 \
+		'["203.0.113.1", "203.0.113.11"]' 203.0.113.2 192.0.2.128/25 \
+		"psk = \"$PSK1\"; $1" "psk = \"$PSK2\"; $2" >"$work/gw1.conf"
+	sed -i -e 's|^  workers = \[1\];|& exception_iface = "vpngw0";|' \
+		-e 's|static_routes = \["192.0.2.128/25"\];|& local_networks = ["198.51.100.0/24"]; remote_networks = ["192.0.2.128/25"];|' \
+		"$work/gw1.conf"
+	grep -q exception_iface "$work/gw1.conf" &&
+		grep -q remote_networks "$work/gw1.conf" || fail "gw1.conf"
+}
+
+vpngw_start() {
+	"$vpngw" -n "$work/gw1.conf" >/dev/null || fail "gw1.conf does not check"
+	ip netns exec "$G1" "$vpngw" "$work/gw1.conf" >"$work/gw1.log" 2>&1 &
+	gw_pid=$!
+	pids+=($gw_pid)
+	for _ in $(seq 1 100); do
+		grep -q "vpngw: running" "$work/gw1.log" && return 0
+		sleep 0.1
+	done
+	fail "vpngw did not start"
+}
+
+vpngw_stop() {
+	kill -INT "$gw_pid" 2>/dev/null
+	for _ in $(seq 1 50); do
+		kill -0 "$gw_pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -KILL "$gw_pid" 2>/dev/null
+	wait "$gw_pid" 2>/dev/null
+}
+
+ip netns exec "$B" iperf3 -s -B 192.0.2.130 >"$work/iperf3-server.log" 2>&1 &
+pids+=($!)
+
+# round NAME "VPNGW T1 OPTIONS" "VPNGW T2 OPTIONS" "CHARON T1" "CHARON T2"
+#       IKE1 ESP1 IKE2 ESP2 (what charon must list for each tunnel)
+round() {
+	local name=$1
+	echo "=== round $name"
+	vpngw_conf "$2" "$3"
+	swan_conf "$4" "$5"
+	vpngw_start
+	swan_start
+	swan_wait 2 30 || fail "$name: charon has $(swan_installed) of 2 CHILD_SAs"
+	sw --list-sas >"$work/sas-$name.txt"
+	grep -E "ESTABLISHED|INSTALLED|AES|in  |out " "$work/sas-$name.txt"
+	for t in 1 2; do
+		local ike esp
+		[ $t = 1 ] && ike=$6 esp=$7 || ike=$8 esp=$9
+		awk "/^tun$t: /,/^tun$((3 - t)): /" "$work/sas-$name.txt" >"$work/sas-$name-$t.txt"
+		grep -q "$ike" "$work/sas-$name-$t.txt" ||
+			fail "$name: tunnel $t IKE SA is not $ike"
+		grep -q "INSTALLED, TUNNEL-in-UDP.*ESP:$esp" "$work/sas-$name-$t.txt" ||
+			fail "$name: tunnel $t Child SA is not ESP-in-UDP $esp"
+	done
+	for _ in $(seq 1 50); do
+		grep -q "tunnel e2e/2: down -> up" "$work/gw1.log" &&
+			grep -q "tunnel e2e/1: down -> up" "$work/gw1.log" && break
+		sleep 0.1
+	done
+	local n
+	n=$(pings 10)
+	echo "$name: ping host A -> host B: $n of 10"
+	[ "$n" -ge 8 ] || fail "$name: ping through the tunnels: $n of 10"
+	ip netns exec "$A" timeout 20 iperf3 -c 192.0.2.130 -t 2 -P 2 -J \
+		>"$work/iperf3-$name.json" 2>&1 || fail "$name: iperf3"
+	/usr/bin/python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+print("%s: iperf3 %.0f Mbit/s, %d retransmits" % (sys.argv[2],
+      d["end"]["sum_received"]["bits_per_second"] / 1e6,
+      d["end"]["sum_sent"].get("retransmits", 0)))' "$work/iperf3-$name.json" "$name"
+	# charon deletes tunnel 1: vpngw takes it out, traffic goes on over
+	# tunnel 2 (charon routes by its remaining Child SA).
+	sw --terminate --ike tun1 >/dev/null 2>&1
+	for _ in $(seq 1 50); do
+		grep -q "tunnel e2e/1: up -> down" "$work/gw1.log" && break
+		sleep 0.1
+	done
+	grep -q "tunnel e2e/1: up -> down" "$work/gw1.log" ||
+		fail "$name: vpngw did not take tunnel 1 down on DELETE"
+	n=$(pings 10)
+	echo "$name: after tunnel 1 was deleted: $n of 10 over tunnel 2"
+	[ "$n" -ge 8 ] || fail "$name: tunnel 2 alone: $n of 10"
+	swan_stop
+	vpngw_stop
+	grep "vpngw: IKE:" "$work/gw1.log"
+	grep -q "malformed 0 .*bad_icv 0 .*auth_failed 0" "$work/gw1.log" ||
+		fail "$name: vpngw dropped IKE messages"
+	cp "$work/gw1.log" "$work/gw1-$name.log"
+	cp "$swan/charon.log" "$work/charon-$name.log"
+}
+
+# AWS's minimum and a common set; vpngw responds (charon starts).
+round responder \
+	'phase1_encryption = ["AES128"]; phase1_integrity = ["SHA1"]; phase1_dh_groups = [2]; phase2_encryption = ["AES128"]; phase2_integrity = ["SHA1"];' \
+	'phase1_encryption = ["AES256"]; phase1_integrity = ["SHA2-256"]; phase1_dh_groups = [14]; phase2_encryption = ["AES256"]; phase2_integrity = ["SHA2-256"];' \
+	"aes128-sha1-modp1024 aes128-sha1 start" \
+	"aes256-sha256-modp2048 aes256-sha256 start" \
+	"AES_CBC-128/HMAC_SHA1_96/PRF_HMAC_SHA1/MODP_1024" "AES_CBC-128/HMAC_SHA1_96" \
+	"AES_CBC-256/HMAC_SHA2_256_128/PRF_HMAC_SHA2_256/MODP_2048" "AES_CBC-256/HMAC_SHA2_256_128"
+# GCM with ECP groups; vpngw initiates (its default lists, lowest
+# first: charon's single proposal decides, after INVALID_KE_PAYLOAD).
+round initiator \
+	'startup_action = "start"; phase1_encryption = ["AES128-GCM-16"]; phase1_integrity = ["SHA2-256"]; phase1_dh_groups = [19]; phase2_encryption = ["AES128-GCM-16"];' \
+	'startup_action = "start";' \
+	"aes128gcm16-prfsha256-ecp256 aes128gcm16 none" \
+	"aes256gcm16-prfsha384-ecp384 aes256gcm16 none" \
+	"AES_GCM_16-128/PRF_HMAC_SHA2_256/ECP_256" "AES_GCM_16-128" \
+	"AES_GCM_16-256/PRF_HMAC_SHA2_384/ECP_384" "AES_GCM_16-256"
+# Mixed roles: ECP-521 with GCM-256 answered, MODP-2048/256 (group 24)
+# with SHA2-512 initiated.
+round mixed \
+	'phase1_encryption = ["AES256-GCM-16"]; phase1_integrity = ["SHA2-512"]; phase1_dh_groups = [21];' \
+	'startup_action = "start"; phase1_encryption = ["AES256"]; phase1_integrity = ["SHA2-512"]; phase1_dh_groups = [24]; phase2_encryption = ["AES256"]; phase2_integrity = ["SHA2-512"];' \
+	"aes256gcm16-prfsha512-ecp521 aes256gcm16 start" \
+	"aes256-sha512-modp2048s256 aes256-sha512 none" \
+	"AES_GCM_16-256/PRF_HMAC_SHA2_512/ECP_521" "AES_GCM_16-256" \
+	"AES_CBC-256/HMAC_SHA2_512_256/PRF_HMAC_SHA2_512/MODP_2048_256" "AES_CBC-256/HMAC_SHA2_512_256"
+
+cleanup
+echo "ok: IKEv2 with strongSwan: 3 rounds, both roles, 6 algorithm sets, ping, iperf3, DELETE"
+exit 0
