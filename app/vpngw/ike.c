@@ -21,10 +21,16 @@
 #include "vpn_ike.h"
 #include "vpngw.h"
 
-/* IKE's tunnels, by engine peer index. */
+#define CHILDREN 4 /* per tunnel, as the engine keeps them */
+
+/* IKE's tunnels, by engine peer index, with their installed Child SAs
+ * (the current one and those it is replacing). */
 struct ike_tunnel {
 	unsigned int conn, ti;
-	struct vpn_esp_sa *in, *out; /* the installed Child SA */
+	struct {
+		struct vpn_esp_sa *in, *out;
+	} ch[CHILDREN];
+	int routed; /* the one attached to the data plane, or -1 */
 };
 
 struct ike_sock {
@@ -194,18 +200,35 @@ sa_drop(struct vpn_esp_sa *sa)
 }
 
 static int
+child_slot(const struct ike_tunnel *t, uint32_t spi_in)
+{
+	for (int i = 0; i < CHILDREN; i++)
+		if (t->ch[i].in != NULL &&
+		    vpn_esp_sa_spi(t->ch[i].in) == spi_in)
+			return i;
+	return -1;
+}
+
+static int
 child_add(void *ctx, unsigned int peer, const struct vpn_ike_child *c)
 {
 	struct ike_tunnel *t = &g.tun[peer];
 	struct vpn_esp_sa_params p;
-	struct vpn_esp_sa *in, *out, *old;
+	struct vpn_esp_sa *in, *out;
+	int k;
 
 	(void)ctx;
+	for (k = 0; k < CHILDREN && t->ch[k].in != NULL; k++)
+		;
+	if (k == CHILDREN)
+		return -ENOSPC;
 	esp_params(t, c, true, &p);
 	in = vpn_esp_sa_new(g.sas->eng, &p);
 	esp_params(t, c, false, &p);
 	out = vpn_esp_sa_new(g.sas->eng, &p);
 	explicit_bzero(&p, sizeof(p));
+	/* The inbound half takes packets from now on; the outbound one
+	 * waits for child_route. */
 	if (in == NULL || out == NULL || vpn_esp_sad_add(g.sas->sad, in) != 0) {
 		vpn_esp_sa_free(in);
 		vpn_esp_sa_free(out);
@@ -213,48 +236,59 @@ child_add(void *ctx, unsigned int peer, const struct vpn_ike_child *c)
 	}
 	vpngw_sa_track(g.sas, in);
 	vpngw_sa_track(g.sas, out);
-	old = vpngw_dp_tunnel_attach(t->conn, t->ti, out, in,
-	                             "IKE: Child SA installed");
-	/* One Child SA a tunnel: a previous one is gone by now. */
-	if (old != NULL || t->in != NULL) {
-		if (t->in)
-			vpn_esp_sad_del(g.sas->sad, vpn_esp_sa_spi(t->in));
-		vpngw_dp_sync();
-		sa_drop(old);
-		sa_drop(t->in);
-	}
-	t->in = in;
-	t->out = out;
+	t->ch[k].in = in;
+	t->ch[k].out = out;
 	return 0;
+}
+
+static void
+child_route(void *ctx, unsigned int peer, uint32_t spi_in)
+{
+	struct ike_tunnel *t = &g.tun[peer];
+	int k = child_slot(t, spi_in);
+
+	(void)ctx;
+	if (k < 0 || k == t->routed)
+		return;
+	/* The one it replaces stays installed (and owned by its slot). */
+	vpngw_dp_tunnel_attach(t->conn, t->ti, t->ch[k].out, t->ch[k].in,
+	                       "IKE: Child SA up");
+	t->routed = k;
 }
 
 static void
 child_del(void *ctx, unsigned int peer, uint32_t spi_in)
 {
 	struct ike_tunnel *t = &g.tun[peer];
-	struct vpn_esp_sa *out;
+	int k = child_slot(t, spi_in);
 
 	(void)ctx;
-	if (t->in == NULL || vpn_esp_sa_spi(t->in) != spi_in)
+	if (k < 0)
 		return;
-	out = vpngw_dp_tunnel_detach(t->conn, t->ti, "IKE: Child SA deleted");
+	if (k == t->routed) {
+		vpngw_dp_tunnel_detach(t->conn, t->ti, "IKE: no Child SA");
+		t->routed = -1;
+	}
 	vpn_esp_sad_del(g.sas->sad, spi_in);
+	/* No worker holds either half once each has passed a quiescent
+	 * point. */
 	vpngw_dp_sync();
-	sa_drop(out);
-	sa_drop(t->in);
-	t->in = t->out = NULL;
+	sa_drop(t->ch[k].out);
+	sa_drop(t->ch[k].in);
+	t->ch[k].in = t->ch[k].out = NULL;
 }
 
 static uint64_t
 child_rx(void *ctx, unsigned int peer, uint32_t spi_in)
 {
 	struct ike_tunnel *t = &g.tun[peer];
+	int k = child_slot(t, spi_in);
 	struct vpn_esp_stats s;
 
 	(void)ctx;
-	if (t->in == NULL || vpn_esp_sa_spi(t->in) != spi_in)
+	if (k < 0)
 		return 0;
-	vpn_esp_sa_stats(t->in, &s);
+	vpn_esp_sa_stats(t->ch[k].in, &s);
 	return s.packets + s.drops[VPN_ESP_DUMMY];
 }
 
@@ -357,6 +391,8 @@ peer_from(const struct vpn_cfg_conn *c, int ti, struct vpn_ike_peer *p)
 	          t->phase2_dh_groups, &p->esp);
 	p->ike_lifetime = (uint32_t)t->phase1_lifetime;
 	p->esp_lifetime = (uint32_t)t->phase2_lifetime;
+	p->rekey_margin = (uint32_t)t->rekey_margin;
+	p->rekey_fuzz = (uint32_t)t->rekey_fuzz;
 	p->dpd_timeout = (uint32_t)t->dpd_timeout;
 	p->dpd_action = t->dpd_action == VPN_DPD_RESTART ? VPN_IKE_DPD_RESTART
 	                : t->dpd_action == VPN_DPD_NONE  ? VPN_IKE_DPD_NONE
@@ -380,6 +416,7 @@ vpngw_ike_start(const struct vpn_cfg *cfg, struct vpngw_sas *sas)
 {
 	static const struct vpn_ike_ops ops = {.send = ike_send,
 	                                       .child_add = child_add,
+	                                       .child_route = child_route,
 	                                       .child_del = child_del,
 	                                       .child_rx = child_rx,
 	                                       .spi_alloc = spi_alloc,
@@ -413,8 +450,10 @@ vpngw_ike_start(const struct vpn_cfg *cfg, struct vpngw_sas *sas)
 				        ti + 1, c->name, strerror(-idx));
 				return -1;
 			}
-			g.tun[idx] = (struct ike_tunnel){i, (unsigned int)ti,
-			                                 NULL, NULL};
+			memset(&g.tun[idx], 0, sizeof(g.tun[idx]));
+			g.tun[idx].conn = i;
+			g.tun[idx].ti = (unsigned int)ti;
+			g.tun[idx].routed = -1;
 			g.n++;
 			printf("vpngw: tunnel %d of %s: IKEv2, %s, %s\n",
 			       ti + 1, c->name,

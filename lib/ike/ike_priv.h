@@ -2,7 +2,7 @@
 #ifndef IKE_PRIV_H
 #define IKE_PRIV_H
 
-/* The engine's records (ike_sa.c, ike_auth.c, ike_info.c). */
+/* The engine's records (ike_sa.c). */
 
 #include "ike_crypto.h"
 #include "vpn_ike.h"
@@ -17,11 +17,14 @@ enum {
 	IKE_N_AUTHENTICATION_FAILED = 24,
 	IKE_N_NO_ADDITIONAL_SAS = 35,
 	IKE_N_TS_UNACCEPTABLE = 38,
+	IKE_N_TEMPORARY_FAILURE = 43,
+	IKE_N_CHILD_SA_NOT_FOUND = 44,
 	IKE_N_INITIAL_CONTACT = 16384,
 	IKE_N_NAT_DETECTION_SOURCE_IP = 16388,
 	IKE_N_NAT_DETECTION_DESTINATION_IP = 16389,
 	IKE_N_COOKIE = 16390,
 	IKE_N_USE_TRANSPORT_MODE = 16391,
+	IKE_N_REKEY_SA = 16393,
 };
 
 #define IKE_ID_IPV4_ADDR     1
@@ -37,6 +40,8 @@ enum {
 #define IKE_RETRY_MS         10000 /* an initiator's next try */
 #define IKE_DPD_DELAY_MS     10000 /* idle before a liveness check */
 #define IKE_KEEPALIVE_MS     20000 /* NAT keepalives (RFC 3948 4) */
+#define IKE_MAX_CHILDREN     4     /* per tunnel: current, rekeyed, ... */
+#define IKE_ROUTE_WAIT_MS    5000  /* a rekey responder routes by then */
 
 enum sa_state {
 	S_INIT_SENT, /* initiator: IKE_SA_INIT sent */
@@ -44,6 +49,30 @@ enum sa_state {
 	S_INIT_DONE, /* responder: IKE_SA_INIT answered */
 	S_ESTABLISHED,
 	S_DEAD, /* to be freed */
+};
+
+/* What our outstanding request is. */
+enum req_kind {
+	R_NONE, /* (a response) */
+	R_INIT,
+	R_AUTH,
+	R_DPD,
+	R_REKEY_CHILD,
+	R_REKEY_IKE,
+	R_DELETE_CHILD,
+	R_DELETE_IKE,
+};
+
+/* A Child SA of a tunnel (its keys are only in the data plane). */
+struct child {
+	bool used;
+	bool routed; /* the tunnel's traffic goes out on it */
+	uint32_t spi_in, spi_out;
+	uint16_t encr, key_bits, integ;
+	bool esn;
+	uint64_t installed, rekey_at, expire_at;
+	uint64_t route_at; /* responder of a rekey: route it by then */
+	bool rekeyed;      /* a newer one replaces it */
 };
 
 /* A traffic selector as it travels: a range with protocol and ports. */
@@ -82,7 +111,8 @@ struct ike_sa {
 	uint8_t *req;
 	size_t req_len;
 	uint8_t req_exch;
-	bool req_dpd;
+	enum req_kind req_kind;
+	uint32_t req_spi; /* R_DELETE_CHILD: our inbound SPI of it */
 	uint64_t req_first, req_next;
 	unsigned int req_tries;
 	/* The response to the peer's last request (duplicates). */
@@ -92,19 +122,35 @@ struct ike_sa {
 	uint32_t local, remote;
 	uint16_t lport, rport;
 	bool nat_local, nat_remote;
-	/* The Child SA. */
-	struct vpn_ike_child child;
-	bool child_up;
-	struct ts_set tsi, tsr; /* as agreed */
 	uint64_t created, established, last_rx, last_keepalive;
-	uint64_t esp_rx; /* inbound ESP packets at the last look */
+	uint64_t esp_rx;              /* inbound ESP at the last look */
+	uint64_t rekey_at, expire_at; /* of this IKE SA */
+	bool rekeyed;                 /* a newer IKE SA replaces it */
+	/* Our CREATE_CHILD_SA in flight (R_REKEY_*). */
+	uint32_t rk_old;     /* the Child SA being rekeyed: its spi_in */
+	uint32_t rk_spi;     /* the new Child SA's spi_in */
+	uint64_t rk_ike_spi; /* our SPI of the new IKE SA */
+	uint8_t rk_n[IKE_MAX_NONCE];
+	size_t rk_n_len;
+	struct ike_dh *rk_dh;
+	uint64_t rk_retry; /* no rekey before this (after a refusal) */
+	/* The peer rekeyed rk_old while ours was in flight: the lower
+	 * nonce of its exchange, and the Child SA it made (spi_in). */
+	bool rk_collided;
+	uint8_t rk_peer_n[IKE_MAX_NONCE];
+	size_t rk_peer_n_len;
+	uint32_t rk_peer_child;
 };
 
 struct peer {
 	struct vpn_ike_peer cfg;
-	struct ike_sa *sa;   /* current */
-	struct ike_sa *nego; /* a responder's new SA replacing sa */
-	uint64_t next_try;   /* initiator: when to start; 0: not now */
+	struct ike_sa *sa;     /* current */
+	struct ike_sa *nego;   /* a responder's new SA replacing sa */
+	struct ike_sa *old;    /* rekeyed, until its DELETE is done */
+	struct ike_sa *doomed; /* ours of colliding IKE SA rekeys: deleted */
+	struct child ch[IKE_MAX_CHILDREN];
+	struct ts_set ts_local, ts_remote; /* as agreed */
+	uint64_t next_try; /* initiator: when to start; 0: not now */
 	char last[96];
 };
 

@@ -177,15 +177,108 @@ sa_new(struct vpn_ike *ike, unsigned int peer, bool initiator)
 	return sa;
 }
 
-static void
-child_remove(struct vpn_ike *ike, struct ike_sa *sa, const char *why)
+/* ---- Child SAs (the tunnel's, across IKE SA rekeys) ------------------------
+ */
+
+static struct child *
+child_find(struct peer *p, uint32_t spi_in)
 {
-	if (!sa->child_up)
+	for (int i = 0; i < IKE_MAX_CHILDREN; i++)
+		if (p->ch[i].used && p->ch[i].spi_in == spi_in)
+			return &p->ch[i];
+	return NULL;
+}
+
+static struct child *
+child_by_out(struct peer *p, uint32_t spi_out)
+{
+	for (int i = 0; i < IKE_MAX_CHILDREN; i++)
+		if (p->ch[i].used && p->ch[i].spi_out == spi_out)
+			return &p->ch[i];
+	return NULL;
+}
+
+/* The newest Child SA but not x, preferring ones not yet replaced. */
+static struct child *
+child_newest(struct peer *p, const struct child *x)
+{
+	struct child *best = NULL;
+
+	for (int i = 0; i < IKE_MAX_CHILDREN; i++) {
+		struct child *c = &p->ch[i];
+
+		if (!c->used || c == x)
+			continue;
+		if (best == NULL || (best->rekeyed && !c->rekeyed) ||
+		    (best->rekeyed == c->rekeyed &&
+		     c->installed >= best->installed))
+			best = c;
+	}
+	return best;
+}
+
+static void
+child_route(struct vpn_ike *ike, unsigned int peer, struct child *c)
+{
+	struct peer *p = &ike->peers[peer];
+
+	c->route_at = 0;
+	if (c->routed)
 		return;
-	plog(ike, sa->peer, "Child SA %08x_i %08x_o: removed (%s)",
-	     sa->child.spi_in, sa->child.spi_out, why);
-	ike->ops.child_del(ike->ctx, sa->peer, sa->child.spi_in);
-	sa->child_up = false;
+	for (int i = 0; i < IKE_MAX_CHILDREN; i++)
+		p->ch[i].routed = false;
+	c->routed = true;
+	ike->ops.child_route(ike->ctx, peer, c->spi_in);
+}
+
+static void
+child_remove(struct vpn_ike *ike, unsigned int peer, struct child *c,
+             const char *why)
+{
+	struct peer *p = &ike->peers[peer];
+
+	if (!c->used)
+		return;
+	/* Traffic moves to the newest other one first. */
+	if (c->routed) {
+		struct child *n = child_newest(p, c);
+
+		if (n != NULL)
+			child_route(ike, peer, n);
+	}
+	plog(ike, peer, "Child SA %08x_i %08x_o: removed (%s)", c->spi_in,
+	     c->spi_out, why);
+	ike->ops.child_del(ike->ctx, peer, c->spi_in);
+	memset(c, 0, sizeof(*c));
+}
+
+/* Every Child SA of the tunnel goes (its IKE SA ended). */
+static void
+children_clear(struct vpn_ike *ike, unsigned int peer, const char *why)
+{
+	struct peer *p = &ike->peers[peer];
+
+	for (int i = 0; i < IKE_MAX_CHILDREN; i++)
+		p->ch[i].routed = false;
+	for (int i = 0; i < IKE_MAX_CHILDREN; i++)
+		child_remove(ike, peer, &p->ch[i], why);
+}
+
+/* When to rekey what has a lifetime of life seconds from now: the
+ * margin before its end, and up to fuzz % of the margin earlier. */
+static uint64_t
+rekey_time(const struct vpn_ike_peer *cfg, uint32_t life_s, uint64_t now)
+{
+	uint64_t life = life_s * 1000ull, margin = cfg->rekey_margin * 1000ull;
+	uint64_t fuzz = 0, at;
+	uint32_t r = 0;
+
+	if (margin > life / 2)
+		margin = life / 2;
+	if (cfg->rekey_fuzz > 0 && margin > 0 && ike_random(&r, sizeof(r)) == 0)
+		fuzz = r % (margin * cfg->rekey_fuzz / 100 + 1);
+	at = life - margin - fuzz;
+	return now + (at < life / 4 ? life / 4 : at);
 }
 
 static void
@@ -193,9 +286,9 @@ sa_free(struct vpn_ike *ike, struct ike_sa *sa, const char *why)
 {
 	if (sa == NULL)
 		return;
-	child_remove(ike, sa, why);
 	sa_state(ike, sa, S_DEAD, why);
 	ike_dh_free(sa->dh);
+	ike_dh_free(sa->rk_dh);
 	free(sa->msg1);
 	free(sa->msg2);
 	free(sa->req);
@@ -217,13 +310,13 @@ wire(struct vpn_ike *ike, struct ike_sa *sa, const uint8_t *msg, size_t len)
 /* Keep msg as the outstanding request of sa and send it. */
 static void
 send_request(struct vpn_ike *ike, struct ike_sa *sa, uint8_t exch,
-             const uint8_t *msg, size_t len, bool dpd)
+             const uint8_t *msg, size_t len, enum req_kind kind)
 {
 	free(sa->req);
 	sa->req = dup_bytes(msg, len);
 	sa->req_len = sa->req ? len : 0;
 	sa->req_exch = exch;
-	sa->req_dpd = dpd;
+	sa->req_kind = kind;
 	sa->req_first = ike->now;
 	sa->req_tries = 0;
 	sa->req_next = ike->now + 1000;
@@ -269,7 +362,7 @@ inner_begin(struct vpn_ike *ike, struct ike_writer *w)
  */
 static int
 send_sk(struct vpn_ike *ike, struct ike_sa *sa, uint8_t exch, bool response,
-        uint32_t msg_id, struct ike_writer *w, bool dpd)
+        uint32_t msg_id, struct ike_writer *w, enum req_kind kind)
 {
 	const struct ike_sk_keys *k = keys_out(sa);
 	size_t ptlen, total, sk_off = IKE_HDR_LEN;
@@ -301,7 +394,7 @@ send_sk(struct vpn_ike *ike, struct ike_sa *sa, uint8_t exch, bool response,
 	if (response)
 		send_response(ike, sa, m, total);
 	else
-		send_request(ike, sa, exch, m, total, dpd);
+		send_request(ike, sa, exch, m, total, kind);
 	return 0;
 }
 
@@ -361,10 +454,26 @@ is_aead(uint16_t encr)
 
 /* Our proposals from an algorithm list: one for the AEAD ciphers, one for
  * the others (RFC 7296 3.3: they can't share a proposal). */
+/*
+ * Which SA payload: an IKE SA's (IKE_SA_INIT; CREATE_CHILD_SA rekeying
+ * it, with our new 8-byte SPI), or a Child SA's (IKE_AUTH, where DH is
+ * left out; CREATE_CHILD_SA, where it is PFS).
+ */
+enum pmode { PM_IKE, PM_IKE_REKEY, PM_ESP_AUTH, PM_ESP_CCS };
+
+static bool
+pm_ike(enum pmode m)
+{
+	return m == PM_IKE || m == PM_IKE_REKEY;
+}
+
+/* Our proposals from an algorithm list: one for the AEAD ciphers, one for
+ * the others (RFC 7296 3.3: they can't share a proposal). */
 static unsigned int
-build_proposals(const struct vpn_ike_algs *a, bool ike_sa, uint32_t spi,
+build_proposals(const struct vpn_ike_algs *a, enum pmode m, uint64_t spi,
                 struct ike_proposal *props)
 {
+	bool ike_sa = pm_ike(m);
 	unsigned int n = 0;
 
 	for (int aead = 0; aead < 2; aead++) {
@@ -388,20 +497,23 @@ build_proposals(const struct vpn_ike_algs *a, bool ike_sa, uint32_t spi,
 			for (unsigned int i = 0; i < a->n_integ; i++)
 				p->t[k++] = (struct ike_transform){
 				        IKE_TT_INTEG, a->integ[i], 0};
-		if (ike_sa)
+		if (m != PM_ESP_AUTH)
 			for (unsigned int i = 0; i < a->n_dh; i++)
 				p->t[k++] = (struct ike_transform){IKE_TT_DH,
 				                                   a->dh[i], 0};
-		else {
+		if (!ike_sa) {
 			/* ESN or not: the peer chooses. */
 			p->t[k++] = (struct ike_transform){IKE_TT_ESN, 1, 0};
 			p->t[k++] = (struct ike_transform){IKE_TT_ESN, 0, 0};
 		}
 		p->n = k;
 		p->protocol = ike_sa ? IKE_PROTO_IKE : IKE_PROTO_ESP;
-		if (!ike_sa) {
+		if (m == PM_IKE_REKEY) {
+			p->spi_len = 8;
+			wr64(p->spi, spi);
+		} else if (!ike_sa) {
 			p->spi_len = 4;
-			wr32(p->spi, spi);
+			wr32(p->spi, (uint32_t)spi);
 		}
 		n++;
 	}
@@ -411,14 +523,14 @@ build_proposals(const struct vpn_ike_algs *a, bool ike_sa, uint32_t spi,
 /* What a proposal was chosen to be. */
 struct choice {
 	uint8_t num;
-	uint16_t encr, key_bits, integ, prf, dh;
+	uint16_t encr, key_bits, integ, prf, dh; /* dh 0: none (no PFS) */
 	bool esn;
-	uint32_t spi; /* ESP: the proposer's SPI */
+	uint64_t spi; /* ESP, IKE rekey: the proposer's SPI */
 };
 
 static bool
 allowed(const struct vpn_ike_algs *a, const struct ike_transform *t,
-        bool ike_sa)
+        enum pmode m)
 {
 	switch (t->type) {
 	case IKE_TT_ENCR:
@@ -438,8 +550,10 @@ allowed(const struct vpn_ike_algs *a, const struct ike_transform *t,
 				return true;
 		return false;
 	case IKE_TT_DH:
-		if (!ike_sa)
+		if (m == PM_ESP_AUTH)
 			return true; /* no PFS in IKE_AUTH: ignored */
+		if (m == PM_ESP_CCS && t->id == 0)
+			return true; /* NONE: a rekey without PFS */
 		for (unsigned int i = 0; i < a->n_dh; i++)
 			if (a->dh[i] == t->id)
 				return true;
@@ -456,22 +570,26 @@ allowed(const struct vpn_ike_algs *a, const struct ike_transform *t,
  */
 static bool
 choose_one(const struct vpn_ike_algs *a, const struct ike_proposal *p,
-           bool ike_sa, struct choice *c)
+           enum pmode m, struct choice *c)
 {
-	bool have[6] = {false};
+	bool ike_sa = pm_ike(m), have[6] = {false}, any_dh = false;
 
 	memset(c, 0, sizeof(*c));
 	c->num = p->num;
 	if (p->protocol != (ike_sa ? IKE_PROTO_IKE : IKE_PROTO_ESP) ||
-	    p->spi_len != (ike_sa ? 0 : 4))
+	    p->spi_len != (m == PM_IKE         ? 0
+	                   : m == PM_IKE_REKEY ? 8
+	                                       : 4))
 		return false;
-	if (!ike_sa)
+	if (m == PM_IKE_REKEY)
+		c->spi = (uint64_t)rd32(p->spi) << 32 | rd32(p->spi + 4);
+	else if (!ike_sa)
 		c->spi = rd32(p->spi);
 	for (unsigned int i = 0; i < p->n; i++) {
 		const struct ike_transform *t = &p->t[i];
 
-		if (t->type > IKE_TT_ESN || have[t->type] ||
-		    !allowed(a, t, ike_sa))
+		any_dh |= t->type == IKE_TT_DH;
+		if (t->type > IKE_TT_ESN || have[t->type] || !allowed(a, t, m))
 			continue;
 		/* INTEG "none" (0) is only for AEAD; skip it. */
 		if (t->type == IKE_TT_INTEG && t->id == 0)
@@ -504,7 +622,10 @@ choose_one(const struct vpn_ike_algs *a, const struct ike_proposal *p,
 		return false;
 	if (ike_sa && (!have[IKE_TT_PRF] || !have[IKE_TT_DH]))
 		return false;
-	if (!ike_sa)
+	/* A rekey that offers groups must get one we take. */
+	if (m == PM_ESP_CCS && any_dh && !have[IKE_TT_DH])
+		return false;
+	if (m == PM_ESP_AUTH)
 		c->dh = 0;
 	return true;
 }
@@ -512,7 +633,7 @@ choose_one(const struct vpn_ike_algs *a, const struct ike_proposal *p,
 /* The first acceptable proposal of an SA payload, as the initiator
  * ordered them. */
 static bool
-choose(const struct vpn_ike_algs *a, const struct ike_payload *sa, bool ike_sa,
+choose(const struct vpn_ike_algs *a, const struct ike_payload *sa, enum pmode m,
        struct choice *c, struct vpn_ike *ike)
 {
 	struct ike_proposal props[IKE_MAX_PROPOSALS];
@@ -524,16 +645,17 @@ choose(const struct vpn_ike_algs *a, const struct ike_payload *sa, bool ike_sa,
 		return false;
 	}
 	for (unsigned int i = 0; i < n; i++)
-		if (choose_one(a, &props[i], ike_sa, c))
+		if (choose_one(a, &props[i], m, c))
 			return true;
 	return false;
 }
 
 /* The one proposal a responder answers with. */
 static void
-add_choice(struct ike_writer *w, const struct choice *c, bool ike_sa,
-           uint32_t spi)
+add_choice(struct ike_writer *w, const struct choice *c, enum pmode m,
+           uint64_t spi)
 {
+	bool ike_sa = pm_ike(m);
 	struct ike_proposal p = {.num = c->num,
 	                         .protocol = ike_sa ? IKE_PROTO_IKE
 	                                            : IKE_PROTO_ESP};
@@ -544,12 +666,15 @@ add_choice(struct ike_writer *w, const struct choice *c, bool ike_sa,
 		p.t[k++] = (struct ike_transform){IKE_TT_PRF, c->prf, 0};
 	if (c->integ)
 		p.t[k++] = (struct ike_transform){IKE_TT_INTEG, c->integ, 0};
-	if (ike_sa)
+	if (ike_sa || c->dh)
 		p.t[k++] = (struct ike_transform){IKE_TT_DH, c->dh, 0};
-	else {
+	if (!ike_sa) {
 		p.t[k++] = (struct ike_transform){IKE_TT_ESN, c->esn, 0};
 		p.spi_len = 4;
-		wr32(p.spi, spi);
+		wr32(p.spi, (uint32_t)spi);
+	} else if (m == PM_IKE_REKEY) {
+		p.spi_len = 8;
+		wr64(p.spi, spi);
 	}
 	p.n = k;
 	vpn_ike_add_sa(w, &p, 1);
@@ -559,7 +684,7 @@ add_choice(struct ike_writer *w, const struct choice *c, bool ike_sa,
  * transform of each type. */
 static bool
 check_answer(const struct vpn_ike_algs *a, const struct ike_payload *sa,
-             bool ike_sa, struct choice *c, struct vpn_ike *ike)
+             enum pmode m, struct choice *c, struct vpn_ike *ike)
 {
 	struct ike_proposal p;
 	unsigned int n, count[6] = {0};
@@ -575,14 +700,17 @@ check_answer(const struct vpn_ike_algs *a, const struct ike_payload *sa,
 	for (int t = 1; t <= IKE_TT_ESN; t++)
 		if (count[t] > 1)
 			return false;
-	return choose_one(a, &p, ike_sa, c);
+	return choose_one(a, &p, m, c);
 }
 
 /* ---- key derivation ---------------------------------------------------- */
 
-/* SKEYSEED and the IKE SA's keys (RFC 7296 2.14) from g^ir. */
+/* SKEYSEED and the IKE SA's keys (RFC 7296 2.14) from g^ir; when old is
+ * the IKE SA being rekeyed, SKEYSEED = prf(SK_d (old), g^ir | Ni | Nr)
+ * with the old SA's PRF (2.18). */
 static int
-derive_ike_keys(struct ike_sa *sa, const uint8_t *gir, size_t gir_len)
+derive_ike_keys(struct ike_sa *sa, const uint8_t *gir, size_t gir_len,
+                const struct ike_sa *old)
 {
 	size_t plen = ike_prf_len(sa->prf),
 	       ml = ike_sk_key_material(sa->encr, sa->key_bits, sa->integ),
@@ -599,8 +727,14 @@ derive_ike_keys(struct ike_sa *sa, const uint8_t *gir, size_t gir_len)
 	wr64(spis, sa->spi_i);
 	wr64(spis + 8, sa->spi_r);
 	iov[0] = (struct ike_iov){gir, gir_len};
-	/* SKEYSEED = prf(Ni | Nr, g^ir) */
-	if (ike_prf(sa->prf, nn, sa->ni_len + sa->nr_len, iov, 1, seed) != 0)
+	iov[1] = (struct ike_iov){nn, sa->ni_len + sa->nr_len};
+	if (old != NULL) {
+		if (ike_prf_len(old->prf) != plen ||
+		    ike_prf(old->prf, old->skd, ike_prf_len(old->prf), iov, 2,
+		            seed) != 0)
+			goto out;
+	} else if (ike_prf(sa->prf, nn, sa->ni_len + sa->nr_len, iov, 1,
+	                   seed) != 0) /* SKEYSEED = prf(Ni | Nr, g^ir) */
 		goto out;
 	/* {SK_d | SK_ai | SK_ar | SK_ei | SK_er | SK_pi | SK_pr}
 	 *   = prf+(SKEYSEED, Ni | Nr | SPIi | SPIr) */
@@ -635,28 +769,36 @@ out:
 
 /* The Child SA's keys: KEYMAT = prf+(SK_d, Ni | Nr), initiator-to-
  * responder first (RFC 7296 2.17). */
+/* A Child SA's keys: KEYMAT = prf+(SK_d, [g^ir (new) |] Ni | Nr), from
+ * the exchange's initiator to its responder first (RFC 7296 2.17); we_i
+ * says whether we initiated the exchange. */
 static int
-derive_child_keys(struct ike_sa *sa, struct vpn_ike_child *c)
+derive_child_keys(const struct ike_sa *sa, struct vpn_ike_child *c, bool we_i,
+                  const uint8_t *gir, size_t gl, const uint8_t *ni,
+                  size_t ni_len, const uint8_t *nr, size_t nr_len)
 {
 	size_t el = c->key_bits / 8u + (is_aead(c->encr) ? 4 : 0),
 	       al = ike_integ_key_len(c->integ);
-	uint8_t km[2 * (36 + 64)], nn[2 * IKE_MAX_NONCE];
-	struct ike_iov iov = {nn, sa->ni_len + sa->nr_len};
+	uint8_t km[2 * (36 + 64)];
+	struct ike_iov iov[3];
+	unsigned int k = 0;
 	uint8_t *ei, *ai, *er, *ar;
 	int rc;
 
-	memcpy(nn, sa->ni, sa->ni_len);
-	memcpy(nn + sa->ni_len, sa->nr, sa->nr_len);
-	rc = ike_prf_plus(sa->prf, sa->skd, ike_prf_len(sa->prf), &iov, 1, km,
+	if (gl > 0)
+		iov[k++] = (struct ike_iov){gir, gl};
+	iov[k++] = (struct ike_iov){ni, ni_len};
+	iov[k++] = (struct ike_iov){nr, nr_len};
+	rc = ike_prf_plus(sa->prf, sa->skd, ike_prf_len(sa->prf), iov, k, km,
 	                  2 * (el + al));
 	ei = km;
 	ai = ei + el;
 	er = ai + al;
 	ar = er + el;
-	memcpy(c->ekey_in, sa->initiator ? er : ei, el);
-	memcpy(c->akey_in, sa->initiator ? ar : ai, al);
-	memcpy(c->ekey_out, sa->initiator ? ei : er, el);
-	memcpy(c->akey_out, sa->initiator ? ai : ar, al);
+	memcpy(c->ekey_in, we_i ? er : ei, el);
+	memcpy(c->akey_in, we_i ? ar : ai, al);
+	memcpy(c->ekey_out, we_i ? ei : er, el);
+	memcpy(c->akey_out, we_i ? ai : ar, al);
 	explicit_bzero(km, sizeof(km));
 	return rc;
 }
@@ -865,64 +1007,114 @@ ts_narrow(const struct ts_set *theirs, const struct ts_set *ours,
 
 /* ---- the Child SA -------------------------------------------------------- */
 
-static int
+/* The keys of a new Child SA: from which exchange, with which nonces. */
+struct keysrc {
+	bool we_i; /* we initiated the exchange */
+	const uint8_t *gir;
+	size_t gl;
+	const uint8_t *ni, *nr;
+	size_t ni_len, nr_len;
+};
+
+/* Install a negotiated Child SA; route it at once, or (a rekey's
+ * responder) once the peer deleted the one it replaces. NULL when it
+ * could not be installed. */
+static struct child *
 child_install(struct vpn_ike *ike, struct ike_sa *sa, const struct choice *c,
-              uint32_t spi_in)
+              uint32_t spi_in, const struct keysrc *ks, bool route)
 {
 	const struct vpn_ike_peer *cfg = &ike->peers[sa->peer].cfg;
-	struct vpn_ike_child *ch = &sa->child;
+	struct peer *p = &ike->peers[sa->peer];
+	struct vpn_ike_child ch;
+	struct child *slot = NULL;
 	int rc;
 
-	memset(ch, 0, sizeof(*ch));
-	ch->spi_in = spi_in;
-	ch->spi_out = c->spi;
-	ch->encr = c->encr;
-	ch->key_bits = c->key_bits;
-	ch->integ = c->integ;
-	ch->esn = c->esn;
-	ch->udp_encap = udp_encap(ike, sa);
-	ch->sport = IKE_NATT_PORT;
-	ch->dport = sa->rport == IKE_PORT ? IKE_NATT_PORT : sa->rport;
-	ch->local = sa->local;
-	ch->remote = sa->remote;
-	ch->lifetime = cfg->esp_lifetime;
-	ch->replay_window = cfg->replay_window;
-	if (derive_child_keys(sa, ch) != 0)
-		return -EIO;
-	rc = ike->ops.child_add(ike->ctx, sa->peer, ch);
-	explicit_bzero(ch->ekey_in, sizeof(ch->ekey_in));
-	explicit_bzero(ch->ekey_out, sizeof(ch->ekey_out));
-	explicit_bzero(ch->akey_in, sizeof(ch->akey_in));
-	explicit_bzero(ch->akey_out, sizeof(ch->akey_out));
+	for (int i = 0; i < IKE_MAX_CHILDREN && slot == NULL; i++)
+		if (!p->ch[i].used)
+			slot = &p->ch[i];
+	if (slot == NULL) {
+		/* Full of replaced ones the peer never deleted: the oldest
+		 * goes. */
+		for (int i = 0; i < IKE_MAX_CHILDREN; i++)
+			if (p->ch[i].rekeyed && !p->ch[i].routed &&
+			    (slot == NULL ||
+			     p->ch[i].installed < slot->installed))
+				slot = &p->ch[i];
+		if (slot == NULL)
+			return NULL;
+		child_remove(ike, sa->peer, slot, "room for a new one");
+	}
+	memset(&ch, 0, sizeof(ch));
+	ch.spi_in = spi_in;
+	ch.spi_out = (uint32_t)c->spi;
+	ch.encr = c->encr;
+	ch.key_bits = c->key_bits;
+	ch.integ = c->integ;
+	ch.esn = c->esn;
+	ch.udp_encap = udp_encap(ike, sa);
+	ch.sport = IKE_NATT_PORT;
+	ch.dport = sa->rport == IKE_PORT ? IKE_NATT_PORT : sa->rport;
+	ch.local = sa->local;
+	ch.remote = sa->remote;
+	ch.lifetime = cfg->esp_lifetime;
+	ch.replay_window = cfg->replay_window;
+	rc = derive_child_keys(sa, &ch, ks->we_i, ks->gir, ks->gl, ks->ni,
+	                       ks->ni_len, ks->nr, ks->nr_len);
+	if (rc == 0)
+		rc = ike->ops.child_add(ike->ctx, sa->peer, &ch);
+	explicit_bzero(&ch, sizeof(ch));
 	if (rc != 0)
-		return rc;
-	sa->child_up = true;
+		return NULL;
+	*slot = (struct child){
+	        .used = true,
+	        .spi_in = spi_in,
+	        .spi_out = (uint32_t)c->spi,
+	        .encr = c->encr,
+	        .key_bits = c->key_bits,
+	        .integ = c->integ,
+	        .esn = c->esn,
+	        .installed = ike->now,
+	        .rekey_at = rekey_time(cfg, cfg->esp_lifetime, ike->now),
+	        .expire_at = ike->now + cfg->esp_lifetime * 1000ull};
 	ike->st.child_up++;
 	sa->esp_rx = 0;
 	plog(ike, sa->peer,
-	     "Child SA %08x_i %08x_o: installed (ESP encr %u/%u integ %u%s, "
+	     "Child SA %08x_i %08x_o: installed (ESP encr %u/%u integ %u%s%s, "
 	     "%s, NAT-T %s)",
-	     ch->spi_in, ch->spi_out, ch->encr, ch->key_bits, ch->integ,
-	     ch->esn ? " esn" : "", ch->udp_encap ? "UDP 4500" : "protocol 50",
+	     spi_in, (uint32_t)c->spi, c->encr, c->key_bits, c->integ,
+	     c->esn ? " esn" : "", ks->gl ? " pfs" : "",
+	     udp_encap(ike, sa) ? "UDP 4500" : "protocol 50",
 	     sa->nat_local      ? "we are behind a NAT"
 	     : sa->nat_remote   ? "peer behind a NAT"
 	     : cfg->force_encap ? "forced (accelerated)"
 	                        : "no NAT");
-	return 0;
+	if (route)
+		child_route(ike, sa->peer, slot);
+	else
+		slot->route_at = ike->now + IKE_ROUTE_WAIT_MS;
+	return slot;
 }
 
 /* A new SA for the peer is up: the old one goes (its Child SA first, so
  * the new one's is the only one installed). */
+/* A new SA for the peer is up: the old one goes (with its Child SAs, so
+ * the new one's are the only ones installed). */
 static void
 sa_established(struct vpn_ike *ike, struct ike_sa *sa, const char *why)
 {
 	struct peer *p = &ike->peers[sa->peer];
 
 	sa->established = ike->now;
+	sa->rekey_at = rekey_time(&p->cfg, p->cfg.ike_lifetime, ike->now);
+	sa->expire_at = ike->now + p->cfg.ike_lifetime * 1000ull;
 	sa_state(ike, sa, S_ESTABLISHED, why);
 	ike->st.ike_up++;
 	if (p->nego == sa) {
+		children_clear(ike, sa->peer, "replaced by a new IKE SA");
 		sa_free(ike, p->sa, "replaced by a new IKE SA");
+		sa_free(ike, p->old, "replaced by a new IKE SA");
+		sa_free(ike, p->doomed, "replaced by a new IKE SA");
+		p->old = p->doomed = NULL;
 		p->sa = sa;
 		p->nego = NULL;
 	}
@@ -943,7 +1135,7 @@ init_send(struct vpn_ike *ike, struct ike_sa *sa)
 	uint8_t ke[4 + IKE_MAX_DH_LEN];
 	struct ike_writer w;
 	size_t n, kl = ike_dh_len(sa->dh_group);
-	unsigned int np = build_proposals(&cfg->ike, true, 0, props);
+	unsigned int np = build_proposals(&cfg->ike, PM_IKE, 0, props);
 
 	vpn_ike_begin(&w, ike->out, sizeof(ike->out), &h);
 	if (sa->cookie_len)
@@ -962,7 +1154,7 @@ init_send(struct vpn_ike *ike, struct ike_sa *sa)
 	sa->msg1 = dup_bytes(ike->out, n);
 	sa->msg1_len = sa->msg1 ? n : 0;
 	sa->my_id = 1;
-	send_request(ike, sa, IKE_SA_INIT, ike->out, n, false);
+	send_request(ike, sa, IKE_SA_INIT, ike->out, n, R_INIT);
 }
 
 /* Begin (or begin again) a tunnel we initiate. */
@@ -1015,8 +1207,8 @@ auth_send(struct vpn_ike *ike, struct ike_sa *sa)
 	struct ike_writer w;
 	unsigned int np;
 
-	sa->child.spi_in = new_spi(ike);
-	np = build_proposals(&cfg->esp, false, sa->child.spi_in, props);
+	sa->req_spi = new_spi(ike);
+	np = build_proposals(&cfg->esp, PM_ESP_AUTH, sa->req_spi, props);
 	memset(id, 0, sizeof(id));
 	id[0] = IKE_ID_IPV4_ADDR;
 	wr32(id + 4, sa->local);
@@ -1034,7 +1226,7 @@ auth_send(struct vpn_ike *ike, struct ike_sa *sa)
 	add_ts(&w, IKE_PT_TSI, &tsi);
 	add_ts(&w, IKE_PT_TSR, &tsr);
 	explicit_bzero(auth, sizeof(auth));
-	if (send_sk(ike, sa, IKE_AUTH, false, sa->my_id, &w, false) == 0) {
+	if (send_sk(ike, sa, IKE_AUTH, false, sa->my_id, &w, R_AUTH) == 0) {
 		sa->my_id++;
 		sa_state(ike, sa, S_AUTH_SENT, "keys derived");
 	}
@@ -1104,7 +1296,7 @@ init_response(struct vpn_ike *ike, struct ike_sa *sa, const struct ike_hdr *h,
 		ike->st.malformed++;
 		return;
 	}
-	if (!check_answer(&cfg->ike, psa, true, &c, ike) ||
+	if (!check_answer(&cfg->ike, psa, PM_IKE, &c, ike) ||
 	    c.dh != sa->dh_group || rd16(ke->body) != sa->dh_group) {
 		ike->st.no_proposal++;
 		give_up(ike, sa->peer,
@@ -1130,7 +1322,7 @@ init_response(struct vpn_ike *ike, struct ike_sa *sa, const struct ike_hdr *h,
 	nat_check(sa, pl, n, sa->spi_r);
 	free(sa->req);
 	sa->req = NULL;
-	if (derive_ike_keys(sa, gir, gl) != 0) {
+	if (derive_ike_keys(sa, gir, gl, NULL) != 0) {
 		explicit_bzero(gir, sizeof(gir));
 		give_up(ike, sa->peer, "key derivation failed");
 		return;
@@ -1150,10 +1342,12 @@ auth_response(struct vpn_ike *ike, struct ike_sa *sa,
               const struct ike_payload *pl, unsigned int n)
 {
 	const struct vpn_ike_peer *cfg = &ike->peers[sa->peer].cfg;
+	struct peer *p = &ike->peers[sa->peer];
 	const struct ike_payload *id, *auth, *psa;
 	uint8_t want[IKE_MAX_PRF_LEN];
 	size_t plen = ike_prf_len(sa->prf);
 	struct ts_set tsi, tsr;
+	struct keysrc ks;
 	struct choice c;
 
 	for (unsigned int i = 0; i < n; i++) {
@@ -1200,7 +1394,8 @@ auth_response(struct vpn_ike *ike, struct ike_sa *sa,
 			return;
 		}
 	}
-	if (psa == NULL || !check_answer(&cfg->esp, psa, false, &c, ike) ||
+	if (psa == NULL ||
+	    !check_answer(&cfg->esp, psa, PM_ESP_AUTH, &c, ike) ||
 	    !parse_ts(vpn_ike_find(pl, n, IKE_PT_TSI), &tsi) ||
 	    !parse_ts(vpn_ike_find(pl, n, IKE_PT_TSR), &tsr) || tsi.n == 0 ||
 	    tsr.n == 0) {
@@ -1208,9 +1403,11 @@ auth_response(struct vpn_ike *ike, struct ike_sa *sa,
 		ike->st.malformed++;
 		return;
 	}
-	sa->tsi = tsi;
-	sa->tsr = tsr;
-	if (child_install(ike, sa, &c, sa->child.spi_in) != 0)
+	p->ts_local = tsi;
+	p->ts_remote = tsr;
+	ks = (struct keysrc){true,   NULL,       0,         sa->ni,
+	                     sa->nr, sa->ni_len, sa->nr_len};
+	if (child_install(ike, sa, &c, sa->req_spi, &ks, true) == NULL)
 		plog(ike, sa->peer, "Child SA could not be installed");
 }
 
@@ -1308,7 +1505,7 @@ init_request(struct vpn_ike *ike, const struct ike_hdr *h,
 			return;
 		}
 	}
-	if (!choose(&p->cfg.ike, psa, true, &c, ike)) {
+	if (!choose(&p->cfg.ike, psa, PM_IKE, &c, ike)) {
 		ike->st.no_proposal++;
 		plog(ike, (unsigned)pi, "IKE_SA_INIT: no acceptable proposal");
 		send_init_error(ike, h, local, lport, remote, rport,
@@ -1343,7 +1540,7 @@ init_request(struct vpn_ike *ike, const struct ike_hdr *h,
 	gl = sa->dh ? ike_dh_shared(sa->dh, ke->body + 4, ke->len - 4u, gir)
 	            : 0;
 	if (gl == 0 || ike_random(sa->nr, sa->nr_len) != 0 ||
-	    derive_ike_keys(sa, gir, gl) != 0) {
+	    derive_ike_keys(sa, gir, gl, NULL) != 0) {
 		ike->st.malformed++;
 		explicit_bzero(gir, sizeof(gir));
 		sa_free(ike, sa, "bad KE payload");
@@ -1360,7 +1557,7 @@ init_request(struct vpn_ike *ike, const struct ike_hdr *h,
 	                      .exchange = IKE_SA_INIT,
 	                      .flags = IKE_FLAG_RESPONSE};
 	vpn_ike_begin(&w, ike->out, sizeof(ike->out), &rh);
-	add_choice(&w, &c, true, 0);
+	add_choice(&w, &c, PM_IKE, 0);
 	wr16(ked, c.dh);
 	wr16(ked + 2, 0);
 	memcpy(ked + 4, ike_dh_public(sa->dh), ike_dh_len(c.dh));
@@ -1393,6 +1590,7 @@ auth_request(struct vpn_ike *ike, struct ike_sa *sa, uint32_t msg_id,
              const struct ike_payload *pl, unsigned int n)
 {
 	const struct vpn_ike_peer *cfg = &ike->peers[sa->peer].cfg;
+	struct peer *p = &ike->peers[sa->peer];
 	const struct ike_payload *idi, *auth, *psa;
 	uint8_t want[IKE_MAX_PRF_LEN], id[8], rauth[4 + IKE_MAX_PRF_LEN];
 	size_t plen = ike_prf_len(sa->prf);
@@ -1416,7 +1614,7 @@ auth_request(struct vpn_ike *ike, struct ike_sa *sa, uint32_t msg_id,
 		     "IKE_AUTH: the initiator's AUTH did not "
 		     "verify (wrong PSK?)");
 		add_notify(&w, 0, 0, IKE_N_AUTHENTICATION_FAILED, NULL, 0);
-		send_sk(ike, sa, IKE_AUTH, true, msg_id, &w, false);
+		send_sk(ike, sa, IKE_AUTH, true, msg_id, &w, R_NONE);
 		sa_state(ike, sa, S_DEAD, "authentication failed");
 		return;
 	}
@@ -1436,7 +1634,7 @@ auth_request(struct vpn_ike *ike, struct ike_sa *sa, uint32_t msg_id,
 	    !parse_ts(vpn_ike_find(pl, n, IKE_PT_TSR), &tsr)) {
 		ike->st.malformed++;
 		err = IKE_N_INVALID_SYNTAX;
-	} else if (!choose(&cfg->esp, psa, false, &c, ike)) {
+	} else if (!choose(&cfg->esp, psa, PM_ESP_AUTH, &c, ike)) {
 		ike->st.no_proposal++;
 		err = IKE_N_NO_PROPOSAL_CHOSEN;
 	} else {
@@ -1455,12 +1653,16 @@ auth_request(struct vpn_ike *ike, struct ike_sa *sa, uint32_t msg_id,
 	if (err == 0) {
 		uint32_t spi_in = new_spi(ike);
 
-		sa->tsi = tsi_n;
-		sa->tsr = tsr_n;
-		if (spi_in == 0 || child_install(ike, sa, &c, spi_in) != 0)
+		struct keysrc ks = {false,  NULL,       0,         sa->ni,
+		                    sa->nr, sa->ni_len, sa->nr_len};
+
+		p->ts_local = tsr_n;
+		p->ts_remote = tsi_n;
+		if (spi_in == 0 ||
+		    child_install(ike, sa, &c, spi_in, &ks, true) == NULL)
 			err = IKE_N_NO_ADDITIONAL_SAS;
 		else {
-			add_choice(&w, &c, false, spi_in);
+			add_choice(&w, &c, PM_ESP_AUTH, spi_in);
 			add_ts(&w, IKE_PT_TSI, &tsi_n);
 			add_ts(&w, IKE_PT_TSR, &tsr_n);
 		}
@@ -1469,7 +1671,7 @@ auth_request(struct vpn_ike *ike, struct ike_sa *sa, uint32_t msg_id,
 		plog(ike, sa->peer, "IKE_AUTH: no Child SA (notify %u)", err);
 		add_notify(&w, 0, 0, err, NULL, 0);
 	}
-	send_sk(ike, sa, IKE_AUTH, true, msg_id, &w, false);
+	send_sk(ike, sa, IKE_AUTH, true, msg_id, &w, R_NONE);
 }
 
 /* ---- INFORMATIONAL ---------------------------------------------------------
@@ -1479,6 +1681,7 @@ static void
 info_request(struct vpn_ike *ike, struct ike_sa *sa, uint32_t msg_id,
              const struct ike_payload *pl, unsigned int n)
 {
+	struct peer *p = &ike->peers[sa->peer];
 	struct ike_writer w;
 	bool delete_ike = false;
 
@@ -1498,24 +1701,29 @@ info_request(struct vpn_ike *ike, struct ike_sa *sa, uint32_t msg_id,
 			continue;
 		}
 		for (unsigned int k = 0; k < rd16(d->body + 2); k++) {
-			uint32_t spi = rd32(d->body + 4 + 4 * k);
+			struct child *c =
+			        child_by_out(p, rd32(d->body + 4 + 4 * k));
 			uint8_t b[8];
 
-			if (!sa->child_up || spi != sa->child.spi_out)
+			if (c == NULL)
 				continue;
 			/* Answer with our half (RFC 7296 1.4.1). */
 			b[0] = IKE_PROTO_ESP;
 			b[1] = 4;
 			wr16(b + 2, 1);
-			wr32(b + 4, sa->child.spi_in);
+			wr32(b + 4, c->spi_in);
 			vpn_ike_add(&w, IKE_PT_DELETE, false, b, 8);
-			child_remove(ike, sa, "the peer deleted it");
+			child_remove(ike, sa->peer, c, "the peer deleted it");
 		}
 	}
-	send_sk(ike, sa, IKE_INFORMATIONAL, true, msg_id, &w, false);
+	send_sk(ike, sa, IKE_INFORMATIONAL, true, msg_id, &w, R_NONE);
 	if (delete_ike) {
-		struct peer *p = &ike->peers[sa->peer];
-
+		if (sa->rekeyed) {
+			/* The old one of a rekey: its Child SAs live on. */
+			sa_state(ike, sa, S_DEAD,
+			         "rekeyed, deleted by the peer");
+			return;
+		}
 		plog(ike, sa->peer, "the peer deleted the IKE SA");
 		sa_state(ike, sa, S_DEAD, "deleted by the peer");
 		if (p->cfg.initiate && p->cfg.dpd_action == VPN_IKE_DPD_RESTART)
@@ -1524,20 +1732,594 @@ info_request(struct vpn_ike *ike, struct ike_sa *sa, uint32_t msg_id,
 }
 
 /* Send an INFORMATIONAL request: a DELETE of the IKE SA, or empty (DPD). */
+/* An INFORMATIONAL request: empty (DPD), or a DELETE of the IKE SA or of
+ * the Child SA whose inbound SPI is spi. */
 static void
-info_send(struct vpn_ike *ike, struct ike_sa *sa, bool delete_ike)
+send_info(struct vpn_ike *ike, struct ike_sa *sa, enum req_kind kind,
+          uint32_t spi)
+{
+	struct ike_writer w;
+	uint8_t b[8] = {IKE_PROTO_IKE, 0, 0, 0};
+
+	inner_begin(ike, &w);
+	if (kind == R_DELETE_IKE)
+		vpn_ike_add(&w, IKE_PT_DELETE, false, b, 4);
+	else if (kind == R_DELETE_CHILD) {
+		b[0] = IKE_PROTO_ESP;
+		b[1] = 4;
+		wr16(b + 2, 1);
+		wr32(b + 4, spi);
+		vpn_ike_add(&w, IKE_PT_DELETE, false, b, 8);
+	}
+	if (send_sk(ike, sa, IKE_INFORMATIONAL, false, sa->my_id, &w, kind) ==
+	    0) {
+		sa->my_id++;
+		sa->req_spi = spi;
+	}
+}
+
+/* ---- CREATE_CHILD_SA: rekeying (RFC 7296 1.3, 2.8)
+ * ---------------------------
+ *
+ * A Child SA is rekeyed make-before-break: the new one is installed
+ * (inbound at once), the exchange's initiator routes traffic onto it as
+ * soon as the response is in and then deletes the old one; the responder
+ * routes onto it when that DELETE arrives (or after IKE_ROUTE_WAIT_MS), so
+ * neither side sends on an SA the other cannot yet take. Both sides
+ * rekeying one Child SA at once both finish; the SA made with the lowest
+ * of the four nonces is then deleted by its maker (2.8.1). An IKE SA is
+ * rekeyed into a new one with new SPIs, and the Child SAs stay; colliding
+ * IKE SA rekeys are answered with TEMPORARY_FAILURE and retried after a
+ * random delay.
+ */
+
+/* The lower of two nonces, as byte strings. */
+static const uint8_t *
+nonce_min(const uint8_t *a, size_t al, const uint8_t *b, size_t bl, size_t *len)
+{
+	size_t l = al < bl ? al : bl;
+	int c = memcmp(a, b, l);
+
+	if (c < 0 || (c == 0 && al <= bl)) {
+		*len = al;
+		return a;
+	}
+	*len = bl;
+	return b;
+}
+
+/* Refuse a request in one notify. */
+static void
+ccs_refuse(struct vpn_ike *ike, struct ike_sa *sa, uint32_t msg_id,
+           uint16_t type, const void *data, size_t len)
 {
 	struct ike_writer w;
 
 	inner_begin(ike, &w);
-	if (delete_ike) {
-		uint8_t b[4] = {IKE_PROTO_IKE, 0, 0, 0};
+	add_notify(&w, 0, 0, type, data, len);
+	send_sk(ike, sa, IKE_CREATE_CHILD_SA, true, msg_id, &w, R_NONE);
+}
 
-		vpn_ike_add(&w, IKE_PT_DELETE, false, b, 4);
+/* The DH of a CREATE_CHILD_SA: our key for the group the proposal chose
+ * and g^ir from the peer's KE. 0, or the notify to refuse with. */
+static uint16_t
+ccs_dh(const struct ike_payload *ke, uint16_t group, struct ike_dh **dh,
+       uint8_t *gir, size_t *gl)
+{
+	*gl = 0;
+	if (group == 0)
+		return ke == NULL ? 0 : IKE_N_INVALID_SYNTAX;
+	if (ke == NULL || ke->len < 4 || rd16(ke->body) != group)
+		return IKE_N_INVALID_KE_PAYLOAD;
+	if (*dh == NULL)
+		*dh = ike_dh_new(group);
+	if (*dh != NULL)
+		*gl = ike_dh_shared(*dh, ke->body + 4, ke->len - 4u, gir);
+	return *gl ? 0 : IKE_N_INVALID_SYNTAX;
+}
+
+static void
+add_ke(struct ike_writer *w, const struct ike_dh *dh)
+{
+	uint8_t ke[4 + IKE_MAX_DH_LEN];
+	size_t kl = ike_dh_len(ike_dh_group(dh));
+
+	wr16(ke, (uint16_t)ike_dh_group(dh));
+	wr16(ke + 2, 0);
+	memcpy(ke + 4, ike_dh_public(dh), kl);
+	vpn_ike_add(w, IKE_PT_KE, false, ke, 4 + kl);
+}
+
+/* A new IKE SA from a rekey of old: the exchange's nonces, the chosen
+ * transforms, its SPIs. NULL when keys can't be made. */
+static struct ike_sa *
+ike_from_rekey(struct vpn_ike *ike, struct ike_sa *old, bool we_i,
+               const struct choice *c, uint64_t spi_i, uint64_t spi_r,
+               const uint8_t *ni, size_t ni_len, const uint8_t *nr,
+               size_t nr_len, const uint8_t *gir, size_t gl)
+{
+	struct ike_sa *ns = sa_new(ike, old->peer, we_i);
+
+	if (ns == NULL)
+		return NULL;
+	ns->spi_i = spi_i;
+	ns->spi_r = spi_r;
+	ns->encr = c->encr;
+	ns->key_bits = c->key_bits;
+	ns->integ = c->integ;
+	ns->prf = c->prf;
+	ns->dh_group = c->dh;
+	memcpy(ns->ni, ni, ni_len);
+	ns->ni_len = ni_len;
+	memcpy(ns->nr, nr, nr_len);
+	ns->nr_len = nr_len;
+	ns->local = old->local;
+	ns->remote = old->remote;
+	ns->lport = old->lport;
+	ns->rport = old->rport;
+	ns->nat_local = old->nat_local;
+	ns->nat_remote = old->nat_remote;
+	ns->my_id = ns->peer_id = 0;
+	if (derive_ike_keys(ns, gir, gl, old) != 0) {
+		sa_free(ike, ns, "key derivation failed");
+		return NULL;
 	}
-	if (send_sk(ike, sa, IKE_INFORMATIONAL, false, sa->my_id, &w,
-	            !delete_ike) == 0)
+	return ns;
+}
+
+/* The new IKE SA takes over from old (which waits for its DELETE). */
+static void
+ike_switch(struct vpn_ike *ike, struct ike_sa *old, struct ike_sa *ns)
+{
+	struct peer *p = &ike->peers[old->peer];
+
+	sa_free(ike, p->old, "superseded by another rekey");
+	old->rekeyed = true;
+	p->old = old;
+	p->sa = ns;
+	sa_established(ike, ns, "rekeyed");
+	ike->st.ike_rekeys++;
+}
+
+/* The peer's CREATE_CHILD_SA. */
+static void
+ccs_request(struct vpn_ike *ike, struct ike_sa *sa, uint32_t msg_id,
+            const struct ike_payload *pl, unsigned int n)
+{
+	struct peer *p = &ike->peers[sa->peer];
+	const struct ike_payload *psa = vpn_ike_find(pl, n, IKE_PT_SA),
+	                         *nonce = vpn_ike_find(pl, n, IKE_PT_NONCE),
+	                         *ke = vpn_ike_find(pl, n, IKE_PT_KE);
+	struct ike_proposal props[IKE_MAX_PROPOSALS];
+	uint8_t gir[IKE_MAX_DH_LEN], nr[IKE_NONCE_LEN], g[2];
+	struct ike_dh *dh = NULL;
+	struct child *old = NULL;
+	struct ike_writer w;
+	unsigned int np;
+	struct choice c;
+	size_t gl = 0;
+	uint16_t err;
+
+	if (psa == NULL || nonce == NULL || nonce->len < 16 ||
+	    nonce->len > IKE_MAX_NONCE ||
+	    vpn_ike_sa_parse(psa->body, psa->len, props, IKE_MAX_PROPOSALS,
+	                     &np) != IKE_ERR_OK) {
+		ike->st.malformed++;
+		ccs_refuse(ike, sa, msg_id, IKE_N_INVALID_SYNTAX, NULL, 0);
+		return;
+	}
+	if (sa->rekeyed || ike_random(nr, sizeof(nr)) != 0) {
+		ccs_refuse(ike, sa, msg_id, IKE_N_TEMPORARY_FAILURE, NULL, 0);
+		return;
+	}
+	inner_begin(ike, &w);
+	if (props[0].protocol == IKE_PROTO_IKE) {
+		struct ike_sa *ns;
+
+		/* Ours in flight too: the IKE SA's initiator's goes on,
+		 * the responder's waits (see above). */
+		if (sa->req != NULL && sa->req_kind == R_REKEY_IKE &&
+		    sa->initiator) {
+			ike->st.collisions++;
+			ccs_refuse(ike, sa, msg_id, IKE_N_TEMPORARY_FAILURE,
+			           NULL, 0);
+			return;
+		}
+		if (!choose(&p->cfg.ike, psa, PM_IKE_REKEY, &c, ike)) {
+			ike->st.no_proposal++;
+			ccs_refuse(ike, sa, msg_id, IKE_N_NO_PROPOSAL_CHOSEN,
+			           NULL, 0);
+			return;
+		}
+		err = ccs_dh(ke, c.dh, &dh, gir, &gl);
+		if (err == 0 && gl == 0)
+			err = IKE_N_INVALID_KE_PAYLOAD;
+		if (err != 0) {
+			wr16(g, c.dh);
+			ccs_refuse(ike, sa, msg_id, err, g,
+			           err == IKE_N_INVALID_KE_PAYLOAD ? 2 : 0);
+			ike_dh_free(dh);
+			return;
+		}
+		ns = ike_from_rekey(ike, sa, false, &c, c.spi, rand64(),
+		                    nonce->body, nonce->len, nr, sizeof(nr),
+		                    gir, gl);
+		explicit_bzero(gir, sizeof(gir));
+		if (ns == NULL) {
+			ike_dh_free(dh);
+			ccs_refuse(ike, sa, msg_id, IKE_N_NO_PROPOSAL_CHOSEN,
+			           NULL, 0);
+			return;
+		}
+		add_choice(&w, &c, PM_IKE_REKEY, ns->spi_r);
+		vpn_ike_add(&w, IKE_PT_NONCE, false, nr, sizeof(nr));
+		add_ke(&w, dh);
+		ike_dh_free(dh);
+		send_sk(ike, sa, IKE_CREATE_CHILD_SA, true, msg_id, &w, R_NONE);
+		plog(ike, sa->peer,
+		     "IKE SA rekeyed by the peer: %016llx_i "
+		     "%016llx_r",
+		     (unsigned long long)ns->spi_i,
+		     (unsigned long long)ns->spi_r);
+		ike_switch(ike, sa, ns);
+		return;
+	}
+
+	/* A Child SA: only rekeys (one tunnel, one Child SA). */
+	for (unsigned int i = 0; i < n; i++) {
+		const uint8_t *d;
+		size_t dl;
+
+		if (pl[i].type == IKE_PT_NOTIFY &&
+		    notify_type(&pl[i], &d, &dl) == IKE_N_REKEY_SA &&
+		    pl[i].len >= 8 && pl[i].body[0] == IKE_PROTO_ESP &&
+		    pl[i].body[1] == 4)
+			old = child_by_out(p, rd32(pl[i].body + 4));
+	}
+	if (old == NULL) {
+		ccs_refuse(ike, sa, msg_id,
+		           vpn_ike_find(pl, n, IKE_PT_NOTIFY)
+		                   ? IKE_N_CHILD_SA_NOT_FOUND
+		                   : IKE_N_NO_ADDITIONAL_SAS,
+		           NULL, 0);
+		return;
+	}
+	{
+		struct ts_set tsi, tsr, tsi_n, tsr_n;
+		struct keysrc ks;
+		struct child *nc;
+		uint32_t spi_in;
+
+		if (!choose(&p->cfg.esp, psa, PM_ESP_CCS, &c, ike)) {
+			ike->st.no_proposal++;
+			ccs_refuse(ike, sa, msg_id, IKE_N_NO_PROPOSAL_CHOSEN,
+			           NULL, 0);
+			return;
+		}
+		err = ccs_dh(ke, c.dh, &dh, gir, &gl);
+		if (err != 0) {
+			wr16(g, c.dh);
+			ccs_refuse(ike, sa, msg_id, err, g,
+			           err == IKE_N_INVALID_KE_PAYLOAD ? 2 : 0);
+			ike_dh_free(dh);
+			return;
+		}
+		if (!parse_ts(vpn_ike_find(pl, n, IKE_PT_TSI), &tsi) ||
+		    !parse_ts(vpn_ike_find(pl, n, IKE_PT_TSR), &tsr)) {
+			ike->st.malformed++;
+			ike_dh_free(dh);
+			ccs_refuse(ike, sa, msg_id, IKE_N_INVALID_SYNTAX, NULL,
+			           0);
+			return;
+		}
+		ts_narrow(&tsi, &p->ts_remote, &tsi_n);
+		ts_narrow(&tsr, &p->ts_local, &tsr_n);
+		spi_in = new_spi(ike);
+		ks = (struct keysrc){false, gir,        gl,        nonce->body,
+		                     nr,    nonce->len, sizeof(nr)};
+		nc = tsi_n.n && tsr_n.n && spi_in
+		             ? child_install(ike, sa, &c, spi_in, &ks, false)
+		             : NULL;
+		explicit_bzero(gir, sizeof(gir));
+		if (nc == NULL) {
+			ike_dh_free(dh);
+			ccs_refuse(ike, sa, msg_id,
+			           tsi_n.n && tsr_n.n ? IKE_N_NO_ADDITIONAL_SAS
+			                              : IKE_N_TS_UNACCEPTABLE,
+			           NULL, 0);
+			return;
+		}
+		old->rekeyed = true;
+		ike->st.child_rekeys++;
+		/* We are rekeying it too: remember this exchange's lower
+		 * nonce and what it made. */
+		if (sa->req != NULL && sa->req_kind == R_REKEY_CHILD &&
+		    sa->rk_old == old->spi_in) {
+			const uint8_t *m;
+			size_t ml;
+
+			m = nonce_min(nonce->body, nonce->len, nr, sizeof(nr),
+			              &ml);
+			memcpy(sa->rk_peer_n, m, ml);
+			sa->rk_peer_n_len = ml;
+			sa->rk_collided = true;
+			sa->rk_peer_child = spi_in;
+		}
+		add_choice(&w, &c, PM_ESP_CCS, spi_in);
+		vpn_ike_add(&w, IKE_PT_NONCE, false, nr, sizeof(nr));
+		if (dh != NULL)
+			add_ke(&w, dh);
+		add_ts(&w, IKE_PT_TSI, &tsi_n);
+		add_ts(&w, IKE_PT_TSR, &tsr_n);
+		ike_dh_free(dh);
+		send_sk(ike, sa, IKE_CREATE_CHILD_SA, true, msg_id, &w, R_NONE);
+	}
+}
+
+static bool
+dh_allowed(const struct vpn_ike_algs *a, uint16_t group)
+{
+	for (unsigned int i = 0; i < a->n_dh; i++)
+		if (a->dh[i] == group)
+			return true;
+	return false;
+}
+
+/* Offer every group, the one our KE is for first (RFC 7296 1.3). */
+static void
+dh_first(struct vpn_ike_algs *a, uint16_t group)
+{
+	unsigned int k = 1;
+	uint16_t rest[VPN_IKE_MAX_ALGS];
+
+	for (unsigned int i = 0; i < a->n_dh && k < VPN_IKE_MAX_ALGS; i++)
+		if (a->dh[i] != group)
+			rest[k++] = a->dh[i];
+	rest[0] = group;
+	memcpy(a->dh, rest, k * sizeof(rest[0]));
+	a->n_dh = k;
+}
+
+/* Start rekeying Child SA c (we are the exchange's initiator). */
+static void
+rekey_child(struct vpn_ike *ike, struct ike_sa *sa, struct child *c,
+            uint16_t group)
+{
+	struct peer *p = &ike->peers[sa->peer];
+	struct ike_proposal props[2];
+	struct vpn_ike_algs esp = p->cfg.esp;
+	struct ike_writer w;
+	unsigned int np;
+
+	ike_dh_free(sa->rk_dh);
+	sa->rk_dh = NULL;
+	/* PFS with the group asked for (INVALID_KE), else our first. */
+	if (group != 0 && !dh_allowed(&esp, group)) {
+		sa->rk_retry = ike->now + IKE_RETRY_MS;
+		return;
+	}
+	if (group == 0 && esp.n_dh > 0)
+		group = esp.dh[0];
+	if (group != 0) {
+		dh_first(&esp, group);
+		sa->rk_dh = ike_dh_new(group);
+		if (sa->rk_dh == NULL)
+			return;
+	}
+	sa->rk_old = c->spi_in;
+	sa->rk_spi = new_spi(ike);
+	sa->rk_n_len = IKE_NONCE_LEN;
+	sa->rk_collided = false;
+	if (sa->rk_spi == 0 || ike_random(sa->rk_n, sa->rk_n_len) != 0)
+		return;
+	np = build_proposals(&esp, PM_ESP_CCS, sa->rk_spi, props);
+	inner_begin(ike, &w);
+	add_notify(&w, IKE_PROTO_ESP, c->spi_in, IKE_N_REKEY_SA, NULL, 0);
+	vpn_ike_add_sa(&w, props, np);
+	vpn_ike_add(&w, IKE_PT_NONCE, false, sa->rk_n, sa->rk_n_len);
+	if (sa->rk_dh != NULL)
+		add_ke(&w, sa->rk_dh);
+	add_ts(&w, IKE_PT_TSI, &p->ts_local);
+	add_ts(&w, IKE_PT_TSR, &p->ts_remote);
+	plog(ike, sa->peer, "rekeying Child SA %08x_i", c->spi_in);
+	if (send_sk(ike, sa, IKE_CREATE_CHILD_SA, false, sa->my_id, &w,
+	            R_REKEY_CHILD) == 0)
 		sa->my_id++;
+}
+
+/* Start rekeying the IKE SA. */
+static void
+rekey_ike(struct vpn_ike *ike, struct ike_sa *sa, uint16_t group)
+{
+	struct peer *p = &ike->peers[sa->peer];
+	struct vpn_ike_algs algs = p->cfg.ike;
+	struct ike_proposal props[2];
+	struct ike_writer w;
+	unsigned int np;
+
+	if (group != 0 && !dh_allowed(&algs, group)) {
+		sa->rk_retry = ike->now + IKE_RETRY_MS;
+		return;
+	}
+	ike_dh_free(sa->rk_dh);
+	dh_first(&algs, group ? group : sa->dh_group);
+	sa->rk_dh = ike_dh_new(algs.dh[0]);
+	sa->rk_ike_spi = rand64();
+	sa->rk_n_len = IKE_NONCE_LEN;
+	if (sa->rk_dh == NULL || ike_random(sa->rk_n, sa->rk_n_len) != 0)
+		return;
+	np = build_proposals(&algs, PM_IKE_REKEY, sa->rk_ike_spi, props);
+	inner_begin(ike, &w);
+	vpn_ike_add_sa(&w, props, np);
+	vpn_ike_add(&w, IKE_PT_NONCE, false, sa->rk_n, sa->rk_n_len);
+	add_ke(&w, sa->rk_dh);
+	plog(ike, sa->peer, "rekeying the IKE SA");
+	if (send_sk(ike, sa, IKE_CREATE_CHILD_SA, false, sa->my_id, &w,
+	            R_REKEY_IKE) == 0)
+		sa->my_id++;
+}
+
+/* A refusal of our rekey: try again later (or now, with the group the
+ * peer wants). true when it was one. */
+static bool
+rekey_refused(struct vpn_ike *ike, struct ike_sa *sa,
+              const struct ike_payload *pl, unsigned int n, bool ike_sa)
+{
+	for (unsigned int i = 0; i < n; i++) {
+		const uint8_t *d;
+		size_t dl;
+		uint16_t t;
+		uint32_t r = 0;
+
+		if (pl[i].type != IKE_PT_NOTIFY)
+			continue;
+		t = notify_type(&pl[i], &d, &dl);
+		if (t == 0 || t >= 16384)
+			continue;
+		if (t == IKE_N_INVALID_KE_PAYLOAD && dl == 2) {
+			struct child *c =
+			        child_find(&ike->peers[sa->peer], sa->rk_old);
+
+			if (ike_sa)
+				rekey_ike(ike, sa, rd16(d));
+			else if (c != NULL)
+				rekey_child(ike, sa, c, rd16(d));
+			return true;
+		}
+		/* TEMPORARY_FAILURE: the peer is busy (a collision); the rest
+		 * are failures: a later try may fare better. */
+		ike_random(&r, sizeof(r));
+		if (t == IKE_N_TEMPORARY_FAILURE)
+			ike->st.temporary_failures++;
+		sa->rk_retry = ike->now + 1000 + r % 2000 +
+		               (t == IKE_N_TEMPORARY_FAILURE ? 0 : 8000);
+		plog(ike, sa->peer, "%s rekey refused (notify %u): again later",
+		     ike_sa ? "IKE SA" : "Child SA", t);
+		return true;
+	}
+	return false;
+}
+
+static void
+rekey_child_response(struct vpn_ike *ike, struct ike_sa *sa,
+                     const struct ike_payload *pl, unsigned int n)
+{
+	struct peer *p = &ike->peers[sa->peer];
+	const struct ike_payload *psa = vpn_ike_find(pl, n, IKE_PT_SA),
+	                         *nonce = vpn_ike_find(pl, n, IKE_PT_NONCE),
+	                         *ke = vpn_ike_find(pl, n, IKE_PT_KE);
+	uint8_t gir[IKE_MAX_DH_LEN];
+	struct child *old, *nc;
+	struct keysrc ks;
+	struct choice c;
+	size_t gl = 0;
+
+	if (rekey_refused(ike, sa, pl, n, false))
+		return;
+	if (psa == NULL || nonce == NULL || nonce->len < 16 ||
+	    nonce->len > IKE_MAX_NONCE ||
+	    !check_answer(&p->cfg.esp, psa, PM_ESP_CCS, &c, ike) ||
+	    (sa->rk_dh ? c.dh != ike_dh_group(sa->rk_dh) : c.dh != 0) ||
+	    ccs_dh(ke, c.dh, &sa->rk_dh, gir, &gl) != 0) {
+		ike->st.malformed++;
+		sa->rk_retry = ike->now + 10000;
+		return;
+	}
+	ks = (struct keysrc){true,        gir,          gl,        sa->rk_n,
+	                     nonce->body, sa->rk_n_len, nonce->len};
+	/* Routed at once (the responder takes it already), unless the
+	 * peer rekeyed it too and ours may be the one to go. */
+	nc = child_install(ike, sa, &c, sa->rk_spi, &ks, !sa->rk_collided);
+	explicit_bzero(gir, sizeof(gir));
+	ike_dh_free(sa->rk_dh);
+	sa->rk_dh = NULL;
+	if (nc == NULL) {
+		sa->rk_retry = ike->now + 10000;
+		return;
+	}
+	ike->st.child_rekeys++;
+	old = child_find(p, sa->rk_old);
+	if (old != NULL)
+		old->rekeyed = true;
+	if (sa->rk_collided) {
+		const uint8_t *ours;
+		size_t ol, ml;
+
+		/* RFC 7296 2.8.1: the SA made with the lowest of the four
+		 * nonces goes, closed by its maker. */
+		ike->st.collisions++;
+		ours = nonce_min(sa->rk_n, sa->rk_n_len, nonce->body,
+		                 nonce->len, &ol);
+		if (nonce_min(ours, ol, sa->rk_peer_n, sa->rk_peer_n_len,
+		              &ml) == ours) {
+			/* Traffic stays on the old one until the peer deletes
+			 * it; then it moves to the peer's new one. */
+			plog(ike, sa->peer,
+			     "rekey collision: ours has the "
+			     "lowest nonce and goes");
+			nc->rekeyed = true;
+			nc->route_at = 0;
+			send_info(ike, sa, R_DELETE_CHILD, nc->spi_in);
+			return;
+		}
+		plog(ike, sa->peer, "rekey collision: the peer's goes");
+		child_route(ike, sa->peer, nc);
+	}
+	if (old != NULL)
+		send_info(ike, sa, R_DELETE_CHILD, old->spi_in);
+}
+
+static void
+rekey_ike_response(struct vpn_ike *ike, struct ike_sa *sa,
+                   const struct ike_payload *pl, unsigned int n)
+{
+	struct peer *p = &ike->peers[sa->peer];
+	const struct ike_payload *psa = vpn_ike_find(pl, n, IKE_PT_SA),
+	                         *nonce = vpn_ike_find(pl, n, IKE_PT_NONCE),
+	                         *ke = vpn_ike_find(pl, n, IKE_PT_KE);
+	uint8_t gir[IKE_MAX_DH_LEN];
+	struct ike_sa *ns;
+	struct choice c;
+	size_t gl = 0;
+
+	if (rekey_refused(ike, sa, pl, n, true))
+		return;
+	if (psa == NULL || nonce == NULL || nonce->len < 16 ||
+	    nonce->len > IKE_MAX_NONCE || sa->rk_dh == NULL ||
+	    !check_answer(&p->cfg.ike, psa, PM_IKE_REKEY, &c, ike) ||
+	    c.dh != ike_dh_group(sa->rk_dh) ||
+	    ccs_dh(ke, c.dh, &sa->rk_dh, gir, &gl) != 0 || gl == 0) {
+		ike->st.malformed++;
+		sa->rk_retry = ike->now + 10000;
+		return;
+	}
+	ns = ike_from_rekey(ike, sa, true, &c, sa->rk_ike_spi, c.spi, sa->rk_n,
+	                    sa->rk_n_len, nonce->body, nonce->len, gir, gl);
+	explicit_bzero(gir, sizeof(gir));
+	ike_dh_free(sa->rk_dh);
+	sa->rk_dh = NULL;
+	if (ns == NULL) {
+		sa->rk_retry = ike->now + 10000;
+		return;
+	}
+	if (sa->rekeyed) {
+		/* The peer's rekey of it went first (we answered it) and the
+		 * peer took ours as well: ours is redundant, and we close
+		 * what we made. */
+		ike->st.collisions++;
+		plog(ike, sa->peer, "IKE SA rekey collision: deleting ours");
+		sa_free(ike, p->doomed, "superseded");
+		p->doomed = ns;
+		sa_state(ike, ns, S_ESTABLISHED, "redundant rekey");
+		ns->rekeyed = true;
+		send_info(ike, ns, R_DELETE_IKE, 0);
+		return;
+	}
+	plog(ike, sa->peer, "IKE SA rekeyed: %016llx_i %016llx_r",
+	     (unsigned long long)ns->spi_i, (unsigned long long)ns->spi_r);
+	ike_switch(ike, sa, ns);
+	/* The old one is deleted by us, the rekey's initiator. */
+	send_info(ike, sa, R_DELETE_IKE, 0);
 }
 
 /* ---- input ------------------------------------------------------------------
@@ -1549,9 +2331,11 @@ find_sa(struct vpn_ike *ike, const struct ike_hdr *h)
 	bool from_initiator = h->flags & IKE_FLAG_INITIATOR;
 
 	for (unsigned int i = 0; i < ike->n; i++)
-		for (int k = 0; k < 2; k++) {
-			struct ike_sa *sa =
-			        k ? ike->peers[i].nego : ike->peers[i].sa;
+		for (int k = 0; k < 4; k++) {
+			struct ike_sa *sa = k == 0   ? ike->peers[i].sa
+			                    : k == 1 ? ike->peers[i].nego
+			                    : k == 2 ? ike->peers[i].old
+			                             : ike->peers[i].doomed;
 
 			if (sa == NULL || sa->state == S_DEAD ||
 			    sa->spi_i != h->spi_i)
@@ -1659,12 +2443,33 @@ vpn_ike_input(struct vpn_ike *ike, uint64_t now_ms, uint32_t local,
 	sa->rport = rport;
 	sa->lport = lport;
 	if (response) {
-		uint8_t exch = sa->req_exch;
+		enum req_kind kind = sa->req_kind;
+		struct child *c;
 
 		free(sa->req);
 		sa->req = NULL;
-		if (exch == IKE_AUTH && sa->state == S_AUTH_SENT)
-			auth_response(ike, sa, inner, ni);
+		switch (kind) {
+		case R_AUTH:
+			if (sa->state == S_AUTH_SENT)
+				auth_response(ike, sa, inner, ni);
+			break;
+		case R_REKEY_CHILD:
+			rekey_child_response(ike, sa, inner, ni);
+			break;
+		case R_REKEY_IKE:
+			rekey_ike_response(ike, sa, inner, ni);
+			break;
+		case R_DELETE_CHILD:
+			c = child_find(&ike->peers[sa->peer], sa->req_spi);
+			if (c != NULL)
+				child_remove(ike, sa->peer, c, "deleted");
+			break;
+		case R_DELETE_IKE:
+			sa_state(ike, sa, S_DEAD, "deleted");
+			break;
+		default:
+			break; /* DPD: last_rx is now */
+		}
 		return;
 	}
 	sa->peer_id++;
@@ -1683,17 +2488,15 @@ vpn_ike_input(struct vpn_ike *ike, uint64_t now_ms, uint32_t local,
 		}
 		info_request(ike, sa, h.msg_id, inner, ni);
 		break;
-	default: {
-		struct ike_writer w;
-
-		/* CREATE_CHILD_SA (rekeying) is not done yet: say so. */
-		inner_begin(ike, &w);
-		add_notify(&w, 0, 0, IKE_N_NO_ADDITIONAL_SAS, NULL, 0);
-		send_sk(ike, sa, h.exchange, true, h.msg_id, &w, false);
+	case IKE_CREATE_CHILD_SA:
+		if (sa->state != S_ESTABLISHED) {
+			ike->st.unexpected++;
+			return;
+		}
+		ccs_request(ike, sa, h.msg_id, inner, ni);
+		break;
+	default:
 		ike->st.unexpected++;
-		plog(ike, sa->peer, "exchange %u refused: NO_ADDITIONAL_SAS",
-		     h.exchange);
-	}
 	}
 }
 
@@ -1715,37 +2518,18 @@ peer_dead(struct vpn_ike *ike, struct ike_sa *sa)
 		p->next_try = ike->now + 1000;
 }
 
+/* An outstanding request due again: resend it, or give up on it. */
 static void
-sa_tick(struct vpn_ike *ike, struct ike_sa *sa)
+req_tick(struct vpn_ike *ike, struct ike_sa *sa)
 {
 	const struct vpn_ike_peer *cfg = &ike->peers[sa->peer].cfg;
 	uint64_t now = ike->now;
+	/* Liveness: the DPD timeout; setup: its own; the rest alike. */
+	uint64_t limit = sa->req_kind == R_INIT || sa->req_kind == R_AUTH
+	                         ? IKE_SETUP_GIVE_UP_MS
+	                         : cfg->dpd_timeout * 1000ull;
 
-	if (sa->state == S_INIT_DONE && now - sa->created > IKE_HALF_OPEN_MS) {
-		sa_state(ike, sa, S_DEAD, "no IKE_AUTH: half-open SA expired");
-		return;
-	}
-	if (sa->req != NULL && now >= sa->req_next) {
-		uint64_t limit = sa->req_dpd ? cfg->dpd_timeout * 1000ull
-		                             : IKE_SETUP_GIVE_UP_MS;
-
-		if (now - sa->req_first >= limit) {
-			if (sa->req_dpd && cfg->dpd_action != VPN_IKE_DPD_NONE)
-				peer_dead(ike, sa);
-			else if (sa->req_dpd) {
-				free(sa->req);
-				sa->req = NULL;
-			} else {
-				plog(ike, sa->peer, "no answer to %s",
-				     sa->req_exch == IKE_SA_INIT ? "IKE_SA_INIT"
-				                                 : "a request");
-				sa_state(ike, sa, S_DEAD, "no answer");
-				if (cfg->initiate)
-					ike->peers[sa->peer].next_try =
-					        now + IKE_RETRY_MS;
-			}
-			return;
-		}
+	if (now - sa->req_first < limit) {
 		/* 1, 2, 4, 8 s ... between tries, at most 8. */
 		sa->req_tries++;
 		sa->req_next =
@@ -1755,7 +2539,38 @@ sa_tick(struct vpn_ike *ike, struct ike_sa *sa)
 		wire(ike, sa, sa->req, sa->req_len);
 		return;
 	}
-	if (sa->state != S_ESTABLISHED)
+	free(sa->req);
+	sa->req = NULL;
+	if (sa->req_kind == R_INIT || sa->req_kind == R_AUTH) {
+		plog(ike, sa->peer, "no answer to %s",
+		     sa->req_kind == R_INIT ? "IKE_SA_INIT" : "IKE_AUTH");
+		sa_state(ike, sa, S_DEAD, "no answer");
+		if (cfg->initiate)
+			ike->peers[sa->peer].next_try = now + IKE_RETRY_MS;
+	} else if (sa->rekeyed || sa->req_kind == R_DELETE_IKE)
+		sa_state(ike, sa, S_DEAD, "no answer to its DELETE");
+	else if (cfg->dpd_action != VPN_IKE_DPD_NONE)
+		peer_dead(ike, sa);
+}
+
+static void
+sa_tick(struct vpn_ike *ike, struct ike_sa *sa)
+{
+	struct peer *p = &ike->peers[sa->peer];
+	const struct vpn_ike_peer *cfg = &p->cfg;
+	uint64_t now = ike->now;
+	struct child *routed = NULL;
+
+	if (sa->state == S_INIT_DONE && now - sa->created > IKE_HALF_OPEN_MS) {
+		sa_state(ike, sa, S_DEAD, "no IKE_AUTH: half-open SA expired");
+		return;
+	}
+	if (sa->req != NULL) {
+		if (now >= sa->req_next)
+			req_tick(ike, sa);
+		return;
+	}
+	if (sa->state != S_ESTABLISHED || sa->rekeyed || p->sa != sa)
 		return;
 	/* NAT keepalives from the side behind the NAT. */
 	if (sa->nat_local && now - sa->last_keepalive >= IKE_KEEPALIVE_MS) {
@@ -1765,11 +2580,34 @@ sa_tick(struct vpn_ike *ike, struct ike_sa *sa)
 		ike->ops.send(ike->ctx, sa->local, IKE_NATT_PORT, sa->remote,
 		              sa->rport, &ka, 1);
 	}
+	if (now >= sa->expire_at) {
+		ike->st.expired++;
+		sa_state(ike, sa, S_DEAD, "IKE SA lifetime over");
+		return;
+	}
+	/* One request at a time: rekeys first, then liveness. */
+	if (now >= sa->rk_retry) {
+		if (now >= sa->rekey_at) {
+			rekey_ike(ike, sa, 0);
+			return;
+		}
+		for (int i = 0; i < IKE_MAX_CHILDREN; i++) {
+			struct child *c = &p->ch[i];
+
+			if (c->used && !c->rekeyed && now >= c->rekey_at) {
+				rekey_child(ike, sa, c, 0);
+				return;
+			}
+		}
+	}
+	for (int i = 0; i < IKE_MAX_CHILDREN; i++)
+		if (p->ch[i].routed)
+			routed = &p->ch[i];
 	/* DPD: idle (nothing from the peer, no ESP in) for the delay. */
-	if (sa->req == NULL && cfg->dpd_action != VPN_IKE_DPD_NONE) {
-		if (sa->child_up && ike->ops.child_rx) {
+	if (cfg->dpd_action != VPN_IKE_DPD_NONE) {
+		if (routed != NULL && ike->ops.child_rx) {
 			uint64_t rx = ike->ops.child_rx(ike->ctx, sa->peer,
-			                                sa->child.spi_in);
+			                                routed->spi_in);
 
 			if (rx != sa->esp_rx) {
 				sa->esp_rx = rx;
@@ -1777,7 +2615,27 @@ sa_tick(struct vpn_ike *ike, struct ike_sa *sa)
 			}
 		}
 		if (now - sa->last_rx >= IKE_DPD_DELAY_MS)
-			info_send(ike, sa, false);
+			send_info(ike, sa, R_DPD, 0);
+	}
+}
+
+/* The tunnel's Child SAs: routes a rekey responder waits for, lifetimes. */
+static void
+children_tick(struct vpn_ike *ike, unsigned int peer)
+{
+	struct peer *p = &ike->peers[peer];
+
+	for (int i = 0; i < IKE_MAX_CHILDREN; i++) {
+		struct child *c = &p->ch[i];
+
+		if (!c->used)
+			continue;
+		if (c->route_at != 0 && ike->now >= c->route_at)
+			child_route(ike, peer, c);
+		if (ike->now >= c->expire_at) {
+			ike->st.expired++;
+			child_remove(ike, peer, c, "lifetime over");
+		}
 	}
 }
 
@@ -1795,13 +2653,29 @@ vpn_ike_tick(struct vpn_ike *ike, uint64_t now_ms)
 				p->nego = NULL;
 			}
 		}
+		if (p->old) {
+			sa_tick(ike, p->old);
+			if (p->old->state == S_DEAD) {
+				sa_free(ike, p->old, "rekeyed and deleted");
+				p->old = NULL;
+			}
+		}
+		if (p->doomed) {
+			sa_tick(ike, p->doomed);
+			if (p->doomed->state == S_DEAD) {
+				sa_free(ike, p->doomed, "deleted");
+				p->doomed = NULL;
+			}
+		}
 		if (p->sa) {
 			sa_tick(ike, p->sa);
 			if (p->sa->state == S_DEAD) {
+				children_clear(ike, i, "its IKE SA is gone");
 				sa_free(ike, p->sa, "gone");
 				p->sa = NULL;
 			}
 		}
+		children_tick(ike, i);
 		if (p->sa == NULL && p->cfg.initiate && p->next_try != 0 &&
 		    now_ms >= p->next_try)
 			initiate(ike, i);
@@ -1817,7 +2691,7 @@ vpn_ike_new(const struct vpn_ike_ops *ops, void *ctx)
 	struct vpn_ike *ike;
 
 	if (ops == NULL || ops->send == NULL || ops->child_add == NULL ||
-	    ops->child_del == NULL) {
+	    ops->child_route == NULL || ops->child_del == NULL) {
 		errno = EINVAL;
 		return NULL;
 	}
@@ -1840,7 +2714,10 @@ vpn_ike_free(struct vpn_ike *ike)
 	if (ike == NULL)
 		return;
 	for (unsigned int i = 0; i < ike->n; i++) {
+		children_clear(ike, i, "shutting down");
 		sa_free(ike, ike->peers[i].nego, "shutting down");
+		sa_free(ike, ike->peers[i].old, "shutting down");
+		sa_free(ike, ike->peers[i].doomed, "shutting down");
 		sa_free(ike, ike->peers[i].sa, "shutting down");
 	}
 	if (ike->peers)
@@ -1894,10 +2771,13 @@ vpn_ike_reset(struct vpn_ike *ike, unsigned int peer, bool restart)
 		return;
 	p = &ike->peers[peer];
 	if (p->sa && p->sa->state == S_ESTABLISHED)
-		info_send(ike, p->sa, true);
+		send_info(ike, p->sa, R_DELETE_IKE, 0);
+	children_clear(ike, peer, "reset");
 	sa_free(ike, p->nego, "reset");
+	sa_free(ike, p->old, "reset");
+	sa_free(ike, p->doomed, "reset");
 	sa_free(ike, p->sa, "reset");
-	p->sa = p->nego = NULL;
+	p->sa = p->nego = p->old = p->doomed = NULL;
 	p->next_try = restart && p->cfg.initiate ? ike->now + 1 : 0;
 }
 
@@ -1926,12 +2806,21 @@ vpn_ike_peer_info(const struct vpn_ike *ike, unsigned int peer,
 	}
 	info->ike_state =
 	        sa->state == S_ESTABLISHED ? "established" : "connecting";
-	info->child_up = sa->child_up;
+	for (int i = 0; i < IKE_MAX_CHILDREN; i++) {
+		const struct child *c = &p->ch[i];
+
+		if (!c->used)
+			continue;
+		info->children++;
+		if (c->routed) {
+			info->child_up = true;
+			info->spi_in = c->spi_in;
+			info->spi_out = c->spi_out;
+		}
+	}
 	info->nat = udp_encap(ike, sa);
 	info->spi_i = sa->spi_i;
 	info->spi_r = sa->spi_r;
-	info->spi_in = sa->child_up ? sa->child.spi_in : 0;
-	info->spi_out = sa->child_up ? sa->child.spi_out : 0;
 	info->encr = sa->encr;
 	info->key_bits = sa->key_bits;
 	info->integ = sa->integ;

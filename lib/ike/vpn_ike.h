@@ -223,7 +223,9 @@ struct vpn_ike_peer {
 	size_t psk_len;
 	struct vpn_ike_algs ike, esp;
 	uint32_t ike_lifetime, esp_lifetime; /* seconds */
-	uint32_t dpd_timeout;                /* seconds */
+	uint32_t rekey_margin; /* rekey this long before a lifetime ends */
+	uint32_t rekey_fuzz;   /* ... and up to this % of it earlier */
+	uint32_t dpd_timeout;  /* seconds */
 	enum vpn_ike_dpd_action dpd_action;
 	bool initiate;    /* start the tunnel (else wait for the peer) */
 	bool force_encap; /* ESP in UDP even without NAT (accelerated) */
@@ -253,11 +255,16 @@ struct vpn_ike_ops {
 	 * non-ESP marker on port 4500). */
 	void (*send)(void *ctx, uint32_t local, uint16_t lport, uint32_t remote,
 	             uint16_t rport, const uint8_t *msg, size_t len);
-	/* Install a Child SA of tunnel peer: 0, or -errno (the engine
-	 * then deletes it with the peer). */
+	/* Install a Child SA of tunnel peer: its inbound half takes
+	 * packets at once; its outbound half waits for child_route. 0, or
+	 * -errno (the engine then refuses or deletes it). */
 	int (*child_add)(void *ctx, unsigned int peer,
 	                 const struct vpn_ike_child *c);
-	/* Remove the Child SA whose inbound SPI is spi_in. */
+	/* Send the tunnel's traffic on the Child SA spi_in from now on
+	 * (make-before-break: the one it replaces stays installed). */
+	void (*child_route)(void *ctx, unsigned int peer, uint32_t spi_in);
+	/* Remove the Child SA whose inbound SPI is spi_in; when it was the
+	 * routed one and no other was routed first, the tunnel is down. */
 	void (*child_del)(void *ctx, unsigned int peer, uint32_t spi_in);
 	/* Inbound ESP packets the Child SA spi_in has taken so far (DPD
 	 * skips a peer that is sending traffic); may be NULL. */
@@ -288,6 +295,11 @@ struct vpn_ike_ops {
 	_(bad_cookie, "IKE_SA_INIT with a wrong or no cookie")      \
 	_(ike_up, "IKE SAs established")                            \
 	_(child_up, "Child SAs installed")                          \
+	_(child_rekeys, "Child SAs rekeyed")                        \
+	_(ike_rekeys, "IKE SAs rekeyed")                            \
+	_(collisions, "simultaneous rekeys resolved by nonces")     \
+	_(temporary_failures, "rekeys refused for now, retried")    \
+	_(expired, "SAs removed at their hard lifetime")            \
 	_(dpd_dead, "peers declared dead")
 
 struct vpn_ike_stats {
@@ -319,7 +331,8 @@ const struct vpn_ike_stats *vpn_ike_stats(const struct vpn_ike *ike);
 struct vpn_ike_peer_info {
 	const char *ike_state; /* "down", "connecting", "established" */
 	bool child_up;
-	bool nat; /* NAT detected (or forced): ESP in UDP */
+	unsigned int children; /* installed, rekeyed ones included */
+	bool nat;              /* NAT detected (or forced): ESP in UDP */
 	uint64_t spi_i, spi_r;
 	uint32_t spi_in, spi_out;
 	uint16_t encr, key_bits, integ, dh; /* the IKE SA's */

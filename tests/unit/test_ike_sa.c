@@ -7,6 +7,7 @@
  * detection, DELETE and DPD. Interop with a real peer (strongSwan) is
  * the e2e test's.
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -163,7 +164,11 @@ struct side {
 		uint16_t sport, dport;
 	} * q; /* what it sent, for the other to read */
 	unsigned int children, deleted;
-	struct vpn_ike_child child;
+	struct vpn_ike_child child; /* the last one added */
+	/* Installed Child SAs (inbound SPIs), and the routed one. */
+	struct vpn_ike_child kids[8];
+	bool live[8];
+	uint32_t routed;
 	uint64_t sent;
 };
 
@@ -193,7 +198,33 @@ t_child_add(void *ctx, unsigned int peer, const struct vpn_ike_child *c)
 	(void)peer;
 	s->children++;
 	s->child = *c;
-	return 0;
+	for (int i = 0; i < 8; i++)
+		if (!s->live[i]) {
+			s->kids[i] = *c;
+			s->live[i] = true;
+			return 0;
+		}
+	CU_FAIL("more than 8 Child SAs installed");
+	return -ENOSPC;
+}
+
+static const struct vpn_ike_child *
+kid(const struct side *s, uint32_t spi_in)
+{
+	for (int i = 0; i < 8; i++)
+		if (s->live[i] && s->kids[i].spi_in == spi_in)
+			return &s->kids[i];
+	return NULL;
+}
+
+static void
+t_child_route(void *ctx, unsigned int peer, uint32_t spi)
+{
+	struct side *s = ctx;
+
+	(void)peer;
+	CU_ASSERT_PTR_NOT_NULL(kid(s, spi));
+	s->routed = spi;
 }
 
 static void
@@ -202,8 +233,12 @@ t_child_del(void *ctx, unsigned int peer, uint32_t spi)
 	struct side *s = ctx;
 
 	(void)peer;
-	(void)spi;
 	s->deleted++;
+	for (int i = 0; i < 8; i++)
+		if (s->live[i] && s->kids[i].spi_in == spi)
+			s->live[i] = false;
+	if (s->routed == spi)
+		s->routed = 0;
 }
 
 static void
@@ -217,6 +252,7 @@ t_log(void *ctx, const char *line)
 
 static const struct vpn_ike_ops ops = {.send = t_send,
                                        .child_add = t_child_add,
+                                       .child_route = t_child_route,
                                        .child_del = t_child_del,
                                        .log = t_log};
 
@@ -264,6 +300,49 @@ peer_cfg(struct vpn_ike_peer *p, uint32_t local, uint32_t remote, bool init)
 	p->rts[0] = (struct vpn_ike_ts){0, 0xffffffff};
 }
 
+/* What a sends on, b takes with the same keys, and the other way. */
+static void
+check_mirror(const struct side *a, const struct side *b)
+{
+	const struct side *s[2] = {a, b};
+
+	for (int k = 0; k < 2; k++) {
+		const struct vpn_ike_child *x = kid(s[k], s[k]->routed), *y;
+		size_t el;
+
+		CU_ASSERT_PTR_NOT_NULL_FATAL(x);
+		y = kid(s[1 - k], x->spi_out);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(y);
+		el = x->key_bits / 8u +
+		     (x->encr == IKE_ENCR_AES_GCM_16 ? 4 : 0);
+		CU_ASSERT_EQUAL(y->spi_out, x->spi_in);
+		CU_ASSERT(memcmp(x->ekey_out, y->ekey_in, el) == 0);
+		CU_ASSERT(memcmp(x->ekey_in, y->ekey_out, el) == 0);
+		CU_ASSERT(memcmp(x->ekey_in, x->ekey_out, el) != 0);
+		CU_ASSERT(memcmp(x->akey_out, y->akey_in, 64) == 0);
+		CU_ASSERT_EQUAL(x->encr, y->encr);
+		CU_ASSERT_EQUAL(x->integ, y->integ);
+		CU_ASSERT_EQUAL(x->esn, y->esn);
+	}
+}
+
+/* Make-before-break: whatever a side sends on, the other can take. */
+static unsigned int gaps;
+
+static void
+check_no_gap(const struct side *a, const struct side *b)
+{
+	const struct side *s[2] = {a, b};
+
+	for (int k = 0; k < 2; k++) {
+		const struct vpn_ike_child *x = kid(s[k], s[k]->routed);
+
+		if (s[k]->routed != 0 &&
+		    (x == NULL || kid(s[1 - k], x->spi_out) == NULL))
+			gaps++;
+	}
+}
+
 /* Deliver what each side sent to the other, then tick both, until
  * nothing moves; the clock advances step ms a round. */
 static uint64_t clock_ms;
@@ -287,6 +366,7 @@ pump(struct side *a, struct side *b, unsigned int rounds, uint64_t step)
 		clock_ms += step;
 		vpn_ike_tick(a->ike, clock_ms);
 		vpn_ike_tick(b->ike, clock_ms);
+		check_no_gap(a, b);
 	}
 }
 
@@ -305,23 +385,6 @@ pair_up(struct side *a, struct side *b, const struct vpn_ike_peer *pa,
 	CU_ASSERT_EQUAL(vpn_ike_add_peer(b->ike, pb), 0);
 	pump(a, b, 20, 10);
 	return a->children == 1 && b->children == 1;
-}
-
-static void
-check_mirror(const struct side *a, const struct side *b)
-{
-	size_t el = a->child.key_bits / 8u +
-	            (a->child.encr == IKE_ENCR_AES_GCM_16 ? 4 : 0);
-
-	CU_ASSERT_EQUAL(a->child.spi_in, b->child.spi_out);
-	CU_ASSERT_EQUAL(a->child.spi_out, b->child.spi_in);
-	CU_ASSERT(memcmp(a->child.ekey_in, b->child.ekey_out, el) == 0);
-	CU_ASSERT(memcmp(a->child.ekey_out, b->child.ekey_in, el) == 0);
-	CU_ASSERT(memcmp(a->child.ekey_in, a->child.ekey_out, el) != 0);
-	CU_ASSERT(memcmp(a->child.akey_in, b->child.akey_out, 64) == 0);
-	CU_ASSERT_EQUAL(a->child.encr, b->child.encr);
-	CU_ASSERT_EQUAL(a->child.integ, b->child.integ);
-	CU_ASSERT_EQUAL(a->child.esn, b->child.esn);
 }
 
 static void
@@ -557,6 +620,120 @@ test_pair_duplicates_and_cookies(void)
 	side_free(&b);
 }
 
+static unsigned int
+live(const struct side *s)
+{
+	unsigned int n = 0;
+
+	for (int i = 0; i < 8; i++)
+		n += s->live[i];
+	return n;
+}
+
+static void
+test_pair_rekeys(void)
+{
+	struct vpn_ike_peer pa, pb;
+	struct side a, b;
+
+	/* a rekeys its Child SA every ~8 s with PFS (DH 19), b never
+	 * does: make-before-break, every new pair of keys mirrored. */
+	peer_cfg(&pa, A_ADDR, B_ADDR, true);
+	peer_cfg(&pb, B_ADDR, A_ADDR, false);
+	pa.esp_lifetime = 12;
+	pa.rekey_margin = 4;
+	pb.esp_lifetime = 1000;
+	pa.esp.n_dh = pb.esp.n_dh = 1;
+	pa.esp.dh[0] = pb.esp.dh[0] = 19;
+	gaps = 0;
+	CU_ASSERT_FATAL(pair_up(&a, &b, &pa, &pb));
+	pump(&a, &b, 100, 1000);
+	CU_ASSERT(vpn_ike_stats(a.ike)->child_rekeys >= 10);
+	CU_ASSERT_EQUAL(vpn_ike_stats(a.ike)->child_rekeys,
+	                vpn_ike_stats(b.ike)->child_rekeys);
+	CU_ASSERT_EQUAL(gaps, 0);
+	CU_ASSERT(live(&a) <= 2 && live(&b) <= 2);
+	CU_ASSERT_EQUAL(vpn_ike_stats(a.ike)->expired, 0);
+	check_mirror(&a, &b);
+	side_free(&a);
+	side_free(&b);
+
+	/* The IKE SA every ~16 s too: the Child SAs live on, and the next
+	 * Child SA rekey takes its keys from the new IKE SA. */
+	peer_cfg(&pa, A_ADDR, B_ADDR, true);
+	peer_cfg(&pb, B_ADDR, A_ADDR, false);
+	pa.ike_lifetime = 20;
+	pa.esp_lifetime = 12;
+	pa.rekey_margin = 4;
+	pb.esp_lifetime = pb.ike_lifetime = 1000;
+	CU_ASSERT_FATAL(pair_up(&a, &b, &pa, &pb));
+	pump(&a, &b, 100, 1000);
+	CU_ASSERT(vpn_ike_stats(a.ike)->ike_rekeys >= 5);
+	CU_ASSERT_EQUAL(vpn_ike_stats(a.ike)->ike_rekeys,
+	                vpn_ike_stats(b.ike)->ike_rekeys);
+	CU_ASSERT(vpn_ike_stats(a.ike)->child_rekeys >= 10);
+	CU_ASSERT_EQUAL(gaps, 0);
+	check_mirror(&a, &b);
+	/* DPD still works over the rekeyed SA. */
+	CU_ASSERT_EQUAL(vpn_ike_stats(a.ike)->dpd_dead, 0);
+	side_free(&a);
+	side_free(&b);
+
+	/* Both sides rekey the same Child SA at the same moment (equal
+	 * lifetimes, no fuzz): RFC 7296 2.8.1 keeps one. */
+	peer_cfg(&pa, A_ADDR, B_ADDR, true);
+	peer_cfg(&pb, B_ADDR, A_ADDR, false);
+	pa.esp_lifetime = pb.esp_lifetime = 12;
+	pa.rekey_margin = pb.rekey_margin = 4;
+	CU_ASSERT_FATAL(pair_up(&a, &b, &pa, &pb));
+	pump(&a, &b, 60, 1000);
+	CU_ASSERT(vpn_ike_stats(a.ike)->collisions +
+	                  vpn_ike_stats(b.ike)->collisions >=
+	          1);
+	CU_ASSERT_EQUAL(gaps, 0);
+	pump(&a, &b, 3, 1000);
+	CU_ASSERT(live(&a) <= 3 && live(&b) <= 3);
+	check_mirror(&a, &b);
+	side_free(&a);
+	side_free(&b);
+
+	/* Both sides rekey the IKE SA at once: one waits (TEMPORARY_FAILURE)
+	 * and the other's goes through. */
+	peer_cfg(&pa, A_ADDR, B_ADDR, true);
+	peer_cfg(&pb, B_ADDR, A_ADDR, false);
+	pa.ike_lifetime = pb.ike_lifetime = 20;
+	pa.rekey_margin = pb.rekey_margin = 4;
+	CU_ASSERT_FATAL(pair_up(&a, &b, &pa, &pb));
+	gaps = 0;
+	pump(&a, &b, 60, 1000);
+	CU_ASSERT(vpn_ike_stats(a.ike)->ike_rekeys >= 2);
+	CU_ASSERT_EQUAL(vpn_ike_stats(a.ike)->ike_rekeys,
+	                vpn_ike_stats(b.ike)->ike_rekeys);
+	CU_ASSERT_EQUAL(gaps, 0);
+	check_mirror(&a, &b);
+	side_free(&a);
+	side_free(&b);
+
+	/* The rekey's KE guess is wrong: INVALID_KE_PAYLOAD, then 19. */
+	peer_cfg(&pa, A_ADDR, B_ADDR, true);
+	peer_cfg(&pb, B_ADDR, A_ADDR, false);
+	pa.esp_lifetime = 12;
+	pa.rekey_margin = 4;
+	pb.esp_lifetime = 1000;
+	pa.esp.n_dh = 2;
+	pa.esp.dh[0] = 14;
+	pa.esp.dh[1] = 19;
+	pb.esp.n_dh = 1;
+	pb.esp.dh[0] = 19;
+	CU_ASSERT_FATAL(pair_up(&a, &b, &pa, &pb));
+	pump(&a, &b, 30, 1000);
+	CU_ASSERT(vpn_ike_stats(a.ike)->child_rekeys >= 2);
+	CU_ASSERT_EQUAL(gaps, 0);
+	check_mirror(&a, &b);
+	side_free(&a);
+	side_free(&b);
+}
+
 void
 register_ike_sa_tests(void)
 {
@@ -570,6 +747,7 @@ register_ike_sa_tests(void)
 	            test_pair_choices);
 	CU_add_test(s, "two engines: DPD, restart, delete",
 	            test_pair_lifecycle);
+	CU_add_test(s, "two engines: rekeys, collisions", test_pair_rekeys);
 	CU_add_test(s, "two engines: duplicates, cookies",
 	            test_pair_duplicates_and_cookies);
 }
