@@ -393,6 +393,19 @@ peer_from(const struct vpn_cfg_conn *c, int ti, struct vpn_ike_peer *p)
 	p->esp_lifetime = (uint32_t)t->phase2_lifetime;
 	p->rekey_margin = (uint32_t)t->rekey_margin;
 	p->rekey_fuzz = (uint32_t)t->rekey_fuzz;
+	if (t->lab_phase1_lifetime || t->lab_phase2_lifetime ||
+	    t->lab_rekey_margin) {
+		if (t->lab_phase1_lifetime)
+			p->ike_lifetime = (uint32_t)t->lab_phase1_lifetime;
+		if (t->lab_phase2_lifetime)
+			p->esp_lifetime = (uint32_t)t->lab_phase2_lifetime;
+		if (t->lab_rekey_margin)
+			p->rekey_margin = (uint32_t)t->lab_rekey_margin;
+		printf("vpngw: tunnel %s: LAB LIFETIMES, not for production: "
+		       "IKE SA %u s, Child SA %u s, rekey margin %u s\n",
+		       p->name, p->ike_lifetime, p->esp_lifetime,
+		       p->rekey_margin);
+	}
 	p->dpd_timeout = (uint32_t)t->dpd_timeout;
 	p->dpd_action = t->dpd_action == VPN_DPD_RESTART ? VPN_IKE_DPD_RESTART
 	                : t->dpd_action == VPN_DPD_NONE  ? VPN_IKE_DPD_NONE

@@ -330,6 +330,54 @@ check_manual(struct checker *c, const struct vpn_cfg_conn *conn,
 		    g->name);
 }
 
+/* The line of lab option a when given, else of b, else the tunnel's. */
+static unsigned int
+lab_line(const struct vpn_cfg_tunnel *t, const char *a, const char *b)
+{
+	if (given(VPN_OBJ_TUNNEL, t, a))
+		return opt_line(VPN_OBJ_TUNNEL, t, a);
+	if (given(VPN_OBJ_TUNNEL, t, b))
+		return opt_line(VPN_OBJ_TUNNEL, t, b);
+	return t->src.line;
+}
+
+/* The lab lifetimes: warned about, and consistent with what they
+ * replace or with each other. */
+static void
+check_lab(struct checker *c, struct vpn_cfg_conn *conn, int ti)
+{
+	struct vpn_cfg_tunnel *t = &conn->tunnels[ti];
+	int64_t p1 = t->lab_phase1_lifetime ? t->lab_phase1_lifetime
+	                                    : t->phase1_lifetime,
+	        p2 = t->lab_phase2_lifetime ? t->lab_phase2_lifetime
+	                                    : t->phase2_lifetime,
+	        m = t->lab_rekey_margin ? t->lab_rekey_margin : t->rekey_margin;
+	static const char *const names[] = {"lab_phase1_lifetime",
+	                                    "lab_phase2_lifetime",
+	                                    "lab_rekey_margin"};
+
+	for (int i = 0; i < 3; i++)
+		if (given(VPN_OBJ_TUNNEL, t, names[i]))
+			WARN(c, opt_line(VPN_OBJ_TUNNEL, t, names[i]),
+			     "tunnel %d of '%s': %s is a LAB setting below "
+			     "AWS's minimums; not for production",
+			     ti + 1, conn->name, names[i]);
+	if (!t->lab_phase1_lifetime && !t->lab_phase2_lifetime &&
+	    !t->lab_rekey_margin)
+		return;
+	if (p2 >= p1)
+		ERR(c,
+		    lab_line(t, "lab_phase2_lifetime", "lab_phase1_lifetime"),
+		    "tunnel %d of '%s': the Child SA lifetime (%lld) must be "
+		    "below the IKE SA's (%lld)",
+		    ti + 1, conn->name, (long long)p2, (long long)p1);
+	if (m > p2 / 2)
+		ERR(c, lab_line(t, "lab_rekey_margin", "lab_phase2_lifetime"),
+		    "tunnel %d of '%s': the rekey margin (%lld) must be at "
+		    "most half of the Child SA lifetime (%lld)",
+		    ti + 1, conn->name, (long long)m, (long long)p2);
+}
+
 static void
 check_tunnel(struct checker *c, struct vpn_cfg_conn *conn, int ti)
 {
@@ -370,6 +418,7 @@ check_tunnel(struct checker *c, struct vpn_cfg_conn *conn, int ti)
 		    "phase2_lifetime (%lld)",
 		    (long long)t->rekey_margin,
 		    (long long)t->phase2_lifetime / 2);
+	check_lab(c, conn, ti);
 	if (g == NULL)
 		return;
 	if (g->auth == VPN_AUTH_CERT && given(VPN_OBJ_TUNNEL, t, "psk"))

@@ -283,6 +283,14 @@ static const struct opt tunnel_opts[] = {
              "AWS: DPDTimeoutAction"),
         ENUM(T, "startup_action", startup_action, cfg_startup_names, "add",
              "AWS: StartupAction"),
+        /* Labs only: seconds instead of AWS's minimums, to watch many
+         * rekeys in a short test; loudly warned about. */
+        INT(T, "lab_phase1_lifetime", lab_phase1_lifetime, 10, 28800, NULL,
+            "LAB ONLY: IKE SA lifetime, below AWS's minimum"),
+        INT(T, "lab_phase2_lifetime", lab_phase2_lifetime, 5, 3600, NULL,
+            "LAB ONLY: Child SA lifetime, below AWS's minimum"),
+        INT(T, "lab_rekey_margin", lab_rekey_margin, 1, 1800, NULL,
+            "LAB ONLY: rekey margin, below AWS's minimum"),
 };
 #undef T
 

@@ -204,6 +204,9 @@ struct vpn_cfg_tunnel {
 	uint32_t ike_versions;
 	int64_t phase1_lifetime, phase2_lifetime;
 	int64_t rekey_margin, rekey_fuzz;
+	/* Lab settings (0: not set) that replace the three above with
+	 * values below AWS's minimums. */
+	int64_t lab_phase1_lifetime, lab_phase2_lifetime, lab_rekey_margin;
 	int64_t replay_window;
 	int64_t dpd_timeout;
 	int dpd_action;             /* enum vpn_dpd_action */

@@ -227,6 +227,27 @@ test_replay_window(void)
 }
 
 static void
+test_lab_lifetimes(void)
+{
+	/* Below AWS's minimums only as lab settings, warned about. */
+	WARNS_AT(L_T1, "LAB setting",
+	         .t1 = "lab_phase1_lifetime = 60; lab_phase2_lifetime = 12; "
+	               "lab_rekey_margin = 3;");
+	CU_ASSERT_EQUAL(cfg->conns[0].tunnels[0].lab_phase2_lifetime, 12);
+	CU_ASSERT_EQUAL(cfg->conns[0].tunnels[1].lab_phase2_lifetime, 0);
+	FAILS_AT(L_T1, "5 to 3600", .t1 = "lab_phase2_lifetime = 4;");
+	FAILS_AT(L_T1, "must be below the IKE SA's",
+	         .t1 = "lab_phase1_lifetime = 20; lab_phase2_lifetime = 20;");
+	/* With AWS's own phase 1 lifetime: fine; a margin too big: not. */
+	WARNS_AT(L_T1, "LAB setting",
+	         .t1 = "lab_phase2_lifetime = 10; lab_rekey_margin = 2;");
+	FAILS_AT(L_T1, "at most half of the Child SA lifetime",
+	         .t1 = "lab_phase2_lifetime = 10; lab_rekey_margin = 6;");
+	FAILS_AT(L_T1, "at most half of the Child SA lifetime",
+	         .t1 = "lab_phase2_lifetime = 10;"); /* AWS's margin: 540 */
+}
+
+static void
 test_dpd(void)
 {
 	OK(.t1 = "dpd_timeout = 30;");
@@ -954,6 +975,7 @@ register_cfg_tests(void)
 	CU_add_test(s, "rekey_margin", test_rekey_margin);
 	CU_add_test(s, "rekey_fuzz", test_rekey_fuzz);
 	CU_add_test(s, "replay_window", test_replay_window);
+	CU_add_test(s, "lab lifetimes", test_lab_lifetimes);
 	CU_add_test(s, "dpd", test_dpd);
 	CU_add_test(s, "startup_action", test_startup_action);
 	CU_add_test(s, "inside_cidr", test_inside_cidr);
