@@ -1063,8 +1063,11 @@ child_install(struct vpn_ike *ike, struct ike_sa *sa, const struct choice *c,
 	if (rc == 0)
 		rc = ike->ops.child_add(ike->ctx, sa->peer, &ch);
 	explicit_bzero(&ch, sizeof(ch));
-	if (rc != 0)
+	if (rc != 0) {
+		plog(ike, sa->peer, "Child SA %08x_i: cannot install it (%s)",
+		     spi_in, strerror(rc < 0 ? -rc : rc));
 		return NULL;
+	}
 	*slot = (struct child){
 	        .used = true,
 	        .spi_in = spi_in,
