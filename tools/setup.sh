@@ -12,7 +12,7 @@ packages=(
 	libcunit1-dev clang-format iproute2 procps util-linux
 	python3-scapy tshark clang libclang-rt-14-dev
 	# end-to-end tests in network namespaces
-	iputils-ping ethtool iperf3 dpdk-dev
+	iputils-ping ethtool iperf3 dpdk-dev nftables
 	# IKEv2 interop: strongSwan with its userspace ESP (kernel-libipsec)
 	strongswan-charon strongswan-swanctl libcharon-extra-plugins
 	libstrongswan-standard-plugins libstrongswan-extra-plugins

@@ -151,6 +151,7 @@ struct peer {
 	struct child ch[IKE_MAX_CHILDREN];
 	struct ts_set ts_local, ts_remote; /* as agreed */
 	uint64_t next_try; /* initiator: when to start; 0: not now */
+	bool restart; /* DPD restart: we start it, even as responder */
 	char last[96];
 };
 

@@ -1112,6 +1112,7 @@ sa_established(struct vpn_ike *ike, struct ike_sa *sa, const char *why)
 	sa->expire_at = ike->now + p->cfg.ike_lifetime * 1000ull;
 	sa_state(ike, sa, S_ESTABLISHED, why);
 	ike->st.ike_up++;
+	p->restart = false;
 	if (p->nego == sa) {
 		children_clear(ike, sa->peer, "replaced by a new IKE SA");
 		sa_free(ike, p->sa, "replaced by a new IKE SA");
@@ -1189,6 +1190,13 @@ initiate(struct vpn_ike *ike, unsigned int peer)
 	init_send(ike, sa);
 }
 
+/* Whether we (re)start the tunnel: we initiate it, or DPD's restart. */
+static bool
+starts(const struct peer *p)
+{
+	return p->cfg.initiate || p->restart;
+}
+
 static void
 give_up(struct vpn_ike *ike, unsigned int peer, const char *why)
 {
@@ -1196,7 +1204,7 @@ give_up(struct vpn_ike *ike, unsigned int peer, const char *why)
 
 	sa_free(ike, p->sa, why);
 	p->sa = NULL;
-	if (p->cfg.initiate)
+	if (starts(p))
 		p->next_try = ike->now + IKE_RETRY_MS;
 }
 
@@ -1482,6 +1490,20 @@ init_request(struct vpn_ike *ike, const struct ike_hdr *h,
 		ike->st.malformed++;
 		return;
 	}
+	/* Both ends starting the tunnel at once: the lower initiator nonce
+	 * gives way, so both end up with the same one IKE SA. */
+	if (p->sa != NULL && p->sa->initiator &&
+	    (p->sa->state == S_INIT_SENT || p->sa->state == S_AUTH_SENT)) {
+		size_t l =
+		        p->sa->ni_len < nonce->len ? p->sa->ni_len : nonce->len;
+
+		if (memcmp(p->sa->ni, nonce->body, l) > 0) {
+			ike->st.unexpected++;
+			return; /* ours goes on; the peer gives way */
+		}
+		sa_free(ike, p->sa, "the peer initiates too, and goes first");
+		p->sa = NULL;
+	}
 	/* Under load (many half-open SAs, or a burst of IKE_SA_INIT, which
 	 * may be spoofed to supersede a real peer's): only initiators that
 	 * return our cookie, which needs their address to be theirs. */
@@ -1729,8 +1751,10 @@ info_request(struct vpn_ike *ike, struct ike_sa *sa, uint32_t msg_id,
 		}
 		plog(ike, sa->peer, "the peer deleted the IKE SA");
 		sa_state(ike, sa, S_DEAD, "deleted by the peer");
-		if (p->cfg.initiate && p->cfg.dpd_action == VPN_IKE_DPD_RESTART)
+		if (p->cfg.dpd_action == VPN_IKE_DPD_RESTART) {
+			p->restart = true;
 			p->next_try = ike->now + 1000;
+		}
 	}
 }
 
@@ -2517,8 +2541,11 @@ peer_dead(struct vpn_ike *ike, struct ike_sa *sa)
 	     p->cfg.dpd_timeout,
 	     p->cfg.dpd_action == VPN_IKE_DPD_RESTART ? "restart" : "clear");
 	sa_state(ike, sa, S_DEAD, "DPD timeout");
-	if (p->cfg.dpd_action == VPN_IKE_DPD_RESTART)
+	/* restart: we bring it up again, whoever started it first. */
+	if (p->cfg.dpd_action == VPN_IKE_DPD_RESTART) {
+		p->restart = true;
 		p->next_try = ike->now + 1000;
+	}
 }
 
 /* An outstanding request due again: resend it, or give up on it. */
@@ -2548,7 +2575,7 @@ req_tick(struct vpn_ike *ike, struct ike_sa *sa)
 		plog(ike, sa->peer, "no answer to %s",
 		     sa->req_kind == R_INIT ? "IKE_SA_INIT" : "IKE_AUTH");
 		sa_state(ike, sa, S_DEAD, "no answer");
-		if (cfg->initiate)
+		if (starts(&ike->peers[sa->peer]))
 			ike->peers[sa->peer].next_try = now + IKE_RETRY_MS;
 	} else if (sa->rekeyed || sa->req_kind == R_DELETE_IKE)
 		sa_state(ike, sa, S_DEAD, "no answer to its DELETE");
@@ -2679,7 +2706,7 @@ vpn_ike_tick(struct vpn_ike *ike, uint64_t now_ms)
 			}
 		}
 		children_tick(ike, i);
-		if (p->sa == NULL && p->cfg.initiate && p->next_try != 0 &&
+		if (p->sa == NULL && starts(p) && p->next_try != 0 &&
 		    now_ms >= p->next_try)
 			initiate(ike, i);
 	}

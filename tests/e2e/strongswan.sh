@@ -144,6 +144,90 @@ round mixed \
 	"AES_GCM_16-256/PRF_HMAC_SHA2_512/ECP_521" "AES_GCM_16-256" \
 	"AES_CBC-256/HMAC_SHA2_512_256/PRF_HMAC_SHA2_512/MODP_2048_256" "AES_CBC-256/HMAC_SHA2_512_256"
 
+# Rekeying with strongSwan both ways while a UDP stream runs: charon
+# rekeys tunnel 1 (its Child SA every ~10 s, its IKE SA every ~25 s) and
+# vpngw answers; vpngw rekeys tunnel 2 (lab lifetimes) and charon answers.
+# Nothing may be lost.
+echo "=== round rekey"
+vpngw_conf "" 'startup_action = "start"; lab_phase1_lifetime = 24; lab_phase2_lifetime = 8; lab_rekey_margin = 2;'
+swan_conf "aes128gcm16-prfsha256-ecp256 aes128gcm16-ecp256 start" \
+	"aes128gcm16-prfsha256-ecp256 aes128gcm16-ecp256 none"
+sed -i -e '/^    tun1 {/,/^    }/s|keyingtries = 0|&\n        rekey_time = 25s\n        rand_time = 2s|' \
+	-e '/^    tun1 {/,/^    }/s|start_action = start|&\n                rekey_time = 10s\n                rand_time = 2s|' \
+	"$swan/swanctl.conf"
+grep -q "rekey_time = 10s" "$swan/swanctl.conf" || fail "rekey: swanctl.conf"
+vpngw_start
+swan_start
+swan_wait 2 30 || fail "rekey: charon has $(swan_installed) of 2 CHILD_SAs"
+for _ in $(seq 1 50); do
+	[ "$(grep -c "down -> up" "$work/gw1.log")" -ge 2 ] && break
+	sleep 0.1
+done
+ip netns exec "$A" timeout 80 iperf3 -c 192.0.2.130 -u -b 4M -l 1000 -t 45 \
+	-J >"$work/iperf3-rekey.json" 2>&1 || fail "rekey: iperf3"
+read -r sent lost <<<"$(/usr/bin/python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))["end"]["sum"]
+print(d["packets"], d["lost_packets"])' "$work/iperf3-rekey.json")"
+swan_stop
+vpngw_stop
+grep "vpngw: IKE:" "$work/gw1.log"
+cr=$(grep "vpngw: IKE:" "$work/gw1.log" | grep -o " child_rekeys [0-9]*" | awk '{print $2}')
+ir=$(grep "vpngw: IKE:" "$work/gw1.log" | grep -o " ike_rekeys [0-9]*" | awk '{print $2}')
+cp "$work/gw1.log" "$work/gw1-rekey.log"
+cp "$swan/charon.log" "$work/charon-rekey.log"
+echo "rekey: iperf3 UDP $sent packets, $lost lost, across $cr Child SA and $ir IKE SA rekeys"
+[ "$cr" -ge 6 ] || fail "rekey: only $cr Child SA rekeys"
+[ "$ir" -ge 2 ] || fail "rekey: only $ir IKE SA rekeys"
+[ "$sent" -gt 20000 ] || fail "rekey: iperf3 sent $sent"
+[ "$lost" = 0 ] || fail "rekey: $lost packets lost"
+grep -q "malformed 0 .*bad_icv 0 .*auth_failed 0" "$work/gw1.log" ||
+	fail "rekey: vpngw dropped IKE messages"
+
+# DPD: charon's tunnel 1 goes silent (every packet between it and vpngw's
+# 203.0.113.1 dropped in G2): vpngw declares the peer dead after DPD
+# (10 s idle, dpd_timeout 30 s), takes the tunnel out, traffic runs on
+# tunnel 2; with dpd_action restart vpngw brings tunnel 1 back itself once
+# the path heals.
+echo "=== round dpd"
+vpngw_conf 'dpd_action = "restart";' ""
+SWAN_DPD=5 swan_conf "aes128-sha256-modp2048 aes128-sha256 start" \
+	"aes128-sha256-modp2048 aes128-sha256 start"
+vpngw_start
+swan_start
+swan_wait 2 30 || fail "dpd: charon has $(swan_installed) of 2 CHILD_SAs"
+sleep 1
+[ "$(pings 5)" -ge 4 ] || fail "dpd: no ping before the cut"
+ip netns exec "$G2" nft -f - <<'NFT' || fail "dpd: nft"
+table inet cut {
+	chain in { type filter hook input priority -10; ip saddr 203.0.113.1 drop; }
+	chain out { type filter hook output priority -10; ip daddr 203.0.113.1 drop; }
+}
+NFT
+t0=$SECONDS
+for _ in $(seq 1 600); do
+	grep -q "ike e2e/1: DPD: no answer" "$work/gw1.log" && break
+	sleep 0.1
+done
+grep -q "ike e2e/1: DPD: no answer" "$work/gw1.log" || fail "dpd: vpngw never declared tunnel 1's peer dead"
+echo "dpd: tunnel 1's peer declared dead $((SECONDS - t0)) s after the cut"
+grep -q "tunnel e2e/1: up -> down" "$work/gw1.log" || fail "dpd: tunnel 1 still in steering"
+n=$(pings 10)
+echo "dpd: ping over tunnel 2 alone: $n of 10"
+[ "$n" -ge 8 ] || fail "dpd: traffic did not move to tunnel 2 ($n of 10)"
+ip netns exec "$G2" nft delete table inet cut
+t0=$SECONDS
+for _ in $(seq 1 900); do
+	[ "$(grep -c "tunnel e2e/1: down -> up" "$work/gw1.log")" -ge 2 ] && break
+	sleep 0.1
+done
+[ "$(grep -c "tunnel e2e/1: down -> up" "$work/gw1.log")" -ge 2 ] ||
+	fail "dpd: tunnel 1 did not come back (restart)"
+echo "dpd: tunnel 1 back $((SECONDS - t0)) s after the path healed"
+swan_stop
+vpngw_stop
+cp "$work/gw1.log" "$work/gw1-dpd.log"
+
 cleanup
-echo "ok: IKEv2 with strongSwan: 3 rounds, both roles, 6 algorithm sets, ping, iperf3, DELETE"
+echo "ok: IKEv2 with strongSwan: 3 rounds, both roles, 6 algorithm sets, ping, iperf3, DELETE; rekeys both ways with nothing lost; DPD with restart"
 exit 0

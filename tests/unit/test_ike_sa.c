@@ -521,6 +521,7 @@ test_pair_lifecycle(void)
 	peer_cfg(&pa, A_ADDR, B_ADDR, true);
 	peer_cfg(&pb, B_ADDR, A_ADDR, false);
 	pa.dpd_action = VPN_IKE_DPD_RESTART;
+	pb.dpd_action = VPN_IKE_DPD_RESTART;
 	CU_ASSERT_FATAL(pair_up(&a, &b, &pa, &pb));
 
 	/* Garbage and unknown SPIs: counted, nothing changes. */
@@ -555,10 +556,29 @@ test_pair_lifecycle(void)
 	CU_ASSERT_EQUAL(b.deleted, 1);
 	check_mirror(&a, &b);
 
+	/* a goes silent now: b, the responder, with DPD restart, declares
+	 * it dead and brings the tunnel up again itself when a is back. */
+	{
+		uint64_t dead = vpn_ike_stats(b.ike)->dpd_dead;
+
+		a.mute = true;
+		pump(&a, &b, 60, 1000);
+		CU_ASSERT_EQUAL(vpn_ike_stats(b.ike)->dpd_dead, dead + 1);
+	}
+	a.mute = false;
+	pump(&a, &b, 60, 1000);
+	CU_ASSERT(b.children >= 3);
+	check_mirror(&a, &b);
+
 	/* a resets the tunnel: DELETE; b removes its Child SA. */
-	vpn_ike_reset(a.ike, 0, false);
-	pump(&a, &b, 5, 10);
-	CU_ASSERT_EQUAL(b.deleted, 2);
+	{
+		unsigned int before = b.deleted;
+
+		vpn_ike_reset(a.ike, 0, false);
+		pump(&a, &b, 5, 10);
+		CU_ASSERT_EQUAL(b.deleted, before + 1);
+		CU_ASSERT_EQUAL(b.routed, 0);
+	}
 	side_free(&a);
 	side_free(&b);
 }
