@@ -34,6 +34,38 @@ hdr = bytes.fromhex("0123456789abcdef" + "00" * 8) + bytes([33, 0x20, 34, 8])
 hdr += bytes(4) + (28 + len(pl)).to_bytes(4, "big")
 sys.stdout.buffer.write(hdr + pl)' >"$corpus/sa-init"
 	;;
+ike-engine)
+	# Mode 0: an IKE_SA_INIT from the peer; mode 1 (sealed with the real
+	# keys): a Child SA rekey (REKEY_SA, SA, Ni, TSi, TSr), a DELETE, an
+	# IKE SA rekey (SA with an 8-byte SPI, Ni, KE).
+	/usr/bin/python3 - "$corpus" <<'PY'
+import os, struct, sys
+d = sys.argv[1]
+def pl(nxt, body):
+    return struct.pack("!BBH", nxt, 0, 4 + len(body)) + body
+def tr(last, t, i, attr=b""):
+    return struct.pack("!BBHBBH", 0 if last else 3, 0, 8 + len(attr), t, 0, i) + attr
+def prop(proto, spi, ts):
+    body = b"".join(tr(k == len(ts) - 1, *t) for k, t in enumerate(ts))
+    return struct.pack("!BBHBBBB", 0, 0, 8 + len(spi) + len(body), 1, proto,
+                       len(spi), len(ts)) + spi + body
+kl = b"\x80\x0e\x00\x80"
+ike = prop(1, b"", [(1, 20, kl), (2, 5), (4, 19)])
+ke = struct.pack("!HH", 19, 0) + bytes(range(64))
+hdr = lambda n: os.urandom(8) + bytes(8) + struct.pack("!BBBBII", 33, 0x20, 34, 8, 0, 28 + n)
+body = pl(34, ike) + pl(40, ke) + pl(0, bytes(32))
+open(d + "/init", "wb").write(b"\x00" + hdr(len(body)) + body)
+esp = prop(3, b"\x11\x22\x33\x44", [(1, 20, kl), (4, 19), (5, 0)])
+ts = struct.pack("!B3x", 1) + struct.pack("!BBHHHII", 7, 0, 16, 0, 65535, 0, 0xffffffff)
+rekey = (pl(33, struct.pack("!BBH", 3, 4, 16393) + b"\x01\x02\x03\x04") +
+         pl(40, esp) + pl(34, bytes(32)) + pl(44, struct.pack("!HH", 19, 0) + bytes(64)) +
+         pl(45, ts) + pl(0, ts))
+open(d + "/rekey-child", "wb").write(b"\x01\x24\x29" + rekey)
+open(d + "/delete", "wb").write(b"\x01\x25\x2a" + pl(0, struct.pack("!BBH", 3, 4, 1) + b"\x01\x02\x03\x04"))
+ikr = prop(1, bytes(range(1, 9)), [(1, 20, kl), (2, 5), (4, 19)])
+open(d + "/rekey-ike", "wb").write(b"\x01\x24\x21" + pl(40, ikr) + pl(34, bytes(32)) + pl(0, ke))
+PY
+	;;
 cfg)
 	for dir in "$@"; do
 		cp "$dir"/*.conf "$corpus"/
