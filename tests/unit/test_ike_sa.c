@@ -583,6 +583,91 @@ test_pair_lifecycle(void)
 	side_free(&b);
 }
 
+/* The established responder b takes a's next request: its bytes in m. */
+static size_t
+next_request(struct side *a, struct side *b, uint8_t *m)
+{
+	size_t len;
+
+	vpn_ike_reset(a->ike, 0, false); /* a DELETE: a's next request */
+	CU_ASSERT_FATAL(a->nq == 1);
+	len = a->q[0].len;
+	memcpy(m, a->q[0].m, len);
+	a->nq = 0;
+	(void)b;
+	return len;
+}
+
+static void
+test_pair_hostile(void)
+{
+	static uint8_t m[IKE_MAX_MSG + 16], c[IKE_MAX_MSG + 16];
+	struct vpn_ike_peer pa, pb;
+	const struct vpn_ike_stats *st;
+	struct side a, b;
+	size_t len;
+
+	peer_cfg(&pa, A_ADDR, B_ADDR, true);
+	peer_cfg(&pb, B_ADDR, A_ADDR, false);
+	CU_ASSERT_FATAL(pair_up(&a, &b, &pa, &pb));
+	st = vpn_ike_stats(b.ike);
+	len = next_request(&a, &b, m);
+
+	/* Every truncation: dropped and counted, never a crash. */
+	for (size_t l = 0; l < len; l++) {
+		uint64_t before = st->malformed + st->bad_icv;
+
+		vpn_ike_input(b.ike, clock_ms, B_ADDR, 500, A_ADDR, 500, m, l);
+		CU_ASSERT_EQUAL(st->malformed + st->bad_icv, before + 1);
+	}
+	/* Oversize: longer than any datagram. */
+	vpn_ike_input(b.ike, clock_ms, B_ADDR, 500, A_ADDR, 500, m,
+	              IKE_MAX_MSG + 1);
+	CU_ASSERT(st->malformed >= len);
+	/* Every bit of the header and the SK payload flipped: refused
+	 * (length, SPI, message ID, ICV), never taken. */
+	for (size_t i = 0; i < len * 8; i += 3) {
+		memcpy(c, m, len);
+		c[i / 8] ^= (uint8_t)(1u << (i % 8));
+		vpn_ike_input(b.ike, clock_ms, B_ADDR, 500, A_ADDR, 500, c,
+		              len);
+	}
+	CU_ASSERT(st->bad_icv > 0);
+	CU_ASSERT(st->unknown_spi > 0);
+	CU_ASSERT(st->bad_msg_id > 0);
+	vpn_ike_tick(b.ike, clock_ms);
+	CU_ASSERT_EQUAL(b.deleted, 0); /* nothing took effect */
+	/* A wrong SPI, an unauthenticated one: counted. */
+	memcpy(c, m, len);
+	c[3] ^= 1;
+	{
+		uint64_t before = st->unknown_spi;
+
+		vpn_ike_input(b.ike, clock_ms, B_ADDR, 500, A_ADDR, 500, c,
+		              len);
+		CU_ASSERT_EQUAL(st->unknown_spi, before + 1);
+	}
+	/* The real one takes effect once; replayed, it gets the cached
+	 * answer and changes nothing. */
+	vpn_ike_tick(b.ike, clock_ms);
+	CU_ASSERT_EQUAL(b.deleted, 0);
+	vpn_ike_input(b.ike, clock_ms, B_ADDR, 500, A_ADDR, 500, m, len);
+	vpn_ike_tick(b.ike, clock_ms);
+	CU_ASSERT_EQUAL(b.deleted, 1);
+	{
+		uint64_t before = st->resent_responses + st->unknown_spi;
+
+		vpn_ike_input(b.ike, clock_ms, B_ADDR, 500, A_ADDR, 500, m,
+		              len);
+		CU_ASSERT_EQUAL(st->resent_responses + st->unknown_spi,
+		                before + 1);
+	}
+	vpn_ike_tick(b.ike, clock_ms);
+	CU_ASSERT_EQUAL(b.deleted, 1);
+	side_free(&a);
+	side_free(&b);
+}
+
 static void
 test_pair_duplicates_and_cookies(void)
 {
@@ -768,6 +853,7 @@ register_ike_sa_tests(void)
 	CU_add_test(s, "two engines: DPD, restart, delete",
 	            test_pair_lifecycle);
 	CU_add_test(s, "two engines: rekeys, collisions", test_pair_rekeys);
+	CU_add_test(s, "two engines: hostile requests", test_pair_hostile);
 	CU_add_test(s, "two engines: duplicates, cookies",
 	            test_pair_duplicates_and_cookies);
 }
