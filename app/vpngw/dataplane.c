@@ -1178,22 +1178,17 @@ vpngw_dp_tunnel_attach(unsigned int conn, unsigned int ti,
 	return old;
 }
 
-struct vpn_esp_sa *
+void
 vpngw_dp_tunnel_detach(unsigned int conn, unsigned int ti, const char *why)
 {
-	struct dp_tunnel *t;
-	struct vpn_esp_sa *old;
-
 	if (!dp.started || conn >= dp.nconns || ti >= VPN_TUNNELS)
-		return NULL;
-	t = &dp.conns[conn].t[ti];
-	/* Out of steering first; once every worker has finished the burst
-	 * it was in, none picks the tunnel nor holds its SA. */
+		return;
+	/* Out of steering: a worker reads the SA pointer only for a tunnel
+	 * whose bit it saw set in the same loop turn, so once a grace
+	 * period has passed (vpngw_dp_token/vpngw_dp_passed) none holds it;
+	 * the pointer itself stays until the next attach. */
 	tunnel_set(&dp.conns[conn], ti, false, why);
-	rte_rcu_qsbr_synchronize(dp.qs, RTE_QSBR_THRID_INVALID);
-	old = __atomic_exchange_n(&t->sa, NULL, __ATOMIC_ACQ_REL);
-	t->in = NULL;
-	return old;
+	dp.conns[conn].t[ti].in = NULL;
 }
 
 void
@@ -1201,6 +1196,18 @@ vpngw_dp_sync(void)
 {
 	if (dp.started)
 		rte_rcu_qsbr_synchronize(dp.qs, RTE_QSBR_THRID_INVALID);
+}
+
+uint64_t
+vpngw_dp_token(void)
+{
+	return dp.started ? rte_rcu_qsbr_start(dp.qs) : 0;
+}
+
+bool
+vpngw_dp_passed(uint64_t token)
+{
+	return !dp.started || rte_rcu_qsbr_check(dp.qs, token, false) == 1;
 }
 
 int

@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -39,8 +40,18 @@ struct ike_sock {
 	int fd;
 };
 
+/* SAs out of use, freed once no worker can hold them. */
+struct retired {
+	uint64_t token;
+	struct vpn_esp_sa *in, *out;
+};
+
+#define RETIRED_MAX 256
+
 static struct {
 	struct vpn_ike *ike;
+	struct retired retired[RETIRED_MAX];
+	unsigned int nretired;
 	struct vpngw_sas *sas;
 	struct ike_tunnel *tun;
 	unsigned int n;
@@ -256,6 +267,26 @@ child_route(void *ctx, unsigned int peer, uint32_t spi_in)
 	t->routed = k;
 }
 
+/* Free what no worker can hold any more (all of it, with wait). */
+static void
+retired_free(bool wait)
+{
+	unsigned int k = 0;
+
+	if (wait && g.nretired > 0)
+		vpngw_dp_sync();
+	for (unsigned int i = 0; i < g.nretired; i++) {
+		struct retired *r = &g.retired[i];
+
+		if (wait || vpngw_dp_passed(r->token)) {
+			sa_drop(r->out);
+			sa_drop(r->in);
+		} else
+			g.retired[k++] = *r;
+	}
+	g.nretired = k;
+}
+
 static void
 child_del(void *ctx, unsigned int peer, uint32_t spi_in)
 {
@@ -270,11 +301,12 @@ child_del(void *ctx, unsigned int peer, uint32_t spi_in)
 		t->routed = -1;
 	}
 	vpn_esp_sad_del(g.sas->sad, spi_in);
-	/* No worker holds either half once each has passed a quiescent
-	 * point. */
-	vpngw_dp_sync();
-	sa_drop(t->ch[k].out);
-	sa_drop(t->ch[k].in);
+	/* Freed once every worker has passed a quiescent point: the control
+	 * core does not wait for them. */
+	if (g.nretired == RETIRED_MAX)
+		retired_free(true);
+	g.retired[g.nretired++] =
+	        (struct retired){vpngw_dp_token(), t->ch[k].in, t->ch[k].out};
 	t->ch[k].in = t->ch[k].out = NULL;
 }
 
@@ -474,8 +506,9 @@ vpngw_ike_start(const struct vpn_cfg *cfg, struct vpngw_sas *sas)
 			                       VPN_STARTUP_START
 			               ? "we initiate"
 			               : "we wait for the peer",
-			       c->acceleration ? "ESP in UDP (accelerated)"
-			                       : "ESP in UDP behind NAT");
+			       c->acceleration
+			               ? "ESP in UDP (accelerated)"
+			               : "raw ESP, or ESP in UDP behind a NAT");
 		}
 	return 0;
 }
@@ -518,7 +551,22 @@ vpngw_ike_poll(void)
 	if (now - g.last_tick >= 10) {
 		g.last_tick = now;
 		vpn_ike_tick(g.ike, now);
+		retired_free(false);
 	}
+}
+
+void
+vpngw_ike_wait(int ms)
+{
+	struct pollfd pf[2 * VPN_MAX_OUTSIDE];
+
+	if (g.nsocks == 0) {
+		usleep((useconds_t)ms * 1000);
+		return;
+	}
+	for (unsigned int i = 0; i < g.nsocks; i++)
+		pf[i] = (struct pollfd){g.socks[i].fd, POLLIN, 0};
+	(void)poll(pf, g.nsocks, ms);
 }
 
 void
@@ -540,6 +588,7 @@ vpngw_ike_stop(void)
 	printf("\n");
 	vpn_ike_free(g.ike);
 	g.ike = NULL;
+	retired_free(true);
 	for (unsigned int i = 0; i < g.nsocks; i++)
 		close(g.socks[i].fd);
 	free(g.tun);

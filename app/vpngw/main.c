@@ -277,7 +277,7 @@ main(int argc, char **argv)
 			reload = 0;
 			reload_routes(file, cfg);
 		}
-		usleep(1000);
+		vpngw_ike_wait(1);
 	}
 
 	printf("vpngw: stopping\n");

@@ -53,6 +53,9 @@ int vpngw_sa_untrack(struct vpngw_sas *s, struct vpn_esp_sa *sa);
 int vpngw_ike_start(const struct vpn_cfg *cfg, struct vpngw_sas *sas);
 /* Read what arrived and run the timers: call it every loop turn. */
 void vpngw_ike_poll(void);
+/* Sleep up to ms milliseconds, waking early when an IKE datagram
+ * arrives (so IKE answers without the loop's tick in its latency). */
+void vpngw_ike_wait(int ms);
 /* Delete every IKE SA with its peer, close the sockets. */
 void vpngw_ike_stop(void);
 
@@ -115,12 +118,16 @@ struct vpn_esp_sa *vpngw_dp_tunnel_attach(unsigned int conn, unsigned int ti,
                                           struct vpn_esp_sa *out,
                                           struct vpn_esp_sa *in,
                                           const char *why);
-/* Take a tunnel out of steering and forget its SAs (waits for the
- * workers): its outbound SA, for the caller to free, or NULL. */
-struct vpn_esp_sa *vpngw_dp_tunnel_detach(unsigned int conn, unsigned int ti,
-                                          const char *why);
+/* Take a tunnel out of steering (without waiting): its SAs may be freed
+ * once the grace period of a token taken after this call has passed. */
+void vpngw_dp_tunnel_detach(unsigned int conn, unsigned int ti,
+                            const char *why);
 /* Wait until no worker holds anything unpublished before the call. */
 void vpngw_dp_sync(void);
+/* The same without waiting: a token now, and whether every worker has
+ * passed a quiescent point since. */
+uint64_t vpngw_dp_token(void);
+bool vpngw_dp_passed(uint64_t token);
 /* The control core's share of the data plane (ARP: learn, answer, ask,
  * age, publish to the workers): call it every millisecond or so. */
 void vpngw_dp_control(void);

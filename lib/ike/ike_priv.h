@@ -27,14 +27,16 @@ enum {
 	IKE_N_REKEY_SA = 16393,
 };
 
-#define IKE_ID_IPV4_ADDR     1
-#define IKE_AUTH_PSK         2 /* Shared Key Message Integrity Code */
-#define IKE_TS_IPV4          7
-#define IKE_NONCE_LEN        32
-#define IKE_PORT             500
-#define IKE_NATT_PORT        4500
-#define IKE_MAX_PAYLOADS     48
-#define IKE_COOKIE_THRESHOLD 32 /* half-open SAs + IKE_SA_INIT a second */
+#define IKE_ID_IPV4_ADDR 1
+#define IKE_AUTH_PSK     2 /* Shared Key Message Integrity Code */
+#define IKE_TS_IPV4      7
+#define IKE_NONCE_LEN    32
+#define IKE_PORT         500
+#define IKE_NATT_PORT    4500
+#define IKE_MAX_PAYLOADS 48
+/* Cookies are asked for past this many half-open SAs, and from a peer
+ * address that has one already (see init_request). */
+#define IKE_COOKIE_HALF_OPEN 64
 #define IKE_HALF_OPEN_MS     30000
 #define IKE_SETUP_GIVE_UP_MS 30000
 #define IKE_RETRY_MS         10000 /* an initiator's next try */
@@ -151,7 +153,7 @@ struct peer {
 	struct child ch[IKE_MAX_CHILDREN];
 	struct ts_set ts_local, ts_remote; /* as agreed */
 	uint64_t next_try; /* initiator: when to start; 0: not now */
-	bool restart; /* DPD restart: we start it, even as responder */
+	bool restart;      /* DPD restart: we start it, even as responder */
 	char last[96];
 };
 
@@ -163,8 +165,6 @@ struct vpn_ike {
 	struct vpn_ike_stats st;
 	uint64_t now;
 	unsigned int half_open;
-	uint64_t init_window;    /* start of this second's IKE_SA_INIT count */
-	unsigned int init_count; /* IKE_SA_INIT requests in it */
 	uint8_t cookie_secret[32];
 	uint8_t in[IKE_MAX_MSG];  /* a received message, decrypted in place */
 	uint8_t out[IKE_MAX_MSG]; /* a message being built */

@@ -1451,6 +1451,15 @@ find_peer(const struct vpn_ike *ike, uint32_t local, uint32_t remote)
 	return -1;
 }
 
+/* Whether the peer has a half-open SA we answered already. */
+static bool
+half_open_at(const struct peer *p)
+{
+	return (p->nego != NULL && p->nego->state == S_INIT_DONE) ||
+	       (p->sa != NULL && !p->sa->initiator &&
+	        p->sa->state == S_INIT_DONE);
+}
+
 static void
 init_request(struct vpn_ike *ike, const struct ike_hdr *h,
              const struct ike_payload *pl, unsigned int n, const uint8_t *msg,
@@ -1504,15 +1513,11 @@ init_request(struct vpn_ike *ike, const struct ike_hdr *h,
 		sa_free(ike, p->sa, "the peer initiates too, and goes first");
 		p->sa = NULL;
 	}
-	/* Under load (many half-open SAs, or a burst of IKE_SA_INIT, which
-	 * may be spoofed to supersede a real peer's): only initiators that
-	 * return our cookie, which needs their address to be theirs. */
-	if (ike->now - ike->init_window >= 1000) {
-		ike->init_window = ike->now;
-		ike->init_count = 0;
-	}
-	ike->init_count++;
-	if (ike->half_open + ike->init_count > IKE_COOKIE_THRESHOLD) {
+	/* Many half-open SAs, or one of this peer's that a new SA would
+	 * replace (a flood spoofing the peer's address would replace the
+	 * real one's again and again): only initiators that return our
+	 * cookie, which needs the address to be theirs. */
+	if (ike->half_open >= IKE_COOKIE_HALF_OPEN || half_open_at(p)) {
 		uint8_t want[IKE_MAX_PRF_LEN];
 		size_t wl = make_cookie(ike, nonce->body, nonce->len, remote,
 		                        h->spi_i, want);

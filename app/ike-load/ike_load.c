@@ -1,0 +1,275 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * ike-load: IKEv2 initiators that set tunnels up against a responder, as
+ * fast as it answers, and print the rate: IKE SA + Child SA setups a
+ * second. Each of N tunnels has a source address of its own (BASE, BASE+1,
+ * ...) that must exist on this host, and the PSK PREFIX.i; once its Child
+ * SA is in, the tunnel is deleted (an INFORMATIONAL exchange) and begun
+ * again. The same program drives vpngw and strongSwan, so their figures
+ * compare. Built on lib/ike; nothing is installed anywhere.
+ *
+ *   ike-load --remote A.B.C.D [--remote2 A.B.C.D] --base A.B.C.D
+ *            --tunnels N --psk PREFIX [--group 19] [--seconds 10]
+ *            [--warmup 2]
+ * With --remote2, odd-numbered tunnels go to that address (a vpngw
+ * connection's second tunnel has the appliance's second address).
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <getopt.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "vpn_ike.h"
+
+#define MAX_TUNNELS 256
+
+static struct {
+	struct vpn_ike *ike;
+	int fd500[MAX_TUNNELS], fd4500[MAX_TUNNELS];
+	uint32_t base;
+	unsigned int n;
+	uint64_t setups, counting_from;
+	bool reset[MAX_TUNNELS];
+} g;
+
+static uint64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static void
+l_send(void *ctx, uint32_t local, uint16_t lport, uint32_t remote,
+       uint16_t rport, const uint8_t *msg, size_t len)
+{
+	static const uint8_t marker[4];
+	unsigned int i = local - g.base;
+	struct sockaddr_in to = {.sin_family = AF_INET,
+	                         .sin_port = htons(rport),
+	                         .sin_addr.s_addr = htonl(remote)};
+	struct iovec iov[2] = {{(void *)marker, 4}, {(void *)msg, len}};
+	bool natt = lport == 4500;
+	struct msghdr mh = {.msg_name = &to,
+	                    .msg_namelen = sizeof(to),
+	                    .msg_iov = natt && len > 1 ? iov : iov + 1,
+	                    .msg_iovlen = natt && len > 1 ? 2 : 1};
+
+	(void)ctx;
+	if (i < g.n)
+		(void)sendmsg(natt ? g.fd4500[i] : g.fd500[i], &mh, 0);
+}
+
+static int
+l_add(void *ctx, unsigned int peer, const struct vpn_ike_child *c)
+{
+	(void)ctx;
+	(void)c;
+	if (now_ms() >= g.counting_from)
+		g.setups++;
+	g.reset[peer] = true; /* after this call returns */
+	return 0;
+}
+
+static void
+l_nop(void *ctx, unsigned int peer, uint32_t spi)
+{
+	(void)ctx;
+	(void)peer;
+	(void)spi;
+}
+
+static int
+bind_udp(uint32_t addr, uint16_t port)
+{
+	struct sockaddr_in sin = {.sin_family = AF_INET,
+	                          .sin_port = htons(port),
+	                          .sin_addr.s_addr = htonl(addr)};
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+
+	if (fd < 0 || bind(fd, (struct sockaddr *)&sin, sizeof(sin)) != 0) {
+		fprintf(stderr, "ike-load: bind %s:%u: %s\n",
+		        inet_ntoa(sin.sin_addr), port, strerror(errno));
+		exit(1);
+	}
+	return fd;
+}
+
+static void
+usage(void)
+{
+	fprintf(stderr,
+	        "usage: ike-load --remote ADDR --base ADDR --tunnels N "
+	        "--psk PREFIX [--group G] [--seconds S] [--warmup S]\n");
+	exit(2);
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+	        {"remote", required_argument, NULL, 'r'},
+	        {"remote2", required_argument, NULL, 'R'},
+	        {"base", required_argument, NULL, 'b'},
+	        {"tunnels", required_argument, NULL, 'n'},
+	        {"psk", required_argument, NULL, 'p'},
+	        {"group", required_argument, NULL, 'g'},
+	        {"seconds", required_argument, NULL, 's'},
+	        {"warmup", required_argument, NULL, 'w'},
+	        {NULL, 0, NULL, 0}};
+	static const struct vpn_ike_ops ops = {.send = l_send,
+	                                       .child_add = l_add,
+	                                       .child_route = l_nop,
+	                                       .child_del = l_nop};
+	const char *psk = NULL;
+	struct in_addr a;
+	uint32_t remote = 0, remote2 = 0;
+	unsigned int group = 19, seconds = 10, warmup = 2;
+	uint64_t end, start;
+	struct pollfd *pf;
+	int o;
+
+	while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (o) {
+		case 'r':
+		case 'R':
+		case 'b':
+			if (inet_pton(AF_INET, optarg, &a) != 1)
+				usage();
+			if (o == 'r')
+				remote = ntohl(a.s_addr);
+			else if (o == 'R')
+				remote2 = ntohl(a.s_addr);
+			else
+				g.base = ntohl(a.s_addr);
+			break;
+		case 'n':
+			g.n = (unsigned int)atoi(optarg);
+			break;
+		case 'p':
+			psk = optarg;
+			break;
+		case 'g':
+			group = (unsigned int)atoi(optarg);
+			break;
+		case 's':
+			seconds = (unsigned int)atoi(optarg);
+			break;
+		case 'w':
+			warmup = (unsigned int)atoi(optarg);
+			break;
+		default:
+			usage();
+		}
+	}
+	if (remote == 0 || g.base == 0 || psk == NULL || g.n == 0 ||
+	    g.n > MAX_TUNNELS || seconds == 0)
+		usage();
+	g.ike = vpn_ike_new(&ops, NULL);
+	pf = calloc(2 * g.n, sizeof(*pf));
+	if (g.ike == NULL || pf == NULL)
+		return 1;
+	for (unsigned int i = 0; i < g.n; i++) {
+		struct vpn_ike_peer p = {0};
+
+		snprintf(p.name, sizeof(p.name), "load/%u", i);
+		p.local = g.base + i;
+		p.remote = remote2 && (i & 1) ? remote2 : remote;
+		p.psk_len = (size_t)snprintf((char *)p.psk, sizeof(p.psk),
+		                             "%s.%u", psk, i);
+		/* AES-128-GCM, PRF SHA2-256, the group asked for. */
+		p.ike.n_encr = p.esp.n_encr = 1;
+		p.ike.encr[0].id = p.esp.encr[0].id = 20;
+		p.ike.encr[0].key_bits = p.esp.encr[0].key_bits = 128;
+		p.ike.n_integ = p.esp.n_integ = 1;
+		p.ike.integ[0] = p.esp.integ[0] = 12;
+		p.ike.n_dh = 1;
+		p.ike.dh[0] = (uint16_t)group;
+		p.ike_lifetime = 28800;
+		p.esp_lifetime = 3600;
+		p.rekey_margin = 540;
+		p.dpd_timeout = 30;
+		p.initiate = true;
+		p.n_lts = p.n_rts = 1;
+		p.lts[0] = (struct vpn_ike_ts){0, 0xffffffff};
+		p.rts[0] = (struct vpn_ike_ts){0, 0xffffffff};
+		if (vpn_ike_add_peer(g.ike, &p) < 0) {
+			fprintf(stderr, "ike-load: cannot add tunnel %u\n", i);
+			return 1;
+		}
+		g.fd500[i] = bind_udp(g.base + i, 500);
+		g.fd4500[i] = bind_udp(g.base + i, 4500);
+		pf[2 * i] = (struct pollfd){g.fd500[i], POLLIN, 0};
+		pf[2 * i + 1] = (struct pollfd){g.fd4500[i], POLLIN, 0};
+	}
+	start = now_ms();
+	g.counting_from = start + warmup * 1000ull;
+	end = g.counting_from + seconds * 1000ull;
+	while (now_ms() < end) {
+		uint64_t now;
+
+		(void)poll(pf, 2 * g.n, 1);
+		now = now_ms();
+		for (unsigned int k = 0; k < 2 * g.n; k++) {
+			uint8_t buf[IKE_MAX_MSG];
+			struct sockaddr_in from;
+			socklen_t fl = sizeof(from);
+			unsigned int i = k / 2;
+			bool natt = k & 1;
+			ssize_t n;
+
+			if (!(pf[k].revents & POLLIN))
+				continue;
+			while ((n = recvfrom(pf[k].fd, buf, sizeof(buf), 0,
+			                     (struct sockaddr *)&from, &fl)) >
+			       0) {
+				const uint8_t *m = buf;
+
+				if (natt) {
+					if (n < 4 || memcmp(buf, "\0\0\0\0", 4))
+						continue;
+					m += 4;
+					n -= 4;
+				}
+				vpn_ike_input(g.ike, now, g.base + i,
+				              natt ? 4500 : 500,
+				              ntohl(from.sin_addr.s_addr),
+				              ntohs(from.sin_port), m,
+				              (size_t)n);
+				fl = sizeof(from);
+			}
+		}
+		/* Each tunnel that came up: delete it and begin again. */
+		for (unsigned int i = 0; i < g.n; i++)
+			if (g.reset[i]) {
+				g.reset[i] = false;
+				vpn_ike_reset(g.ike, i, true);
+			}
+		vpn_ike_tick(g.ike, now);
+	}
+	printf("ike-load: %u tunnels, DH group %u: %llu IKE SA + Child SA "
+	       "setups in %u s: %.1f setups/s\n",
+	       g.n, group, (unsigned long long)g.setups, seconds,
+	       (double)g.setups / seconds);
+	{
+		const struct vpn_ike_stats *st = vpn_ike_stats(g.ike);
+
+		printf("ike-load: sent %llu, received %llu, retransmits %llu, "
+		       "auth_failed %llu, no_proposal %llu\n",
+		       (unsigned long long)st->tx, (unsigned long long)st->rx,
+		       (unsigned long long)st->retransmits,
+		       (unsigned long long)st->auth_failed,
+		       (unsigned long long)st->no_proposal);
+	}
+	vpn_ike_free(g.ike);
+	return g.setups > 0 ? 0 : 1;
+}

@@ -1,0 +1,196 @@
+#!/bin/bash
+# IKE SA + Child SA setups per second with vpngw as the responder, beside
+# strongSwan's charon measured the same way in the same run: ike-load
+# (app/ike-load, on lib/ike) runs N initiators from N addresses of its own
+# namespace, each setting its tunnel up, deleting it and starting again,
+# for SECONDS after a warm-up. PSK, AES-128-GCM, PRF SHA2-256, ECP-256
+# (DH 19) by default.
+#
+#   namespace L (ike-load, CPU 0) ---- veth ---- namespace R (CPU 1)
+#   203.0.113.100 ...                            vpngw (af_packet), then charon
+#                                                203.0.113.1, .11
+#
+# The responder's IKE work has CPU 1: vpngw's control lcore (the worker,
+# which busy-polls its ports, is on CPU 0 beside ike-load: sharing a CPU
+# with it costs the control core its latency, as it would on a real box
+# whose control core is its own); charon with all its threads. While
+# charon is measured a busy loop takes vpngw's worker's place on CPU 0, so
+# ike-load has the same share of CPU 0 in both runs.
+#
+#   tools/bench-ike.sh [--build DIR] [--tunnels N] [--seconds S] [--group G]
+set -u
+cd "$(dirname "$0")/.."
+build=build tunnels=16 seconds=10 group=19
+while [ $# -gt 0 ]; do
+	case $1 in
+	--build) build=$2; shift 2 ;;
+	--tunnels) tunnels=$2; shift 2 ;;
+	--seconds) seconds=$2; shift 2 ;;
+	--group) group=$2; shift 2 ;;
+	*) echo "usage: $0 [--build DIR] [--tunnels N] [--seconds S] [--group G]" >&2; exit 2 ;;
+	esac
+done
+[ $((tunnels % 2)) = 0 ] && [ "$tunnels" -ge 2 ] && [ "$tunnels" -le 100 ] ||
+	{ echo "bench-ike: --tunnels must be even, 2 to 100" >&2; exit 2; }
+vpngw=$build/app/vpngw/vpngw load=$build/app/ike-load/ike-load
+[ -x "$vpngw" ] && [ -x "$load" ] || { echo "bench-ike: build $build first (tools/build.sh)" >&2; exit 2; }
+
+work=$(mktemp -d) id=$$
+L=ikeL$id G2=ikeR$id
+pids=()
+. tests/common.sh
+fail() { echo "bench-ike: $*" >&2; exit 1; }
+cleanup() {
+	stop_pids
+	ip netns del "$L" 2>/dev/null
+	ip netns del "$G2" 2>/dev/null
+	rm -rf "/var/run/dpdk/vpngw-bench-ike-$id" "$work"
+}
+trap cleanup EXIT
+. tests/e2e/swan.sh
+
+ip netns add "$L" && ip netns add "$G2" || fail "ip netns add"
+ip -n "$L" link set lo up
+ip -n "$G2" link set lo up
+ip link add l0 netns "$L" type veth peer r0 netns "$G2" || fail veth
+# vpngw's inside port: a veth with nothing behind it (quiet, unlike
+# net_null, whose RX never stops).
+ip link add l1 netns "$L" type veth peer r1 netns "$G2" || fail veth
+for ns in "$L:l0" "$G2:r0" "$L:l1" "$G2:r1"; do
+	ip netns exec "${ns%%:*}" sysctl -qw "net.ipv6.conf.${ns#*:}.disable_ipv6=1"
+	ip -n "${ns%%:*}" link set "${ns#*:}" up
+done
+for i in $(seq 0 $((tunnels - 1))); do
+	ip -n "$L" addr add "203.0.113.$((100 + i))/24" dev l0
+done
+# Checksums done in software: with TX offload a veth hands af_packet (and
+# so vpngw, and its kernel behind the TAP) UDP with the checksum not done.
+ip netns exec "$L" ethtool -K l0 tx off >/dev/null
+ip netns exec "$G2" sysctl -qw net.ipv4.conf.all.rp_filter=1 net.ipv4.conf.r0.rp_filter=1
+
+# run_load LABEL: ike-load on CPU 0 against 203.0.113.1 / .11
+run_load() {
+	ip netns exec "$L" taskset -c 0 "$load" --remote 203.0.113.1 \
+		--remote2 203.0.113.11 --base 203.0.113.100 --tunnels "$tunnels" \
+		--psk bench.psk --group "$group" --seconds "$seconds" --warmup 2 \
+		>"$work/load-$1.txt" 2>&1
+	cat "$work/load-$1.txt" | sed "s/^/$1: /" >&2
+	grep -o "[0-9.]* setups/s" "$work/load-$1.txt" | awk '{print $1}'
+}
+
+# --- vpngw: one connection per two tunnels, each a CGW address of L's.
+{
+	cat <<EOF
+appliance:
+{
+  name = "bench-ike";
+  state_dir = "$work/state";
+  eal_args = ["--no-huge", "--no-shconf", "-m", "512", "--lcores", "0@1,1@0",
+              "--file-prefix", "vpngw-bench-ike-$id", "--log-level", "*:warning"];
+  workers = [1];
+  exception_iface = "vpngw0";
+  ports = (
+    { name = "outside"; role = "outside";
+      device = "net_af_packet0,iface=r0,framesz=8192,blocksz=8192";
+      address = "203.0.113.1/24"; },
+    { name = "inside"; role = "inside";
+      device = "net_af_packet1,iface=r1,framesz=8192,blocksz=8192";
+      address = "198.51.100.1/24"; }
+  );
+  outside_addresses = ["203.0.113.1", "203.0.113.11"];
+};
+customer_gateways = (
+EOF
+	for k in $(seq 0 $((tunnels / 2 - 1))); do
+		sep=,; [ "$k" = $((tunnels / 2 - 1)) ] && sep=
+		echo "  { name = \"g$k\"; address = \"203.0.113.$((100 + 2 * k))\"; }$sep"
+	done
+	echo ");"
+	echo "vpn_connections = ("
+	for k in $(seq 0 $((tunnels / 2 - 1))); do
+		sep=,; [ "$k" = $((tunnels / 2 - 1)) ] && sep=
+		cat <<EOF
+  { name = "c$k"; customer_gateway = "g$k"; static_routes = ["192.0.2.$k/32"];
+    tunnels = ( { psk = "bench.psk.$((2 * k))"; },
+                { psk = "bench.psk.$((2 * k + 1))"; remote_address = "203.0.113.$((101 + 2 * k))"; } ); }$sep
+EOF
+	done
+	echo ");"
+} >"$work/vpngw.conf"
+"$vpngw" -n "$work/vpngw.conf" >"$work/check.txt" 2>&1 ||
+	{ cat "$work/check.txt" >&2; fail "the generated vpngw.conf does not check"; }
+ip netns exec "$G2" "$vpngw" "$work/vpngw.conf" >"$work/vpngw.log" 2>&1 &
+vpid=$!
+pids+=($vpid)
+for _ in $(seq 1 100); do
+	grep -q "vpngw: running" "$work/vpngw.log" && break
+	sleep 0.1
+done
+grep -q "vpngw: running" "$work/vpngw.log" || { tail "$work/vpngw.log" >&2; fail "vpngw did not start"; }
+echo "bench-ike: vpngw as responder, $tunnels tunnels, DH $group, ${seconds} s" >&2
+v=$(run_load vpngw)
+kill -INT "$vpid"
+wait "$vpid" 2>/dev/null
+grep "vpngw: IKE:" "$work/vpngw.log" | sed 's/^/vpngw: /' >&2
+
+# --- charon: the same tunnels, on R's kernel.
+ip -n "$G2" addr add 203.0.113.1/24 dev r0
+ip -n "$G2" addr add 203.0.113.11/24 dev r0
+ip -n "$G2" addr add 192.0.2.129/25 dev lo
+swan_write_conf
+sed -i 's/^            ike = 2$/            ike = 0/' "$swan/strongswan.conf"
+{
+	echo "connections {"
+	for i in $(seq 0 $((tunnels - 1))); do
+		me=203.0.113.1
+		[ $((i % 2)) = 1 ] && me=203.0.113.11
+		cat <<EOF
+    t$i {
+        version = 2
+        local_addrs = $me
+        remote_addrs = 203.0.113.$((100 + i))
+        proposals = aes128gcm16-prfsha256-$( [ "$group" = 19 ] && echo ecp256 || echo modp2048)
+        mobike = no
+        local { auth = psk
+                id = $me }
+        remote { auth = psk
+                 id = 203.0.113.$((100 + i)) }
+        children {
+            t$i {
+                local_ts = 192.0.2.128/25
+                remote_ts = 198.51.100.$i/32
+                esp_proposals = aes128gcm16
+            }
+        }
+    }
+EOF
+	done
+	echo "}"
+	echo "secrets {"
+	for i in $(seq 0 $((tunnels - 1))); do
+		me=203.0.113.1
+		[ $((i % 2)) = 1 ] && me=203.0.113.11
+		echo "    ike-$i { id-a = $me
+            id-b = 203.0.113.$((100 + i))
+            secret = \"bench.psk.$i\" }"
+	done
+	echo "}"
+} >"$swan/swanctl.conf"
+swan_start
+taskset -cp 1 "$swan_pid" >/dev/null
+for t in /proc/"$swan_pid"/task/*; do taskset -cp 1 "${t##*/}" >/dev/null; done
+echo "bench-ike: charon as responder, the same" >&2
+taskset -c 0 /bin/sh -c 'while :; do :; done' &
+spin=$!
+pids+=($spin)
+s=$(run_load charon)
+kill "$spin"
+swan_stop
+/usr/bin/python3 - "$v" "$s" "$tunnels" "$group" <<'PY'
+import sys
+v, s = float(sys.argv[1] or 0), float(sys.argv[2] or 0)
+print(f"IKE SA + Child SA setups/s, responder on one CPU, {sys.argv[3]} initiators, DH {sys.argv[4]}:")
+print(f"  vpngw      {v:8.1f}")
+print(f"  strongSwan {s:8.1f}")
+print(f"  ratio vpngw/strongSwan {v / s:.2f}" if s else "  ratio: strongSwan gave no figure")
+PY
