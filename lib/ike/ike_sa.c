@@ -24,6 +24,15 @@
 
 #include "ike_priv.h"
 
+/* The same as single words, for key=value lines. */
+static const char *const state_keys[] = {
+        [S_INIT_SENT] = "ike_sa_init_sent",
+        [S_AUTH_SENT] = "ike_auth_sent",
+        [S_INIT_DONE] = "ike_sa_init_answered",
+        [S_ESTABLISHED] = "established",
+        [S_DEAD] = "down",
+};
+
 static const char *const state_names[] = {
         [S_INIT_SENT] = "IKE_SA_INIT sent",
         [S_AUTH_SENT] = "IKE_AUTH sent",
@@ -139,6 +148,33 @@ integ_to_prf(uint16_t integ)
 
 /* ---- SAs ---------------------------------------------------------------- */
 
+/*
+ * The tunnel's status line, with the fields of AWS's tunnel logs: phase
+ * 1 and 2 state, whether DPD runs, what NAT-T detection found, and what
+ * just happened.
+ */
+static void
+status_log(struct vpn_ike *ike, unsigned int peer, const char *details)
+{
+	const struct peer *p = &ike->peers[peer];
+	const struct ike_sa *sa = p->sa;
+	bool up = false;
+
+	for (int i = 0; i < IKE_MAX_CHILDREN; i++)
+		up |= p->ch[i].used && p->ch[i].routed;
+	plog(ike, peer,
+	     "status: ike_phase1_state=%s ike_phase2_state=%s "
+	     "dpd_enabled=%s nat_t_detection=%s details=\"%s\"",
+	     sa ? state_keys[sa->state] : "down", up ? "up" : "down",
+	     p->cfg.dpd_action == VPN_IKE_DPD_NONE ? "false" : "true",
+	     sa == NULL           ? "-"
+	     : sa->nat_local      ? "local"
+	     : sa->nat_remote     ? "remote"
+	     : p->cfg.force_encap ? "forced"
+	                          : "none",
+	     details);
+}
+
 static void
 sa_state(struct vpn_ike *ike, struct ike_sa *sa, enum sa_state to,
          const char *why)
@@ -157,6 +193,8 @@ sa_state(struct vpn_ike *ike, struct ike_sa *sa, enum sa_state to,
 	if (to == S_INIT_DONE)
 		ike->half_open++;
 	sa->state = to;
+	if (p->sa == sa || p->sa == NULL)
+		status_log(ike, sa->peer, p->last);
 }
 
 static struct ike_sa *
@@ -229,6 +267,7 @@ child_route(struct vpn_ike *ike, unsigned int peer, struct child *c)
 		p->ch[i].routed = false;
 	c->routed = true;
 	ike->ops.child_route(ike->ctx, peer, c->spi_in);
+	status_log(ike, peer, "Child SA routed");
 }
 
 static void
@@ -250,6 +289,7 @@ child_remove(struct vpn_ike *ike, unsigned int peer, struct child *c,
 	     c->spi_out, why);
 	ike->ops.child_del(ike->ctx, peer, c->spi_in);
 	memset(c, 0, sizeof(*c));
+	status_log(ike, peer, why);
 }
 
 /* Every Child SA of the tunnel goes (its IKE SA ended). */
