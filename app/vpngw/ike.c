@@ -12,6 +12,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -57,8 +58,12 @@ static struct {
 	unsigned int n;
 	struct ike_sock socks[2 * VPN_MAX_OUTSIDE];
 	unsigned int nsocks;
-	uint64_t last_tick;
-} g;
+	uint64_t last_tick, last_publish;
+	/* What other threads read (vpngw_ike_read), under lock. */
+	pthread_mutex_t lock;
+	struct vpn_ike_stats pub_st;
+	struct vpngw_ike_info *pub;
+} g = {.lock = PTHREAD_MUTEX_INITIALIZER};
 
 static uint64_t
 now_ms(void)
@@ -467,11 +472,13 @@ vpngw_ike_start(const struct vpn_cfg *cfg, struct vpngw_sas *sas)
 	                                       .spi_alloc = spi_alloc,
 	                                       .log = ike_log};
 
-	memset(&g, 0, sizeof(g));
+	pthread_mutex_lock(&g.lock);
 	g.sas = sas;
 	g.tun = calloc(cfg->n_conns * VPN_TUNNELS + 1, sizeof(*g.tun));
+	g.pub = calloc(cfg->n_conns * VPN_TUNNELS + 1, sizeof(*g.pub));
+	pthread_mutex_unlock(&g.lock);
 	g.ike = vpn_ike_new(&ops, NULL);
-	if (g.tun == NULL || g.ike == NULL) {
+	if (g.tun == NULL || g.pub == NULL || g.ike == NULL) {
 		fprintf(stderr, "vpngw: IKE: out of memory\n");
 		return -1;
 	}
@@ -499,6 +506,8 @@ vpngw_ike_start(const struct vpn_cfg *cfg, struct vpngw_sas *sas)
 			g.tun[idx].conn = i;
 			g.tun[idx].ti = (unsigned int)ti;
 			g.tun[idx].routed = -1;
+			snprintf(g.pub[idx].name, sizeof(g.pub[idx].name),
+			         "%s/%d", c->name, ti + 1);
 			g.n++;
 			printf("vpngw: tunnel %d of %s: IKEv2, %s, %s\n",
 			       ti + 1, c->name,
@@ -511,6 +520,34 @@ vpngw_ike_start(const struct vpn_cfg *cfg, struct vpngw_sas *sas)
 			               : "raw ESP, or ESP in UDP behind a NAT");
 		}
 	return 0;
+}
+
+/* A copy of the engine's state for other threads. */
+static void
+publish(void)
+{
+	pthread_mutex_lock(&g.lock);
+	g.pub_st = *vpn_ike_stats(g.ike);
+	/* ike_state points to a static string: safe to copy. */
+	for (unsigned int i = 0; i < g.n; i++)
+		vpn_ike_peer_info(g.ike, i, &g.pub[i].ike);
+	pthread_mutex_unlock(&g.lock);
+}
+
+unsigned int
+vpngw_ike_read(struct vpn_ike_stats *st, struct vpngw_ike_info *info,
+               unsigned int max)
+{
+	unsigned int n;
+
+	pthread_mutex_lock(&g.lock);
+	if (st != NULL)
+		*st = g.pub_st;
+	n = g.pub == NULL ? 0 : g.n < max ? g.n : max;
+	if (n > 0)
+		memcpy(info, g.pub, n * sizeof(*info));
+	pthread_mutex_unlock(&g.lock);
+	return n;
 }
 
 void
@@ -553,6 +590,10 @@ vpngw_ike_poll(void)
 		vpn_ike_tick(g.ike, now);
 		retired_free(false);
 	}
+	if (now - g.last_publish >= 100) {
+		g.last_publish = now;
+		publish();
+	}
 }
 
 void
@@ -591,6 +632,11 @@ vpngw_ike_stop(void)
 	retired_free(true);
 	for (unsigned int i = 0; i < g.nsocks; i++)
 		close(g.socks[i].fd);
+	pthread_mutex_lock(&g.lock);
 	free(g.tun);
-	memset(&g, 0, sizeof(g));
+	free(g.pub);
+	g.tun = NULL;
+	g.pub = NULL;
+	g.n = g.nsocks = 0;
+	pthread_mutex_unlock(&g.lock);
 }

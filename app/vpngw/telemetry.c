@@ -6,6 +6,7 @@
  *   /vpngw/stats         the data plane's port and drop counters
  *   /vpngw/sa            the SPIs of every SA
  *   /vpngw/sa,SPI        one SA's packets, bytes and drops by reason
+ *   /vpngw/ike           IKE counters and each IKE tunnel's state
  * Read from the telemetry thread while the workers count (vpngw_dp_read).
  */
 #include <errno.h>
@@ -125,6 +126,46 @@ tel_tunnels(const char *cmd, const char *params, struct rte_tel_data *d)
 	return 0;
 }
 
+/* IKE: the engine's counters and, per tunnel, the IKE SA and Child SA. */
+static int
+tel_ike(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	struct vpngw_ike_info info[64];
+	struct vpn_ike_stats st;
+	struct rte_tel_data *t;
+	unsigned int n = vpngw_ike_read(&st, info, 64);
+
+	(void)cmd;
+	(void)params;
+	rte_tel_data_start_dict(d);
+#define TEL_IKE(f, desc) rte_tel_data_add_dict_u64(d, #f, st.f);
+	VPN_IKE_COUNTERS(TEL_IKE)
+#undef TEL_IKE
+	for (unsigned int i = 0; i < n; i++) {
+		const struct vpn_ike_peer_info *p = &info[i].ike;
+
+		t = rte_tel_data_alloc();
+		if (t == NULL)
+			return -ENOMEM;
+		rte_tel_data_start_dict(t);
+		rte_tel_data_add_dict_string(t, "ike_sa",
+		                             p->ike_state ? p->ike_state : "-");
+		rte_tel_data_add_dict_string(t, "child_sa",
+		                             p->child_up ? "up" : "down");
+		rte_tel_data_add_dict_u64(t, "children", p->children);
+		rte_tel_data_add_dict_u64(t, "spi_in", p->spi_in);
+		rte_tel_data_add_dict_u64(t, "spi_out", p->spi_out);
+		rte_tel_data_add_dict_u64(t, "encr", p->encr);
+		rte_tel_data_add_dict_u64(t, "key_bits", p->key_bits);
+		rte_tel_data_add_dict_u64(t, "integ", p->integ);
+		rte_tel_data_add_dict_u64(t, "dh", p->dh);
+		rte_tel_data_add_dict_string(t, "nat_t", p->nat ? "yes" : "no");
+		rte_tel_data_add_dict_string(t, "last", p->last);
+		rte_tel_data_add_dict_container(d, info[i].name, t, 0);
+	}
+	return 0;
+}
+
 /* What a benchmark needs to turn rates into cycles per packet. */
 static int
 tel_info(const char *cmd, const char *params, struct rte_tel_data *d)
@@ -143,6 +184,8 @@ vpngw_telemetry_init(struct vpngw_sas *sas)
 	tel_sas = sas;
 	rte_telemetry_register_cmd("/vpngw/tunnels", tel_tunnels,
 	                           "each tunnel's state and liveness");
+	rte_telemetry_register_cmd("/vpngw/ike", tel_ike,
+	                           "IKE counters and each IKE tunnel's state");
 	rte_telemetry_register_cmd("/vpngw/info", tel_info,
 	                           "vpngw version and TSC frequency");
 	rte_telemetry_register_cmd("/vpngw/stats", tel_stats,

@@ -7,6 +7,7 @@
 
 #include "vpn_cfg.h"
 #include "vpn_esp.h"
+#include "vpn_ike.h"
 
 /*
  * Start the DPDK EAL for cfg: lcores from the control and worker lcores,
@@ -58,6 +59,15 @@ void vpngw_ike_poll(void);
 void vpngw_ike_wait(int ms);
 /* Delete every IKE SA with its peer, close the sockets. */
 void vpngw_ike_stop(void);
+/* A tunnel's IKE state as last published by the control core (every
+ * 100 ms), for other threads (telemetry). */
+struct vpngw_ike_info {
+	char name[VPN_NAME_MAX + 8];
+	struct vpn_ike_peer_info ike;
+};
+/* The engine's counters and up to max tunnels' states: how many. */
+unsigned int vpngw_ike_read(struct vpn_ike_stats *st,
+                            struct vpngw_ike_info *info, unsigned int max);
 
 /* The data plane's event and drop counters, in the order they are shown
  * (the final counters, telemetry). */

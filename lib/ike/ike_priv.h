@@ -25,6 +25,7 @@ enum {
 	IKE_N_COOKIE = 16390,
 	IKE_N_USE_TRANSPORT_MODE = 16391,
 	IKE_N_REKEY_SA = 16393,
+	IKE_N_FRAGMENTATION_SUPPORTED = 16430, /* RFC 7383 */
 };
 
 #define IKE_ID_IPV4_ADDR 1
@@ -43,6 +44,8 @@ enum {
 #define IKE_DPD_DELAY_MS     10000 /* idle before a liveness check */
 #define IKE_KEEPALIVE_MS     20000 /* NAT keepalives (RFC 3948 4) */
 #define IKE_MAX_CHILDREN     4     /* per tunnel: current, rekeyed, ... */
+#define IKE_MAX_FRAGS        64    /* fragments of a message (RFC 7383) */
+#define IKE_FRAG_SIZE        1200  /* largest fragment, unless configured */
 #define IKE_ROUTE_WAIT_MS    5000  /* a rekey responder routes by then */
 
 enum sa_state {
@@ -117,9 +120,19 @@ struct ike_sa {
 	uint32_t req_spi; /* R_DELETE_CHILD: our inbound SPI of it */
 	uint64_t req_first, req_next;
 	unsigned int req_tries;
-	/* The response to the peer's last request (duplicates). */
+	/* The response to the peer's last request (duplicates). req and
+	 * resp hold one or more datagrams (fragments), each after its
+	 * length in two bytes (host order). */
 	uint8_t *resp;
 	size_t resp_len;
+	/* Fragmentation (RFC 7383): both sides support it; the fragments of
+	 * the message being reassembled. */
+	bool frag;
+	uint32_t rf_id;
+	uint16_t rf_total, rf_have;
+	uint8_t rf_first;
+	uint8_t *rf_chunk[IKE_MAX_FRAGS];
+	uint16_t rf_len[IKE_MAX_FRAGS];
 	/* Where the peer is now (RFC 7296 2.11: answer where it asked). */
 	uint32_t local, remote;
 	uint16_t lport, rport;
@@ -166,9 +179,10 @@ struct vpn_ike {
 	uint64_t now;
 	unsigned int half_open;
 	uint8_t cookie_secret[32];
-	uint8_t in[IKE_MAX_MSG];  /* a received message, decrypted in place */
-	uint8_t out[IKE_MAX_MSG]; /* a message being built */
-	uint8_t pt[IKE_MAX_MSG];  /* the payloads of an SK payload */
+	uint8_t in[IKE_MAX_MSG];    /* a received message, decrypted in place */
+	uint8_t out[IKE_MAX_MSG];   /* a message being built */
+	uint8_t pt[IKE_MAX_MSG];    /* the payloads of an SK payload */
+	uint8_t reasm[IKE_MAX_MSG]; /* a message put together from fragments */
 };
 
 #endif /* IKE_PRIV_H */

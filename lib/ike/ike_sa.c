@@ -333,44 +333,74 @@ sa_free(struct vpn_ike *ike, struct ike_sa *sa, const char *why)
 	free(sa->msg2);
 	free(sa->req);
 	free(sa->resp);
+	for (int i = 0; i < IKE_MAX_FRAGS; i++)
+		free(sa->rf_chunk[i]);
 	explicit_bzero(sa, sizeof(*sa));
 	free(sa);
 }
 
 /* ---- sending ------------------------------------------------------------ */
 
-static void
-wire(struct vpn_ike *ike, struct ike_sa *sa, const uint8_t *msg, size_t len)
+/* Datagrams as one buffer: each after its length in two bytes. */
+static uint8_t *
+pack_append(uint8_t *pk, size_t *len, const uint8_t *m, size_t ml)
 {
-	ike->st.tx++;
-	ike->ops.send(ike->ctx, sa->local, sa->lport, sa->remote, sa->rport,
-	              msg, len);
+	uint8_t *n = ml <= 0xffff ? realloc(pk, *len + 2 + ml) : NULL;
+	uint16_t l = (uint16_t)ml;
+
+	if (n == NULL) {
+		free(pk);
+		*len = 0;
+		return NULL;
+	}
+	memcpy(n + *len, &l, 2);
+	memcpy(n + *len + 2, m, ml);
+	*len += 2 + ml;
+	return n;
+}
+
+static void
+wire(struct vpn_ike *ike, struct ike_sa *sa, const uint8_t *pk, size_t len)
+{
+	for (size_t off = 0; off + 2 <= len;) {
+		uint16_t l;
+
+		memcpy(&l, pk + off, 2);
+		off += 2;
+		if (l > len - off)
+			return;
+		ike->st.tx++;
+		ike->ops.send(ike->ctx, sa->local, sa->lport, sa->remote,
+		              sa->rport, pk + off, l);
+		off += l;
+	}
 }
 
 /* Keep msg as the outstanding request of sa and send it. */
+/* Keep the datagrams pk (pack_append's; ours now) as the outstanding
+ * request of sa and send them. */
 static void
-send_request(struct vpn_ike *ike, struct ike_sa *sa, uint8_t exch,
-             const uint8_t *msg, size_t len, enum req_kind kind)
+send_request(struct vpn_ike *ike, struct ike_sa *sa, uint8_t exch, uint8_t *pk,
+             size_t len, enum req_kind kind)
 {
 	free(sa->req);
-	sa->req = dup_bytes(msg, len);
-	sa->req_len = sa->req ? len : 0;
+	sa->req = pk;
+	sa->req_len = pk ? len : 0;
 	sa->req_exch = exch;
 	sa->req_kind = kind;
 	sa->req_first = ike->now;
 	sa->req_tries = 0;
 	sa->req_next = ike->now + 1000;
-	wire(ike, sa, msg, len);
+	wire(ike, sa, sa->req, sa->req_len);
 }
 
 static void
-send_response(struct vpn_ike *ike, struct ike_sa *sa, const uint8_t *msg,
-              size_t len)
+send_response(struct vpn_ike *ike, struct ike_sa *sa, uint8_t *pk, size_t len)
 {
 	free(sa->resp);
-	sa->resp = dup_bytes(msg, len);
-	sa->resp_len = sa->resp ? len : 0;
-	wire(ike, sa, msg, len);
+	sa->resp = pk;
+	sa->resp_len = pk ? len : 0;
+	wire(ike, sa, sa->resp, sa->resp_len);
 }
 
 /* The keys a message from us is protected with. */
@@ -404,37 +434,75 @@ static int
 send_sk(struct vpn_ike *ike, struct ike_sa *sa, uint8_t exch, bool response,
         uint32_t msg_id, struct ike_writer *w, enum req_kind kind)
 {
+	const struct vpn_ike_peer *cfg = &ike->peers[sa->peer].cfg;
 	const struct ike_sk_keys *k = keys_out(sa);
-	size_t ptlen, total, sk_off = IKE_HDR_LEN;
+	size_t max = cfg->frag_size ? cfg->frag_size : IKE_FRAG_SIZE;
+	size_t ptlen, total, room, off = 0, pklen = 0;
+	const uint8_t *pt = ike->pt + IKE_HDR_LEN;
+	unsigned int nfrag = 1;
 	struct ike_hdr h = {0};
-	uint8_t *m = ike->out;
+	uint8_t *m = ike->out, *pk = NULL;
 
 	if (w->err != IKE_ERR_OK)
 		return -1;
 	ptlen = w->len - IKE_HDR_LEN;
-	total = sk_off + ike_sk_overhead(k, ptlen) + ptlen;
-	if (total > sizeof(ike->out))
+	total = IKE_HDR_LEN + ike_sk_overhead(k, ptlen) + ptlen;
+	/* Too big for one datagram and the peer takes fragments (RFC 7383
+	 * 2.5): SKF payloads, each with as much of the plaintext as fits. */
+	room = max > IKE_HDR_LEN + 8 + 64 + 16 + 32
+	               ? max - IKE_HDR_LEN - 8 - ike_sk_iv_len(k) -
+	                         ike_sk_icv_len(k) - 16
+	               : 64;
+	if (sa->frag && total > max) {
+		nfrag = (unsigned int)((ptlen + room - 1) / room);
+		if (nfrag > IKE_MAX_FRAGS)
+			return -1;
+	} else if (total > sizeof(ike->out))
 		return -1;
 	h.spi_i = sa->spi_i;
 	h.spi_r = sa->spi_r;
-	h.next = IKE_PT_SK;
 	h.version = 0x20;
 	h.exchange = exch;
 	h.flags = (sa->initiator ? IKE_FLAG_INITIATOR : 0) |
 	          (response ? IKE_FLAG_RESPONSE : 0);
 	h.msg_id = msg_id;
-	h.length = (uint32_t)total;
-	vpn_ike_hdr_write(m, &h);
-	m[sk_off] = w->buf[16]; /* the first inner payload */
-	m[sk_off + 1] = 0;
-	wr16(m + sk_off + 2, (uint16_t)(total - sk_off));
-	memcpy(m + sk_off + 4 + ike_sk_iv_len(k), ike->pt + IKE_HDR_LEN, ptlen);
-	if (ike_sk_seal(k, m, total, sk_off, ptlen) != 0)
-		return -1;
+	for (unsigned int f = 1; f <= nfrag; f++) {
+		size_t chunk = nfrag == 1           ? ptlen
+		               : ptlen - off < room ? ptlen - off
+		                                    : room;
+		/* SKF carries the fragment number and count after its
+		 * generic header; they are part of what is authenticated. */
+		size_t hl = nfrag == 1 ? 4 : 8;
+		size_t len = IKE_HDR_LEN + hl - 4 + ike_sk_overhead(k, chunk) +
+		             chunk;
+
+		h.next = nfrag == 1 ? IKE_PT_SK : IKE_PT_SKF;
+		h.length = (uint32_t)len;
+		vpn_ike_hdr_write(m, &h);
+		m[IKE_HDR_LEN] = f == 1 ? w->buf[16] : 0; /* first inner */
+		m[IKE_HDR_LEN + 1] = 0;
+		wr16(m + IKE_HDR_LEN + 2, (uint16_t)(len - IKE_HDR_LEN));
+		if (nfrag > 1) {
+			wr16(m + IKE_HDR_LEN + 4, (uint16_t)f);
+			wr16(m + IKE_HDR_LEN + 6, (uint16_t)nfrag);
+		}
+		memcpy(m + IKE_HDR_LEN + hl + ike_sk_iv_len(k), pt + off,
+		       chunk);
+		if (ike_sk_seal(k, m, len, IKE_HDR_LEN + hl - 4, chunk) != 0) {
+			free(pk);
+			return -1;
+		}
+		pk = pack_append(pk, &pklen, m, len);
+		if (pk == NULL)
+			return -1;
+		off += chunk;
+	}
+	if (nfrag > 1)
+		ike->st.fragments_sent += nfrag;
 	if (response)
-		send_response(ike, sa, m, total);
+		send_response(ike, sa, pk, pklen);
 	else
-		send_request(ike, sa, exch, m, total, kind);
+		send_request(ike, sa, exch, pk, pklen, kind);
 	return 0;
 }
 
@@ -873,6 +941,51 @@ psk_auth(const struct vpn_ike_peer *cfg, const struct ike_sa *sa,
 	return rc;
 }
 
+/*
+ * The AUTH step, one place per method: PSK today; certificates will be a
+ * second method behind the same two calls.
+ */
+
+/* Our AUTH payload body (method, reserved, data) as the initiator or the
+ * responder, over our ID payload body id: its length, or 0. */
+static size_t
+auth_make(const struct vpn_ike_peer *cfg, const struct ike_sa *sa,
+          bool of_initiator, const uint8_t *id, size_t id_len, uint8_t *out)
+{
+	memset(out, 0, 4);
+	out[0] = IKE_AUTH_PSK;
+	if (psk_auth(cfg, sa, of_initiator, id, id_len, out + 4) != 0)
+		return 0;
+	return 4 + ike_prf_len(sa->prf);
+}
+
+/* Whether the peer's AUTH payload verifies over its ID payload body. */
+static bool
+auth_verify(const struct vpn_ike_peer *cfg, const struct ike_sa *sa,
+            bool of_initiator, const struct ike_payload *id,
+            const struct ike_payload *auth)
+{
+	uint8_t want[IKE_MAX_PRF_LEN];
+	size_t plen = ike_prf_len(sa->prf);
+	bool ok =
+	        auth->len == 4 + plen && auth->body[0] == IKE_AUTH_PSK &&
+	        psk_auth(cfg, sa, of_initiator, id->body, id->len, want) == 0 &&
+	        ike_equal(want, auth->body + 4, plen);
+
+	explicit_bzero(want, sizeof(want));
+	return ok;
+}
+
+/* Our ID payload body: ID_IPV4_ADDR of our outside address. */
+static size_t
+make_id(const struct ike_sa *sa, uint8_t id[8])
+{
+	memset(id, 0, 8);
+	id[0] = IKE_ID_IPV4_ADDR;
+	wr32(id + 4, sa->local);
+	return 8;
+}
+
 /* ---- NAT detection (RFC 7296 2.23) --------------------------------------- */
 
 static void
@@ -921,6 +1034,16 @@ notify_type(const struct ike_payload *p, const uint8_t **data, size_t *len)
 		*len = p->len - 4 - spi_len;
 	}
 	return rd16(p->body + 2);
+}
+
+static bool
+has_notify(const struct ike_payload *pl, unsigned int n, uint16_t type)
+{
+	for (unsigned int i = 0; i < n; i++)
+		if (pl[i].type == IKE_PT_NOTIFY &&
+		    notify_type(&pl[i], NULL, NULL) == type)
+			return true;
+	return false;
 }
 
 /* Compare the peer's NAT_D notifies with what we see: sets nat_local
@@ -1178,7 +1301,8 @@ init_send(struct vpn_ike *ike, struct ike_sa *sa)
 	                    .flags = IKE_FLAG_INITIATOR};
 	uint8_t ke[4 + IKE_MAX_DH_LEN];
 	struct ike_writer w;
-	size_t n, kl = ike_dh_len(sa->dh_group);
+	size_t n, kl = ike_dh_len(sa->dh_group), pklen;
+	uint8_t *pk;
 	unsigned int np = build_proposals(&cfg->ike, PM_IKE, 0, props);
 
 	vpn_ike_begin(&w, ike->out, sizeof(ike->out), &h);
@@ -1191,6 +1315,7 @@ init_send(struct vpn_ike *ike, struct ike_sa *sa)
 	vpn_ike_add(&w, IKE_PT_KE, false, ke, 4 + kl);
 	vpn_ike_add(&w, IKE_PT_NONCE, false, sa->ni, sa->ni_len);
 	add_nat_d(ike, &w, sa, 0);
+	add_notify(&w, 0, 0, IKE_N_FRAGMENTATION_SUPPORTED, NULL, 0);
 	n = vpn_ike_finish(&w);
 	if (n == 0)
 		return;
@@ -1198,7 +1323,10 @@ init_send(struct vpn_ike *ike, struct ike_sa *sa)
 	sa->msg1 = dup_bytes(ike->out, n);
 	sa->msg1_len = sa->msg1 ? n : 0;
 	sa->my_id = 1;
-	send_request(ike, sa, IKE_SA_INIT, ike->out, n, R_INIT);
+	pklen = 0;
+	pk = pack_append(NULL, &pklen, ike->out, n);
+	if (pk != NULL)
+		send_request(ike, sa, IKE_SA_INIT, pk, pklen, R_INIT);
 }
 
 /* Begin (or begin again) a tunnel we initiate. */
@@ -1251,6 +1379,7 @@ give_up(struct vpn_ike *ike, unsigned int peer, const char *why)
 static void
 auth_send(struct vpn_ike *ike, struct ike_sa *sa)
 {
+	size_t alen;
 	const struct vpn_ike_peer *cfg = &ike->peers[sa->peer].cfg;
 	uint8_t id[8], auth[4 + IKE_MAX_PRF_LEN];
 	struct ike_proposal props[2];
@@ -1260,18 +1389,15 @@ auth_send(struct vpn_ike *ike, struct ike_sa *sa)
 
 	sa->req_spi = new_spi(ike);
 	np = build_proposals(&cfg->esp, PM_ESP_AUTH, sa->req_spi, props);
-	memset(id, 0, sizeof(id));
-	id[0] = IKE_ID_IPV4_ADDR;
-	wr32(id + 4, sa->local);
-	memset(auth, 0, 4);
-	auth[0] = IKE_AUTH_PSK;
-	if (psk_auth(cfg, sa, true, id, 8, auth + 4) != 0)
+	make_id(sa, id);
+	alen = auth_make(cfg, sa, true, id, 8, auth);
+	if (alen == 0)
 		return;
 	ts_from_cfg(cfg->lts, cfg->n_lts, &tsi);
 	ts_from_cfg(cfg->rts, cfg->n_rts, &tsr);
 	inner_begin(ike, &w);
 	vpn_ike_add(&w, IKE_PT_IDI, false, id, 8);
-	vpn_ike_add(&w, IKE_PT_AUTH, false, auth, 4 + ike_prf_len(sa->prf));
+	vpn_ike_add(&w, IKE_PT_AUTH, false, auth, alen);
 	add_notify(&w, 0, 0, IKE_N_INITIAL_CONTACT, NULL, 0);
 	vpn_ike_add_sa(&w, props, np);
 	add_ts(&w, IKE_PT_TSI, &tsi);
@@ -1371,6 +1497,7 @@ init_response(struct vpn_ike *ike, struct ike_sa *sa, const struct ike_hdr *h,
 	sa->msg2 = dup_bytes(msg, h->length);
 	sa->msg2_len = sa->msg2 ? h->length : 0;
 	nat_check(sa, pl, n, sa->spi_r);
+	sa->frag = has_notify(pl, n, IKE_N_FRAGMENTATION_SUPPORTED);
 	free(sa->req);
 	sa->req = NULL;
 	if (derive_ike_keys(sa, gir, gl, NULL) != 0) {
@@ -1395,8 +1522,6 @@ auth_response(struct vpn_ike *ike, struct ike_sa *sa,
 	const struct vpn_ike_peer *cfg = &ike->peers[sa->peer].cfg;
 	struct peer *p = &ike->peers[sa->peer];
 	const struct ike_payload *id, *auth, *psa;
-	uint8_t want[IKE_MAX_PRF_LEN];
-	size_t plen = ike_prf_len(sa->prf);
 	struct ts_set tsi, tsr;
 	struct keysrc ks;
 	struct choice c;
@@ -1419,14 +1544,11 @@ auth_response(struct vpn_ike *ike, struct ike_sa *sa,
 		give_up(ike, sa->peer, "IKE_AUTH response without IDr/AUTH");
 		return;
 	}
-	if (auth->body[0] != IKE_AUTH_PSK || auth->len != 4 + plen ||
-	    psk_auth(cfg, sa, false, id->body, id->len, want) != 0 ||
-	    !ike_equal(want, auth->body + 4, plen)) {
+	if (!auth_verify(cfg, sa, false, id, auth)) {
 		ike->st.auth_failed++;
 		give_up(ike, sa->peer, "the responder's AUTH did not verify");
 		return;
 	}
-	explicit_bzero(want, sizeof(want));
 	free(sa->req);
 	sa->req = NULL;
 	sa_established(ike, sa, "PSK authenticated");
@@ -1513,7 +1635,8 @@ init_request(struct vpn_ike *ike, const struct ike_hdr *h,
 	struct peer *p;
 	struct choice c;
 	int pi = find_peer(ike, local, remote);
-	size_t gl, rn;
+	size_t gl, rn, pklen;
+	uint8_t *pk;
 
 	if (pi < 0) {
 		ike->st.no_peer++;
@@ -1618,6 +1741,7 @@ init_request(struct vpn_ike *ike, const struct ike_hdr *h,
 	}
 	explicit_bzero(gir, sizeof(gir));
 	nat_check(sa, pl, n, 0);
+	sa->frag = has_notify(pl, n, IKE_N_FRAGMENTATION_SUPPORTED);
 	sa->msg1 = dup_bytes(msg, h->length);
 	sa->msg1_len = sa->msg1 ? h->length : 0;
 
@@ -1634,6 +1758,8 @@ init_request(struct vpn_ike *ike, const struct ike_hdr *h,
 	vpn_ike_add(&w, IKE_PT_KE, false, ked, 4 + ike_dh_len(c.dh));
 	vpn_ike_add(&w, IKE_PT_NONCE, false, sa->nr, sa->nr_len);
 	add_nat_d(ike, &w, sa, sa->spi_r);
+	if (sa->frag)
+		add_notify(&w, 0, 0, IKE_N_FRAGMENTATION_SUPPORTED, NULL, 0);
 	ike_dh_free(sa->dh);
 	sa->dh = NULL;
 	rn = vpn_ike_finish(&w);
@@ -1651,7 +1777,10 @@ init_request(struct vpn_ike *ike, const struct ike_hdr *h,
 		p->nego = sa;
 	}
 	sa_state(ike, sa, S_INIT_DONE, "IKE_SA_INIT from the peer");
-	send_response(ike, sa, ike->out, rn);
+	pklen = 0;
+	pk = pack_append(NULL, &pklen, ike->out, rn);
+	if (pk != NULL)
+		send_response(ike, sa, pk, pklen);
 }
 
 /* The IKE_AUTH request (decrypted payloads). */
@@ -1662,8 +1791,7 @@ auth_request(struct vpn_ike *ike, struct ike_sa *sa, uint32_t msg_id,
 	const struct vpn_ike_peer *cfg = &ike->peers[sa->peer].cfg;
 	struct peer *p = &ike->peers[sa->peer];
 	const struct ike_payload *idi, *auth, *psa;
-	uint8_t want[IKE_MAX_PRF_LEN], id[8], rauth[4 + IKE_MAX_PRF_LEN];
-	size_t plen = ike_prf_len(sa->prf);
+	uint8_t id[8], rauth[4 + IKE_MAX_PRF_LEN];
 	struct ts_set tsi, tsr, ours, tsi_n, tsr_n;
 	struct ike_writer w;
 	struct choice c;
@@ -1676,9 +1804,7 @@ auth_request(struct vpn_ike *ike, struct ike_sa *sa, uint32_t msg_id,
 		return;
 	}
 	inner_begin(ike, &w);
-	if (auth->body[0] != IKE_AUTH_PSK || auth->len != 4 + plen ||
-	    psk_auth(cfg, sa, true, idi->body, idi->len, want) != 0 ||
-	    !ike_equal(want, auth->body + 4, plen)) {
+	if (!auth_verify(cfg, sa, true, idi, auth)) {
 		ike->st.auth_failed++;
 		plog(ike, sa->peer,
 		     "IKE_AUTH: the initiator's AUTH did not "
@@ -1688,15 +1814,10 @@ auth_request(struct vpn_ike *ike, struct ike_sa *sa, uint32_t msg_id,
 		sa_state(ike, sa, S_DEAD, "authentication failed");
 		return;
 	}
-	explicit_bzero(want, sizeof(want));
-	memset(id, 0, sizeof(id));
-	id[0] = IKE_ID_IPV4_ADDR;
-	wr32(id + 4, sa->local);
-	memset(rauth, 0, 4);
-	rauth[0] = IKE_AUTH_PSK;
-	psk_auth(cfg, sa, false, id, 8, rauth + 4);
+	make_id(sa, id);
 	vpn_ike_add(&w, IKE_PT_IDR, false, id, 8);
-	vpn_ike_add(&w, IKE_PT_AUTH, false, rauth, 4 + plen);
+	vpn_ike_add(&w, IKE_PT_AUTH, false, rauth,
+	            auth_make(cfg, sa, false, id, 8, rauth));
 	explicit_bzero(rauth, sizeof(rauth));
 
 	psa = vpn_ike_find(pl, n, IKE_PT_SA);
@@ -1931,6 +2052,7 @@ ike_from_rekey(struct vpn_ike *ike, struct ike_sa *old, bool we_i,
 	ns->rport = old->rport;
 	ns->nat_local = old->nat_local;
 	ns->nat_remote = old->nat_remote;
+	ns->frag = old->frag;
 	ns->my_id = ns->peer_id = 0;
 	if (derive_ike_keys(ns, gir, gl, old) != 0) {
 		sa_free(ike, ns, "key derivation failed");
@@ -2425,6 +2547,83 @@ find_sa(struct vpn_ike *ike, const struct ike_hdr *h)
 	return NULL;
 }
 
+static void
+fragments_drop(struct ike_sa *sa)
+{
+	for (int i = 0; i < IKE_MAX_FRAGS; i++) {
+		free(sa->rf_chunk[i]);
+		sa->rf_chunk[i] = NULL;
+	}
+	sa->rf_have = sa->rf_total = 0;
+}
+
+/*
+ * One fragment (RFC 7383 2.6): verified and decrypted alone, kept until
+ * all of its message are in. 1 with the whole plaintext in *pt (and the
+ * first inner payload's type in *first), 0 while waiting, -1 dropped.
+ */
+static int
+fragment_in(struct vpn_ike *ike, struct ike_sa *sa, const struct ike_hdr *h,
+            const struct ike_payload *skf, size_t len, uint8_t **pt,
+            size_t *ptlen, uint8_t *first)
+{
+	uint16_t num, total;
+	uint8_t *chunk;
+	size_t clen, sum = 0;
+
+	if (!sa->frag || skf->len < 4) {
+		ike->st.malformed++;
+		return -1;
+	}
+	num = rd16(skf->body);
+	total = rd16(skf->body + 2);
+	if (num == 0 || num > total || total > IKE_MAX_FRAGS) {
+		ike->st.malformed++;
+		return -1;
+	}
+	/* The SKF header is four bytes longer than SK's: what follows it is
+	 * sealed the same way (and those four bytes authenticated). */
+	if (ike_sk_open(keys_in(sa), ike->in, len,
+	                (size_t)(skf->body - ike->in), &chunk, &clen) != 0) {
+		ike->st.bad_icv++;
+		return -1;
+	}
+	ike->st.fragments_received++;
+	if (sa->rf_total == 0 || sa->rf_id != h->msg_id ||
+	    sa->rf_total != total) {
+		fragments_drop(sa);
+		sa->rf_id = h->msg_id;
+		sa->rf_total = total;
+	}
+	if (sa->rf_chunk[num - 1] != NULL)
+		return 0; /* a duplicate */
+	sa->rf_chunk[num - 1] = dup_bytes(chunk, clen);
+	if (sa->rf_chunk[num - 1] == NULL)
+		return -1;
+	sa->rf_len[num - 1] = (uint16_t)clen;
+	if (num == 1)
+		sa->rf_first = skf->next;
+	if (++sa->rf_have < total)
+		return 0;
+	for (unsigned int i = 0; i < total; i++)
+		sum += sa->rf_len[i];
+	if (sum > sizeof(ike->reasm)) {
+		ike->st.malformed++;
+		fragments_drop(sa);
+		return -1;
+	}
+	sum = 0;
+	for (unsigned int i = 0; i < total; i++) {
+		memcpy(ike->reasm + sum, sa->rf_chunk[i], sa->rf_len[i]);
+		sum += sa->rf_len[i];
+	}
+	*pt = ike->reasm;
+	*ptlen = sum;
+	*first = sa->rf_first;
+	fragments_drop(sa);
+	return 1;
+}
+
 void
 vpn_ike_input(struct vpn_ike *ike, uint64_t now_ms, uint32_t local,
               uint16_t lport, uint32_t remote, uint16_t rport,
@@ -2435,7 +2634,7 @@ vpn_ike_input(struct vpn_ike *ike, uint64_t now_ms, uint32_t local,
 	unsigned int n, ni;
 	struct ike_hdr h;
 	struct ike_sa *sa;
-	uint8_t bad, *pt;
+	uint8_t bad, *pt, first;
 	size_t ptlen;
 	bool response;
 
@@ -2475,7 +2674,14 @@ vpn_ike_input(struct vpn_ike *ike, uint64_t now_ms, uint32_t local,
 		}
 	} else if (h.msg_id == sa->peer_id - 1 && sa->resp != NULL &&
 	           sa->state != S_INIT_DONE) {
-		/* A retransmission: the same answer, from where it came. */
+		/* A retransmission: the same answer, from where it came; for a
+		 * fragmented one, on its first fragment only (RFC 7383
+		 * 2.6.1), so fragments do not multiply answers. */
+		const struct ike_payload *l = n ? &pl[n - 1] : NULL;
+
+		if (l != NULL && l->type == IKE_PT_SKF &&
+		    (l->len < 4 || rd16(l->body) != 1))
+			return;
 		ike->st.resent_responses++;
 		wire(ike, sa, sa->resp, sa->resp_len);
 		return;
@@ -2492,19 +2698,27 @@ vpn_ike_input(struct vpn_ike *ike, uint64_t now_ms, uint32_t local,
 		init_response(ike, sa, &h, pl, n, ike->in);
 		return;
 	}
-	/* Everything after IKE_SA_INIT is in one SK payload. */
+	/* Everything after IKE_SA_INIT is in one SK payload, or in the SKF
+	 * payloads of its fragments. */
 	sk = n ? &pl[n - 1] : NULL;
-	if (sk == NULL || sk->type != IKE_PT_SK || sa->state == S_INIT_SENT) {
+	if (sk == NULL || (sk->type != IKE_PT_SK && sk->type != IKE_PT_SKF) ||
+	    sa->state == S_INIT_SENT) {
 		ike->st.unexpected++;
 		return;
 	}
-	if (ike_sk_open(keys_in(sa), ike->in, len,
-	                (size_t)(sk->body - IKE_PAYLOAD_HDR - ike->in), &pt,
-	                &ptlen) != 0) {
+	first = sk->next;
+	if (sk->type == IKE_PT_SKF) {
+		int r = fragment_in(ike, sa, &h, sk, len, &pt, &ptlen, &first);
+
+		if (r <= 0)
+			return; /* dropped (counted), or waiting for more */
+	} else if (ike_sk_open(keys_in(sa), ike->in, len,
+	                       (size_t)(sk->body - IKE_PAYLOAD_HDR - ike->in),
+	                       &pt, &ptlen) != 0) {
 		ike->st.bad_icv++;
 		return;
 	}
-	if (vpn_ike_payloads(pt, ptlen, sk->next, inner, IKE_MAX_PAYLOADS, &ni,
+	if (vpn_ike_payloads(pt, ptlen, first, inner, IKE_MAX_PAYLOADS, &ni,
 	                     &bad) != IKE_ERR_OK) {
 		ike->st.malformed++;
 		return;

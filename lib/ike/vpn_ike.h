@@ -230,6 +230,7 @@ struct vpn_ike_peer {
 	bool initiate;    /* start the tunnel (else wait for the peer) */
 	bool force_encap; /* ESP in UDP even without NAT (accelerated) */
 	uint32_t replay_window;
+	uint16_t frag_size;        /* largest IKE fragment we send; 0: 1200 */
 	unsigned int n_lts, n_rts; /* ours and the peer's networks */
 	struct vpn_ike_ts lts[VPN_IKE_MAX_TS], rts[VPN_IKE_MAX_TS];
 };
@@ -292,6 +293,8 @@ struct vpn_ike_ops {
 	_(auth_failed, "AUTH did not verify")                       \
 	_(ts_unacceptable, "traffic selectors did not match")       \
 	_(cookies_sent, "cookies asked for (half-open SAs)")        \
+	_(fragments_sent, "IKE fragments sent (RFC 7383)")          \
+	_(fragments_received, "IKE fragments received")             \
 	_(bad_cookie, "IKE_SA_INIT with a wrong or no cookie")      \
 	_(ike_up, "IKE SAs established")                            \
 	_(child_up, "Child SAs installed")                          \

@@ -39,6 +39,14 @@ done
 	fail "the tunnels did not come up"
 n=$(pings 5)
 [ "$n" -ge 4 ] || fail "ping through the tunnel: $n of 5"
+# The same state over telemetry (published by the control core).
+sleep 0.3
+for t in e2e/1 e2e/2; do
+	st=$(tel gw1 /vpngw/ike "d['$t']['ike_sa'] + ' ' + d['$t']['child_sa']")
+	echo "telemetry /vpngw/ike $t: $st"
+	[ "$st" = "established up" ] || fail "telemetry: $t is '$st'"
+done
+[ "$(tel gw2 /vpngw/ike "d['ike_up']")" -ge 2 ] || fail "telemetry: ike_up"
 
 ip netns exec "$B" iperf3 -s -1 -B 192.0.2.130 >"$work/iperf3-server.log" 2>&1 &
 pids+=($!)

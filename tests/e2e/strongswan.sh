@@ -64,6 +64,7 @@ round() {
 	local name=$1
 	echo "=== round $name"
 	vpngw_conf "$2" "$3"
+	swan_write_conf
 	swan_conf "$4" "$5"
 	vpngw_start
 	swan_start
@@ -113,6 +114,12 @@ print("%s: iperf3 %.0f Mbit/s, %d retransmits" % (sys.argv[2],
 	grep "vpngw: IKE:" "$work/gw1.log"
 	grep -q "malformed 0 .*bad_icv 0 .*auth_failed 0" "$work/gw1.log" ||
 		fail "$name: vpngw dropped IKE messages"
+	if [ -n "${SWAN_FRAG:-}" ]; then
+		local f
+		f=$(grep "vpngw: IKE:" "$work/gw1.log" | grep -o " fragments_received [0-9]*" | awk '{print $2}')
+		echo "$name: charon's fragments of $SWAN_FRAG bytes reassembled: $f"
+		[ "${f:-0}" -gt 0 ] || fail "$name: no IKE fragments from charon"
+	fi
 	cp "$work/gw1.log" "$work/gw1-$name.log"
 	cp "$swan/charon.log" "$work/charon-$name.log"
 }
@@ -135,8 +142,9 @@ round initiator \
 	"AES_GCM_16-128/PRF_HMAC_SHA2_256/ECP_256" "AES_GCM_16-128" \
 	"AES_GCM_16-256/PRF_HMAC_SHA2_384/ECP_384" "AES_GCM_16-256"
 # Mixed roles: ECP-521 with GCM-256 answered, MODP-2048/256 (group 24)
-# with SHA2-512 initiated.
-round mixed \
+# with SHA2-512 initiated; charon sends IKE fragments (RFC 7383) of 300
+# bytes, which vpngw reassembles.
+SWAN_FRAG=300 round mixed \
 	'phase1_encryption = ["AES256-GCM-16"]; phase1_integrity = ["SHA2-512"]; phase1_dh_groups = [21];' \
 	'startup_action = "start"; phase1_encryption = ["AES256"]; phase1_integrity = ["SHA2-512"]; phase1_dh_groups = [24]; phase2_encryption = ["AES256"]; phase2_integrity = ["SHA2-512"];' \
 	"aes256gcm16-prfsha512-ecp521 aes256gcm16 start" \

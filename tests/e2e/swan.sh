@@ -32,6 +32,8 @@ charon {
     retransmit_timeout = 2.0
     retransmit_base = 1.4
     retransmit_tries = ${SWAN_TRIES:-3}
+    # IKE fragments (RFC 7383) no bigger than this
+    fragment_size = ${SWAN_FRAG:-1280}
     plugins {
         vici {
             socket = unix://$swan/charon.vici

@@ -131,9 +131,18 @@ pair(void)
 			              qlen[i]);
 		nq = 0;
 		rs = resp->peers[0].sa;
-		if (rs != NULL && rs->resp != NULL)
+		/* resp: datagrams, each after its length (two bytes). */
+		for (size_t off = 0; rs != NULL && rs->resp != NULL &&
+		                     off + 2 <= rs->resp_len;) {
+			uint16_t l;
+
+			memcpy(&l, rs->resp + off, 2);
+			if (l > rs->resp_len - off - 2)
+				break;
 			vpn_ike_input(ini, now, I_ADDR, 500, R_ADDR, 500,
-			              rs->resp, rs->resp_len);
+			              rs->resp + off + 2, l);
+			off += 2u + l;
+		}
 		now += 10;
 	}
 	nq = 0;

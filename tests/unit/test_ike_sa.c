@@ -725,6 +725,35 @@ test_pair_duplicates_and_cookies(void)
 	side_free(&b);
 }
 
+static void
+test_pair_fragments(void)
+{
+	struct vpn_ike_peer pa, pb;
+	struct side a, b;
+
+	/* Fragments of 200 bytes: IKE_AUTH and the rekeys (with PFS over
+	 * MODP-2048, whose KE alone is 256 bytes) go in several SKF
+	 * payloads each way, and everything still works. */
+	peer_cfg(&pa, A_ADDR, B_ADDR, true);
+	peer_cfg(&pb, B_ADDR, A_ADDR, false);
+	pa.frag_size = pb.frag_size = 200;
+	pa.esp_lifetime = 12;
+	pa.rekey_margin = 4;
+	pa.esp.n_dh = pb.esp.n_dh = 1;
+	pa.esp.dh[0] = pb.esp.dh[0] = 14;
+	gaps = 0;
+	CU_ASSERT_FATAL(pair_up(&a, &b, &pa, &pb));
+	CU_ASSERT(vpn_ike_stats(a.ike)->fragments_sent >= 2);
+	CU_ASSERT(vpn_ike_stats(b.ike)->fragments_received >= 2);
+	pump(&a, &b, 30, 1000);
+	CU_ASSERT(vpn_ike_stats(a.ike)->child_rekeys >= 2);
+	CU_ASSERT(vpn_ike_stats(b.ike)->fragments_sent >= 4);
+	CU_ASSERT_EQUAL(gaps, 0);
+	check_mirror(&a, &b);
+	side_free(&a);
+	side_free(&b);
+}
+
 static unsigned int
 live(const struct side *s)
 {
@@ -854,6 +883,7 @@ register_ike_sa_tests(void)
 	            test_pair_lifecycle);
 	CU_add_test(s, "two engines: rekeys, collisions", test_pair_rekeys);
 	CU_add_test(s, "two engines: hostile requests", test_pair_hostile);
+	CU_add_test(s, "two engines: IKE fragmentation", test_pair_fragments);
 	CU_add_test(s, "two engines: duplicates, cookies",
 	            test_pair_duplicates_and_cookies);
 }
