@@ -6,6 +6,7 @@
  */
 #include <string.h>
 
+#include "ike_bytes.h"
 #include "vpn_ike.h"
 
 static const char *const err_names[] = {
@@ -18,45 +19,6 @@ const char *
 vpn_ike_err_name(enum ike_err e)
 {
 	return (unsigned int)e < IKE_ERR_MAX ? err_names[e] : "?";
-}
-
-static uint16_t
-get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static uint32_t
-get32(const uint8_t *p)
-{
-	return (uint32_t)get16(p) << 16 | get16(p + 2);
-}
-
-static uint64_t
-get64(const uint8_t *p)
-{
-	return (uint64_t)get32(p) << 32 | get32(p + 4);
-}
-
-static void
-put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static void
-put32(uint8_t *p, uint32_t v)
-{
-	put16(p, (uint16_t)(v >> 16));
-	put16(p + 2, (uint16_t)v);
-}
-
-static void
-put64(uint8_t *p, uint64_t v)
-{
-	put32(p, (uint32_t)(v >> 32));
-	put32(p + 4, (uint32_t)v);
 }
 
 /* ---- header ----------------------------------------------------------- */

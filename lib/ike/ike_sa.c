@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ike_bytes.h"
 #include "ike_priv.h"
 
 /* The same as single words, for key=value lines. */
@@ -42,39 +43,6 @@ static const char *const state_names[] = {
 };
 
 /* ---- small helpers ------------------------------------------------------ */
-
-static uint16_t
-rd16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static uint32_t
-rd32(const uint8_t *p)
-{
-	return (uint32_t)rd16(p) << 16 | rd16(p + 2);
-}
-
-static void
-wr16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static void
-wr32(uint8_t *p, uint32_t v)
-{
-	wr16(p, (uint16_t)(v >> 16));
-	wr16(p + 2, (uint16_t)v);
-}
-
-static void
-wr64(uint8_t *p, uint64_t v)
-{
-	wr32(p, (uint32_t)(v >> 32));
-	wr32(p + 4, (uint32_t)v);
-}
 
 __attribute__((format(printf, 3, 4))) static void
 plog(struct vpn_ike *ike, unsigned int peer, const char *fmt, ...)
@@ -218,22 +186,27 @@ sa_new(struct vpn_ike *ike, unsigned int peer, bool initiator)
 /* ---- Child SAs (the tunnel's, across IKE SA rekeys) ------------------------
  */
 
+/* The Child SA whose inbound (or outbound) SPI is spi, or NULL. */
 static struct child *
-child_find(struct peer *p, uint32_t spi_in)
+child_spi(struct peer *p, uint32_t spi, bool out)
 {
 	for (int i = 0; i < IKE_MAX_CHILDREN; i++)
-		if (p->ch[i].used && p->ch[i].spi_in == spi_in)
+		if (p->ch[i].used &&
+		    (out ? p->ch[i].spi_out : p->ch[i].spi_in) == spi)
 			return &p->ch[i];
 	return NULL;
 }
 
 static struct child *
+child_find(struct peer *p, uint32_t spi_in)
+{
+	return child_spi(p, spi_in, false);
+}
+
+static struct child *
 child_by_out(struct peer *p, uint32_t spi_out)
 {
-	for (int i = 0; i < IKE_MAX_CHILDREN; i++)
-		if (p->ch[i].used && p->ch[i].spi_out == spi_out)
-			return &p->ch[i];
-	return NULL;
+	return child_spi(p, spi_out, true);
 }
 
 /* The newest Child SA but not x, preferring ones not yet replaced. */
@@ -481,10 +454,10 @@ send_sk(struct vpn_ike *ike, struct ike_sa *sa, uint8_t exch, bool response,
 		vpn_ike_hdr_write(m, &h);
 		m[IKE_HDR_LEN] = f == 1 ? w->buf[16] : 0; /* first inner */
 		m[IKE_HDR_LEN + 1] = 0;
-		wr16(m + IKE_HDR_LEN + 2, (uint16_t)(len - IKE_HDR_LEN));
+		put16(m + IKE_HDR_LEN + 2, (uint16_t)(len - IKE_HDR_LEN));
 		if (nfrag > 1) {
-			wr16(m + IKE_HDR_LEN + 4, (uint16_t)f);
-			wr16(m + IKE_HDR_LEN + 6, (uint16_t)nfrag);
+			put16(m + IKE_HDR_LEN + 4, (uint16_t)f);
+			put16(m + IKE_HDR_LEN + 6, (uint16_t)nfrag);
 		}
 		memcpy(m + IKE_HDR_LEN + hl + ike_sk_iv_len(k), pt + off,
 		       chunk);
@@ -520,9 +493,9 @@ add_notify(struct ike_writer *w, uint8_t proto, uint32_t spi, uint16_t type,
 	}
 	b[0] = proto;
 	b[1] = (uint8_t)spi_len;
-	wr16(b + 2, type);
+	put16(b + 2, type);
 	if (spi_len)
-		wr32(b + 4, spi);
+		put32(b + 4, spi);
 	if (len)
 		memcpy(b + 4 + spi_len, data, len);
 	vpn_ike_add(w, IKE_PT_NOTIFY, false, b, 4 + spi_len + len);
@@ -618,10 +591,10 @@ build_proposals(const struct vpn_ike_algs *a, enum pmode m, uint64_t spi,
 		p->protocol = ike_sa ? IKE_PROTO_IKE : IKE_PROTO_ESP;
 		if (m == PM_IKE_REKEY) {
 			p->spi_len = 8;
-			wr64(p->spi, spi);
+			put64(p->spi, spi);
 		} else if (!ike_sa) {
 			p->spi_len = 4;
-			wr32(p->spi, (uint32_t)spi);
+			put32(p->spi, (uint32_t)spi);
 		}
 		n++;
 	}
@@ -690,9 +663,9 @@ choose_one(const struct vpn_ike_algs *a, const struct ike_proposal *p,
 	                                       : 4))
 		return false;
 	if (m == PM_IKE_REKEY)
-		c->spi = (uint64_t)rd32(p->spi) << 32 | rd32(p->spi + 4);
+		c->spi = get64(p->spi);
 	else if (!ike_sa)
-		c->spi = rd32(p->spi);
+		c->spi = get32(p->spi);
 	for (unsigned int i = 0; i < p->n; i++) {
 		const struct ike_transform *t = &p->t[i];
 
@@ -779,10 +752,10 @@ add_choice(struct ike_writer *w, const struct choice *c, enum pmode m,
 	if (!ike_sa) {
 		p.t[k++] = (struct ike_transform){IKE_TT_ESN, c->esn, 0};
 		p.spi_len = 4;
-		wr32(p.spi, (uint32_t)spi);
+		put32(p.spi, (uint32_t)spi);
 	} else if (m == PM_IKE_REKEY) {
 		p.spi_len = 8;
-		wr64(p.spi, spi);
+		put64(p.spi, spi);
 	}
 	p.n = k;
 	vpn_ike_add_sa(w, &p, 1);
@@ -832,8 +805,8 @@ derive_ike_keys(struct ike_sa *sa, const uint8_t *gir, size_t gir_len,
 
 	memcpy(nn, sa->ni, sa->ni_len);
 	memcpy(nn + sa->ni_len, sa->nr, sa->nr_len);
-	wr64(spis, sa->spi_i);
-	wr64(spis + 8, sa->spi_r);
+	put64(spis, sa->spi_i);
+	put64(spis + 8, sa->spi_r);
 	iov[0] = (struct ike_iov){gir, gir_len};
 	iov[1] = (struct ike_iov){nn, sa->ni_len + sa->nr_len};
 	if (old != NULL) {
@@ -982,7 +955,7 @@ make_id(const struct ike_sa *sa, uint8_t id[8])
 {
 	memset(id, 0, 8);
 	id[0] = IKE_ID_IPV4_ADDR;
-	wr32(id + 4, sa->local);
+	put32(id + 4, sa->local);
 	return 8;
 }
 
@@ -995,10 +968,10 @@ nat_hash(uint64_t spi_i, uint64_t spi_r, uint32_t ip, uint16_t port,
 	uint8_t b[22];
 	struct ike_iov iov = {b, sizeof(b)};
 
-	wr64(b, spi_i);
-	wr64(b + 8, spi_r);
-	wr32(b + 16, ip);
-	wr16(b + 20, port);
+	put64(b, spi_i);
+	put64(b + 8, spi_r);
+	put32(b + 16, ip);
+	put16(b + 20, port);
 	ike_sha1(&iov, 1, out);
 }
 
@@ -1033,7 +1006,7 @@ notify_type(const struct ike_payload *p, const uint8_t **data, size_t *len)
 		*data = p->body + 4 + spi_len;
 		*len = p->len - 4 - spi_len;
 	}
-	return rd16(p->body + 2);
+	return get16(p->body + 2);
 }
 
 static bool
@@ -1097,11 +1070,11 @@ add_ts(struct ike_writer *w, uint8_t type, const struct ts_set *s)
 	for (unsigned int i = 0; i < s->n; i++, p += 16) {
 		p[0] = IKE_TS_IPV4;
 		p[1] = s->v[i].proto;
-		wr16(p + 2, 16);
-		wr16(p + 4, s->v[i].sport);
-		wr16(p + 6, s->v[i].eport);
-		wr32(p + 8, s->v[i].start);
-		wr32(p + 12, s->v[i].end);
+		put16(p + 2, 16);
+		put16(p + 4, s->v[i].sport);
+		put16(p + 6, s->v[i].eport);
+		put32(p + 8, s->v[i].start);
+		put32(p + 12, s->v[i].end);
 	}
 	vpn_ike_add(w, type, false, b, 4 + s->n * 16u);
 }
@@ -1123,7 +1096,7 @@ parse_ts(const struct ike_payload *pl, struct ts_set *s)
 
 		if (pl->len - off < 4)
 			return false;
-		len = rd16(pl->body + off + 2);
+		len = get16(pl->body + off + 2);
 		if (len < 8 || len > pl->len - off)
 			return false;
 		if (pl->body[off] == IKE_TS_IPV4) {
@@ -1133,8 +1106,8 @@ parse_ts(const struct ike_payload *pl, struct ts_set *s)
 				return false;
 			if (s->n < VPN_IKE_MAX_TS)
 				s->v[s->n++] = (struct ts){
-				        p[1], rd16(p + 4), rd16(p + 6),
-				        rd32(p + 8), rd32(p + 12)};
+				        p[1], get16(p + 4), get16(p + 6),
+				        get32(p + 8), get32(p + 12)};
 		}
 		off += len;
 	}
@@ -1309,8 +1282,8 @@ init_send(struct vpn_ike *ike, struct ike_sa *sa)
 	if (sa->cookie_len)
 		add_notify(&w, 0, 0, IKE_N_COOKIE, sa->cookie, sa->cookie_len);
 	vpn_ike_add_sa(&w, props, np);
-	wr16(ke, sa->dh_group);
-	wr16(ke + 2, 0);
+	put16(ke, sa->dh_group);
+	put16(ke + 2, 0);
 	memcpy(ke + 4, ike_dh_public(sa->dh), kl);
 	vpn_ike_add(&w, IKE_PT_KE, false, ke, 4 + kl);
 	vpn_ike_add(&w, IKE_PT_NONCE, false, sa->ni, sa->ni_len);
@@ -1438,7 +1411,7 @@ init_response(struct vpn_ike *ike, struct ike_sa *sa, const struct ike_hdr *h,
 			return;
 		}
 		if (t == IKE_N_INVALID_KE_PAYLOAD && len == 2) {
-			uint16_t g = rd16(d);
+			uint16_t g = get16(d);
 
 			for (unsigned int k = 0; k < cfg->ike.n_dh; k++)
 				if (cfg->ike.dh[k] == g && g != sa->dh_group) {
@@ -1474,7 +1447,7 @@ init_response(struct vpn_ike *ike, struct ike_sa *sa, const struct ike_hdr *h,
 		return;
 	}
 	if (!check_answer(&cfg->ike, psa, PM_IKE, &c, ike) ||
-	    c.dh != sa->dh_group || rd16(ke->body) != sa->dh_group) {
+	    c.dh != sa->dh_group || get16(ke->body) != sa->dh_group) {
 		ike->st.no_proposal++;
 		give_up(ike, sa->peer,
 		        "the responder chose what we did not offer");
@@ -1595,8 +1568,8 @@ make_cookie(struct vpn_ike *ike, const uint8_t *ni, size_t ni_len, uint32_t ip,
 	uint8_t b[12];
 	struct ike_iov iov[2] = {{ni, ni_len}, {b, sizeof(b)}};
 
-	wr32(b, ip);
-	wr64(b + 4, spi_i);
+	put32(b, ip);
+	put64(b + 4, spi_i);
 	return ike_prf(IKE_PRF_HMAC_SHA2_256, ike->cookie_secret,
 	               sizeof(ike->cookie_secret), iov, 2, out) == 0
 	               ? 16
@@ -1705,10 +1678,10 @@ init_request(struct vpn_ike *ike, const struct ike_hdr *h,
 		                IKE_N_NO_PROPOSAL_CHOSEN, NULL, 0);
 		return;
 	}
-	if (rd16(ke->body) != c.dh) {
+	if (get16(ke->body) != c.dh) {
 		uint8_t g[2];
 
-		wr16(g, c.dh);
+		put16(g, c.dh);
 		send_init_error(ike, h, local, lport, remote, rport,
 		                IKE_N_INVALID_KE_PAYLOAD, g, 2);
 		return;
@@ -1752,8 +1725,8 @@ init_request(struct vpn_ike *ike, const struct ike_hdr *h,
 	                      .flags = IKE_FLAG_RESPONSE};
 	vpn_ike_begin(&w, ike->out, sizeof(ike->out), &rh);
 	add_choice(&w, &c, PM_IKE, 0);
-	wr16(ked, c.dh);
-	wr16(ked + 2, 0);
+	put16(ked, c.dh);
+	put16(ked + 2, 0);
 	memcpy(ked + 4, ike_dh_public(sa->dh), ike_dh_len(c.dh));
 	vpn_ike_add(&w, IKE_PT_KE, false, ked, 4 + ike_dh_len(c.dh));
 	vpn_ike_add(&w, IKE_PT_NONCE, false, sa->nr, sa->nr_len);
@@ -1887,13 +1860,13 @@ info_request(struct vpn_ike *ike, struct ike_sa *sa, uint32_t msg_id,
 			continue;
 		}
 		if (d->body[0] != IKE_PROTO_ESP || d->body[1] != 4 ||
-		    d->len != 4 + 4u * rd16(d->body + 2)) {
+		    d->len != 4 + 4u * get16(d->body + 2)) {
 			ike->st.malformed++;
 			continue;
 		}
-		for (unsigned int k = 0; k < rd16(d->body + 2); k++) {
+		for (unsigned int k = 0; k < get16(d->body + 2); k++) {
 			struct child *c =
-			        child_by_out(p, rd32(d->body + 4 + 4 * k));
+			        child_by_out(p, get32(d->body + 4 + 4 * k));
 			uint8_t b[8];
 
 			if (c == NULL)
@@ -1901,8 +1874,8 @@ info_request(struct vpn_ike *ike, struct ike_sa *sa, uint32_t msg_id,
 			/* Answer with our half (RFC 7296 1.4.1). */
 			b[0] = IKE_PROTO_ESP;
 			b[1] = 4;
-			wr16(b + 2, 1);
-			wr32(b + 4, c->spi_in);
+			put16(b + 2, 1);
+			put32(b + 4, c->spi_in);
 			vpn_ike_add(&w, IKE_PT_DELETE, false, b, 8);
 			child_remove(ike, sa->peer, c, "the peer deleted it");
 		}
@@ -1940,8 +1913,8 @@ send_info(struct vpn_ike *ike, struct ike_sa *sa, enum req_kind kind,
 	else if (kind == R_DELETE_CHILD) {
 		b[0] = IKE_PROTO_ESP;
 		b[1] = 4;
-		wr16(b + 2, 1);
-		wr32(b + 4, spi);
+		put16(b + 2, 1);
+		put32(b + 4, spi);
 		vpn_ike_add(&w, IKE_PT_DELETE, false, b, 8);
 	}
 	if (send_sk(ike, sa, IKE_INFORMATIONAL, false, sa->my_id, &w, kind) ==
@@ -2002,7 +1975,7 @@ ccs_dh(const struct ike_payload *ke, uint16_t group, struct ike_dh **dh,
 	*gl = 0;
 	if (group == 0)
 		return ke == NULL ? 0 : IKE_N_INVALID_SYNTAX;
-	if (ke == NULL || ke->len < 4 || rd16(ke->body) != group)
+	if (ke == NULL || ke->len < 4 || get16(ke->body) != group)
 		return IKE_N_INVALID_KE_PAYLOAD;
 	if (*dh == NULL)
 		*dh = ike_dh_new(group);
@@ -2017,8 +1990,8 @@ add_ke(struct ike_writer *w, const struct ike_dh *dh)
 	uint8_t ke[4 + IKE_MAX_DH_LEN];
 	size_t kl = ike_dh_len(ike_dh_group(dh));
 
-	wr16(ke, (uint16_t)ike_dh_group(dh));
-	wr16(ke + 2, 0);
+	put16(ke, (uint16_t)ike_dh_group(dh));
+	put16(ke + 2, 0);
 	memcpy(ke + 4, ike_dh_public(dh), kl);
 	vpn_ike_add(w, IKE_PT_KE, false, ke, 4 + kl);
 }
@@ -2129,7 +2102,7 @@ ccs_request(struct vpn_ike *ike, struct ike_sa *sa, uint32_t msg_id,
 		if (err == 0 && gl == 0)
 			err = IKE_N_INVALID_KE_PAYLOAD;
 		if (err != 0) {
-			wr16(g, c.dh);
+			put16(g, c.dh);
 			ccs_refuse(ike, sa, msg_id, err, g,
 			           err == IKE_N_INVALID_KE_PAYLOAD ? 2 : 0);
 			ike_dh_free(dh);
@@ -2168,7 +2141,7 @@ ccs_request(struct vpn_ike *ike, struct ike_sa *sa, uint32_t msg_id,
 		    notify_type(&pl[i], &d, &dl) == IKE_N_REKEY_SA &&
 		    pl[i].len >= 8 && pl[i].body[0] == IKE_PROTO_ESP &&
 		    pl[i].body[1] == 4)
-			old = child_by_out(p, rd32(pl[i].body + 4));
+			old = child_by_out(p, get32(pl[i].body + 4));
 	}
 	if (old == NULL) {
 		ccs_refuse(ike, sa, msg_id,
@@ -2192,7 +2165,7 @@ ccs_request(struct vpn_ike *ike, struct ike_sa *sa, uint32_t msg_id,
 		}
 		err = ccs_dh(ke, c.dh, &dh, gir, &gl);
 		if (err != 0) {
-			wr16(g, c.dh);
+			put16(g, c.dh);
 			ccs_refuse(ike, sa, msg_id, err, g,
 			           err == IKE_N_INVALID_KE_PAYLOAD ? 2 : 0);
 			ike_dh_free(dh);
@@ -2375,9 +2348,9 @@ rekey_refused(struct vpn_ike *ike, struct ike_sa *sa,
 			        child_find(&ike->peers[sa->peer], sa->rk_old);
 
 			if (ike_sa)
-				rekey_ike(ike, sa, rd16(d));
+				rekey_ike(ike, sa, get16(d));
 			else if (c != NULL)
-				rekey_child(ike, sa, c, rd16(d));
+				rekey_child(ike, sa, c, get16(d));
 			return true;
 		}
 		/* TEMPORARY_FAILURE: the peer is busy (a collision); the rest
@@ -2575,8 +2548,8 @@ fragment_in(struct vpn_ike *ike, struct ike_sa *sa, const struct ike_hdr *h,
 		ike->st.malformed++;
 		return -1;
 	}
-	num = rd16(skf->body);
-	total = rd16(skf->body + 2);
+	num = get16(skf->body);
+	total = get16(skf->body + 2);
 	if (num == 0 || num > total || total > IKE_MAX_FRAGS) {
 		ike->st.malformed++;
 		return -1;
@@ -2680,7 +2653,7 @@ vpn_ike_input(struct vpn_ike *ike, uint64_t now_ms, uint32_t local,
 		const struct ike_payload *l = n ? &pl[n - 1] : NULL;
 
 		if (l != NULL && l->type == IKE_PT_SKF &&
-		    (l->len < 4 || rd16(l->body) != 1))
+		    (l->len < 4 || get16(l->body) != 1))
 			return;
 		ike->st.resent_responses++;
 		wire(ike, sa, sa->resp, sa->resp_len);
