@@ -13,6 +13,8 @@ packages=(
 	python3-scapy tshark clang libclang-rt-14-dev
 	# end-to-end tests in network namespaces
 	iputils-ping ethtool iperf3 dpdk-dev nftables
+	# the benchmark builds DPDK's ipsec-secgw from its source here
+	dpdk-doc
 	# IKEv2 interop: strongSwan with its userspace ESP (kernel-libipsec)
 	strongswan-charon strongswan-swanctl libcharon-extra-plugins
 	libstrongswan-standard-plugins libstrongswan-extra-plugins

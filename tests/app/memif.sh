@@ -28,6 +28,15 @@ for _ in $(seq 1 100); do
 	sleep 0.1
 done
 [ -S "$sock" ] || fail "testpmd did not open the memif socket"
+# The server takes a client only once its port is started: a client that
+# comes earlier is turned away and memif does not try again. testpmd
+# checks link statuses once it has started its ports.
+for _ in $(seq 1 100); do
+	grep -q "Checking link statuses" "$work/testpmd.log" && break
+	sleep 0.1
+done
+grep -q "Checking link statuses" "$work/testpmd.log" ||
+	fail "testpmd did not start its ports"
 app_conf memif "net_memif0,role=client,socket=$sock,socket-abstract=no" \
 	--no-huge --no-shconf -m 512
 app_start
