@@ -490,6 +490,16 @@ vpngw_ike_start(const struct vpn_cfg *cfg, struct vpngw_sas *sas)
 
 			if (c->tunnels[ti].manual.present)
 				continue;
+			if (c->cgw >= 0 &&
+			    cfg->cgws[c->cgw].auth == VPN_AUTH_CERT) {
+				/* Not refused by the configuration (it is
+				 * valid), but no AUTH method for it yet. */
+				printf("vpngw: tunnel %d of %s: certificate "
+				       "authentication is not supported yet: "
+				       "the tunnel stays down\n",
+				       ti + 1, c->name);
+				continue;
+			}
 			if (peer_from(c, ti, &p) != 0 ||
 			    socks_for(p.local) != 0)
 				return -1;

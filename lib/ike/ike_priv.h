@@ -43,10 +43,15 @@ enum {
 #define IKE_RETRY_MS         10000 /* an initiator's next try */
 #define IKE_DPD_DELAY_MS     10000 /* idle before a liveness check */
 #define IKE_KEEPALIVE_MS     20000 /* NAT keepalives (RFC 3948 4) */
-#define IKE_MAX_CHILDREN     4     /* per tunnel: current, rekeyed, ... */
-#define IKE_MAX_FRAGS        64    /* fragments of a message (RFC 7383) */
-#define IKE_FRAG_SIZE        1200  /* largest fragment, unless configured */
-#define IKE_ROUTE_WAIT_MS    5000  /* a rekey responder routes by then */
+#define IKE_RESEND_MS                                                  \
+	500                    /* a cached response goes again at most \
+	                        * this often (retransmissions come a   \
+	                        * second apart; a spoofer can send the \
+	                        * header of one much faster) */
+#define IKE_MAX_CHILDREN  4    /* per tunnel: current, rekeyed, ... */
+#define IKE_MAX_FRAGS     64   /* fragments of a message (RFC 7383) */
+#define IKE_FRAG_SIZE     1200 /* largest fragment, unless configured */
+#define IKE_ROUTE_WAIT_MS 5000 /* a rekey responder routes by then */
 
 enum sa_state {
 	S_INIT_SENT, /* initiator: IKE_SA_INIT sent */
@@ -138,7 +143,8 @@ struct ike_sa {
 	uint16_t lport, rport;
 	bool nat_local, nat_remote;
 	uint64_t created, established, last_rx, last_keepalive;
-	uint64_t esp_rx;              /* inbound ESP at the last look */
+	uint64_t last_resend; /* when the cached response last went again */
+	uint64_t esp_rx;      /* inbound ESP at the last look */
 	uint64_t rekey_at, expire_at; /* of this IKE SA */
 	bool rekeyed;                 /* a newer IKE SA replaces it */
 	/* Our CREATE_CHILD_SA in flight (R_REKEY_*). */

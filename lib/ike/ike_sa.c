@@ -376,6 +376,22 @@ send_response(struct vpn_ike *ike, struct ike_sa *sa, uint8_t *pk, size_t len)
 	wire(ike, sa, sa->resp, sa->resp_len);
 }
 
+/* The cached response again, for a retransmitted request. The header
+ * that asks for it is not authenticated, so it goes at most once in
+ * IKE_RESEND_MS: nobody can make us send many answers for one. */
+static void
+resend(struct vpn_ike *ike, struct ike_sa *sa)
+{
+	if (sa->last_resend != 0 &&
+	    ike->now - sa->last_resend < IKE_RESEND_MS) {
+		ike->st.unexpected++;
+		return;
+	}
+	sa->last_resend = ike->now;
+	ike->st.resent_responses++;
+	wire(ike, sa, sa->resp, sa->resp_len);
+}
+
 /* The keys a message from us is protected with. */
 static const struct ike_sk_keys *
 keys_out(const struct ike_sa *sa)
@@ -1622,8 +1638,7 @@ init_request(struct vpn_ike *ike, const struct ike_hdr *h,
 
 		if (o && !o->initiator && o->spi_i == h->spi_i &&
 		    o->state == S_INIT_DONE && o->resp) {
-			ike->st.resent_responses++;
-			wire(ike, o, o->resp, o->resp_len);
+			resend(ike, o);
 			return;
 		}
 	}
@@ -2655,8 +2670,7 @@ vpn_ike_input(struct vpn_ike *ike, uint64_t now_ms, uint32_t local,
 		if (l != NULL && l->type == IKE_PT_SKF &&
 		    (l->len < 4 || get16(l->body) != 1))
 			return;
-		ike->st.resent_responses++;
-		wire(ike, sa, sa->resp, sa->resp_len);
+		resend(ike, sa);
 		return;
 	} else if (h.msg_id != sa->peer_id) {
 		ike->st.bad_msg_id++;

@@ -668,6 +668,40 @@ test_pair_hostile(void)
 	side_free(&b);
 }
 
+/* A request replayed in a burst gets one cached answer, not one each. */
+static void
+test_pair_resend_limit(void)
+{
+	static uint8_t m[IKE_MAX_MSG];
+	struct vpn_ike_peer pa, pb;
+	const struct vpn_ike_stats *st;
+	struct side a, b;
+	size_t len;
+
+	peer_cfg(&pa, A_ADDR, B_ADDR, true);
+	peer_cfg(&pb, B_ADDR, A_ADDR, false);
+	CU_ASSERT_FATAL(pair_up(&a, &b, &pa, &pb));
+	st = vpn_ike_stats(b.ike);
+	clock_ms += 11000; /* idle: a's DPD request is due */
+	vpn_ike_tick(a.ike, clock_ms);
+	CU_ASSERT_FATAL(a.nq == 1);
+	len = a.q[0].len;
+	memcpy(m, a.q[0].m, len);
+	a.nq = 0;
+	vpn_ike_input(b.ike, clock_ms, B_ADDR, 500, A_ADDR, 500, m, len);
+	CU_ASSERT_EQUAL(b.nq, 1); /* answered */
+	for (int i = 0; i < 10; i++)
+		vpn_ike_input(b.ike, clock_ms, B_ADDR, 500, A_ADDR, 500, m,
+		              len);
+	CU_ASSERT_EQUAL(st->resent_responses, 1);
+	CU_ASSERT_EQUAL(b.nq, 2);
+	clock_ms += 600;
+	vpn_ike_input(b.ike, clock_ms, B_ADDR, 500, A_ADDR, 500, m, len);
+	CU_ASSERT_EQUAL(st->resent_responses, 2);
+	side_free(&a);
+	side_free(&b);
+}
+
 static void
 test_pair_duplicates_and_cookies(void)
 {
@@ -884,6 +918,8 @@ register_ike_sa_tests(void)
 	CU_add_test(s, "two engines: rekeys, collisions", test_pair_rekeys);
 	CU_add_test(s, "two engines: hostile requests", test_pair_hostile);
 	CU_add_test(s, "two engines: IKE fragmentation", test_pair_fragments);
+	CU_add_test(s, "two engines: cached answers rate-limited",
+	            test_pair_resend_limit);
 	CU_add_test(s, "two engines: duplicates, cookies",
 	            test_pair_duplicates_and_cookies);
 }
