@@ -100,7 +100,9 @@ struct dp_tunnel {
 	uint64_t last_rx;            /* TSC when rx_seen last grew */
 	uint64_t tx_seen, last_tx;   /* outbound sequence number, ditto */
 	uint64_t keepalives, changes;
-	bool manual; /* keyed by hand: liveness by dummy ESP, not IKE */
+	uint64_t changed; /* TSC of the last change, 0: never */
+	char why[64];     /* ... and its reason */
+	bool manual;      /* keyed by hand: liveness by dummy ESP, not IKE */
 };
 
 /* An IPv4 network, host order, for per-packet matching. */
@@ -377,9 +379,10 @@ tunnel_set(struct dp_conn *c, unsigned int ti, bool up, const char *why)
 	else
 		__atomic_fetch_and(&c->up, ~(1u << ti), __ATOMIC_RELEASE);
 	t->changes++;
-	printf("vpngw: tunnel %s: %s -> %s (%s)\n", t->name,
-	       was ? "up" : "down", up ? "up" : "down", why);
-	fflush(stdout);
+	t->changed = rte_rdtsc();
+	snprintf(t->why, sizeof(t->why), "%s", why);
+	vpngw_log("tunnel %s: %s -> %s (%s)", t->name, was ? "up" : "down",
+	          up ? "up" : "down", why);
 }
 
 /* Next hop on the outside port from the control core's own table. */
@@ -482,7 +485,7 @@ vpngw_dp_tunnels(struct vpngw_tunnel_info *info, unsigned int max)
 		for (unsigned int ti = 0; ti < VPN_TUNNELS; ti++) {
 			const struct dp_tunnel *t = &dp.conns[i].t[ti];
 
-			if (n >= max)
+			if (n >= max || t->name[0] == '\0')
 				continue;
 			snprintf(info[n].name, sizeof(info[n].name), "%s",
 			         t->name);
@@ -494,6 +497,14 @@ vpngw_dp_tunnels(struct vpngw_tunnel_info *info, unsigned int max)
 			                   : -1;
 			info[n].keepalives = t->keepalives;
 			info[n].changes = t->changes;
+			info[n].conn = i;
+			info[n].ti = ti;
+			info[n].manual = t->manual;
+			info[n].since_s =
+			        t->changed ? (double)(now - t->changed) / hz
+			                   : -1;
+			snprintf(info[n].why, sizeof(info[n].why), "%s",
+			         t->changed ? t->why : "never changed");
 			n++;
 		}
 	return n;
@@ -823,9 +834,12 @@ from_remote(unsigned int conn, const struct rte_mbuf *m)
 {
 	const struct dp_routes *r =
 	        __atomic_load_n(&dp.routes, __ATOMIC_ACQUIRE);
-	const struct dp_remote *rn = &r->remote[conn];
+	const struct dp_remote *rn;
 	uint32_t v;
 
+	if (conn >= r->nconns)
+		return false;
+	rn = &r->remote[conn];
 	memcpy(&v, rte_pktmbuf_mtod_offset(m, const uint8_t *, 12), 4);
 	v = rte_be_to_cpu_32(v);
 	for (unsigned int i = 0; i < rn->n; i++)
@@ -1115,16 +1129,21 @@ routes_build(const struct vpn_cfg *cfg)
 	struct dp_routes *r;
 	char name[32];
 
-	r = calloc(1, sizeof(*r) + (cfg->n_conns ? cfg->n_conns : 1) *
+	r = calloc(1, sizeof(*r) + (dp.nconns ? dp.nconns : 1) *
 	                                   sizeof(r->remote[0]));
 	if (r == NULL)
 		return NULL;
 	snprintf(name, sizeof(name), "fib%u", dp.routes_gen++);
 	r->fib = rte_lpm_create(name, rte_socket_id(), &lc);
-	r->nconns = cfg->n_conns;
+	r->nconns = dp.nconns;
 	for (unsigned int i = 0; r->fib != NULL && i < cfg->n_conns; i++) {
 		const struct vpn_cfg_conn *c = &cfg->conns[i];
-		struct dp_remote *rn = &r->remote[i];
+		struct dp_remote *rn;
+
+		/* By slot: the index the tunnels and SAs know it by. */
+		if (c->slot >= dp.nconns)
+			continue;
+		rn = &r->remote[c->slot];
 
 		for (unsigned int k = 0; k < c->remote_networks.n; k++) {
 			const struct vpn_prefix *p = &c->remote_networks.v[k];
@@ -1140,7 +1159,7 @@ routes_build(const struct vpn_cfg *cfg)
 
 			if (p->family == AF_INET &&
 			    rte_lpm_add(r->fib, vpn_prefix_v4_addr(p), p->len,
-			                i) != 0) {
+			                c->slot) != 0) {
 				fprintf(stderr, "vpngw: FIB full\n");
 				routes_free(r);
 				return NULL;
@@ -1215,7 +1234,7 @@ vpngw_dp_set_routes(const struct vpn_cfg *cfg)
 {
 	struct dp_routes *r, *old;
 
-	if (!dp.started || cfg->n_conns != dp.nconns)
+	if (!dp.started)
 		return -EINVAL;
 	r = routes_build(cfg);
 	if (r == NULL)
@@ -1228,34 +1247,76 @@ vpngw_dp_set_routes(const struct vpn_cfg *cfg)
 	return 0;
 }
 
+void
+vpngw_dp_conn_set(const struct vpn_cfg_conn *c)
+{
+	struct dp_conn *d;
+
+	if (c->slot >= VPN_MAX_CONNS)
+		return;
+	d = &dp.conns[c->slot];
+	d->steer = c->steering == VPN_STEER_ACTIVE_ACTIVE ? VPN_STEER_ACTIVE
+	                                                  : VPN_STEER_STANDBY;
+	for (int t = 0; t < VPN_TUNNELS; t++) {
+		struct dp_tunnel *dt = &d->t[t];
+
+		snprintf(dt->name, sizeof(dt->name), "%s/%d", c->name, t + 1);
+		dt->dpd_timeout =
+		        (uint64_t)c->tunnels[t].dpd_timeout * rte_get_tsc_hz();
+		dt->dpd_clear = c->tunnels[t].dpd_action != VPN_DPD_NONE;
+		dt->manual = c->tunnels[t].manual.present;
+	}
+	/* The workers see the slot once a route names it (next FIB). */
+	if (c->slot >= dp.nconns)
+		dp.nconns = c->slot + 1;
+}
+
+void
+vpngw_dp_conn_clear(unsigned int slot)
+{
+	if (slot >= dp.nconns)
+		return;
+	for (unsigned int t = 0; t < VPN_TUNNELS; t++) {
+		vpngw_dp_tunnel_detach(slot, t, "connection deleted");
+		dp.conns[slot].t[t].name[0] = '\0';
+		dp.conns[slot].t[t].manual = false;
+	}
+}
+
+void
+vpngw_dp_tunnel_admin(unsigned int conn, unsigned int ti, bool up,
+                      const struct vpngw_sas *sas)
+{
+	if (!dp.started || conn >= dp.nconns || ti >= VPN_TUNNELS)
+		return;
+	if (!up)
+		vpngw_dp_tunnel_detach(conn, ti, "administratively down");
+	else if (sas->out_by_tunnel[conn * VPN_TUNNELS + ti] != NULL)
+		vpngw_dp_tunnel_attach(
+		        conn, ti, sas->out_by_tunnel[conn * VPN_TUNNELS + ti],
+		        sas->in_by_tunnel[conn * VPN_TUNNELS + ti],
+		        "administratively up");
+}
+
 static int
 setup_conns(const struct vpn_cfg *cfg, const struct vpngw_sas *sas)
 {
 	for (unsigned int i = 0; i < cfg->n_conns; i++) {
 		const struct vpn_cfg_conn *c = &cfg->conns[i];
-		struct dp_conn *d = &dp.conns[i];
+		struct dp_conn *d = &dp.conns[c->slot];
 
-		d->steer = c->steering == VPN_STEER_ACTIVE_ACTIVE
-		                   ? VPN_STEER_ACTIVE
-		                   : VPN_STEER_STANDBY;
+		vpngw_dp_conn_set(c);
 		for (int t = 0; t < VPN_TUNNELS; t++) {
 			struct dp_tunnel *dt = &d->t[t];
 
-			snprintf(dt->name, sizeof(dt->name), "%s/%d", c->name,
-			         t + 1);
-			dt->dpd_timeout = (uint64_t)c->tunnels[t].dpd_timeout *
-			                  rte_get_tsc_hz();
-			dt->dpd_clear =
-			        c->tunnels[t].dpd_action != VPN_DPD_NONE;
-			dt->manual = c->tunnels[t].manual.present;
-			dt->sa = sas->out_by_tunnel[i * VPN_TUNNELS + t];
+			dt->sa = sas->out_by_tunnel[c->slot * VPN_TUNNELS + t];
 			if (dt->sa == NULL)
 				continue; /* IKE's: down until it attaches one
 				           */
 			d->up |= 1u << t;
 			dt->inner_mtu = inner_mtu(dt->sa, 1500);
 			dt->mss = vpn_mss_for_mtu(dt->inner_mtu, false);
-			dt->in = sas->in_by_tunnel[i * VPN_TUNNELS + t];
+			dt->in = sas->in_by_tunnel[c->slot * VPN_TUNNELS + t];
 			/* Given the benefit of the doubt at start. */
 			dt->last_rx = dt->last_tx = rte_rdtsc();
 		}
@@ -1275,7 +1336,7 @@ vpngw_dp_start(const struct vpn_cfg *cfg, const struct vpngw_sas *sas,
 	memset(&dp, 0, sizeof(dp));
 	dp_quit = quit;
 	dp.nwk = a->n_workers;
-	dp.nconns = cfg->n_conns;
+	dp.nconns = 0; /* the highest slot in use + 1 (vpngw_dp_conn_set) */
 	/* One ESP context per worker and one for the control core. */
 	if (dp.nwk == 0 || dp.nwk >= VPN_ESP_MAX_WORKERS) {
 		fprintf(stderr, "vpngw: 1 to %d workers, not %u\n",
@@ -1290,7 +1351,9 @@ vpngw_dp_start(const struct vpn_cfg *cfg, const struct vpngw_sas *sas,
 	dp.pool = rte_pktmbuf_pool_create("dp", 8191 + 4096 * (dp.nwk - 1), 256,
 	                                  0, RTE_PKTMBUF_HEADROOM + DP_BUF_SIZE,
 	                                  rte_socket_id());
-	dp.conns = calloc(cfg->n_conns ? cfg->n_conns : 1, sizeof(*dp.conns));
+	/* Every slot a connection can take, so that connections come and
+	 * go while the workers read. */
+	dp.conns = calloc(VPN_MAX_CONNS, sizeof(*dp.conns));
 	dp.wk = rte_zmalloc("workers", dp.nwk * sizeof(*dp.wk),
 	                    RTE_CACHE_LINE_SIZE);
 	dp.ctl_arp = rte_ring_create("ctl_arp", CTL_RING, rte_socket_id(),

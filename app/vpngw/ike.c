@@ -28,12 +28,17 @@
 /* IKE's tunnels, by engine peer index, with their installed Child SAs
  * (the current one and those it is replacing). */
 struct ike_tunnel {
-	unsigned int conn, ti;
+	unsigned int conn, ti; /* slot, tunnel index */
+	bool removed;          /* its connection was deleted */
 	struct {
 		struct vpn_esp_sa *in, *out;
+		uint64_t added_ms; /* when it was installed */
+		uint32_t lifetime; /* seconds */
 	} ch[CHILDREN];
 	int routed; /* the one attached to the data plane, or -1 */
 };
+
+#define MAX_PEERS (VPN_MAX_CONNS * VPN_TUNNELS)
 
 struct ike_sock {
 	uint32_t addr; /* host order */
@@ -78,8 +83,7 @@ static void
 ike_log(void *ctx, const char *line)
 {
 	(void)ctx;
-	printf("vpngw: %s\n", line);
-	fflush(stdout);
+	vpngw_log("%s", line);
 }
 
 /* ---- sockets ------------------------------------------------------------ */
@@ -254,6 +258,8 @@ child_add(void *ctx, unsigned int peer, const struct vpn_ike_child *c)
 	vpngw_sa_track(g.sas, out);
 	t->ch[k].in = in;
 	t->ch[k].out = out;
+	t->ch[k].added_ms = now_ms();
+	t->ch[k].lifetime = c->lifetime;
 	return 0;
 }
 
@@ -380,33 +386,23 @@ algs_from(uint32_t enc, uint32_t integ, uint32_t dh, struct vpn_ike_algs *a)
 			a->dh[a->n_dh++] = (uint16_t)g2;
 }
 
-/* A prefix list as selectors; false when it has too many. */
+/* A tunnel's local or remote selectors as ranges; false when it has too
+ * many. */
 static bool
-ts_from(const struct vpn_prefix_list *l, const struct vpn_prefix *inside,
-        struct vpn_ike_ts *ts, unsigned int *n)
+ts_from(const struct vpn_cfg_conn *c, int ti, bool local, struct vpn_ike_ts *ts,
+        unsigned int *n)
 {
-	bool covered = false;
+	struct vpn_prefix p[VPN_IKE_MAX_TS];
+	int k = vpn_cfg_tunnel_ts(c, ti, local, p, VPN_IKE_MAX_TS);
 
 	*n = 0;
-	for (unsigned int i = 0; i < l->n; i++) {
-		const struct vpn_prefix *p = &l->v[i];
-		uint32_t mask = p->len ? ~0u << (32 - p->len) : 0;
-		uint32_t a = vpn_prefix_v4_addr(p) & mask;
+	if (k < 0)
+		return false;
+	for (int i = 0; i < k; i++) {
+		uint32_t mask = p[i].len ? ~0u << (32 - p[i].len) : 0;
+		uint32_t a = vpn_prefix_v4_addr(&p[i]) & mask;
 
-		if (p->family != AF_INET)
-			continue;
-		if (*n >= VPN_IKE_MAX_TS)
-			return false;
 		ts[(*n)++] = (struct vpn_ike_ts){a, a | ~mask};
-		covered |= vpn_prefix_contains(p, inside);
-	}
-	/* The tunnel's inside /30 carries BGP: always in the selectors. */
-	if (!covered && inside->family == AF_INET) {
-		uint32_t a = vpn_prefix_v4_addr(inside) & ~3u;
-
-		if (*n >= VPN_IKE_MAX_TS)
-			return false;
-		ts[(*n)++] = (struct vpn_ike_ts){a, a | 3};
 	}
 	return true;
 }
@@ -450,8 +446,8 @@ peer_from(const struct vpn_cfg_conn *c, int ti, struct vpn_ike_peer *p)
 	p->initiate = t->startup_action == VPN_STARTUP_START;
 	p->force_encap = c->acceleration;
 	p->replay_window = (uint32_t)t->replay_window;
-	if (!ts_from(&c->local_networks, &t->inside_cidr, p->lts, &p->n_lts) ||
-	    !ts_from(&c->remote_networks, &t->inside_cidr, p->rts, &p->n_rts)) {
+	if (!ts_from(c, ti, true, p->lts, &p->n_lts) ||
+	    !ts_from(c, ti, false, p->rts, &p->n_rts)) {
 		fprintf(stderr,
 		        "vpngw: tunnel %s: more than %d local or remote "
 		        "networks for traffic selectors\n",
@@ -459,6 +455,141 @@ peer_from(const struct vpn_cfg_conn *c, int ti, struct vpn_ike_peer *p)
 		return -1;
 	}
 	return 0;
+}
+
+/* The engine's peer of a tunnel, or -1. */
+static int
+peer_of(unsigned int slot, unsigned int ti)
+{
+	for (unsigned int i = 0; i < g.n; i++)
+		if (!g.tun[i].removed && g.tun[i].conn == slot &&
+		    g.tun[i].ti == ti)
+			return (int)i;
+	return -1;
+}
+
+int
+vpngw_ike_tunnel_add(const struct vpn_cfg *cfg, const struct vpn_cfg_conn *c,
+                     int ti)
+{
+	struct vpn_ike_peer p;
+	int idx;
+
+	if (c->tunnels[ti].manual.present)
+		return 0;
+	if (c->cgw >= 0 && cfg->cgws[c->cgw].auth == VPN_AUTH_CERT) {
+		/* Not refused by the configuration (it is valid), but no
+		 * AUTH method for it yet. */
+		vpngw_log("tunnel %s/%d: certificate authentication is not "
+		          "supported yet: the tunnel stays down",
+		          c->name, ti + 1);
+		return 0;
+	}
+	if (g.n >= MAX_PEERS) {
+		vpngw_log("tunnel %s/%d: IKE has no room for more tunnels",
+		          c->name, ti + 1);
+		return -1;
+	}
+	if (peer_from(c, ti, &p) != 0 || socks_for(p.local) != 0)
+		return -1;
+	idx = vpn_ike_add_peer(g.ike, &p);
+	explicit_bzero(&p, sizeof(p));
+	if (idx < 0) {
+		vpngw_log("tunnel %s/%d: IKE cannot take it (%s)", c->name,
+		          ti + 1, strerror(-idx));
+		return -1;
+	}
+	pthread_mutex_lock(&g.lock);
+	memset(&g.tun[idx], 0, sizeof(g.tun[idx]));
+	g.tun[idx].conn = c->slot;
+	g.tun[idx].ti = (unsigned int)ti;
+	g.tun[idx].routed = -1;
+	memset(&g.pub[idx], 0, sizeof(g.pub[idx]));
+	snprintf(g.pub[idx].name, sizeof(g.pub[idx].name), "%s/%c", c->name,
+	         '1' + ti);
+	g.n++;
+	pthread_mutex_unlock(&g.lock);
+	vpngw_log("tunnel %s/%d: IKEv2, %s, %s", c->name, ti + 1,
+	          c->tunnels[ti].startup_action == VPN_STARTUP_START
+	                  ? "we initiate"
+	                  : "we wait for the peer",
+	          c->acceleration ? "ESP in UDP (accelerated)"
+	                          : "raw ESP, or ESP in UDP behind a NAT");
+	return 0;
+}
+
+int
+vpngw_ike_tunnel_update(const struct vpn_cfg_conn *c, int ti)
+{
+	struct vpn_ike_peer p;
+	int idx = peer_of(c->slot, (unsigned int)ti), rc;
+
+	if (idx < 0)
+		return -ENOENT;
+	if (peer_from(c, ti, &p) != 0 || socks_for(p.local) != 0)
+		return -EINVAL;
+	rc = vpn_ike_set_peer(g.ike, (unsigned int)idx, &p);
+	explicit_bzero(&p, sizeof(p));
+	pthread_mutex_lock(&g.lock);
+	snprintf(g.pub[idx].name, sizeof(g.pub[idx].name), "%s/%c", c->name,
+	         '1' + ti);
+	pthread_mutex_unlock(&g.lock);
+	return rc;
+}
+
+void
+vpngw_ike_tunnel_remove(unsigned int slot, unsigned int ti)
+{
+	int idx = peer_of(slot, ti);
+
+	if (idx < 0)
+		return;
+	/* DELETE to the peer, its Child SAs retired; the engine keeps the
+	 * (down) peer, which nothing finds any more. */
+	vpn_ike_set_admin(g.ike, (unsigned int)idx, false);
+	pthread_mutex_lock(&g.lock);
+	g.tun[idx].removed = true;
+	pthread_mutex_unlock(&g.lock);
+}
+
+int
+vpngw_ike_tunnel_admin(unsigned int slot, unsigned int ti, int what)
+{
+	int idx = peer_of(slot, ti);
+
+	if (idx < 0)
+		return -ENOENT;
+	if (what == VPNGW_TUNNEL_RESET)
+		vpn_ike_reset(g.ike, (unsigned int)idx, true);
+	else
+		vpn_ike_set_admin(g.ike, (unsigned int)idx,
+		                  what == VPNGW_TUNNEL_UP);
+	return 0;
+}
+
+int
+vpngw_ike_sa_life(uint32_t spi, uint32_t *left_s)
+{
+	uint64_t now = now_ms();
+
+	for (unsigned int i = 0; i < g.n; i++)
+		for (int k = 0; k < CHILDREN; k++) {
+			const struct ike_tunnel *t = &g.tun[i];
+			uint64_t end = t->ch[k].added_ms +
+			               (uint64_t)t->ch[k].lifetime * 1000;
+
+			if ((t->ch[k].in &&
+			     vpn_esp_sa_spi(t->ch[k].in) == spi) ||
+			    (t->ch[k].out &&
+			     vpn_esp_sa_spi(t->ch[k].out) == spi)) {
+				*left_s =
+				        end > now
+				                ? (uint32_t)((end - now) / 1000)
+				                : 0;
+				return 0;
+			}
+		}
+	return -ENOENT;
 }
 
 int
@@ -474,8 +605,9 @@ vpngw_ike_start(const struct vpn_cfg *cfg, struct vpngw_sas *sas)
 
 	pthread_mutex_lock(&g.lock);
 	g.sas = sas;
-	g.tun = calloc(cfg->n_conns * VPN_TUNNELS + 1, sizeof(*g.tun));
-	g.pub = calloc(cfg->n_conns * VPN_TUNNELS + 1, sizeof(*g.pub));
+	/* Room for every tunnel there can be: connections come and go. */
+	g.tun = calloc(MAX_PEERS, sizeof(*g.tun));
+	g.pub = calloc(MAX_PEERS, sizeof(*g.pub));
 	pthread_mutex_unlock(&g.lock);
 	g.ike = vpn_ike_new(&ops, NULL);
 	if (g.tun == NULL || g.pub == NULL || g.ike == NULL) {
@@ -483,52 +615,9 @@ vpngw_ike_start(const struct vpn_cfg *cfg, struct vpngw_sas *sas)
 		return -1;
 	}
 	for (unsigned int i = 0; i < cfg->n_conns; i++)
-		for (int ti = 0; ti < VPN_TUNNELS; ti++) {
-			const struct vpn_cfg_conn *c = &cfg->conns[i];
-			struct vpn_ike_peer p;
-			int idx;
-
-			if (c->tunnels[ti].manual.present)
-				continue;
-			if (c->cgw >= 0 &&
-			    cfg->cgws[c->cgw].auth == VPN_AUTH_CERT) {
-				/* Not refused by the configuration (it is
-				 * valid), but no AUTH method for it yet. */
-				printf("vpngw: tunnel %d of %s: certificate "
-				       "authentication is not supported yet: "
-				       "the tunnel stays down\n",
-				       ti + 1, c->name);
-				continue;
-			}
-			if (peer_from(c, ti, &p) != 0 ||
-			    socks_for(p.local) != 0)
+		for (int ti = 0; ti < VPN_TUNNELS; ti++)
+			if (vpngw_ike_tunnel_add(cfg, &cfg->conns[i], ti) != 0)
 				return -1;
-			idx = vpn_ike_add_peer(g.ike, &p);
-			explicit_bzero(&p, sizeof(p));
-			if (idx < 0) {
-				fprintf(stderr,
-				        "vpngw: tunnel %d of %s: IKE cannot "
-				        "take it (%s)\n",
-				        ti + 1, c->name, strerror(-idx));
-				return -1;
-			}
-			memset(&g.tun[idx], 0, sizeof(g.tun[idx]));
-			g.tun[idx].conn = i;
-			g.tun[idx].ti = (unsigned int)ti;
-			g.tun[idx].routed = -1;
-			snprintf(g.pub[idx].name, sizeof(g.pub[idx].name),
-			         "%s/%d", c->name, ti + 1);
-			g.n++;
-			printf("vpngw: tunnel %d of %s: IKEv2, %s, %s\n",
-			       ti + 1, c->name,
-			       c->tunnels[ti].startup_action ==
-			                       VPN_STARTUP_START
-			               ? "we initiate"
-			               : "we wait for the peer",
-			       c->acceleration
-			               ? "ESP in UDP (accelerated)"
-			               : "raw ESP, or ESP in UDP behind a NAT");
-		}
 	return 0;
 }
 
@@ -550,12 +639,13 @@ vpngw_ike_read(struct vpn_ike_stats *st, struct vpngw_ike_info *info,
 {
 	unsigned int n;
 
+	n = 0;
 	pthread_mutex_lock(&g.lock);
 	if (st != NULL)
 		*st = g.pub_st;
-	n = g.pub == NULL ? 0 : g.n < max ? g.n : max;
-	if (n > 0)
-		memcpy(info, g.pub, n * sizeof(*info));
+	for (unsigned int i = 0; g.pub != NULL && i < g.n && n < max; i++)
+		if (!g.tun[i].removed)
+			info[n++] = g.pub[i];
 	pthread_mutex_unlock(&g.lock);
 	return n;
 }

@@ -9,6 +9,7 @@
  *   vpngw [-S DIR] FILE [-- EAL args]   run
  */
 #include <errno.h>
+#include <pthread.h>
 #include <getopt.h>
 #include <intel-ipsec-mb.h>
 #include <openssl/opensslv.h>
@@ -38,47 +39,61 @@ on_signal(int sig)
 		quit = 1;
 }
 
+static pthread_mutex_t ctl = PTHREAD_MUTEX_INITIALIZER;
+
+void
+vpngw_ctl_lock(void)
+{
+	pthread_mutex_lock(&ctl);
+}
+
+void
+vpngw_ctl_unlock(void)
+{
+	pthread_mutex_unlock(&ctl);
+}
+
 /*
- * SIGHUP: read the file again and apply what can change while running:
- * each connection's static_routes and remote_networks (a new FIB,
- * published to the workers with RCU). A file with errors, or with
- * connections added, removed or renamed, changes nothing.
+ * SIGHUP: read the file again and apply it the way a console change is
+ * applied (vpngw_apply): connections created, deleted or changed, new
+ * routes published to the workers with RCU. A file with errors changes
+ * nothing.
  */
 static void
-reload_routes(const char *file, const struct vpn_cfg *running)
+reload_file(const char *file)
 {
 	struct vpn_diag d;
 	struct vpn_cfg *cfg;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *msg;
 
-	printf("vpngw: SIGHUP: reading %s again\n", file);
+	vpngw_log("SIGHUP: reading %s again", file);
 	vpn_diag_init(&d);
 	cfg = vpn_cfg_load(file, &d);
 	vpn_diag_print(&d, stdout);
-	if (cfg == NULL || d.errors > 0)
-		printf("vpngw: reload: %u error(s); nothing changed\n",
-		       d.errors);
-	else {
-		bool same = cfg->n_conns == running->n_conns;
-
-		for (unsigned int i = 0; same && i < cfg->n_conns; i++)
-			same = strcmp(cfg->conns[i].name,
-			              running->conns[i].name) == 0;
-		if (!same)
-			printf("vpngw: reload: connections were added, "
-			       "removed or renamed: restart to apply; nothing "
-			       "changed\n");
-		else if (vpngw_dp_set_routes(cfg) != 0)
-			printf("vpngw: reload: cannot build the new "
-			       "routes; nothing changed\n");
-		else
-			printf("vpngw: reload: static routes and remote "
-			       "networks of %u connection(s) applied (other "
-			       "changes need a restart)\n",
-			       cfg->n_conns);
+	if (cfg == NULL || d.errors > 0) {
+		vpngw_log("reload: %u error(s); nothing changed", d.errors);
+		vpn_diag_free(&d);
+		vpn_cfg_free(cfg);
+		return;
 	}
-	fflush(stdout);
 	vpn_diag_free(&d);
-	vpn_cfg_free(cfg);
+	msg = open_memstream(&buf, &len);
+	if (msg == NULL) {
+		vpn_cfg_free(cfg);
+		return;
+	}
+	if (vpngw_apply(cfg, msg) == 0) {
+		fclose(msg);
+		printf("%s", buf);
+		vpngw_log("reload: applied");
+	} else {
+		fclose(msg);
+		printf("%s", buf);
+		vpngw_log("reload: refused; nothing changed");
+	}
+	free(buf);
 }
 
 /* The final counters: ports, drops by reason, SAs. */
@@ -252,6 +267,8 @@ main(int argc, char **argv)
 		return 1;
 	}
 	vpngw_telemetry_init(&sas);
+	vpngw_running_init(
+	        cfg, state_dir ? state_dir : cfg->appliance.state_dir, &sas);
 	if (vpngw_ike_start(cfg, &sas) != 0) {
 		quit = 1;
 		vpngw_ike_stop();
@@ -266,21 +283,30 @@ main(int argc, char **argv)
 	if (rte_pdump_init() != 0)
 		printf("vpngw: packet capture (dpdk-dumpcap) unavailable: %s\n",
 		       rte_strerror(rte_errno));
+	/* A console client that goes away mid-answer is an error on that
+	 * write, not the end of the appliance. */
+	signal(SIGPIPE, SIG_IGN);
+	vpngw_console_start(cfg);
 	printf("vpngw: running; SIGINT or SIGTERM stops it\n");
 	fflush(stdout);
 
-	/* The control core's event loop (BGP, console to come). */
+	/* The control core's event loop (BGP to come); console commands run
+	 * between its turns, under the same lock. */
 	while (!quit) {
+		vpngw_ctl_lock();
 		vpngw_dp_control();
 		vpngw_ike_poll();
 		if (reload) {
 			reload = 0;
-			reload_routes(file, cfg);
+			reload_file(file);
 		}
+		vpngw_ctl_unlock();
 		vpngw_ike_wait(1);
 	}
 
 	printf("vpngw: stopping\n");
+	vpngw_console_stop();
+	vpngw_ctl_lock();
 	vpngw_ike_stop();
 	print_tunnels();
 	vpngw_dp_stop(&st, wst, &nw);
@@ -288,6 +314,8 @@ main(int argc, char **argv)
 	print_stats(&st, wst, nw, &sas);
 	vpngw_sa_free(&sas);
 	vpngw_eal_cleanup();
-	vpn_cfg_free(cfg);
+	/* Console changes replace the model: free the one running now. */
+	vpn_cfg_free(vpngw_running());
+	vpngw_ctl_unlock();
 	return 0;
 }

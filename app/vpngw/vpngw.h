@@ -52,6 +52,20 @@ int vpngw_sa_untrack(struct vpngw_sas *s, struct vpn_esp_sa *sa);
  * and 4500), Child SAs installed through sas and the data plane. 0 (also
  * when no tunnel uses IKE) or -1 (logged). */
 int vpngw_ike_start(const struct vpn_cfg *cfg, struct vpngw_sas *sas);
+/* A tunnel of a connection (a new one, or at start) into IKE; nothing
+ * for manual keys. 0 or -1 (logged). */
+int vpngw_ike_tunnel_add(const struct vpn_cfg *cfg,
+                         const struct vpn_cfg_conn *c, int ti);
+/* Its settings changed: it negotiates again under the new ones. */
+int vpngw_ike_tunnel_update(const struct vpn_cfg_conn *c, int ti);
+/* Its connection was deleted: SAs deleted, the tunnel forgotten. */
+void vpngw_ike_tunnel_remove(unsigned int slot, unsigned int ti);
+enum { VPNGW_TUNNEL_UP, VPNGW_TUNNEL_DOWN, VPNGW_TUNNEL_RESET };
+/* tunnel N up|down|reset. 0 or -ENOENT (not an IKE tunnel). */
+int vpngw_ike_tunnel_admin(unsigned int slot, unsigned int ti, int what);
+/* Seconds left of the Child SA with this SPI (either direction). 0 or
+ * -ENOENT. */
+int vpngw_ike_sa_life(uint32_t spi, uint32_t *left_s);
 /* Read what arrived and run the timers: call it every loop turn. */
 void vpngw_ike_poll(void);
 /* Sleep up to ms milliseconds, waking early when an IKE datagram
@@ -132,6 +146,14 @@ struct vpn_esp_sa *vpngw_dp_tunnel_attach(unsigned int conn, unsigned int ti,
  * once the grace period of a token taken after this call has passed. */
 void vpngw_dp_tunnel_detach(unsigned int conn, unsigned int ti,
                             const char *why);
+/* A connection's slot takes its settings (names, steering, liveness);
+ * routes to it follow with the next vpngw_dp_set_routes(). */
+void vpngw_dp_conn_set(const struct vpn_cfg_conn *c);
+/* A deleted connection's slot: its tunnels out of steering. */
+void vpngw_dp_conn_clear(unsigned int slot);
+/* A manually keyed tunnel out of steering, or back in with its SA. */
+void vpngw_dp_tunnel_admin(unsigned int conn, unsigned int ti, bool up,
+                           const struct vpngw_sas *sas);
 /* Wait until no worker holds anything unpublished before the call. */
 void vpngw_dp_sync(void);
 /* The same without waiting: a token now, and whether every worker has
@@ -151,14 +173,58 @@ struct vpngw_tunnel_info {
 	bool up;
 	double silent_s; /* since ESP last came in */
 	uint64_t keepalives, changes;
+	unsigned int conn, ti; /* slot, tunnel index */
+	bool manual;
+	double since_s; /* since the last change; -1: none */
+	char why[64];   /* the last change's reason */
 };
 /* Up to max tunnels with SAs; how many were filled. */
 unsigned int vpngw_dp_tunnels(struct vpngw_tunnel_info *info, unsigned int max);
+/* A log line (printf format, no newline): on stdout as "vpngw: ...",
+ * and kept in memory for the console's show log (log.c). */
+void vpngw_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* The last up to max kept lines, oldest first, each with its time; with
+ * match, only those containing it. How many. */
+unsigned int vpngw_log_read(FILE *out, const char *match, unsigned int max);
+
 /* Register the /vpngw/... telemetry commands (telemetry.c). */
 void vpngw_telemetry_init(struct vpngw_sas *sas);
 /* Wait for the workers, stop the ports, hand back the counters (as
  * vpngw_dp_read). */
 void vpngw_dp_stop(struct vpngw_dp_stats *st, struct vpngw_dp_stats *per_worker,
                    unsigned int *n);
+
+/* ---- the running configuration (apply.c) ------------------------------
+ * Under the control lock: the control core holds it for each turn of its
+ * loop (main.c), the console for each command. */
+void vpngw_ctl_lock(void);
+void vpngw_ctl_unlock(void);
+
+void vpngw_running_init(struct vpn_cfg *cfg, const char *state_dir,
+                        struct vpngw_sas *sas);
+struct vpn_cfg *vpngw_running(void);
+struct vpngw_sas *vpngw_running_sas(void);
+/* Make cand (a changed copy of the running model, or a file read again)
+ * the running configuration: checked like a file, what can't change
+ * while running refused (acceleration of a connection, manual keys,
+ * appliance settings are kept), connections created and deleted, only
+ * the tunnels whose settings changed negotiate again, routes published.
+ * Messages to msg. Takes cand (freed when refused). 0 or -errno. */
+int vpngw_apply(struct vpn_cfg *cand, FILE *msg);
+/* The running configuration to its file, atomically; the old file is
+ * kept as FILE.bak. 0 or -errno (message to msg). */
+int vpngw_save(FILE *msg);
+/* A tunnel "CONNECTION/N" of the running model. 0, -EINVAL, -ENOENT. */
+int vpngw_tunnel_find(const char *name, unsigned int *slot, unsigned int *ti,
+                      const struct vpn_cfg_conn **conn);
+/* tunnel NAME up|down|reset (VPNGW_TUNNEL_*). 0 or -errno (msg). */
+int vpngw_tunnel_admin(const char *name, int what, FILE *msg);
+bool vpngw_tunnel_admin_down(unsigned int slot, unsigned int ti);
+
+/* ---- the console (console.c) ------------------------------------------ */
+/* Start it as the configuration says (a failure is logged: the appliance
+ * runs on without it). */
+void vpngw_console_start(const struct vpn_cfg *cfg);
+void vpngw_console_stop(void);
 
 #endif /* VPNGW_H */

@@ -393,6 +393,7 @@ load_conns(struct loader *l, config_setting_t *s)
 
 		vpn_obj_defaults(VPN_OBJ_CONN, c);
 		c->cgw = -1;
+		c->slot = (unsigned int)i;
 		for (int t = 0; t < VPN_TUNNELS; t++) {
 			vpn_obj_defaults(VPN_OBJ_TUNNEL, &c->tunnels[t]);
 			c->tunnels[t].src.line = line_of(e);

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -32,6 +33,88 @@ vpn_cfg_free(struct vpn_cfg *cfg)
 	free(cfg->conns);
 	free(cfg->file);
 	free(cfg);
+}
+
+struct vpn_cfg *
+vpn_cfg_dup(const struct vpn_cfg *cfg)
+{
+	struct vpn_cfg *n = calloc(1, sizeof(*n));
+
+	if (n == NULL)
+		return NULL;
+	*n = *cfg;
+	n->file = cfg->file ? strdup(cfg->file) : NULL;
+	n->cgws = cfg->n_cgws ? calloc(cfg->n_cgws, sizeof(*n->cgws)) : NULL;
+	n->conns =
+	        cfg->n_conns ? calloc(cfg->n_conns, sizeof(*n->conns)) : NULL;
+	if ((cfg->file && n->file == NULL) || (cfg->n_cgws && !n->cgws) ||
+	    (cfg->n_conns && !n->conns)) {
+		n->n_conns = 0;
+		vpn_cfg_free(n);
+		return NULL;
+	}
+	if (cfg->n_cgws)
+		memcpy(n->cgws, cfg->cgws, cfg->n_cgws * sizeof(*n->cgws));
+	if (cfg->n_conns)
+		memcpy(n->conns, cfg->conns, cfg->n_conns * sizeof(*n->conns));
+	return n;
+}
+
+struct vpn_cfg_conn *
+vpn_cfg_conn_find(const struct vpn_cfg *cfg, const char *name)
+{
+	for (unsigned int i = 0; i < cfg->n_conns; i++)
+		if (strcmp(cfg->conns[i].name, name) == 0)
+			return &cfg->conns[i];
+	return NULL;
+}
+
+struct vpn_cfg_conn *
+vpn_cfg_conn_add(struct vpn_cfg *cfg, const char *name, const char *cgw,
+                 unsigned int slot)
+{
+	struct vpn_cfg_conn *v, *c;
+
+	if (vpn_cfg_conn_find(cfg, name) != NULL) {
+		errno = EEXIST;
+		return NULL;
+	}
+	if (cfg->n_conns >= VPN_MAX_CONNS) {
+		errno = ENOSPC;
+		return NULL;
+	}
+	v = realloc(cfg->conns, (cfg->n_conns + 1) * sizeof(*v));
+	if (v == NULL)
+		return NULL;
+	cfg->conns = v;
+	c = &v[cfg->n_conns++];
+	memset(c, 0, sizeof(*c));
+	vpn_obj_defaults(VPN_OBJ_CONN, c);
+	for (int t = 0; t < VPN_TUNNELS; t++)
+		vpn_obj_defaults(VPN_OBJ_TUNNEL, &c->tunnels[t]);
+	snprintf(c->name, sizeof(c->name), "%s", name);
+	snprintf(c->customer_gateway, sizeof(c->customer_gateway), "%s", cgw);
+	c->src.set |= 1ull << vpn_opt_find(VPN_OBJ_CONN, "name");
+	c->src.set |= 1ull << vpn_opt_find(VPN_OBJ_CONN, "customer_gateway");
+	c->cgw = -1;
+	c->slot = slot;
+	return c;
+}
+
+int
+vpn_cfg_conn_del(struct vpn_cfg *cfg, const char *name)
+{
+	struct vpn_cfg_conn *c = vpn_cfg_conn_find(cfg, name);
+	size_t i;
+
+	if (c == NULL)
+		return -ENOENT;
+	i = (size_t)(c - cfg->conns);
+	for (int t = 0; t < VPN_TUNNELS; t++)
+		explicit_bzero(c->tunnels[t].psk, sizeof(c->tunnels[t].psk));
+	memmove(c, c + 1, (cfg->n_conns - i - 1) * sizeof(*c));
+	cfg->n_conns--;
+	return 0;
 }
 
 static const char *

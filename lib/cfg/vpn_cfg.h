@@ -229,6 +229,10 @@ struct vpn_cfg_conn {
 	bool acceleration;
 	int steering;
 	struct vpn_cfg_tunnel tunnels[VPN_TUNNELS];
+	/* Not an option: the index the running appliance knows the
+	 * connection by (its place in the file at start; a connection made
+	 * later gets a free one). Kept by vpn_cfg_dup(). */
+	unsigned int slot;
 	struct vpn_src src;
 };
 
@@ -290,6 +294,18 @@ void vpn_obj_defaults(enum vpn_obj kind, void *obj);
 /* An empty model with the appliance defaults, or NULL (errno). */
 struct vpn_cfg *vpn_cfg_new(void);
 void vpn_cfg_free(struct vpn_cfg *cfg);
+/* A deep copy (a candidate for a change), or NULL. */
+struct vpn_cfg *vpn_cfg_dup(const struct vpn_cfg *cfg);
+/* Append a connection with the defaults, named name, on the customer
+ * gateway cgw (both checked by vpn_cfg_check), in the given slot; NULL
+ * with errno (EEXIST, ENOSPC, ENOMEM). */
+struct vpn_cfg_conn *vpn_cfg_conn_add(struct vpn_cfg *cfg, const char *name,
+                                      const char *cgw, unsigned int slot);
+/* The connection named name, or NULL. */
+struct vpn_cfg_conn *vpn_cfg_conn_find(const struct vpn_cfg *cfg,
+                                       const char *name);
+/* Remove a connection (the ones after it move down). 0 or -ENOENT. */
+int vpn_cfg_conn_del(struct vpn_cfg *cfg, const char *name);
 
 /* Load and check a file; every problem goes to d. NULL when the file can't
  * be read or parsed (or is over VPN_CFG_MAX_SIZE, has a NUL byte or an
@@ -314,6 +330,18 @@ void vpn_cfg_write(const struct vpn_cfg *cfg, FILE *out);
  */
 int vpn_cfg_apply_state(struct vpn_cfg *cfg, const char *state_dir,
                         struct vpn_diag *d);
+
+/* The IPv4 traffic selectors our IKE offers for tunnel ti: the local (or
+ * remote) networks, and the tunnel's inside /30 when they don't cover it.
+ * How many, or -ENOSPC past max. */
+int vpn_cfg_tunnel_ts(const struct vpn_cfg_conn *c, int ti, bool local,
+                      struct vpn_prefix *out, unsigned int max);
+/* Our (or the customer gateway's) address in a tunnel's inside /30. */
+uint32_t vpn_cfg_inside_addr(const struct vpn_cfg_tunnel *t, bool ours);
+/* The customer gateway's configuration for connection conn in format fmt
+ * ("strongswan", "frr" or "generic"). 0, -ENOENT or -EINVAL. */
+int vpn_cfg_export(const struct vpn_cfg *cfg, const char *conn, const char *fmt,
+                   FILE *out);
 
 /* Value checks shared with the console. 0 when valid, else -EINVAL and a
  * reason in err. */

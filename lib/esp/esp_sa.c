@@ -194,6 +194,18 @@ vpn_esp_sa_seq(const struct vpn_esp_sa *sa)
 	return __atomic_load_n(&sa->seq, __ATOMIC_RELAXED);
 }
 
+const struct vpn_esp_sa_params *
+vpn_esp_sa_params(const struct vpn_esp_sa *sa)
+{
+	return &sa->params;
+}
+
+uint64_t
+vpn_esp_sa_bytes(const struct vpn_esp_sa *sa)
+{
+	return __atomic_load_n(&sa->bytes, __ATOMIC_RELAXED);
+}
+
 unsigned int
 vpn_esp_sa_overhead(const struct vpn_esp_sa *sa, unsigned int len)
 {

@@ -130,6 +130,11 @@ uint32_t vpn_esp_sa_tag(const struct vpn_esp_sa *sa);
 void vpn_esp_sa_stats(const struct vpn_esp_sa *sa, struct vpn_esp_stats *s);
 /* Events raised since the last call; clears them. */
 uint32_t vpn_esp_sa_events(struct vpn_esp_sa *sa);
+/* What the SA was made with (keys wiped): algorithms, endpoints,
+ * window, lifetimes. */
+const struct vpn_esp_sa_params *vpn_esp_sa_params(const struct vpn_esp_sa *sa);
+/* Bytes counted against its byte lifetime so far. */
+uint64_t vpn_esp_sa_bytes(const struct vpn_esp_sa *sa);
 /* Outbound: the last sequence number handed out. Inbound: the highest
  * authenticated one. */
 uint64_t vpn_esp_sa_seq(const struct vpn_esp_sa *sa);

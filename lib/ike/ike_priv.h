@@ -173,6 +173,7 @@ struct peer {
 	struct ts_set ts_local, ts_remote; /* as agreed */
 	uint64_t next_try; /* initiator: when to start; 0: not now */
 	bool restart;      /* DPD restart: we start it, even as responder */
+	bool down;         /* administratively down: no SA either way */
 	char last[96];
 };
 

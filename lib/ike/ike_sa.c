@@ -1351,7 +1351,7 @@ initiate(struct vpn_ike *ike, unsigned int peer)
 static bool
 starts(const struct peer *p)
 {
-	return p->cfg.initiate || p->restart;
+	return !p->down && (p->cfg.initiate || p->restart);
 }
 
 static void
@@ -1595,9 +1595,10 @@ make_cookie(struct vpn_ike *ike, const uint8_t *ni, size_t ni_len, uint32_t ip,
 static int
 find_peer(const struct vpn_ike *ike, uint32_t local, uint32_t remote)
 {
+	/* A tunnel that is administratively down is not there. */
 	for (unsigned int i = 0; i < ike->n; i++)
 		if (ike->peers[i].cfg.local == local &&
-		    ike->peers[i].cfg.remote == remote)
+		    ike->peers[i].cfg.remote == remote && !ike->peers[i].down)
 			return (int)i;
 	return -1;
 }
@@ -3003,11 +3004,9 @@ vpn_ike_free(struct vpn_ike *ike)
 	free(ike);
 }
 
-int
-vpn_ike_add_peer(struct vpn_ike *ike, const struct vpn_ike_peer *p)
+static int
+peer_check(const struct vpn_ike_peer *p)
 {
-	struct peer *np;
-
 	if (p->psk_len == 0 || p->psk_len > VPN_IKE_PSK_MAX ||
 	    p->ike.n_encr == 0 || p->ike.n_integ == 0 || p->ike.n_dh == 0 ||
 	    p->esp.n_encr == 0 || p->n_lts > VPN_IKE_MAX_TS ||
@@ -3016,6 +3015,17 @@ vpn_ike_add_peer(struct vpn_ike *ike, const struct vpn_ike_peer *p)
 	for (unsigned int i = 0; i < p->ike.n_dh; i++)
 		if (!ike_dh_supported(p->ike.dh[i]))
 			return -ENOTSUP;
+	return 0;
+}
+
+int
+vpn_ike_add_peer(struct vpn_ike *ike, const struct vpn_ike_peer *p)
+{
+	struct peer *np;
+	int rc = peer_check(p);
+
+	if (rc != 0)
+		return rc;
 	if (ike->n == ike->cap) {
 		unsigned int cap = ike->cap ? 2 * ike->cap : 4;
 
@@ -3038,6 +3048,57 @@ vpn_ike_add_peer(struct vpn_ike *ike, const struct vpn_ike_peer *p)
 	return (int)ike->n++;
 }
 
+int
+vpn_ike_set_peer(struct vpn_ike *ike, unsigned int peer,
+                 const struct vpn_ike_peer *p)
+{
+	struct peer *np;
+	int rc = peer_check(p);
+
+	if (rc != 0)
+		return rc;
+	if (peer >= ike->n)
+		return -ENOENT;
+	np = &ike->peers[peer];
+	/* Whatever was agreed was agreed under the old settings. */
+	vpn_ike_reset(ike, peer, false);
+	explicit_bzero(&np->cfg, sizeof(np->cfg));
+	np->cfg = *p;
+	np->cfg.name[sizeof(np->cfg.name) - 1] = '\0';
+	np->restart = false;
+	snprintf(np->last, sizeof(np->last), "reconfigured");
+	status_log(ike, peer, "settings changed: negotiating again");
+	if (starts(np))
+		np->next_try = ike->now + 1;
+	return 0;
+}
+
+int
+vpn_ike_set_admin(struct vpn_ike *ike, unsigned int peer, bool up)
+{
+	struct peer *p;
+
+	if (peer >= ike->n)
+		return -ENOENT;
+	p = &ike->peers[peer];
+	if (!up) {
+		vpn_ike_reset(ike, peer, false);
+		p->down = true;
+		p->restart = false;
+		snprintf(p->last, sizeof(p->last), "administratively down");
+		status_log(ike, peer, "administratively down");
+		return 0;
+	}
+	if (!p->down)
+		return 0;
+	p->down = false;
+	snprintf(p->last, sizeof(p->last), "administratively up");
+	status_log(ike, peer, "administratively up");
+	if (starts(p))
+		p->next_try = ike->now + 1;
+	return 0;
+}
+
 void
 vpn_ike_reset(struct vpn_ike *ike, unsigned int peer, bool restart)
 {
@@ -3054,7 +3115,7 @@ vpn_ike_reset(struct vpn_ike *ike, unsigned int peer, bool restart)
 	sa_free(ike, p->doomed, "reset");
 	sa_free(ike, p->sa, "reset");
 	p->sa = p->nego = p->old = p->doomed = NULL;
-	p->next_try = restart && p->cfg.initiate ? ike->now + 1 : 0;
+	p->next_try = restart && starts(p) ? ike->now + 1 : 0;
 }
 
 const struct vpn_ike_stats *
@@ -3076,6 +3137,9 @@ vpn_ike_peer_info(const struct vpn_ike *ike, unsigned int peer,
 	sa = p->sa;
 	memset(info, 0, sizeof(*info));
 	snprintf(info->last, sizeof(info->last), "%s", p->last);
+	info->admin_down = p->down;
+	info->local = p->cfg.local;
+	info->remote = p->cfg.remote;
 	if (sa == NULL || sa->state == S_DEAD) {
 		info->ike_state = "down";
 		return 0;

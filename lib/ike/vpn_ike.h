@@ -318,6 +318,13 @@ struct vpn_ike *vpn_ike_new(const struct vpn_ike_ops *ops, void *ctx);
 void vpn_ike_free(struct vpn_ike *ike);
 /* Add a tunnel; its index (the peer of the callbacks), or -errno. */
 int vpn_ike_add_peer(struct vpn_ike *ike, const struct vpn_ike_peer *p);
+/* New settings for a tunnel: its SAs are deleted and it negotiates
+ * again under them (when it initiates). 0 or -errno. */
+int vpn_ike_set_peer(struct vpn_ike *ike, unsigned int peer,
+                     const struct vpn_ike_peer *p);
+/* Administratively down (SAs deleted, nothing started, the peer's
+ * IKE_SA_INIT unanswered) or up again. 0 or -ENOENT. */
+int vpn_ike_set_admin(struct vpn_ike *ike, unsigned int peer, bool up);
 /* A datagram from remote:rport to local:lport (marker stripped). */
 void vpn_ike_input(struct vpn_ike *ike, uint64_t now_ms, uint32_t local,
                    uint16_t lport, uint32_t remote, uint16_t rport,
@@ -333,6 +340,8 @@ const struct vpn_ike_stats *vpn_ike_stats(const struct vpn_ike *ike);
 /* A tunnel's IKE state, for logs, telemetry and the console. */
 struct vpn_ike_peer_info {
 	const char *ike_state; /* "down", "connecting", "established" */
+	bool admin_down;
+	uint32_t local, remote; /* the outside addresses */
 	bool child_up;
 	unsigned int children; /* installed, rekeyed ones included */
 	bool nat;              /* NAT detected (or forced): ESP in UDP */

@@ -1,0 +1,390 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The running configuration and the one path that changes it. A change
+ * (the file read again on SIGHUP, or a console command on a copy of the
+ * running model) is a candidate model: vpngw_apply() checks it with the
+ * file's rules, refuses what can't change while running, and applies the
+ * difference: connections created and deleted, tunnels whose settings
+ * changed negotiating again (only those), new routes published to the
+ * workers. The control lock is held throughout (control core or
+ * console).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "vpngw.h"
+
+static struct {
+	struct vpn_cfg *cfg;
+	char state_dir[VPN_PATH_MAX];
+	struct vpngw_sas *sas;
+	bool admin_down[VPN_MAX_CONNS][VPN_TUNNELS]; /* by slot */
+} run;
+
+void
+vpngw_running_init(struct vpn_cfg *cfg, const char *state_dir,
+                   struct vpngw_sas *sas)
+{
+	run.cfg = cfg;
+	snprintf(run.state_dir, sizeof(run.state_dir), "%s", state_dir);
+	run.sas = sas;
+}
+
+struct vpn_cfg *
+vpngw_running(void)
+{
+	return run.cfg;
+}
+
+struct vpngw_sas *
+vpngw_running_sas(void)
+{
+	return run.sas;
+}
+
+/* An object's options as text, to tell whether it changed. */
+static char *
+obj_text(enum vpn_obj kind, const void *obj)
+{
+	char *buf = NULL, v[16384];
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	if (f == NULL)
+		return NULL;
+	for (unsigned int i = 0; i < vpn_opt_count(kind); i++)
+		if (vpn_opt_format(kind, obj, (int)i, v, sizeof(v)))
+			fprintf(f, "%s=%s;", vpn_opt_name(kind, (int)i), v);
+	fclose(f);
+	return buf;
+}
+
+static bool
+obj_same(enum vpn_obj kind, const void *a, const void *b)
+{
+	char *x = obj_text(kind, a), *y = obj_text(kind, b);
+	bool same = x && y && strcmp(x, y) == 0;
+
+	free(x);
+	free(y);
+	return same;
+}
+
+/* Whether what IKE negotiates for tunnel ti differs between a and b (a
+ * connection of the running model, and the same one in the candidate). */
+static bool
+tunnel_changed(const struct vpn_cfg *ca, const struct vpn_cfg_conn *a,
+               const struct vpn_cfg *cb, const struct vpn_cfg_conn *b, int ti)
+{
+	const struct vpn_cfg_tunnel *x = &a->tunnels[ti], *y = &b->tunnels[ti];
+
+	if (!obj_same(VPN_OBJ_TUNNEL, x, y) || strcmp(x->psk, y->psk) != 0 ||
+	    !vpn_prefix_equal(&x->inside_cidr, &y->inside_cidr) ||
+	    x->outside_address != y->outside_address ||
+	    x->remote_address != y->remote_address)
+		return true;
+	if (x->manual.present != y->manual.present ||
+	    (x->manual.present &&
+	     !obj_same(VPN_OBJ_MANUAL, &x->manual, &y->manual)))
+		return true;
+	/* Selectors come from the connection's networks. */
+	if (!obj_same(VPN_OBJ_CGW, &ca->cgws[a->cgw], &cb->cgws[b->cgw]))
+		return true;
+	return memcmp(&a->local_networks, &b->local_networks,
+	              sizeof(a->local_networks)) != 0 ||
+	       memcmp(&a->remote_networks, &b->remote_networks,
+	              sizeof(a->remote_networks)) != 0;
+}
+
+static bool
+has_manual(const struct vpn_cfg_conn *c)
+{
+	return c->tunnels[0].manual.present || c->tunnels[1].manual.present;
+}
+
+/* Give the candidate's connections their slots: a kept one its running
+ * slot, a new one the lowest free. */
+static int
+assign_slots(struct vpn_cfg *cand)
+{
+	static bool used[VPN_MAX_CONNS];
+
+	memset(used, 0, sizeof(used));
+	for (unsigned int i = 0; i < run.cfg->n_conns; i++)
+		used[run.cfg->conns[i].slot] = true;
+	for (unsigned int i = 0; i < cand->n_conns; i++) {
+		struct vpn_cfg_conn *c = &cand->conns[i];
+		const struct vpn_cfg_conn *r =
+		        vpn_cfg_conn_find(run.cfg, c->name);
+		unsigned int s = 0;
+
+		if (r != NULL) {
+			c->slot = r->slot;
+			continue;
+		}
+		while (s < VPN_MAX_CONNS && used[s])
+			s++;
+		if (s == VPN_MAX_CONNS)
+			return -ENOSPC;
+		used[s] = true;
+		c->slot = s;
+	}
+	return 0;
+}
+
+/* What can't change while running: say why, refuse. */
+static int
+refuse(const struct vpn_cfg *cand, FILE *msg)
+{
+	int bad = 0;
+
+	for (unsigned int i = 0; i < cand->n_conns; i++) {
+		const struct vpn_cfg_conn *c = &cand->conns[i];
+		const struct vpn_cfg_conn *r =
+		        vpn_cfg_conn_find(run.cfg, c->name);
+
+		if (r == NULL) {
+			if (has_manual(c)) {
+				fprintf(msg,
+				        "%% connection %s: manual keys are "
+				        "installed at start only: write, then "
+				        "restart\n",
+				        c->name);
+				bad++;
+			}
+			continue;
+		}
+		if (r->acceleration != c->acceleration) {
+			fprintf(msg,
+			        "%% connection %s: acceleration can't change "
+			        "on an existing connection: delete it and "
+			        "create it again\n",
+			        c->name);
+			bad++;
+		}
+		for (int t = 0; t < VPN_TUNNELS; t++)
+			if ((r->tunnels[t].manual.present ||
+			     c->tunnels[t].manual.present) &&
+			    tunnel_changed(run.cfg, r, cand, c, t)) {
+				fprintf(msg,
+				        "%% tunnel %s/%d: manual keys change "
+				        "only at a restart: write, then "
+				        "restart\n",
+				        c->name, t + 1);
+				bad++;
+			}
+	}
+	for (unsigned int i = 0; i < run.cfg->n_conns; i++) {
+		const struct vpn_cfg_conn *r = &run.cfg->conns[i];
+
+		if (vpn_cfg_conn_find(cand, r->name) == NULL && has_manual(r)) {
+			fprintf(msg,
+			        "%% connection %s: manual keys are removed at "
+			        "a restart only: write, then restart\n",
+			        r->name);
+			bad++;
+		}
+	}
+	return bad ? -EPERM : 0;
+}
+
+int
+vpngw_apply(struct vpn_cfg *cand, FILE *msg)
+{
+	unsigned int added = 0, deleted = 0, renegotiated = 0;
+	struct vpn_diag d;
+	int rc;
+
+	/* The appliance's own settings (ports, lcores, console) are taken
+	 * at start. */
+	if (!obj_same(VPN_OBJ_APPLIANCE, &cand->appliance,
+	              &run.cfg->appliance) ||
+	    !obj_same(VPN_OBJ_CONSOLE, &cand->appliance.console,
+	              &run.cfg->appliance.console))
+		fprintf(msg, "%% appliance settings (ports, lcores, console, "
+		             "addresses) apply at a restart: not changed\n");
+	cand->appliance = run.cfg->appliance;
+
+	vpn_diag_init(&d);
+	vpn_cfg_check(cand, &d);
+	if (d.errors == 0)
+		vpn_cfg_apply_state(cand, run.state_dir, &d);
+	vpn_diag_print(&d, msg);
+	rc = d.errors ? -EINVAL : 0;
+	vpn_diag_free(&d);
+	if (rc == 0 && assign_slots(cand) != 0) {
+		fprintf(msg, "%% no free connection slot\n");
+		rc = -ENOSPC;
+	}
+	if (rc == 0)
+		rc = refuse(cand, msg);
+	if (rc != 0) {
+		vpn_cfg_free(cand);
+		return rc;
+	}
+
+	for (unsigned int i = 0; i < run.cfg->n_conns; i++) {
+		const struct vpn_cfg_conn *r = &run.cfg->conns[i];
+
+		if (vpn_cfg_conn_find(cand, r->name) != NULL)
+			continue;
+		for (unsigned int t = 0; t < VPN_TUNNELS; t++) {
+			vpngw_ike_tunnel_remove(r->slot, t);
+			run.admin_down[r->slot][t] = false;
+		}
+		vpngw_dp_conn_clear(r->slot);
+		vpngw_log("connection %s deleted", r->name);
+		deleted++;
+	}
+	for (unsigned int i = 0; i < cand->n_conns; i++) {
+		const struct vpn_cfg_conn *c = &cand->conns[i];
+		const struct vpn_cfg_conn *r =
+		        vpn_cfg_conn_find(run.cfg, c->name);
+
+		vpngw_dp_conn_set(c);
+		if (r == NULL) {
+			for (int t = 0; t < VPN_TUNNELS; t++)
+				vpngw_ike_tunnel_add(cand, c, t);
+			vpngw_log("connection %s created", c->name);
+			added++;
+			continue;
+		}
+		for (int t = 0; t < VPN_TUNNELS; t++)
+			if (!c->tunnels[t].manual.present &&
+			    tunnel_changed(run.cfg, r, cand, c, t)) {
+				vpngw_log("tunnel %s/%d: settings changed: "
+				          "negotiating again",
+				          c->name, t + 1);
+				vpngw_ike_tunnel_update(c, t);
+				renegotiated++;
+			}
+	}
+	if (vpngw_dp_set_routes(cand) != 0)
+		fprintf(msg, "%% cannot build the new routes: the old ones "
+		             "stay\n");
+	vpn_cfg_free(run.cfg);
+	run.cfg = cand;
+	fprintf(msg,
+	        "applied: %u connection(s) created, %u deleted, %u "
+	        "tunnel(s) negotiating again, routes of %u connection(s) "
+	        "published\n",
+	        added, deleted, renegotiated, cand->n_conns);
+	return 0;
+}
+
+int
+vpngw_tunnel_find(const char *name, unsigned int *slot, unsigned int *ti,
+                  const struct vpn_cfg_conn **conn)
+{
+	const char *sl = strrchr(name, '/');
+	char cn[VPN_NAME_MAX + 1];
+	const struct vpn_cfg_conn *c;
+
+	if (sl == NULL || (size_t)(sl - name) > VPN_NAME_MAX ||
+	    (strcmp(sl, "/1") != 0 && strcmp(sl, "/2") != 0))
+		return -EINVAL;
+	memcpy(cn, name, (size_t)(sl - name));
+	cn[sl - name] = '\0';
+	c = vpn_cfg_conn_find(run.cfg, cn);
+	if (c == NULL)
+		return -ENOENT;
+	*slot = c->slot;
+	*ti = (unsigned int)(sl[1] - '1');
+	if (conn)
+		*conn = c;
+	return 0;
+}
+
+int
+vpngw_tunnel_admin(const char *name, int what, FILE *msg)
+{
+	const struct vpn_cfg_conn *c;
+	unsigned int slot, ti;
+
+	if (vpngw_tunnel_find(name, &slot, &ti, &c) != 0) {
+		fprintf(msg, "%% no tunnel %s (CONNECTION/1 or /2)\n", name);
+		return -ENOENT;
+	}
+	if (what != VPNGW_TUNNEL_RESET)
+		run.admin_down[slot][ti] = what == VPNGW_TUNNEL_DOWN;
+	if (!c->tunnels[ti].manual.present) {
+		if (vpngw_ike_tunnel_admin(slot, ti, what) != 0) {
+			fprintf(msg,
+			        "%% tunnel %s has no IKE (certificate "
+			        "authentication is not supported yet)\n",
+			        name);
+			return -ENOENT;
+		}
+	} else if (what == VPNGW_TUNNEL_RESET) {
+		fprintf(msg,
+		        "%% tunnel %s has manual keys: nothing to "
+		        "negotiate\n",
+		        name);
+		return -EINVAL;
+	} else
+		vpngw_dp_tunnel_admin(slot, ti, what == VPNGW_TUNNEL_UP,
+		                      run.sas);
+	vpngw_log("tunnel %s: %s by the console", name,
+	          what == VPNGW_TUNNEL_UP     ? "administratively up"
+	          : what == VPNGW_TUNNEL_DOWN ? "administratively down"
+	                                      : "reset");
+	return 0;
+}
+
+bool
+vpngw_tunnel_admin_down(unsigned int slot, unsigned int ti)
+{
+	return slot < VPN_MAX_CONNS && ti < VPN_TUNNELS &&
+	       run.admin_down[slot][ti];
+}
+
+int
+vpngw_save(FILE *msg)
+{
+	const char *path = run.cfg->file;
+	char tmp[VPN_PATH_MAX + 8], bak[VPN_PATH_MAX + 8];
+	FILE *f;
+	int fd;
+
+	if (path == NULL) {
+		fprintf(msg, "%% no configuration file to write\n");
+		return -ENOENT;
+	}
+	snprintf(tmp, sizeof(tmp), "%s.new", path);
+	snprintf(bak, sizeof(bak), "%s.bak", path);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	f = fd < 0 ? NULL : fdopen(fd, "w");
+	if (f == NULL) {
+		fprintf(msg, "%% %s: %s\n", tmp, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -errno;
+	}
+	vpn_cfg_write(run.cfg, f);
+	if (fflush(f) != 0 || fsync(fd) != 0 || ferror(f)) {
+		fprintf(msg, "%% %s: %s\n", tmp, strerror(errno));
+		fclose(f);
+		unlink(tmp);
+		return -EIO;
+	}
+	fclose(f);
+	/* The old file stays as .bak; the new one replaces it at once. */
+	unlink(bak);
+	if (link(path, bak) != 0 && errno != ENOENT) {
+		fprintf(msg, "%% %s: %s\n", bak, strerror(errno));
+		unlink(tmp);
+		return -errno;
+	}
+	if (rename(tmp, path) != 0) {
+		fprintf(msg, "%% %s: %s\n", path, strerror(errno));
+		unlink(tmp);
+		return -errno;
+	}
+	fprintf(msg, "wrote %s (the previous one is %s)\n", path, bak);
+	vpngw_log("configuration written to %s", path);
+	return 0;
+}

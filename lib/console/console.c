@@ -1,0 +1,623 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The console's listener and sessions (see vpn_console.h).
+ *
+ * Bytes from a client go through the console thread before libcli sees
+ * them, for three reasons: libcli ends a line on CR only (nc and scripts
+ * send LF), it takes telnet subnegotiations (IAC SB ... IAC SE) for typed
+ * text, and it answers every character past its 4 KiB line with a bell,
+ * one write each. So the console thread speaks the telnet protocol's
+ * receiving side itself (commands and subnegotiations are dropped;
+ * libcli's own offer to echo and suppress go-ahead stands), hands libcli
+ * plain lines ending in CR, and turns a line over the limit into a
+ * Ctrl-U (libcli clears its buffer) and a message. Everything is bounded:
+ * 16 KiB buffered each way per session, and a session whose client stops
+ * reading for STALL_S seconds is closed.
+ */
+#include <crypt.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "vpn_console.h"
+
+#define IOBUF    16384
+#define LINE_MAX (CLI_MAX_LINE_LENGTH - 2) /* what libcli keeps of a line */
+#define STALL_S  30
+#define CTRL_U   0x15
+
+#define TELNET_IAC  255
+#define TELNET_SB   250
+#define TELNET_SE   240
+#define TELNET_WILL 251
+#define TELNET_DONT 254
+
+enum tstate { T_DATA, T_IAC, T_OPT, T_SB, T_SB_IAC };
+
+struct session {
+	struct vpn_console *con;
+	int tcp;    /* the client */
+	int sp;     /* our end of the socketpair to libcli */
+	int sp_cli; /* libcli's end: its loop closes it */
+	pthread_t th;
+	atomic_bool cli_done;
+	bool client_gone, cli_eof;
+	unsigned int fails; /* failed logins on this connection */
+	enum tstate ts;
+	bool cr;      /* the last byte handed on was a CR */
+	size_t line;  /* bytes of the current line */
+	bool discard; /* the line is over the limit */
+	uint8_t in[IOBUF];
+	size_t in_len; /* for libcli */
+	uint8_t out[IOBUF];
+	size_t out_off, out_len; /* for the client */
+	time_t stall_since;      /* 0: the client reads */
+	struct session *next;
+};
+
+struct vpn_console {
+	struct vpn_console_params p;
+	char user[64], hash[256], hostname[64], banner[512];
+	int lfd, wake[2];
+	uint16_t port;
+	pthread_t th;
+	atomic_bool stop;
+	pthread_mutex_t lock; /* st */
+	struct vpn_console_stats st;
+	struct session *sessions;
+};
+
+/* The session a libcli thread serves: libcli's login callbacks carry no
+ * context of their own. */
+static __thread struct session *cur;
+
+static void
+count(struct vpn_console *con, uint64_t *field, uint64_t n)
+{
+	pthread_mutex_lock(&con->lock);
+	*field += n;
+	pthread_mutex_unlock(&con->lock);
+}
+
+bool
+vpn_console_password_ok(const char *password, const char *hash)
+{
+	struct crypt_data *cd;
+	const char *h;
+	size_t n = strlen(hash);
+	bool ok = false;
+
+	if (n == 0 || password == NULL)
+		return false;
+	cd = calloc(1, sizeof(*cd));
+	if (cd == NULL)
+		return false;
+	h = crypt_r(password, hash, cd);
+	/* crypt_r gives "*..." for a hash it cannot use. */
+	if (h != NULL && h[0] != '*' && strlen(h) == n) {
+		unsigned char d = 0;
+
+		for (size_t i = 0; i < n; i++)
+			d |= (unsigned char)(h[i] ^ hash[i]);
+		ok = d == 0;
+	}
+	explicit_bzero(cd, sizeof(*cd));
+	free(cd);
+	return ok;
+}
+
+static void
+login_failed(struct session *s)
+{
+	struct vpn_console *con = s->con;
+
+	count(con, &con->st.login_failures, 1);
+	/* Slow a guesser down: this session's thread only. */
+	usleep(con->p.login_delay_ms * 1000u);
+	if (++s->fails >= con->p.login_attempts) {
+		count(con, &con->st.lockouts, 1);
+		/* libcli's next read sees the end of input and quits. */
+		shutdown(s->sp_cli, SHUT_RD);
+	}
+}
+
+static int
+auth_cb(const char *user, const char *password)
+{
+	struct session *s = cur;
+	struct vpn_console *con = s->con;
+	bool ok = vpn_console_password_ok(password, con->hash);
+
+	/* Both compared, whichever is wrong. */
+	ok = (strcmp(user, con->user) == 0) & ok;
+	if (!ok) {
+		login_failed(s);
+		return CLI_ERROR;
+	}
+	count(con, &con->st.logins, 1);
+	return CLI_OK;
+}
+
+static int
+enable_cb(const char *password)
+{
+	struct session *s = cur;
+
+	if (vpn_console_password_ok(password, s->con->hash))
+		return 1;
+	login_failed(s);
+	return 0;
+}
+
+static int
+idle_cb(struct cli_def *cli)
+{
+	struct session *s = cur;
+
+	cli_error(cli, "%% idle for %u s: closing the session",
+	          s->con->p.idle_timeout);
+	count(s->con, &s->con->st.idle_closed, 1);
+	return CLI_QUIT;
+}
+
+static void *
+session_main(void *arg)
+{
+	struct session *s = arg;
+	struct vpn_console *con = s->con;
+	struct cli_def *cli = cli_init();
+
+	cur = s;
+	if (cli != NULL) {
+		cli_set_hostname(cli, con->hostname);
+		if (con->banner[0])
+			cli_set_banner(cli, con->banner);
+		cli_telnet_protocol(cli, 1);
+		if (con->hash[0]) {
+			cli_set_auth_callback(cli, auth_cb);
+			cli_set_enable_callback(cli, enable_cb);
+		}
+		if (con->p.idle_timeout)
+			cli_set_idle_timeout_callback(cli, con->p.idle_timeout,
+			                              idle_cb);
+		if (con->p.setup != NULL)
+			con->p.setup(cli, con->p.ctx);
+		/* It closes sp_cli when it returns. */
+		cli_loop(cli, s->sp_cli);
+		if (con->p.teardown != NULL)
+			con->p.teardown(cli, con->p.ctx);
+		cli_done(cli);
+	} else
+		close(s->sp_cli);
+	atomic_store(&s->cli_done, true);
+	/* Wake the console thread to reap us. */
+	(void)!write(con->wake[1], "", 1);
+	return NULL;
+}
+
+static void
+nonblock(int fd)
+{
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+}
+
+static void
+out_add(struct session *s, const char *msg)
+{
+	size_t n = strlen(msg);
+
+	if (s->out_off > 0) {
+		memmove(s->out, s->out + s->out_off, s->out_len - s->out_off);
+		s->out_len -= s->out_off;
+		s->out_off = 0;
+	}
+	if (n <= sizeof(s->out) - s->out_len) {
+		memcpy(s->out + s->out_len, msg, n);
+		s->out_len += n;
+	}
+}
+
+static void
+session_new(struct vpn_console *con, int fd)
+{
+	static const char full[] = "% too many console sessions; try later\r\n";
+	struct session *s;
+	int sp[2], one = 1;
+	unsigned int open;
+
+	pthread_mutex_lock(&con->lock);
+	open = con->st.sessions;
+	if (open >= con->p.max_sessions)
+		con->st.refused++;
+	pthread_mutex_unlock(&con->lock);
+	if (open >= con->p.max_sessions) {
+		(void)!write(fd, full, sizeof(full) - 1);
+		close(fd);
+		return;
+	}
+	s = calloc(1, sizeof(*s));
+	if (s == NULL ||
+	    socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) != 0) {
+		free(s);
+		close(fd);
+		return;
+	}
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	nonblock(fd);
+	nonblock(sp[0]);
+	s->con = con;
+	s->tcp = fd;
+	s->sp = sp[0];
+	s->sp_cli = sp[1];
+	if (pthread_create(&s->th, NULL, session_main, s) != 0) {
+		close(sp[0]);
+		close(sp[1]);
+		close(fd);
+		free(s);
+		return;
+	}
+	s->next = con->sessions;
+	con->sessions = s;
+	pthread_mutex_lock(&con->lock);
+	con->st.sessions++;
+	con->st.accepted++;
+	pthread_mutex_unlock(&con->lock);
+}
+
+static void
+session_free(struct vpn_console *con, struct session *s)
+{
+	/* libcli's loop ends on the end of its input, if it has not. */
+	shutdown(s->sp, SHUT_RDWR);
+	pthread_join(s->th, NULL);
+	close(s->sp);
+	close(s->tcp);
+	pthread_mutex_lock(&con->lock);
+	con->st.sessions--;
+	pthread_mutex_unlock(&con->lock);
+	free(s);
+}
+
+/* One byte of the line for libcli (room is checked by the caller). */
+static void
+in_put(struct session *s, uint8_t c)
+{
+	s->in[s->in_len++] = c;
+}
+
+/* Bytes from the client: the telnet protocol out, lines bounded, each
+ * ending in one CR. Writes at most 2 bytes per byte given. */
+static void
+filter_in(struct session *s, const uint8_t *b, size_t n)
+{
+	unsigned int cmds = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		uint8_t c = b[i];
+
+		switch (s->ts) {
+		case T_IAC:
+			cmds++;
+			s->ts = c >= TELNET_WILL && c <= TELNET_DONT ? T_OPT
+			        : c == TELNET_SB                     ? T_SB
+			                                             : T_DATA;
+			/* IAC IAC is a data byte 255: no use in a command
+			 * line, dropped with the rest. */
+			continue;
+		case T_OPT: /* the option of WILL/WONT/DO/DONT */
+			s->ts = T_DATA;
+			continue;
+		case T_SB: /* a subnegotiation runs to IAC SE */
+			if (c == TELNET_IAC)
+				s->ts = T_SB_IAC;
+			continue;
+		case T_SB_IAC:
+			s->ts = c == TELNET_SE ? T_DATA : T_SB;
+			continue;
+		case T_DATA:
+			if (c == TELNET_IAC) {
+				s->ts = T_IAC;
+				continue;
+			}
+			break;
+		}
+		/* Telnet ends a line with CR LF or CR NUL; nc with LF. */
+		if (s->cr && (c == '\n' || c == '\0')) {
+			s->cr = false;
+			continue;
+		}
+		s->cr = c == '\r';
+		if (c == '\r' || c == '\n') {
+			if (s->discard) {
+				in_put(s, CTRL_U);
+				s->discard = false;
+				count(s->con, &s->con->st.long_lines, 1);
+				out_add(s, "\r\n% line too long (over 4094 "
+				           "characters): ignored");
+			}
+			s->line = 0;
+			in_put(s, '\r');
+			continue;
+		}
+		if (s->discard)
+			continue;
+		if (++s->line > LINE_MAX) {
+			s->discard = true;
+			continue;
+		}
+		in_put(s, c);
+	}
+	if (cmds)
+		count(s->con, &s->con->st.telnet_commands, cmds);
+}
+
+/* Move what can move for one session; false when it is finished. */
+static bool
+session_io(struct session *s, short tcp_ev, short sp_ev, time_t now)
+{
+	struct vpn_console *con = s->con;
+	ssize_t n;
+
+	if (!s->client_gone && (tcp_ev & (POLLIN | POLLHUP | POLLERR)) &&
+	    s->in_len < sizeof(s->in) / 2) {
+		uint8_t buf[IOBUF / 4];
+		size_t room = (sizeof(s->in) - s->in_len) / 2;
+
+		n = read(s->tcp, buf, room < sizeof(buf) ? room : sizeof(buf));
+		if (n > 0) {
+			count(con, &con->st.bytes_in, (uint64_t)n);
+			filter_in(s, buf, (size_t)n);
+		} else if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
+			s->client_gone = true;
+			/* libcli sees the end of its input and quits, even
+			 * in the middle of a command's output. */
+			shutdown(s->sp, SHUT_WR);
+		}
+	}
+	if (s->in_len > 0 && !s->cli_eof) {
+		n = write(s->sp, s->in, s->in_len);
+		if (n > 0) {
+			memmove(s->in, s->in + n, s->in_len - (size_t)n);
+			s->in_len -= (size_t)n;
+		} else if (n < 0 && errno != EAGAIN && errno != EINTR)
+			s->in_len = 0;
+	}
+	if (!s->cli_eof && (sp_ev & (POLLIN | POLLHUP | POLLERR))) {
+		if (s->out_off > 0) {
+			memmove(s->out, s->out + s->out_off,
+			        s->out_len - s->out_off);
+			s->out_len -= s->out_off;
+			s->out_off = 0;
+		}
+		if (s->out_len < sizeof(s->out)) {
+			n = read(s->sp, s->out + s->out_len,
+			         sizeof(s->out) - s->out_len);
+			if (n > 0)
+				s->out_len += (size_t)n;
+			else if (n == 0 || (errno != EAGAIN && errno != EINTR))
+				s->cli_eof = true;
+		}
+	}
+	if (s->client_gone)
+		s->out_off = s->out_len = 0;
+	else if (s->out_len > s->out_off) {
+		n = write(s->tcp, s->out + s->out_off, s->out_len - s->out_off);
+		if (n > 0) {
+			count(con, &con->st.bytes_out, (uint64_t)n);
+			s->out_off += (size_t)n;
+			s->stall_since = 0;
+		} else if (n < 0 && errno != EAGAIN && errno != EINTR) {
+			s->client_gone = true;
+			shutdown(s->sp, SHUT_WR);
+		} else if (s->stall_since == 0)
+			s->stall_since = now;
+		else if (now - s->stall_since > STALL_S) {
+			count(con, &con->st.stalled_closed, 1);
+			s->client_gone = true;
+			shutdown(s->sp, SHUT_WR);
+		}
+	}
+	if (s->out_off == s->out_len)
+		s->out_off = s->out_len = 0;
+	/* Done when libcli has quit and its last words are out (or nobody
+	 * is there to read them). */
+	return !(s->cli_eof && atomic_load(&s->cli_done) && s->out_len == 0);
+}
+
+static void *
+console_main(void *arg)
+{
+	struct vpn_console *con = arg;
+
+	while (!atomic_load(&con->stop)) {
+		struct pollfd pf[2 + 2 * 256];
+		struct session *ss[256];
+		unsigned int n = 2, k = 0;
+		time_t now;
+
+		pf[0] = (struct pollfd){con->wake[0], POLLIN, 0};
+		pf[1] = (struct pollfd){con->lfd, POLLIN, 0};
+		for (struct session *s = con->sessions; s && k < 256;
+		     s = s->next, k++) {
+			short te = 0, se = 0;
+
+			if (!s->client_gone && s->in_len < sizeof(s->in) / 2)
+				te |= POLLIN;
+			if (s->out_len > s->out_off)
+				te |= POLLOUT;
+			if (!s->cli_eof && s->out_len < sizeof(s->out))
+				se |= POLLIN;
+			if (s->in_len > 0 && !s->cli_eof)
+				se |= POLLOUT;
+			ss[k] = s;
+			pf[n++] = (struct pollfd){s->client_gone ? -1 : s->tcp,
+			                          te, 0};
+			pf[n++] = (struct pollfd){s->sp, se, 0};
+		}
+		if (poll(pf, n, 1000) < 0 && errno != EINTR)
+			break;
+		if (pf[0].revents & POLLIN) {
+			char b[64];
+
+			while (read(con->wake[0], b, sizeof(b)) > 0)
+				;
+		}
+		if (pf[1].revents & POLLIN)
+			for (int i = 0; i < 16; i++) {
+				int fd = accept4(con->lfd, NULL, NULL,
+				                 SOCK_CLOEXEC);
+
+				if (fd < 0)
+					break;
+				session_new(con, fd);
+			}
+		now = time(NULL);
+		for (unsigned int i = 0; i < k; i++) {
+			struct session *s = ss[i];
+
+			if (session_io(s, pf[2 + 2 * i].revents,
+			               pf[3 + 2 * i].revents, now))
+				continue;
+			for (struct session **pp = &con->sessions; *pp;
+			     pp = &(*pp)->next)
+				if (*pp == s) {
+					*pp = s->next;
+					break;
+				}
+			session_free(con, s);
+		}
+	}
+	while (con->sessions) {
+		struct session *s = con->sessions;
+
+		con->sessions = s->next;
+		session_free(con, s);
+	}
+	return NULL;
+}
+
+static void
+copy(char *dst, size_t len, const char *src)
+{
+	snprintf(dst, len, "%s", src ? src : "");
+}
+
+struct vpn_console *
+vpn_console_start(const struct vpn_console_params *p, char *err, size_t errlen)
+{
+	struct sockaddr_in sin = {.sin_family = AF_INET,
+	                          .sin_port = htons(p->port),
+	                          .sin_addr.s_addr = htonl(p->addr)};
+	socklen_t sl = sizeof(sin);
+	struct vpn_console *con;
+	int one = 1;
+
+	if ((p->password_hash == NULL || p->password_hash[0] == '\0') &&
+	    (p->addr >> 24) != 127) {
+		snprintf(err, errlen,
+		         "no password: the console listens on loopback only");
+		return NULL;
+	}
+	con = calloc(1, sizeof(*con));
+	if (con == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	con->p = *p;
+	if (con->p.max_sessions == 0)
+		con->p.max_sessions = 1;
+	if (con->p.max_sessions > 256)
+		con->p.max_sessions = 256;
+	if (con->p.login_attempts == 0)
+		con->p.login_attempts = 3;
+	copy(con->user, sizeof(con->user), p->user);
+	copy(con->hash, sizeof(con->hash), p->password_hash);
+	copy(con->hostname, sizeof(con->hostname),
+	     p->hostname ? p->hostname : "vpngw");
+	copy(con->banner, sizeof(con->banner), p->banner);
+	con->p.user = con->p.password_hash = con->p.hostname = con->p.banner =
+	        NULL;
+	pthread_mutex_init(&con->lock, NULL);
+	con->wake[0] = con->wake[1] = -1;
+	con->lfd =
+	        socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (con->lfd < 0 ||
+	    setsockopt(con->lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) !=
+	            0 ||
+	    bind(con->lfd, (struct sockaddr *)&sin, sizeof(sin)) != 0 ||
+	    listen(con->lfd, 16) != 0 ||
+	    getsockname(con->lfd, (struct sockaddr *)&sin, &sl) != 0 ||
+	    pipe2(con->wake, O_CLOEXEC | O_NONBLOCK) != 0) {
+		snprintf(err, errlen, "%s", strerror(errno));
+		goto fail;
+	}
+	con->port = ntohs(sin.sin_port);
+	if (pthread_create(&con->th, NULL, console_main, con) != 0) {
+		snprintf(err, errlen, "cannot start its thread");
+		goto fail;
+	}
+	return con;
+fail:
+	if (con->lfd >= 0)
+		close(con->lfd);
+	if (con->wake[0] >= 0) {
+		close(con->wake[0]);
+		close(con->wake[1]);
+	}
+	explicit_bzero(con->hash, sizeof(con->hash));
+	free(con);
+	return NULL;
+}
+
+void
+vpn_console_stop(struct vpn_console *con)
+{
+	if (con == NULL)
+		return;
+	atomic_store(&con->stop, true);
+	(void)!write(con->wake[1], "", 1);
+	pthread_join(con->th, NULL);
+	close(con->lfd);
+	close(con->wake[0]);
+	close(con->wake[1]);
+	pthread_mutex_destroy(&con->lock);
+	explicit_bzero(con->hash, sizeof(con->hash));
+	free(con);
+}
+
+uint16_t
+vpn_console_port(const struct vpn_console *con)
+{
+	return con->port;
+}
+
+void
+vpn_console_stats(struct vpn_console *con, struct vpn_console_stats *st)
+{
+	pthread_mutex_lock(&con->lock);
+	*st = con->st;
+	pthread_mutex_unlock(&con->lock);
+}
+
+void
+vpn_console_print(struct cli_def *cli, const char *text, size_t len)
+{
+	size_t i = 0;
+
+	while (i < len) {
+		const char *nl = memchr(text + i, '\n', len - i);
+		size_t n = nl ? (size_t)(nl - (text + i)) : len - i;
+
+		cli_print(cli, "%.*s", (int)n, text + i);
+		i += n + 1;
+	}
+}
