@@ -21,6 +21,7 @@
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -174,9 +175,16 @@ session_main(void *arg)
 {
 	struct session *s = arg;
 	struct vpn_console *con = s->con;
-	struct cli_def *cli = cli_init();
+	struct cli_def *cli;
+	sigset_t pipe;
 
+	/* libcli writes with write(): a client gone mid-answer must be an
+	 * EPIPE, not the end of the process. */
+	sigemptyset(&pipe);
+	sigaddset(&pipe, SIGPIPE);
+	pthread_sigmask(SIG_BLOCK, &pipe, NULL);
 	cur = s;
+	cli = cli_init();
 	if (cli != NULL) {
 		cli_set_hostname(cli, con->hostname);
 		if (con->banner[0])
@@ -240,7 +248,7 @@ session_new(struct vpn_console *con, int fd)
 		con->st.refused++;
 	pthread_mutex_unlock(&con->lock);
 	if (open >= con->p.max_sessions) {
-		(void)!write(fd, full, sizeof(full) - 1);
+		(void)!send(fd, full, sizeof(full) - 1, MSG_NOSIGNAL);
 		close(fd);
 		return;
 	}
@@ -384,7 +392,7 @@ session_io(struct session *s, short tcp_ev, short sp_ev, time_t now)
 		}
 	}
 	if (s->in_len > 0 && !s->cli_eof) {
-		n = write(s->sp, s->in, s->in_len);
+		n = send(s->sp, s->in, s->in_len, MSG_NOSIGNAL);
 		if (n > 0) {
 			memmove(s->in, s->in + n, s->in_len - (size_t)n);
 			s->in_len -= (size_t)n;
@@ -410,7 +418,8 @@ session_io(struct session *s, short tcp_ev, short sp_ev, time_t now)
 	if (s->client_gone)
 		s->out_off = s->out_len = 0;
 	else if (s->out_len > s->out_off) {
-		n = write(s->tcp, s->out + s->out_off, s->out_len - s->out_off);
+		n = send(s->tcp, s->out + s->out_off, s->out_len - s->out_off,
+		         MSG_NOSIGNAL);
 		if (n > 0) {
 			count(con, &con->st.bytes_out, (uint64_t)n);
 			s->out_off += (size_t)n;

@@ -962,6 +962,149 @@ test_manual_keys(void)
 	CU_ASSERT_EQUAL(vpn_hex_decode("0x11", b, sizeof(b)), -EINVAL);
 }
 
+/* ---- copies, connections added and deleted, the CGW export ----------- */
+
+static char *export(const struct vpn_cfg *c, const char *conn, const char *fmt,
+                    int *rc)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	*rc = vpn_cfg_export(c, conn, fmt, f);
+	fclose(f);
+	return buf;
+}
+
+static void
+test_dup_and_conns(void)
+{
+	struct vpn_cfg *d;
+	struct vpn_diag d2;
+
+	OK(.t1 = "psk = \"tunnel.one.psk\";", .t2 = "psk = \"tunnel.two.psk\";",
+	   .conn2 = ", { name = \"c2\"; customer_gateway = \"g\"; "
+	            "static_routes = [\"10.2.0.0/16\"]; tunnels = ( "
+	            "{ remote_address = \"192.0.2.9\"; }, "
+	            "{ remote_address = \"192.0.2.9\"; } ); }");
+	CU_ASSERT_EQUAL(cfg->conns[0].slot, 0);
+	CU_ASSERT_EQUAL(cfg->conns[1].slot, 1);
+	d = vpn_cfg_dup(cfg);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(d);
+	CU_ASSERT(d->conns != cfg->conns && d->cgws != cfg->cgws);
+	CU_ASSERT_EQUAL(d->n_conns, 2);
+	CU_ASSERT_STRING_EQUAL(d->conns[0].tunnels[0].psk, "tunnel.one.psk");
+	CU_ASSERT_STRING_EQUAL(d->file, "t.conf");
+	/* Added at the end with its slot; names are unique. */
+	CU_ASSERT_PTR_NOT_NULL(vpn_cfg_conn_add(d, "c3", "g", 7));
+	CU_ASSERT_PTR_NULL(vpn_cfg_conn_add(d, "c3", "g", 8));
+	CU_ASSERT_EQUAL(errno, EEXIST);
+	CU_ASSERT_EQUAL(vpn_cfg_conn_find(d, "c3")->slot, 7);
+	CU_ASSERT_EQUAL(vpn_cfg_conn_del(d, "c2"), 0);
+	CU_ASSERT_EQUAL(vpn_cfg_conn_del(d, "c2"), -ENOENT);
+	CU_ASSERT_EQUAL(d->n_conns, 2);
+	CU_ASSERT_STRING_EQUAL(d->conns[1].name, "c3");
+	CU_ASSERT_EQUAL(d->conns[1].slot, 7);
+	{
+		const char *v = "192.0.2.10", *r = "10.3.0.0/16";
+		struct vpn_cfg_conn *c3 = &d->conns[1];
+		char err[128];
+
+		for (int t = 0; t < 2; t++)
+			CU_ASSERT_EQUAL(
+			        vpn_opt_set(VPN_OBJ_TUNNEL, &c3->tunnels[t],
+			                    vpn_opt_find(VPN_OBJ_TUNNEL,
+			                                 "remote_address"),
+			                    &v, 1, err, sizeof(err)),
+			        0);
+		CU_ASSERT_EQUAL(
+		        vpn_opt_set(VPN_OBJ_CONN, c3,
+		                    vpn_opt_find(VPN_OBJ_CONN, "static_routes"),
+		                    &r, 1, err, sizeof(err)),
+		        0);
+	}
+	/* The added one checks like one from a file: its customer gateway
+	 * resolved, its defaults valid. The original is untouched. */
+	vpn_diag_init(&d2);
+	vpn_cfg_check(d, &d2);
+	if (d2.errors)
+		vpn_diag_print(&d2, stderr);
+	CU_ASSERT_EQUAL(d2.errors, 0);
+	CU_ASSERT_EQUAL(d->conns[1].cgw, 0);
+	vpn_diag_free(&d2);
+	CU_ASSERT_EQUAL(cfg->n_conns, 2);
+	CU_ASSERT_STRING_EQUAL(cfg->conns[1].name, "c2");
+	/* An unknown customer gateway is the checker's error. */
+	CU_ASSERT_PTR_NOT_NULL(vpn_cfg_conn_add(d, "c4", "nope", 9));
+	vpn_diag_init(&d2);
+	vpn_cfg_check(d, &d2);
+	CU_ASSERT(d2.errors > 0);
+	vpn_diag_free(&d2);
+	vpn_cfg_free(d);
+}
+
+static void
+test_export(void)
+{
+	char *t;
+	int rc;
+
+	OK(.conn = "local_networks = [\"198.51.100.0/24\"]; remote_networks = "
+	           "[\"192.0.2.128/25\"];",
+	   .t1 = "psk = \"tunnel.one.psk\"; inside_cidr = \"169.254.10.0/30\"; "
+	         "phase1_encryption = [\"AES128\", \"AES256-GCM-16\"]; "
+	         "phase1_integrity = [\"SHA2-256\"]; phase1_dh_groups = [14, "
+	         "20];",
+	   .t2 = "psk = \"tunnel.two.psk\"; inside_cidr = "
+	         "\"169.254.10.4/30\";");
+	t = export(cfg, "c", "strongswan", &rc);
+	CU_ASSERT_EQUAL(rc, 0);
+	/* CBC and GCM proposals apart; GCM names its PRF. */
+	CU_ASSERT_PTR_NOT_NULL(
+	        strstr(t, "proposals = aes128-sha256-modp2048-ecp384,"
+	                  "aes256gcm16-prfsha256-modp2048-ecp384\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(t, "local_addrs = 192.0.2.1"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(t, "remote_addrs = 203.0.113.1"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(t, "remote_addrs = 203.0.113.2"));
+	/* Their side is our remote networks, plus the inside /30. */
+	CU_ASSERT_PTR_NOT_NULL(
+	        strstr(t, "local_ts = 192.0.2.128/25,169.254.10.0/30"));
+	CU_ASSERT_PTR_NOT_NULL(
+	        strstr(t, "remote_ts = 198.51.100.0/24,169.254.10.0/30"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(t, "secret = \"tunnel.two.psk\""));
+	/* We wait (startup add): they start. */
+	CU_ASSERT_PTR_NOT_NULL(strstr(t, "start_action = start"));
+	free(t);
+	t = export(cfg, "c", "generic", &rc);
+	CU_ASSERT_EQUAL(rc, 0);
+	CU_ASSERT_PTR_NOT_NULL(
+	        strstr(t, "Inside: 169.254.10.4/30 (yours 169.254.10.6, ours "
+	                  "169.254.10.5)"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(t, "Pre-shared key: tunnel.one.psk"));
+	free(t);
+	t = export(cfg, "c", "frr", &rc);
+	CU_ASSERT_EQUAL(rc, 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(t, "routing is static"));
+	free(t);
+	free(export(cfg, "nope", "frr", &rc));
+	CU_ASSERT_EQUAL(rc, -ENOENT);
+	free(export(cfg, "c", "cisco", &rc));
+	CU_ASSERT_EQUAL(rc, -EINVAL);
+	/* BGP: the neighbour is our inside address, their ASN the CGW's. */
+	OK(.conn = "routing = \"bgp\"; remote_networks = [\"192.0.2.128/25\"];",
+	   .conn_base = "customer_gateway = \"g\";",
+	   .t1 = "inside_cidr = \"169.254.10.0/30\";",
+	   .t2 = "inside_cidr = \"169.254.10.4/30\";");
+	t = export(cfg, "c", "frr", &rc);
+	CU_ASSERT_PTR_NOT_NULL(strstr(t, "router bgp 65000\n"));
+	CU_ASSERT_PTR_NOT_NULL(
+	        strstr(t, "neighbor 169.254.10.1 remote-as 64512"));
+	CU_ASSERT_PTR_NOT_NULL(
+	        strstr(t, "neighbor 169.254.10.5 remote-as 64512"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(t, "network 192.0.2.128/25"));
+	free(t);
+}
+
 void register_cfg_tests(void);
 
 void
@@ -970,6 +1113,9 @@ register_cfg_tests(void)
 	CU_pSuite s = CU_add_suite("cfg", NULL, NULL);
 
 	CU_add_test(s, "base template is valid", test_base_is_valid);
+	CU_add_test(s, "copies; connections added, deleted",
+	            test_dup_and_conns);
+	CU_add_test(s, "customer gateway export", test_export);
 	CU_add_test(s, "phase1_lifetime", test_phase1_lifetime);
 	CU_add_test(s, "phase2_lifetime", test_phase2_lifetime);
 	CU_add_test(s, "rekey_margin", test_rekey_margin);

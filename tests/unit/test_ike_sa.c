@@ -583,6 +583,67 @@ test_pair_lifecycle(void)
 	side_free(&b);
 }
 
+/* The console's controls: administratively down (either side), up again,
+ * and new settings that make only that tunnel negotiate again. */
+static void
+test_pair_admin(void)
+{
+	struct vpn_ike_peer pa, pb;
+	struct vpn_ike_peer_info info;
+	struct side a, b;
+
+	peer_cfg(&pa, A_ADDR, B_ADDR, true);
+	peer_cfg(&pb, B_ADDR, A_ADDR, false);
+	pa.dpd_action = VPN_IKE_DPD_RESTART; /* a starts again after DELETE */
+	CU_ASSERT_FATAL(pair_up(&a, &b, &pa, &pb));
+
+	/* The responder goes down: DELETE to a; a's retries get no answer
+	 * (no_peer), nothing comes up while it is down. */
+	CU_ASSERT_EQUAL(vpn_ike_set_admin(b.ike, 0, false), 0);
+	pump(&a, &b, 200, 100);
+	CU_ASSERT_EQUAL(a.routed, 0);
+	CU_ASSERT_EQUAL(b.routed, 0);
+	CU_ASSERT_EQUAL(b.children, 1);
+	CU_ASSERT(vpn_ike_stats(b.ike)->no_peer >= 1);
+	CU_ASSERT_EQUAL(vpn_ike_peer_info(b.ike, 0, &info), 0);
+	CU_ASSERT(info.admin_down);
+	CU_ASSERT_STRING_EQUAL(info.ike_state, "down");
+	/* Up again: a's next try gets through. */
+	CU_ASSERT_EQUAL(vpn_ike_set_admin(b.ike, 0, true), 0);
+	pump(&a, &b, 400, 100);
+	CU_ASSERT_EQUAL(b.children, 2);
+	CU_ASSERT_NOT_EQUAL(a.routed, 0);
+	check_mirror(&a, &b);
+
+	/* The initiator down: it starts nothing; up: it starts again. */
+	CU_ASSERT_EQUAL(vpn_ike_set_admin(a.ike, 0, false), 0);
+	pump(&a, &b, 100, 100);
+	CU_ASSERT_EQUAL(b.routed, 0);
+	CU_ASSERT_EQUAL(a.children, 2);
+	CU_ASSERT_EQUAL(vpn_ike_set_admin(a.ike, 0, true), 0);
+	pump(&a, &b, 20, 10);
+	CU_ASSERT_EQUAL(a.children, 3);
+
+	/* New settings on both: the SAs go, and the new ones use them. */
+	pa.esp.encr[0].id = pb.esp.encr[0].id = IKE_ENCR_AES_GCM_16;
+	pa.esp.encr[0].key_bits = pb.esp.encr[0].key_bits = 256;
+	pa.esp.n_integ = pb.esp.n_integ = 0;
+	CU_ASSERT_EQUAL(vpn_ike_set_peer(b.ike, 0, &pb), 0);
+	CU_ASSERT_EQUAL(vpn_ike_set_peer(a.ike, 0, &pa), 0);
+	pump(&a, &b, 40, 10);
+	CU_ASSERT_EQUAL(a.children, 4);
+	CU_ASSERT_EQUAL(a.child.encr, IKE_ENCR_AES_GCM_16);
+	CU_ASSERT_EQUAL(a.child.key_bits, 256);
+	check_mirror(&a, &b);
+	/* Bad settings and unknown tunnels are refused. */
+	pa.psk_len = 0;
+	CU_ASSERT_EQUAL(vpn_ike_set_peer(a.ike, 0, &pa), -EINVAL);
+	CU_ASSERT_EQUAL(vpn_ike_set_peer(a.ike, 5, &pb), -ENOENT);
+	CU_ASSERT_EQUAL(vpn_ike_set_admin(a.ike, 5, true), -ENOENT);
+	side_free(&a);
+	side_free(&b);
+}
+
 /* The established responder b takes a's next request: its bytes in m. */
 static size_t
 next_request(struct side *a, struct side *b, uint8_t *m)
@@ -915,6 +976,8 @@ register_ike_sa_tests(void)
 	            test_pair_choices);
 	CU_add_test(s, "two engines: DPD, restart, delete",
 	            test_pair_lifecycle);
+	CU_add_test(s, "two engines: admin down/up, new settings",
+	            test_pair_admin);
 	CU_add_test(s, "two engines: rekeys, collisions", test_pair_rekeys);
 	CU_add_test(s, "two engines: hostile requests", test_pair_hostile);
 	CU_add_test(s, "two engines: IKE fragmentation", test_pair_fragments);

@@ -8,6 +8,7 @@ void register_prefix_tests(void);
 void register_cfg_tests(void);
 void register_ike_tests(void);
 void register_ike_sa_tests(void);
+void register_console_tests(void);
 void cleanup_cfg_tests(void);
 
 int
@@ -21,6 +22,7 @@ main(void)
 	register_cfg_tests();
 	register_ike_tests();
 	register_ike_sa_tests();
+	register_console_tests();
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	CU_basic_run_tests();
 	failed = CU_get_number_of_failures() + CU_get_number_of_tests_failed();
