@@ -8,11 +8,14 @@ packages=(
 	# build
 	build-essential pkg-config meson ninja-build
 	libdpdk-dev dpdk libipsec-mb-dev libssl-dev libconfig-dev
+	libcli-dev libcrypt-dev
 	# tests: unit, interop (scapy, tshark), fuzzing (clang's libFuzzer)
 	libcunit1-dev clang-format iproute2 procps util-linux
 	python3-scapy tshark clang libclang-rt-14-dev
 	# end-to-end tests in network namespaces
 	iputils-ping ethtool iperf3 dpdk-dev nftables
+	# the console's tests drive Debian's telnet client under expect
+	telnet expect
 	# the benchmark builds DPDK's ipsec-secgw from its source here
 	dpdk-doc
 	# IKEv2 interop: strongSwan with its userspace ESP (kernel-libipsec)

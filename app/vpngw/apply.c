@@ -74,11 +74,11 @@ obj_same(enum vpn_obj kind, const void *a, const void *b)
 	return same;
 }
 
-/* Whether what IKE negotiates for tunnel ti differs between a and b (a
- * connection of the running model, and the same one in the candidate). */
+/* Whether tunnel ti's own settings differ between a connection of the
+ * running model and the same one in the candidate. */
 static bool
-tunnel_changed(const struct vpn_cfg *ca, const struct vpn_cfg_conn *a,
-               const struct vpn_cfg *cb, const struct vpn_cfg_conn *b, int ti)
+tunnel_own_changed(const struct vpn_cfg_conn *a, const struct vpn_cfg_conn *b,
+                   int ti)
 {
 	const struct vpn_cfg_tunnel *x = &a->tunnels[ti], *y = &b->tunnels[ti];
 
@@ -87,11 +87,19 @@ tunnel_changed(const struct vpn_cfg *ca, const struct vpn_cfg_conn *a,
 	    x->outside_address != y->outside_address ||
 	    x->remote_address != y->remote_address)
 		return true;
-	if (x->manual.present != y->manual.present ||
-	    (x->manual.present &&
-	     !obj_same(VPN_OBJ_MANUAL, &x->manual, &y->manual)))
+	return x->manual.present != y->manual.present ||
+	       (x->manual.present &&
+	        !obj_same(VPN_OBJ_MANUAL, &x->manual, &y->manual));
+}
+
+/* Whether what IKE negotiates for tunnel ti differs: its own settings,
+ * its customer gateway, the selectors from the connection's networks. */
+static bool
+tunnel_changed(const struct vpn_cfg *ca, const struct vpn_cfg_conn *a,
+               const struct vpn_cfg *cb, const struct vpn_cfg_conn *b, int ti)
+{
+	if (tunnel_own_changed(a, b, ti))
 		return true;
-	/* Selectors come from the connection's networks. */
 	if (!obj_same(VPN_OBJ_CGW, &ca->cgws[a->cgw], &cb->cgws[b->cgw]))
 		return true;
 	return memcmp(&a->local_networks, &b->local_networks,
@@ -169,7 +177,7 @@ refuse(const struct vpn_cfg *cand, FILE *msg)
 		for (int t = 0; t < VPN_TUNNELS; t++)
 			if ((r->tunnels[t].manual.present ||
 			     c->tunnels[t].manual.present) &&
-			    tunnel_changed(run.cfg, r, cand, c, t)) {
+			    tunnel_own_changed(r, c, t)) {
 				fprintf(msg,
 				        "%% tunnel %s/%d: manual keys change "
 				        "only at a restart: write, then "

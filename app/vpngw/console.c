@@ -346,9 +346,12 @@ CMD(show_tunnels)
 			fprintf(o, "  phase 1 %s, phase 2 %s, keying %s\n",
 			        phase1(k, tu), d && d->up ? "up" : "down",
 			        tu->manual.present ? "manual" : "IKEv2");
-			fprintf(o, "  last change ");
-			uptime(o, d ? d->since_s : -1);
-			fprintf(o, " ago: %s\n", d ? d->why : "-");
+			if (d && d->since_s >= 0) {
+				fprintf(o, "  last change ");
+				uptime(o, d->since_s);
+				fprintf(o, " ago: %s\n", d->why);
+			} else
+				fprintf(o, "  no change since the start\n");
 			if (k)
 				fprintf(o,
 				        "  IKE: %s; NAT-T %s; Child SA in "

@@ -276,7 +276,10 @@ vpn_cfg_apply_state(struct vpn_cfg *cfg, const char *state_dir,
 				         c->name);
 				e->tunnel = t + 1;
 			}
-			if (!opt_given(&tu->src, pidx) && !cert) {
+			/* Values already filled in (a model applied
+			 * before, copied for a change) stay as they are. */
+			if (!opt_given(&tu->src, pidx) && !cert &&
+			    !tu->psk_generated) {
 				if (e->psk[0] == '\0') {
 					rc = vpn_psk_generate(e->psk);
 					st.dirty = true;
@@ -284,7 +287,8 @@ vpn_cfg_apply_state(struct vpn_cfg *cfg, const char *state_dir,
 				memcpy(tu->psk, e->psk, sizeof(tu->psk));
 				tu->psk_generated = true;
 			}
-			if (!opt_given(&tu->src, cidx)) {
+			if (!opt_given(&tu->src, cidx) &&
+			    !tu->inside_cidr_generated) {
 				if (!e->has_inside ||
 				    cidr_in_use(cfg, &e->inside)) {
 					rc = pick_inside_cidr(cfg, &e->inside);

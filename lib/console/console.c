@@ -51,6 +51,7 @@ struct session {
 	int sp_cli; /* libcli's end: its loop closes it */
 	pthread_t th;
 	atomic_bool cli_done;
+	atomic_bool locked; /* too many failed logins: closing */
 	bool client_gone, cli_eof;
 	unsigned int fails; /* failed logins on this connection */
 	enum tstate ts;
@@ -122,12 +123,18 @@ login_failed(struct session *s)
 	struct vpn_console *con = s->con;
 
 	count(con, &con->st.login_failures, 1);
+	/* Past the limit (lines the client sent ahead): no more waiting,
+	 * the session is closing. */
+	if (atomic_load(&s->locked))
+		return;
 	/* Slow a guesser down: this session's thread only. */
 	usleep(con->p.login_delay_ms * 1000u);
 	if (++s->fails >= con->p.login_attempts) {
 		count(con, &con->st.lockouts, 1);
-		/* libcli's next read sees the end of input and quits. */
-		shutdown(s->sp_cli, SHUT_RD);
+		atomic_store(&s->locked, true);
+		/* The console thread closes the client and ends libcli's
+		 * input. */
+		(void)!write(con->wake[1], "", 1);
 	}
 }
 
@@ -375,6 +382,14 @@ session_io(struct session *s, short tcp_ev, short sp_ev, time_t now)
 	struct vpn_console *con = s->con;
 	ssize_t n;
 
+	if (atomic_load(&s->locked) && !s->client_gone) {
+		static const char bye[] = "\r\n% too many failed logins\r\n";
+
+		(void)!send(s->tcp, bye, sizeof(bye) - 1, MSG_NOSIGNAL);
+		s->client_gone = true;
+		s->in_len = 0;
+		shutdown(s->sp, SHUT_WR);
+	}
 	if (!s->client_gone && (tcp_ev & (POLLIN | POLLHUP | POLLERR)) &&
 	    s->in_len < sizeof(s->in) / 2) {
 		uint8_t buf[IOBUF / 4];

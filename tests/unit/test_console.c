@@ -250,6 +250,22 @@ test_lockout(void)
 	CU_ASSERT_EQUAL(st.login_failures, 3);
 	CU_ASSERT_EQUAL(st.lockouts, 1);
 	CU_ASSERT_EQUAL(st.logins, 0);
+
+	/* Guesses sent ahead in one write: still three delays, then the
+	 * connection closes (the rest are not waited for). */
+	fd = dial(c);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (int i = 0; i < 200; i++)
+		say(fd, "admin\r\nguess\r\n");
+	CU_ASSERT(closed(fd, 3000));
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	close(fd);
+	CU_ASSERT((t1.tv_sec - t0.tv_sec) * 1000 +
+	                  (t1.tv_nsec - t0.tv_nsec) / 1000000 <
+	          2000);
+	sessions_below(c, 1);
+	vpn_console_stats(c, &st);
+	CU_ASSERT_EQUAL(st.lockouts, 2);
 	vpn_console_stop(c);
 }
 

@@ -1,0 +1,313 @@
+#!/bin/bash
+# The console, end to end, through Debian's telnet under expect
+# (console.exp) on vpngw 1 of two gateways over a direct underlay
+# (lib.sh; manual keys, tunnel 1 raw ESP, tunnel 2 ESP in UDP):
+#
+#   host A ---- vpngw 1 [console 127.0.0.1:2323] ==== vpngw 2 ---- host B
+#
+# Login refused and accepted; ? help and Tab completion; every show
+# command, its JSON form and the | filters; tunnel down/up moving host A's
+# traffic; static routes removed and added taking effect on the pings; the
+# configuration model's rules (acceleration, manual keys); a connection
+# created (its IKE tunnels appear, a tunnel option renegotiates only that
+# tunnel), written, vpngw restarted from the written file with the same
+# running-config, then deleted; hostile clients (garbage, telnet option
+# storms, a 1 MB line, more connections than allowed, clients gone
+# mid-command) with the console and the data plane unharmed.
+#
+#   console.sh VPNGW [WORKDIR]
+. "$(dirname "$0")/lib.sh" "$@"
+exp=$(dirname "$0")/console.exp
+PASS=vpngw.test
+HASH='$6$e2econsole$bXpBWqE.F1vujpD70Mxon.G8lrdQk8RQGF8h593vs0DQeSiVo2u5GgLEYDUwKhMGDhmQJf6lNKV6wy.DI9Any0'
+
+e2e_underlay_direct
+e2e_configs
+# gw1: the console with a password, an exception TAP (connections made at
+# run time have IKE tunnels), a second customer gateway for them.
+sed -i -e "s|^  workers = \[1\];|& exception_iface = \"vpngwc0\"; console: { listen = \"127.0.0.1:2323\"; user = \"admin\"; password_hash = \"$HASH\"; max_sessions = 4; idle_timeout = 120; };|" \
+	-e 's|^customer_gateways = ( { name = "peer"; address = "\([0-9.]*\)"; } );|customer_gateways = ( { name = "peer"; address = "\1"; }, { name = "b2"; address = "192.0.2.77"; } );|' \
+	"$work/gw1.conf"
+grep -q 'name = "b2"' "$work/gw1.conf" && grep -q password_hash "$work/gw1.conf" ||
+	fail "could not set up gw1.conf"
+cp "$work/gw1.conf" "$work/gw1.conf.orig"
+e2e_start
+gw1=${pids[0]}
+for _ in $(seq 1 50); do
+	grep -q "console: listening" "$work/gw1.log" && break
+	sleep 0.1
+done
+grep -q "console: listening on 127.0.0.1:2323" "$work/gw1.log" ||
+	fail "the console did not start"
+
+# con NAME LINES...: run the lines in one session; transcript in
+# $work/con-NAME.txt (carriage returns removed).
+con() {
+	local name=$1
+	shift
+	printf '%s\n' "$@" >"$work/con-$name.cmds"
+	timeout 120 expect "$exp" "$G1" admin "$PASS" "$work/con-$name.cmds" |
+		tr -d '\r' >"$work/con-$name.txt"
+	local rc=${PIPESTATUS[0]}
+	[ "$rc" -eq 0 ] || { cat "$work/con-$name.txt"; fail "console session $name: expect exit $rc"; }
+}
+# has NAME TEXT: the transcript of session NAME shows TEXT
+has() { grep -qF -- "$2" "$work/con-$1.txt" || { cat "$work/con-$1.txt"; fail "session $1: no '$2'"; }; }
+hasnt() { ! grep -qF -- "$2" "$work/con-$1.txt" || { cat "$work/con-$1.txt"; fail "session $1: '$2' shown"; }; }
+# json NAME COMMAND EXPR: EXPR (Python, over d) of the JSON answer to
+# COMMAND in session NAME
+json() {
+	/usr/bin/python3 - "$work/con-$1.txt" "$2" "$3" <<'PY'
+import json, sys
+lines = open(sys.argv[1]).read().split("\n")
+for i, l in enumerate(lines):
+    if l.endswith(sys.argv[2]):
+        d = json.loads(lines[i + 1])
+        print(eval(sys.argv[3]))
+        break
+else:
+    sys.exit("no answer to " + sys.argv[2])
+PY
+}
+
+pings 3 >/dev/null # the first ones resolve the next hops (ARP)
+
+echo "=== login refused, then accepted"
+printf 'show version\n' >"$work/one.cmds"
+timeout 60 expect "$exp" "$G1" admin wrong.password "$work/one.cmds" >"$work/con-refused.txt" 2>&1
+[ $? -eq 3 ] || fail "a wrong password was not refused"
+timeout 60 expect "$exp" "$G1" root "$PASS" "$work/one.cmds" >/dev/null 2>&1
+[ $? -eq 3 ] || fail "a wrong user was not refused"
+
+echo "=== help, completion, every show command (unprivileged)"
+con show \
+	'!help show ' '!tab sh' '!tab show tun' 'show tunnels' \
+	'show version' 'show version json' 'show vpn connections' \
+	'show vpn connections json' 'show tunnels detail' 'show tunnels json' \
+	'show ipsec sa' 'show ipsec sa detail' 'show ipsec sa json' \
+	'show ike sa' 'show ike sa json' 'show routes' 'show routes json' \
+	'show interfaces' 'show interfaces json' 'show counters' \
+	'show counters json' 'show log' 'show log tunnel e2e/1' \
+	'show running-config' 'show customer-gateway-config e2e' \
+	'show customer-gateway-config e2e frr' \
+	'show customer-gateway-config e2e generic' \
+	'sh tun | include e2e/2' 'show counters | exclude esp' \
+	'show ipsec sa | count' 'help' 'tunnel e2e/1 down'
+has show "  tunnels"              # show ? listed its commands
+has show "  customer-gateway-config"
+has show "show tunnels "          # Tab completed "sh" and "tun"
+has show "vpngw 0.1.0"
+has show "e2e/1                    up"
+has show "Tunnel e2e/2 is up"
+has show "aes128-gcm16"
+has show "static     192.0.2.128/25       yes       e2e/1 (standby e2e/2)"
+has show "outside (outside) is up"
+has show "esp        REPLAY"
+has show "vpn_connections = ("
+has show "proposals = "
+has show "Pre-shared key:"
+has show "Commands available:"
+[ "$(json show 'show tunnels json' 'len(d)')" = 2 ] || fail "show tunnels json"
+[ "$(json show 'show tunnels json' 'd[0]["state"]')" = up ] || fail "tunnel 1 not up in JSON"
+[ "$(json show 'show vpn connections json' 'd[0]["tunnels_up"]')" = 2 ] || fail "show vpn connections json"
+[ "$(json show 'show ipsec sa json' 'len(d)')" = 4 ] || fail "show ipsec sa json: 4 SAs"
+json show 'show counters json' 'd["dataplane.no_route"]' >/dev/null || fail "show counters json"
+json show 'show interfaces json' 'd[0]["ipackets"]' >/dev/null || fail "show interfaces json"
+json show 'show routes json' 'd[2]["prefix"]' | grep -q 192.0.2.128/25 || fail "show routes json"
+json show 'show version json' 'd["connections"]' | grep -q 1 || fail "show version json"
+# | include kept e2e/2's lines only; | count counted the SA lines.
+awk '/^gw1> /{on=0} on; /sh tun \| include e2e\/2$/{on=1}' "$work/con-show.txt" | grep -q "e2e/1" &&
+	fail "| include let other lines through"
+awk '/show ipsec sa \| count$/{getline; print}' "$work/con-show.txt" | grep -qx 5 ||
+	fail "| count: $(awk '/show ipsec sa \| count$/{getline; print}' "$work/con-show.txt")"
+# Unprivileged: no tunnel command; the tunnel stayed up.
+n=$(pings 5)
+[ "$n" -ge 4 ] || fail "traffic before any change: $n of 5"
+grep -q "tunnel e2e/1: up -> down" "$work/gw1.log" && fail "an unprivileged session took a tunnel down"
+
+echo "=== tunnel down/up moves the traffic"
+con down '!enable' 'tunnel e2e/1 down' 'show tunnels'
+has down "tunnel e2e/1: down"
+has down "e2e/1                    down"
+before=$(tel gw1 /vpngw/sa,8194 "d['packets']") # 0x2002: tunnel 2 out
+n=$(pings 10)
+after=$(tel gw1 /vpngw/sa,8194 "d['packets']")
+echo "tunnel 1 down: $n of 10 pings, tunnel 2 carried $((after - before)) packets"
+[ "$n" -ge 8 ] && [ $((after - before)) -ge 8 ] || fail "traffic did not move to tunnel 2"
+con up '!enable' 'tunnel e2e/1 up' 'show tunnels' 'tunnel e2e/1 reset' 'tunnel nope/1 up' \
+	'show log tunnel e2e/1' 'show log tunnel e2e/2'
+has up "e2e/1                    up"
+has up "manual keys: nothing to negotiate"
+has up "no tunnel nope/1"
+has up "tunnel e2e/1: up -> down (administratively down)"
+has up "tunnel e2e/1: down -> up (administratively up)"
+has up "(nothing logged for tunnel e2e/2)"
+before=$(tel gw1 /vpngw/sa,8193 "d['packets']") # 0x2001: tunnel 1 out
+n=$(pings 5)
+after=$(tel gw1 /vpngw/sa,8193 "d['packets']")
+[ "$n" -ge 4 ] && [ $((after - before)) -ge 4 ] || fail "tunnel 1 did not carry traffic again"
+
+echo "=== static routes: removed, added (the data plane follows)"
+con noroute '!enable' 'configure' 'connection e2e' 'no static-route 192.0.2.128/25' 'end' 'show routes'
+has noroute "applied: 0 connection(s) created, 0 deleted"
+hasnt noroute "static     192.0.2.128/25"
+n=$(pings 5)
+echo "without the route: $n of 5 pings"
+[ "$n" -eq 0 ] || fail "traffic still routed without the static route"
+con route '!enable' 'configure terminal' 'connection e2e' 'static-route 192.0.2.128/25' \
+	'tunnel 1 dpd_timeout 40' 'tunnel 3 dpd_timeout 40' \
+	'set no_such_option 1' 'static-route 300.1.2.3/8' 'exit' 'exit' 'show routes'
+has route "static     192.0.2.128/25       yes"
+has route "manual keys change only at a restart"
+has route "no connection option no_such_option"
+has route "is not a network"
+n=$(pings 5)
+echo "route back: $n of 5 pings"
+[ "$n" -ge 4 ] || fail "the static route did not come back"
+
+echo "=== a connection created at run time, then write and restart"
+con create '!enable' 'configure' 'connection nope' 'connection b2c customer-gateway b2' \
+	'set static_routes 10.20.0.0/16' 'tunnel 2 phase2_lifetime 1800' \
+	'set attachment tgw' 'set acceleration true' 'end' \
+	'show tunnels' 'show vpn connections' 'show customer-gateway-config b2c' \
+	'show ike sa' 'show running-config' 'write'
+has create "% no connection nope"
+has create "applied: 1 connection(s) created"
+has create "applied: 0 connection(s) created, 0 deleted, 1 tunnel(s) negotiating again"
+has create "b2c/1"
+has create "acceleration can't change on an existing connection"
+has create "b2c                  b2               192.0.2.77"
+has create "remote_addrs = 203.0.113.1"
+has create "wrote $work/gw1.conf (the previous one is $work/gw1.conf.bak)"
+grep -q "tunnel b2c/2: settings changed: negotiating again" "$work/gw1.log" ||
+	fail "tunnel 2 of b2c did not renegotiate"
+grep -q "tunnel b2c/1: settings changed" "$work/gw1.log" &&
+	fail "tunnel 1 of b2c renegotiated for tunnel 2's option"
+cmp -s "$work/gw1.conf.bak" "$work/gw1.conf.orig" || fail "the old file was not kept as .bak"
+"$vpngw" -n "$work/gw1.conf" >/dev/null || fail "the written file does not check"
+awk '/^gw1# show running-config$/{on=1; next} /^gw1# /{on=0} on' "$work/con-create.txt" \
+	>"$work/running-before.txt"
+
+# Both restart: manual keys keep no replay state, so vpngw 2 would take
+# vpngw 1's sequence numbers starting again at 1 for replays.
+kill -INT "$gw1" "${pids[1]}"
+wait "$gw1"
+rc=$?
+wait "${pids[1]}"
+grep -E "ERROR: AddressSanitizer|runtime error" "$work/gw1.log" && fail "sanitizer report"
+[ "$rc" -eq 0 ] || fail "vpngw 1 exited with $rc"
+ip netns exec "$G1" "$vpngw" "$work/gw1.conf" >"$work/gw1.log" 2>&1 &
+gw1=$!
+ip netns exec "$G2" "$vpngw" "$work/gw2.conf" >"$work/gw2.log" 2>&1 &
+pids=("$gw1" $!)
+for _ in $(seq 1 100); do
+	grep -q "console: listening" "$work/gw1.log" &&
+		grep -q "vpngw: running" "$work/gw2.log" && break
+	sleep 0.1
+done
+con again 'show running-config' 'show tunnels'
+awk '/^gw1> show running-config$/{on=1; next} /^gw1> /{on=0} on' "$work/con-again.txt" \
+	>"$work/running-after.txt"
+[ -s "$work/running-before.txt" ] || fail "no running-config captured"
+diff "$work/running-before.txt" "$work/running-after.txt" ||
+	fail "running-config differs after write and restart"
+has again "b2c/2"
+pings 3 >/dev/null
+n=$(pings 5)
+echo "after write + restart: same running-config, $n of 5 pings"
+[ "$n" -ge 4 ] || fail "no traffic after the restart"
+con delete '!enable' 'configure' 'no connection b2c' 'no connection b2c' 'end' 'show vpn connections'
+has delete "applied: 0 connection(s) created, 1 deleted"
+has delete "% no connection b2c"
+hasnt delete "b2c                  b2"
+
+echo "=== hostile clients"
+ip netns exec "$G1" /usr/bin/python3 - <<'PY' || fail "hostile clients"
+import os, random, socket, time
+A = ("127.0.0.1", 2323)
+def dial():
+    s = socket.create_connection(A, timeout=10)
+    s.setblocking(True)
+    return s
+def drain(s, t=0.3):
+    s.settimeout(t)
+    out = b""
+    try:
+        while True:
+            b = s.recv(65536)
+            if not b:
+                break
+            out += b
+    except socket.timeout:
+        pass
+    return out
+def until(s, marker, t=5):
+    s.settimeout(t)
+    out = b""
+    end = time.time() + t
+    while marker not in out and time.time() < end:
+        b = s.recv(65536)
+        if not b:
+            break
+        out += b
+    return out
+def login(s):
+    until(s, b"Username: ")
+    s.sendall(b"admin\r\n"); until(s, b"Password: ")
+    s.sendall(b"vpngw.test\r\n")
+    assert b"gw1> " in until(s, b"gw1> "), "no prompt"
+rnd = random.Random(1)
+# Binary garbage before and after login, without Ctrl-D (logout).
+s = dial()
+s.sendall(bytes(rnd.choice([c for c in range(256) if c != 4]) for _ in range(65536)))
+drain(s); s.close()
+# Telnet option storms and subnegotiations.
+s = dial(); login(s)
+s.sendall((b"\xff\xfd\x18\xff\xfa\x18\x00junk\xff\xf0\xff\xfb\x01" * 20000))
+s.sendall(b"\x15show version\r\n")
+assert b"vpngw 0.1.0" in drain(s, 3), "no answer after an option storm"
+s.close()
+# A 1 MB line.
+s = dial(); login(s)
+big = b"a" * (1 << 20)
+for i in range(0, len(big), 65536):
+    s.sendall(big[i:i + 65536]); drain(s, 0.01)
+s.sendall(b"\r\nshow version\r\n")
+out = drain(s, 3)
+assert b"line too long" in out and b"vpngw 0.1.0" in out, "1 MB line"
+s.close()
+# More connections than max_sessions (4): the rest are turned away.
+conns = [dial() for _ in range(10)]
+time.sleep(1)
+refused = sum(b"too many console sessions" in drain(c, 0.5) for c in conns)
+for c in conns:
+    c.close()
+assert refused >= 6, "refused %d of 10" % refused
+time.sleep(1)
+# Gone in the middle of a command's output, 20 times.
+for _ in range(20):
+    s = dial(); login(s)
+    s.sendall(b"show running-config\r\nshow counters\r\n")
+    s.close()
+time.sleep(1)
+print("hostile clients: garbage, option storm, 1 MB line, %d of 10 turned away, 20 gone mid-command" % refused)
+PY
+kill -0 "$gw1" 2>/dev/null || fail "vpngw 1 died"
+con after '!enable' 'show counters' 'show version'
+has after "vpngw 0.1.0"
+grep -E "console +(refused|long_lines|telnet_commands|login_failures)" "$work/con-after.txt"
+grep -qE "console +long_lines +[1-9]" "$work/con-after.txt" || fail "long line not counted"
+grep -qE "console +refused +[1-9]" "$work/con-after.txt" || fail "refusals not counted"
+n=$(pings 5)
+echo "after the hostile clients: $n of 5 pings"
+[ "$n" -ge 4 ] || fail "the data plane suffered"
+
+kill -INT "$gw1"
+wait "$gw1"
+rc=$?
+grep -E "ERROR: AddressSanitizer|runtime error" "$work/gw1.log" && fail "sanitizer report"
+[ "$rc" -eq 0 ] || fail "vpngw 1 exited with $rc"
+pids=("${pids[@]:1}")
+cleanup
+echo "ok: the console, end to end through telnet"
+exit 0
