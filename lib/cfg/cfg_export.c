@@ -30,8 +30,10 @@ vpn_cfg_tunnel_ts(const struct vpn_cfg_conn *c, int ti, bool local,
 		out[n++] = l->v[i];
 		covered |= vpn_prefix_contains(&l->v[i], inside);
 	}
-	/* The tunnel's inside /30 carries BGP: always in the selectors. */
-	if (!covered && inside->family == AF_INET) {
+	/* With BGP the tunnel's inside /30 carries it: in the selectors.
+	 * (Static routing needs no traffic between the inside addresses.) */
+	if (c->routing == VPN_ROUTING_BGP && !covered &&
+	    inside->family == AF_INET) {
 		if (n >= max)
 			return -ENOSPC;
 		out[n++] = vpn_prefix_v4(vpn_prefix_v4_addr(inside) & ~3u, 30);

@@ -332,8 +332,8 @@ int vpn_cfg_apply_state(struct vpn_cfg *cfg, const char *state_dir,
                         struct vpn_diag *d);
 
 /* The IPv4 traffic selectors our IKE offers for tunnel ti: the local (or
- * remote) networks, and the tunnel's inside /30 when they don't cover it.
- * How many, or -ENOSPC past max. */
+ * remote) networks, and with BGP the tunnel's inside /30 when they don't
+ * cover it. How many, or -ENOSPC past max. */
 int vpn_cfg_tunnel_ts(const struct vpn_cfg_conn *c, int ti, bool local,
                       struct vpn_prefix *out, unsigned int max);
 /* Our (or the customer gateway's) address in a tunnel's inside /30. */

@@ -1066,11 +1066,9 @@ test_export(void)
 	CU_ASSERT_PTR_NOT_NULL(strstr(t, "local_addrs = 192.0.2.1"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(t, "remote_addrs = 203.0.113.1"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(t, "remote_addrs = 203.0.113.2"));
-	/* Their side is our remote networks, plus the inside /30. */
-	CU_ASSERT_PTR_NOT_NULL(
-	        strstr(t, "local_ts = 192.0.2.128/25,169.254.10.0/30"));
-	CU_ASSERT_PTR_NOT_NULL(
-	        strstr(t, "remote_ts = 198.51.100.0/24,169.254.10.0/30"));
+	/* Their side is our remote networks (static routing: no /30). */
+	CU_ASSERT_PTR_NOT_NULL(strstr(t, "local_ts = 192.0.2.128/25\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(t, "remote_ts = 198.51.100.0/24\n"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(t, "secret = \"tunnel.two.psk\""));
 	/* We wait (startup add): they start. */
 	CU_ASSERT_PTR_NOT_NULL(strstr(t, "start_action = start"));
@@ -1102,6 +1100,11 @@ test_export(void)
 	CU_ASSERT_PTR_NOT_NULL(
 	        strstr(t, "neighbor 169.254.10.5 remote-as 64512"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(t, "network 192.0.2.128/25"));
+	free(t);
+	/* BGP runs between the inside addresses: the /30 is selected. */
+	t = export(cfg, "c", "strongswan", &rc);
+	CU_ASSERT_PTR_NOT_NULL(
+	        strstr(t, "local_ts = 192.0.2.128/25,169.254.10.0/30\n"));
 	free(t);
 }
 
