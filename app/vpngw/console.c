@@ -10,7 +10,7 @@
  *   show version | vpn connections | tunnels [detail] | ipsec sa [detail]
  *        | ike sa | routes | interfaces | counters | log [tunnel NAME]
  *        | running-config | customer-gateway-config CONN [FORMAT]
- *        (each "show" but the last two also takes "json")
+ *        (each also takes "json")
  *   tunnel NAME up|down|reset        clear counters        write
  *   configure [terminal]
  *     connection NAME [customer-gateway CGW]    no connection NAME
@@ -807,22 +807,127 @@ CMD(show_counters)
 		counters(put_text, o);
 }
 
+/* Text (lines) as a JSON array of strings, or with split_time each line
+ * as {"time": its first 19 characters, "line": the rest}. */
+static void
+json_lines(FILE *o, const char *text, bool split_time)
+{
+	const char *p = text;
+	bool first = true;
+
+	fprintf(o, "[");
+	while (*p) {
+		const char *nl = strchr(p, '\n');
+		size_t n = nl ? (size_t)(nl - p) : strlen(p);
+		char line[512];
+
+		snprintf(line, sizeof(line), "%.*s", (int)n, p);
+		fprintf(o, "%s", first ? "" : ", ");
+		if (split_time && n > 20) {
+			line[19] = '\0';
+			fprintf(o, "{\"time\": ");
+			json_str(o, line);
+			fprintf(o, ", \"line\": ");
+			json_str(o, line + 20);
+			fprintf(o, "}");
+		} else
+			json_str(o, line);
+		first = false;
+		p += n + (nl != NULL);
+	}
+	fprintf(o, "]");
+}
+
 CMD(show_log)
 {
 	const char *t = cli_get_optarg_value(cli, "tunnel", NULL);
-	char match[VPN_NAME_MAX + 16];
+	char match[VPN_NAME_MAX + 16], *buf = NULL;
+	size_t len = 0;
+	FILE *m;
 
 	if (t != NULL)
 		snprintf(match, sizeof(match), " %s:", t);
-	if (vpngw_log_read(o, t ? match : NULL, 200) == 0)
-		fprintf(o, "(nothing logged%s%s)\n", t ? " for tunnel " : "",
-		        t ? t : "");
+	if (!has_flag(cli, "json")) {
+		if (vpngw_log_read(o, t ? match : NULL, 200) == 0)
+			fprintf(o, "(nothing logged%s%s)\n",
+			        t ? " for tunnel " : "", t ? t : "");
+		return;
+	}
+	m = open_memstream(&buf, &len);
+	if (m == NULL)
+		return;
+	vpngw_log_read(m, t ? match : NULL, 200);
+	fclose(m);
+	json_lines(o, buf, true);
+	fprintf(o, "\n");
+	free(buf);
+}
+
+/* An object's options as JSON: each value is its text in the file's
+ * (libconfig) syntax. */
+static void
+obj_json(FILE *o, enum vpn_obj kind, const void *obj)
+{
+	char v[16384];
+	bool first = true;
+
+	fprintf(o, "{");
+	for (unsigned int i = 0; i < vpn_opt_count(kind); i++) {
+		if (!vpn_opt_format(kind, obj, (int)i, v, sizeof(v)))
+			continue;
+		fprintf(o, "%s\"%s\": ", first ? "" : ", ",
+		        vpn_opt_name(kind, (int)i));
+		json_str(o, v);
+		first = false;
+	}
 }
 
 CMD(show_running)
 {
-	(void)cli;
-	vpn_cfg_write(vpngw_running(), o);
+	const struct vpn_cfg *cfg = vpngw_running();
+	const struct vpn_cfg_appliance *a = &cfg->appliance;
+
+	if (!has_flag(cli, "json")) {
+		vpn_cfg_write(cfg, o);
+		return;
+	}
+	fprintf(o, "{\"appliance\": ");
+	obj_json(o, VPN_OBJ_APPLIANCE, a);
+	fprintf(o, ", \"ports\": [");
+	for (unsigned int i = 0; i < a->n_ports; i++) {
+		fprintf(o, "%s", i ? ", " : "");
+		obj_json(o, VPN_OBJ_PORT, &a->ports[i]);
+		fprintf(o, "}");
+	}
+	fprintf(o, "], \"console\": ");
+	obj_json(o, VPN_OBJ_CONSOLE, &a->console);
+	fprintf(o, "}}, \"customer_gateways\": [");
+	for (unsigned int i = 0; i < cfg->n_cgws; i++) {
+		fprintf(o, "%s", i ? ", " : "");
+		obj_json(o, VPN_OBJ_CGW, &cfg->cgws[i]);
+		fprintf(o, "}");
+	}
+	fprintf(o, "], \"vpn_connections\": [");
+	for (unsigned int i = 0; i < cfg->n_conns; i++) {
+		const struct vpn_cfg_conn *c = &cfg->conns[i];
+
+		fprintf(o, "%s", i ? ", " : "");
+		obj_json(o, VPN_OBJ_CONN, c);
+		fprintf(o, ", \"tunnels\": [");
+		for (int t = 0; t < VPN_TUNNELS; t++) {
+			fprintf(o, "%s", t ? ", " : "");
+			obj_json(o, VPN_OBJ_TUNNEL, &c->tunnels[t]);
+			if (c->tunnels[t].manual.present) {
+				fprintf(o, ", \"manual_keys\": ");
+				obj_json(o, VPN_OBJ_MANUAL,
+				         &c->tunnels[t].manual);
+				fprintf(o, "}");
+			}
+			fprintf(o, "}");
+		}
+		fprintf(o, "]}");
+	}
+	fprintf(o, "]}\n");
 }
 
 CMD(show_cgw_config)
@@ -831,9 +936,26 @@ CMD(show_cgw_config)
 	const char *fmt = has_flag(cli, "frr")       ? "frr"
 	                  : has_flag(cli, "generic") ? "generic"
 	                                             : "strongswan";
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *m = open_memstream(&buf, &len);
+	int rc;
 
-	if (conn == NULL || vpn_cfg_export(vpngw_running(), conn, fmt, o) != 0)
+	if (m == NULL)
+		return;
+	rc = conn ? vpn_cfg_export(vpngw_running(), conn, fmt, m) : -ENOENT;
+	fclose(m);
+	if (rc != 0)
 		fprintf(o, "%% no connection %s\n", conn ? conn : "");
+	else if (has_flag(cli, "json")) {
+		fprintf(o, "{\"connection\": ");
+		json_str(o, conn);
+		fprintf(o, ", \"format\": \"%s\", \"config\": ", fmt);
+		json_lines(o, buf, false);
+		fprintf(o, "}\n");
+	} else
+		fputs(buf, o);
+	free(buf);
 }
 
 /* ---- tunnel, clear, write ------------------------------------------------ */
@@ -1340,8 +1462,10 @@ setup(struct cli_def *cli, void *ctx)
 	        "The recent log (last 200 lines)");
 	arg(c, "tunnel", CLI_CMD_OPTIONAL_ARGUMENT, U,
 	    "Only lines about tunnel CONNECTION/N", complete_tunnels, NULL);
-	reg(cli, show, "running-config", show_running, U, MODE_ANY,
-	    "The running configuration, every option");
+	flag(c, "json", "As JSON");
+	c = reg(cli, show, "running-config", show_running, U, MODE_ANY,
+	        "The running configuration, every option");
+	flag(c, "json", "As JSON (each value in the file's syntax)");
 	c = reg(cli, show, "customer-gateway-config", show_cgw_config, U,
 	        MODE_ANY, "What the customer gateway needs for a connection");
 	arg(c, "connection", CLI_CMD_ARGUMENT, U, "VPN connection",
@@ -1349,6 +1473,7 @@ setup(struct cli_def *cli, void *ctx)
 	flag(c, "strongswan", "swanctl.conf (the default)");
 	flag(c, "frr", "FRR BGP configuration");
 	flag(c, "generic", "Plain text, every parameter");
+	flag(c, "json", "As JSON (the configuration's lines)");
 
 	c = reg(cli, NULL, "tunnel", tunnel_cmd, P, MODE_EXEC,
 	        "Take a tunnel up, down, or renegotiate it");

@@ -91,6 +91,8 @@ con show \
 	'show running-config' 'show customer-gateway-config e2e' \
 	'show customer-gateway-config e2e frr' \
 	'show customer-gateway-config e2e generic' \
+	'show log json' 'show running-config json' \
+	'show customer-gateway-config e2e generic json' \
 	'sh tun | include e2e/2' 'show counters | exclude esp' \
 	'show ipsec sa | count' 'help' 'tunnel e2e/1 down'
 has show "  tunnels"              # show ? listed its commands
@@ -115,6 +117,11 @@ json show 'show counters json' 'd["dataplane.no_route"]' >/dev/null || fail "sho
 json show 'show interfaces json' 'd[0]["ipackets"]' >/dev/null || fail "show interfaces json"
 json show 'show routes json' 'd[2]["prefix"]' | grep -q 192.0.2.128/25 || fail "show routes json"
 json show 'show version json' 'd["connections"]' | grep -q 1 || fail "show version json"
+json show 'show log json' 'd[0]["line"]' | grep -q . || fail "show log json"
+json show 'show running-config json' 'd["vpn_connections"][0]["tunnels"][1]["manual_keys"]["spi_in"]' |
+	grep -qE '^(4098|0x0*1002)$' || fail "show running-config json"
+json show 'show customer-gateway-config e2e generic json' 'd["config"][0]' |
+	grep -q "VPN connection e2e" || fail "show customer-gateway-config json"
 # | include kept e2e/2's lines only; | count counted the SA lines.
 awk '/^gw1> /{on=0} on; /sh tun \| include e2e\/2$/{on=1}' "$work/con-show.txt" | grep -q "e2e/1" &&
 	fail "| include let other lines through"
@@ -135,13 +142,27 @@ after=$(tel gw1 /vpngw/sa,8194 "d['packets']")
 echo "tunnel 1 down: $n of 10 pings, tunnel 2 carried $((after - before)) packets"
 [ "$n" -ge 8 ] && [ $((after - before)) -ge 8 ] || fail "traffic did not move to tunnel 2"
 con up '!enable' 'tunnel e2e/1 up' 'show tunnels' 'tunnel e2e/1 reset' 'tunnel nope/1 up' \
-	'show log tunnel e2e/1' 'show log tunnel e2e/2'
+	'show log tunnel e2e/1' 'show log tunnel e2e/2' 'show ipsec sa json' 'clear counters' \
+	'show ipsec sa json' 'show counters json'
 has up "e2e/1                    up"
 has up "manual keys: nothing to negotiate"
 has up "no tunnel nope/1"
 has up "tunnel e2e/1: up -> down (administratively down)"
 has up "tunnel e2e/1: down -> up (administratively up)"
 has up "(nothing logged for tunnel e2e/2)"
+has up "counters cleared"
+# Before clear counters tunnel 2 had carried the pings; after, zero.
+awk '/show ipsec sa json$/{getline; print}' "$work/con-up.txt" >"$work/sa-json.txt"
+/usr/bin/python3 - "$work/sa-json.txt" <<'PY' || fail "clear counters"
+import json, sys
+a, b = [json.loads(l) for l in open(sys.argv[1])]
+pa = sum(x["packets"] for x in a)
+pb = sum(x["packets"] for x in b)
+print("clear counters: SA packets %d before, %d after" % (pa, pb))
+assert pa > 0 and pb < pa
+PY
+[ "$(json up 'show counters json' 'd["ports.outside_rx"] < 50')" = True ] ||
+	fail "port counters not cleared"
 before=$(tel gw1 /vpngw/sa,8193 "d['packets']") # 0x2001: tunnel 1 out
 n=$(pings 5)
 after=$(tel gw1 /vpngw/sa,8193 "d['packets']")
