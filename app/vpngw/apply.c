@@ -254,6 +254,17 @@ vpngw_apply(struct vpn_cfg *cand, FILE *msg)
 		        vpn_cfg_conn_find(run.cfg, c->name);
 
 		vpngw_dp_conn_set(c);
+		/* The kernel (IKE's sockets) reaches new endpoints and
+		 * routes through the exception path too. */
+		if (cand->appliance.exception_iface[0] &&
+		    (r == NULL ||
+		     memcmp(&r->static_routes, &c->static_routes,
+		            sizeof(c->static_routes)) != 0 ||
+		     r->tunnels[0].remote_address !=
+		             c->tunnels[0].remote_address ||
+		     r->tunnels[1].remote_address !=
+		             c->tunnels[1].remote_address))
+			vpngw_kernel_conn(cand->appliance.exception_iface, c);
 		if (r == NULL) {
 			for (int t = 0; t < VPN_TUNNELS; t++)
 				vpngw_ike_tunnel_add(cand, c, t);

@@ -69,6 +69,23 @@ add_route(const char *ifname, const struct vpn_prefix *p)
 }
 
 int
+vpngw_kernel_conn(const char *ifname, const struct vpn_cfg_conn *c)
+{
+	int rc = 0;
+
+	for (int t = 0; t < VPN_TUNNELS; t++) {
+		struct vpn_prefix ep =
+		        vpn_prefix_v4(c->tunnels[t].remote_address, 32);
+
+		if (c->tunnels[t].remote_address != 0)
+			rc |= add_route(ifname, &ep);
+	}
+	for (unsigned int r = 0; r < c->static_routes.n; r++)
+		rc |= add_route(ifname, &c->static_routes.v[r]);
+	return rc == 0 ? 0 : -1;
+}
+
+int
 vpngw_kernel_setup(const struct vpn_cfg *cfg, const char *ifname)
 {
 	const struct vpn_cfg_appliance *a = &cfg->appliance;
@@ -94,18 +111,7 @@ vpngw_kernel_setup(const struct vpn_cfg *cfg, const char *ifname)
 		if (!on_port)
 			rc |= add_addr(ifname, a->outside_addresses[i], 32);
 	}
-	for (unsigned int i = 0; i < cfg->n_conns; i++) {
-		const struct vpn_cfg_conn *c = &cfg->conns[i];
-
-		for (int t = 0; t < VPN_TUNNELS; t++) {
-			struct vpn_prefix ep =
-			        vpn_prefix_v4(c->tunnels[t].remote_address, 32);
-
-			if (c->tunnels[t].remote_address != 0)
-				rc |= add_route(ifname, &ep);
-		}
-		for (unsigned int r = 0; r < c->static_routes.n; r++)
-			rc |= add_route(ifname, &c->static_routes.v[r]);
-	}
+	for (unsigned int i = 0; i < cfg->n_conns; i++)
+		rc |= vpngw_kernel_conn(ifname, &cfg->conns[i]);
 	return rc == 0 ? 0 : -1;
 }

@@ -59,8 +59,9 @@ vpngw_sa_install_manual(const struct vpn_cfg *cfg, struct vpngw_sas *s,
 	pthread_mutex_init(&s->lock, NULL);
 	s->eng = vpn_crypto_open(VPN_CRYPTO_IMB);
 	/* IKE keeps up to four Child SAs a tunnel while it replaces them,
-	 * and the table stays at most half full. */
-	s->sad = vpn_esp_sad_new(max * 4 > 256 ? max * 4 : 256);
+	 * and the table stays at most half full; at least room for 2048
+	 * inbound SAs (a 64 KiB table) for connections made while running. */
+	s->sad = vpn_esp_sad_new(max * 4 > 2048 ? max * 4 : 2048);
 	s->cap = max ? 2 * max : 1;
 	s->sas = calloc(s->cap, sizeof(*s->sas));
 	s->out_by_tunnel = calloc(max ? max : 1, sizeof(*s->out_by_tunnel));

@@ -123,6 +123,9 @@ struct vpngw_dp_stats {
  * inside port addresses, the other outside addresses, each tunnel's
  * remote endpoint and the static routes; no ARP on it. 0 or -1 (logged). */
 int vpngw_kernel_setup(const struct vpn_cfg *cfg, const char *ifname);
+/* The kernel routes of one connection (its tunnels' remote endpoints and
+ * static routes), for one made or changed while running. 0 or -1. */
+int vpngw_kernel_conn(const char *ifname, const struct vpn_cfg_conn *c);
 
 /* Start the ports and the forwarding loop on every worker lcore; it runs
  * until *quit. 0 or -errno (logged). */

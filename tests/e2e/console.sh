@@ -200,6 +200,10 @@ has create "acceleration can't change on an existing connection"
 has create "b2c                  b2               192.0.2.77"
 has create "remote_addrs = 203.0.113.1"
 has create "wrote $work/gw1.conf (the previous one is $work/gw1.conf.bak)"
+# The kernel (IKE's sockets) reaches the new connection's endpoint and
+# routes through the exception path.
+ip -n "$G1" route get 192.0.2.77 | grep -q "dev vpngwc0" || fail "no kernel route to b2c's CGW"
+ip -n "$G1" route get 10.20.1.1 | grep -q "dev vpngwc0" || fail "no kernel route for b2c's static route"
 grep -q "tunnel b2c/2: settings changed: negotiating again" "$work/gw1.log" ||
 	fail "tunnel 2 of b2c did not renegotiate"
 grep -q "tunnel b2c/1: settings changed" "$work/gw1.log" &&
