@@ -43,6 +43,8 @@
 #include <rte_mbuf.h>
 #include <rte_udp.h>
 
+#include "vpn_esp.h"
+
 #define BURST     32
 #define MAX_SIZES 16
 #define GEN_MAGIC 0x7667u /* "vg" */
@@ -75,8 +77,19 @@ struct opts {
 	unsigned int trials;
 	double loss_pct;
 	unsigned int drain_ms;
+	unsigned int wait_link_s;
 	bool json;
+	/* ESP: what is sent is encrypted with esp_out (to drive the
+	 * inbound path), what comes back is decrypted with esp_in. */
+	bool esp_out_on, esp_in_on;
+	struct vpn_esp_sa_params esp_out, esp_in;
+	uint32_t tun_src, tun_dst; /* esp_out's outer addresses */
 };
+
+static struct vpn_crypto *eng;
+static struct vpn_esp_worker *esp_w;
+static struct vpn_esp_sa *sa_out;
+static struct vpn_esp_sad *sad_in;
 
 /* Latency histogram: log-linear buckets of TSC cycles (16 per power of
  * two), exact enough for percentiles. */
@@ -126,6 +139,65 @@ add_size(struct opts *o, unsigned long sz, unsigned long w)
 	o->size[o->nsizes] = (uint16_t)sz;
 	o->weight[o->nsizes++] = (uint32_t)w;
 	return 0;
+}
+
+static int
+hex_decode(const char *h, uint8_t *out, size_t max)
+{
+	size_t n = strlen(h) / 2;
+
+	if (strlen(h) % 2 || n > max)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		unsigned int b;
+
+		if (sscanf(h + 2 * i, "%2x", &b) != 1)
+			return -1;
+		out[i] = (uint8_t)b;
+	}
+	return (int)n;
+}
+
+/* "ALG,SPI,KEY[,AUTHKEY]" (a manual_keys transform name, GCM keys with
+ * their 4-byte salt at the end, as in the configuration). */
+static int
+parse_esp(const char *spec, bool inbound, struct vpn_esp_sa_params *p)
+{
+	char *dup = strdup(spec), *save = NULL;
+	char *alg = strtok_r(dup, ",", &save),
+	     *spi = strtok_r(NULL, ",", &save);
+	char *key = strtok_r(NULL, ",", &save),
+	     *ak = strtok_r(NULL, ",", &save);
+	const struct vpn_crypto_alg *a = alg ? vpn_crypto_alg_find(alg) : NULL;
+	uint8_t k[40];
+	int n, rc = -1;
+
+	memset(p, 0, sizeof(*p));
+	if (a == NULL || spi == NULL || key == NULL)
+		goto out;
+	p->inbound = inbound;
+	p->spi = (uint32_t)strtoul(spi, NULL, 0);
+	p->cipher = a->cipher;
+	p->cipher_key_len = a->key_len;
+	p->auth = a->auth;
+	p->auth_key_len = a->auth_key_len;
+	n = hex_decode(key, k, sizeof(k));
+	if (n < (int)a->key_len)
+		goto out;
+	memcpy(p->cipher_key, k, a->key_len);
+	if (a->cipher == VPN_CIPHER_AES_GCM) {
+		if (n != (int)a->key_len + 4)
+			goto out;
+		memcpy(p->salt, k + a->key_len, 4);
+	} else if (ak == NULL ||
+	           hex_decode(ak, p->auth_key, sizeof(p->auth_key)) !=
+	                   (int)a->auth_key_len)
+		goto out;
+	rc = 0;
+out:
+	explicit_bzero(k, sizeof(k));
+	free(dup);
+	return rc;
 }
 
 /* "B,B" (weight 1 each) or "B:W,B:W". */
@@ -271,18 +343,22 @@ lat_value(unsigned int b)
 	return (1ull << msb) | ((uint64_t)(b % LAT_SUB) << (msb - 4));
 }
 
+/* A packet back: an Ethernet frame, or (l2 false) a decrypted inner IPv4
+ * packet. */
 static void
-rx_packet(struct rx_stats *st, struct rte_mbuf *m, uint64_t now)
+rx_packet(struct rx_stats *st, struct rte_mbuf *m, uint64_t now, bool l2)
 {
 	const uint8_t *p = rte_pktmbuf_mtod(m, const uint8_t *);
+	unsigned int off = l2 ? 14 : 0;
 	struct gen_payload pl;
 
-	if (m->data_len < HDRS + sizeof(pl) || p[12] != 0x08 || p[13] != 0 ||
-	    p[14 + 9] != IPPROTO_UDP) {
+	if (m->data_len < off + 28 + sizeof(pl) ||
+	    (l2 && (p[12] != 0x08 || p[13] != 0)) ||
+	    p[off + 9] != IPPROTO_UDP) {
 		st->other++;
 		return;
 	}
-	memcpy(&pl, p + HDRS, sizeof(pl));
+	memcpy(&pl, p + off + 28, sizeof(pl));
 	if (pl.magic != rte_cpu_to_be_16(GEN_MAGIC)) {
 		st->other++;
 		return;
@@ -321,11 +397,24 @@ rx_poll(const struct opts *o, struct rx_stats *st)
 	n = rte_eth_rx_burst(o->rx, 0, m, BURST);
 	if (n == 0)
 		return;
-	{
+	if (sad_in != NULL) {
+		uint64_t now = rte_rdtsc();
+		uint8_t why[BURST];
+		uint16_t ok;
+
+		/* ESP back: decrypted, then counted; what is not ESP (or
+		 * fails) is "other". */
+		for (uint16_t i = 0; i < n; i++)
+			rte_pktmbuf_adj(m[i], 14);
+		ok = vpn_esp_inbound(esp_w, sad_in, m, n, why, NULL);
+		for (uint16_t i = 0; i < ok; i++)
+			rx_packet(st, m[i], now, false);
+		st->other += n - ok;
+	} else {
 		uint64_t now = rte_rdtsc();
 
 		for (uint16_t i = 0; i < n; i++)
-			rx_packet(st, m[i], now);
+			rx_packet(st, m[i], now, true);
 	}
 	rte_pktmbuf_free_bulk(m, n);
 }
@@ -348,6 +437,32 @@ rx_reset(struct rx_stats *st, uint64_t expect)
 	memset(st, 0, sizeof(*st));
 	st->seen = seen;
 	st->seen_bits = bits;
+	return 0;
+}
+
+/* Encrypt a burst of new packets into ESP tunnel mode (the outer header
+ * from the SA), with the same Ethernet header in front. */
+static int
+esp_seal(const struct opts *o, const struct rte_ether_addr *smac,
+         struct rte_mbuf **m, unsigned int n)
+{
+	uint8_t why[BURST];
+
+	for (unsigned int i = 0; i < n; i++)
+		rte_pktmbuf_adj(m[i], 14);
+	if (vpn_esp_outbound(esp_w, sa_out, m, (uint16_t)n, why) != n)
+		return -1;
+	for (unsigned int i = 0; i < n; i++) {
+		struct rte_ether_hdr *eh =
+		        (struct rte_ether_hdr *)rte_pktmbuf_prepend(
+		                m[i], sizeof(*eh));
+
+		if (eh == NULL)
+			return -1;
+		eh->dst_addr = o->dmac;
+		eh->src_addr = *smac;
+		eh->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
+	}
 	return 0;
 }
 
@@ -394,6 +509,9 @@ run_once(const struct opts *o, double pps, struct run *r)
 					break;
 				pend[npend++] = m;
 			}
+			if (sa_out != NULL && npend > 0 &&
+			    esp_seal(o, &smac, pend, npend) != 0)
+				return -EIO;
 		}
 		if (npend > 0) {
 			k = rte_eth_tx_burst(o->tx, 0, pend, (uint16_t)npend);
@@ -597,7 +715,9 @@ usage(void)
 	        "  [--flows N] [--src IP] [--dst IP] [--sport P] [--dport P] "
 	        "[--dmac MAC]\n"
 	        "  [--gap SEQ] [--swap SEQ] [--rfc2544 [--trials N] [--loss "
-	        "PCT]] [--drain-ms MS] [--json]\n");
+	        "PCT]] [--drain-ms MS] [--json]\n"
+	        "  [--esp-out ALG,SPI,KEY[,AUTHKEY] --tunnel SRC,DST] "
+	        "[--esp-in ALG,SPI,KEY[,AUTHKEY]] [--wait-link S]\n");
 }
 
 static int
@@ -616,6 +736,8 @@ parse(int argc, char **argv, struct opts *o)
 	        {"rfc2544", 0, NULL, 'R'}, {"trials", 1, NULL, 'T'},
 	        {"loss", 1, NULL, 'L'},    {"drain-ms", 1, NULL, 'd'},
 	        {"json", 0, NULL, 'j'},    {"help", 0, NULL, 'h'},
+	        {"esp-out", 1, NULL, 'E'}, {"esp-in", 1, NULL, 'e'},
+	        {"tunnel", 1, NULL, 'u'},  {"wait-link", 1, NULL, 'W'},
 	        {NULL, 0, NULL, 0}};
 	int c;
 
@@ -708,6 +830,28 @@ parse(int argc, char **argv, struct opts *o)
 		case 'j':
 			o->json = true;
 			break;
+		case 'E':
+			if (parse_esp(optarg, false, &o->esp_out) != 0)
+				return -1;
+			o->esp_out_on = true;
+			break;
+		case 'e':
+			if (parse_esp(optarg, true, &o->esp_in) != 0)
+				return -1;
+			o->esp_in_on = true;
+			break;
+		case 'u': {
+			char a[32], b[32];
+
+			if (sscanf(optarg, "%31[^,],%31s", a, b) != 2 ||
+			    parse_ip(a, &o->tun_src) != 0 ||
+			    parse_ip(b, &o->tun_dst) != 0)
+				return -1;
+			break;
+		}
+		case 'W':
+			o->wait_link_s = (unsigned int)atoi(optarg);
+			break;
 		default:
 			return -1;
 		}
@@ -719,6 +863,11 @@ parse(int argc, char **argv, struct opts *o)
 		return -1;
 	if (o->rfc2544 && (o->rate <= 0 || o->seconds <= 0 || o->trials == 0))
 		return -1;
+	if (o->esp_out_on && o->tun_dst == 0)
+		return -1; /* --tunnel SRC,DST */
+	o->esp_out.tun_src = o->tun_src;
+	o->esp_out.tun_dst = o->tun_dst;
+	o->esp_in.replay_window = 1024;
 	return 0;
 }
 
@@ -755,6 +904,42 @@ main(int argc, char **argv)
 		        o.rx);
 		rte_eal_cleanup();
 		return 1;
+	}
+	if (o.esp_out_on || o.esp_in_on) {
+		eng = vpn_crypto_open(VPN_CRYPTO_IMB);
+		esp_w = eng ? vpn_esp_worker_new(eng, 0) : NULL;
+		sa_out = o.esp_out_on && esp_w ? vpn_esp_sa_new(eng, &o.esp_out)
+		                               : NULL;
+		sad_in = o.esp_in_on && esp_w ? vpn_esp_sad_new(16) : NULL;
+		if (esp_w == NULL || (o.esp_out_on && sa_out == NULL) ||
+		    (o.esp_in_on &&
+		     (sad_in == NULL ||
+		      vpn_esp_sad_add(sad_in, vpn_esp_sa_new(eng, &o.esp_in)) !=
+		              0))) {
+			fprintf(stderr,
+			        "vpngw-gen: cannot set up the ESP SAs\n");
+			rte_eal_cleanup();
+			return 1;
+		}
+	}
+	explicit_bzero(&o.esp_out, sizeof(o.esp_out));
+	explicit_bzero(&o.esp_in, sizeof(o.esp_in));
+	if (o.wait_link_s) {
+		printf("vpngw-gen: ports started, waiting up to %u s for their "
+		       "links\n",
+		       o.wait_link_s);
+		fflush(stdout);
+	}
+	/* Links (memif: once the peer has connected), up to wait_link_s. */
+	for (unsigned int i = 0; i < o.wait_link_s * 10; i++) {
+		struct rte_eth_link a = {0}, b = {0};
+
+		rte_eth_link_get_nowait(o.tx, &a);
+		if (o.rx_on)
+			rte_eth_link_get_nowait(o.rx, &b);
+		if (a.link_status && (!o.rx_on || b.link_status))
+			break;
+		rte_delay_ms(100);
 	}
 	if (o.rfc2544)
 		n = rfc2544(&o);

@@ -3,7 +3,8 @@
 # it): asked for N packets at a rate it sends exactly N at that rate and
 # counts all N back; a deliberate gap and swap in the sequence numbers are
 # found as one lost and one reordered packet; IMIX averages its 7:4:1 mix;
-# with no receive side (net_null) it still sends exactly N; an RFC 2544
+# ESP made with one SA is decrypted with it and counted; with no receive
+# side (net_null) it still sends exactly N; an RFC 2544
 # search on the loopback finds the rate it was given.
 #
 #   gen.sh VPNGW-GEN
@@ -42,6 +43,13 @@ out=$(run net_ring0 --count 12000 --rate 500000 --imix --flows 100) || fail "run
 echo "IMIX: $out"
 check "$out" 'abs(d["tx_bytes"] / d["sent"] - (7*64 + 4*594 + 1518) / 12) < 1' || fail "IMIX mix"
 check "$out" 'd["received"] == 12000 and d["rx_bytes"] == d["tx_bytes"]' || fail "IMIX received"
+
+# ESP on the loopback: what one SA encrypts, the same SA decrypts.
+K=0123456789abcdef0123456789abcdefc0ffee01
+out=$(run net_ring0 --count 10000 --rate 200000 --imix --esp-out "aes128gcm16,0x1001,$K" \
+	--tunnel 203.0.113.1,203.0.113.10 --esp-in "aes128gcm16,0x1001,$K") || fail "run"
+echo "ESP out and back: $out"
+check "$out" 'd["sent"] == 10000 and d["received"] == 10000 and d["other"] == 0' || fail "ESP loopback"
 
 out=$(run net_null0 --rx none --count 100000) || fail "run"
 echo "net_null, no receive side: $out"
