@@ -510,8 +510,10 @@ run_once(const struct opts *o, double pps, struct run *r)
 				pend[npend++] = m;
 			}
 			if (sa_out != NULL && npend > 0 &&
-			    esp_seal(o, &smac, pend, npend) != 0)
+			    esp_seal(o, &smac, pend, npend) != 0) {
+				rte_pktmbuf_free_bulk(pend, npend);
 				return -EIO;
+			}
 		}
 		if (npend > 0) {
 			k = rte_eth_tx_burst(o->tx, 0, pend, (uint16_t)npend);

@@ -378,10 +378,12 @@ vpngw_save(FILE *msg)
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	f = fd < 0 ? NULL : fdopen(fd, "w");
 	if (f == NULL) {
-		fprintf(msg, "%% %s: %s\n", tmp, strerror(errno));
+		int e = errno;
+
+		fprintf(msg, "%% %s: %s\n", tmp, strerror(e));
 		if (fd >= 0)
 			close(fd);
-		return -errno;
+		return -e;
 	}
 	vpn_cfg_write(run.cfg, f);
 	if (fflush(f) != 0 || fsync(fd) != 0 || ferror(f)) {
@@ -393,15 +395,13 @@ vpngw_save(FILE *msg)
 	fclose(f);
 	/* The old file stays as .bak; the new one replaces it at once. */
 	unlink(bak);
-	if (link(path, bak) != 0 && errno != ENOENT) {
-		fprintf(msg, "%% %s: %s\n", bak, strerror(errno));
+	if ((link(path, bak) != 0 && errno != ENOENT) ||
+	    rename(tmp, path) != 0) {
+		int e = errno;
+
+		fprintf(msg, "%% %s: %s\n", path, strerror(e));
 		unlink(tmp);
-		return -errno;
-	}
-	if (rename(tmp, path) != 0) {
-		fprintf(msg, "%% %s: %s\n", path, strerror(errno));
-		unlink(tmp);
-		return -errno;
+		return -e;
 	}
 	fprintf(msg, "wrote %s (the previous one is %s)\n", path, bak);
 	vpngw_log("configuration written to %s", path);

@@ -1329,15 +1329,21 @@ complete_action(struct cli_def *cli, const char *name, const char *word,
 	return CLI_OK;
 }
 
+static bool
+in_words(const char *const *w, const char *value)
+{
+	for (; *w; w++)
+		if (strcmp(*w, value) == 0)
+			return true;
+	return false;
+}
+
 static int
 valid_action(struct cli_def *cli, const char *name, const char *value)
 {
 	(void)cli;
 	(void)name;
-	for (const char *const *w = actions; *w; w++)
-		if (strcmp(*w, value) == 0)
-			return CLI_OK;
-	return CLI_ERROR;
+	return in_words(actions, value) ? CLI_OK : CLI_ERROR;
 }
 
 static int
@@ -1355,8 +1361,7 @@ valid_tunnel_num(struct cli_def *cli, const char *name, const char *value)
 {
 	(void)cli;
 	(void)name;
-	return strcmp(value, "1") == 0 || strcmp(value, "2") == 0 ? CLI_OK
-	                                                          : CLI_ERROR;
+	return in_words(tunnel_nums, value) ? CLI_OK : CLI_ERROR;
 }
 
 static void

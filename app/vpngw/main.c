@@ -67,6 +67,7 @@ reload_file(const char *file)
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *msg;
+	int rc;
 
 	vpngw_log("SIGHUP: reading %s again", file);
 	vpn_diag_init(&d);
@@ -84,15 +85,11 @@ reload_file(const char *file)
 		vpn_cfg_free(cfg);
 		return;
 	}
-	if (vpngw_apply(cfg, msg) == 0) {
-		fclose(msg);
-		printf("%s", buf);
-		vpngw_log("reload: applied");
-	} else {
-		fclose(msg);
-		printf("%s", buf);
-		vpngw_log("reload: refused; nothing changed");
-	}
+	rc = vpngw_apply(cfg, msg);
+	fclose(msg);
+	printf("%s", buf);
+	vpngw_log("reload: %s",
+	          rc == 0 ? "applied" : "refused; nothing changed");
 	free(buf);
 }
 

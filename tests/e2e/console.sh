@@ -33,12 +33,18 @@ grep -q 'name = "b2"' "$work/gw1.conf" && grep -q password_hash "$work/gw1.conf"
 cp "$work/gw1.conf" "$work/gw1.conf.orig"
 e2e_start
 gw1=${pids[0]}
-for _ in $(seq 1 50); do
-	grep -q "console: listening" "$work/gw1.log" && break
-	sleep 0.1
-done
-grep -q "console: listening on 127.0.0.1:2323" "$work/gw1.log" ||
+console_up() { # wait for vpngw 1's console (and vpngw 2 with "both")
+	for _ in $(seq 1 100); do
+		grep -q "console: listening" "$work/gw1.log" &&
+			{ [ "${1:-}" != both ] || grep -q "vpngw: running" "$work/gw2.log"; } &&
+			return 0
+		sleep 0.1
+	done
 	fail "the console did not start"
+}
+console_up
+grep -q "console: listening on 127.0.0.1:2323" "$work/gw1.log" ||
+	fail "the console listens elsewhere"
 
 # con NAME LINES...: run the lines in one session; transcript in
 # $work/con-NAME.txt (carriage returns removed).
@@ -177,11 +183,13 @@ echo "without the route: $n of 5 pings"
 [ "$n" -eq 0 ] || fail "traffic still routed without the static route"
 con route '!enable' 'configure terminal' 'connection e2e' 'static-route 192.0.2.128/25' \
 	'tunnel 1 dpd_timeout 40' 'tunnel 3 dpd_timeout 40' \
-	'set no_such_option 1' 'static-route 300.1.2.3/8' 'exit' 'exit' 'show routes'
+	'set no_such_option 1' 'static-route 300.1.2.3/8' 'tunnel 1 dpd_timeout' \
+	'exit' 'exit' 'show routes'
 has route "static     192.0.2.128/25       yes"
 has route "manual keys change only at a restart"
 has route "no connection option no_such_option"
 has route "is not a network"
+has route "missing required argument 'value'"
 n=$(pings 5)
 echo "route back: $n of 5 pings"
 [ "$n" -ge 4 ] || fail "the static route did not come back"
@@ -225,11 +233,7 @@ ip netns exec "$G1" "$vpngw" "$work/gw1.conf" >"$work/gw1.log" 2>&1 &
 gw1=$!
 ip netns exec "$G2" "$vpngw" "$work/gw2.conf" >"$work/gw2.log" 2>&1 &
 pids=("$gw1" $!)
-for _ in $(seq 1 100); do
-	grep -q "console: listening" "$work/gw1.log" &&
-		grep -q "vpngw: running" "$work/gw2.log" && break
-	sleep 0.1
-done
+console_up both
 con again 'show running-config' 'show tunnels'
 awk '/^gw1> show running-config$/{on=1; next} /^gw1> /{on=0} on' "$work/con-again.txt" \
 	>"$work/running-after.txt"

@@ -451,6 +451,23 @@ test_no_password(void)
 	vpn_console_stop(c);
 }
 
+/* A port already taken: no console, a message saying why. */
+static void
+test_port_in_use(void)
+{
+	struct vpn_console *a = start(hash, 1, 0);
+	struct vpn_console_params p = {.addr = 0x7f000001,
+	                               .port = vpn_console_port(a),
+	                               .password_hash = hash,
+	                               .max_sessions = 1,
+	                               .setup = setup};
+	char err[128] = "";
+
+	CU_ASSERT_PTR_NULL(vpn_console_start(&p, err, sizeof(err)));
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "in use"));
+	vpn_console_stop(a);
+}
+
 void register_console_tests(void);
 
 void
@@ -467,4 +484,5 @@ register_console_tests(void)
 	CU_add_test(s, "client gone mid-answer", test_gone_mid_answer);
 	CU_add_test(s, "idle timeout", test_idle);
 	CU_add_test(s, "no password: loopback only", test_no_password);
+	CU_add_test(s, "port in use", test_port_in_use);
 }
