@@ -552,8 +552,10 @@ check_tunnel_pairs(struct checker *c)
 				    "spi_in 0x%llx is also tunnel %u of '%s''s",
 				    (unsigned long long)ti->manual.spi_in,
 				    j % VPN_TUNNELS + 1, cj->name);
-			/* IKE tells tunnels apart by the address pair. */
+			/* IKE tells tunnels apart by the address pair
+			 * (manual SAs by their SPIs, checked above). */
 			if (ci != cj &&
+			    !(ti->manual.present && tj->manual.present) &&
 			    given(VPN_OBJ_TUNNEL, ti, "remote_address") &&
 			    given(VPN_OBJ_TUNNEL, tj, "remote_address") &&
 			    ti->remote_address == tj->remote_address &&

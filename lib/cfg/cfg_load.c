@@ -28,6 +28,7 @@ static const char *const kind_names[VPN_OBJ_COUNT] = {
         [VPN_OBJ_CONSOLE] = "console",      [VPN_OBJ_PKI] = "pki",
         [VPN_OBJ_CGW] = "customer gateway", [VPN_OBJ_CONN] = "connection",
         [VPN_OBJ_TUNNEL] = "tunnel",        [VPN_OBJ_MANUAL] = "manual_keys",
+        [VPN_OBJ_PROFILE] = "profile",
 };
 
 __attribute__((format(printf, 3, 4))) static void
@@ -509,12 +510,12 @@ load_text(const char *text, size_t len, const char *name, struct vpn_diag *d)
 	return cfg;
 }
 
-struct vpn_cfg *
-vpn_cfg_load(const char *path, struct vpn_diag *d)
+/* The file's text (NUL-terminated, at most VPN_CFG_MAX_SIZE bytes), or
+ * NULL with the reason in d. *len is its length. */
+static char *
+read_text(const char *path, size_t *len, struct vpn_diag *d)
 {
-	struct vpn_cfg *cfg = NULL;
 	FILE *f = fopen(path, "rb");
-	size_t len;
 	char *text;
 
 	if (f == NULL) {
@@ -523,18 +524,33 @@ vpn_cfg_load(const char *path, struct vpn_diag *d)
 		return NULL;
 	}
 	text = malloc(VPN_CFG_MAX_SIZE + 1);
-	len = text ? fread(text, 1, VPN_CFG_MAX_SIZE + 1, f) : 0;
-	if (text == NULL || ferror(f))
+	*len = text ? fread(text, 1, VPN_CFG_MAX_SIZE + 1, f) : 0;
+	if (text == NULL || ferror(f)) {
 		vpn_diag_add(d, VPN_DIAG_ERROR, path, 0, "cannot read: %s",
 		             strerror(errno));
-	else if (len > VPN_CFG_MAX_SIZE)
+		free(text);
+		text = NULL;
+	} else if (*len > VPN_CFG_MAX_SIZE) {
 		vpn_diag_add(d, VPN_DIAG_ERROR, path, 0, "larger than %d bytes",
 		             VPN_CFG_MAX_SIZE);
-	else {
-		text[len] = '\0';
-		cfg = load_text(text, len, path, d);
+		free(text);
+		text = NULL;
+	} else {
+		text[*len] = '\0';
 	}
 	fclose(f);
+	return text;
+}
+
+struct vpn_cfg *
+vpn_cfg_load(const char *path, struct vpn_diag *d)
+{
+	struct vpn_cfg *cfg = NULL;
+	size_t len;
+	char *text = read_text(path, &len, d);
+
+	if (text != NULL)
+		cfg = load_text(text, len, path, d);
 	free(text);
 	return cfg;
 }
@@ -543,4 +559,87 @@ struct vpn_cfg *
 vpn_cfg_load_string(const char *text, const char *name, struct vpn_diag *d)
 {
 	return load_text(text, strlen(text), name, d);
+}
+
+/* ---- benchmark profiles ------------------------------------------------ */
+
+/* Rules between a profile's options: what each topology can run. */
+static void
+profile_check(struct loader *l, const struct vpn_bench_profile *p)
+{
+	const enum vpn_obj k = VPN_OBJ_PROFILE;
+
+	if (p->tunnels > 1 && p->topology != VPN_BENCH_PCAP)
+		err_at(l, opt_line(k, p, "tunnels"),
+		       "tunnels: more than one tunnel needs topology \"pcap\"");
+	if ((p->peers & VPN_BENCH_STRONGSWAN) && p->topology != VPN_BENCH_NETNS)
+		err_at(l, opt_line(k, p, "peers"),
+		       "peers: strongswan runs only in topology \"netns\" "
+		       "(its data path is the kernel's network stack)");
+	if ((p->peers & VPN_BENCH_SECGW) && p->topology == VPN_BENCH_NETNS)
+		err_at(l, opt_line(k, p, "peers"),
+		       "peers: ipsec-secgw runs in topology \"memif\" or "
+		       "\"pcap\"");
+	if (p->n_sizes == 0)
+		err_at(l, opt_line(k, p, "sizes"), "sizes: none given");
+	if (p->n_algorithms == 0)
+		err_at(l, opt_line(k, p, "algorithms"),
+		       "algorithms: none given");
+	if (p->directions == 0)
+		err_at(l, opt_line(k, p, "directions"),
+		       "directions: none given");
+}
+
+int
+vpn_bench_profile_load(const char *path, struct vpn_bench_profile *p,
+                       struct vpn_diag *d)
+{
+	unsigned int errors = d->errors;
+	struct loader l = {.d = d, .file = path};
+	config_setting_t *root;
+	size_t len;
+	char *text = read_text(path, &len, d);
+	config_t lc;
+
+	memset(p, 0, sizeof(*p));
+	vpn_obj_defaults(VPN_OBJ_PROFILE, p);
+	if (text == NULL || screen(text, len, path, d) != 0) {
+		free(text);
+		return -1;
+	}
+	config_init(&lc);
+	if (!config_read_string(&lc, text)) {
+		vpn_diag_add(d, VPN_DIAG_ERROR, path,
+		             (unsigned int)config_error_line(&lc), "syntax: %s",
+		             config_error_text(&lc));
+		goto out;
+	}
+	l.texts = malloc(MAX_VALS * sizeof(*l.texts));
+	if (l.texts == NULL) {
+		vpn_diag_add(d, VPN_DIAG_ERROR, path, 0, "out of memory");
+		goto out;
+	}
+	root = config_root_setting(&lc);
+	for (int i = 0; i < config_setting_length(root); i++) {
+		config_setting_t *s =
+		        config_setting_get_elem(root, (unsigned)i);
+
+		if (strcmp(config_setting_name(s), "profile") == 0)
+			load_object(&l, VPN_OBJ_PROFILE, p, s, NULL, NULL);
+		else
+			err_at(&l, line_of(s),
+			       "unknown top-level setting '%s' (expected "
+			       "profile)",
+			       config_setting_name(s));
+	}
+	if (config_lookup(&lc, "profile") == NULL)
+		vpn_diag_add(d, VPN_DIAG_ERROR, path, 0,
+		             "no profile { ... } group");
+	else
+		profile_check(&l, p);
+	free(l.texts);
+out:
+	config_destroy(&lc);
+	free(text);
+	return d->errors == errors ? 0 : -1;
 }

@@ -575,7 +575,7 @@ set_list(const struct opt *o, void *obj, const char *const *vals,
 	default:
 		return fail(err, len, "%s: internal: not a list", o->name);
 	}
-	if (bits == 0)
+	if (bits == 0 && !o->may_be_empty)
 		return fail(err, len, "%s must not be empty", o->name);
 	*FIELD(obj, o, uint32_t) = bits;
 	return 0;

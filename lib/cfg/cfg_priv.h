@@ -36,7 +36,8 @@ struct opt {
 	const char *deflt;        /* default as text; NULL: none */
 	int (*check)(const char *s, char *err, size_t len); /* K_STR */
 	const char *help;
-	bool required; /* a file must give it */
+	bool required;     /* a file must give it */
+	bool may_be_empty; /* K_SET: [] is a value */
 };
 
 struct opt_table {

@@ -7,6 +7,7 @@
  */
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cfg_priv.h"
@@ -356,6 +357,90 @@ static const struct opt manual_opts[] = {
 };
 #undef T
 
+/* ---- benchmark profiles ------------------------------------------------ */
+static int
+check_frame_size(const char *s, char *err, size_t len)
+{
+	char *end;
+	long v;
+
+	if (strcmp(s, "imix") == 0)
+		return 0;
+	v = strtol(s, &end, 10);
+	if (*s != '\0' && *end == '\0' && v >= 64 && v <= 9000)
+		return 0;
+	snprintf(err, len,
+	         "sizes: '%s' is not a frame size (64..9000 bytes, or imix)",
+	         s);
+	return -1;
+}
+
+static int
+check_percent(const char *s, char *err, size_t len)
+{
+	char *end;
+	double v = strtod(s, &end);
+
+	if (*s != '\0' && *end == '\0' && v >= 0 && v <= 100)
+		return 0;
+	snprintf(err, len, "max_loss: '%s' is not a percentage (0..100)", s);
+	return -1;
+}
+
+static const char *const cfg_topology_names[] = {"memif", "pcap", "netns",
+                                                 NULL};
+static const char *const cfg_direction_names[] = {"encrypt", "decrypt", NULL};
+static const char *const cfg_peer_names[] = {"ipsec-secgw", "strongswan", NULL};
+
+#define T struct vpn_bench_profile
+static const struct opt profile_opts[] = {
+        STR(T, "name", name, vpn_check_name, NULL, "the profile's name",
+            .required = true),
+        STR(T, "description", description, NULL, "", "one line for the report"),
+        ENUM(T, "topology", topology, cfg_topology_names, NULL,
+             "memif (generator <-> vpngw), pcap (replay -> vpngw -> "
+             "null) or netns (generator on af_packet <-> a namespace)",
+             .required = true),
+        {.name = "sizes",
+         .kind = K_STR_LIST,
+         .off = offsetof(T, sizes),
+         .count_off = offsetof(T, n_sizes),
+         .size = sizeof(((T *)0)->sizes[0]),
+         .max = VPN_PROF_MAX_SIZES,
+         .check = check_frame_size,
+         .deflt = "64,imix,1420",
+         .help = "Ethernet frame sizes with FCS, or imix (7:4:1)"},
+        {.name = "algorithms",
+         .kind = K_STR_LIST,
+         .off = offsetof(T, algorithms),
+         .count_off = offsetof(T, n_algorithms),
+         .size = sizeof(((T *)0)->algorithms[0]),
+         .max = VPN_PROF_MAX_ALGS,
+         .check = check_transform,
+         .deflt = "aes128gcm16",
+         .help = "ESP transforms"},
+        SET(T, "directions", directions, cfg_direction_names, NULL,
+            "encrypt,decrypt",
+            "encrypt (inside -> ESP), decrypt (ESP -> "
+            "inside)"),
+        INT(T, "tunnels", tunnels, 1, VPN_PROF_TUNNELS, "1",
+            "tunnels (one SA each way), traffic spread over them"),
+        INT(T, "workers", workers, 1, VPN_MAX_WORKERS, "1",
+            "worker lcores of the gateway under test"),
+        INT(T, "seconds", seconds, 1, 60, "1", "length of one trial"),
+        INT(T, "trials", trials, 1, 20, "6",
+            "trials of the RFC 2544 search (memif, netns)"),
+        INT(T, "rounds", rounds, 1, 10, "1",
+            "runs of each case, implementations taking turns"),
+        STR(T, "max_loss", max_loss, check_percent, "0.1",
+            "loss (percent) a passing trial may have"),
+        SET(T, "peers", peers, cfg_peer_names, NULL, "",
+            "implementations measured beside vpngw", .may_be_empty = true),
+        BOOL(T, "default", default_set, "false",
+             "in the runner's default profile set"),
+};
+#undef T
+
 #define TABLE(kind_, opts_, T)                            \
 	[kind_] = {.opts = opts_,                         \
 	           .n = sizeof(opts_) / sizeof(opts_[0]), \
@@ -370,6 +455,7 @@ const struct opt_table vpn_opt_tables[VPN_OBJ_COUNT] = {
         TABLE(VPN_OBJ_CONN, conn_opts, struct vpn_cfg_conn),
         TABLE(VPN_OBJ_TUNNEL, tunnel_opts, struct vpn_cfg_tunnel),
         TABLE(VPN_OBJ_MANUAL, manual_opts, struct vpn_cfg_manual),
+        TABLE(VPN_OBJ_PROFILE, profile_opts, struct vpn_bench_profile),
 };
 
 _Static_assert(sizeof(tunnel_opts) / sizeof(tunnel_opts[0]) <= VPN_MAX_OPTS,

@@ -245,6 +245,42 @@ struct vpn_cfg {
 	struct vpn_cfg_conn *conns;
 };
 
+/* ---- benchmark profiles (config/bench/NAME.conf) ---------------------- */
+
+#define VPN_PROF_MAX_SIZES 8
+#define VPN_PROF_MAX_ALGS  10
+#define VPN_PROF_TUNNELS   1000 /* the most tunnels a profile may ask for */
+
+/* What the traffic crosses: the generator and vpngw over memif, a pcap
+ * replayed (net_pcap) into vpngw and out to net_null, or the generator on
+ * af_packet ports into a network namespace holding the gateway. */
+enum vpn_bench_topology { VPN_BENCH_MEMIF, VPN_BENCH_PCAP, VPN_BENCH_NETNS };
+enum { VPN_BENCH_ENCRYPT = 1u << 0, VPN_BENCH_DECRYPT = 1u << 1 };
+enum { VPN_BENCH_SECGW = 1u << 0, VPN_BENCH_STRONGSWAN = 1u << 1 };
+
+/* One profile: a file's profile { ... } group, read by the same option
+ * tables as the appliance (tools/bench.py runs it). */
+struct vpn_bench_profile {
+	char name[VPN_NAME_MAX + 1];
+	char description[VPN_PATH_MAX];
+	int topology; /* enum vpn_bench_topology */
+	unsigned int n_sizes;
+	char sizes[VPN_PROF_MAX_SIZES][8]; /* "64".."9000" or "imix" */
+	unsigned int n_algorithms;
+	char algorithms[VPN_PROF_MAX_ALGS][16]; /* ESP transforms */
+	uint32_t directions;                    /* VPN_BENCH_ENCRYPT|DECRYPT */
+	int64_t tunnels, workers, seconds, trials, rounds;
+	char max_loss[16]; /* percent, decimal text: "0.1" */
+	uint32_t peers;    /* VPN_BENCH_SECGW|STRONGSWAN: run beside vpngw */
+	bool default_set;  /* one of the runner's default profiles */
+	struct vpn_src src;
+};
+
+/* Read a profile file; problems (FILE:LINE) go to d. Returns 0 when it
+ * has no error. */
+int vpn_bench_profile_load(const char *path, struct vpn_bench_profile *p,
+                           struct vpn_diag *d);
+
 /* ---- options by name: the one path for every change ------------------- */
 
 /* The kinds of object that carry options. */
@@ -257,6 +293,7 @@ enum vpn_obj {
 	VPN_OBJ_CONN,
 	VPN_OBJ_TUNNEL,
 	VPN_OBJ_MANUAL,
+	VPN_OBJ_PROFILE,
 	VPN_OBJ_COUNT
 };
 

@@ -524,6 +524,20 @@ test_outside_addresses(void)
 	FAILS_AT(L_CONN2, "IKE can't tell them apart",
 	         .conn2 = ", { name = \"c2\"; customer_gateway = \"g\"; "
 	                  "static_routes = [\"192.0.2.0/26\"]; }");
+	/* ... which manual SAs can (their SPIs tell them apart): the
+	 * benchmarks' 1000 tunnels to one CGW */
+#define MK2(spi)                                                           \
+	"{ manual_keys: { algorithm = \"aes128gcm16\"; spi_in = " spi "; " \
+	"spi_out = 0x2000; key_in = \"" K20 "\"; key_out = \"" K20 "\"; }; }"
+	OK(.t1 = MK("aes128gcm16",
+	            "key_in = \"" K20 "\"; key_out = \"" K20 "\";"),
+	   .t2 = "manual_keys: { algorithm = \"aes128gcm16\"; spi_in = 0x1001; "
+	         "spi_out = 0x2001; key_in = \"" K20 "\"; key_out = \"" K20
+	         "\"; };",
+	   .conn2 = ", { name = \"c2\"; customer_gateway = \"g\"; "
+	            "static_routes = [\"192.0.2.0/26\"]; tunnels = ( " MK2(
+	                    "0x1002") ", " MK2("0x1003") " ); }");
+#undef MK2
 }
 
 static void
@@ -716,6 +730,93 @@ test_syntax_error(void)
 	CU_ASSERT_PTR_NULL(cfg);
 	CU_ASSERT_TRUE(has(VPN_DIAG_ERROR, 0, "larger than"));
 	unlink(path);
+}
+
+/* A benchmark profile from text, through a file (the loader's path). */
+static int
+load_profile(const char *text, struct vpn_bench_profile *p)
+{
+	char path[] = "/tmp/vpngw-test-prof-XXXXXX";
+	int fd = mkstemp(path), rc;
+	FILE *f = fdopen(fd, "w");
+
+	fputs(text, f);
+	fclose(f);
+	vpn_diag_free(&diag);
+	vpn_diag_init(&diag);
+	rc = vpn_bench_profile_load(path, p, &diag);
+	unlink(path);
+	return rc;
+}
+
+static void
+test_bench_profiles(void)
+{
+	struct vpn_bench_profile p;
+
+	/* the defaults */
+	CU_ASSERT_EQUAL(load_profile("profile: { name = \"a\"; topology = "
+	                             "\"memif\"; };\n",
+	                             &p),
+	                0);
+	CU_ASSERT_STRING_EQUAL(p.name, "a");
+	CU_ASSERT_EQUAL(p.topology, VPN_BENCH_MEMIF);
+	CU_ASSERT_EQUAL(p.n_sizes, 3);
+	CU_ASSERT_STRING_EQUAL(p.sizes[1], "imix");
+	CU_ASSERT_EQUAL(p.n_algorithms, 1);
+	CU_ASSERT_STRING_EQUAL(p.algorithms[0], "aes128gcm16");
+	CU_ASSERT_EQUAL(p.directions, VPN_BENCH_ENCRYPT | VPN_BENCH_DECRYPT);
+	CU_ASSERT_EQUAL(p.tunnels, 1);
+	CU_ASSERT_EQUAL(p.trials, 6);
+	CU_ASSERT_STRING_EQUAL(p.max_loss, "0.1");
+	CU_ASSERT_EQUAL(p.peers, 0);
+	CU_ASSERT_FALSE(p.default_set);
+	/* everything given */
+	CU_ASSERT_EQUAL(
+	        load_profile(
+	                "profile:\n{\n name = \"b\"; topology = \"pcap\";\n"
+	                " sizes = [\"64\", \"9000\"]; algorithms = "
+	                "[\"aes256-sha512\", \"aes128gcm16\"];\n"
+	                " directions = [\"decrypt\"]; tunnels = 1000; "
+	                "workers = 2; seconds = 3; trials = 4;\n rounds = "
+	                "2; max_loss = \"0\"; peers = [\"ipsec-secgw\"]; "
+	                "default = true; };\n",
+	                &p),
+	        0);
+	CU_ASSERT_EQUAL(p.directions, VPN_BENCH_DECRYPT);
+	CU_ASSERT_EQUAL(p.peers, VPN_BENCH_SECGW);
+	CU_ASSERT_EQUAL(p.tunnels, 1000);
+	CU_ASSERT_TRUE(p.default_set);
+	/* each mistake at its line */
+	CU_ASSERT_NOT_EQUAL(
+	        load_profile("profile:\n{\n name = \"c\";\n topology = "
+	                     "\"memif\";\n tunels = 3;\n sizes = [\"32\"];\n"
+	                     " algorithms = [\"des\"];\n max_loss = \"lots\";\n"
+	                     " tunnels = 5;\n peers = [\"strongswan\"];\n"
+	                     " seconds = 0;\n};\n",
+	                     &p),
+	        0);
+	if (diag.errors != 7)
+		dump();
+	CU_ASSERT_TRUE(has(VPN_DIAG_ERROR, 5, "did you mean 'tunnels'"));
+	CU_ASSERT_TRUE(has(VPN_DIAG_ERROR, 6, "not a frame size"));
+	CU_ASSERT_TRUE(has(VPN_DIAG_ERROR, 7, "unknown ESP transform"));
+	CU_ASSERT_TRUE(has(VPN_DIAG_ERROR, 8, "not a percentage"));
+	CU_ASSERT_TRUE(has(VPN_DIAG_ERROR, 9, "needs topology \"pcap\""));
+	CU_ASSERT_TRUE(has(VPN_DIAG_ERROR, 10, "only in topology \"netns\""));
+	CU_ASSERT_TRUE(has(VPN_DIAG_ERROR, 11, "seconds"));
+	CU_ASSERT_EQUAL(diag.errors, 7);
+	/* no name, no topology; a second top-level group; syntax */
+	CU_ASSERT_NOT_EQUAL(load_profile("profile: { };\nother = 1;\n", &p), 0);
+	CU_ASSERT_TRUE(has(VPN_DIAG_ERROR, 1, "has no name"));
+	CU_ASSERT_TRUE(has(VPN_DIAG_ERROR, 1, "has no topology"));
+	CU_ASSERT_TRUE(has(VPN_DIAG_ERROR, 2, "unknown top-level setting"));
+	CU_ASSERT_NOT_EQUAL(load_profile("profile: { name = ", &p), 0);
+	CU_ASSERT_TRUE(has(VPN_DIAG_ERROR, 1, "syntax"));
+	CU_ASSERT_NOT_EQUAL(load_profile("# nothing\n", &p), 0);
+	CU_ASSERT_TRUE(has(VPN_DIAG_ERROR, 0, "no profile"));
+	CU_ASSERT_NOT_EQUAL(load_profile("@include \"/etc/passwd\"\n", &p), 0);
+	CU_ASSERT_TRUE(has(VPN_DIAG_ERROR, 1, "@include"));
 }
 
 /* -nv output loads again to the same model, and prints the same. */
@@ -1153,6 +1254,7 @@ register_cfg_tests(void)
 	CU_add_test(s, "options by name", test_opt_by_name);
 	CU_add_test(s, "enum names", test_enum_names);
 	CU_add_test(s, "manual keys", test_manual_keys);
+	CU_add_test(s, "benchmark profiles", test_bench_profiles);
 }
 
 void cleanup_cfg_tests(void);
