@@ -18,16 +18,22 @@
  *       [--count N] [--seconds S] [--rate PPS | --bitrate BPS]
  *       [--size B | --sizes B,B,... | --imix | --mix B:W,B:W,...]
  *       [--flows N] [--src A.B.C.D] [--dst A.B.C.D] [--sport P]
+ *       [--dsts N [--dst-step S]] [--esp-udp]
  *       [--dport P] [--dmac XX:..] [--gap SEQ] [--swap SEQ]
  *       [--rfc2544 [--trials N] [--loss PCT]] [--drain-ms MS] [--json]
  *
  * Sizes are Ethernet frames with their FCS (RFC 2544's 64 B is 60 bytes
  * in the mbuf); IMIX is 7:4:1 of 64/594/1518, interleaved. --flows N
- * varies the UDP source port over N values. --gap SEQ never sends that
- * sequence number, --swap SEQ sends SEQ+1 before SEQ: the receive side
+ * varies the UDP source port over N values, --dsts N the destination
+ * address over N addresses S apart (packet i goes to dst + (i % N) * S:
+ * one destination behind each of N tunnels). --esp-udp puts the ESP of
+ * --esp-out in UDP 4500 (RFC 3948) and expects it so from --esp-in.
+ * --gap SEQ never sends that sequence number, --swap SEQ sends SEQ+1
+ * before SEQ: the receive side
  * must find them (tests/app/gen.sh). --rfc2544 searches for the highest
  * rate (up to --rate) whose trial of --seconds loses nothing (or at most
- * --loss %), by bisection over --trials trials.
+ * --loss %), by bisection over --trials trials (below what came back in
+ * the first trial at --rate, when that one loses).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -69,7 +75,7 @@ struct opts {
 	uint16_t size[MAX_SIZES];
 	uint32_t weight[MAX_SIZES];
 	uint32_t flows;
-	uint32_t src, dst;
+	uint32_t src, dst, ndst, dst_step;
 	uint16_t sport, dport;
 	struct rte_ether_addr dmac;
 	int64_t gap, swap;
@@ -81,7 +87,7 @@ struct opts {
 	bool json;
 	/* ESP: what is sent is encrypted with esp_out (to drive the
 	 * inbound path), what comes back is decrypted with esp_in. */
-	bool esp_out_on, esp_in_on;
+	bool esp_out_on, esp_in_on, esp_udp;
 	struct vpn_esp_sa_params esp_out, esp_in;
 	uint32_t tun_src, tun_dst; /* esp_out's outer addresses */
 };
@@ -303,7 +309,8 @@ make_packet(const struct opts *o, const struct rte_ether_addr *smac, uint64_t i,
 	ip->time_to_live = 64;
 	ip->next_proto_id = IPPROTO_UDP;
 	ip->src_addr = rte_cpu_to_be_32(o->src);
-	ip->dst_addr = rte_cpu_to_be_32(o->dst);
+	ip->dst_addr = rte_cpu_to_be_32(o->dst +
+	                                (uint32_t)(i % o->ndst) * o->dst_step);
 	ip->hdr_checksum = 0;
 	ip->hdr_checksum = rte_ipv4_cksum(ip);
 	flow = (uint32_t)(i % o->flows);
@@ -642,7 +649,8 @@ passes(const struct opts *o, const struct run *r)
 	return (double)l <= o->loss_pct / 100.0 * (double)r->sent;
 }
 
-/* RFC 2544 throughput: bisection between 0 and the asked rate. */
+/* RFC 2544 throughput: a trial at the asked rate, then bisection between
+ * 0 and the lower of that rate and 1.05 x what came back in it. */
 static int
 rfc2544(const struct opts *o)
 {
@@ -670,6 +678,16 @@ rfc2544(const struct opts *o)
 			lo = pps;
 			if (t == 0)
 				break; /* the top rate passes */
+		} else if (t == 0) {
+			/* What came back at the top rate is about what the
+			 * device under test can do: search below a little
+			 * more than that, not below the (maybe far higher)
+			 * rate asked for. */
+			double rx = (double)r.rx.packets *
+			            (double)rte_get_tsc_hz() /
+			            (double)(r.end_tsc - r.start_tsc);
+
+			hi = fmin(pps, 1.05 * rx);
 		} else
 			hi = pps;
 	}
@@ -719,7 +737,8 @@ usage(void)
 	        "  [--gap SEQ] [--swap SEQ] [--rfc2544 [--trials N] [--loss "
 	        "PCT]] [--drain-ms MS] [--json]\n"
 	        "  [--esp-out ALG,SPI,KEY[,AUTHKEY] --tunnel SRC,DST] "
-	        "[--esp-in ALG,SPI,KEY[,AUTHKEY]] [--wait-link S]\n");
+	        "[--esp-in ALG,SPI,KEY[,AUTHKEY]] [--esp-udp] [--wait-link S]\n"
+	        "  [--dsts N [--dst-step S]]\n");
 }
 
 static int
@@ -740,11 +759,14 @@ parse(int argc, char **argv, struct opts *o)
 	        {"json", 0, NULL, 'j'},    {"help", 0, NULL, 'h'},
 	        {"esp-out", 1, NULL, 'E'}, {"esp-in", 1, NULL, 'e'},
 	        {"tunnel", 1, NULL, 'u'},  {"wait-link", 1, NULL, 'W'},
-	        {NULL, 0, NULL, 0}};
+	        {"dsts", 1, NULL, 'X'},    {"dst-step", 1, NULL, 'Y'},
+	        {"esp-udp", 0, NULL, 'U'}, {NULL, 0, NULL, 0}};
 	int c;
 
 	*o = (struct opts){.rx_on = true,
 	                   .flows = 1,
+	                   .ndst = 1,
+	                   .dst_step = 1,
 	                   .src = 0xc633640a, /* 198.51.100.10 */
 	                   .dst = 0xc0000282, /* 192.0.2.130 */
 	                   .sport = 10000,
@@ -854,12 +876,25 @@ parse(int argc, char **argv, struct opts *o)
 		case 'W':
 			o->wait_link_s = (unsigned int)atoi(optarg);
 			break;
+		case 'X':
+			o->ndst = (uint32_t)atoi(optarg);
+			break;
+		case 'Y':
+			o->dst_step = (uint32_t)atoi(optarg);
+			break;
+		case 'U':
+			o->esp_udp = true;
+			break;
 		default:
 			return -1;
 		}
 	}
 	if (o->flows == 0 || o->flows > 65535u - o->sport)
 		return -1;
+	if (o->ndst == 0 || o->ndst > 65536 || o->dst_step == 0 ||
+	    (uint64_t)(o->ndst - 1) * o->dst_step > UINT32_MAX - o->dst)
+		return -1; /* the destinations would wrap past 255.255.255.255
+		            */
 	/* Bounded: a count, a duration, or both. */
 	if (o->count == 0 && o->seconds <= 0)
 		return -1;
@@ -870,6 +905,7 @@ parse(int argc, char **argv, struct opts *o)
 	o->esp_out.tun_src = o->tun_src;
 	o->esp_out.tun_dst = o->tun_dst;
 	o->esp_in.replay_window = 1024;
+	o->esp_out.udp_encap = o->esp_in.udp_encap = o->esp_udp;
 	return 0;
 }
 

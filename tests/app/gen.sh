@@ -4,7 +4,8 @@
 # counts all N back; a deliberate gap and swap in the sequence numbers are
 # found as one lost and one reordered packet; IMIX averages its 7:4:1 mix;
 # ESP made with one SA is decrypted with it and counted; with no receive
-# side (net_null) it still sends exactly N; an RFC 2544
+# side (net_null) it still sends exactly N; --dsts spreads destinations
+# and --esp-udp encapsulates (read back from a pcap); an RFC 2544
 # search on the loopback finds the rate it was given.
 #
 #   gen.sh VPNGW-GEN
@@ -51,6 +52,38 @@ out=$(run net_ring0 --count 10000 --rate 200000 --imix --esp-out "aes128gcm16,0x
 echo "ESP out and back: $out"
 check "$out" 'd["sent"] == 10000 and d["received"] == 10000 and d["other"] == 0' || fail "ESP loopback"
 
+# Destinations spread over tunnels, and ESP in UDP 4500, as written to a
+# pcap (net_pcap) and read back: 64 packets over 4 destinations 16 apart.
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+out=$(run "net_pcap0,tx_pcap=$work/d.pcap" --rx none --count 64 --dsts 4 \
+	--dst 169.254.128.1 --dst-step 16) || fail "run"
+out=$(run "net_pcap0,tx_pcap=$work/u.pcap" --rx none --count 64 --esp-udp \
+	--esp-out "aes128gcm16,0x1001,$K" --tunnel 203.0.113.1,203.0.113.10) || fail "run"
+/usr/bin/python3 - "$work" <<'PY' || fail "destinations or UDP encapsulation"
+import collections, socket, struct, sys
+def frames(path):
+    data = open(path, "rb").read()
+    off, out = 24, []
+    while off < len(data):
+        n = struct.unpack_from("<I", data, off + 8)[0]
+        out.append(data[off + 16:off + 16 + n])
+        off += 16 + n
+    return out
+d = collections.Counter(socket.inet_ntoa(f[30:34]) for f in frames(sys.argv[1] + "/d.pcap"))
+print("destinations:", dict(d))
+assert d == {"169.254.128.1": 16, "169.254.128.17": 16, "169.254.128.33": 16, "169.254.128.49": 16}
+u = frames(sys.argv[1] + "/u.pcap")
+assert len(u) == 64
+for f in u:  # IPv4, UDP, 4500 -> 4500, checksum 0, then the SPI
+    assert f[23] == 17 and struct.unpack_from("!HH", f, 34) == (4500, 4500), f[:40].hex()
+    assert struct.unpack_from("!H", f, 40)[0] == 0 and struct.unpack_from("!I", f, 42)[0] == 0x1001
+print("ESP in UDP 4500: 64 of 64")
+PY
+out=$(run net_ring0 --count 10000 --rate 200000 --esp-udp --esp-out "aes128gcm16,0x1001,$K" \
+	--tunnel 203.0.113.1,203.0.113.10 --esp-in "aes128gcm16,0x1001,$K") || fail "run"
+echo "ESP in UDP out and back: $out"
+check "$out" 'd["sent"] == 10000 and d["received"] == 10000 and d["other"] == 0' || fail "ESP-in-UDP loopback"
 out=$(run net_null0 --rx none --count 100000) || fail "run"
 echo "net_null, no receive side: $out"
 check "$out" 'd["sent"] == 100000' || fail "net_null count"
