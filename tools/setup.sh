@@ -16,8 +16,9 @@ packages=(
 	iputils-ping ethtool iperf3 dpdk-dev nftables
 	# the console's tests drive Debian's telnet client under expect
 	telnet expect
-	# the benchmark builds DPDK's ipsec-secgw from its source here
-	dpdk-doc
+	# the benchmark builds DPDK's ipsec-secgw from its source here and
+	# plots its report
+	dpdk-doc python3-matplotlib
 	# IKEv2 interop: strongSwan with its userspace ESP (kernel-libipsec)
 	strongswan-charon strongswan-swanctl libcharon-extra-plugins
 	libstrongswan-standard-plugins libstrongswan-extra-plugins
