@@ -747,34 +747,31 @@ drop:
 	return 0;
 }
 
-/* Encrypt enc[0..n) (their SAs in sas[]) a run of one SA at a time, and
- * send what comes out to its next hop. */
+/* Encrypt enc[0..n) (their SAs in sas[]: the crypto of many tunnels goes
+ * in one engine call per algorithm) and send what comes out to its next
+ * hop. */
 static void
 encrypt_and_send(struct dp_worker *wk, struct rte_mbuf **enc,
                  struct vpn_esp_sa **sas, unsigned int n)
 {
 	struct rte_mbuf *out[ENC_MAX];
-	unsigned int nout = 0, j, k;
+	unsigned int nout = 0, j;
 	uint8_t why[ENC_MAX];
+	uint16_t ok;
 
-	for (j = 0; j < n; j = k) {
-		uint16_t ok;
+	if (n == 0)
+		return;
+	ok = vpn_esp_outbound_sas(wk->w, sas, enc, (uint16_t)n, why);
+	for (unsigned int i = 0; i < n; i++) {
+		struct rte_mbuf *m = enc[i];
 
-		for (k = j + 1; k < n && sas[k] == sas[j]; k++)
-			;
-		ok = vpn_esp_outbound(wk->w, sas[j], enc + j, (uint16_t)(k - j),
-		                      why + j);
-		for (unsigned int i = j; i < k; i++) {
-			struct rte_mbuf *m = enc[i];
-
-			if (i - j >= ok) {
-				wk->st.esp_out_drop++;
-				rte_pktmbuf_free(m);
-			} else if (!l2_out(wk, &dp.out, m, ip_dst(m))) {
-				rte_pktmbuf_free(m);
-			} else {
-				out[nout++] = m;
-			}
+		if (i >= ok) {
+			wk->st.esp_out_drop++;
+			rte_pktmbuf_free(m);
+		} else if (!l2_out(wk, &dp.out, m, ip_dst(m))) {
+			rte_pktmbuf_free(m);
+		} else {
+			out[nout++] = m;
 		}
 	}
 	for (j = 0; j < nout; j += BURST)

@@ -147,6 +147,49 @@ vpn_crypto_encrypt(struct vpn_crypto_worker *w, const struct vpn_crypto_key *k,
 	w->e->encrypt(w, k, ops, n);
 }
 
+bool
+vpn_crypto_key_same_alg(const struct vpn_crypto_key *a,
+                        const struct vpn_crypto_key *b)
+{
+	return a->e == b->e && a->cipher == b->cipher && a->auth == b->auth &&
+	       a->key_len == b->key_len;
+}
+
+void
+vpn_crypto_encrypt_keys(struct vpn_crypto_worker *w,
+                        const struct vpn_crypto_key *const *keys,
+                        struct vpn_crypto_op *ops, unsigned int n)
+{
+	unsigned int j, k;
+
+	if (w->e->encrypt_keys != NULL) {
+		w->e->encrypt_keys(w, keys, ops, n);
+		return;
+	}
+	for (j = 0; j < n; j = k) {
+		for (k = j + 1; k < n && keys[k] == keys[j]; k++)
+			;
+		w->e->encrypt(w, keys[j], ops + j, k - j);
+	}
+}
+
+unsigned int
+vpn_crypto_decrypt_keys(struct vpn_crypto_worker *w,
+                        const struct vpn_crypto_key *const *keys,
+                        struct vpn_crypto_op *ops, unsigned int n)
+{
+	unsigned int j, k, bad = 0;
+
+	if (w->e->decrypt_keys != NULL)
+		return w->e->decrypt_keys(w, keys, ops, n);
+	for (j = 0; j < n; j = k) {
+		for (k = j + 1; k < n && keys[k] == keys[j]; k++)
+			;
+		bad += w->e->decrypt(w, keys[j], ops + j, k - j);
+	}
+	return bad;
+}
+
 unsigned int
 vpn_crypto_decrypt(struct vpn_crypto_worker *w, const struct vpn_crypto_key *k,
                    struct vpn_crypto_op *ops, unsigned int n)

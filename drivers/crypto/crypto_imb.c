@@ -12,9 +12,10 @@
  *    decrypts only what verified.
  *
  * Each worker owns its managers (they are not thread-safe): one picked by
- * init_mb_mgr_auto for AES and HMAC-SHA-384/512, and an SSE one for
- * HMAC-SHA-1/256, since the SSE code uses SHA-NI where the AVX2/AVX-512
- * code does not (SHA-NI has no SHA-512). IMB never checks tags: ICVs are
+ * init_mb_mgr_auto for AES and the hashes, and an SSE one for HMAC-SHA-1/256
+ * when the best is not AVX-512: the SSE code uses SHA-NI, faster than the
+ * AVX2 multi-buffer code but slower than AVX-512's 16 lanes
+ * (vpn_imb_hash_on_sse; SHA-NI has no SHA-512). IMB never checks tags: ICVs are
  * computed into scratch and compared in constant time.
  */
 #include <errno.h>
@@ -44,7 +45,8 @@ struct imb_worker {
 struct imb_key {
 	struct vpn_crypto_key head;
 	IMB_HASH_ALG hash;
-	bool sha_ni; /* hash on the SSE manager */
+	bool sha_ni; /* hash on the SSE manager, always */
+	bool sse_ok; /* SHA-1/256: the SSE manager has SHA-NI for it */
 	IMB_KEY_SIZE_BYTES ksize;
 	struct gcm_key_data gcm __attribute__((aligned(64)));
 	uint32_t enc[60] __attribute__((aligned(16)));
@@ -79,6 +81,12 @@ vpn_imb_mgr_new(bool sse)
 		return NULL;
 	}
 	return m;
+}
+
+bool
+vpn_imb_hash_on_sse(const IMB_MGR *best, unsigned int state_len)
+{
+	return state_len <= 32 && best->used_arch != IMB_ARCH_AVX512;
 }
 
 static const char *
@@ -126,8 +134,9 @@ imb_open(struct vpn_crypto *c)
 		return -ENOTSUP;
 	}
 	c->priv = p;
-	snprintf(c->name, sizeof(c->name), "intel-ipsec-mb %s (%s, hmac sse)",
-	         IMB_VERSION_STR, arch_name(p->mgr));
+	snprintf(c->name, sizeof(c->name), "intel-ipsec-mb %s (%s, hmac %s)",
+	         IMB_VERSION_STR, arch_name(p->mgr),
+	         vpn_imb_hash_on_sse(p->mgr, 20) ? "sse" : arch_name(p->mgr));
 	return 0;
 }
 
@@ -238,8 +247,12 @@ imb_key_new(struct vpn_crypto *c, const struct vpn_crypto_key_params *p)
 	IMB_AES_KEYEXP_128(pr->mgr, p->iv_key, k->ivk, unused);
 	explicit_bzero(unused, sizeof(unused));
 	hmac_precompute(pr->sse, k, p->auth_key, p->auth_key_len);
-	k->sha_ni = p->auth == VPN_AUTH_HMAC_SHA1_96 ||
+	k->sse_ok = p->auth == VPN_AUTH_HMAC_SHA1_96 ||
 	            p->auth == VPN_AUTH_HMAC_SHA256_128;
+	k->sha_ni = vpn_imb_hash_on_sse(
+	        pr->mgr, p->auth == VPN_AUTH_HMAC_SHA1_96      ? 20
+	                 : p->auth == VPN_AUTH_HMAC_SHA256_128 ? 32
+	                                                       : 64);
 	return &k->head;
 }
 
@@ -294,18 +307,18 @@ gcm_decrypt(struct imb_worker *w, const struct imb_key *k,
 /* ---- AES-CBC + HMAC-SHA -------------------------------------------------- */
 
 /* Cipher jobs into jobs[0..n) for ops[idx[0..n)], or ops[0..n) when idx
- * is NULL. */
+ * is NULL; job i's key is ks[i]. */
 static void
-cbc_jobs(const struct imb_key *k, struct vpn_crypto_op *opv, const uint8_t *idx,
-         unsigned int n, IMB_JOB *jobs)
+cbc_jobs(const struct imb_key *const *ks, struct vpn_crypto_op *opv,
+         const uint8_t *idx, unsigned int n, IMB_JOB *jobs)
 {
 	for (unsigned int i = 0; i < n; i++) {
 		IMB_JOB *j = &jobs[i];
 		const struct vpn_crypto_op *op = &opv[idx ? idx[i] : i];
 
-		j->enc_keys = k->enc;
-		j->dec_keys = k->dec;
-		j->key_len_in_bytes = k->head.key_len;
+		j->enc_keys = ks[i]->enc;
+		j->dec_keys = ks[i]->dec;
+		j->key_len_in_bytes = ks[i]->head.key_len;
 		j->src = op->data;
 		j->dst = op->data;
 		j->cipher_start_src_offset_in_bytes = 0;
@@ -316,8 +329,8 @@ cbc_jobs(const struct imb_key *k, struct vpn_crypto_op *opv, const uint8_t *idx,
 }
 
 static void
-hash_jobs(const struct imb_key *k, struct vpn_crypto_op *ops, unsigned int n,
-          IMB_JOB *jobs, uint8_t (*out)[64])
+hash_jobs(const struct imb_key *const *ks, struct vpn_crypto_op *ops,
+          unsigned int n, IMB_JOB *jobs, uint8_t (*out)[64])
 {
 	for (unsigned int i = 0; i < n; i++) {
 		IMB_JOB *j = &jobs[i];
@@ -326,54 +339,74 @@ hash_jobs(const struct imb_key *k, struct vpn_crypto_op *ops, unsigned int n,
 		j->hash_start_src_offset_in_bytes = 0;
 		j->msg_len_to_hash_in_bytes = ops[i].auth_len;
 		j->auth_tag_output = out ? out[i] : ops[i].icv;
-		j->auth_tag_output_len_in_bytes = k->head.icv_len;
-		j->u.HMAC._hashed_auth_key_xor_ipad = k->ipad;
-		j->u.HMAC._hashed_auth_key_xor_opad = k->opad;
-		j->hash_alg = k->hash;
+		j->auth_tag_output_len_in_bytes = ks[i]->head.icv_len;
+		j->u.HMAC._hashed_auth_key_xor_ipad = ks[i]->ipad;
+		j->u.HMAC._hashed_auth_key_xor_opad = ks[i]->opad;
+		j->hash_alg = ks[i]->hash;
 	}
 }
 
+/* The manager for n HMAC jobs of k's kind: AVX-512's 16 lanes want company;
+ * a few jobs go faster one at a time on SHA-NI. */
+#define LANES_WORTH 8
+
+static IMB_MGR *
+hash_mgr(const struct imb_worker *w, const struct imb_key *k, unsigned int n)
+{
+	return k->sha_ni || (k->sse_ok && n < LANES_WORTH) ? w->hmgr : w->mgr;
+}
+
+/* One key for n jobs. */
+static const struct imb_key *const *
+one_key(const struct imb_key *k, const struct imb_key **ks, unsigned int n)
+{
+	for (unsigned int i = 0; i < n; i++)
+		ks[i] = k;
+	return ks;
+}
+
 static void
-cbc_encrypt(struct imb_worker *w, const struct imb_key *k,
+cbc_encrypt(struct imb_worker *w, const struct imb_key *const *ks,
             struct vpn_crypto_op *ops, unsigned int n)
 {
 	/* IV = AES(iv_key, seed): CFB of one zero block. */
 	for (unsigned int i = 0; i < n; i++)
 		IMB_AES128_CFB_ONE(w->mgr, ops[i].iv, zero16, ops[i].iv_seed,
-		                   k->ivk, 16);
-	cbc_jobs(k, ops, NULL, n, w->jobs);
+		                   ks[i]->ivk, 16);
+	cbc_jobs(ks, ops, NULL, n, w->jobs);
 	IMB_SUBMIT_CIPHER_BURST_NOCHECK(w->mgr, w->jobs, n, IMB_CIPHER_CBC,
-	                                IMB_DIR_ENCRYPT, k->ksize);
-	hash_jobs(k, ops, n, w->jobs, NULL);
-	IMB_SUBMIT_HASH_BURST_NOCHECK(k->sha_ni ? w->hmgr : w->mgr, w->jobs, n,
-	                              k->hash);
+	                                IMB_DIR_ENCRYPT, ks[0]->ksize);
+	hash_jobs(ks, ops, n, w->jobs, NULL);
+	IMB_SUBMIT_HASH_BURST_NOCHECK(hash_mgr(w, ks[0], n), w->jobs, n,
+	                              ks[0]->hash);
 }
 
 static unsigned int
-cbc_decrypt(struct imb_worker *w, const struct imb_key *k,
+cbc_decrypt(struct imb_worker *w, const struct imb_key *const *ks,
             struct vpn_crypto_op *ops, unsigned int n)
 {
+	const struct imb_key *k = ks[0], *gk[VPN_CRYPTO_MAX_BURST];
 	uint8_t good[VPN_CRYPTO_MAX_BURST];
 	unsigned int ngood = 0, bad = 0;
 
 	/* Verify first; decrypt only what verified. */
-	hash_jobs(k, ops, n, w->jobs, w->tag);
-	IMB_SUBMIT_HASH_BURST_NOCHECK(k->sha_ni ? w->hmgr : w->mgr, w->jobs, n,
-	                              k->hash);
+	hash_jobs(ks, ops, n, w->jobs, w->tag);
+	IMB_SUBMIT_HASH_BURST_NOCHECK(hash_mgr(w, k, n), w->jobs, n, k->hash);
 	for (unsigned int i = 0; i < n; i++) {
-		ops[i].status =
-		        crypto_ct_differ(w->tag[i], ops[i].icv, k->head.icv_len)
-		                ? VPN_CRYPTO_EAUTH
-		                : 0;
+		ops[i].status = crypto_ct_differ(w->tag[i], ops[i].icv,
+		                                 ks[i]->head.icv_len)
+		                        ? VPN_CRYPTO_EAUTH
+		                        : 0;
 		if (ops[i].status != 0) {
 			bad++;
 			continue;
 		}
+		gk[ngood] = ks[i];
 		good[ngood++] = (uint8_t)i;
 	}
 	if (ngood == 0)
 		return bad;
-	cbc_jobs(k, ops, good, ngood, w->jobs);
+	cbc_jobs(gk, ops, good, ngood, w->jobs);
 	IMB_SUBMIT_CIPHER_BURST_NOCHECK(w->mgr, w->jobs, ngood, IMB_CIPHER_CBC,
 	                                IMB_DIR_DECRYPT, k->ksize);
 	return bad;
@@ -384,11 +417,32 @@ imb_encrypt(struct vpn_crypto_worker *cw, const struct vpn_crypto_key *ck,
             struct vpn_crypto_op *ops, unsigned int n)
 {
 	const struct imb_key *k = (const struct imb_key *)ck;
+	const struct imb_key *kv[VPN_CRYPTO_MAX_BURST];
 
 	if (k->head.cipher == VPN_CIPHER_AES_GCM)
 		gcm_encrypt(cw->priv, k, ops, n);
 	else
-		cbc_encrypt(cw->priv, k, ops, n);
+		cbc_encrypt(cw->priv, one_key(k, kv, n), ops, n);
+}
+
+/* Many keys of one algorithm: GCM goes op by op anyway (the direct
+ * calls); CBC and HMAC fill their lanes across keys. */
+static void
+imb_encrypt_keys(struct vpn_crypto_worker *cw,
+                 const struct vpn_crypto_key *const *keys,
+                 struct vpn_crypto_op *ops, unsigned int n)
+{
+	const struct imb_key *ks[VPN_CRYPTO_MAX_BURST] = {NULL};
+
+	for (unsigned int i = 0; i < n; i++)
+		ks[i] = (const struct imb_key *)keys[i];
+	if (n == 0)
+		return;
+	if (ks[0]->head.cipher == VPN_CIPHER_AES_GCM)
+		for (unsigned int i = 0; i < n; i++)
+			gcm_encrypt(cw->priv, ks[i], &ops[i], 1);
+	else
+		cbc_encrypt(cw->priv, ks, ops, n);
 }
 
 static unsigned int
@@ -396,10 +450,30 @@ imb_decrypt(struct vpn_crypto_worker *cw, const struct vpn_crypto_key *ck,
             struct vpn_crypto_op *ops, unsigned int n)
 {
 	const struct imb_key *k = (const struct imb_key *)ck;
+	const struct imb_key *kv[VPN_CRYPTO_MAX_BURST];
 
 	if (k->head.cipher == VPN_CIPHER_AES_GCM)
 		return gcm_decrypt(cw->priv, k, ops, n);
-	return cbc_decrypt(cw->priv, k, ops, n);
+	return cbc_decrypt(cw->priv, one_key(k, kv, n), ops, n);
+}
+
+static unsigned int
+imb_decrypt_keys(struct vpn_crypto_worker *cw,
+                 const struct vpn_crypto_key *const *keys,
+                 struct vpn_crypto_op *ops, unsigned int n)
+{
+	const struct imb_key *ks[VPN_CRYPTO_MAX_BURST] = {NULL};
+	unsigned int bad = 0;
+
+	for (unsigned int i = 0; i < n; i++)
+		ks[i] = (const struct imb_key *)keys[i];
+	if (n == 0)
+		return 0;
+	if (ks[0]->head.cipher != VPN_CIPHER_AES_GCM)
+		return cbc_decrypt(cw->priv, ks, ops, n);
+	for (unsigned int i = 0; i < n; i++)
+		bad += gcm_decrypt(cw->priv, ks[i], &ops[i], 1);
+	return bad;
 }
 
 const struct crypto_engine crypto_imb_engine = {
@@ -411,4 +485,6 @@ const struct crypto_engine crypto_imb_engine = {
         .key_new = imb_key_new,
         .encrypt = imb_encrypt,
         .decrypt = imb_decrypt,
+        .encrypt_keys = imb_encrypt_keys,
+        .decrypt_keys = imb_decrypt_keys,
 };

@@ -22,6 +22,14 @@ struct crypto_engine {
 	unsigned int (*decrypt)(struct vpn_crypto_worker *w,
 	                        const struct vpn_crypto_key *k,
 	                        struct vpn_crypto_op *ops, unsigned int n);
+	/* Optional: ops[i] with keys[i], one algorithm. Without it,
+	 * runs of one key go to encrypt. */
+	void (*encrypt_keys)(struct vpn_crypto_worker *w,
+	                     const struct vpn_crypto_key *const *keys,
+	                     struct vpn_crypto_op *ops, unsigned int n);
+	unsigned int (*decrypt_keys)(struct vpn_crypto_worker *w,
+	                             const struct vpn_crypto_key *const *keys,
+	                             struct vpn_crypto_op *ops, unsigned int n);
 };
 
 struct vpn_crypto {

@@ -96,6 +96,22 @@ unsigned int vpn_crypto_icv_len(enum vpn_crypto_cipher cipher,
 void vpn_crypto_encrypt(struct vpn_crypto_worker *w,
                         const struct vpn_crypto_key *k,
                         struct vpn_crypto_op *ops, unsigned int n);
+/* Encrypt n (<= VPN_CRYPTO_MAX_BURST) operations, ops[i] with keys[i]:
+ * keys of one algorithm (cipher, auth, key length), not one key. An
+ * engine whose work runs in parallel lanes (intel-ipsec-mb's multi-buffer
+ * CBC and HMAC) fills them across keys, so a burst spread over many SAs
+ * costs about what one SA's burst does. */
+void vpn_crypto_encrypt_keys(struct vpn_crypto_worker *w,
+                             const struct vpn_crypto_key *const *keys,
+                             struct vpn_crypto_op *ops, unsigned int n);
+/* Verify and decrypt as vpn_crypto_decrypt, ops[i] with keys[i] (one
+ * algorithm, as vpn_crypto_encrypt_keys). */
+unsigned int vpn_crypto_decrypt_keys(struct vpn_crypto_worker *w,
+                                     const struct vpn_crypto_key *const *keys,
+                                     struct vpn_crypto_op *ops, unsigned int n);
+/* Whether a and b are keys of one algorithm (vpn_crypto_encrypt_keys). */
+bool vpn_crypto_key_same_alg(const struct vpn_crypto_key *a,
+                             const struct vpn_crypto_key *b);
 /* Verify and decrypt n operations sharing key k; sets each status and
  * returns how many failed verification (their data is not decrypted for
  * CBC, and must not be used for GCM). */

@@ -248,10 +248,10 @@ finish(const struct vpn_esp_sa *sa, struct rte_mbuf *m, unsigned int off,
 #define GCM_CHUNK 8
 
 /* Steps 2 and 3 for ops[k0, k1) of one SA (packets idx[]); returns how
- * many succeeded. */
+ * many succeeded. decrypted: step 2's engine call was made already. */
 static unsigned int
 run(struct vpn_esp_worker *w, struct vpn_esp_sa *sa, struct rte_mbuf **pkts,
-    const uint8_t *idx, unsigned int k0, unsigned int k1)
+    const uint8_t *idx, unsigned int k0, unsigned int k1, bool decrypted)
 {
 	struct vpn_esp_stats *st = &sa->stats[w->id].s;
 	unsigned int good = 0;
@@ -264,7 +264,8 @@ run(struct vpn_esp_worker *w, struct vpn_esp_sa *sa, struct rte_mbuf **pkts,
 	for (unsigned int c = k0; c < k1; c += chunk) {
 		unsigned int e = RTE_MIN(c + chunk, k1);
 
-		vpn_crypto_decrypt(w->cw, sa->key, w->ops + c, e - c);
+		if (!decrypted)
+			vpn_crypto_decrypt(w->cw, sa->key, w->ops + c, e - c);
 		for (unsigned int k = c; k < e; k++) {
 			unsigned int i = idx[k];
 
@@ -316,11 +317,27 @@ run(struct vpn_esp_worker *w, struct vpn_esp_sa *sa, struct rte_mbuf **pkts,
 	return good;
 }
 
+/* Where the CBC runs of one algorithm that start at ops[j] (the first SA's
+ * run ends at k0) end: k0 when the next SA is not one of them. */
+static unsigned int
+cbc_runs(const struct vpn_esp_worker *w, const uint8_t *idx, unsigned int j,
+         unsigned int k0, unsigned int k)
+{
+	const struct vpn_esp_sa *sa = w->sa[idx[j]];
+	unsigned int e = k0;
+
+	while (e < k && !w->sa[idx[e]]->gcm &&
+	       vpn_crypto_key_same_alg(w->sa[idx[e]]->key, sa->key))
+		e++;
+	return e;
+}
+
 static uint16_t
 inbound_burst(struct vpn_esp_worker *w, const struct vpn_esp_sad *sad,
               struct rte_mbuf **pkts, uint16_t n, uint8_t *why,
               struct vpn_esp_sa **sa_out)
 {
+	const struct vpn_crypto_key *keys[VPN_ESP_MAX_BURST];
 	uint8_t idx[VPN_ESP_MAX_BURST];
 	unsigned int k = 0, k0, good = 0;
 	struct vpn_esp_sa *last = NULL;
@@ -372,7 +389,27 @@ inbound_burst(struct vpn_esp_worker *w, const struct vpn_esp_sad *sad,
 
 		for (k0 = j + 1; k0 < k && w->sa[idx[k0]] == sa; k0++)
 			;
-		good += run(w, sa, pkts, idx, j, k0);
+		if (!sa->gcm && cbc_runs(w, idx, j, k0, k) > k0) {
+			/* Many SAs' CBC and HMAC: one engine call fills the
+			 * lanes across them, then each run is checked. */
+			unsigned int e = cbc_runs(w, idx, j, k0, k), r1;
+
+			for (unsigned int q = j; q < e; q++)
+				keys[q] = w->sa[idx[q]]->key;
+			vpn_crypto_decrypt_keys(w->cw, keys + j, w->ops + j,
+			                        e - j);
+			for (unsigned int r0 = j; r0 < e; r0 = r1) {
+				for (r1 = r0 + 1;
+				     r1 < e && w->sa[idx[r1]] == w->sa[idx[r0]];
+				     r1++)
+					;
+				good += run(w, w->sa[idx[r0]], pkts, idx, r0,
+				            r1, true);
+			}
+			k0 = e;
+			continue;
+		}
+		good += run(w, sa, pkts, idx, j, k0, false);
 	}
 	if (good == n && sa_out == NULL)
 		return n; /* all in order already */

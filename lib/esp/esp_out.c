@@ -5,9 +5,12 @@
  *
  *   [IPv4][UDP][SPI|seq][IV][inner packet|pad 1,2,..|pad len|next hdr][ICV]
  *
- * Three passes over a burst: check every packet and count what fits;
- * take that many sequence numbers with one atomic add; build headers and
- * trailers and describe the crypto; then one engine call for the burst.
+ * Three passes over each SA's run of a burst: check every packet and
+ * count what fits; take that many sequence numbers with one atomic add;
+ * build headers and trailers and describe the crypto. Then one engine
+ * call for all the runs of one algorithm (vpn_esp_outbound_sas: a burst
+ * spread over many SAs fills intel-ipsec-mb's CBC and HMAC lanes as one
+ * SA's burst does).
  */
 #include <arpa/inet.h>
 #include <string.h>
@@ -174,10 +177,11 @@ build(struct vpn_esp_worker *w, const struct vpn_esp_sa *sa, struct rte_mbuf *m,
 	}
 }
 
-/* Take n sequence numbers; mark the packets they can't cover. */
+/* Take k sequence numbers for the good packets of [base, base + n); mark
+ * the packets they can't cover. */
 static void
-take_seqs(struct vpn_esp_worker *w, struct vpn_esp_sa *sa, uint16_t n,
-          unsigned int k)
+take_seqs(struct vpn_esp_worker *w, struct vpn_esp_sa *sa, unsigned int base,
+          unsigned int n, unsigned int k)
 {
 	uint64_t first = __atomic_fetch_add(&sa->seq, k, __ATOMIC_RELAXED) + 1;
 	uint64_t last = first + k - 1;
@@ -187,7 +191,7 @@ take_seqs(struct vpn_esp_worker *w, struct vpn_esp_sa *sa, uint16_t n,
 	if (sa->soft_packets && first <= sa->soft_packets &&
 	    last >= sa->soft_packets)
 		ev |= VPN_ESP_EV_SOFT;
-	for (uint16_t i = 0; i < n; i++) {
+	for (unsigned int i = base; i < base + n; i++) {
 		uint64_t s;
 
 		if (w->reason[i] != VPN_ESP_OK)
@@ -207,61 +211,111 @@ take_seqs(struct vpn_esp_worker *w, struct vpn_esp_sa *sa, uint16_t n,
 		__atomic_fetch_or(&sa->events, ev, __ATOMIC_RELEASE);
 }
 
-static uint16_t
-outbound_burst(struct vpn_esp_worker *w, struct vpn_esp_sa *sa,
-               struct rte_mbuf **pkts, uint16_t n, uint8_t *why)
+/*
+ * One SA's run pkts[base, base + n) of a slice: checks, sequence numbers,
+ * headers and trailers; the crypto ops go to w->ops[*k...] and their keys
+ * to keys[]. The SA counts its packets here: encryption does not fail.
+ */
+static void
+prepare_run(struct vpn_esp_worker *w, struct vpn_esp_sa *sa,
+            struct rte_mbuf **pkts, unsigned int base, unsigned int n,
+            unsigned int *k, const struct vpn_crypto_key **keys)
 {
 	struct vpn_esp_stats *st = &sa->stats[w->id].s;
 	uint8_t nh[VPN_ESP_MAX_BURST];
-	unsigned int k = 0;
-	uint64_t bytes = 0;
-	uint16_t ok;
+	unsigned int good = 0, k0 = *k;
+	uint64_t bytes = 0, before;
 
-	for (uint16_t i = 0; i < n; i++) {
+	for (unsigned int i = base; i < base + n; i++) {
 		nh[i] = check_packet(sa, pkts[i], &w->reason[i]);
 		if (w->reason[i] == VPN_ESP_OK && sa->inbound)
 			w->reason[i] = VPN_ESP_WRONG_DIRECTION;
-		k += w->reason[i] == VPN_ESP_OK;
+		good += w->reason[i] == VPN_ESP_OK;
 	}
-	if (k > 0 && sa->hard_bytes &&
+	if (good > 0 && sa->hard_bytes &&
 	    __atomic_load_n(&sa->bytes, __ATOMIC_RELAXED) >= sa->hard_bytes) {
-		for (uint16_t i = 0; i < n; i++)
+		for (unsigned int i = base; i < base + n; i++)
 			if (w->reason[i] == VPN_ESP_OK)
 				w->reason[i] = VPN_ESP_SA_EXPIRED;
 		__atomic_fetch_or(&sa->events, VPN_ESP_EV_HARD,
 		                  __ATOMIC_RELEASE);
-		k = 0;
+		good = 0;
 	}
-	if (k > 0)
-		take_seqs(w, sa, n, k);
-
-	k = 0;
-	for (uint16_t i = 0; i < n; i++) {
+	if (good > 0)
+		take_seqs(w, sa, base, n, good);
+	for (unsigned int i = base; i < base + n; i++) {
 		if (w->reason[i] != VPN_ESP_OK) {
 			esp_count_drop(w, sa, w->reason[i]);
 			continue;
 		}
 		bytes += rte_pktmbuf_data_len(pkts[i]);
-		build(w, sa, pkts[i], nh[i], w->seq[i], k++);
+		keys[*k] = sa->key;
+		build(w, sa, pkts[i], nh[i], w->seq[i], (*k)++);
 		pkts[i]->packet_type = RTE_PTYPE_L3_IPV4 | RTE_PTYPE_TUNNEL_ESP;
 		pkts[i]->l3_len = IPV4_HDR_LEN;
 	}
-	if (k > 0) {
-		uint64_t before;
+	if (*k == k0)
+		return;
+	st->packets += *k - k0;
+	st->bytes += bytes;
+	w->stats.packets += *k - k0;
+	w->stats.bytes += bytes;
+	before = __atomic_fetch_add(&sa->bytes, bytes, __ATOMIC_RELAXED);
+	if (sa->soft_bytes && before < sa->soft_bytes &&
+	    before + bytes >= sa->soft_bytes)
+		__atomic_fetch_or(&sa->events, VPN_ESP_EV_SOFT,
+		                  __ATOMIC_RELEASE);
+}
 
-		vpn_crypto_encrypt(w->cw, sa->key, w->ops, k);
-		st->packets += k;
-		st->bytes += bytes;
-		w->stats.packets += k;
-		w->stats.bytes += bytes;
-		before =
-		        __atomic_fetch_add(&sa->bytes, bytes, __ATOMIC_RELAXED);
-		if (sa->soft_bytes && before < sa->soft_bytes &&
-		    before + bytes >= sa->soft_bytes)
-			__atomic_fetch_or(&sa->events, VPN_ESP_EV_SOFT,
-			                  __ATOMIC_RELEASE);
+/* A slice of at most VPN_ESP_MAX_BURST packets, packet i for sas[i] (or
+ * all for one, when sas is NULL): prepared run by run of one SA, then
+ * encrypted in as few engine calls as there are algorithms in it. */
+static uint16_t
+outbound_slice(struct vpn_esp_worker *w, struct vpn_esp_sa *one,
+               struct vpn_esp_sa *const *sas, struct rte_mbuf **pkts,
+               uint16_t n, uint8_t *why)
+{
+	const struct vpn_crypto_key *keys[VPN_ESP_MAX_BURST];
+	unsigned int k = 0, j, e;
+
+	if (sas == NULL)
+		prepare_run(w, one, pkts, 0, n, &k, keys);
+	else
+		for (j = 0; j < n; j = e) {
+			for (e = j + 1; e < n && sas[e] == sas[j]; e++)
+				;
+			prepare_run(w, sas[j], pkts, j, e - j, &k, keys);
+		}
+	for (j = 0; j < k; j = e) {
+		for (e = j + 1;
+		     e < k && (keys[e] == keys[j] ||
+		               vpn_crypto_key_same_alg(keys[e], keys[j]));
+		     e++)
+			;
+		vpn_crypto_encrypt_keys(w->cw, keys + j, w->ops + j, e - j);
 	}
-	ok = k == n ? n : esp_compact(pkts, w->reason, n, why, NULL, NULL);
+	return k == n ? n : esp_compact(pkts, w->reason, n, why, NULL, NULL);
+}
+
+/* Longer bursts go in slices; esp_merge keeps every success ahead of
+ * every failure. */
+static uint16_t
+outbound(struct vpn_esp_worker *w, struct vpn_esp_sa *one,
+         struct vpn_esp_sa *const *sas, struct rte_mbuf **pkts, uint16_t n,
+         uint8_t *why)
+{
+	uint16_t done = 0, ok = 0;
+
+	while (done < n) {
+		uint16_t m = n - done > VPN_ESP_MAX_BURST ? VPN_ESP_MAX_BURST
+		                                          : n - done;
+		uint16_t got =
+		        outbound_slice(w, one, sas ? sas + done : NULL,
+		                       pkts + done, m, why ? why + done : NULL);
+
+		ok = esp_merge(pkts, why, NULL, ok, done, got);
+		done += m;
+	}
 	return ok;
 }
 
@@ -269,18 +323,12 @@ uint16_t
 vpn_esp_outbound(struct vpn_esp_worker *w, struct vpn_esp_sa *sa,
                  struct rte_mbuf **pkts, uint16_t n, uint8_t *why)
 {
-	uint16_t done = 0, ok = 0;
+	return outbound(w, sa, NULL, pkts, n, why);
+}
 
-	/* Longer bursts go in slices; esp_merge keeps every success ahead
-	 * of every failure. */
-	while (done < n) {
-		uint16_t m = n - done > VPN_ESP_MAX_BURST ? VPN_ESP_MAX_BURST
-		                                          : n - done;
-		uint16_t got = outbound_burst(w, sa, pkts + done, m,
-		                              why ? why + done : NULL);
-
-		ok = esp_merge(pkts, why, NULL, ok, done, got);
-		done += m;
-	}
-	return ok;
+uint16_t
+vpn_esp_outbound_sas(struct vpn_esp_worker *w, struct vpn_esp_sa *const *sas,
+                     struct rte_mbuf **pkts, uint16_t n, uint8_t *why)
+{
+	return outbound(w, NULL, sas, pkts, n, why);
 }

@@ -171,6 +171,13 @@ struct vpn_esp_sa *vpn_esp_sad_lookup(const struct vpn_esp_sad *sad,
 uint16_t vpn_esp_outbound(struct vpn_esp_worker *w, struct vpn_esp_sa *sa,
                           struct rte_mbuf **pkts, uint16_t n, uint8_t *why);
 
+/* Encapsulate n packets, pkts[i] with sas[i] (outbound SAs, any mix):
+ * as vpn_esp_outbound run by run of one SA, with one engine call for the
+ * runs of one algorithm. Successes first, in order; failures after. */
+uint16_t vpn_esp_outbound_sas(struct vpn_esp_worker *w,
+                              struct vpn_esp_sa *const *sas,
+                              struct rte_mbuf **pkts, uint16_t n, uint8_t *why);
+
 /* Decapsulate n packets, finding each one's SA in sad. sa_out[i] (when
  * given) is the SA of each packet that succeeded. */
 uint16_t vpn_esp_inbound(struct vpn_esp_worker *w,

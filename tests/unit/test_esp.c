@@ -665,6 +665,123 @@ test_burst_order(void)
 	hostile_teardown();
 }
 
+/* ---- bursts over many SAs ------------------------------------------------ */
+
+/*
+ * A burst spread over SAs of mixed transforms (runs of one SA, single
+ * packets, a failure in between): vpn_esp_outbound_sas makes byte for
+ * byte what vpn_esp_outbound makes SA by SA (twin SAs, same keys: CBC
+ * IVs are derived from the sequence number), on both engines; the
+ * inbound side, given all of it in one burst, accepts every packet once,
+ * each with its SA, and the replayed burst not at all.
+ */
+static void
+test_many_sas(void)
+{
+	enum { NSA = 12, N = 60 };
+	/* transforms by index: GCM, CBC-SHA1, CBC-SHA256, CBC-SHA512; SA i
+	 * has pick[i / 3 % 4] */
+	static const unsigned int pick[] = {0, 2, 4, 8};
+
+	for (int e = 0; e < 2; e++) {
+		struct vpn_crypto *eng = vpn_crypto_open(
+		        e == 0 ? VPN_CRYPTO_IMB : VPN_CRYPTO_OPENSSL);
+		struct vpn_esp_worker *w = vpn_esp_worker_new(eng, 0);
+		struct vpn_esp_sa *a[NSA], *b[NSA], *in[NSA], *sas[N];
+		struct vpn_esp_sa *got[N];
+		struct rte_mbuf *m[N], *ref[N];
+		struct vpn_esp_sad *sad = vpn_esp_sad_new(64);
+		uint8_t why[N];
+		unsigned int sa_of[N], bad = 0;
+		uint16_t ok;
+
+		for (int i = 0; i < NSA; i++) {
+			const struct alg *al = &algs[pick[(i / 3) % 4]];
+			struct vpn_esp_sa_params po =
+			        params(al, false, i % 5 == 1, i % 3 == 2, 0);
+			struct vpn_esp_sa_params pi =
+			        params(al, true, i % 5 == 1, i % 3 == 2, 0);
+
+			po.spi = pi.spi = 0x3000 + (uint32_t)i;
+			po.cipher_key[0] = pi.cipher_key[0] = (uint8_t)i;
+			a[i] = vpn_esp_sa_new(eng, &po);
+			b[i] = vpn_esp_sa_new(eng, &po);
+			in[i] = vpn_esp_sa_new(eng, &pi);
+			CU_ASSERT_PTR_NOT_NULL_FATAL(in[i]);
+			CU_ASSERT_EQUAL(vpn_esp_sad_add(sad, in[i]), 0);
+		}
+		/* runs of 1..4 packets per SA, three SAs of each transform
+		 * one after the other (one engine call for them), then
+		 * around again in another order */
+		for (int i = 0, r = 0; i < N; r++)
+			for (int j = 0; j <= r % 4 && i < N; j++, i++)
+				sa_of[i] =
+				        r < NSA ? (unsigned int)r
+				                : (unsigned int)(r * 7) % NSA;
+		for (int i = 0; i < N; i++) {
+			m[i] = inner((unsigned int)(i * 37) % 1400, 0,
+			             (uint32_t)i);
+			sas[i] = a[sa_of[i]];
+		}
+		rte_pktmbuf_free(m[17]); /* one that fails: chained */
+		m[17] = inner(100, 0, 17);
+		rte_pktmbuf_chain(m[17], inner(10, 0, 99));
+		for (int i = 0; i < N; i++) {
+			ref[i] = copy(m[i]);
+			if (i != 17 && vpn_esp_outbound(w, b[sa_of[i]], &ref[i],
+			                                1, why) != 1)
+				bad++;
+		}
+		ok = vpn_esp_outbound_sas(w, sas, m, N, why);
+		CU_ASSERT_EQUAL(bad, 0);
+		CU_ASSERT_EQUAL(ok, N - 1);
+		CU_ASSERT_EQUAL(why[N - 1], VPN_ESP_CHAINED);
+		for (int i = 0, k = 0; i < N; i++) {
+			if (i == 17)
+				continue;
+			if (!same(m[k], ref[i])) {
+				fprintf(stderr,
+				        "engine %d: packet %d differs\n", e, i);
+				CU_FAIL("vpn_esp_outbound_sas differs");
+			}
+			k++;
+		}
+		/* all of them in one inbound burst, then again */
+		for (int round = 0; round < 2; round++) {
+			struct rte_mbuf *c[N];
+
+			for (int i = 0; i < ok; i++)
+				c[i] = copy(m[i]);
+			uint16_t back =
+			        vpn_esp_inbound(w, sad, c, ok, why, got);
+
+			CU_ASSERT_EQUAL(back, round == 0 ? ok : 0);
+			for (int i = 0, k = 0; i < back; k++) {
+				if (k == 17)
+					continue;
+				CU_ASSERT_PTR_EQUAL(got[i], in[sa_of[k]]);
+				i++;
+			}
+			for (int i = back; i < ok; i++)
+				CU_ASSERT_EQUAL(why[i], VPN_ESP_REPLAY);
+			for (int i = 0; i < ok; i++)
+				rte_pktmbuf_free(c[i]);
+		}
+		for (int i = 0; i < N; i++) {
+			rte_pktmbuf_free(m[i]);
+			rte_pktmbuf_free(ref[i]);
+		}
+		for (int i = 0; i < NSA; i++) {
+			vpn_esp_sa_free(a[i]);
+			vpn_esp_sa_free(b[i]);
+			vpn_esp_sa_free(in[i]);
+		}
+		vpn_esp_sad_free(sad);
+		vpn_esp_worker_free(w);
+		vpn_crypto_close(eng);
+	}
+}
+
 /* ---- sequence numbers -----------------------------------------------------
  */
 
@@ -1120,6 +1237,7 @@ register_esp_tests(void)
 	CU_add_test(s, "hostile ESP", test_hostile_esp);
 	CU_add_test(s, "hostile outbound", test_hostile_outbound);
 	CU_add_test(s, "burst order", test_burst_order);
+	CU_add_test(s, "bursts over many SAs", test_many_sas);
 	CU_add_test(s, "sequence wrap and ESN", test_seq_wrap);
 	CU_add_test(s, "lifetimes", test_lifetimes);
 	CU_add_test(s, "replay window", test_replay_window);
