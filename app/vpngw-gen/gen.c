@@ -18,7 +18,7 @@
  *       [--count N] [--seconds S] [--rate PPS | --bitrate BPS]
  *       [--size B | --sizes B,B,... | --imix | --mix B:W,B:W,...]
  *       [--flows N] [--src A.B.C.D] [--dst A.B.C.D] [--sport P]
- *       [--dsts N [--dst-step S]] [--esp-udp]
+ *       [--srcs N] [--dsts N [--dst-step S]] [--esp-udp] [--line-rate]
  *       [--dport P] [--dmac XX:..] [--gap SEQ] [--swap SEQ]
  *       [--rfc2544 [--trials N] [--loss PCT]] [--drain-ms MS] [--json]
  *
@@ -26,7 +26,11 @@
  * in the mbuf); IMIX is 7:4:1 of 64/594/1518, interleaved. --flows N
  * varies the UDP source port over N values, --dsts N the destination
  * address over N addresses S apart (packet i goes to dst + (i % N) * S:
- * one destination behind each of N tunnels). --esp-udp puts the ESP of
+ * one destination behind each of N tunnels), --srcs N the source address
+ * over N consecutive ones. --line-rate: the tx port's link speed in
+ * frames of these sizes (with preamble and gap: 20 bytes more each);
+ * without a rate the generator sends as fast as the port takes them.
+ * --esp-udp puts the ESP of
  * --esp-out in UDP 4500 (RFC 3948) and expects it so from --esp-in.
  * --gap SEQ never sends that sequence number, --swap SEQ sends SEQ+1
  * before SEQ: the receive side
@@ -75,7 +79,8 @@ struct opts {
 	uint16_t size[MAX_SIZES];
 	uint32_t weight[MAX_SIZES];
 	uint32_t flows;
-	uint32_t src, dst, ndst, dst_step;
+	uint32_t src, dst, nsrc, ndst, dst_step;
+	bool line_rate;
 	uint16_t sport, dport;
 	struct rte_ether_addr dmac;
 	int64_t gap, swap;
@@ -308,7 +313,7 @@ make_packet(const struct opts *o, const struct rte_ether_addr *smac, uint64_t i,
 	ip->fragment_offset = 0;
 	ip->time_to_live = 64;
 	ip->next_proto_id = IPPROTO_UDP;
-	ip->src_addr = rte_cpu_to_be_32(o->src);
+	ip->src_addr = rte_cpu_to_be_32(o->src + (uint32_t)(i % o->nsrc));
 	ip->dst_addr = rte_cpu_to_be_32(o->dst +
 	                                (uint32_t)(i % o->ndst) * o->dst_step);
 	ip->hdr_checksum = 0;
@@ -738,33 +743,35 @@ usage(void)
 	        "PCT]] [--drain-ms MS] [--json]\n"
 	        "  [--esp-out ALG,SPI,KEY[,AUTHKEY] --tunnel SRC,DST] "
 	        "[--esp-in ALG,SPI,KEY[,AUTHKEY]] [--esp-udp] [--wait-link S]\n"
-	        "  [--dsts N [--dst-step S]]\n");
+	        "  [--srcs N] [--dsts N [--dst-step S]] [--line-rate]\n");
 }
 
 static int
 parse(int argc, char **argv, struct opts *o)
 {
 	static const struct option lo[] = {
-	        {"tx", 1, NULL, 't'},      {"rx", 1, NULL, 'r'},
-	        {"count", 1, NULL, 'n'},   {"seconds", 1, NULL, 's'},
-	        {"rate", 1, NULL, 'p'},    {"bitrate", 1, NULL, 'b'},
-	        {"size", 1, NULL, 'z'},    {"sizes", 1, NULL, 'Z'},
-	        {"imix", 0, NULL, 'I'},    {"mix", 1, NULL, 'M'},
-	        {"flows", 1, NULL, 'f'},   {"src", 1, NULL, 'S'},
-	        {"dst", 1, NULL, 'D'},     {"sport", 1, NULL, 'P'},
-	        {"dport", 1, NULL, 'Q'},   {"dmac", 1, NULL, 'm'},
-	        {"gap", 1, NULL, 'g'},     {"swap", 1, NULL, 'w'},
-	        {"rfc2544", 0, NULL, 'R'}, {"trials", 1, NULL, 'T'},
-	        {"loss", 1, NULL, 'L'},    {"drain-ms", 1, NULL, 'd'},
-	        {"json", 0, NULL, 'j'},    {"help", 0, NULL, 'h'},
-	        {"esp-out", 1, NULL, 'E'}, {"esp-in", 1, NULL, 'e'},
-	        {"tunnel", 1, NULL, 'u'},  {"wait-link", 1, NULL, 'W'},
-	        {"dsts", 1, NULL, 'X'},    {"dst-step", 1, NULL, 'Y'},
-	        {"esp-udp", 0, NULL, 'U'}, {NULL, 0, NULL, 0}};
+	        {"tx", 1, NULL, 't'},        {"rx", 1, NULL, 'r'},
+	        {"count", 1, NULL, 'n'},     {"seconds", 1, NULL, 's'},
+	        {"rate", 1, NULL, 'p'},      {"bitrate", 1, NULL, 'b'},
+	        {"size", 1, NULL, 'z'},      {"sizes", 1, NULL, 'Z'},
+	        {"imix", 0, NULL, 'I'},      {"mix", 1, NULL, 'M'},
+	        {"flows", 1, NULL, 'f'},     {"src", 1, NULL, 'S'},
+	        {"dst", 1, NULL, 'D'},       {"sport", 1, NULL, 'P'},
+	        {"dport", 1, NULL, 'Q'},     {"dmac", 1, NULL, 'm'},
+	        {"gap", 1, NULL, 'g'},       {"swap", 1, NULL, 'w'},
+	        {"rfc2544", 0, NULL, 'R'},   {"trials", 1, NULL, 'T'},
+	        {"loss", 1, NULL, 'L'},      {"drain-ms", 1, NULL, 'd'},
+	        {"json", 0, NULL, 'j'},      {"help", 0, NULL, 'h'},
+	        {"esp-out", 1, NULL, 'E'},   {"esp-in", 1, NULL, 'e'},
+	        {"tunnel", 1, NULL, 'u'},    {"wait-link", 1, NULL, 'W'},
+	        {"dsts", 1, NULL, 'X'},      {"dst-step", 1, NULL, 'Y'},
+	        {"esp-udp", 0, NULL, 'U'},   {"srcs", 1, NULL, 'x'},
+	        {"line-rate", 0, NULL, 'l'}, {NULL, 0, NULL, 0}};
 	int c;
 
 	*o = (struct opts){.rx_on = true,
 	                   .flows = 1,
+	                   .nsrc = 1,
 	                   .ndst = 1,
 	                   .dst_step = 1,
 	                   .src = 0xc633640a, /* 198.51.100.10 */
@@ -885,11 +892,20 @@ parse(int argc, char **argv, struct opts *o)
 		case 'U':
 			o->esp_udp = true;
 			break;
+		case 'x':
+			o->nsrc = (uint32_t)atoi(optarg);
+			break;
+		case 'l':
+			o->line_rate = true;
+			break;
 		default:
 			return -1;
 		}
 	}
 	if (o->flows == 0 || o->flows > 65535u - o->sport)
+		return -1;
+	if (o->nsrc == 0 || o->nsrc > 65536 ||
+	    o->nsrc - 1 > UINT32_MAX - o->src)
 		return -1;
 	if (o->ndst == 0 || o->ndst > 65536 || o->dst_step == 0 ||
 	    (uint64_t)(o->ndst - 1) * o->dst_step > UINT32_MAX - o->dst)
@@ -898,7 +914,8 @@ parse(int argc, char **argv, struct opts *o)
 	/* Bounded: a count, a duration, or both. */
 	if (o->count == 0 && o->seconds <= 0)
 		return -1;
-	if (o->rfc2544 && (o->rate <= 0 || o->seconds <= 0 || o->trials == 0))
+	if (o->rfc2544 && ((o->rate <= 0 && !o->line_rate) || o->seconds <= 0 ||
+	                   o->trials == 0))
 		return -1;
 	if (o->esp_out_on && o->tun_dst == 0)
 		return -1; /* --tunnel SRC,DST */
@@ -978,6 +995,25 @@ main(int argc, char **argv)
 		if (a.link_status && (!o.rx_on || b.link_status))
 			break;
 		rte_delay_ms(100);
+	}
+	if (o.line_rate) {
+		struct rte_eth_link l = {0};
+
+		rte_eth_link_get_nowait(o.tx, &l);
+		if (l.link_speed != RTE_ETH_SPEED_NUM_NONE &&
+		    l.link_speed != RTE_ETH_SPEED_NUM_UNKNOWN)
+			o.rate = l.link_speed * 1e6 / ((mean_frame() + 20) * 8);
+		else
+			o.rate = 0;
+		printf("vpngw-gen: line rate of port %u: %s%.0f pps\n", o.tx,
+		       o.rate > 0 ? "" : "unknown, as fast as it takes: ",
+		       o.rate);
+		if (o.rfc2544 && o.rate <= 0) {
+			fprintf(stderr, "vpngw-gen: no link speed for an RFC "
+			                "2544 search: give --rate\n");
+			rte_eal_cleanup();
+			return 2;
+		}
 	}
 	if (o.rfc2544)
 		n = rfc2544(&o);

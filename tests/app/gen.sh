@@ -4,8 +4,9 @@
 # counts all N back; a deliberate gap and swap in the sequence numbers are
 # found as one lost and one reordered packet; IMIX averages its 7:4:1 mix;
 # ESP made with one SA is decrypted with it and counted; with no receive
-# side (net_null) it still sends exactly N; --dsts spreads destinations
-# and --esp-udp encapsulates (read back from a pcap); an RFC 2544
+# side (net_null) it still sends exactly N; --dsts and --srcs spread
+# addresses and --esp-udp encapsulates (read back from a pcap); --line-rate
+# takes the link's speed; an RFC 2544
 # search on the loopback finds the rate it was given.
 #
 #   gen.sh VPNGW-GEN
@@ -57,7 +58,7 @@ check "$out" 'd["sent"] == 10000 and d["received"] == 10000 and d["other"] == 0'
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 out=$(run "net_pcap0,tx_pcap=$work/d.pcap" --rx none --count 64 --dsts 4 \
-	--dst 169.254.128.1 --dst-step 16) || fail "run"
+	--dst 169.254.128.1 --dst-step 16 --srcs 2 --src 198.51.100.10) || fail "run"
 out=$(run "net_pcap0,tx_pcap=$work/u.pcap" --rx none --count 64 --esp-udp \
 	--esp-out "aes128gcm16,0x1001,$K" --tunnel 203.0.113.1,203.0.113.10) || fail "run"
 /usr/bin/python3 - "$work" <<'PY' || fail "destinations or UDP encapsulation"
@@ -73,6 +74,9 @@ def frames(path):
 d = collections.Counter(socket.inet_ntoa(f[30:34]) for f in frames(sys.argv[1] + "/d.pcap"))
 print("destinations:", dict(d))
 assert d == {"169.254.128.1": 16, "169.254.128.17": 16, "169.254.128.33": 16, "169.254.128.49": 16}
+s = collections.Counter(socket.inet_ntoa(f[26:30]) for f in frames(sys.argv[1] + "/d.pcap"))
+print("sources:", dict(s))
+assert s == {"198.51.100.10": 32, "198.51.100.11": 32}
 u = frames(sys.argv[1] + "/u.pcap")
 assert len(u) == 64
 for f in u:  # IPv4, UDP, 4500 -> 4500, checksum 0, then the SPI
@@ -84,6 +88,14 @@ out=$(run net_ring0 --count 10000 --rate 200000 --esp-udp --esp-out "aes128gcm16
 	--tunnel 203.0.113.1,203.0.113.10 --esp-in "aes128gcm16,0x1001,$K") || fail "run"
 echo "ESP in UDP out and back: $out"
 check "$out" 'd["sent"] == 10000 and d["received"] == 10000 and d["other"] == 0' || fail "ESP-in-UDP loopback"
+# Line rate: net_ring says 10 Gbit/s, so 64-byte frames (84 on the wire)
+# go at 14880952 per second.
+out=$(timeout 60 "$gen" --no-huge --no-shconf --no-pci -m 256 -l 0 \
+	--file-prefix "vpngw-gen-$id" --vdev net_ring0 --log-level '*:warning' \
+	-- --line-rate --count 1000 --json 2>/dev/null) || fail "run"
+echo "$out" | grep -q "line rate of port 0: 14880952 pps" || fail "line rate: $out"
+check "$(echo "$out" | grep '^{')" 'd["asked_pps"] == 14880952 and d["received"] == 1000' ||
+	fail "line rate run"
 out=$(run net_null0 --rx none --count 100000) || fail "run"
 echo "net_null, no receive side: $out"
 check "$out" 'd["sent"] == 100000' || fail "net_null count"
