@@ -432,17 +432,19 @@ imb_encrypt_keys(struct vpn_crypto_worker *cw,
                  const struct vpn_crypto_key *const *keys,
                  struct vpn_crypto_op *ops, unsigned int n)
 {
-	const struct imb_key *ks[VPN_CRYPTO_MAX_BURST] = {NULL};
+	const struct imb_key *ks[VPN_CRYPTO_MAX_BURST];
 
-	for (unsigned int i = 0; i < n; i++)
-		ks[i] = (const struct imb_key *)keys[i];
 	if (n == 0)
 		return;
-	if (ks[0]->head.cipher == VPN_CIPHER_AES_GCM)
+	if (keys[0]->cipher == VPN_CIPHER_AES_GCM) {
 		for (unsigned int i = 0; i < n; i++)
-			gcm_encrypt(cw->priv, ks[i], &ops[i], 1);
-	else
-		cbc_encrypt(cw->priv, ks, ops, n);
+			gcm_encrypt(cw->priv, (const struct imb_key *)keys[i],
+			            &ops[i], 1);
+		return;
+	}
+	for (unsigned int i = 0; i < n; i++)
+		ks[i] = (const struct imb_key *)keys[i];
+	cbc_encrypt(cw->priv, ks, ops, n);
 }
 
 static unsigned int
@@ -462,18 +464,21 @@ imb_decrypt_keys(struct vpn_crypto_worker *cw,
                  const struct vpn_crypto_key *const *keys,
                  struct vpn_crypto_op *ops, unsigned int n)
 {
-	const struct imb_key *ks[VPN_CRYPTO_MAX_BURST] = {NULL};
+	const struct imb_key *ks[VPN_CRYPTO_MAX_BURST];
 	unsigned int bad = 0;
 
-	for (unsigned int i = 0; i < n; i++)
-		ks[i] = (const struct imb_key *)keys[i];
 	if (n == 0)
 		return 0;
-	if (ks[0]->head.cipher != VPN_CIPHER_AES_GCM)
-		return cbc_decrypt(cw->priv, ks, ops, n);
+	if (keys[0]->cipher == VPN_CIPHER_AES_GCM) {
+		for (unsigned int i = 0; i < n; i++)
+			bad += gcm_decrypt(cw->priv,
+			                   (const struct imb_key *)keys[i],
+			                   &ops[i], 1);
+		return bad;
+	}
 	for (unsigned int i = 0; i < n; i++)
-		bad += gcm_decrypt(cw->priv, ks[i], &ops[i], 1);
-	return bad;
+		ks[i] = (const struct imb_key *)keys[i];
+	return cbc_decrypt(cw->priv, ks, ops, n);
 }
 
 const struct crypto_engine crypto_imb_engine = {

@@ -213,17 +213,18 @@ take_seqs(struct vpn_esp_worker *w, struct vpn_esp_sa *sa, unsigned int base,
 
 /*
  * One SA's run pkts[base, base + n) of a slice: checks, sequence numbers,
- * headers and trailers; the crypto ops go to w->ops[*k...] and their keys
- * to keys[]. The SA counts its packets here: encryption does not fail.
+ * headers and trailers; the crypto ops go to w->ops[k0...] and, when keys
+ * is given, their keys to keys[]. Returns the next free op. The SA counts
+ * its packets here: encryption does not fail.
  */
-static void
+static unsigned int
 prepare_run(struct vpn_esp_worker *w, struct vpn_esp_sa *sa,
             struct rte_mbuf **pkts, unsigned int base, unsigned int n,
-            unsigned int *k, const struct vpn_crypto_key **keys)
+            unsigned int k0, const struct vpn_crypto_key **keys)
 {
 	struct vpn_esp_stats *st = &sa->stats[w->id].s;
 	uint8_t nh[VPN_ESP_MAX_BURST];
-	unsigned int good = 0, k0 = *k;
+	unsigned int good = 0, k = k0;
 	uint64_t bytes = 0, before;
 
 	for (unsigned int i = base; i < base + n; i++) {
@@ -249,22 +250,24 @@ prepare_run(struct vpn_esp_worker *w, struct vpn_esp_sa *sa,
 			continue;
 		}
 		bytes += rte_pktmbuf_data_len(pkts[i]);
-		keys[*k] = sa->key;
-		build(w, sa, pkts[i], nh[i], w->seq[i], (*k)++);
+		if (keys != NULL)
+			keys[k] = sa->key;
+		build(w, sa, pkts[i], nh[i], w->seq[i], k++);
 		pkts[i]->packet_type = RTE_PTYPE_L3_IPV4 | RTE_PTYPE_TUNNEL_ESP;
 		pkts[i]->l3_len = IPV4_HDR_LEN;
 	}
-	if (*k == k0)
-		return;
-	st->packets += *k - k0;
+	if (k == k0)
+		return k;
+	st->packets += k - k0;
 	st->bytes += bytes;
-	w->stats.packets += *k - k0;
+	w->stats.packets += k - k0;
 	w->stats.bytes += bytes;
 	before = __atomic_fetch_add(&sa->bytes, bytes, __ATOMIC_RELAXED);
 	if (sa->soft_bytes && before < sa->soft_bytes &&
 	    before + bytes >= sa->soft_bytes)
 		__atomic_fetch_or(&sa->events, VPN_ESP_EV_SOFT,
 		                  __ATOMIC_RELEASE);
+	return k;
 }
 
 /* A slice of at most VPN_ESP_MAX_BURST packets, packet i for sas[i] (or
@@ -278,21 +281,42 @@ outbound_slice(struct vpn_esp_worker *w, struct vpn_esp_sa *one,
 	const struct vpn_crypto_key *keys[VPN_ESP_MAX_BURST];
 	unsigned int k = 0, j, e;
 
-	if (sas == NULL)
-		prepare_run(w, one, pkts, 0, n, &k, keys);
-	else
-		for (j = 0; j < n; j = e) {
-			for (e = j + 1; e < n && sas[e] == sas[j]; e++)
-				;
-			prepare_run(w, sas[j], pkts, j, e - j, &k, keys);
-		}
-	for (j = 0; j < k; j = e) {
-		for (e = j + 1;
-		     e < k && (keys[e] == keys[j] ||
-		               vpn_crypto_key_same_alg(keys[e], keys[j]));
-		     e++)
+	if (sas != NULL) { /* mostly one tunnel's burst after all */
+		for (e = 1; e < n && sas[e] == sas[0]; e++)
 			;
-		vpn_crypto_encrypt_keys(w->cw, keys + j, w->ops + j, e - j);
+		if (e == n) {
+			one = sas[0];
+			sas = NULL;
+		}
+	}
+	if (sas == NULL) {
+		k = prepare_run(w, one, pkts, 0, n, 0, NULL);
+		if (k > 0)
+			vpn_crypto_encrypt(w->cw, one->key, w->ops, k);
+		return k == n ? n
+		              : esp_compact(pkts, w->reason, n, why, NULL,
+		                            NULL);
+	}
+	for (j = 0; j < n; j = e) {
+		for (e = j + 1; e < n && sas[e] == sas[j]; e++)
+			;
+		k = prepare_run(w, sas[j], pkts, j, e - j, k, keys);
+	}
+	for (j = 0; j < k; j = e) {
+		bool same = true; /* one key: the common case, the plain call */
+
+		for (e = j + 1; e < k; e++) {
+			if (keys[e] == keys[j])
+				continue;
+			if (!vpn_crypto_key_same_alg(keys[e], keys[j]))
+				break;
+			same = false;
+		}
+		if (same)
+			vpn_crypto_encrypt(w->cw, keys[j], w->ops + j, e - j);
+		else
+			vpn_crypto_encrypt_keys(w->cw, keys + j, w->ops + j,
+			                        e - j);
 	}
 	return k == n ? n : esp_compact(pkts, w->reason, n, why, NULL, NULL);
 }
