@@ -898,29 +898,33 @@ def versions(ctx):
     return v
 
 
-def load_profiles(ctx, names, run_all):
-    files = sorted(glob.glob(os.path.join(ctx.profiles, "*.conf")))
+def read_profiles(ctx, files):
+    """The profiles in files (vpngw-profile checks them: a bad one stops
+    the run with its FILE:LINE messages), each with its file."""
     r = subprocess.run([ctx.profile_tool, "--json", *files],
                        capture_output=True, text=True)
     if r.returncode != 0:
         die("bad profile:\n" + r.stderr)
-    every = json.loads(r.stdout)
+    profs = json.loads(r.stdout)
+    for p, f in zip(profs, files):
+        p["file"] = f
+    return profs
+
+
+def load_profiles(ctx, names, run_all):
+    every = read_profiles(ctx, sorted(glob.glob(os.path.join(ctx.profiles,
+                                                             "*.conf"))))
     if not names:
-        chosen = every if run_all else [p for p in every if p["default"]]
-    else:
-        chosen = []
-        for n in names:
-            if os.path.isfile(n):
-                r = subprocess.run([ctx.profile_tool, "--json", n],
-                                   capture_output=True, text=True)
-                if r.returncode != 0:
-                    die("bad profile:\n" + r.stderr)
-                chosen += json.loads(r.stdout)
-                continue
-            found = [p for p in every if p["name"] == n]
-            if not found:
-                die(f"no profile named {n} in {ctx.profiles} (--list)")
-            chosen += found
+        return every if run_all else [p for p in every if p["default"]]
+    chosen = []
+    for n in names:
+        if os.path.isfile(n):
+            chosen += read_profiles(ctx, [n])
+            continue
+        found = [p for p in every if p["name"] == n]
+        if not found:
+            die(f"no profile named {n} in {ctx.profiles} (--list)")
+        chosen += found
     return chosen
 
 

@@ -7,8 +7,8 @@
  *
  * Every problem is printed as FILE:LINE: error|warning: text, and any
  * error makes the exit status 1. With --json the profiles, every option
- * filled in (defaults too), are printed as one JSON array, each with the
- * file it came from: tools/bench.py reads that.
+ * filled in (defaults too), are printed as one JSON array in the order of
+ * the files: tools/bench.py reads that.
  */
 #include <stdio.h>
 #include <string.h>
@@ -16,19 +16,22 @@
 #include "vpn_cfg.h"
 
 static void
-print_json(const char *file, const struct vpn_bench_profile *p, bool first)
+print_json(const struct vpn_bench_profile *p, bool first)
 {
+	const char *sep = "";
 	char buf[2048];
 
 	/* vpn_opt_format writes libconfig values; for the kinds a profile
-	 * has (integers, booleans, quoted strings, lists of strings) that
-	 * text is also JSON. */
-	printf("%s\n {\"file\": \"%s\"", first ? "" : ",", file);
+	 * has (integers, booleans, lists of strings, strings its checks keep
+	 * to printable ASCII) that text is also JSON. */
+	printf("%s\n {", first ? "" : ",");
 	for (unsigned int i = 0; i < vpn_opt_count(VPN_OBJ_PROFILE); i++)
 		if (vpn_opt_format(VPN_OBJ_PROFILE, p, (int)i, buf,
-		                   sizeof(buf)))
-			printf(", \"%s\": %s",
+		                   sizeof(buf))) {
+			printf("%s\"%s\": %s", sep,
 			       vpn_opt_name(VPN_OBJ_PROFILE, (int)i), buf);
+			sep = ", ";
+		}
 	printf("}");
 }
 
@@ -57,7 +60,7 @@ main(int argc, char **argv)
 			rc = 1;
 		vpn_diag_print(&d, stderr);
 		if (json && d.errors == 0) {
-			print_json(argv[i], &p, first);
+			print_json(&p, first);
 			first = false;
 		}
 		vpn_diag_free(&d);

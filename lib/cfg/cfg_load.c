@@ -406,23 +406,10 @@ load_conns(struct loader *l, config_setting_t *s)
 /* ---- the file ----------------------------------------------------------- */
 
 static struct vpn_cfg *
-load(config_t *lc, int ok, const char *name, struct vpn_diag *d)
+load(config_t *lc, const char *name, struct vpn_diag *d)
 {
 	struct loader l = {.d = d, .file = name};
 	config_setting_t *root, *s;
-
-	if (!ok) {
-		const char *f = config_error_file(lc);
-
-		if (config_error_type(lc) == CONFIG_ERR_FILE_IO)
-			vpn_diag_add(d, VPN_DIAG_ERROR, name, 0,
-			             "cannot read: %s", strerror(errno));
-		else
-			vpn_diag_add(d, VPN_DIAG_ERROR, f ? f : name,
-			             (unsigned int)config_error_line(lc),
-			             "syntax: %s", config_error_text(lc));
-		return NULL;
-	}
 	l.cfg = vpn_cfg_new();
 	l.texts = malloc(MAX_VALS * sizeof(*l.texts));
 	if (l.cfg == NULL || l.texts == NULL) {
@@ -493,19 +480,35 @@ screen(const char *text, size_t len, const char *name, struct vpn_diag *d)
 	return bad;
 }
 
-/* text[len] is a NUL; text may hold others, which screen() refuses. */
+/* Screen and parse text (text[len] is a NUL; text may hold others,
+ * which screen() refuses) into lc, a config_init()ed one; false with the
+ * reason in d. lc is for config_destroy() either way. */
+static bool
+parse_text(config_t *lc, const char *text, size_t len, const char *name,
+           struct vpn_diag *d)
+{
+	const char *f;
+
+	if (screen(text, len, name, d) != 0)
+		return false;
+	if (config_read_string(lc, text))
+		return true;
+	f = config_error_file(lc);
+	vpn_diag_add(d, VPN_DIAG_ERROR, f ? f : name,
+	             (unsigned int)config_error_line(lc), "syntax: %s",
+	             config_error_text(lc));
+	return false;
+}
+
 static struct vpn_cfg *
 load_text(const char *text, size_t len, const char *name, struct vpn_diag *d)
 {
-	struct vpn_cfg *cfg;
+	struct vpn_cfg *cfg = NULL;
 	config_t lc;
-	int ok;
 
-	if (screen(text, len, name, d) != 0)
-		return NULL;
 	config_init(&lc);
-	ok = config_read_string(&lc, text);
-	cfg = load(&lc, ok, name, d);
+	if (parse_text(&lc, text, len, name, d))
+		cfg = load(&lc, name, d);
 	config_destroy(&lc);
 	return cfg;
 }
@@ -603,17 +606,9 @@ vpn_bench_profile_load(const char *path, struct vpn_bench_profile *p,
 
 	memset(p, 0, sizeof(*p));
 	vpn_obj_defaults(VPN_OBJ_PROFILE, p);
-	if (text == NULL || screen(text, len, path, d) != 0) {
-		free(text);
-		return -1;
-	}
 	config_init(&lc);
-	if (!config_read_string(&lc, text)) {
-		vpn_diag_add(d, VPN_DIAG_ERROR, path,
-		             (unsigned int)config_error_line(&lc), "syntax: %s",
-		             config_error_text(&lc));
+	if (text == NULL || !parse_text(&lc, text, len, path, d))
 		goto out;
-	}
 	l.texts = malloc(MAX_VALS * sizeof(*l.texts));
 	if (l.texts == NULL) {
 		vpn_diag_add(d, VPN_DIAG_ERROR, path, 0, "out of memory");

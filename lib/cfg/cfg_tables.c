@@ -387,6 +387,22 @@ check_percent(const char *s, char *err, size_t len)
 	return -1;
 }
 
+/* One line of plain text (printable ASCII): it goes into reports, JSON
+ * and Markdown tables. */
+static int
+check_text(const char *s, char *err, size_t len)
+{
+	for (const char *c = s; *c; c++)
+		if (*c < ' ' || *c > '~') {
+			snprintf(err, len,
+			         "description: character %u at %zu: printable "
+			         "ASCII only, one line",
+			         (unsigned char)*c, (size_t)(c - s) + 1);
+			return -1;
+		}
+	return 0;
+}
+
 static const char *const cfg_topology_names[] = {"memif", "pcap", "netns",
                                                  NULL};
 static const char *const cfg_direction_names[] = {"encrypt", "decrypt", NULL};
@@ -396,7 +412,8 @@ static const char *const cfg_peer_names[] = {"ipsec-secgw", "strongswan", NULL};
 static const struct opt profile_opts[] = {
         STR(T, "name", name, vpn_check_name, NULL, "the profile's name",
             .required = true),
-        STR(T, "description", description, NULL, "", "one line for the report"),
+        STR(T, "description", description, check_text, "",
+            "one line of printable ASCII for the report"),
         ENUM(T, "topology", topology, cfg_topology_names, NULL,
              "memif (generator <-> vpngw), pcap (replay -> vpngw -> "
              "null) or netns (generator on af_packet <-> a namespace)",

@@ -813,6 +813,19 @@ test_bench_profiles(void)
 	CU_ASSERT_TRUE(has(VPN_DIAG_ERROR, 2, "unknown top-level setting"));
 	CU_ASSERT_NOT_EQUAL(load_profile("profile: { name = ", &p), 0);
 	CU_ASSERT_TRUE(has(VPN_DIAG_ERROR, 1, "syntax"));
+	/* the description goes into JSON and Markdown: plain text only */
+	CU_ASSERT_NOT_EQUAL(load_profile("profile: { name = \"d\"; topology = "
+	                                 "\"pcap\";\n description = "
+	                                 "\"a\\x01b\"; };\n",
+	                                 &p),
+	                    0);
+	CU_ASSERT_TRUE(has(VPN_DIAG_ERROR, 2, "character 1 at 2"));
+	CU_ASSERT_NOT_EQUAL(load_profile("profile: { name = \"d\"; topology = "
+	                                 "\"pcap\"; description = "
+	                                 "\"caf\xc3\xa9\"; };\n",
+	                                 &p),
+	                    0);
+	CU_ASSERT_TRUE(has(VPN_DIAG_ERROR, 1, "printable ASCII only"));
 	CU_ASSERT_NOT_EQUAL(load_profile("# nothing\n", &p), 0);
 	CU_ASSERT_TRUE(has(VPN_DIAG_ERROR, 0, "no profile"));
 	CU_ASSERT_NOT_EQUAL(load_profile("@include \"/etc/passwd\"\n", &p), 0);
