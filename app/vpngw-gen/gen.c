@@ -30,14 +30,13 @@
  * over N consecutive ones. --line-rate: the tx port's link speed in
  * frames of these sizes (with preamble and gap: 20 bytes more each);
  * without a rate the generator sends as fast as the port takes them.
- * --esp-udp puts the ESP of
- * --esp-out in UDP 4500 (RFC 3948) and expects it so from --esp-in.
- * --gap SEQ never sends that sequence number, --swap SEQ sends SEQ+1
- * before SEQ: the receive side
- * must find them (tests/app/gen.sh). --rfc2544 searches for the highest
- * rate (up to --rate) whose trial of --seconds loses nothing (or at most
- * --loss %), by bisection over --trials trials (below what came back in
- * the first trial at --rate, when that one loses).
+ * --esp-udp puts the ESP of --esp-out in UDP 4500 (RFC 3948) and expects
+ * it so from --esp-in. --gap SEQ never sends that sequence number, --swap
+ * SEQ sends SEQ+1 before SEQ: the receive side must find them
+ * (tests/app/gen.sh). --rfc2544 searches for the highest rate (up to
+ * --rate) whose trial of --seconds loses nothing (or at most --loss %), by
+ * bisection over --trials trials (below what came back in the first trial
+ * at --rate, when that one loses; nothing back ends the search).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -692,6 +691,9 @@ rfc2544(const struct opts *o)
 			            (double)rte_get_tsc_hz() /
 			            (double)(r.end_tsc - r.start_tsc);
 
+			if (rx <= 0)
+				break; /* nothing forwarded: nothing to find
+				        * (and a rate of 0 is "no limit") */
 			hi = fmin(pps, 1.05 * rx);
 		} else
 			hi = pps;
@@ -907,10 +909,10 @@ parse(int argc, char **argv, struct opts *o)
 	if (o->nsrc == 0 || o->nsrc > 65536 ||
 	    o->nsrc - 1 > UINT32_MAX - o->src)
 		return -1;
+	/* No address range may wrap past 255.255.255.255. */
 	if (o->ndst == 0 || o->ndst > 65536 || o->dst_step == 0 ||
 	    (uint64_t)(o->ndst - 1) * o->dst_step > UINT32_MAX - o->dst)
-		return -1; /* the destinations would wrap past 255.255.255.255
-		            */
+		return -1;
 	/* Bounded: a count, a duration, or both. */
 	if (o->count == 0 && o->seconds <= 0)
 		return -1;

@@ -103,4 +103,10 @@ check "$out" 'd["sent"] == 100000' || fail "net_null count"
 out=$(run net_ring0 --seconds 0.2 --rate 1000000 --rfc2544 --trials 4) || fail "run"
 echo "RFC 2544: $(echo "$out" | tail -1)"
 check "$(echo "$out" | tail -1)" 'd["throughput_pps"] > 900000' || fail "RFC 2544 on a loopback"
+# Nothing comes back (net_null): the search ends after its first trial
+# (a rate of 0 would mean "no limit") and finds 0.
+out=$(run net_null0,no-rx=1 --seconds 0.2 --rate 1000000 --rfc2544 --trials 4) || fail "run"
+echo "RFC 2544, nothing back: $(echo "$out" | tail -1)"
+[ "$(echo "$out" | grep -c '"trial ')" = 1 ] || fail "the search went on with nothing back"
+check "$(echo "$out" | tail -1)" 'd["throughput_pps"] == 0' || fail "RFC 2544 with nothing back"
 echo "ok: vpngw-gen sends what it is asked and counts what comes back"
