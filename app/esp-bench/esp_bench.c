@@ -231,9 +231,8 @@ bare_run(struct bare *b, const struct alg *a, struct rte_mbuf **m, bool enc)
 			                         : IMB_KEY_256_BYTES);
 		else
 			IMB_SUBMIT_HASH_BURST_NOCHECK(
-			        vpn_imb_hash_on_sse(b->mgr, a->auth_key_len)
-			                ? b->hmgr
-			                : b->mgr,
+			        vpn_imb_hash_on_sse(b->mgr, a->auth) ? b->hmgr
+			                                             : b->mgr,
 			        b->jobs, BURST, a->hash);
 	}
 }

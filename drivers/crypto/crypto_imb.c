@@ -15,8 +15,8 @@
  * init_mb_mgr_auto for AES and the hashes, and an SSE one for HMAC-SHA-1/256
  * when the best is not AVX-512: the SSE code uses SHA-NI, faster than the
  * AVX2 multi-buffer code but slower than AVX-512's 16 lanes
- * (vpn_imb_hash_on_sse; SHA-NI has no SHA-512). IMB never checks tags: ICVs are
- * computed into scratch and compared in constant time.
+ * (vpn_imb_hash_on_sse; SHA-NI has no SHA-512). IMB never checks tags:
+ * ICVs are computed into scratch and compared in constant time.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -83,10 +83,18 @@ vpn_imb_mgr_new(bool sse)
 	return m;
 }
 
-bool
-vpn_imb_hash_on_sse(const IMB_MGR *best, unsigned int state_len)
+/* SHA-NI has SHA-1 and SHA-256, not SHA-512 (nor 384). */
+static bool
+sha_ni_has(enum vpn_crypto_auth auth)
 {
-	return state_len <= 32 && best->used_arch != IMB_ARCH_AVX512;
+	return auth == VPN_AUTH_HMAC_SHA1_96 ||
+	       auth == VPN_AUTH_HMAC_SHA256_128;
+}
+
+bool
+vpn_imb_hash_on_sse(const IMB_MGR *best, enum vpn_crypto_auth auth)
+{
+	return sha_ni_has(auth) && best->used_arch != IMB_ARCH_AVX512;
 }
 
 static const char *
@@ -136,7 +144,9 @@ imb_open(struct vpn_crypto *c)
 	c->priv = p;
 	snprintf(c->name, sizeof(c->name), "intel-ipsec-mb %s (%s, hmac %s)",
 	         IMB_VERSION_STR, arch_name(p->mgr),
-	         vpn_imb_hash_on_sse(p->mgr, 20) ? "sse" : arch_name(p->mgr));
+	         vpn_imb_hash_on_sse(p->mgr, VPN_AUTH_HMAC_SHA1_96)
+	                 ? "sse"
+	                 : arch_name(p->mgr));
 	return 0;
 }
 
@@ -247,12 +257,8 @@ imb_key_new(struct vpn_crypto *c, const struct vpn_crypto_key_params *p)
 	IMB_AES_KEYEXP_128(pr->mgr, p->iv_key, k->ivk, unused);
 	explicit_bzero(unused, sizeof(unused));
 	hmac_precompute(pr->sse, k, p->auth_key, p->auth_key_len);
-	k->sse_ok = p->auth == VPN_AUTH_HMAC_SHA1_96 ||
-	            p->auth == VPN_AUTH_HMAC_SHA256_128;
-	k->sha_ni = vpn_imb_hash_on_sse(
-	        pr->mgr, p->auth == VPN_AUTH_HMAC_SHA1_96      ? 20
-	                 : p->auth == VPN_AUTH_HMAC_SHA256_128 ? 32
-	                                                       : 64);
+	k->sse_ok = sha_ni_has(p->auth);
+	k->sha_ni = vpn_imb_hash_on_sse(pr->mgr, p->auth);
 	return &k->head;
 }
 

@@ -6,6 +6,8 @@
 
 #include <intel-ipsec-mb.h>
 
+#include "vpn_crypto.h"
+
 /*
  * An intel-ipsec-mb manager as the engine makes them, for programs that
  * measure the bare library beside the engine (app/esp-bench). sse: the SSE
@@ -16,12 +18,11 @@
 IMB_MGR *vpn_imb_mgr_new(bool sse);
 
 /*
- * Whether HMAC with a hash whose state is state_len bytes (20 SHA-1, 32
- * SHA-256, more for SHA-384/512) runs on the SSE manager rather than on
- * best: SHA-NI (SSE code) beats the AVX2 multi-buffer code, but the
- * AVX-512 code's 16 lanes beat SHA-NI (this machine, 1420 B AES-128-CBC +
- * HMAC-SHA-1: 2400 -> 1000 cycles per packet). SHA-NI has no SHA-512.
+ * Whether HMAC with auth runs on the SSE manager rather than on best:
+ * SHA-NI (SSE code, SHA-1 and SHA-256 only) beats the AVX2 multi-buffer
+ * code, but the AVX-512 code's 16 lanes beat SHA-NI (this machine, 1420 B
+ * AES-128-CBC + HMAC-SHA-1: 2400 -> 1000 cycles per packet).
  */
-bool vpn_imb_hash_on_sse(const IMB_MGR *best, unsigned int state_len);
+bool vpn_imb_hash_on_sse(const IMB_MGR *best, enum vpn_crypto_auth auth);
 
 #endif /* VPN_CRYPTO_IMB_H */

@@ -389,10 +389,12 @@ inbound_burst(struct vpn_esp_worker *w, const struct vpn_esp_sad *sad,
 
 		for (k0 = j + 1; k0 < k && w->sa[idx[k0]] == sa; k0++)
 			;
-		if (!sa->gcm && cbc_runs(w, idx, j, k0, k) > k0) {
+		unsigned int e = sa->gcm ? k0 : cbc_runs(w, idx, j, k0, k);
+
+		if (e > k0) {
 			/* Many SAs' CBC and HMAC: one engine call fills the
 			 * lanes across them, then each run is checked. */
-			unsigned int e = cbc_runs(w, idx, j, k0, k), r1;
+			unsigned int r1;
 
 			for (unsigned int q = j; q < e; q++)
 				keys[q] = w->sa[idx[q]]->key;
