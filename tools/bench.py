@@ -410,29 +410,49 @@ def gen_result(impl, alg, size, direction, glog, dlog):
     return res
 
 
+def esp_spec(alg, spi, ck, ak):
+    """vpngw-gen's ALG,SPI,KEY[,AUTHKEY]."""
+    return f"{alg},{spi:#x},{ck}" + (f",{ak}" if ak else "")
+
+
+def gen_cmd(ctx, prof, alg, size, direction, vdevs, spi_in, spi_out,
+            gkeys, extra=()):
+    """The generator on lcore 0, port 0 facing the gateway's inside, port
+    1 its outside, and how long it may take. encrypt: plaintext out of
+    port 0, what comes back on port 1 decrypted with (spi_in, the first
+    key pair of gkeys: the gateway's outbound SA); decrypt: ESP with
+    (spi_out, the second pair) out of port 1, plaintext back on port 0."""
+    ck_in, ak_in, ck_out, ak_out = gkeys
+    if direction == "encrypt":
+        dargs = ["--tx", "0", "--rx", "1", "--src", HOST_IN, "--dst",
+                 HOST_OUT, "--dmac", "02:00:00:00:01:01", "--esp-in",
+                 esp_spec(alg, spi_in, ck_in, ak_in)]
+    else:
+        dargs = ["--tx", "1", "--rx", "0", "--src", HOST_OUT, "--dst",
+                 HOST_IN, "--dmac", "02:00:00:00:01:02", "--esp-out",
+                 esp_spec(alg, spi_out, ck_out, ak_out), "--tunnel",
+                 f"{REMOTE},{LOCAL}"]
+    bound = prof["trials"] * (prof["seconds"] + 2) + 60
+    cmd = [ctx.gen, "-l", "0", "--no-huge", "--no-shconf", "--no-pci",
+           "-m", "512", "--file-prefix", ctx.new_prefix("gen"),
+           "--log-level", "*:warning",
+           *sum((["--vdev", v] for v in vdevs), []),
+           "--", *extra, "--flows", "64", *gen_size_args(size), *dargs,
+           *gen_rfc2544_args(prof)]
+    return cmd, bound
+
+
 def memif_case(ctx, prof, impl, alg, size, direction):
     sock = os.path.join(ctx.work, "memif.sock")
     if os.path.exists(sock):
         os.unlink(sock)
     m = f"socket={sock},socket-abstract=no"
     ck, ak = keys(alg)
-    esp = f"{alg},%#x,{ck}" + (f",{ak}" if ak else "")
-    if direction == "encrypt":
-        dargs = ["--tx", "0", "--rx", "1", "--src", HOST_IN, "--dst",
-                 HOST_OUT, "--dmac", "02:00:00:00:01:01", "--esp-in",
-                 esp % SPI_OUT]
-    else:
-        dargs = ["--tx", "1", "--rx", "0", "--src", HOST_OUT, "--dst",
-                 HOST_IN, "--dmac", "02:00:00:00:01:02", "--esp-out",
-                 esp % SPI_IN, "--tunnel", f"{REMOTE},{LOCAL}"]
-    gpre = ctx.new_prefix("gen")
-    bound = prof["trials"] * (prof["seconds"] + 2) + 60
-    gen = [ctx.gen, "-l", "0", "--no-huge", "--no-shconf", "--no-pci",
-           "-m", "512", "--file-prefix", gpre, "--log-level", "*:warning",
-           "--vdev", f"net_memif0,role=server,id=0,mac=02:00:00:00:02:01,{m}",
-           "--vdev", f"net_memif1,role=server,id=1,mac=02:00:00:00:02:02,{m}",
-           "--", "--wait-link", "30", "--flows", "64", *gen_size_args(size),
-           *dargs, *gen_rfc2544_args(prof)]
+    gen, bound = gen_cmd(
+        ctx, prof, alg, size, direction,
+        [f"net_memif0,role=server,id=0,mac=02:00:00:00:02:01,{m}",
+         f"net_memif1,role=server,id=1,mac=02:00:00:00:02:02,{m}"],
+        SPI_OUT, SPI_IN, (ck, ak, ck, ak), ["--wait-link", "30"])
     glog = ctx.logpath(f"gen-{impl}")
     g = ctx.run.start(["timeout", str(bound), *gen], glog)
     if not wait_for(glog, "waiting up to", g, 30):
@@ -567,6 +587,11 @@ def sh(*cmd, check=True):
     return r
 
 
+# An af_packet port on a veth end: net_af_packetN on IFACE.
+AF_PACKET = ("net_af_packet{},iface={},blocksz=4096,framesz=2048,"
+             "framecnt=4096,qdisc_bypass=1")
+
+
 def netns_setup(ctx):
     """ns G (the generator: gi, go) and ns D (the gateway: di, do):
     gi-di is the inside link, go-do the outside one."""
@@ -594,33 +619,14 @@ def netns_setup(ctx):
 
 
 def netns_gen(ctx, prof, g, alg, size, direction, spi_in, spi_out, gkeys):
-    ck_in, ak_in, ck_out, ak_out = gkeys
-    esp_in = f"{alg},{spi_in:#x},{ck_in}" + (f",{ak_in}" if ak_in else "")
-    esp_out = f"{alg},{spi_out:#x},{ck_out}" + (f",{ak_out}" if ak_out else "")
-    if direction == "encrypt":
-        dargs = ["--tx", "0", "--rx", "1", "--src", HOST_IN, "--dst",
-                 HOST_OUT, "--dmac", "02:00:00:00:01:01", "--esp-in", esp_in]
-    else:
-        dargs = ["--tx", "1", "--rx", "0", "--src", HOST_OUT, "--dst",
-                 HOST_IN, "--dmac", "02:00:00:00:01:02", "--esp-out",
-                 esp_out, "--tunnel", f"{REMOTE},{LOCAL}"]
-    pre = ctx.new_prefix("gen")
-    args = gen_rfc2544_args(prof)
-    bound = prof["trials"] * (prof["seconds"] + 2) + 60
-    cmd = ["timeout", str(bound), "ip", "netns", "exec", g, ctx.gen, "-l", "0",
-           "--no-huge", "--no-shconf", "--no-pci", "-m", "512",
-           "--file-prefix", pre, "--log-level", "*:warning",
-           "--vdev", "net_af_packet0,iface=gi,blocksz=4096,framesz=2048,"
-           "framecnt=4096,qdisc_bypass=1",
-           "--vdev", "net_af_packet1,iface=go,blocksz=4096,framesz=2048,"
-           "framecnt=4096,qdisc_bypass=1",
-           "--", "--flows", "64", "--esp-udp", *gen_size_args(size), *dargs,
-           *args]
-    return cmd, bound
+    """The generator in namespace g on af_packet ports, ESP in UDP."""
+    cmd, bound = gen_cmd(ctx, prof, alg, size, direction,
+                         [AF_PACKET.format(0, "gi"), AF_PACKET.format(1, "go")],
+                         spi_in, spi_out, gkeys, ["--esp-udp"])
+    return ["timeout", str(bound), "ip", "netns", "exec", g, *cmd], bound
 
 
-def swan_conf(ctx, ns_dir, name, local, remote, ts_local, ts_remote, alg,
-              initiator):
+def swan_conf(ns_dir, local, remote, ts_local, ts_remote, alg, initiator):
     os.makedirs(os.path.join(ns_dir, "run"), exist_ok=True)
     sock = os.path.join(ns_dir, "charon.vici")
     logf = os.path.join(ns_dir, "charon.log")
@@ -724,6 +730,85 @@ def swan_keys(logf):
     return out
 
 
+def swan_gateway(ctx, alg, g, d, procs):
+    """strongSwan as the gateway in namespace d: charon with
+    kernel-libipsec, its Child SA negotiated with a second charon in g
+    (which is then killed without a DELETE, behind an nft drop rule).
+    Returns what the generator needs to stand in for the peer: (SPI
+    the gateway sends with, SPI it receives with, keys as gen_cmd
+    takes them). The charon processes join procs."""
+    # The gateway D: inside 198.51.100.1 on di, outside LOCAL on
+    # do; the second charon stands at REMOTE on go (ns G).
+    sh("ip", "-n", d, "addr", "add", "198.51.100.1/24", "dev", "di")
+    sh("ip", "-n", d, "addr", "add", f"{LOCAL}/24", "dev", "do")
+    sh("ip", "-n", g, "addr", "add", f"{REMOTE}/24", "dev", "go")
+    # kernel-libipsec routes from an address of the local
+    # selector: the peer needs one.
+    sh("ip", "-n", g, "addr", "add", "192.0.2.1/32", "dev", "lo")
+    sh("ip", "netns", "exec", d, "sysctl", "-qw",
+       "net.ipv4.ip_forward=1")
+    sh("ip", "-n", d, "neigh", "replace", HOST_IN, "lladdr",
+       "02:00:00:00:02:01", "dev", "di", "nud", "permanent")
+    dd = os.path.join(ctx.work, "swan-d")
+    gd = os.path.join(ctx.work, "swan-g")
+    for x in (dd, gd):
+        shutil.rmtree(x, ignore_errors=True)
+        os.makedirs(x)
+    swan_conf(dd, LOCAL, REMOTE, "198.51.100.0/24",
+              "192.0.2.0/24", alg, initiator=False)
+    _, glog = swan_conf(gd, REMOTE, LOCAL, "192.0.2.0/24",
+                        "198.51.100.0/24", alg, initiator=True)
+    pd, envd = swan_start(ctx, d, dd, "gateway")
+    procs.append(pd)
+    pg, envg = swan_start(ctx, g, gd, "peer")
+    procs.append(pg)
+    # kernel-libipsec routes in table 220 with a source address
+    sh("ip", "netns", "exec", d, "ip", "rule", "del", "pref", "220",
+       check=False)
+    sh("ip", "netns", "exec", g, "ip", "rule", "del", "pref", "220",
+       check=False)
+    for ns, env, x in ((d, envd, dd), (g, envg, gd)):
+        r = swanctl(ns, env, "--load-all", "--file",
+                    os.path.join(x, "swanctl.conf"))
+        if r.returncode != 0:
+            die("swanctl --load-all: " + r.stdout + r.stderr)
+    spis = None
+    end = time.time() + 30
+    while time.time() < end and spis is None:
+        r = swanctl(d, envd, "--list-sas", "--raw")
+        m = re.search(r"spi-in=([0-9a-f]+) spi-out=([0-9a-f]+)",
+                      r.stdout)
+        if "INSTALLED" in r.stdout and m:
+            spis = (int(m.group(1), 16), int(m.group(2), 16))
+        time.sleep(0.2)
+    if spis is None:
+        die(f"strongSwan's tunnel did not come up; see {dd}, {gd}")
+    sh("ip", "-n", d, "route", "replace", "192.0.2.0/24", "dev",
+       "ipsec0", "src", "198.51.100.1")
+    # The peer charon (the initiator) is stopped without a
+    # DELETE; what reaches its port 4500 now is the generator's.
+    pg.send_signal(signal.SIGKILL)
+    pg.wait()
+    procs.remove(pg)
+    ctx.run.procs.remove(pg)
+    sh("ip", "netns", "exec", g, "nft", "add table inet b; add chain "
+       "inet b in { type filter hook input priority 0; policy "
+       "drop; }")
+    k = swan_keys(glog)
+    ei, er = (k.get("encryption initiator key"),
+              k.get("encryption responder key"))
+    ii, ir = (k.get("integrity initiator key"),
+              k.get("integrity responder key"))
+    if not ei or not er:
+        die(f"no Child SA keys in {glog}")
+    # D is the responder: it sends with the responder's keys
+    # (which the generator receives with) and receives with the
+    # initiator's.
+    gkeys = (er, ir or None, ei, ii or None)
+    spi_in, spi_out = spis[1], spis[0]
+    return spi_in, spi_out, gkeys
+
+
 def netns_case(ctx, prof, impl, alg, size, direction):
     g, d = netns_setup(ctx)
     try:
@@ -739,13 +824,10 @@ def netns_measure(ctx, prof, impl, alg, size, direction, g, d):
     procs = []
     try:
         if impl == "vpngw":
-            dev = ("net_af_packet0,iface=do,blocksz=4096,framesz=2048,"
-                   "framecnt=4096,qdisc_bypass=1")
-            dev_in = dev.replace("net_af_packet0,iface=do",
-                                 "net_af_packet1,iface=di")
             ctx.new_prefix("vpngw")
             cfg = ctx.logpath("vpngw", ".conf")
-            vpngw_conf(cfg, ctx, "bench", dev, dev_in, alg, udp=True)
+            vpngw_conf(cfg, ctx, "bench", AF_PACKET.format(0, "do"),
+                       AF_PACKET.format(1, "di"), alg, udp=True)
             dlog = ctx.logpath("vpngw")
             p = ctx.run.start(["ip", "netns", "exec", d, ctx.vpngw, cfg],
                               dlog)
@@ -756,75 +838,7 @@ def netns_measure(ctx, prof, impl, alg, size, direction, g, d):
             gkeys = (ck, ak, ck, ak)
             spi_in, spi_out = SPI_OUT, SPI_IN
         else:
-            # The gateway D: inside 198.51.100.1 on di, outside LOCAL on
-            # do; the second charon stands at REMOTE on go (ns G).
-            sh("ip", "-n", d, "addr", "add", "198.51.100.1/24", "dev", "di")
-            sh("ip", "-n", d, "addr", "add", f"{LOCAL}/24", "dev", "do")
-            sh("ip", "-n", g, "addr", "add", f"{REMOTE}/24", "dev", "go")
-            # kernel-libipsec routes from an address of the local
-            # selector: the peer needs one.
-            sh("ip", "-n", g, "addr", "add", "192.0.2.1/32", "dev", "lo")
-            sh("ip", "netns", "exec", d, "sysctl", "-qw",
-               "net.ipv4.ip_forward=1")
-            sh("ip", "-n", d, "neigh", "replace", HOST_IN, "lladdr",
-               "02:00:00:00:02:01", "dev", "di", "nud", "permanent")
-            dd = os.path.join(ctx.work, "swan-d")
-            gd = os.path.join(ctx.work, "swan-g")
-            for x in (dd, gd):
-                shutil.rmtree(x, ignore_errors=True)
-                os.makedirs(x)
-            swan_conf(ctx, dd, "d", LOCAL, REMOTE, "198.51.100.0/24",
-                      "192.0.2.0/24", alg, initiator=False)
-            _, glog = swan_conf(ctx, gd, "g", REMOTE, LOCAL, "192.0.2.0/24",
-                                "198.51.100.0/24", alg, initiator=True)
-            pd, envd = swan_start(ctx, d, dd, "gateway")
-            procs.append(pd)
-            pg, envg = swan_start(ctx, g, gd, "peer")
-            procs.append(pg)
-            # kernel-libipsec routes in table 220 with a source address
-            sh("ip", "netns", "exec", d, "ip", "rule", "del", "pref", "220",
-               check=False)
-            sh("ip", "netns", "exec", g, "ip", "rule", "del", "pref", "220",
-               check=False)
-            for ns, env, x in ((d, envd, dd), (g, envg, gd)):
-                r = swanctl(ns, env, "--load-all", "--file",
-                            os.path.join(x, "swanctl.conf"))
-                if r.returncode != 0:
-                    die("swanctl --load-all: " + r.stdout + r.stderr)
-            spis = None
-            end = time.time() + 30
-            while time.time() < end and spis is None:
-                r = swanctl(d, envd, "--list-sas", "--raw")
-                m = re.search(r"spi-in=([0-9a-f]+) spi-out=([0-9a-f]+)",
-                              r.stdout)
-                if "INSTALLED" in r.stdout and m:
-                    spis = (int(m.group(1), 16), int(m.group(2), 16))
-                time.sleep(0.2)
-            if spis is None:
-                die(f"strongSwan's tunnel did not come up; see {dd}, {gd}")
-            sh("ip", "-n", d, "route", "replace", "192.0.2.0/24", "dev",
-               "ipsec0", "src", "198.51.100.1")
-            # The peer charon (the initiator) is stopped without a
-            # DELETE; what reaches its port 4500 now is the generator's.
-            pg.send_signal(signal.SIGKILL)
-            pg.wait()
-            procs.remove(pg)
-            ctx.run.procs.remove(pg)
-            sh("ip", "netns", "exec", g, "nft", "add table inet b; add chain "
-               "inet b in { type filter hook input priority 0; policy "
-               "drop; }", check=False)
-            k = swan_keys(glog)
-            ei, er = (k.get("encryption initiator key"),
-                      k.get("encryption responder key"))
-            ii, ir = (k.get("integrity initiator key"),
-                      k.get("integrity responder key"))
-            if not ei or not er:
-                die(f"no Child SA keys in {glog}")
-            # D is the responder: it sends with the responder's keys
-            # (which the generator receives with) and receives with the
-            # initiator's.
-            gkeys = (er, ir or None, ei, ii or None)
-            spi_in, spi_out = spis[1], spis[0]
+            spi_in, spi_out, gkeys = swan_gateway(ctx, alg, g, d, procs)
         cmd, bound = netns_gen(ctx, prof, g, alg, size, direction, spi_in,
                                spi_out, gkeys)
         glog = ctx.logpath("gen-" + impl)
