@@ -103,6 +103,19 @@ check "$out" 'd["sent"] == 100000' || fail "net_null count"
 out=$(run net_ring0 --seconds 0.2 --rate 1000000 --rfc2544 --trials 4) || fail "run"
 echo "RFC 2544: $(echo "$out" | tail -1)"
 check "$(echo "$out" | tail -1)" 'd["throughput_pps"] > 900000' || fail "RFC 2544 on a loopback"
+# Ranges that are empty or would wrap past 255.255.255.255 are refused
+# (usage, exit 2) before anything is sent.
+for bad in "--dsts 0" "--srcs 0" "--dst-step 0" "--dsts 70000" \
+	"--dst 255.255.255.250 --dsts 7" "--dst 255.255.255.0 --dsts 2 --dst-step 256" \
+	"--src 255.255.255.255 --srcs 2"; do
+	# shellcheck disable=SC2086
+	timeout 60 "$gen" --no-huge --no-shconf --no-pci -m 256 -l 0 \
+		--file-prefix "vpngw-gen-$id" --vdev net_null0,no-rx=1 --log-level '*:warning' \
+		-- --rx none --count 10 $bad >/dev/null 2>&1
+	rc=$?
+	[ "$rc" = 2 ] || fail "$bad: exit $rc, not 2"
+done
+echo "bad address ranges refused"
 # Nothing comes back (net_null): the search ends after its first trial
 # (a rate of 0 would mean "no limit") and finds 0.
 out=$(run net_null0,no-rx=1 --seconds 0.2 --rate 1000000 --rfc2544 --trials 4) || fail "run"
