@@ -2,7 +2,8 @@
 """Write the pcaps that benchmarks replay: plaintext or ESP tunnel mode.
 
     pcapgen.py --size 64|imix|1420|N --out FILE [--count N] [--flows N]
-               [--src A.B.C.D] [--dst A.B.C.D] [--tunnels N [--dst-step S]]
+               [--src A.B.C.D] [--dst A.B.C.D]
+               [--tunnels N [--dst-step S] [--src-step S]]
                [--esp SPI [--alg ALG] --key HEX [--auth-key HEX]
                 --tunnel SRC,DST [--udp]]
 
@@ -103,6 +104,10 @@ def main():
             for t in range(a.tunnels)]
     dst0 = struct.unpack("!I", socket.inet_aton(a.dst))[0]
     src0 = struct.unpack("!I", socket.inet_aton(a.src))[0]
+    last = a.tunnels - 1
+    if dst0 + last * a.dst_step > 0xffffffff or \
+            src0 + last * a.src_step > 0xffffffff:
+        sys.exit("pcapgen: the tunnels' addresses go past 255.255.255.255")
     frames = []
     for i, size in enumerate(sizes(a.size, a.count)):
         ip_len = size - FCS - 14
