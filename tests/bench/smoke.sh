@@ -40,6 +40,11 @@ printf 'profile: { name = "bad"; topology = "memif";\n tunnels = 5; };\n' \
 	--out "$work/r0" >"$work/bad.out" 2>&1 && fail "a bad profile ran"
 grep -q "bad.conf:2: error: tunnels" "$work/bad.out" || { cat "$work/bad.out"; fail "no FILE:LINE"; }
 rm "$work/profiles/bad.conf"
+# pcapgen refuses tunnels whose addresses would wrap, with a message.
+/usr/bin/python3 "$src/tools/pcapgen.py" --size 64 --out "$work/x.pcap" \
+	--dst 255.255.255.0 --tunnels 20 --dst-step 16 >"$work/wrap.out" 2>&1 &&
+	fail "pcapgen wrapped addresses"
+grep -q "past 255.255.255.255" "$work/wrap.out" || { cat "$work/wrap.out"; fail "pcapgen: no message"; }
 
 "$src/tools/bench.py" --build "$build" --profiles-dir "$work/profiles" \
 	--out "$work/report" >"$work/md" 2>"$work/progress" || {
