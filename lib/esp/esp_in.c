@@ -30,31 +30,6 @@
 #define NH_NONE        59 /* dummy packet, RFC 4303 2.6 */
 #define NATT_KEEPALIVE 0xff
 
-static inline uint16_t
-get_be16(const uint8_t *p)
-{
-	uint16_t v;
-
-	memcpy(&v, p, 2);
-	return rte_be_to_cpu_16(v);
-}
-
-static inline uint32_t
-get_be32(const uint8_t *p)
-{
-	uint32_t v;
-
-	memcpy(&v, p, 4);
-	return rte_be_to_cpu_32(v);
-}
-
-static inline void
-put_be32(uint8_t *p, uint32_t v)
-{
-	v = rte_cpu_to_be_32(v);
-	memcpy(p, &v, 4);
-}
-
 /*
  * Outer IPv4 and UDP: the offset of the ESP header, or 0 with the reason.
  * Trims link-layer padding beyond the IPv4 total length.
@@ -130,15 +105,17 @@ parse_outer(struct rte_mbuf *m, uint8_t *why)
 	return off;
 }
 
-/* Pass 1 for one packet with its SA known: lengths, replay, crypto op. */
-static enum vpn_esp_reason
-prepare(struct vpn_esp_worker *w, struct vpn_esp_sa *sa, struct rte_mbuf *m,
-        unsigned int off, unsigned int i, unsigned int k)
+/* Pass 1 for one packet with its SA known: lengths, replay, crypto op.
+ * The SA's fields are read once, before anything is written: byte stores
+ * may alias them. */
+static inline enum vpn_esp_reason
+prepare(struct vpn_esp_worker *w, const struct vpn_esp_sa *sa, uint8_t *esp,
+        unsigned int esp_len, unsigned int i, unsigned int k)
 {
 	struct vpn_crypto_op *op = &w->ops[k];
-	uint8_t *esp = rte_pktmbuf_mtod_offset(m, uint8_t *, off);
-	unsigned int esp_len = rte_pktmbuf_data_len(m) - off;
-	unsigned int fixed = ESP_HDR_LEN + sa->iv_len + sa->icv_len;
+	const unsigned int ivl = sa->iv_len, icvl = sa->icv_len;
+	const bool gcm = sa->gcm, esn = sa->esn;
+	const unsigned int fixed = ESP_HDR_LEN + ivl + icvl;
 	unsigned int clen;
 	enum vpn_esp_reason r;
 	uint64_t seq;
@@ -150,22 +127,24 @@ prepare(struct vpn_esp_worker *w, struct vpn_esp_sa *sa, struct rte_mbuf *m,
 	clen = esp_len - fixed;
 	if (clen & (sa->align - 1u))
 		return VPN_ESP_BAD_LENGTH;
-	if (!esp_replay_infer(&sa->replay, sa->esn, get_be32(esp + 4), &seq))
+	if (!esp_replay_infer(&sa->replay, esn, get_be32(esp + 4), &seq))
 		return VPN_ESP_TOO_OLD;
 	r = esp_replay_check(&sa->replay, seq);
 	if (r != VPN_ESP_OK)
 		return r;
 	w->seq[i] = seq;
 
-	op->data = esp + ESP_HDR_LEN + sa->iv_len;
+	op->data = esp + ESP_HDR_LEN + ivl;
 	op->len = clen;
 	op->icv = op->data + clen;
 	op->status = 0;
-	if (sa->gcm) {
-		memcpy(w->nonce[k], sa->salt, 4);
-		memcpy(w->nonce[k] + 4, esp + ESP_HDR_LEN, 8);
-		op->iv = w->nonce[k];
-		if (sa->esn) {
+	if (gcm) {
+		uint8_t *nonce = w->nonce[k];
+
+		memcpy(nonce, sa->salt, 4);
+		memcpy(nonce + 4, esp + ESP_HDR_LEN, 8);
+		op->iv = nonce;
+		if (esn) {
 			memcpy(w->aad[k], esp, 4);
 			put_be32(w->aad[k] + 4, (uint32_t)(seq >> 32));
 			memcpy(w->aad[k] + 8, esp + 4, 4);
@@ -179,11 +158,11 @@ prepare(struct vpn_esp_worker *w, struct vpn_esp_sa *sa, struct rte_mbuf *m,
 	}
 	op->iv = esp + ESP_HDR_LEN;
 	op->auth = esp;
-	op->auth_len = ESP_HDR_LEN + sa->iv_len + clen;
-	if (sa->esn) {
+	op->auth_len = ESP_HDR_LEN + ivl + clen;
+	if (esn) {
 		/* Hash seq hi after the payload, in the ICV's place; compare
 		 * with the ICV saved first. */
-		memcpy(w->icv[k], op->icv, sa->icv_len);
+		memcpy(w->icv[k], op->icv, icvl);
 		put_be32(op->icv, (uint32_t)(seq >> 32));
 		op->icv = w->icv[k];
 		op->auth_len += 4;
@@ -191,54 +170,48 @@ prepare(struct vpn_esp_worker *w, struct vpn_esp_sa *sa, struct rte_mbuf *m,
 	return VPN_ESP_OK;
 }
 
-/* Pass 3 for one authenticated packet: trailer and inner header. Leaves
- * the mbuf holding just the inner packet. */
-static enum vpn_esp_reason
-finish(const struct vpn_esp_sa *sa, struct rte_mbuf *m, unsigned int off,
-       const struct vpn_crypto_op *op, unsigned int *inner_len)
+/* Pass 2 for one authenticated packet: trailer and inner header; the
+ * plaintext is pt[0, clen) and the inner packet starts skip bytes into
+ * the mbuf's data. Leaves the mbuf holding just the inner packet. */
+static inline enum vpn_esp_reason
+finish(struct rte_mbuf *m, const uint8_t *pt, unsigned int clen,
+       unsigned int skip)
 {
-	const uint8_t *pt = op->data;
-	unsigned int clen = op->len, pad = pt[clen - 2], nh = pt[clen - 1];
-	unsigned int len, keep;
+	unsigned int pad = pt[clen - 2], nh = pt[clen - 1], len, keep;
 
 	/* After authentication: the padding is no secret to keep. It is
-	 * 1, 2, 3, ... (RFC 4303 2.4), a few bytes: no library call. */
-	if (pad + 2 > clen)
+	 * 1, 2, 3, ... (RFC 4303 2.4). */
+	if (pad + 2 > clen || !esp_pad_ok(pt + clen - 2, pad))
 		return VPN_ESP_BAD_PADDING;
-	for (unsigned int j = 0; j < pad; j++)
-		if (pt[clen - 2 - pad + j] != j + 1u)
-			return VPN_ESP_BAD_PADDING;
-	if (nh == NH_NONE)
-		return VPN_ESP_DUMMY;
-	if (nh != NH_IPV4 && nh != NH_IPV6)
-		return VPN_ESP_BAD_NEXT_HEADER;
 	len = clen - 2 - pad;
-	if (len == 0)
-		return VPN_ESP_EMPTY;
 	/* The inner header must agree with its next header and fit in the
-	 * payload; what follows it is TFC padding (RFC 4303 2.7), cut. */
+	 * payload; what follows it is TFC padding (RFC 4303 2.7), cut. The
+	 * ICV follows the plaintext: reading its first 6 bytes stays in the
+	 * packet even when len is shorter (keep > len then fails). */
 	if (nh == NH_IPV4) {
-		if (len < IPV4_HDR_LEN || pt[0] >> 4 != 4 ||
-		    (pt[0] & 0xf) * 4u < IPV4_HDR_LEN)
-			return VPN_ESP_BAD_INNER;
+		unsigned int ihl = (pt[0] & 0xf) * 4u;
+
+		if (len == 0)
+			return VPN_ESP_EMPTY;
 		keep = get_be16(pt + 2);
-		if (keep < (pt[0] & 0xf) * 4u || keep > len)
+		if (pt[0] >> 4 != 4 || ihl < IPV4_HDR_LEN || keep < ihl ||
+		    keep > len)
 			return VPN_ESP_BAD_INNER;
 		m->packet_type = RTE_PTYPE_L3_IPV4;
-	} else {
-		if (len < 40 || pt[0] >> 4 != 6)
-			return VPN_ESP_BAD_INNER;
+	} else if (nh == NH_IPV6) {
+		if (len == 0)
+			return VPN_ESP_EMPTY;
 		keep = 40 + get_be16(pt + 4);
-		if (keep > len)
+		if (pt[0] >> 4 != 6 || keep > len)
 			return VPN_ESP_BAD_INNER;
 		m->packet_type = RTE_PTYPE_L3_IPV6;
-	}
+	} else
+		return nh == NH_NONE ? VPN_ESP_DUMMY : VPN_ESP_BAD_NEXT_HEADER;
 	/* One segment (parse_outer): cut the outer headers and the trailer
 	 * in one go. */
-	m->data_off += (uint16_t)(off + ESP_HDR_LEN + sa->iv_len);
+	m->data_off += (uint16_t)skip;
 	m->data_len = (uint16_t)keep;
 	m->pkt_len = keep;
-	*inner_len = keep;
 	return VPN_ESP_OK;
 }
 
@@ -247,53 +220,52 @@ finish(const struct vpn_esp_sa *sa, struct rte_mbuf *m, unsigned int off,
  * HMAC go in one call: multi-buffer code wants all the lanes it can get. */
 #define GCM_CHUNK 8
 
-/* Steps 2 and 3 for ops[k0, k1) of one SA (packets idx[]); returns how
- * many succeeded. decrypted: step 2's engine call was made already. */
+/* Passes 2 and 3 for ops[k0, k1) of one SA (packets idx[]); returns how
+ * many succeeded. decrypted: the engine call was made already. */
 static unsigned int
 run(struct vpn_esp_worker *w, struct vpn_esp_sa *sa, struct rte_mbuf **pkts,
     const uint8_t *idx, unsigned int k0, unsigned int k1, bool decrypted)
 {
 	struct vpn_esp_stats *st = &sa->stats[w->id].s;
+	const unsigned int chunk = sa->gcm ? GCM_CHUNK : VPN_ESP_MAX_BURST;
 	unsigned int good = 0;
 	uint64_t bytes = 0;
 
 	/* Verify and decrypt a chunk, then check what each packet carries
 	 * while it is hot. */
-	unsigned int chunk = sa->gcm ? GCM_CHUNK : VPN_ESP_MAX_BURST;
-
 	for (unsigned int c = k0; c < k1; c += chunk) {
 		unsigned int e = RTE_MIN(c + chunk, k1);
 
 		if (!decrypted)
 			vpn_crypto_decrypt(w->cw, sa->key, w->ops + c, e - c);
 		for (unsigned int k = c; k < e; k++) {
+			const struct vpn_crypto_op *op = &w->ops[k];
 			unsigned int i = idx[k];
 
-			w->len[i] = 0;
-			if (w->ops[k].status != 0)
-				w->reason[i] = VPN_ESP_AUTH_FAILED;
-			else
-				w->reason[i] = finish(sa, pkts[i], w->off[i],
-				                      &w->ops[k], &w->len[i]);
+			w->reason[i] = op->status != 0
+			                       ? VPN_ESP_AUTH_FAILED
+			                       : finish(pkts[i], op->data,
+			                                op->len, w->off[i]);
 		}
 	}
 	/* Then record each authenticated number under the lock (a replay
-	 * that raced through step 1 fails here): a few compares each. */
+	 * that raced through pass 1 fails here): a few compares each. */
 	rte_spinlock_lock(&sa->replay.lock);
 	for (unsigned int k = k0; k < k1; k++) {
 		unsigned int i = idx[k];
-		uint8_t r;
+		uint8_t r = w->reason[i];
 
 		/* A dummy packet is recorded too: replayed, it must not
 		 * pass for a sign of life. */
-		if (w->reason[i] != VPN_ESP_OK && w->reason[i] != VPN_ESP_DUMMY)
+		if (r != VPN_ESP_OK && r != VPN_ESP_DUMMY)
 			continue;
-		r = esp_replay_update(&sa->replay, w->seq[i]);
-		if (r != VPN_ESP_OK)
-			w->reason[i] = r;
-		if (w->reason[i] == VPN_ESP_OK) {
+		uint8_t u = esp_replay_update(&sa->replay, w->seq[i]);
+
+		if (u != VPN_ESP_OK)
+			w->reason[i] = u;
+		else if (r == VPN_ESP_OK) {
 			good++;
-			bytes += w->len[i];
+			bytes += rte_pktmbuf_data_len(pkts[i]);
 		}
 	}
 	rte_spinlock_unlock(&sa->replay.lock);
@@ -317,19 +289,19 @@ run(struct vpn_esp_worker *w, struct vpn_esp_sa *sa, struct rte_mbuf **pkts,
 	return good;
 }
 
-/* Where the CBC runs of one algorithm that start at ops[j] (the first SA's
- * run ends at k0) end: k0 when the next SA is not one of them. */
+/* Where the CBC runs of one algorithm that start at run r (ending at
+ * ends[r]) end: the run after the last of them. */
 static unsigned int
-cbc_runs(const struct vpn_esp_worker *w, const uint8_t *idx, unsigned int j,
-         unsigned int k0, unsigned int k)
+cbc_runs(const struct vpn_esp_worker *w, const uint8_t *idx,
+         const uint8_t *ends, unsigned int r, unsigned int nruns)
 {
-	const struct vpn_esp_sa *sa = w->sa[idx[j]];
-	unsigned int e = k0;
+	const struct vpn_esp_sa *sa = w->sa[idx[ends[r] - 1]];
+	unsigned int q = r + 1;
 
-	while (e < k && !w->sa[idx[e]]->gcm &&
-	       vpn_crypto_key_same_alg(w->sa[idx[e]]->key, sa->key))
-		e++;
-	return e;
+	while (q < nruns && !w->sa[idx[ends[q] - 1]]->gcm &&
+	       vpn_crypto_key_same_alg(w->sa[idx[ends[q] - 1]]->key, sa->key))
+		q++;
+	return q;
 }
 
 static uint16_t
@@ -339,21 +311,25 @@ inbound_burst(struct vpn_esp_worker *w, const struct vpn_esp_sad *sad,
 {
 	const struct vpn_crypto_key *keys[VPN_ESP_MAX_BURST];
 	uint8_t idx[VPN_ESP_MAX_BURST];
-	unsigned int k = 0, k0, good = 0;
-	struct vpn_esp_sa *last = NULL;
+	/* Runs of packets of one SA in idx[]: run r is [ends[r - 1],
+	 * ends[r]). A burst is mostly one run. */
+	uint8_t ends[VPN_ESP_MAX_BURST];
+	unsigned int k = 0, nruns = 0, good = 0;
+	struct vpn_esp_sa *last = NULL, *prev = NULL;
 
 	for (uint16_t i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
 		struct vpn_esp_sa *sa = NULL;
+		uint8_t r;
 
 		if (i + 1 < n) /* its headers, while this one is parsed */
 			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
-		unsigned int off = parse_outer(m, &w->reason[i]);
-		uint8_t r = w->reason[i];
+		unsigned int off = parse_outer(m, &r);
 
 		if (r == VPN_ESP_OK) {
-			uint32_t spi = get_be32(rte_pktmbuf_mtod_offset(
-			        m, const uint8_t *, off));
+			uint8_t *esp =
+			        rte_pktmbuf_mtod_offset(m, uint8_t *, off);
+			uint32_t spi = get_be32(esp);
 
 			/* A burst is mostly one SA's: try the last one. */
 			if (last != NULL && last->spi == spi)
@@ -371,7 +347,12 @@ inbound_burst(struct vpn_esp_worker *w, const struct vpn_esp_sad *sad,
 			                 sa->hard_bytes)
 				r = VPN_ESP_SA_EXPIRED;
 			else
-				r = prepare(w, sa, m, off, i, k);
+				r = prepare(w, sa, esp,
+				            rte_pktmbuf_data_len(m) - off, i,
+				            k);
+			if (r == VPN_ESP_OK)
+				w->off[i] = (uint16_t)(off + ESP_HDR_LEN +
+				                       sa->iv_len);
 		}
 		w->sa[i] = sa;
 		w->reason[i] = r;
@@ -380,38 +361,32 @@ inbound_burst(struct vpn_esp_worker *w, const struct vpn_esp_sad *sad,
 			               r);
 			continue;
 		}
-		w->off[i] = (uint16_t)off;
+		if (sa != prev && k > 0)
+			ends[nruns++] = (uint8_t)k;
+		prev = sa;
 		idx[k++] = (uint8_t)i;
 	}
-	/* Runs of one SA: normally the whole burst. */
-	for (unsigned int j = 0; j < k; j = k0) {
+	if (k > 0)
+		ends[nruns++] = (uint8_t)k;
+	for (unsigned int r = 0, j = 0; r < nruns;) {
 		struct vpn_esp_sa *sa = w->sa[idx[j]];
+		unsigned int q =
+		        sa->gcm ? r + 1 : cbc_runs(w, idx, ends, r, nruns);
 
-		for (k0 = j + 1; k0 < k && w->sa[idx[k0]] == sa; k0++)
-			;
-		unsigned int e = sa->gcm ? k0 : cbc_runs(w, idx, j, k0, k);
-
-		if (e > k0) {
-			/* Many SAs' CBC and HMAC: one engine call fills the
-			 * lanes across them, then each run is checked. */
-			unsigned int r1;
-
-			for (unsigned int q = j; q < e; q++)
-				keys[q] = w->sa[idx[q]]->key;
-			vpn_crypto_decrypt_keys(w->cw, keys + j, w->ops + j,
-			                        e - j);
-			for (unsigned int r0 = j; r0 < e; r0 = r1) {
-				for (r1 = r0 + 1;
-				     r1 < e && w->sa[idx[r1]] == w->sa[idx[r0]];
-				     r1++)
-					;
-				good += run(w, w->sa[idx[r0]], pkts, idx, r0,
-				            r1, true);
-			}
-			k0 = e;
+		if (q == r + 1) {
+			good += run(w, sa, pkts, idx, j, ends[r], false);
+			j = ends[r++];
 			continue;
 		}
-		good += run(w, sa, pkts, idx, j, k0, false);
+		/* Many SAs' CBC and HMAC: one engine call fills the lanes
+		 * across them, then each run is checked. */
+		for (unsigned int x = j; x < ends[q - 1]; x++)
+			keys[x] = w->sa[idx[x]]->key;
+		vpn_crypto_decrypt_keys(w->cw, keys + j, w->ops + j,
+		                        ends[q - 1] - j);
+		for (; r < q; j = ends[r++])
+			good += run(w, w->sa[idx[j]], pkts, idx, j, ends[r],
+			            true);
 	}
 	if (good == n && sa_out == NULL)
 		return n; /* all in order already */

@@ -23,20 +23,6 @@
 #define IP_DF   0x4000
 #define NH_NONE 59 /* no next header: a dummy packet */
 
-static inline void
-put_be32(uint8_t *p, uint32_t v)
-{
-	v = rte_cpu_to_be_32(v);
-	memcpy(p, &v, 4);
-}
-
-static inline void
-put_be64(uint8_t *p, uint64_t v)
-{
-	v = rte_cpu_to_be_64(v);
-	memcpy(p, &v, 8);
-}
-
 /* Pass 1: the next header of a packet, or 0 with the reason set. */
 static uint8_t
 check_packet(const struct vpn_esp_sa *sa, struct rte_mbuf *m, uint8_t *why)
@@ -97,7 +83,7 @@ build(struct vpn_esp_worker *w, const struct vpn_esp_sa *sa, struct rte_mbuf *m,
 	unsigned int pad = padded - len - 2;
 	unsigned int head = sa->hdr_len + ESP_HDR_LEN + sa->iv_len;
 	uint8_t *tr, *h, *esp, *iv, tos;
-	uint16_t frag, v16;
+	uint16_t frag;
 	uint32_t sum;
 
 	if (nh == NH_NONE) {
@@ -107,8 +93,7 @@ build(struct vpn_esp_worker *w, const struct vpn_esp_sa *sa, struct rte_mbuf *m,
 		inner_tos(rte_pktmbuf_mtod(m, const uint8_t *), &tos, &frag);
 	tr = (uint8_t *)rte_pktmbuf_append(m,
 	                                   (uint16_t)(pad + 2 + sa->icv_len));
-	for (unsigned int j = 0; j < pad; j++) /* RFC 4303 2.4: 1, 2, ... */
-		tr[j] = (uint8_t)(j + 1);
+	esp_pad_write(tr); /* tailroom >= align + 1 + ICV >= 16 */
 	tr[pad] = (uint8_t)pad;
 	tr[pad + 1] = nh;
 	h = (uint8_t *)rte_pktmbuf_prepend(m, (uint16_t)head);
@@ -120,20 +105,16 @@ build(struct vpn_esp_worker *w, const struct vpn_esp_sa *sa, struct rte_mbuf *m,
 	memcpy(h, sa->tmpl, sizeof(sa->tmpl));
 	h[1] = tos;
 	sum = sa->tmpl_sum + tos + (uint16_t)m->pkt_len + (uint16_t)seq +
-	      rte_be_to_cpu_16(frag);
-	v16 = rte_cpu_to_be_16((uint16_t)m->pkt_len);
-	memcpy(h + 2, &v16, 2);
-	v16 = rte_cpu_to_be_16((uint16_t)seq); /* ID: unique enough */
-	memcpy(h + 4, &v16, 2);
+	      __builtin_bswap16(frag);
+	put_be16(h + 2, (uint16_t)m->pkt_len);
+	put_be16(h + 4, (uint16_t)seq); /* ID: unique enough */
 	memcpy(h + 6, &frag, 2);
 	sum = (sum & 0xffff) + (sum >> 16);
 	sum = (sum & 0xffff) + (sum >> 16);
-	v16 = rte_cpu_to_be_16((uint16_t)~sum);
-	memcpy(h + 10, &v16, 2);
-	if (sa->udp) {
-		v16 = rte_cpu_to_be_16((uint16_t)(m->pkt_len - IPV4_HDR_LEN));
-		memcpy(h + IPV4_HDR_LEN + 4, &v16, 2);
-	}
+	put_be16(h + 10, (uint16_t)~sum);
+	if (sa->udp)
+		put_be16(h + IPV4_HDR_LEN + 4,
+		         (uint16_t)(m->pkt_len - IPV4_HDR_LEN));
 
 	esp = h + sa->hdr_len;
 	memcpy(esp, &sa->spi_be, 4);

@@ -5,6 +5,7 @@
 #include <rte_spinlock.h>
 
 #include <stdlib.h>
+#include <string.h>
 
 #include "vpn_esp.h"
 
@@ -12,6 +13,50 @@
 #define IPV4_HDR_LEN 20
 #define UDP_HDR_LEN  8
 #define WINDOW_WORDS (2 * VPN_ESP_MAX_WINDOW / 64)
+
+/*
+ * Big-endian loads and stores at any alignment. The compiler's byte swaps,
+ * not rte_bswap16's inline assembly, so that a compare with a constant
+ * folds the swap into the constant.
+ */
+static inline uint16_t
+get_be16(const uint8_t *p)
+{
+	uint16_t v;
+
+	memcpy(&v, p, 2);
+	return __builtin_bswap16(v);
+}
+
+static inline uint32_t
+get_be32(const uint8_t *p)
+{
+	uint32_t v;
+
+	memcpy(&v, p, 4);
+	return __builtin_bswap32(v);
+}
+
+static inline void
+put_be16(uint8_t *p, uint16_t v)
+{
+	v = __builtin_bswap16(v);
+	memcpy(p, &v, 2);
+}
+
+static inline void
+put_be32(uint8_t *p, uint32_t v)
+{
+	v = __builtin_bswap32(v);
+	memcpy(p, &v, 4);
+}
+
+static inline void
+put_be64(uint8_t *p, uint64_t v)
+{
+	v = __builtin_bswap64(v);
+	memcpy(p, &v, 8);
+}
 
 /* Counters of one worker for one SA, padded to whole cache lines. */
 struct esp_stats_slot {
@@ -78,8 +123,7 @@ struct vpn_esp_worker {
 	struct vpn_crypto_op ops[VPN_ESP_MAX_BURST];
 	struct vpn_esp_sa *sa[VPN_ESP_MAX_BURST];
 	uint64_t seq[VPN_ESP_MAX_BURST];
-	uint16_t off[VPN_ESP_MAX_BURST];     /* inbound: ESP header offset */
-	unsigned int len[VPN_ESP_MAX_BURST]; /* inbound: inner length */
+	uint16_t off[VPN_ESP_MAX_BURST]; /* inbound: inner packet offset */
 	uint8_t reason[VPN_ESP_MAX_BURST];
 	uint8_t nonce[VPN_ESP_MAX_BURST][12];
 	uint8_t aad[VPN_ESP_MAX_BURST][12];
@@ -116,6 +160,54 @@ uint16_t esp_merge(struct rte_mbuf **pkts, uint8_t *why,
 /* Replay window (esp_replay.c; the per-packet checks are inline in
  * esp_replay.h). */
 void esp_replay_init(struct esp_replay *r, uint32_t window);
+
+/*
+ * Self-describing padding (RFC 4303 2.4): pad bytes 1, 2, 3, ... before
+ * the pad length. ESP_PAD[16 + j] is pad byte j + 1 and ESP_PAD_MASK[16 +
+ * j] is 0xff, both 0 below 16: a window of 16 bytes starting at ESP_PAD +
+ * pad is what the 16 bytes before the pad length hold, ESP_PAD_MASK + pad
+ * the bytes of those that are padding. Static: no GOT load in PIC code.
+ */
+static const uint8_t ESP_PAD[32] = {0, 0, 0, 0,  0,  0,  0,  0,  0,  0, 0,
+                                    0, 0, 0, 0,  0,  1,  2,  3,  4,  5, 6,
+                                    7, 8, 9, 10, 11, 12, 13, 14, 15, 16};
+static const uint8_t ESP_PAD_MASK[32] = {
+        0,    0,    0,    0,    0,    0,    0,    0,    0,    0,    0,
+        0,    0,    0,    0,    0,    0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+        0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+
+/* Write pad bytes 1..16 at tr (most padding needs is 15, for CBC); the
+ * caller then writes the pad length and next header over tr[pad] and
+ * tr[pad + 1]. There must be 16 bytes of room at tr. */
+static inline void
+esp_pad_write(uint8_t *tr)
+{
+	memcpy(tr, ESP_PAD + 16, 16);
+}
+
+/* Whether the pad bytes before end (where the pad length is) are 1, 2,
+ * ..., pad. The 16 bytes before end must be readable (ESP header and IV
+ * precede the payload). Up to 16 bytes of padding in two word compares;
+ * more (allowed, up to 255) byte by byte. */
+static inline bool
+esp_pad_ok(const uint8_t *end, unsigned int pad)
+{
+	uint64_t a, b, ea, eb, ma, mb;
+
+	if (pad > 16) {
+		for (unsigned int j = 0; j < pad; j++)
+			if ((end - pad)[j] != j + 1u)
+				return false;
+		return true;
+	}
+	memcpy(&a, end - 16, 8);
+	memcpy(&b, end - 8, 8);
+	memcpy(&ea, ESP_PAD + pad, 8);
+	memcpy(&eb, ESP_PAD + pad + 8, 8);
+	memcpy(&ma, ESP_PAD_MASK + pad, 8);
+	memcpy(&mb, ESP_PAD_MASK + pad + 8, 8);
+	return (((a ^ ea) & ma) | ((b ^ eb) & mb)) == 0;
+}
 
 /* Cache-aligned allocation (aligned_alloc wants a multiple of the
  * alignment). */

@@ -58,22 +58,28 @@ esp_replay_check(const struct esp_replay *r, uint64_t seq)
 	return esp_replay_bit(r, seq) ? VPN_ESP_REPLAY : VPN_ESP_OK;
 }
 
+/* Record an authenticated number (the caller holds the lock); checks it
+ * again first: a replay may have raced through esp_replay_check. */
 static inline enum vpn_esp_reason
 esp_replay_update(struct esp_replay *r, uint64_t seq)
 {
-	enum vpn_esp_reason why = esp_replay_check(r, seq);
+	uint64_t top = r->top;
 
-	if (why != VPN_ESP_OK)
-		return why;
-	if (seq > r->top) {
-		uint64_t from = r->top >> 6, to = seq >> 6;
-		uint64_t n = to - from;
+	if (seq > top) { /* the common case: the window moves right */
+		uint64_t from = top >> 6, n = (seq >> 6) - from;
 
 		if (n > (uint64_t)r->mask + 1)
 			n = (uint64_t)r->mask + 1;
 		for (uint64_t i = 1; i <= n; i++)
 			r->bits[(from + i) & r->mask] = 0;
 		r->top = seq;
+	} else if (seq == 0) {
+		return VPN_ESP_TOO_OLD;
+	} else if (r->window != 0) {
+		if (top - seq >= r->window)
+			return VPN_ESP_TOO_OLD;
+		if (esp_replay_bit(r, seq))
+			return VPN_ESP_REPLAY;
 	}
 	r->bits[(seq >> 6) & r->mask] |= 1ull << (seq & 63);
 	return VPN_ESP_OK;

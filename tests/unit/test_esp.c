@@ -572,6 +572,44 @@ test_hostile_esp(void)
 	hostile_teardown();
 }
 
+/* Every pad length (0-255) is accepted when it is 1, 2, 3, ... and
+ * refused with any one pad byte wrong: the word-wise check of up to 16
+ * bytes and the byte loop beyond. */
+static void
+test_padding_lengths(void)
+{
+	static const uint8_t ip[20] = {0x45, 0, 0, 20, 0, 0, 0, 0, 64, 17};
+	uint8_t pt[20 + 3 + 255 + 2];
+	uint32_t seq = 1;
+
+	hostile_setup(&algs[0], 64);
+	for (unsigned int pad = 0; pad < 256; pad++) {
+		/* TFC bytes after the inner packet make the whole 4-byte
+		 * aligned (GCM); they are cut with the padding. */
+		unsigned int tfc = (4 - (22 + pad) % 4) % 4;
+		unsigned int len = 20 + tfc + pad + 2;
+		uint8_t *pp = pt + 20 + tfc;
+
+		memcpy(pt, ip, 20);
+		memset(pt + 20, 0xee, tfc);
+		for (unsigned int j = 0; j < pad; j++)
+			pp[j] = (uint8_t)(j + 1);
+		pp[pad] = (uint8_t)pad;
+		pp[pad + 1] = 4;
+		EXPECT(VPN_ESP_OK, craft(seq++, pt, len));
+		/* Each byte wrong in turn (every one up to 40, a few
+		 * beyond). */
+		for (unsigned int j = 0; j < pad; j++) {
+			if (j >= 40 && j % 37 != 0 && j != pad - 1)
+				continue;
+			pp[j] ^= 0x80;
+			EXPECT(VPN_ESP_BAD_PADDING, craft(seq++, pt, len));
+			pp[j] ^= 0x80;
+		}
+	}
+	hostile_teardown();
+}
+
 static void
 test_hostile_outbound(void)
 {
@@ -1235,6 +1273,7 @@ register_esp_tests(void)
 	CU_add_test(s, "packet format", test_format);
 	CU_add_test(s, "hostile outer headers", test_hostile_outer);
 	CU_add_test(s, "hostile ESP", test_hostile_esp);
+	CU_add_test(s, "padding of every length", test_padding_lengths);
 	CU_add_test(s, "hostile outbound", test_hostile_outbound);
 	CU_add_test(s, "burst order", test_burst_order);
 	CU_add_test(s, "bursts over many SAs", test_many_sas);
