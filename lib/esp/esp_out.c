@@ -82,6 +82,7 @@ build(struct vpn_esp_worker *w, const struct vpn_esp_sa *sa, struct rte_mbuf *m,
 	unsigned int padded = (len + 2 + sa->align - 1) & ~(sa->align - 1u);
 	unsigned int pad = padded - len - 2;
 	unsigned int head = sa->hdr_len + ESP_HDR_LEN + sa->iv_len;
+	unsigned int total = head + padded + sa->icv_len;
 	uint8_t *tr, *h, *esp, *iv, tos;
 	uint16_t frag;
 	uint32_t sum;
@@ -91,12 +92,16 @@ build(struct vpn_esp_worker *w, const struct vpn_esp_sa *sa, struct rte_mbuf *m,
 		frag = 0;
 	} else
 		inner_tos(rte_pktmbuf_mtod(m, const uint8_t *), &tos, &frag);
-	tr = (uint8_t *)rte_pktmbuf_append(m,
-	                                   (uint16_t)(pad + 2 + sa->icv_len));
+	/* One segment with the room for both ends (check_packet): the
+	 * trailer and the headers go on without the library's checks. */
+	h = rte_pktmbuf_mtod(m, uint8_t *) - head;
+	tr = h + head + len;
+	m->data_off = (uint16_t)(m->data_off - head);
+	m->data_len = (uint16_t)total;
+	m->pkt_len = total;
 	esp_pad_write(tr); /* tailroom >= align + 1 + ICV >= 16 */
 	tr[pad] = (uint8_t)pad;
 	tr[pad + 1] = nh;
-	h = (uint8_t *)rte_pktmbuf_prepend(m, (uint16_t)head);
 
 	/* Outer IPv4 (and UDP) from the template; the checksum adds the
 	 * four fields that change to the template's sum (RFC 1624). */
@@ -104,9 +109,9 @@ build(struct vpn_esp_worker *w, const struct vpn_esp_sa *sa, struct rte_mbuf *m,
 	 * bytes land where the ESP header is written next. */
 	memcpy(h, sa->tmpl, sizeof(sa->tmpl));
 	h[1] = tos;
-	sum = sa->tmpl_sum + tos + (uint16_t)m->pkt_len + (uint16_t)seq +
+	sum = sa->tmpl_sum + tos + (uint16_t)total + (uint16_t)seq +
 	      __builtin_bswap16(frag);
-	put_be16(h + 2, (uint16_t)m->pkt_len);
+	put_be16(h + 2, (uint16_t)total);
 	put_be16(h + 4, (uint16_t)seq); /* ID: unique enough */
 	memcpy(h + 6, &frag, 2);
 	sum = (sum & 0xffff) + (sum >> 16);
@@ -114,7 +119,7 @@ build(struct vpn_esp_worker *w, const struct vpn_esp_sa *sa, struct rte_mbuf *m,
 	put_be16(h + 10, (uint16_t)~sum);
 	if (sa->udp)
 		put_be16(h + IPV4_HDR_LEN + 4,
-		         (uint16_t)(m->pkt_len - IPV4_HDR_LEN));
+		         (uint16_t)(total - IPV4_HDR_LEN));
 
 	esp = h + sa->hdr_len;
 	memcpy(esp, &sa->spi_be, 4);
