@@ -469,6 +469,24 @@ test_hostile_outer(void)
 	m = good(100);
 	memset(rte_pktmbuf_append(m, 6), 0xee, 6);
 	EXPECT(VPN_ESP_OK, m);
+	/* Unusual but fine, past the one-look path: DF set; an outer
+	 * header with options (IHL 6: three NOPs and an end of list). */
+	m = good(100);
+	set16(m, 6, 0x4000);
+	EXPECT(VPN_ESP_OK, m);
+	m = good(100);
+	{
+		uint8_t *h = (uint8_t *)rte_pktmbuf_prepend(m, 4);
+
+		CU_ASSERT_PTR_NOT_NULL(h);
+		if (h != NULL) {
+			memmove(h, h + 4, 20);
+			memcpy(h + 20, "\x01\x01\x01\x00", 4);
+			h[0] = 0x46;
+			set16(m, 2, (uint16_t)rte_pktmbuf_data_len(m));
+		}
+	}
+	EXPECT(VPN_ESP_OK, m);
 
 	/* A chained mbuf */
 	m = good(100);
