@@ -13,7 +13,11 @@
  * mean (these VMs vary 15-35 % run to run).
  *
  *   esp-bench [--alg NAME] [--dir enc|dec] [--size 64|imix|1420]
- *             [--windows N] [--bursts N] [--engine imb|openssl]
+ *             [--windows N] [--bursts N] [--rounds N] [--engine imb|openssl]
+ *
+ * --rounds N measures every case N times over and keeps each side's best
+ * (and the lowest paired median): the slow phases of a shared host last
+ * seconds, longer than one case takes.
  *
  * VPNGW_IMB_ARCH=avx2 (or sse, avx, avx512) pins the intel-ipsec-mb code
  * path of both sides, to compare with machines that hide AVX-512.
@@ -83,7 +87,7 @@ struct bare {
 };
 
 static struct rte_mempool *pool;
-static unsigned int windows = 15, bursts = 200;
+static unsigned int windows = 15, bursts = 200, rounds = 1;
 
 static void
 bare_init(struct bare *b, const struct alg *a, const uint8_t *key,
@@ -375,7 +379,7 @@ main(int argc, char **argv)
 	        {"alg", 1, 0, 'a'},    {"windows", 1, 0, 'w'},
 	        {"bursts", 1, 0, 'b'}, {"engine", 1, 0, 'e'},
 	        {"dir", 1, 0, 'd'},    {"size", 1, 0, 's'},
-	        {0, 0, 0, 0}};
+	        {"rounds", 1, 0, 'r'}, {0, 0, 0, 0}};
 	char *eal[] = {"esp-bench",   "--no-huge", "--no-shconf", "--no-pci",
 	               "-l",          "0",         "-m",          "256",
 	               "--log-level", "*:error",   NULL};
@@ -402,20 +406,25 @@ main(int argc, char **argv)
 		case 's':
 			only_size = optarg;
 			break;
+		case 'r':
+			rounds = (unsigned int)atoi(optarg);
+			break;
 		case 'e':
 			kind = strcmp(optarg, "openssl") == 0
 			               ? VPN_CRYPTO_OPENSSL
 			               : VPN_CRYPTO_IMB;
 			break;
 		default:
-			fprintf(stderr, "usage: esp-bench [--alg NAME] "
-			                "[--dir enc|dec] [--size 64|imix|1420] "
-			                "[--windows N] [--bursts N] "
-			                "[--engine imb|openssl]\n");
+			fprintf(stderr,
+			        "usage: esp-bench [--alg NAME] "
+			        "[--dir enc|dec] [--size 64|imix|1420] "
+			        "[--windows N] [--bursts N] [--rounds N] "
+			        "[--engine imb|openssl]\n");
 			return 2;
 		}
 	}
-	if (windows == 0 || bursts == 0 || rte_eal_init(10, eal) < 0)
+	if (windows == 0 || bursts == 0 || rounds == 0 ||
+	    rte_eal_init(10, eal) < 0)
 		return 2;
 	pool = rte_pktmbuf_pool_create(
 	        "bench", 255, 0, 0, RTE_PKTMBUF_HEADROOM + 2048, SOCKET_ID_ANY);
@@ -424,13 +433,24 @@ main(int argc, char **argv)
 		return 2;
 	hz = (double)rte_get_tsc_hz();
 	printf("esp-bench: %s; TSC %.0f MHz; burst %d; best of %u windows x "
-	       "%u bursts\n",
-	       vpn_crypto_name(eng), hz / 1e6, BURST, windows, bursts);
+	       "%u bursts, %u round(s)\n",
+	       vpn_crypto_name(eng), hz / 1e6, BURST, windows, bursts, rounds);
 	printf("ratio: best window over best window; paired: median over "
-	       "windows of lib/bare in the same window\n");
+	       "windows of lib/bare in the same window (lowest round)\n");
 	printf("%-14s %-5s %-3s %12s %12s %6s %6s %9s %9s\n", "algorithm",
 	       "size", "dir", "lib cyc/pkt", "bare cyc/pkt", "ratio", "paired",
 	       "lib Mpps", "lib Gb/s");
+	/* The cases, then rounds over all of them: these VMs have slow
+	 * phases seconds long, and a case whose best window fell in one
+	 * gets another chance a round later. */
+	struct bench_case {
+		struct alg a;
+		const struct profile *pr;
+		bool enc;
+		struct result r;
+	} cases[64];
+	unsigned int ncases = 0;
+
 	for (unsigned int i = 0; vpn_crypto_alg_at(i) != NULL; i++) {
 		struct alg a = alg_of(vpn_crypto_alg_at(i));
 
@@ -439,27 +459,44 @@ main(int argc, char **argv)
 		for (size_t s = 0; s < sizeof(profiles) / sizeof(profiles[0]);
 		     s++)
 			for (int d = 0; d < 2; d++) {
-				struct result r;
-				double mpps;
-
 				if ((only_dir &&
 				     strcmp(only_dir,
 				            d == 0 ? "enc" : "dec")) ||
 				    (only_size &&
-				     strcmp(only_size, profiles[s].name)))
+				     strcmp(only_size, profiles[s].name)) ||
+				    ncases == sizeof(cases) / sizeof(cases[0]))
 					continue;
-				run_case(eng, &a, &profiles[s], d == 0, &r);
-				mpps = hz / r.lib / 1e6;
-				printf("%-14s %-5s %-3s %12.0f %12.0f %6.2f "
-				       "%6.2f %9.2f %9.2f\n",
-				       a.name, profiles[s].name,
-				       d == 0 ? "enc" : "dec", r.lib, r.bare,
-				       r.lib / r.bare, r.paired, mpps,
-				       mpps * (double)r.bytes / BURST * 8 /
-				               1e3);
-				fflush(stdout);
+				cases[ncases++] =
+				        (struct bench_case){.a = a,
+				                            .pr = &profiles[s],
+				                            .enc = d == 0};
 			}
 	}
+	for (unsigned int round = 0; round < rounds; round++)
+		for (unsigned int ci = 0; ci < ncases; ci++) {
+			struct bench_case *bc = &cases[ci];
+			struct result r;
+
+			run_case(eng, &bc->a, bc->pr, bc->enc, &r);
+			if (round == 0 || r.lib < bc->r.lib)
+				bc->r.lib = r.lib;
+			if (round == 0 || r.bare < bc->r.bare)
+				bc->r.bare = r.bare;
+			if (round == 0 || r.paired < bc->r.paired)
+				bc->r.paired = r.paired;
+			bc->r.bytes = r.bytes;
+			if (round + 1 < rounds)
+				continue;
+			double mpps = hz / bc->r.lib / 1e6;
+
+			printf("%-14s %-5s %-3s %12.0f %12.0f %6.2f %6.2f "
+			       "%9.2f %9.2f\n",
+			       bc->a.name, bc->pr->name,
+			       bc->enc ? "enc" : "dec", bc->r.lib, bc->r.bare,
+			       bc->r.lib / bc->r.bare, bc->r.paired, mpps,
+			       mpps * (double)bc->r.bytes / BURST * 8 / 1e3);
+			fflush(stdout);
+		}
 	vpn_crypto_close(eng);
 	rte_mempool_free(pool);
 	rte_eal_cleanup();
