@@ -157,7 +157,9 @@ prepare(struct vpn_esp_worker *w, const struct vpn_esp_sa *sa, uint8_t *esp,
 	clen = esp_len - fixed;
 	if (clen & (sa->align - 1u))
 		return VPN_ESP_BAD_LENGTH;
-	if (!esp_replay_infer(&sa->replay, esn, get_be32(esp + 4), &seq))
+	if (!esn)
+		seq = get_be32(esp + 4);
+	else if (!esp_replay_infer(&sa->replay, true, get_be32(esp + 4), &seq))
 		return VPN_ESP_TOO_OLD;
 	r = esp_replay_check(&sa->replay, seq);
 	if (r != VPN_ESP_OK)
@@ -167,7 +169,6 @@ prepare(struct vpn_esp_worker *w, const struct vpn_esp_sa *sa, uint8_t *esp,
 	op->data = esp + ESP_HDR_LEN + ivl;
 	op->len = clen;
 	op->icv = op->data + clen;
-	op->status = 0;
 	if (gcm) {
 		uint8_t *nonce = w->nonce[k];
 
@@ -364,13 +365,17 @@ inbound_burst(struct vpn_esp_worker *w, const struct vpn_esp_sad *sad,
 		if (r == VPN_ESP_OK) {
 			uint8_t *esp =
 			        rte_pktmbuf_mtod_offset(m, uint8_t *, off);
-			uint32_t spi = get_be32(esp);
+			uint32_t spi_be;
 
-			/* A burst is mostly one SA's: try the last one. */
-			if (last != NULL && last->spi == spi)
+			/* A burst is mostly one SA's: try the last one, in
+			 * network order. */
+			memcpy(&spi_be, esp, 4);
+			if (last != NULL && last->spi_be == spi_be)
 				sa = last;
+			else if (spi_be != 0)
+				sa = vpn_esp_sad_lookup(sad, get_be32(esp));
 			else
-				sa = spi ? vpn_esp_sad_lookup(sad, spi) : NULL;
+				sa = NULL;
 			last = sa;
 			if (sa == NULL)
 				r = VPN_ESP_UNKNOWN_SPI;
