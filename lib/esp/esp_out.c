@@ -163,11 +163,14 @@ build(struct vpn_esp_worker *w, const struct vpn_esp_sa *sa, struct rte_mbuf *m,
 	}
 }
 
-/* Take k sequence numbers for the good packets of [base, base + n); mark
- * the packets they can't cover. */
-static void
+/* Take k sequence numbers for the good packets of [base, base + n) and
+ * return the first. When all k are within the SA's limits (the common
+ * case) the good packets take first, first + 1, ... in order and *each is
+ * false; else every good packet's number is in w->seq[] and those that
+ * passed a limit are marked. */
+static uint64_t
 take_seqs(struct vpn_esp_worker *w, struct vpn_esp_sa *sa, unsigned int base,
-          unsigned int n, unsigned int k)
+          unsigned int n, unsigned int k, bool *each)
 {
 	uint64_t first = __atomic_fetch_add(&sa->seq, k, __ATOMIC_RELAXED) + 1;
 	uint64_t last = first + k - 1;
@@ -177,7 +180,9 @@ take_seqs(struct vpn_esp_worker *w, struct vpn_esp_sa *sa, unsigned int base,
 	if (sa->soft_packets && first <= sa->soft_packets &&
 	    last >= sa->soft_packets)
 		ev |= VPN_ESP_EV_SOFT;
-	for (unsigned int i = base; i < base + n; i++) {
+	*each = last < first || last > sa->seq_max ||
+	        (sa->hard_packets && last > sa->hard_packets);
+	for (unsigned int i = base; *each && i < base + n; i++) {
 		uint64_t s;
 
 		if (w->reason[i] != VPN_ESP_OK)
@@ -195,6 +200,7 @@ take_seqs(struct vpn_esp_worker *w, struct vpn_esp_sa *sa, unsigned int base,
 	}
 	if (ev)
 		__atomic_fetch_or(&sa->events, ev, __ATOMIC_RELEASE);
+	return first;
 }
 
 /*
@@ -211,7 +217,8 @@ prepare_run(struct vpn_esp_worker *w, struct vpn_esp_sa *sa,
 	struct vpn_esp_stats *st = &sa->stats[w->id].s;
 	uint8_t nh[VPN_ESP_MAX_BURST];
 	unsigned int good = 0, k = k0;
-	uint64_t bytes = 0, before;
+	uint64_t bytes = 0, before, seq = 0;
+	bool each = false;
 
 	for (unsigned int i = base; i < base + n; i++) {
 		nh[i] = check_packet(sa, pkts[i], &w->reason[i]);
@@ -229,7 +236,7 @@ prepare_run(struct vpn_esp_worker *w, struct vpn_esp_sa *sa,
 		good = 0;
 	}
 	if (good > 0)
-		take_seqs(w, sa, base, n, good);
+		seq = take_seqs(w, sa, base, n, good, &each);
 	for (unsigned int i = base; i < base + n; i++) {
 		if (w->reason[i] != VPN_ESP_OK) {
 			esp_count_drop(w, sa, w->reason[i]);
@@ -238,7 +245,9 @@ prepare_run(struct vpn_esp_worker *w, struct vpn_esp_sa *sa,
 		bytes += rte_pktmbuf_data_len(pkts[i]);
 		if (keys != NULL)
 			keys[k] = sa->key;
-		build(w, sa, pkts[i], nh[i], w->seq[i], k++);
+		build(w, sa, pkts[i], nh[i], each ? w->seq[i] : seq + (k - k0),
+		      k);
+		k++;
 		pkts[i]->packet_type = RTE_PTYPE_L3_IPV4 | RTE_PTYPE_TUNNEL_ESP;
 		pkts[i]->l3_len = IPV4_HDR_LEN;
 	}
