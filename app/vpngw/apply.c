@@ -245,6 +245,9 @@ vpngw_apply(struct vpn_cfg *cand, FILE *msg)
 			run.admin_down[r->slot][t] = false;
 		}
 		vpngw_dp_conn_clear(r->slot);
+		if (cand->appliance.exception_iface[0])
+			vpngw_kernel_conn_withdraw(
+			        cand->appliance.exception_iface, r, cand);
 		vpngw_log("connection %s deleted", r->name);
 		deleted++;
 	}
@@ -263,8 +266,13 @@ vpngw_apply(struct vpn_cfg *cand, FILE *msg)
 		     r->tunnels[0].remote_address !=
 		             c->tunnels[0].remote_address ||
 		     r->tunnels[1].remote_address !=
-		             c->tunnels[1].remote_address))
+		             c->tunnels[1].remote_address)) {
+			if (r != NULL)
+				vpngw_kernel_conn_withdraw(
+				        cand->appliance.exception_iface, r,
+				        cand);
 			vpngw_kernel_conn(cand->appliance.exception_iface, c);
+		}
 		if (r == NULL) {
 			for (int t = 0; t < VPN_TUNNELS; t++)
 				vpngw_ike_tunnel_add(cand, c, t);

@@ -3,13 +3,15 @@
  * The kernel side of the exception path: the TAP interface gets the
  * appliance's addresses and routes, so that ordinary sockets (IKE on
  * 500/4500, BGP, ping) work, and whatever the kernel sends comes back to
- * the data plane, which routes it. Done once at start with iproute2 run
+ * the data plane, which routes it. Done at start, and for each connection
+ * the running model creates, changes or deletes, with iproute2 run
  * directly (no shell); the interface is NOARP because the data plane, not
  * the kernel, resolves next hops.
  */
 #include <errno.h>
 #include <spawn.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -68,8 +70,13 @@ add_route(const char *ifname, const struct vpn_prefix *p)
 	return ip_cmd("route", "replace", buf, "dev", ifname, NULL);
 }
 
-int
-vpngw_kernel_conn(const char *ifname, const struct vpn_cfg_conn *c)
+/* Call fn for each kernel route of a connection: its tunnels' remote
+ * endpoints (/32) and its static routes. */
+static int
+each_route(const struct vpn_cfg_conn *c,
+           int (*fn)(const char *, const struct vpn_prefix *,
+                     const struct vpn_cfg *),
+           const char *ifname, const struct vpn_cfg *cfg)
 {
 	int rc = 0;
 
@@ -78,11 +85,74 @@ vpngw_kernel_conn(const char *ifname, const struct vpn_cfg_conn *c)
 		        vpn_prefix_v4(c->tunnels[t].remote_address, 32);
 
 		if (c->tunnels[t].remote_address != 0)
-			rc |= add_route(ifname, &ep);
+			rc |= fn(ifname, &ep, cfg);
 	}
 	for (unsigned int r = 0; r < c->static_routes.n; r++)
-		rc |= add_route(ifname, &c->static_routes.v[r]);
+		rc |= fn(ifname, &c->static_routes.v[r], cfg);
 	return rc == 0 ? 0 : -1;
+}
+
+static int
+add_one(const char *ifname, const struct vpn_prefix *p,
+        const struct vpn_cfg *unused)
+{
+	(void)unused;
+	return add_route(ifname, p);
+}
+
+/* Whether some connection of cfg routes p through the TAP, or p is a
+ * port's own network (the kernel's connected route, which a static route
+ * of the same prefix replaced: it stays). */
+static bool
+routed(const struct vpn_cfg *cfg, const struct vpn_prefix *p)
+{
+	for (unsigned int i = 0; i < cfg->appliance.n_ports; i++) {
+		const struct vpn_prefix *a = &cfg->appliance.ports[i].address;
+
+		if (a->family == AF_INET && a->len == p->len &&
+		    vpn_prefix_contains(p, a))
+			return true;
+	}
+	for (unsigned int i = 0; i < cfg->n_conns; i++) {
+		const struct vpn_cfg_conn *c = &cfg->conns[i];
+
+		for (int t = 0; t < VPN_TUNNELS; t++)
+			if (p->family == AF_INET && p->len == 32 &&
+			    c->tunnels[t].remote_address != 0 &&
+			    vpn_prefix_v4_addr(p) ==
+			            c->tunnels[t].remote_address)
+				return true;
+		for (unsigned int r = 0; r < c->static_routes.n; r++)
+			if (vpn_prefix_equal(&c->static_routes.v[r], p))
+				return true;
+	}
+	return false;
+}
+
+/* Take p off the TAP unless cfg still routes it there. */
+static int
+del_unrouted(const char *ifname, const struct vpn_prefix *p,
+             const struct vpn_cfg *cfg)
+{
+	char buf[VPN_PREFIX_STRLEN];
+
+	if (p->family != AF_INET || routed(cfg, p))
+		return 0;
+	vpn_prefix_format(p, buf);
+	return ip_cmd("route", "del", buf, "dev", ifname, NULL);
+}
+
+int
+vpngw_kernel_conn(const char *ifname, const struct vpn_cfg_conn *c)
+{
+	return each_route(c, add_one, ifname, NULL);
+}
+
+int
+vpngw_kernel_conn_withdraw(const char *ifname, const struct vpn_cfg_conn *old,
+                           const struct vpn_cfg *now)
+{
+	return each_route(old, del_unrouted, ifname, now);
 }
 
 int

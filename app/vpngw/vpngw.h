@@ -126,6 +126,12 @@ int vpngw_kernel_setup(const struct vpn_cfg *cfg, const char *ifname);
 /* The kernel routes of one connection (its tunnels' remote endpoints and
  * static routes), for one made or changed while running. 0 or -1. */
 int vpngw_kernel_conn(const char *ifname, const struct vpn_cfg_conn *c);
+/* Take a connection's kernel routes (as it was before a change, or before
+ * it was deleted) off ifname, those that no connection of the new model
+ * now still routes. 0 or -1 (logged). */
+int vpngw_kernel_conn_withdraw(const char *ifname,
+                               const struct vpn_cfg_conn *old,
+                               const struct vpn_cfg *now);
 
 /* Start the ports and the forwarding loop on every worker lcore; it runs
  * until *quit. 0 or -errno (logged). */

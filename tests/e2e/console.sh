@@ -7,7 +7,8 @@
 #
 # Login refused and accepted; ? help and Tab completion; every show
 # command, its JSON form and the | filters; tunnel down/up moving host A's
-# traffic; static routes removed and added taking effect on the pings; the
+# traffic; static routes removed and added taking effect on the pings and
+# in the kernel's routes through the exception TAP; the
 # configuration model's rules (acceleration, manual keys); a connection
 # created (its IKE tunnels appear, a tunnel option renegotiates only that
 # tunnel), written, vpngw restarted from the written file with the same
@@ -174,10 +175,13 @@ n=$(pings 5)
 after=$(tel gw1 /vpngw/sa,8193 "d['packets']")
 [ "$n" -ge 4 ] && [ $((after - before)) -ge 4 ] || fail "tunnel 1 did not carry traffic again"
 
-echo "=== static routes: removed, added (the data plane follows)"
+echo "=== static routes: removed, added (the data plane and the kernel follow)"
+tap_route() { ip -n "$G1" route show "$1" dev vpngwc0; }
+[ -n "$(tap_route 192.0.2.128/25)" ] || fail "no kernel route for the static route at start"
 con noroute '!enable' 'configure' 'connection e2e' 'no static-route 192.0.2.128/25' 'end' 'show routes'
 has noroute "applied: 0 connection(s) created, 0 deleted"
 hasnt noroute "static     192.0.2.128/25"
+[ -z "$(tap_route 192.0.2.128/25)" ] || fail "the removed static route stayed in the kernel"
 n=$(pings 5)
 echo "without the route: $n of 5 pings"
 [ "$n" -eq 0 ] || fail "traffic still routed without the static route"
@@ -186,6 +190,7 @@ con route '!enable' 'configure terminal' 'connection e2e' 'static-route 192.0.2.
 	'set no_such_option 1' 'static-route 300.1.2.3/8' 'tunnel 1 dpd_timeout' \
 	'exit' 'exit' 'show routes'
 has route "static     192.0.2.128/25       yes"
+[ -n "$(tap_route 192.0.2.128/25)" ] || fail "the static route did not come back to the kernel"
 has route "manual keys change only at a restart"
 has route "no connection option no_such_option"
 has route "is not a network"
@@ -249,6 +254,9 @@ con delete '!enable' 'configure' 'no connection b2c' 'no connection b2c' 'end' '
 has delete "applied: 0 connection(s) created, 1 deleted"
 has delete "% no connection b2c"
 hasnt delete "b2c                  b2"
+[ -z "$(tap_route 10.20.0.0/16)" ] || fail "the deleted connection's static route stayed in the kernel"
+[ -z "$(tap_route 192.0.2.77)" ] || fail "the deleted connection's CGW route stayed in the kernel"
+[ -n "$(tap_route 192.0.2.128/25)" ] || fail "deleting b2c took e2e's route"
 
 echo "=== hostile clients"
 ip netns exec "$G1" /usr/bin/python3 - <<'PY' || fail "hostile clients"
