@@ -81,7 +81,12 @@ tunnel_own_changed(const struct vpn_cfg_conn *a, const struct vpn_cfg_conn *b,
                    int ti)
 {
 	const struct vpn_cfg_tunnel *x = &a->tunnels[ti], *y = &b->tunnels[ti];
+	/* enabled is the administrative state, not a setting to negotiate
+	 * (set_admin applies it). */
+	struct vpn_cfg_tunnel xe = *x;
 
+	xe.enabled = y->enabled;
+	x = &xe;
 	if (!obj_same(VPN_OBJ_TUNNEL, x, y) || strcmp(x->psk, y->psk) != 0 ||
 	    !vpn_prefix_equal(&x->inside_cidr, &y->inside_cidr) ||
 	    x->outside_address != y->outside_address ||
@@ -200,6 +205,37 @@ refuse(const struct vpn_cfg *cand, FILE *msg)
 	return bad ? -EPERM : 0;
 }
 
+/* Tunnel ti of c administratively down or up: no IKE SA either way (the
+ * peer's IKE_SA_INIT unanswered) or negotiating again; for manual keys,
+ * its SAs out of steering or back. by: who, for the log. -ENOENT when an
+ * IKE tunnel has no IKE peer. */
+static int
+set_admin(const struct vpn_cfg_conn *c, unsigned int ti, bool down,
+          const char *by)
+{
+	run.admin_down[c->slot][ti] = down;
+	if (!c->tunnels[ti].manual.present) {
+		if (vpngw_ike_tunnel_admin(c->slot, ti,
+		                           down ? VPNGW_TUNNEL_DOWN
+		                                : VPNGW_TUNNEL_UP) != 0)
+			return -ENOENT;
+	} else
+		vpngw_dp_tunnel_admin(c->slot, ti, !down, run.sas);
+	vpngw_log("tunnel %s/%u: administratively %s by %s", c->name, ti + 1,
+	          down ? "down" : "up", by);
+	return 0;
+}
+
+void
+vpngw_running_start(void)
+{
+	for (unsigned int i = 0; i < run.cfg->n_conns; i++)
+		for (unsigned int t = 0; t < VPN_TUNNELS; t++)
+			if (!run.cfg->conns[i].tunnels[t].enabled)
+				set_admin(&run.cfg->conns[i], t, true,
+				          "the configuration");
+}
+
 int
 vpngw_apply(struct vpn_cfg *cand, FILE *msg)
 {
@@ -274,13 +310,17 @@ vpngw_apply(struct vpn_cfg *cand, FILE *msg)
 			vpngw_kernel_conn(cand->appliance.exception_iface, c);
 		}
 		if (r == NULL) {
-			for (int t = 0; t < VPN_TUNNELS; t++)
+			for (int t = 0; t < VPN_TUNNELS; t++) {
 				vpngw_ike_tunnel_add(cand, c, t);
+				if (!c->tunnels[t].enabled)
+					set_admin(c, (unsigned int)t, true,
+					          "the configuration");
+			}
 			vpngw_log("connection %s created", c->name);
 			added++;
 			continue;
 		}
-		for (int t = 0; t < VPN_TUNNELS; t++)
+		for (int t = 0; t < VPN_TUNNELS; t++) {
 			if (!c->tunnels[t].manual.present &&
 			    tunnel_changed(run.cfg, r, cand, c, t)) {
 				vpngw_log("tunnel %s/%d: settings changed: "
@@ -289,6 +329,11 @@ vpngw_apply(struct vpn_cfg *cand, FILE *msg)
 				vpngw_ike_tunnel_update(c, t);
 				renegotiated++;
 			}
+			if (c->tunnels[t].enabled != r->tunnels[t].enabled)
+				set_admin(c, (unsigned int)t,
+				          !c->tunnels[t].enabled,
+				          "the configuration");
+		}
 	}
 	if (vpngw_dp_set_routes(cand) != 0)
 		fprintf(msg, "%% cannot build the new routes: the old ones "
@@ -336,30 +381,25 @@ vpngw_tunnel_admin(const char *name, int what, FILE *msg)
 		fprintf(msg, "%% no tunnel %s (CONNECTION/1 or /2)\n", name);
 		return -ENOENT;
 	}
-	if (what != VPNGW_TUNNEL_RESET)
-		run.admin_down[slot][ti] = what == VPNGW_TUNNEL_DOWN;
-	if (!c->tunnels[ti].manual.present) {
-		if (vpngw_ike_tunnel_admin(slot, ti, what) != 0) {
-			fprintf(msg,
-			        "%% tunnel %s has no IKE (certificate "
-			        "authentication is not supported yet)\n",
-			        name);
-			return -ENOENT;
-		}
-	} else if (what == VPNGW_TUNNEL_RESET) {
+	if (what != VPNGW_TUNNEL_RESET) {
+		if (set_admin(c, ti, what == VPNGW_TUNNEL_DOWN,
+		              "the console") == 0)
+			return 0;
+	} else if (c->tunnels[ti].manual.present) {
 		fprintf(msg,
 		        "%% tunnel %s has manual keys: nothing to "
 		        "negotiate\n",
 		        name);
 		return -EINVAL;
-	} else
-		vpngw_dp_tunnel_admin(slot, ti, what == VPNGW_TUNNEL_UP,
-		                      run.sas);
-	vpngw_log("tunnel %s: %s by the console", name,
-	          what == VPNGW_TUNNEL_UP     ? "administratively up"
-	          : what == VPNGW_TUNNEL_DOWN ? "administratively down"
-	                                      : "reset");
-	return 0;
+	} else if (vpngw_ike_tunnel_admin(slot, ti, what) == 0) {
+		vpngw_log("tunnel %s: reset by the console", name);
+		return 0;
+	}
+	fprintf(msg,
+	        "%% tunnel %s has no IKE (certificate authentication is not "
+	        "supported yet)\n",
+	        name);
+	return -ENOENT;
 }
 
 bool

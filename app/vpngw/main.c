@@ -275,6 +275,7 @@ main(int argc, char **argv)
 		vpn_cfg_free(cfg);
 		return 1;
 	}
+	vpngw_running_start();
 	/* dpdk-dumpcap captures on our ports as a secondary process: that
 	 * needs a shared, hugepage-backed EAL (not --no-huge/--no-shconf). */
 	if (rte_pdump_init() != 0)

@@ -229,6 +229,9 @@ int vpngw_tunnel_find(const char *name, unsigned int *slot, unsigned int *ti,
 /* tunnel NAME up|down|reset (VPNGW_TUNNEL_*). 0 or -errno (msg). */
 int vpngw_tunnel_admin(const char *name, int what, FILE *msg);
 bool vpngw_tunnel_admin_down(unsigned int slot, unsigned int ti);
+/* Once IKE and the data plane run: the tunnels the file has with
+ * enabled = false go administratively down. */
+void vpngw_running_start(void);
 
 /* ---- the console (console.c) ------------------------------------------ */
 /* Start it as the configuration says (a failure is logged: the appliance

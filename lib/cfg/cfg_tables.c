@@ -284,6 +284,9 @@ static const struct opt tunnel_opts[] = {
              "AWS: DPDTimeoutAction"),
         ENUM(T, "startup_action", startup_action, cfg_startup_names, "add",
              "AWS: StartupAction"),
+        BOOL(T, "enabled", enabled, "true",
+             "false: administratively down (no IKE SA either way, no ESP; "
+             "traffic takes the other tunnel)"),
         /* Labs only: seconds instead of AWS's minimums, to watch many
          * rekeys in a short test; loudly warned about. */
         INT(T, "lab_phase1_lifetime", lab_phase1_lifetime, 10, 28800, NULL,

@@ -211,6 +211,7 @@ struct vpn_cfg_tunnel {
 	int64_t dpd_timeout;
 	int dpd_action;             /* enum vpn_dpd_action */
 	int startup_action;         /* enum vpn_startup */
+	bool enabled;               /* false: administratively down */
 	bool psk_generated;         /* psk came from the state directory */
 	bool inside_cidr_generated; /* inside_cidr came from the state dir */
 	struct vpn_cfg_manual manual;

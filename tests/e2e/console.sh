@@ -7,9 +7,10 @@
 #
 # Login refused and accepted; ? help and Tab completion; every show
 # command, its JSON form and the | filters; tunnel down/up moving host A's
-# traffic; static routes removed and added taking effect on the pings and
-# in the kernel's routes through the exception TAP; the
-# configuration model's rules (acceleration, manual keys); a connection
+# traffic, and so does `tunnel 1 enabled false` in configure mode, kept by
+# write and taken at the restart; static routes removed and added taking
+# effect on the pings and in the kernel's routes through the exception
+# TAP; the configuration model's rules (acceleration, manual keys); a connection
 # created (its IKE tunnels appear, a tunnel option renegotiates only that
 # tunnel), written, vpngw restarted from the written file with the same
 # running-config, then deleted; hostile clients (garbage, telnet option
@@ -175,6 +176,24 @@ n=$(pings 5)
 after=$(tel gw1 /vpngw/sa,8193 "d['packets']")
 [ "$n" -ge 4 ] && [ $((after - before)) -ge 4 ] || fail "tunnel 1 did not carry traffic again"
 
+echo "=== a tunnel disabled in the configuration, then enabled"
+con disable '!enable' 'configure' 'connection e2e' 'tunnel 1 enabled false' 'end' \
+	'show tunnels' 'show running-config'
+has disable "applied: 0 connection(s) created, 0 deleted, 0 tunnel(s) negotiating again"
+has disable "e2e/1                    down"
+has disable "enabled = false"
+grep -q "tunnel e2e/1: administratively down by the configuration" "$work/gw1.log" ||
+	fail "enabled = false did not take tunnel 1 down"
+before=$(tel gw1 /vpngw/sa,8194 "d['packets']")
+n=$(pings 10)
+after=$(tel gw1 /vpngw/sa,8194 "d['packets']")
+echo "tunnel 1 disabled: $n of 10 pings, tunnel 2 carried $((after - before)) packets"
+[ "$n" -ge 8 ] && [ $((after - before)) -ge 8 ] || fail "traffic did not move to tunnel 2"
+con enable '!enable' 'configure' 'connection e2e' 'tunnel 1 enabled true' 'end' 'show tunnels'
+has enable "e2e/1                    up"
+grep -q "tunnel e2e/1: administratively up by the configuration" "$work/gw1.log" ||
+	fail "enabled = true did not bring tunnel 1 up"
+
 echo "=== static routes: removed, added (the data plane and the kernel follow)"
 tap_route() { ip -n "$G1" route show "$1" dev vpngwc0; }
 [ -n "$(tap_route 192.0.2.128/25)" ] || fail "no kernel route for the static route at start"
@@ -201,7 +220,7 @@ echo "route back: $n of 5 pings"
 
 echo "=== a connection created at run time, then write and restart"
 con create '!enable' 'configure' 'connection nope' 'connection b2c customer-gateway b2' \
-	'set static_routes 10.20.0.0/16' 'tunnel 2 phase2_lifetime 1800' \
+	'set static_routes 10.20.0.0/16' 'tunnel 2 phase2_lifetime 1800' 'tunnel 1 enabled false' \
 	'set attachment tgw' 'set acceleration true' 'end' \
 	'show tunnels' 'show vpn connections' 'show customer-gateway-config b2c' \
 	'show ike sa' 'show running-config' 'write'
@@ -222,6 +241,7 @@ grep -q "tunnel b2c/2: settings changed: negotiating again" "$work/gw1.log" ||
 grep -q "tunnel b2c/1: settings changed" "$work/gw1.log" &&
 	fail "tunnel 1 of b2c renegotiated for tunnel 2's option"
 cmp -s "$work/gw1.conf.bak" "$work/gw1.conf.orig" || fail "the old file was not kept as .bak"
+grep -q "enabled = false" "$work/gw1.conf" || fail "the written file lost b2c/1's enabled = false"
 "$vpngw" -n "$work/gw1.conf" >/dev/null || fail "the written file does not check"
 awk '/^gw1# show running-config$/{on=1; next} /^gw1# /{on=0} on' "$work/con-create.txt" \
 	>"$work/running-before.txt"
@@ -246,6 +266,10 @@ awk '/^gw1> show running-config$/{on=1; next} /^gw1> /{on=0} on' "$work/con-agai
 diff "$work/running-before.txt" "$work/running-after.txt" ||
 	fail "running-config differs after write and restart"
 has again "b2c/2"
+grep -Eq '^b2c/1 .* admin-down' "$work/con-again.txt" || fail "b2c/1 not administratively down after the restart"
+grep -Eq '^b2c/2 .* admin-down' "$work/con-again.txt" && fail "b2c/2 administratively down after the restart"
+grep -q "tunnel b2c/1: administratively down by the configuration" "$work/gw1.log" ||
+	fail "the restart did not take b2c/1 down from the file"
 pings 3 >/dev/null
 n=$(pings 5)
 echo "after write + restart: same running-config, $n of 5 pings"

@@ -269,6 +269,19 @@ test_startup_action(void)
 	FAILS_AT(L_T1, "unknown value", .t1 = "startup_action = \"go\";");
 }
 
+/* A tunnel administratively down in the file; enabled by default. */
+static void
+test_enabled(void)
+{
+	OK(0);
+	CU_ASSERT_TRUE(cfg->conns[0].tunnels[0].enabled);
+	CU_ASSERT_TRUE(cfg->conns[0].tunnels[1].enabled);
+	OK(.t1 = "enabled = false;");
+	CU_ASSERT_FALSE(cfg->conns[0].tunnels[0].enabled);
+	CU_ASSERT_TRUE(cfg->conns[0].tunnels[1].enabled);
+	FAILS_AT(L_T1, "enabled", .t1 = "enabled = \"no\";");
+}
+
 static void
 test_inside_cidr(void)
 {
@@ -1241,6 +1254,7 @@ register_cfg_tests(void)
 	CU_add_test(s, "lab lifetimes", test_lab_lifetimes);
 	CU_add_test(s, "dpd", test_dpd);
 	CU_add_test(s, "startup_action", test_startup_action);
+	CU_add_test(s, "tunnel enabled", test_enabled);
 	CU_add_test(s, "inside_cidr", test_inside_cidr);
 	CU_add_test(s, "psk", test_psk);
 	CU_add_test(s, "algorithms", test_algorithms);
