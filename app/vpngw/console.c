@@ -16,6 +16,8 @@
  *     connection NAME [customer-gateway CGW]    no connection NAME
  *       static-route PREFIX   no static-route PREFIX
  *       set OPTION VALUE...   tunnel 1|2 OPTION VALUE...
+ *     customer-gateway NAME [address A.B.C.D]   no customer-gateway NAME
+ *       set OPTION VALUE...
  *     end
  */
 #include <errno.h>
@@ -32,11 +34,23 @@
 #include "vpngw.h"
 
 #define MODE_CONN 2 /* connection NAME */
+#define MODE_CGW  3 /* customer-gateway NAME */
 
-/* A session's own state: which connection it is configuring. */
+/* A session's own state: which connection or customer gateway it is
+ * configuring. */
 struct sess {
 	char conn[VPN_NAME_MAX + 1];
+	char cgw[VPN_NAME_MAX + 1];
+	/* A mode to enter once the command's output is out (enter()). */
+	int next_mode;
+	char next_prompt[VPN_NAME_MAX + 8];
 };
+
+static struct sess *
+sess_of(struct cli_def *cli)
+{
+	return cli_get_context(cli);
+}
 
 /* clear counters: what the counters read then, subtracted when shown. */
 #define BASE_SAS 4096
@@ -120,6 +134,12 @@ run(struct cli_def *cli, cmd_fn fn)
 	fclose(o);
 	vpn_console_print(cli, buf, len);
 	free(buf);
+	struct sess *ss = sess_of(cli);
+
+	if (ss != NULL && ss->next_mode) {
+		cli_set_configmode(cli, ss->next_mode, ss->next_prompt);
+		ss->next_mode = 0;
+	}
 	return CLI_OK;
 }
 
@@ -1073,30 +1093,27 @@ edit_conn_del(struct vpn_cfg *cand, void *arg, FILE *o)
 	return 0;
 }
 
-static struct sess *
-sess_of(struct cli_def *cli)
+/* Once the command's output is out, the session enters mode for name
+ * (kept in field, VPN_NAME_MAX + 1 bytes; the prompt shows prefix-name). */
+static void
+enter(struct cli_def *cli, char *field, const char *name, int mode,
+      const char *prefix)
 {
-	return cli_get_context(cli);
+	struct sess *ss = sess_of(cli);
+
+	snprintf(field, VPN_NAME_MAX + 1, "%s", name);
+	snprintf(ss->next_prompt, sizeof(ss->next_prompt), "%s-%s", prefix,
+	         name);
+	ss->next_mode = mode;
 }
 
-static int
-conn_cmd(struct cli_def *cli, const char *cmd, char **argv, int argc)
+CMD(conn_cmd)
 {
 	struct conn_arg a = {
 	        cli_get_optarg_value(cli, "name", NULL),
 	        cli_get_optarg_value(cli, "customer-gateway", NULL)};
-	char *buf = NULL, mode[VPN_NAME_MAX + 8];
-	size_t len = 0;
-	FILE *o = open_memstream(&buf, &len);
-	bool ok;
+	bool ok = vpn_cfg_conn_find(vpngw_running(), a.name) != NULL;
 
-	(void)cmd;
-	(void)argv;
-	(void)argc;
-	if (o == NULL)
-		return CLI_ERROR;
-	vpngw_ctl_lock();
-	ok = vpn_cfg_conn_find(vpngw_running(), a.name) != NULL;
 	if (!ok && a.cgw == NULL)
 		fprintf(o,
 		        "%% no connection %s; to create one: connection "
@@ -1104,16 +1121,8 @@ conn_cmd(struct cli_def *cli, const char *cmd, char **argv, int argc)
 		        a.name, a.name);
 	else if (!ok)
 		ok = change(o, edit_conn_add, &a) == 0;
-	vpngw_ctl_unlock();
-	fclose(o);
-	vpn_console_print(cli, buf, len);
-	free(buf);
-	if (!ok)
-		return CLI_ERROR;
-	snprintf(sess_of(cli)->conn, sizeof(sess_of(cli)->conn), "%s", a.name);
-	snprintf(mode, sizeof(mode), "conn-%s", a.name);
-	cli_set_configmode(cli, MODE_CONN, mode);
-	return CLI_OK;
+	if (ok)
+		enter(cli, sess_of(cli)->conn, a.name, MODE_CONN, "conn");
 }
 
 CMD(no_conn_cmd)
@@ -1123,10 +1132,84 @@ CMD(no_conn_cmd)
 	change(o, edit_conn_del, &a);
 }
 
+/* customer-gateway NAME [address A.B.C.D]: name and, when given, the
+ * address (a new one needs it unless it authenticates by certificate). */
+struct cgw_arg {
+	const char *name, *address;
+};
+
+static int
+edit_cgw_add(struct vpn_cfg *cand, void *arg, FILE *o)
+{
+	const struct cgw_arg *a = arg;
+	struct vpn_cfg_cgw *g = vpn_cfg_cgw_find(cand, a->name);
+	char err[256];
+
+	if (g == NULL) {
+		if (vpn_check_name(a->name, err, sizeof(err)) != 0) {
+			fprintf(o, "%% %s\n", err);
+			return -EINVAL;
+		}
+		g = vpn_cfg_cgw_add(cand, a->name);
+		if (g == NULL) {
+			fprintf(o, "%% cannot add customer gateway %s: %s\n",
+			        a->name, strerror(errno));
+			return -errno;
+		}
+	}
+	if (a->address != NULL &&
+	    vpn_opt_set(VPN_OBJ_CGW, g, vpn_opt_find(VPN_OBJ_CGW, "address"),
+	                &a->address, 1, err, sizeof(err)) != 0) {
+		fprintf(o, "%% address: %s\n", err);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int
+edit_cgw_del(struct vpn_cfg *cand, void *arg, FILE *o)
+{
+	const struct cgw_arg *a = arg;
+	int rc = vpn_cfg_cgw_del(cand, a->name);
+
+	if (rc == -ENOENT)
+		fprintf(o, "%% no customer gateway %s\n", a->name);
+	else if (rc == -EBUSY)
+		for (unsigned int i = 0; i < cand->n_conns; i++)
+			if (strcmp(cand->conns[i].customer_gateway, a->name) ==
+			    0)
+				fprintf(o,
+				        "%% customer gateway %s: connection "
+				        "%s is on it (delete that first)\n",
+				        a->name, cand->conns[i].name);
+	return rc;
+}
+
+CMD(cgw_cmd)
+{
+	struct cgw_arg a = {cli_get_optarg_value(cli, "name", NULL),
+	                    cli_get_optarg_value(cli, "address", NULL)};
+	bool ok = vpn_cfg_cgw_find(vpngw_running(), a.name) != NULL &&
+	          a.address == NULL;
+
+	if (!ok)
+		ok = change(o, edit_cgw_add, &a) == 0;
+	if (ok)
+		enter(cli, sess_of(cli)->cgw, a.name, MODE_CGW, "cgw");
+}
+
+CMD(no_cgw_cmd)
+{
+	struct cgw_arg a = {cli_get_optarg_value(cli, "name", NULL), NULL};
+
+	change(o, edit_cgw_del, &a);
+}
+
 /* An option of the connection being configured (tunnel 0: the
  * connection's own, 1 or 2: a tunnel's). */
 struct opt_arg {
-	const char *conn;
+	const char *conn; /* NULL: the customer gateway cgw's option */
+	const char *cgw;
 	int tunnel;
 	const char *name;
 	const char *const *vals;
@@ -1138,22 +1221,31 @@ static int
 edit_opt(struct vpn_cfg *cand, void *arg, FILE *o)
 {
 	const struct opt_arg *a = arg;
-	struct vpn_cfg_conn *c = vpn_cfg_conn_find(cand, a->conn);
-	enum vpn_obj kind = a->tunnel ? VPN_OBJ_TUNNEL : VPN_OBJ_CONN;
+	struct vpn_cfg_conn *c =
+	        a->conn ? vpn_cfg_conn_find(cand, a->conn) : NULL;
+	struct vpn_cfg_cgw *g = a->conn ? NULL : vpn_cfg_cgw_find(cand, a->cgw);
+	enum vpn_obj kind = g           ? VPN_OBJ_CGW
+	                    : a->tunnel ? VPN_OBJ_TUNNEL
+	                                : VPN_OBJ_CONN;
+	const char *what = g           ? "customer gateway"
+	                   : a->tunnel ? "tunnel"
+	                               : "connection";
 	void *obj;
 	char err[256];
 	int idx;
 
-	if (c == NULL) {
-		fprintf(o, "%% connection %s is gone\n", a->conn);
+	if (c == NULL && g == NULL) {
+		fprintf(o, "%% %s %s is gone\n", what,
+		        a->conn ? a->conn : a->cgw);
 		return -ENOENT;
 	}
-	obj = a->tunnel ? (void *)&c->tunnels[a->tunnel - 1] : (void *)c;
+	obj = g           ? (void *)g
+	      : a->tunnel ? (void *)&c->tunnels[a->tunnel - 1]
+	                  : (void *)c;
 	idx = vpn_opt_find(kind, a->name);
 	if (idx < 0 || strcmp(a->name, "name") == 0 ||
 	    strcmp(a->name, "tunnels") == 0) {
-		fprintf(o, "%% no %s option %s\n",
-		        a->tunnel ? "tunnel" : "connection", a->name);
+		fprintf(o, "%% no %s option %s\n", what, a->name);
 		return -EINVAL;
 	}
 	if (a->add || a->del) {
@@ -1217,11 +1309,18 @@ split(char *s, const char **v, unsigned int max)
 }
 
 static void
-opt_run(struct cli_def *cli, FILE *o, int tunnel, const char *name,
+opt_run(struct cli_def *cli, FILE *o, bool cgw, int tunnel, const char *name,
         const char *value, bool add, bool del)
 {
-	struct opt_arg a = {
-	        sess_of(cli)->conn, tunnel, name, NULL, 0, add, del};
+	/* cgw: the customer gateway's option, else the connection's. */
+	struct opt_arg a = {cgw ? NULL : sess_of(cli)->conn,
+	                    sess_of(cli)->cgw,
+	                    tunnel,
+	                    name,
+	                    NULL,
+	                    0,
+	                    add,
+	                    del};
 	const char *v[VPN_MAX_PREFIXES + 1];
 	char buf[CLI_MAX_LINE_LENGTH];
 
@@ -1241,19 +1340,25 @@ opt_run(struct cli_def *cli, FILE *o, int tunnel, const char *name,
 
 CMD(route_add)
 {
-	opt_run(cli, o, 0, "static_routes",
+	opt_run(cli, o, false, 0, "static_routes",
 	        cli_get_optarg_value(cli, "prefix", NULL), true, false);
 }
 
 CMD(route_del)
 {
-	opt_run(cli, o, 0, "static_routes",
+	opt_run(cli, o, false, 0, "static_routes",
 	        cli_get_optarg_value(cli, "prefix", NULL), false, true);
 }
 
 CMD(set_cmd)
 {
-	opt_run(cli, o, 0, cli_get_optarg_value(cli, "option", NULL),
+	opt_run(cli, o, false, 0, cli_get_optarg_value(cli, "option", NULL),
+	        cli_get_optarg_value(cli, "value", NULL), false, false);
+}
+
+CMD(cgw_set_cmd)
+{
+	opt_run(cli, o, true, 0, cli_get_optarg_value(cli, "option", NULL),
 	        cli_get_optarg_value(cli, "value", NULL), false, false);
 }
 
@@ -1261,7 +1366,7 @@ CMD(tunnel_set_cmd)
 {
 	const char *t = cli_get_optarg_value(cli, "tunnel", NULL);
 
-	opt_run(cli, o, t[0] == '2' ? 2 : 1,
+	opt_run(cli, o, false, t[0] == '2' ? 2 : 1,
 	        cli_get_optarg_value(cli, "option", NULL),
 	        cli_get_optarg_value(cli, "value", NULL), false, false);
 }
@@ -1290,22 +1395,41 @@ complete_tunnels(struct cli_def *cli, const char *name, const char *word,
 	return CLI_OK;
 }
 
+/* The names of the running model's connections, or of its customer
+ * gateways, that start with word. */
+static int
+complete_names(const char *word, struct cli_comphelp *ch, bool cgws)
+{
+	const struct vpn_cfg *cfg;
+
+	vpngw_ctl_lock();
+	cfg = vpngw_running();
+	for (unsigned int i = 0; i < (cgws ? cfg->n_cgws : cfg->n_conns); i++) {
+		const char *n = cgws ? cfg->cgws[i].name : cfg->conns[i].name;
+
+		if (word == NULL || strncmp(n, word, strlen(word)) == 0)
+			cli_add_comphelp_entry(ch, n);
+	}
+	vpngw_ctl_unlock();
+	return CLI_OK;
+}
+
 static int
 complete_conns(struct cli_def *cli, const char *name, const char *word,
                struct cli_comphelp *ch)
 {
-	const struct vpn_cfg *cfg;
-
 	(void)cli;
 	(void)name;
-	vpngw_ctl_lock();
-	cfg = vpngw_running();
-	for (unsigned int i = 0; i < cfg->n_conns; i++)
-		if (word == NULL ||
-		    strncmp(cfg->conns[i].name, word, strlen(word)) == 0)
-			cli_add_comphelp_entry(ch, cfg->conns[i].name);
-	vpngw_ctl_unlock();
-	return CLI_OK;
+	return complete_names(word, ch, false);
+}
+
+static int
+complete_cgws(struct cli_def *cli, const char *name, const char *word,
+              struct cli_comphelp *ch)
+{
+	(void)cli;
+	(void)name;
+	return complete_names(word, ch, true);
 }
 
 static void
@@ -1393,6 +1517,16 @@ complete_tunnel_opt(struct cli_def *cli, const char *name, const char *word,
 	(void)cli;
 	(void)name;
 	complete_opts(VPN_OBJ_TUNNEL, word, ch);
+	return CLI_OK;
+}
+
+static int
+complete_cgw_opt(struct cli_def *cli, const char *name, const char *word,
+                 struct cli_comphelp *ch)
+{
+	(void)cli;
+	(void)name;
+	complete_opts(VPN_OBJ_CGW, word, ch);
 	return CLI_OK;
 }
 
@@ -1503,6 +1637,7 @@ setup(struct cli_def *cli, void *ctx)
 	    "Leave configuration mode");
 	reg(cli, NULL, "end", end_cmd, P, MODE_CONN,
 	    "Leave configuration mode");
+	reg(cli, NULL, "end", end_cmd, P, MODE_CGW, "Leave configuration mode");
 	c = reg(cli, NULL, "connection", conn_cmd, P, MODE_CONFIG,
 	        "Configure a VPN connection (created with customer-gateway)");
 	arg(c, "name", CLI_CMD_ARGUMENT, P, "Connection name", complete_conns,
@@ -1514,6 +1649,23 @@ setup(struct cli_def *cli, void *ctx)
 	        "Delete a VPN connection (its tunnels go down)");
 	arg(c, "name", CLI_CMD_ARGUMENT, P, "Connection name", complete_conns,
 	    NULL);
+	c = reg(cli, sub, "customer-gateway", no_cgw_cmd, P, MODE_CONFIG,
+	        "Delete a customer gateway no connection is on");
+	arg(c, "name", CLI_CMD_ARGUMENT, P, "Customer gateway name",
+	    complete_cgws, NULL);
+	c = reg(cli, NULL, "customer-gateway", cgw_cmd, P, MODE_CONFIG,
+	        "Configure a customer gateway (created when new)");
+	arg(c, "name", CLI_CMD_ARGUMENT, P, "Customer gateway name",
+	    complete_cgws, NULL);
+	arg(c, "address", CLI_CMD_OPTIONAL_ARGUMENT, P,
+	    "Its outside IPv4 address", NULL, NULL);
+	c = reg(cli, NULL, "set", cgw_set_cmd, P, MODE_CGW,
+	        "Set a customer gateway option (as in the file): its "
+	        "connections' tunnels negotiate again");
+	arg(c, "option", CLI_CMD_ARGUMENT, P, "Option name", complete_cgw_opt,
+	    NULL);
+	arg(c, "value", CLI_CMD_ARGUMENT | CLI_CMD_REMAINDER_OF_LINE, P,
+	    "Value, or values for a list", NULL, NULL);
 
 	c = reg(cli, NULL, "static-route", route_add, P, MODE_CONN,
 	        "Add a static route into this connection");

@@ -43,11 +43,27 @@ given(enum vpn_obj kind, const void *obj, const char *name)
 	                 vpn_opt_find(kind, name));
 }
 
-/* Mark a derived value as given, so that -nv prints it. */
+/* Mark a value filled in from elsewhere: set (the model has it), and
+ * derived (checked again it is filled in again, so it follows what it
+ * came from; -nv shows it as a comment). */
 static void
-mark_given(enum vpn_obj kind, void *obj, const char *name)
+mark_derived(enum vpn_obj kind, void *obj, const char *name)
 {
-	obj_src(kind, obj)->set |= 1ull << vpn_opt_find(kind, name);
+	struct vpn_src *s = obj_src(kind, obj);
+	int i = vpn_opt_find(kind, name);
+
+	s->set |= 1ull << i;
+	s->derived |= 1ull << i;
+}
+
+/* Given by the file or the console, not filled in by us. */
+static bool
+given_own(enum vpn_obj kind, const void *obj, const char *name)
+{
+	const struct vpn_src *s = obj_src(kind, (void *)(uintptr_t)obj);
+	int i = vpn_opt_find(kind, name);
+
+	return opt_given(s, i) && !(s->derived & (1ull << i));
 }
 
 /* A unicast address that can be a tunnel endpoint on the internet. */
@@ -387,24 +403,34 @@ check_tunnel(struct checker *c, struct vpn_cfg_conn *conn, int ti)
 	        conn->cgw >= 0 ? &c->cfg->cgws[conn->cgw] : NULL;
 	char b[16];
 
-	if (!given(VPN_OBJ_TUNNEL, t, "outside_address") && a->n_outside) {
+	if (!given_own(VPN_OBJ_TUNNEL, t, "outside_address") && a->n_outside) {
 		t->outside_address = a->outside_addresses[ti % a->n_outside];
-		mark_given(VPN_OBJ_TUNNEL, t, "outside_address");
-	} else if (given(VPN_OBJ_TUNNEL, t, "outside_address") &&
+		mark_derived(VPN_OBJ_TUNNEL, t, "outside_address");
+	} else if (given_own(VPN_OBJ_TUNNEL, t, "outside_address") &&
 	           !is_outside_address(a, t->outside_address)) {
 		ERR(c, opt_line(VPN_OBJ_TUNNEL, t, "outside_address"),
 		    "%s is not one of the appliance's outside_addresses",
 		    ip(t->outside_address, b));
 	}
-	if (given(VPN_OBJ_TUNNEL, t, "remote_address") &&
+	if (given_own(VPN_OBJ_TUNNEL, t, "remote_address") &&
 	    !endpoint_ok(t->remote_address))
 		ERR(c, opt_line(VPN_OBJ_TUNNEL, t, "remote_address"),
 		    "remote address %s is not a unicast address",
 		    ip(t->remote_address, b));
-	else if (!given(VPN_OBJ_TUNNEL, t, "remote_address") && g != NULL &&
-	         given(VPN_OBJ_CGW, g, "address")) {
-		t->remote_address = g->address;
-		mark_given(VPN_OBJ_TUNNEL, t, "remote_address");
+	else if (!given_own(VPN_OBJ_TUNNEL, t, "remote_address")) {
+		/* The customer gateway's, now: it may have changed, or
+		 * gone (certificate authentication without an address). */
+		bool has = g != NULL && given(VPN_OBJ_CGW, g, "address");
+		struct vpn_src *s = obj_src(VPN_OBJ_TUNNEL, t);
+		int i = vpn_opt_find(VPN_OBJ_TUNNEL, "remote_address");
+
+		t->remote_address = has ? g->address : 0;
+		if (has)
+			mark_derived(VPN_OBJ_TUNNEL, t, "remote_address");
+		else {
+			s->set &= ~(1ull << i);
+			s->derived &= ~(1ull << i);
+		}
 	}
 	if (t->phase2_lifetime >= t->phase1_lifetime)
 		ERR(c, opt_line(VPN_OBJ_TUNNEL, t, "phase2_lifetime"),

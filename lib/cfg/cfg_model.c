@@ -60,6 +60,25 @@ vpn_cfg_dup(const struct vpn_cfg *cfg)
 	return n;
 }
 
+/* One more zeroed element at the end of *arr (n of them, at most max);
+ * NULL with errno (ENOSPC, ENOMEM). */
+static void *
+append(void **arr, unsigned int *n, size_t size, unsigned int max)
+{
+	char *v;
+
+	if (*n >= max) {
+		errno = ENOSPC;
+		return NULL;
+	}
+	v = realloc(*arr, (*n + 1) * size);
+	if (v == NULL)
+		return NULL;
+	*arr = v;
+	memset(v + *n * size, 0, size);
+	return v + (*n)++ * size;
+}
+
 struct vpn_cfg_conn *
 vpn_cfg_conn_find(const struct vpn_cfg *cfg, const char *name)
 {
@@ -73,22 +92,16 @@ struct vpn_cfg_conn *
 vpn_cfg_conn_add(struct vpn_cfg *cfg, const char *name, const char *cgw,
                  unsigned int slot)
 {
-	struct vpn_cfg_conn *v, *c;
+	struct vpn_cfg_conn *c;
 
 	if (vpn_cfg_conn_find(cfg, name) != NULL) {
 		errno = EEXIST;
 		return NULL;
 	}
-	if (cfg->n_conns >= VPN_MAX_CONNS) {
-		errno = ENOSPC;
+	c = append((void **)&cfg->conns, &cfg->n_conns, sizeof(*c),
+	           VPN_MAX_CONNS);
+	if (c == NULL)
 		return NULL;
-	}
-	v = realloc(cfg->conns, (cfg->n_conns + 1) * sizeof(*v));
-	if (v == NULL)
-		return NULL;
-	cfg->conns = v;
-	c = &v[cfg->n_conns++];
-	memset(c, 0, sizeof(*c));
 	vpn_obj_defaults(VPN_OBJ_CONN, c);
 	for (int t = 0; t < VPN_TUNNELS; t++)
 		vpn_obj_defaults(VPN_OBJ_TUNNEL, &c->tunnels[t]);
@@ -114,6 +127,54 @@ vpn_cfg_conn_del(struct vpn_cfg *cfg, const char *name)
 		explicit_bzero(c->tunnels[t].psk, sizeof(c->tunnels[t].psk));
 	memmove(c, c + 1, (cfg->n_conns - i - 1) * sizeof(*c));
 	cfg->n_conns--;
+	return 0;
+}
+
+struct vpn_cfg_cgw *
+vpn_cfg_cgw_find(const struct vpn_cfg *cfg, const char *name)
+{
+	for (unsigned int i = 0; i < cfg->n_cgws; i++)
+		if (strcmp(cfg->cgws[i].name, name) == 0)
+			return &cfg->cgws[i];
+	return NULL;
+}
+
+struct vpn_cfg_cgw *
+vpn_cfg_cgw_add(struct vpn_cfg *cfg, const char *name)
+{
+	struct vpn_cfg_cgw *g;
+
+	if (vpn_cfg_cgw_find(cfg, name) != NULL) {
+		errno = EEXIST;
+		return NULL;
+	}
+	g = append((void **)&cfg->cgws, &cfg->n_cgws, sizeof(*g), VPN_MAX_CGWS);
+	if (g == NULL)
+		return NULL;
+	vpn_obj_defaults(VPN_OBJ_CGW, g);
+	snprintf(g->name, sizeof(g->name), "%s", name);
+	g->src.set |= 1ull << vpn_opt_find(VPN_OBJ_CGW, "name");
+	return g;
+}
+
+int
+vpn_cfg_cgw_del(struct vpn_cfg *cfg, const char *name)
+{
+	struct vpn_cfg_cgw *g = vpn_cfg_cgw_find(cfg, name);
+	size_t i;
+
+	if (g == NULL)
+		return -ENOENT;
+	for (unsigned int c = 0; c < cfg->n_conns; c++)
+		if (strcmp(cfg->conns[c].customer_gateway, name) == 0)
+			return -EBUSY;
+	i = (size_t)(g - cfg->cgws);
+	memmove(g, g + 1, (cfg->n_cgws - i - 1) * sizeof(*g));
+	cfg->n_cgws--;
+	/* The connections' indices are resolved again by vpn_cfg_check. */
+	for (unsigned int c = 0; c < cfg->n_conns; c++)
+		if (cfg->conns[c].cgw > (int)i)
+			cfg->conns[c].cgw--;
 	return 0;
 }
 

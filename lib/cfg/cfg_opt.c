@@ -602,8 +602,10 @@ vpn_opt_set(enum vpn_obj kind, void *obj, int idx, const char *const *vals,
 		          o->name);
 	else
 		rc = set_scalar(o, obj, vals[0], err, errlen);
-	if (rc == 0)
+	if (rc == 0) {
 		obj_src(kind, obj)->set |= 1ull << idx;
+		obj_src(kind, obj)->derived &= ~(1ull << idx);
+	}
 	return rc;
 }
 

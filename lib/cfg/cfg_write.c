@@ -17,7 +17,19 @@ write_options(enum vpn_obj kind, const void *obj, int depth, FILE *out)
 	for (unsigned int i = 0; i < vpn_opt_count(kind); i++) {
 		const struct opt *o = &vpn_opt_tables[kind].opts[i];
 
-		if (vpn_opt_format(kind, obj, (int)i, buf, sizeof(buf)))
+		const struct vpn_src *src =
+		        obj_src(kind, (void *)(uintptr_t)obj);
+
+		if (src->derived & (1ull << i))
+			/* Filled in from another object: written down it
+			 * would stop following that one. */
+			fprintf(out, "%*s# %s = %s; (derived)\n", depth * 2, "",
+			        o->name,
+			        vpn_opt_format(kind, obj, (int)i, buf,
+			                       sizeof(buf))
+			                ? buf
+			                : "?");
+		else if (vpn_opt_format(kind, obj, (int)i, buf, sizeof(buf)))
 			fprintf(out, "%*s%s = %s;\n", depth * 2, "", o->name,
 			        buf);
 		else

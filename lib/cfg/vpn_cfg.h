@@ -104,8 +104,11 @@ enum { VPN_IKEV2 = 1u << 1 };
 
 /* Where an object and each of its options came from. */
 struct vpn_src {
-	unsigned int line;                   /* the object's own line */
-	uint64_t set;                        /* bit i: option i was given */
+	unsigned int line; /* the object's own line */
+	uint64_t set;      /* bit i: option i was given */
+	uint64_t derived;  /* bit i: option i was filled in by vpn_cfg_check
+	                    * from another object (its customer gateway's
+	                    * address, say), not given: it follows that one */
 	unsigned int opt_line[VPN_MAX_OPTS]; /* line of option i, 0 if none */
 };
 
@@ -344,6 +347,14 @@ struct vpn_cfg_conn *vpn_cfg_conn_find(const struct vpn_cfg *cfg,
                                        const char *name);
 /* Remove a connection (the ones after it move down). 0 or -ENOENT. */
 int vpn_cfg_conn_del(struct vpn_cfg *cfg, const char *name);
+/* The customer gateway named name, or NULL. */
+struct vpn_cfg_cgw *vpn_cfg_cgw_find(const struct vpn_cfg *cfg,
+                                     const char *name);
+/* Append a customer gateway with the defaults (vpn_cfg_check judges it);
+ * NULL with errno (EEXIST, ENOSPC, ENOMEM). */
+struct vpn_cfg_cgw *vpn_cfg_cgw_add(struct vpn_cfg *cfg, const char *name);
+/* Remove a customer gateway no connection uses. 0, -ENOENT or -EBUSY. */
+int vpn_cfg_cgw_del(struct vpn_cfg *cfg, const char *name);
 
 /* Load and check a file; every problem goes to d. NULL when the file can't
  * be read or parsed (or is over VPN_CFG_MAX_SIZE, has a NUL byte or an

@@ -13,7 +13,10 @@
 # TAP; the configuration model's rules (acceleration, manual keys); a connection
 # created (its IKE tunnels appear, a tunnel option renegotiates only that
 # tunnel), written, vpngw restarted from the written file with the same
-# running-config, then deleted; hostile clients (garbage, telnet option
+# running-config, then deleted; a customer gateway created, a connection
+# put on it, its address changed (the connection's tunnels renegotiate,
+# the kernel route moves), refused deletion while used, then deleted;
+# hostile clients (garbage, telnet option
 # storms, a 1 MB line, more connections than allowed, clients gone
 # mid-command) with the console and the data plane unharmed.
 #
@@ -281,6 +284,29 @@ hasnt delete "b2c                  b2"
 [ -z "$(tap_route 10.20.0.0/16)" ] || fail "the deleted connection's static route stayed in the kernel"
 [ -z "$(tap_route 192.0.2.77)" ] || fail "the deleted connection's CGW route stayed in the kernel"
 [ -n "$(tap_route 192.0.2.128/25)" ] || fail "deleting b2c took e2e's route"
+
+echo "=== a customer gateway created, used, changed and deleted at run time"
+con cgw '!enable' 'configure' 'customer-gateway b3 address 192.0.2.88' 'set bgp_asn 65088' \
+	'exit' 'connection b3c customer-gateway b3' 'exit' 'no customer-gateway b3' \
+	'customer-gateway b3' 'set address 192.0.2.89' 'set no_such 1' 'end' \
+	'show running-config' 'show vpn connections'
+has cgw "applied: 0 connection(s) created, 0 deleted, 0 tunnel(s)"
+has cgw "applied: 1 connection(s) created"
+has cgw "customer gateway b3: connection b3c is on it (delete that first)"
+has cgw "applied: 0 connection(s) created, 0 deleted, 2 tunnel(s) negotiating again"
+has cgw "no customer gateway option no_such"
+has cgw "bgp_asn = 65088"
+has cgw "b3c                  b3               192.0.2.89"
+grep -q "tunnel b3c/1: settings changed: negotiating again" "$work/gw1.log" ||
+	fail "b3c/1 did not renegotiate for its customer gateway's new address"
+[ -n "$(tap_route 192.0.2.89)" ] || fail "no kernel route to b3's new address"
+[ -z "$(tap_route 192.0.2.88)" ] || fail "the kernel route to b3's old address stayed"
+con cgwdel '!enable' 'configure' 'no connection b3c' 'no customer-gateway b3' \
+	'no customer-gateway b3' 'end' 'show running-config'
+has cgwdel "applied: 0 connection(s) created, 1 deleted"
+has cgwdel "% no customer gateway b3"
+grep -q '"b3"' "$work/con-cgwdel.txt" && fail "b3 is still in the running configuration"
+[ -z "$(tap_route 192.0.2.89)" ] || fail "the kernel route to b3 stayed after its connection went"
 
 echo "=== hostile clients"
 ip netns exec "$G1" /usr/bin/python3 - <<'PY' || fail "hostile clients"

@@ -1170,6 +1170,62 @@ test_dup_and_conns(void)
 	vpn_cfg_free(d);
 }
 
+/* Customer gateways added and removed on a copy; a tunnel's remote
+ * address that came from its customer gateway follows the gateway's new
+ * address, one given stays; -nv shows the derived one as a comment. */
+static void
+test_cgw_model(void)
+{
+	const char *addr = "192.0.2.50";
+	struct vpn_cfg *d;
+	struct vpn_cfg_cgw *g;
+	struct vpn_diag d2;
+	char err[128], *out = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	OK(.conn2 = ", { name = \"c2\"; customer_gateway = \"g\"; "
+	            "tunnels = ( { remote_address = \"192.0.2.9\"; }, "
+	            "{ remote_address = \"192.0.2.9\"; } ); }");
+	d = vpn_cfg_dup(cfg);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(d);
+	CU_ASSERT_PTR_NULL(vpn_cfg_cgw_add(d, "g"));
+	CU_ASSERT_EQUAL(errno, EEXIST);
+	CU_ASSERT_PTR_NOT_NULL(vpn_cfg_cgw_add(d, "h"));
+	g = vpn_cfg_cgw_find(d, "g"); /* after the array moved */
+	CU_ASSERT_PTR_NOT_NULL_FATAL(g);
+	CU_ASSERT_EQUAL(vpn_cfg_cgw_del(d, "g"), -EBUSY);
+	CU_ASSERT_EQUAL(vpn_cfg_cgw_del(d, "nope"), -ENOENT);
+	CU_ASSERT_EQUAL(vpn_opt_set(VPN_OBJ_CGW, g,
+	                            vpn_opt_find(VPN_OBJ_CGW, "address"), &addr,
+	                            1, err, sizeof(err)),
+	                0);
+	CU_ASSERT_EQUAL(vpn_cfg_cgw_del(d, "h"), 0);
+	CU_ASSERT_EQUAL(vpn_cfg_cgw_del(d, "h"), -ENOENT);
+	vpn_diag_init(&d2);
+	vpn_cfg_check(d, &d2);
+	if (d2.errors)
+		vpn_diag_print(&d2, stderr);
+	CU_ASSERT_EQUAL(d2.errors, 0);
+	vpn_diag_free(&d2);
+	for (int t = 0; t < 2; t++) {
+		CU_ASSERT_EQUAL(d->conns[0].tunnels[t].remote_address,
+		                0xc0000232u);
+		CU_ASSERT_EQUAL(d->conns[1].tunnels[t].remote_address,
+		                0xc0000209u);
+	}
+	f = open_memstream(&out, &len);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	vpn_cfg_write(d, f);
+	fclose(f);
+	CU_ASSERT_PTR_NOT_NULL(
+	        strstr(out, "# remote_address = \"192.0.2.50\"; (derived)"));
+	CU_ASSERT_PTR_NOT_NULL(
+	        strstr(out, "\n        remote_address = \"192.0.2.9\";"));
+	free(out);
+	vpn_cfg_free(d);
+}
+
 static void
 test_export(void)
 {
@@ -1245,6 +1301,8 @@ register_cfg_tests(void)
 	CU_add_test(s, "base template is valid", test_base_is_valid);
 	CU_add_test(s, "copies; connections added, deleted",
 	            test_dup_and_conns);
+	CU_add_test(s, "customer gateways on a copy; derived addresses",
+	            test_cgw_model);
 	CU_add_test(s, "customer gateway export", test_export);
 	CU_add_test(s, "phase1_lifetime", test_phase1_lifetime);
 	CU_add_test(s, "phase2_lifetime", test_phase2_lifetime);
