@@ -171,7 +171,8 @@ vpn_cfg_cgw_del(struct vpn_cfg *cfg, const char *name)
 	i = (size_t)(g - cfg->cgws);
 	memmove(g, g + 1, (cfg->n_cgws - i - 1) * sizeof(*g));
 	cfg->n_cgws--;
-	/* The connections' indices are resolved again by vpn_cfg_check. */
+	/* Keep the connections' indices pointing at the same gateways until
+	 * vpn_cfg_check resolves them again by name. */
 	for (unsigned int c = 0; c < cfg->n_conns; c++)
 		if (cfg->conns[c].cgw > (int)i)
 			cfg->conns[c].cgw--;

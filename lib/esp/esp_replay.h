@@ -73,13 +73,11 @@ esp_replay_update(struct esp_replay *r, uint64_t seq)
 		for (uint64_t i = 1; i <= n; i++)
 			r->bits[(from + i) & r->mask] = 0;
 		r->top = seq;
-	} else if (seq == 0) {
-		return VPN_ESP_TOO_OLD;
-	} else if (r->window != 0) {
-		if (top - seq >= r->window)
-			return VPN_ESP_TOO_OLD;
-		if (esp_replay_bit(r, seq))
-			return VPN_ESP_REPLAY;
+	} else {
+		enum vpn_esp_reason why = esp_replay_check(r, seq);
+
+		if (why != VPN_ESP_OK)
+			return why;
 	}
 	r->bits[(seq >> 6) & r->mask] |= 1ull << (seq & 63);
 	return VPN_ESP_OK;

@@ -288,13 +288,18 @@ hasnt delete "b2c                  b2"
 echo "=== a customer gateway created, used, changed and deleted at run time"
 con cgw '!enable' 'configure' 'customer-gateway b3 address 192.0.2.88' 'set bgp_asn 65088' \
 	'exit' 'connection b3c customer-gateway b3' 'exit' 'no customer-gateway b3' \
-	'customer-gateway b3' 'set address 192.0.2.89' 'set no_such 1' 'end' \
+	'customer-gateway b3' 'set address 192.0.2.89' 'set no_such 1' 'exit' \
+	'customer-gateway b4 address 300.1.2.3' 'customer-gateway b@d address 192.0.2.90' 'end' \
 	'show running-config' 'show vpn connections'
 has cgw "applied: 0 connection(s) created, 0 deleted, 0 tunnel(s)"
 has cgw "applied: 1 connection(s) created"
 has cgw "customer gateway b3: connection b3c is on it (delete that first)"
 has cgw "applied: 0 connection(s) created, 0 deleted, 2 tunnel(s) negotiating again"
 has cgw "no customer gateway option no_such"
+has cgw "% address: "
+hasnt cgw "cgw-b4"
+has cgw "name 'b@d' may only use letters"
+hasnt cgw "cgw-b@d"
 has cgw "bgp_asn = 65088"
 has cgw "b3c                  b3               192.0.2.89"
 grep -q "tunnel b3c/1: settings changed: negotiating again" "$work/gw1.log" ||
