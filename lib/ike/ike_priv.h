@@ -80,6 +80,7 @@ struct child {
 	uint32_t spi_in, spi_out;
 	uint16_t encr, key_bits, integ;
 	bool esn;
+	uint16_t dh; /* its PFS group; 0: none (made in IKE_AUTH) */
 	uint64_t installed, rekey_at, expire_at;
 	uint64_t route_at; /* responder of a rekey: route it by then */
 	bool rekeyed;      /* a newer one replaces it */
@@ -174,6 +175,8 @@ struct peer {
 	uint64_t next_try; /* initiator: when to start; 0: not now */
 	bool restart;      /* DPD restart: we start it, even as responder */
 	bool down;         /* administratively down: no SA either way */
+	uint16_t ke_group; /* the DH group the peer took or asked for last:
+	                    * the next IKE_SA_INIT's KE (0: none yet) */
 	char last[96];
 };
 

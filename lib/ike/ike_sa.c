@@ -1228,6 +1228,7 @@ child_install(struct vpn_ike *ike, struct ike_sa *sa, const struct choice *c,
 	        .key_bits = c->key_bits,
 	        .integ = c->integ,
 	        .esn = c->esn,
+	        .dh = c->dh,
 	        .installed = ike->now,
 	        .rekey_at = rekey_time(cfg, cfg->esp_lifetime, ike->now),
 	        .expire_at = ike->now + cfg->esp_lifetime * 1000ull};
@@ -1265,6 +1266,7 @@ sa_established(struct vpn_ike *ike, struct ike_sa *sa, const char *why)
 	sa_state(ike, sa, S_ESTABLISHED, why);
 	ike->st.ike_up++;
 	p->restart = false;
+	p->ke_group = sa->dh_group; /* a new IKE SA with this peer guesses it */
 	if (p->nego == sa) {
 		children_clear(ike, sa->peer, "replaced by a new IKE SA");
 		sa_free(ike, p->sa, "replaced by a new IKE SA");
@@ -1318,6 +1320,48 @@ init_send(struct vpn_ike *ike, struct ike_sa *sa)
 		send_request(ike, sa, IKE_SA_INIT, pk, pklen, R_INIT);
 }
 
+static bool
+dh_allowed(const struct vpn_ike_algs *a, uint16_t group)
+{
+	for (unsigned int i = 0; i < a->n_dh; i++)
+		if (a->dh[i] == group)
+			return true;
+	return false;
+}
+
+/*
+ * How strong a DH group is, in bits of security (NIST SP 800-57 part 1
+ * table 2 for MODP and ECP; RFC 5114's groups by their prime), and at
+ * equal strength elliptic curves first (cheaper). A first KE is a guess:
+ * the strongest group allowed is the one to guess (a peer that wants
+ * another says INVALID_KE once, and is remembered).
+ */
+static unsigned int
+dh_strength(uint16_t g)
+{
+	static const uint16_t bits[32] = {
+	        [2] = 800,   [5] = 900,   [14] = 1120, [15] = 1280, [16] = 1520,
+	        [17] = 1760, [18] = 2000, [19] = 1281, [20] = 1921, [21] = 2561,
+	        [22] = 800,  [23] = 1120, [24] = 1121,
+	};
+
+	return g < 32 ? bits[g] : 0;
+}
+
+/* Sort a's groups strongest first (stable for equals). */
+static void
+dh_order(struct vpn_ike_algs *a)
+{
+	for (unsigned int i = 1; i < a->n_dh && i < VPN_IKE_MAX_ALGS; i++) {
+		uint16_t g = a->dh[i];
+		unsigned int j = i;
+
+		for (; j > 0 && dh_strength(a->dh[j - 1]) < dh_strength(g); j--)
+			a->dh[j] = a->dh[j - 1];
+		a->dh[j] = g;
+	}
+}
+
 /* Begin (or begin again) a tunnel we initiate. */
 static void
 initiate(struct vpn_ike *ike, unsigned int peer)
@@ -1331,7 +1375,10 @@ initiate(struct vpn_ike *ike, unsigned int peer)
 	if (sa == NULL)
 		return;
 	sa->spi_i = rand64();
-	sa->dh_group = p->cfg.ike.dh[0];
+	/* The group this peer took or asked for last, else our strongest
+	 * (the list is in that order: dh_order). */
+	sa->dh_group = dh_allowed(&p->cfg.ike, p->ke_group) ? p->ke_group
+	                                                    : p->cfg.ike.dh[0];
 	sa->dh = ike_dh_new(sa->dh_group);
 	sa->ni_len = IKE_NONCE_LEN;
 	if (sa->dh == NULL || ike_random(sa->ni, sa->ni_len) != 0) {
@@ -1429,6 +1476,7 @@ init_response(struct vpn_ike *ike, struct ike_sa *sa, const struct ike_hdr *h,
 		if (t == IKE_N_INVALID_KE_PAYLOAD && len == 2) {
 			uint16_t g = get16(d);
 
+			ike->st.invalid_ke++;
 			for (unsigned int k = 0; k < cfg->ike.n_dh; k++)
 				if (cfg->ike.dh[k] == g && g != sa->dh_group) {
 					plog(ike, sa->peer,
@@ -1436,6 +1484,7 @@ init_response(struct vpn_ike *ike, struct ike_sa *sa, const struct ike_hdr *h,
 					     g);
 					ike_dh_free(sa->dh);
 					sa->dh_group = g;
+					ike->peers[sa->peer].ke_group = g;
 					sa->dh = ike_dh_new(g);
 					if (sa->dh == NULL)
 						break;
@@ -2239,15 +2288,6 @@ ccs_request(struct vpn_ike *ike, struct ike_sa *sa, uint32_t msg_id,
 	}
 }
 
-static bool
-dh_allowed(const struct vpn_ike_algs *a, uint16_t group)
-{
-	for (unsigned int i = 0; i < a->n_dh; i++)
-		if (a->dh[i] == group)
-			return true;
-	return false;
-}
-
 /* Offer every group, the one our KE is for first (RFC 7296 1.3). */
 static void
 dh_first(struct vpn_ike_algs *a, uint16_t group)
@@ -2276,12 +2316,19 @@ rekey_child(struct vpn_ike *ike, struct ike_sa *sa, struct child *c,
 
 	ike_dh_free(sa->rk_dh);
 	sa->rk_dh = NULL;
-	/* PFS with the group asked for (INVALID_KE), else our first. */
+	/* PFS with the group asked for (INVALID_KE), else the one in use:
+	 * the Child SA's own, the IKE SA's for the first rekey of one made
+	 * in IKE_AUTH, else our strongest. Offering another group first
+	 * costs an INVALID_KE round trip at every rekey. */
 	if (group != 0 && !dh_allowed(&esp, group)) {
 		sa->rk_retry = ike->now + IKE_RETRY_MS;
 		return;
 	}
-	if (group == 0 && esp.n_dh > 0)
+	if (group == 0 && dh_allowed(&esp, c->dh))
+		group = c->dh;
+	else if (group == 0 && dh_allowed(&esp, sa->dh_group))
+		group = sa->dh_group;
+	else if (group == 0 && esp.n_dh > 0)
 		group = esp.dh[0];
 	if (group != 0) {
 		dh_first(&esp, group);
@@ -2363,6 +2410,7 @@ rekey_refused(struct vpn_ike *ike, struct ike_sa *sa,
 			struct child *c =
 			        child_find(&ike->peers[sa->peer], sa->rk_old);
 
+			ike->st.invalid_ke++;
 			if (ike_sa)
 				rekey_ike(ike, sa, get16(d));
 			else if (c != NULL)
@@ -3042,6 +3090,8 @@ vpn_ike_add_peer(struct vpn_ike *ike, const struct vpn_ike_peer *p)
 	memset(np, 0, sizeof(*np));
 	np->cfg = *p;
 	np->cfg.name[sizeof(np->cfg.name) - 1] = '\0';
+	dh_order(&np->cfg.ike);
+	dh_order(&np->cfg.esp);
 	snprintf(np->last, sizeof(np->last), "configured");
 	if (p->initiate)
 		np->next_try = 1; /* at the first tick */
@@ -3065,6 +3115,9 @@ vpn_ike_set_peer(struct vpn_ike *ike, unsigned int peer,
 	explicit_bzero(&np->cfg, sizeof(np->cfg));
 	np->cfg = *p;
 	np->cfg.name[sizeof(np->cfg.name) - 1] = '\0';
+	dh_order(&np->cfg.ike);
+	dh_order(&np->cfg.esp);
+	np->ke_group = 0;
 	np->restart = false;
 	snprintf(np->last, sizeof(np->last), "reconfigured");
 	status_log(ike, peer, "settings changed: negotiating again");

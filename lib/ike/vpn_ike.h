@@ -302,6 +302,7 @@ struct vpn_ike_ops {
 	_(ike_rekeys, "IKE SAs rekeyed")                            \
 	_(collisions, "simultaneous rekeys resolved by nonces")     \
 	_(temporary_failures, "rekeys refused for now, retried")    \
+	_(invalid_ke, "INVALID_KE: our KE guessed wrong")           \
 	_(expired, "SAs removed at their hard lifetime")            \
 	_(dpd_dead, "peers declared dead")
 

@@ -943,6 +943,59 @@ test_pair_rekeys(void)
 	side_free(&a);
 	side_free(&b);
 
+	/* A Child SA made in IKE_AUTH has no group: its first rekey takes
+	 * the strongest a allows (21), b wants 19 (INVALID_KE once), and
+	 * every later rekey proposes the group in use: no more INVALID_KE. */
+	peer_cfg(&pa, A_ADDR, B_ADDR, true);
+	peer_cfg(&pb, B_ADDR, A_ADDR, false);
+	pa.esp_lifetime = 12;
+	pa.rekey_margin = 4;
+	pb.esp_lifetime = 1000;
+	pa.esp.n_dh = 3;
+	pa.esp.dh[0] = 14;
+	pa.esp.dh[1] = 19;
+	pa.esp.dh[2] = 21;
+	pb.esp.n_dh = 1;
+	pb.esp.dh[0] = 19;
+	CU_ASSERT_FATAL(pair_up(&a, &b, &pa, &pb));
+	pump(&a, &b, 60, 1000);
+	CU_ASSERT(vpn_ike_stats(a.ike)->child_rekeys >= 5);
+	CU_ASSERT_EQUAL(vpn_ike_stats(a.ike)->invalid_ke, 1);
+	CU_ASSERT_EQUAL(gaps, 0);
+	check_mirror(&a, &b);
+	side_free(&a);
+	side_free(&b);
+
+	/* The same for the IKE SA: the first IKE_SA_INIT guesses the
+	 * strongest group (20), b asks for 14, and a new IKE SA after a
+	 * reset guesses 14 at once; its Child SA's first rekey takes the
+	 * IKE SA's group. */
+	peer_cfg(&pa, A_ADDR, B_ADDR, true);
+	peer_cfg(&pb, B_ADDR, A_ADDR, false);
+	pa.ike.n_dh = 3;
+	pa.ike.dh[0] = 2;
+	pa.ike.dh[1] = 20;
+	pa.ike.dh[2] = 14;
+	pb.ike.dh[0] = 14;
+	pa.esp_lifetime = 12;
+	pa.rekey_margin = 4;
+	pb.esp_lifetime = 1000;
+	pa.esp.n_dh = 2;
+	pa.esp.dh[0] = 14;
+	pa.esp.dh[1] = 19;
+	pb.esp.n_dh = 1;
+	pb.esp.dh[0] = 14;
+	CU_ASSERT_FATAL(pair_up(&a, &b, &pa, &pb));
+	CU_ASSERT_EQUAL(vpn_ike_stats(a.ike)->invalid_ke, 1);
+	vpn_ike_reset(a.ike, 0, true);
+	pump(&a, &b, 40, 1000);
+	CU_ASSERT(vpn_ike_stats(a.ike)->ike_up >= 2);
+	CU_ASSERT(vpn_ike_stats(a.ike)->child_rekeys >= 2);
+	CU_ASSERT_EQUAL(vpn_ike_stats(a.ike)->invalid_ke, 1);
+	check_mirror(&a, &b);
+	side_free(&a);
+	side_free(&b);
+
 	/* The rekey's KE guess is wrong: INVALID_KE_PAYLOAD, then 19. */
 	peer_cfg(&pa, A_ADDR, B_ADDR, true);
 	peer_cfg(&pb, B_ADDR, A_ADDR, false);
