@@ -73,7 +73,8 @@ struct arp_state {
 
 struct dp_port {
 	uint16_t id;
-	uint16_t nrxq; /* RX queues: workers 0..nrxq-1 poll one each */
+	uint16_t nrxq;    /* RX queues: workers 0..nrxq-1 poll one each */
+	unsigned int mtu; /* the largest IP packet it sends (port mtu) */
 	struct rte_ether_addr mac;
 	uint32_t addr, mask, gateway; /* host order; gateway 0: none */
 	struct arp_table *arp;        /* RCU: read by workers */
@@ -681,12 +682,23 @@ route_lookup(uint32_t dst, uint32_t *conn)
 	return rte_lpm_lookup(r->fib, dst, conn) == 0 ? 0 : -1;
 }
 
+/* An ICMP error of ours (or NULL: nothing to send) back to a sender on
+ * the inside. */
+static void
+icmp_to_inside(struct dp_worker *wk, struct rte_mbuf *r)
+{
+	if (r != NULL && l2_out(wk, &dp.in, r, ip_dst(r)))
+		tx(wk, &dp.in, &r, 1);
+	else if (r != NULL)
+		rte_pktmbuf_free(r);
+}
+
 /* One inner IPv4 packet (Ethernet stripped) towards the tunnels: the SA to
  * use, with m fragmented into frags[] when needed. Returns how many
  * packets to encrypt (m itself, or fragments), 0 when m was consumed. */
 static unsigned int
-to_tunnel(struct dp_worker *wk, struct rte_mbuf *m, struct rte_mbuf **frags,
-          struct vpn_esp_sa **sa)
+to_tunnel(struct dp_worker *wk, struct rte_mbuf *m, bool fwd,
+          struct rte_mbuf **frags, struct vpn_esp_sa **sa)
 {
 	const uint8_t *ip = rte_pktmbuf_mtod(m, const uint8_t *);
 	unsigned int len = rte_pktmbuf_data_len(m);
@@ -703,6 +715,13 @@ to_tunnel(struct dp_worker *wk, struct rte_mbuf *m, struct rte_mbuf **frags,
 	dst = ip_dst(m);
 	if (route_lookup(dst, &conn) != 0) {
 		wk->st.no_route++;
+		goto drop;
+	}
+	/* Forwarded (not the appliance's own): RFC 1812 5.3.1. */
+	if (fwd && !vpn_ipv4_ttl_dec(rte_pktmbuf_mtod(m, uint8_t *))) {
+		wk->st.ttl_expired++;
+		icmp_to_inside(wk,
+		               vpn_icmp_time_exceeded(m, dp.in.addr, dp.pool));
 		goto drop;
 	}
 	c = &dp.conns[conn];
@@ -724,14 +743,9 @@ to_tunnel(struct dp_worker *wk, struct rte_mbuf *m, struct rte_mbuf **frags,
 		return 1;
 	}
 	if (ip[6] & 0x40) { /* DF: tell the sender the tunnel's MTU */
-		struct rte_mbuf *r = vpn_icmp_frag_needed(m, c->t[t].inner_mtu,
-		                                          dp.in.addr, dp.pool);
-
 		wk->st.frag_needed++;
-		if (r != NULL && l2_out(wk, &dp.in, r, ip_dst(r)))
-			tx(wk, &dp.in, &r, 1);
-		else if (r != NULL)
-			rte_pktmbuf_free(r);
+		icmp_to_inside(wk, vpn_icmp_frag_needed(m, c->t[t].inner_mtu,
+		                                        dp.in.addr, dp.pool));
 		goto drop;
 	}
 	n = vpn_ipv4_fragment(m, c->t[t].inner_mtu, dp.pool, frags, FRAG_MAX);
@@ -779,15 +793,17 @@ encrypt_and_send(struct dp_worker *wk, struct rte_mbuf **enc,
 		   (uint16_t)(nout - j < BURST ? nout - j : BURST));
 }
 
-/* Route m into a tunnel: its packets (m or its fragments) join enc[] /
- * sas[], which are encrypted and sent first when they would overflow. */
+/* Route m into a tunnel (fwd: forwarded, not the appliance's own): its
+ * packets (m or its fragments) join enc[] / sas[], which are encrypted
+ * and sent first when they would overflow. */
 static void
-to_tunnel_queue(struct dp_worker *wk, struct rte_mbuf *m, struct rte_mbuf **enc,
-                struct vpn_esp_sa **sas, unsigned int *nenc)
+to_tunnel_queue(struct dp_worker *wk, struct rte_mbuf *m, bool fwd,
+                struct rte_mbuf **enc, struct vpn_esp_sa **sas,
+                unsigned int *nenc)
 {
 	struct rte_mbuf *frags[FRAG_MAX];
 	struct vpn_esp_sa *sa = NULL;
-	unsigned int k = to_tunnel(wk, m, frags, &sa);
+	unsigned int k = to_tunnel(wk, m, fwd, frags, &sa);
 
 	if (*nenc + k > ENC_MAX) {
 		encrypt_and_send(wk, enc, sas, *nenc);
@@ -818,7 +834,7 @@ inside_input(struct dp_worker *wk, struct rte_mbuf **pkts, uint16_t n)
 			}
 			continue;
 		}
-		to_tunnel_queue(wk, m, enc, sas, &nenc);
+		to_tunnel_queue(wk, m, true, enc, sas, &nenc);
 	}
 	encrypt_and_send(wk, enc, sas, nenc);
 }
@@ -845,12 +861,70 @@ from_remote(unsigned int conn, const struct rte_mbuf *m)
 	return false;
 }
 
+/*
+ * A decrypted packet m for the inside (forwarded: TTL and the inside
+ * port's MTU as RFC 1812 wants) into out[] (fragments too). What the
+ * appliance must say back to its sender (time exceeded, frag-needed) goes
+ * into the tunnel through enc[] / sas[].
+ */
+static void
+to_inside(struct dp_worker *wk, struct rte_mbuf *m, struct rte_mbuf **out,
+          unsigned int *nout, struct rte_mbuf **enc, struct vpn_esp_sa **sas,
+          unsigned int *nenc)
+{
+	uint8_t *ip = rte_pktmbuf_mtod(m, uint8_t *);
+	struct rte_mbuf *frags[FRAG_MAX], *r = NULL;
+	unsigned int len = rte_pktmbuf_data_len(m);
+	int nf;
+
+	if (!vpn_ipv4_ttl_dec(ip)) {
+		wk->st.ttl_expired++;
+		r = vpn_icmp_time_exceeded(m, dp.in.addr, dp.pool);
+		goto drop;
+	}
+	if (len > dp.in.mtu && (ip[6] & 0x40)) {
+		wk->st.too_big_inside++;
+		wk->st.frag_needed++;
+		r = vpn_icmp_frag_needed(m, dp.in.mtu, dp.in.addr, dp.pool);
+		goto drop;
+	}
+	if (len <= dp.in.mtu) {
+		frags[0] = m;
+		nf = 1;
+	} else {
+		wk->st.too_big_inside++;
+		nf = vpn_ipv4_fragment(m, dp.in.mtu, dp.pool, frags, FRAG_MAX);
+		rte_pktmbuf_free(m);
+		if (nf < 0) {
+			wk->st.frag_failed++;
+			return;
+		}
+		wk->st.fragmented++;
+	}
+	for (int i = 0; i < nf; i++) {
+		if (*nout == BURST) {
+			tx(wk, &dp.in, out, BURST);
+			*nout = 0;
+		}
+		if (l2_out(wk, &dp.in, frags[i], ip_dst(frags[i])))
+			out[(*nout)++] = frags[i];
+		else
+			rte_pktmbuf_free(frags[i]);
+	}
+	return;
+drop:
+	rte_pktmbuf_free(m);
+	if (r != NULL)
+		to_tunnel_queue(wk, r, false, enc, sas, nenc);
+}
+
 static void
 outside_input(struct dp_worker *wk, struct rte_mbuf **pkts, uint16_t n)
 {
-	struct rte_mbuf *esp[BURST], *out[BURST];
-	struct vpn_esp_sa *sas[BURST];
-	uint16_t nesp = 0, nout = 0, ok;
+	struct rte_mbuf *esp[BURST], *out[BURST], *enc[ENC_MAX];
+	struct vpn_esp_sa *sas[BURST], *enc_sas[ENC_MAX];
+	unsigned int nout = 0, nenc = 0;
+	uint16_t nesp = 0, ok;
 	uint8_t why[BURST];
 
 	for (uint16_t i = 0; i < n; i++) {
@@ -901,16 +975,15 @@ outside_input(struct dp_worker *wk, struct rte_mbuf **pkts, uint16_t n)
 			}
 			continue;
 		}
-		if (m->packet_type != RTE_PTYPE_L3_IPV4 ||
-		    !l2_out(wk, &dp.in, m, ip_dst(m))) {
-			if (m->packet_type != RTE_PTYPE_L3_IPV4)
-				wk->st.not_ip++;
+		if (m->packet_type != RTE_PTYPE_L3_IPV4) {
+			wk->st.not_ip++;
 			rte_pktmbuf_free(m);
 			continue;
 		}
-		out[nout++] = m;
+		to_inside(wk, m, out, &nout, enc, enc_sas, &nenc);
 	}
-	tx(wk, &dp.in, out, nout);
+	tx(wk, &dp.in, out, (uint16_t)nout);
+	encrypt_and_send(wk, enc, enc_sas, nenc);
 }
 
 /* ---- kernel -> wire ---------------------------------------------------------
@@ -943,7 +1016,7 @@ exc_input(struct dp_worker *wk, struct rte_mbuf **pkts, uint16_t n)
 			continue;
 		dst = ip_dst(m);
 		if (route_lookup(dst, &conn) == 0)
-			to_tunnel_queue(wk, m, enc, sas, &nenc);
+			to_tunnel_queue(wk, m, false, enc, sas, &nenc);
 		else if (((dst ^ dp.in.addr) & dp.in.mask) == 0) {
 			if (l2_out(wk, &dp.in, m, dst))
 				to_in[nin++] = m;
@@ -1038,8 +1111,13 @@ setup_port(const struct vpn_cfg_port *cp, struct dp_port *p,
 		return -EINVAL;
 	}
 	p->nrxq = (uint16_t)cp->queues;
-	if (vpn_port_start(p->id, p->nrxq, (uint16_t)dp.nwk, dp.pool) != 0)
+	p->mtu = (unsigned int)cp->mtu;
+	if (vpn_port_start(p->id, p->nrxq, (uint16_t)dp.nwk, dp.pool,
+	                   (uint16_t)p->mtu) != 0) {
+		fprintf(stderr, "vpngw: port %s: %s did not start\n", cp->name,
+		        cp->device);
 		return -ENODEV;
+	}
 	rte_eth_macaddr_get(p->id, &p->mac);
 	if (cp->address.family == 0) {
 		fprintf(stderr, "vpngw: port %s needs an address to forward\n",
@@ -1088,7 +1166,7 @@ setup_exception(const struct vpn_cfg *cfg)
 		        ifname);
 		return -ENODEV;
 	}
-	if (vpn_port_start(dp.exc.id, 1, (uint16_t)dp.nwk, dp.pool) != 0)
+	if (vpn_port_start(dp.exc.id, 1, (uint16_t)dp.nwk, dp.pool, 0) != 0)
 		return -ENODEV;
 	rte_eth_macaddr_get(dp.exc.id, &dp.exc.mac);
 	if (vpngw_kernel_setup(cfg, ifname) != 0)
@@ -1185,7 +1263,7 @@ vpngw_dp_tunnel_attach(unsigned int conn, unsigned int ti,
 	t = &dp.conns[conn].t[ti];
 	/* What the workers read with the SA is in place before it is, and
 	 * the SA before the tunnel joins steering. */
-	t->inner_mtu = inner_mtu(out, 1500);
+	t->inner_mtu = inner_mtu(out, dp.out.mtu);
 	t->mss = vpn_mss_for_mtu(t->inner_mtu, false);
 	t->in = in;
 	t->last_rx = t->last_tx = rte_rdtsc();
@@ -1311,7 +1389,7 @@ setup_conns(const struct vpn_cfg *cfg, const struct vpngw_sas *sas)
 				continue; /* IKE's: down until it attaches one
 				           */
 			d->up |= 1u << t;
-			dt->inner_mtu = inner_mtu(dt->sa, 1500);
+			dt->inner_mtu = inner_mtu(dt->sa, dp.out.mtu);
 			dt->mss = vpn_mss_for_mtu(dt->inner_mtu, false);
 			dt->in = sas->in_by_tunnel[c->slot * VPN_TUNNELS + t];
 			/* Given the benefit of the doubt at start. */

@@ -104,6 +104,8 @@ unsigned int vpngw_ike_read(struct vpn_ike_stats *st,
 	_(frag_needed) \
 	_(fragmented) \
 	_(frag_failed) \
+	_(ttl_expired) \
+	_(too_big_inside) \
 	_(esp_out_drop) \
 	_(esp_in_drop) \
 	_(keepalive_in) \

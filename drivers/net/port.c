@@ -9,7 +9,7 @@
 
 int
 vpn_port_start(uint16_t port_id, uint16_t nrxq, uint16_t ntxq,
-               struct rte_mempool *pool)
+               struct rte_mempool *pool, uint16_t mtu)
 {
 	struct rte_eth_conf conf = {0};
 	struct rte_eth_dev_info info;
@@ -19,6 +19,15 @@ vpn_port_start(uint16_t port_id, uint16_t nrxq, uint16_t ntxq,
 	rc = rte_eth_dev_info_get(port_id, &info);
 	if (rc != 0)
 		return rc;
+	if (mtu != 0 && (mtu < info.min_mtu || mtu > info.max_mtu)) {
+		fprintf(stderr,
+		        "vpngw: port %u (%s): mtu %u is outside what the "
+		        "device takes (%u to %u)\n",
+		        port_id, info.driver_name, mtu, info.min_mtu,
+		        info.max_mtu);
+		return -EINVAL;
+	}
+	conf.rxmode.mtu = mtu;
 	if (nrxq > 1) {
 		/* Spread flows over the workers' queues by addresses (ESP
 		 * has no ports; UDP 4500 keeps one SA on one queue too). */
@@ -32,6 +41,13 @@ vpn_port_start(uint16_t port_id, uint16_t nrxq, uint16_t ntxq,
 	if (info.rx_offload_capa & RTE_ETH_RX_OFFLOAD_IPV4_CKSUM)
 		conf.rxmode.offloads |= RTE_ETH_RX_OFFLOAD_IPV4_CKSUM;
 	rc = rte_eth_dev_configure(port_id, nrxq, ntxq, &conf);
+	/* Some devices take the MTU only this way (net_af_packet sets its
+	 * interface's); one that has no say in it is fine. */
+	if (rc == 0 && mtu != 0) {
+		rc = rte_eth_dev_set_mtu(port_id, mtu);
+		if (rc == -ENOTSUP)
+			rc = 0;
+	}
 	if (rc == 0)
 		rc = rte_eth_dev_adjust_nb_rx_tx_desc(port_id, &nrx, &ntx);
 	for (uint16_t q = 0; rc == 0 && q < nrxq; q++)

@@ -15,10 +15,11 @@
 #include <rte_mempool.h>
 
 /* Configure and start port_id with nrxq RX queues fed from pool and ntxq
- * TX queues; promiscuous where the device supports it. 0 or -errno
- * (logged). */
+ * TX queues and an MTU of mtu (0: the device's default; one the device
+ * can't take is refused); promiscuous where the device supports it. 0 or
+ * -errno (logged). */
 int vpn_port_start(uint16_t port_id, uint16_t nrxq, uint16_t ntxq,
-                   struct rte_mempool *pool);
+                   struct rte_mempool *pool, uint16_t mtu);
 void vpn_port_stop(uint16_t port_id);
 
 #endif /* VPN_PORT_H */

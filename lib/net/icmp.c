@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* ICMP "fragmentation needed" (RFC 792, RFC 1191): path MTU discovery
- * through the tunnel, for packets too large that have DF set. */
+/* ICMP errors a router sends (RFC 792, RFC 1812 4.3): "fragmentation
+ * needed" for path MTU discovery through the tunnel (RFC 1191), "time
+ * exceeded" for packets whose TTL runs out here (RFC 1812 5.3.1); and the
+ * TTL decrement itself. */
 #include <string.h>
 
 #include <rte_ip.h>
@@ -13,14 +15,18 @@ is_icmp_error(uint8_t type)
 	return type == 3 || type == 4 || type == 5 || type == 11 || type == 12;
 }
 
+/* RFC 1812 4.3.2.3: an error quotes as much of the packet as fits in
+ * 576 bytes of ICMP datagram. */
+#define QUOTE_MAX (576 - 20 - 8)
+
 struct rte_mbuf *
-vpn_icmp_frag_needed(const struct rte_mbuf *m, unsigned int mtu, uint32_t src,
-                     struct rte_mempool *pool)
+vpn_icmp_error(const struct rte_mbuf *m, uint8_t type, uint8_t code,
+               uint32_t word, uint32_t src, struct rte_mempool *pool)
 {
 	const uint8_t *ip = rte_pktmbuf_mtod(m, const uint8_t *);
 	unsigned int len = rte_pktmbuf_data_len(m), ihl, tot, quote;
 	struct rte_mbuf *r;
-	uint32_t dst, src_be = rte_cpu_to_be_32(src);
+	uint32_t dst, src_be = rte_cpu_to_be_32(src), word_be;
 	uint8_t *p;
 	uint16_t v;
 
@@ -40,7 +46,7 @@ vpn_icmp_frag_needed(const struct rte_mbuf *m, unsigned int mtu, uint32_t src,
 	dst = rte_be_to_cpu_32(dst);
 	if (dst == 0 || dst >> 28 >= 0xe || dst >> 24 == 127)
 		return NULL;
-	quote = ihl + (tot - ihl < 8 ? tot - ihl : 8);
+	quote = tot < QUOTE_MAX ? tot : QUOTE_MAX;
 	r = rte_pktmbuf_alloc(pool);
 	if (r == NULL)
 		return NULL;
@@ -59,13 +65,35 @@ vpn_icmp_frag_needed(const struct rte_mbuf *m, unsigned int mtu, uint32_t src,
 	memcpy(p + 16, ip + 12, 4); /* back to the sender */
 	v = rte_ipv4_cksum((const struct rte_ipv4_hdr *)p);
 	memcpy(p + 10, &v, 2);
-	p[20] = 3; /* destination unreachable */
-	p[21] = 4; /* fragmentation needed and DF set */
-	p[26] = (uint8_t)(mtu >> 8);
-	p[27] = (uint8_t)mtu;
+	p[20] = type;
+	p[21] = code;
+	word_be = rte_cpu_to_be_32(word);
+	memcpy(p + 24, &word_be, 4);
 	memcpy(p + 28, ip, quote);
 	v = (uint16_t)~rte_raw_cksum(p + 20, 8 + quote);
 	memcpy(p + 22, &v, 2);
 	r->packet_type = RTE_PTYPE_L3_IPV4;
 	return r;
+}
+
+bool
+vpn_ipv4_ttl_dec(uint8_t *ip)
+{
+	uint32_t sum;
+	uint16_t ck;
+
+	if (ip[8] <= 1)
+		return false;
+	/* RFC 1624 eqn. 3: HC' = ~(~HC + ~m + m'); TTL is the high byte of
+	 * its 16-bit word, so the word drops by 0x0100. */
+	memcpy(&ck, ip + 10, 2);
+	sum = (uint16_t)~rte_be_to_cpu_16(ck);
+	sum += (uint16_t) ~((ip[8] << 8) | ip[9]);
+	ip[8]--;
+	sum += (uint16_t)((ip[8] << 8) | ip[9]);
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	ck = rte_cpu_to_be_16((uint16_t)~sum);
+	memcpy(ip + 10, &ck, 2);
+	return true;
 }

@@ -6,7 +6,7 @@
  * Packet helpers of the data plane, on single-segment rte_mbufs whose data
  * starts at an IP header (or, for ARP, at the ARP header): flow hashing and
  * two-tunnel steering, TCP MSS clamping, IPv4 fragmentation before
- * encryption, ICMP "fragmentation needed", ARP. Each checks what it reads
+ * encryption, ICMP errors and the TTL, ARP. Each checks what it reads
  * against the mbuf's length; none allocates except where it says so.
  */
 
@@ -82,16 +82,42 @@ int vpn_ipv4_fragment(const struct rte_mbuf *m, unsigned int mtu,
  */
 
 /*
- * An ICMP "fragmentation needed" (type 3 code 4, RFC 1191) telling the
- * sender of the IPv4 packet in m that the next-hop MTU is mtu, sent from
- * src (host order). The new mbuf (from pool) holds IPv4 + ICMP + the
- * original header and 8 bytes of its data. NULL when m is not an IPv4
- * packet worth answering (an ICMP error itself, a non-first fragment) or
- * pool is empty.
+ * An ICMP error (RFC 792) of type and code about the IPv4 packet in m,
+ * sent from src (host order) back to its sender; word is the 32 bits after
+ * the checksum (frag-needed: the next-hop MTU). The new mbuf (from pool)
+ * holds IPv4 + ICMP + as much of the packet as keeps it within 576 bytes
+ * (RFC 1812 4.3.2.3). NULL when m is not an IPv4 packet worth answering
+ * (an ICMP error itself, a non-first fragment, a sender that can't be
+ * one) or pool is empty.
  */
-struct rte_mbuf *vpn_icmp_frag_needed(const struct rte_mbuf *m,
-                                      unsigned int mtu, uint32_t src,
-                                      struct rte_mempool *pool);
+struct rte_mbuf *vpn_icmp_error(const struct rte_mbuf *m, uint8_t type,
+                                uint8_t code, uint32_t word, uint32_t src,
+                                struct rte_mempool *pool);
+
+/* "Fragmentation needed and DF set" (type 3 code 4, RFC 1191): the
+ * next-hop MTU is mtu. */
+static inline struct rte_mbuf *
+vpn_icmp_frag_needed(const struct rte_mbuf *m, unsigned int mtu, uint32_t src,
+                     struct rte_mempool *pool)
+{
+	return vpn_icmp_error(m, 3, 4, mtu & 0xffff, src, pool);
+}
+
+/* "Time to live exceeded in transit" (type 11 code 0). */
+static inline struct rte_mbuf *
+vpn_icmp_time_exceeded(const struct rte_mbuf *m, uint32_t src,
+                       struct rte_mempool *pool)
+{
+	return vpn_icmp_error(m, 11, 0, 0, src, pool);
+}
+
+/*
+ * Forwarding an IPv4 packet (RFC 1812 5.3.1): when its TTL is above 1,
+ * decrement it, update the header checksum incrementally (RFC 1624) and
+ * return true; else false (the caller drops it and sends time exceeded).
+ * ip has at least 20 bytes.
+ */
+bool vpn_ipv4_ttl_dec(uint8_t *ip);
 
 /* ---- ARP -------------------------------------------------------------------
  */

@@ -37,10 +37,15 @@ grep -q "workers = \[1, 2\]" "$work/gw1.conf" && grep -q "qpairs=2" "$work/gw1.c
 # knows host B from a static entry.
 sed -i 's|address = "203.0.113.1/24"; }|address = "203.0.113.1/24"; arp_timeout = 5; }|' \
 	"$work/gw1.conf"
-sed -i 's|address = "192.0.2.129/25"; }|address = "192.0.2.129/25"; static_arp = ["192.0.2.130 02:00:00:00:0b:01"]; }|' \
+# Host B's network has an MTU of 1400 (vpngw 2's inside port says so):
+# what comes out of the tunnel larger than that is fragmented, or refused
+# with frag-needed through the tunnel when DF is set.
+sed -i 's|address = "192.0.2.129/25"; }|address = "192.0.2.129/25"; static_arp = ["192.0.2.130 02:00:00:00:0b:01"]; mtu = 1400; }|' \
 	"$work/gw2.conf"
 grep -q "arp_timeout = 5" "$work/gw1.conf" && grep -q static_arp "$work/gw2.conf" ||
 	fail "could not set the ARP options"
+grep -q "mtu = 1400" "$work/gw2.conf" || fail "could not set vpngw 2's inside MTU"
+ip -n "$B" link set b0 mtu 1400
 # vpngw 2 takes from the tunnels only what comes from host A's half of its
 # network (its traffic selector): a packet from 198.51.100.200 is dropped.
 sed -i 's|static_routes = \["198.51.100.0/24"\];|& remote_networks = ["198.51.100.0/25"];|' \
@@ -112,6 +117,34 @@ ip netns exec "$A" ping -c 3 -i 0.3 -W 1 -I 198.51.100.200 192.0.2.130 \
 spoofed=$(grep -c "bytes from 192.0.2.130" "$work/ping-spoof.log")
 echo "pings from outside vpngw 2's remote networks answered: $spoofed of 3"
 [ "$spoofed" -eq 0 ] || fail "vpngw 2 let in a source outside its remote networks"
+
+# A router (RFC 1812 5.3.1): each gateway takes one from the TTL (host B
+# answers with 64, host A sees 62), and a packet whose TTL runs out is
+# answered with time exceeded: at vpngw 1 from its inside address (TTL 1
+# from host A), at vpngw 2 after decryption, through the tunnel, from its
+# inside address (TTL 2).
+grep -q "ttl=62" "$work/ping.log" ||
+	fail "replies through two gateways do not arrive with TTL 62: $(grep -m1 ttl= "$work/ping.log")"
+ip netns exec "$A" ping -c 2 -i 0.3 -W 2 -t 1 192.0.2.130 >"$work/ping-ttl1.log" 2>&1
+ip netns exec "$A" ping -c 2 -i 0.3 -W 2 -t 2 192.0.2.130 >"$work/ping-ttl2.log" 2>&1
+echo "TTL 1: $(grep -m1 -i "exceeded" "$work/ping-ttl1.log")"
+echo "TTL 2: $(grep -m1 -i "exceeded" "$work/ping-ttl2.log")"
+grep -q "198.51.100.1 .*Time to live exceeded" "$work/ping-ttl1.log" ||
+	fail "no time exceeded from vpngw 1 for TTL 1"
+grep -q "192.0.2.129 .*Time to live exceeded" "$work/ping-ttl2.log" ||
+	fail "no time exceeded from vpngw 2 through the tunnel for TTL 2"
+# Larger than host B's MTU of 1400 out of the tunnel: fragmented by
+# vpngw 2 (DF clear), frag-needed with 1400 through the tunnel (DF set).
+ip netns exec "$A" ping -c 3 -i 0.3 -W 2 -s 1400 -M dont 192.0.2.130 \
+	>"$work/ping-inside-big.log" 2>&1
+ip netns exec "$A" ping -c 2 -i 0.3 -W 2 -s 1400 -M do 192.0.2.130 \
+	>"$work/ping-inside-df.log" 2>&1
+inbig=$(grep -c "bytes from 192.0.2.130" "$work/ping-inside-big.log")
+echo "1428-byte pings into host B's 1400-byte network: $inbig of 3 answered"
+echo "DF set: $(grep -m1 -i "frag needed" "$work/ping-inside-df.log")"
+[ "$inbig" -ge 2 ] || fail "packets above the inside MTU not fragmented"
+grep -q "192.0.2.129 .*Frag needed.*mtu = 1400" "$work/ping-inside-df.log" ||
+	fail "no frag-needed (mtu 1400) from vpngw 2 through the tunnel"
 
 mbps=$(awk '/SUM.*receiver/ {print $6}' "$work/iperf3.log")
 echo "iperf3: ${mbps:-0} Mbit/s over 8 TCP flows"
@@ -185,6 +218,12 @@ done
 src=$(counter gw2 inner_src)
 echo "vpngw 2 dropped ${src:-0} packets from outside its remote networks"
 [ "${src:-0}" -ge 3 ] || { status=1; echo "FAIL: inner source drops not counted"; }
+for c in "gw1 ttl_expired 2" "gw2 ttl_expired 2" "gw2 too_big_inside 5"; do
+	set -- $c
+	n=$(counter "$1" "$2")
+	echo "$1 $2: ${n:-0}"
+	[ "${n:-0}" -ge "$3" ] || { status=1; echo "FAIL: $1 counted ${n:-0} $2 (at least $3 expected)"; }
+done
 [ $status = 0 ] || exit 1
 echo "ok: two gateways forward through ESP"
 exit $status

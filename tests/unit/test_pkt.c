@@ -304,7 +304,8 @@ test_icmp(void)
 	r = vpn_icmp_frag_needed(m, 1400, 0xc6336401, test_pool);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(r);
 	q = rte_pktmbuf_mtod(r, const uint8_t *);
-	CU_ASSERT_EQUAL(rte_pktmbuf_data_len(r), 20 + 8 + 28);
+	/* RFC 1812 4.3.2.3: as much as fits in 576 bytes */
+	CU_ASSERT_EQUAL(rte_pktmbuf_data_len(r), 576);
 	CU_ASSERT_EQUAL(q[9], 1);
 	CU_ASSERT_EQUAL(rte_raw_cksum(q, 20), 0xffff);
 	CU_ASSERT_EQUAL(memcmp(q + 12, "\xc6\x33\x64\x01\xc6\x33\x64\x0a", 8),
@@ -312,8 +313,9 @@ test_icmp(void)
 	CU_ASSERT_EQUAL(q[20], 3);
 	CU_ASSERT_EQUAL(q[21], 4);
 	CU_ASSERT_EQUAL(q[26] << 8 | q[27], 1400);
-	CU_ASSERT_EQUAL(rte_raw_cksum(q + 20, 36), 0xffff);
-	CU_ASSERT_EQUAL(memcmp(q + 28, p, 28), 0); /* header + 8 bytes */
+	CU_ASSERT_EQUAL(q[2] << 8 | q[3], 576);
+	CU_ASSERT_EQUAL(rte_raw_cksum(q + 20, 576 - 20), 0xffff);
+	CU_ASSERT_EQUAL(memcmp(q + 28, p, 576 - 28), 0);
 	rte_pktmbuf_free(r);
 	rte_pktmbuf_free(m);
 
@@ -341,6 +343,64 @@ test_icmp(void)
 	rte_pktmbuf_free(m);
 	m = mbuf_of(p, 10);
 	CU_ASSERT_PTR_NULL(vpn_icmp_frag_needed(m, 1400, 1, test_pool));
+	rte_pktmbuf_free(m);
+}
+
+/* ---- TTL and time exceeded ---------------------------------------------- */
+
+static void
+test_ttl(void)
+{
+	uint8_t p[128];
+	unsigned int n = ipv4(p, 24, 6, 40, 0x4000);
+	struct rte_mbuf *m, *r;
+	const uint8_t *q;
+
+	/* Every TTL from 255 down: the checksum stays right (the header
+	 * sums to 0xffff), one less each time, refused at 1. */
+	for (unsigned int ttl = 255; ttl >= 1; ttl--) {
+		uint16_t v;
+
+		p[8] = (uint8_t)ttl;
+		p[10] = p[11] = 0;
+		v = rte_ipv4_cksum((const struct rte_ipv4_hdr *)p);
+		memcpy(p + 10, &v, 2);
+		if (ttl == 1) {
+			CU_ASSERT_FALSE(vpn_ipv4_ttl_dec(p));
+			CU_ASSERT_EQUAL(p[8], 1);
+			break;
+		}
+		CU_ASSERT_TRUE(vpn_ipv4_ttl_dec(p));
+		CU_ASSERT_EQUAL(p[8], ttl - 1);
+		CU_ASSERT_EQUAL(rte_raw_cksum(p, 24), 0xffff);
+	}
+	p[8] = 0;
+	CU_ASSERT_FALSE(vpn_ipv4_ttl_dec(p));
+
+	/* Time exceeded: type 11 code 0, back to the sender, the whole
+	 * (small) packet quoted. */
+	n = ipv4(p, 20, 17, 40, 0);
+	p[8] = 1;
+	m = mbuf_of(p, n);
+	r = vpn_icmp_time_exceeded(m, 0xc0000201, test_pool);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+	q = rte_pktmbuf_mtod(r, const uint8_t *);
+	CU_ASSERT_EQUAL(rte_pktmbuf_data_len(r), 20 + 8 + n);
+	CU_ASSERT_EQUAL(rte_raw_cksum(q, 20), 0xffff);
+	CU_ASSERT_EQUAL(memcmp(q + 12, "\xc0\x00\x02\x01\xc6\x33\x64\x0a", 8),
+	                0);
+	CU_ASSERT_EQUAL(q[20], 11);
+	CU_ASSERT_EQUAL(q[21], 0);
+	CU_ASSERT_EQUAL(q[24] | q[25] | q[26] | q[27], 0);
+	CU_ASSERT_EQUAL(rte_raw_cksum(q + 20, 8 + n), 0xffff);
+	CU_ASSERT_EQUAL(memcmp(q + 28, p, n), 0);
+	rte_pktmbuf_free(r);
+	rte_pktmbuf_free(m);
+	/* never about an ICMP error */
+	n = ipv4(p, 20, 1, 40, 0);
+	p[20] = 11;
+	m = mbuf_of(p, n);
+	CU_ASSERT_PTR_NULL(vpn_icmp_time_exceeded(m, 1, test_pool));
 	rte_pktmbuf_free(m);
 }
 
@@ -383,5 +443,6 @@ register_pkt_tests(void)
 	CU_add_test(s, "MSS clamping", test_mss);
 	CU_add_test(s, "IPv4 fragmentation", test_fragment);
 	CU_add_test(s, "ICMP fragmentation needed", test_icmp);
+	CU_add_test(s, "TTL and time exceeded", test_ttl);
 	CU_add_test(s, "ARP", test_arp);
 }
