@@ -29,14 +29,9 @@
 #include <rte_malloc.h>
 #include <rte_rcu_qsbr.h>
 #include <rte_ring.h>
-/* rte_lpm.h's x4 lookup uses a variable-length array; we don't. */
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wvla"
-#include <rte_lpm.h>
-#pragma GCC diagnostic pop
-
 #include "vpn_pkt.h"
 #include "vpn_port.h"
+#include "vpn_route.h"
 #include "vpngw.h"
 
 #define DP_BUF_SIZE 10240 /* data room of a packet buffer */
@@ -106,25 +101,6 @@ struct dp_tunnel {
 	bool manual;      /* keyed by hand: liveness by dummy ESP, not IKE */
 };
 
-/* An IPv4 network, host order, for per-packet matching. */
-struct dp_net {
-	uint32_t addr, mask;
-};
-
-/* A connection's remote networks: what may come out of its tunnels. */
-struct dp_remote {
-	unsigned int n;
-	struct dp_net v[VPN_MAX_PREFIXES];
-};
-
-/* Routing as the workers read it: built whole by the control core and
- * published with RCU (at start, and on each reload). */
-struct dp_routes {
-	struct rte_lpm *fib; /* static routes -> connection index */
-	unsigned int nconns;
-	struct dp_remote remote[]; /* per connection */
-};
-
 struct dp_conn {
 	struct dp_tunnel t[VPN_TUNNELS];
 	unsigned int up; /* bit per live tunnel (the control core flips it;
@@ -154,8 +130,9 @@ struct dp {
 	struct dp_exc exc;
 	uint32_t ours[VPN_MAX_OUTSIDE];
 	unsigned int nours;
-	struct dp_routes *routes; /* RCU */
-	unsigned int routes_gen;  /* names each FIB */
+	struct vpn_fib *routes;  /* RCU: built whole, published at start and
+	                          * on each change (lib/route) */
+	unsigned int routes_gen; /* names each FIB */
 	struct dp_conn *conns;
 	const struct vpn_esp_sad *sad;
 	struct rte_mempool *pool;
@@ -676,10 +653,8 @@ consumed:
 static int
 route_lookup(uint32_t dst, uint32_t *conn)
 {
-	const struct dp_routes *r =
-	        __atomic_load_n(&dp.routes, __ATOMIC_ACQUIRE);
-
-	return rte_lpm_lookup(r->fib, dst, conn) == 0 ? 0 : -1;
+	return vpn_fib_lookup(__atomic_load_n(&dp.routes, __ATOMIC_ACQUIRE),
+	                      dst, conn);
 }
 
 /* An ICMP error of ours (or NULL: nothing to send) back to a sender on
@@ -845,20 +820,12 @@ inside_input(struct dp_worker *wk, struct rte_mbuf **pkts, uint16_t n)
 static bool
 from_remote(unsigned int conn, const struct rte_mbuf *m)
 {
-	const struct dp_routes *r =
-	        __atomic_load_n(&dp.routes, __ATOMIC_ACQUIRE);
-	const struct dp_remote *rn;
 	uint32_t v;
 
-	if (conn >= r->nconns)
-		return false;
-	rn = &r->remote[conn];
 	memcpy(&v, rte_pktmbuf_mtod_offset(m, const uint8_t *, 12), 4);
-	v = rte_be_to_cpu_32(v);
-	for (unsigned int i = 0; i < rn->n; i++)
-		if ((v & rn->v[i].mask) == rn->v[i].addr)
-			return true;
-	return false;
+	return vpn_fib_from_remote(
+	        __atomic_load_n(&dp.routes, __ATOMIC_ACQUIRE), conn,
+	        rte_be_to_cpu_32(v));
 }
 
 /*
@@ -1187,67 +1154,53 @@ inner_mtu(const struct vpn_esp_sa *sa, unsigned int mtu)
 	return l;
 }
 
+/* Append cfg's IPv4 prefixes in list to out[*n..) for connection slot. */
 static void
-routes_free(struct dp_routes *r)
+routes_add(struct vpn_route *out, unsigned int *n,
+           const struct vpn_prefix_list *list, unsigned int slot)
 {
-	if (r != NULL)
-		rte_lpm_free(r->fib);
-	free(r);
+	for (unsigned int k = 0; k < list->n; k++)
+		if (list->v[k].family == AF_INET)
+			out[(*n)++] = (struct vpn_route){
+			        vpn_prefix_v4_addr(&list->v[k]),
+			        (uint8_t)list->v[k].len, slot};
 }
 
 /* The FIB and remote networks of cfg's connections (IPv4; IPv6 inner
- * routing is to come), or NULL (logged). */
-static struct dp_routes *
+ * routing is to come), sized for them, or NULL (logged). */
+static struct vpn_fib *
 routes_build(const struct vpn_cfg *cfg)
 {
-	struct rte_lpm_config lc = {.max_rules = 4096, .number_tbl8s = 256};
-	struct dp_routes *r;
+	struct vpn_route *routes, *remote;
+	unsigned int nr = 0, nrem = 0, max = 0;
+	struct vpn_fib *f;
 	char name[32];
 
-	r = calloc(1, sizeof(*r) + (dp.nconns ? dp.nconns : 1) *
-	                                   sizeof(r->remote[0]));
-	if (r == NULL)
-		return NULL;
-	snprintf(name, sizeof(name), "fib%u", dp.routes_gen++);
-	r->fib = rte_lpm_create(name, rte_socket_id(), &lc);
-	r->nconns = dp.nconns;
-	for (unsigned int i = 0; r->fib != NULL && i < cfg->n_conns; i++) {
+	for (unsigned int i = 0; i < cfg->n_conns; i++)
+		max += cfg->conns[i].static_routes.n +
+		       cfg->conns[i].remote_networks.n;
+	routes = calloc(max ? max : 1, sizeof(*routes));
+	remote = calloc(max ? max : 1, sizeof(*remote));
+	for (unsigned int i = 0; routes && remote && i < cfg->n_conns; i++) {
 		const struct vpn_cfg_conn *c = &cfg->conns[i];
-		struct dp_remote *rn;
 
 		/* By slot: the index the tunnels and SAs know it by. */
 		if (c->slot >= dp.nconns)
 			continue;
-		rn = &r->remote[c->slot];
-
-		for (unsigned int k = 0; k < c->remote_networks.n; k++) {
-			const struct vpn_prefix *p = &c->remote_networks.v[k];
-			uint32_t mask = p->len ? ~0u << (32 - p->len) : 0;
-
-			if (p->family != AF_INET)
-				continue;
-			rn->v[rn->n].addr = vpn_prefix_v4_addr(p) & mask;
-			rn->v[rn->n++].mask = mask;
-		}
-		for (unsigned int k = 0; k < c->static_routes.n; k++) {
-			const struct vpn_prefix *p = &c->static_routes.v[k];
-
-			if (p->family == AF_INET &&
-			    rte_lpm_add(r->fib, vpn_prefix_v4_addr(p), p->len,
-			                c->slot) != 0) {
-				fprintf(stderr, "vpngw: FIB full\n");
-				routes_free(r);
-				return NULL;
-			}
-		}
+		routes_add(routes, &nr, &c->static_routes, c->slot);
+		routes_add(remote, &nrem, &c->remote_networks, c->slot);
 	}
-	if (r->fib == NULL) {
-		fprintf(stderr, "vpngw: cannot create a FIB: %s\n",
-		        rte_strerror(rte_errno));
-		routes_free(r);
-		return NULL;
-	}
-	return r;
+	snprintf(name, sizeof(name), "fib%u", dp.routes_gen++);
+	errno = ENOMEM;
+	f = routes && remote ? vpn_fib_build(name, rte_socket_id(), dp.nconns,
+	                                     routes, nr, remote, nrem)
+	                     : NULL;
+	if (f == NULL)
+		vpngw_log("cannot build a FIB of %u routes: %s", nr,
+		          strerror(errno));
+	free(routes);
+	free(remote);
+	return f;
 }
 
 struct vpn_esp_sa *
@@ -1307,7 +1260,7 @@ vpngw_dp_passed(uint64_t token)
 int
 vpngw_dp_set_routes(const struct vpn_cfg *cfg)
 {
-	struct dp_routes *r, *old;
+	struct vpn_fib *r, *old;
 
 	if (!dp.started)
 		return -EINVAL;
@@ -1318,7 +1271,7 @@ vpngw_dp_set_routes(const struct vpn_cfg *cfg)
 	/* No worker reads the old tables once each has passed a
 	 * quiescent point. */
 	rte_rcu_qsbr_synchronize(dp.qs, RTE_QSBR_THRID_INVALID);
-	routes_free(old);
+	vpn_fib_free(old);
 	return 0;
 }
 
@@ -1553,7 +1506,7 @@ vpngw_dp_stop(struct vpngw_dp_stats *st, struct vpngw_dp_stats *per_worker,
 	vpn_esp_worker_free(dp.ctl_w);
 	rte_free(dp.wk);
 	rte_free(dp.qs);
-	routes_free(dp.routes);
+	vpn_fib_free(dp.routes);
 	rte_mempool_free(dp.pool);
 	free(dp.conns);
 	memset(&dp, 0, sizeof(dp));

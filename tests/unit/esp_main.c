@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* CUnit runner for the crypto, ESP and packet-helper suites: starts a DPDK EAL
+/* CUnit runner for the crypto, ESP, packet-helper and route suites: starts a DPDK EAL
  * without hugepages or devices, for its mbuf pools. */
 #include <stdio.h>
 
@@ -11,6 +11,7 @@
 void register_crypto_tests(void);
 void register_esp_tests(void);
 void register_pkt_tests(void);
+void register_route_tests(void);
 
 struct rte_mempool *test_pool;
 
@@ -42,6 +43,7 @@ main(void)
 	register_crypto_tests();
 	register_esp_tests();
 	register_pkt_tests();
+	register_route_tests();
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	CU_basic_run_tests();
 	failed = CU_get_number_of_failures() + CU_get_number_of_tests_failed();
