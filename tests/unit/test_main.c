@@ -5,6 +5,7 @@
 #include <CUnit/Basic.h>
 
 void register_prefix_tests(void);
+void register_neigh_tests(void);
 void register_cfg_tests(void);
 void register_ike_tests(void);
 void register_ike_sa_tests(void);
@@ -19,6 +20,7 @@ main(void)
 	if (CU_initialize_registry() != CUE_SUCCESS)
 		return 2;
 	register_prefix_tests();
+	register_neigh_tests();
 	register_cfg_tests();
 	register_ike_tests();
 	register_ike_sa_tests();
