@@ -29,6 +29,7 @@
 #include <rte_malloc.h>
 #include <rte_rcu_qsbr.h>
 #include <rte_ring.h>
+#include "vpn_neigh.h"
 #include "vpn_pkt.h"
 #include "vpn_port.h"
 #include "vpn_route.h"
@@ -39,7 +40,6 @@
 #define ENC_MAX     128 /* packets encrypted at once (a burst and fragments) */
 #define BURST       64
 #define ARP_SLOTS   64
-#define ARP_GRACE_S 3    /* to answer a refresh before the entry goes */
 #define CTL_RING    1024 /* frames and requests to the control core */
 #define ETH_LEN     14
 #define ET_IPV4     0x0800
@@ -57,15 +57,6 @@ struct arp_table {
 	struct arp_entry e[ARP_SLOTS];
 };
 
-/* A neighbour as the control core keeps it. */
-struct arp_state {
-	uint32_t ip;
-	struct rte_ether_addr mac;
-	bool permanent; /* static_arp: never aged */
-	uint64_t seen;  /* TSC when the neighbour last spoke ARP */
-	uint64_t asked; /* TSC of the first unanswered refresh; 0: none */
-};
-
 struct dp_port {
 	uint16_t id;
 	uint16_t nrxq;    /* RX queues: workers 0..nrxq-1 poll one each */
@@ -73,12 +64,9 @@ struct dp_port {
 	struct rte_ether_addr mac;
 	uint32_t addr, mask, gateway; /* host order; gateway 0: none */
 	struct arp_table *arp;        /* RCU: read by workers */
-	/* The control core's. */
-	struct arp_state nb[ARP_SLOTS];
-	unsigned int nnb;
-	uint64_t arp_timeout;    /* TSC ticks a learned entry is trusted */
-	uint64_t last_request;   /* TSC of the last broadcast request */
-	uint64_t last_refresh;   /* TSC of the last unicast refresh */
+	/* The control core's: learned, static and pending neighbours
+	 * (lib/net), packets held for the pending ones. */
+	struct vpn_neigh *nb;
 	struct rte_ring *ctl_tx; /* frames the control core sends (worker 0
 	                          * puts them on the wire) */
 };
@@ -113,8 +101,7 @@ struct dp_worker {
 	unsigned int lcore;
 	struct vpn_esp_worker *w;
 	struct vpngw_dp_stats st;
-	uint64_t now;          /* TSC at the start of this loop turn */
-	uint64_t last_resolve; /* TSC of its last request to resolve */
+	uint64_t now; /* TSC at the start of this loop turn */
 } __rte_cache_aligned;
 
 /* The exception path: a kernel TAP interface (net_tap) for what is
@@ -213,55 +200,82 @@ static void
 arp_publish(struct dp_port *p)
 {
 	struct arp_table *t = calloc(1, sizeof(*t)), *old;
+	struct vpn_neigh_entry e[ARP_SLOTS];
 
 	if (t == NULL)
 		return; /* keep the old table; the next change retries */
-	for (unsigned int i = 0; i < p->nnb; i++) {
-		t->e[i].ip = p->nb[i].ip;
-		t->e[i].mac = p->nb[i].mac;
+	t->n = vpn_neigh_snapshot(p->nb, e, ARP_SLOTS);
+	for (unsigned int i = 0; i < t->n; i++) {
+		t->e[i].ip = e[i].ip;
+		memcpy(t->e[i].mac.addr_bytes, e[i].mac, 6);
 	}
-	t->n = p->nnb;
 	old = __atomic_exchange_n(&p->arp, t, __ATOMIC_ACQ_REL);
 	rte_rcu_qsbr_synchronize(dp.qs, RTE_QSBR_THRID_INVALID);
 	free(old);
 }
 
-/* Remember (or confirm) ip at mac; when full, the oldest learned entry
- * makes room. Static entries are not overwritten by what the wire says.
- * True when the workers' table must change. */
-static bool
-arp_learn(struct dp_port *p, uint32_t ip, const uint8_t *mac, bool permanent,
-          uint64_t now)
+static void
+free_mbuf(void *m)
 {
-	struct arp_state *e = NULL, *oldest = NULL;
-	bool changed;
+	rte_pktmbuf_free(m);
+}
 
-	for (unsigned int i = 0; i < p->nnb && e == NULL; i++) {
-		if (p->nb[i].ip == ip)
-			e = &p->nb[i];
-		else if (!p->nb[i].permanent &&
-		         (oldest == NULL || p->nb[i].seen < oldest->seen))
-			oldest = &p->nb[i];
+/* Send the requests the neighbour table asked for. */
+static void
+arp_ask(struct dp_port *p, const struct vpn_neigh_request *r, unsigned int n)
+{
+	static const uint8_t bcast[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+	static const uint8_t zero[6];
+
+	for (unsigned int i = 0; i < n; i++)
+		arp_send(p, 1, r[i].unicast ? r[i].mac : bcast, r[i].ip, zero,
+		         p->addr);
+}
+
+/* m (data at its IP header) to next hop nh on p, from the control core:
+ * out through worker 0 when nh is known, else held until it answers
+ * (asked for at once). */
+static void
+ctl_ip_send(struct dp_port *p, struct rte_mbuf *m, uint32_t nh, uint64_t now)
+{
+	const uint8_t *mac = vpn_neigh_find(p->nb, nh);
+	struct vpn_neigh_request r;
+	uint8_t *e;
+	int rc;
+
+	if (mac == NULL) {
+		rc = vpn_neigh_hold(p->nb, nh, m, now, &r);
+		if (r.ip != 0)
+			arp_ask(p, &r, 1);
+		if (rc < 0)
+			rte_pktmbuf_free(m);
+		return;
 	}
-	if (e != NULL && e->permanent && !permanent)
-		return false;
-	if (e == NULL && p->nnb < ARP_SLOTS)
-		e = &p->nb[p->nnb++];
-	if (e == NULL && oldest == NULL)
-		return false; /* all static: more than the config allows */
-	if (e == NULL)
-		e = oldest;
-	changed = e->ip != ip || memcmp(e->mac.addr_bytes, mac, 6) != 0;
-	e->ip = ip;
-	memcpy(e->mac.addr_bytes, mac, 6);
-	e->permanent = permanent;
-	e->seen = now;
-	e->asked = 0;
-	return changed;
+	e = (uint8_t *)rte_pktmbuf_prepend(m, ETH_LEN);
+	if (e == NULL || rte_ring_enqueue(p->ctl_tx, m) != 0) {
+		rte_pktmbuf_free(m);
+		return;
+	}
+	memcpy(e, mac, 6);
+	memcpy(e + 6, p->mac.addr_bytes, 6);
+	e[12] = ET_IPV4 >> 8;
+	e[13] = ET_IPV4 & 0xff;
+}
+
+/* ip answered: what was held for it goes out. */
+static void
+arp_release(struct dp_port *p, uint32_t ip, uint64_t now)
+{
+	void *held[VPN_NEIGH_HOLD];
+	unsigned int n = vpn_neigh_release(p->nb, ip, held, VPN_NEIGH_HOLD);
+
+	for (unsigned int i = 0; i < n; i++)
+		ctl_ip_send(p, held[i], ip, now);
 }
 
 /* An ARP packet a worker received on p: learn, answer for our
- * addresses. True when p's table changed. */
+ * addresses, send what waited for the sender. True when p's table
+ * changed. */
 static bool
 arp_input(struct dp_port *p, const uint8_t *pkt, unsigned int len, uint64_t now)
 {
@@ -274,63 +288,43 @@ arp_input(struct dp_port *p, const uint8_t *pkt, unsigned int len, uint64_t now)
 	}
 	if (!is_ours(p, a.tpa))
 		return false;
-	changed = arp_learn(p, a.spa, a.sha, false, now);
+	changed = vpn_neigh_learn(p->nb, a.spa, a.sha, false, now) == 1;
 	if (a.op == 1)
 		arp_send(p, 2, a.sha, a.spa, a.sha, a.tpa);
+	arp_release(p, a.spa, now);
 	return changed;
 }
 
-/*
- * Aging: a learned entry older than arp_timeout is asked again by unicast
- * (at most once a second per port) and forgotten when ARP_GRACE_S pass
- * from the first such request without an answer. True when p's table
- * changed.
- */
+/* Requests due, aged entries refreshed or forgotten, packets given up
+ * on dropped (lib/net's timers). True when p's table changed. */
 static bool
 arp_age(struct dp_port *p, uint64_t now)
 {
-	static const uint8_t zero[6];
-	uint64_t hz = rte_get_tsc_hz();
+	struct vpn_neigh_request r[16];
 	bool changed = false;
+	unsigned int n = vpn_neigh_age(p->nb, now, r, 16, free_mbuf, &changed);
 
-	for (unsigned int i = 0; i < p->nnb; i++) {
-		struct arp_state *e = &p->nb[i];
-
-		if (e->permanent || now - e->seen <= p->arp_timeout)
-			continue;
-		if (e->asked != 0 && now - e->asked > ARP_GRACE_S * hz) {
-			dp.ctl_st.arp_expired++;
-			*e = p->nb[--p->nnb];
-			i--;
-			changed = true;
-			continue;
-		}
-		if (e->asked == 0 || now - p->last_refresh > hz) {
-			if (e->asked == 0)
-				e->asked = now;
-			p->last_refresh = now;
-			dp.ctl_st.arp_refresh++;
-			arp_send(p, 1, e->mac.addr_bytes, e->ip, zero, p->addr);
-		}
-	}
+	arp_ask(p, r, n);
 	return changed;
 }
 
-/* A worker missed ip on p: broadcast a request (at most every 10 ms per
- * port) unless it was answered meanwhile. */
+/* The neighbour tables' counters into the control core's. */
 static void
-arp_resolve(struct dp_port *p, uint32_t ip, uint64_t now)
+arp_counters(void)
 {
-	static const uint8_t bcast[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
-	static const uint8_t zero[6];
+	const struct vpn_neigh_stats *o = vpn_neigh_stats(dp.out.nb),
+	                             *i = vpn_neigh_stats(dp.in.nb);
 
-	for (unsigned int i = 0; i < p->nnb; i++)
-		if (p->nb[i].ip == ip)
-			return;
-	if (now - p->last_request > rte_get_tsc_hz() / 100) {
-		p->last_request = now;
-		arp_send(p, 1, bcast, ip, zero, p->addr);
-	}
+	__atomic_store_n(&dp.ctl_st.arp_refresh, o->refresh + i->refresh,
+	                 __ATOMIC_RELAXED);
+	__atomic_store_n(&dp.ctl_st.arp_expired, o->expired + i->expired,
+	                 __ATOMIC_RELAXED);
+	__atomic_store_n(&dp.ctl_st.arp_held, o->held + i->held,
+	                 __ATOMIC_RELAXED);
+	__atomic_store_n(&dp.ctl_st.arp_unresolved,
+	                 o->unresolved + o->overflow + i->unresolved +
+	                         i->overflow,
+	                 __ATOMIC_RELAXED);
 }
 
 /* ---- the control core: tunnel liveness ------------------------------------
@@ -363,16 +357,12 @@ tunnel_set(struct dp_conn *c, unsigned int ti, bool up, const char *why)
 	          up ? "up" : "down", why);
 }
 
-/* Next hop on the outside port from the control core's own table. */
-static const struct rte_ether_addr *
-ctl_neighbour(struct dp_port *p, uint32_t dst, uint32_t *nh)
+/* Next hop on p for dst. */
+static uint32_t
+next_hop(const struct dp_port *p, uint32_t dst)
 {
-	*nh = ((dst ^ p->addr) & p->mask) == 0 || p->gateway == 0 ? dst
-	                                                          : p->gateway;
-	for (unsigned int i = 0; i < p->nnb; i++)
-		if (p->nb[i].ip == *nh)
-			return &p->nb[i].mac;
-	return NULL;
+	return ((dst ^ p->addr) & p->mask) == 0 || p->gateway == 0 ? dst
+	                                                           : p->gateway;
 }
 
 /* A dummy ESP packet on t, for worker 0 to send. */
@@ -380,33 +370,16 @@ static void
 send_keepalive(struct dp_tunnel *t, uint64_t now)
 {
 	struct rte_mbuf *m = rte_pktmbuf_alloc(dp.pool);
-	const struct rte_ether_addr *mac;
-	uint32_t nh;
 	uint8_t why;
-	uint8_t *e;
 
 	if (m == NULL)
 		return;
-	if (vpn_esp_outbound(dp.ctl_w, t->sa, &m, 1, &why) != 1)
-		goto drop;
-	mac = ctl_neighbour(&dp.out, ip_dst(m), &nh);
-	if (mac == NULL) {
-		arp_resolve(&dp.out, nh, now);
-		goto drop;
+	if (vpn_esp_outbound(dp.ctl_w, t->sa, &m, 1, &why) != 1) {
+		rte_pktmbuf_free(m);
+		return;
 	}
-	e = (uint8_t *)rte_pktmbuf_prepend(m, ETH_LEN);
-	if (e == NULL)
-		goto drop;
-	memcpy(e, mac->addr_bytes, 6);
-	memcpy(e + 6, dp.out.mac.addr_bytes, 6);
-	e[12] = ET_IPV4 >> 8;
-	e[13] = ET_IPV4 & 0xff;
-	if (rte_ring_enqueue(dp.out.ctl_tx, m) != 0)
-		goto drop;
+	ctl_ip_send(&dp.out, m, next_hop(&dp.out, ip_dst(m)), now);
 	t->keepalives++;
-	return;
-drop:
-	rte_pktmbuf_free(m);
 }
 
 static void
@@ -510,18 +483,22 @@ vpngw_dp_control(void)
 			        rte_pktmbuf_data_len(m) - ETH_LEN, now);
 			rte_pktmbuf_free(m);
 		}
+	/* Packets the workers had no MAC for: the next hop and port ride
+	 * in the mbuf's hash field (l2_out). */
 	while ((n = rte_ring_dequeue_burst(dp.ctl_resolve, objs, BURST, NULL)) >
 	       0)
 		for (unsigned int i = 0; i < n; i++) {
-			uintptr_t v = (uintptr_t)objs[i];
+			struct rte_mbuf *m = objs[i];
 
-			arp_resolve(ports[(v >> 32) & 1], (uint32_t)v, now);
+			ctl_ip_send(ports[m->hash.fdir.hi & 1], m,
+			            m->hash.fdir.lo, now);
 		}
 	for (int pi = 0; pi < 2; pi++) {
 		changed[pi] |= arp_age(ports[pi], now);
 		if (changed[pi])
 			arp_publish(ports[pi]);
 	}
+	arp_counters();
 	if (now - dp.last_check >= rte_get_tsc_hz()) {
 		dp.last_check = now;
 		tunnels_check(now);
@@ -543,33 +520,32 @@ arp_find(const struct dp_port *p, uint32_t ip)
 }
 
 /*
- * Give m (data at its IP header) an Ethernet header to next hop nh on p,
- * or ask the control core for nh's address and return false (the caller
- * drops m: the sender retries, as with a kernel without a queue).
+ * Give m (data at its IP header) an Ethernet header to next hop nh on p
+ * and return true; or, nh unknown, hand m to the control core, which
+ * holds it while it asks (lib/net's neighbour table) and sends it once nh
+ * answers, and return false. False: m is no longer the caller's.
  */
 static bool
 l2_out(struct dp_worker *wk, struct dp_port *p, struct rte_mbuf *m,
        uint32_t dst)
 {
-	uint32_t nh = ((dst ^ p->addr) & p->mask) == 0 || p->gateway == 0
-	                      ? dst
-	                      : p->gateway;
+	uint32_t nh = next_hop(p, dst);
 	const struct rte_ether_addr *mac = arp_find(p, nh);
 	uint8_t *e;
 
 	if (mac == NULL) {
-		if (wk->now - wk->last_resolve > rte_get_tsc_hz() / 100) {
-			uintptr_t v = (uintptr_t)port_index(p) << 32 | nh;
-
-			wk->last_resolve = wk->now;
-			(void)rte_ring_enqueue(dp.ctl_resolve, (void *)v);
-		}
 		wk->st.arp_miss++;
+		m->hash.fdir.lo = nh;
+		m->hash.fdir.hi = port_index(p);
+		if (rte_ring_enqueue(dp.ctl_resolve, m) != 0)
+			rte_pktmbuf_free(m); /* the control core is behind */
 		return false;
 	}
 	e = (uint8_t *)rte_pktmbuf_prepend(m, ETH_LEN);
-	if (e == NULL)
+	if (e == NULL) {
+		rte_pktmbuf_free(m);
 		return false;
+	}
 	memcpy(e, mac->addr_bytes, 6);
 	memcpy(e + 6, p->mac.addr_bytes, 6);
 	e[12] = ET_IPV4 >> 8;
@@ -664,8 +640,6 @@ icmp_to_inside(struct dp_worker *wk, struct rte_mbuf *r)
 {
 	if (r != NULL && l2_out(wk, &dp.in, r, ip_dst(r)))
 		tx(wk, &dp.in, &r, 1);
-	else if (r != NULL)
-		rte_pktmbuf_free(r);
 }
 
 /* One inner IPv4 packet (Ethernet stripped) towards the tunnels: the SA to
@@ -757,9 +731,7 @@ encrypt_and_send(struct dp_worker *wk, struct rte_mbuf **enc,
 		if (i >= ok) {
 			wk->st.esp_out_drop++;
 			rte_pktmbuf_free(m);
-		} else if (!l2_out(wk, &dp.out, m, ip_dst(m))) {
-			rte_pktmbuf_free(m);
-		} else {
+		} else if (l2_out(wk, &dp.out, m, ip_dst(m))) {
 			out[nout++] = m;
 		}
 	}
@@ -875,8 +847,6 @@ to_inside(struct dp_worker *wk, struct rte_mbuf *m, struct rte_mbuf **out,
 		}
 		if (l2_out(wk, &dp.in, frags[i], ip_dst(frags[i])))
 			out[(*nout)++] = frags[i];
-		else
-			rte_pktmbuf_free(frags[i]);
 	}
 	return;
 drop:
@@ -987,12 +957,8 @@ exc_input(struct dp_worker *wk, struct rte_mbuf **pkts, uint16_t n)
 		else if (((dst ^ dp.in.addr) & dp.in.mask) == 0) {
 			if (l2_out(wk, &dp.in, m, dst))
 				to_in[nin++] = m;
-			else
-				rte_pktmbuf_free(m);
 		} else if (l2_out(wk, &dp.out, m, dst))
 			to_out[nout++] = m;
-		else
-			rte_pktmbuf_free(m);
 	}
 	encrypt_and_send(wk, enc, sas, nenc);
 	tx(wk, &dp.out, to_out, (uint16_t)nout);
@@ -1063,6 +1029,7 @@ static int
 setup_port(const struct vpn_cfg_port *cp, struct dp_port *p,
            const char *ring_name)
 {
+	struct vpn_neigh_entry e[ARP_SLOTS];
 	struct rte_eth_dev_info info;
 
 	if (vpngw_port_id(cp->device, &p->id) != 0 ||
@@ -1094,11 +1061,14 @@ setup_port(const struct vpn_cfg_port *cp, struct dp_port *p,
 	p->addr = vpn_prefix_v4_addr(&cp->address);
 	p->mask = cp->address.len ? ~0u << (32 - cp->address.len) : 0;
 	p->gateway = cp->gateway;
-	p->arp_timeout = (uint64_t)cp->arp_timeout * rte_get_tsc_hz();
+	p->nb = vpn_neigh_new(&(struct vpn_neigh_params){
+	        .slots = ARP_SLOTS,
+	        .hz = rte_get_tsc_hz(),
+	        .timeout = (uint64_t)cp->arp_timeout * rte_get_tsc_hz()});
 	p->ctl_tx = rte_ring_create(ring_name, CTL_RING, rte_socket_id(),
 	                            RING_F_SP_ENQ | RING_F_SC_DEQ);
 	p->arp = calloc(1, sizeof(*p->arp));
-	if (p->ctl_tx == NULL || p->arp == NULL)
+	if (p->ctl_tx == NULL || p->arp == NULL || p->nb == NULL)
 		return -ENOMEM;
 	for (unsigned int i = 0; i < cp->n_static_arp; i++) {
 		uint8_t mac[6];
@@ -1106,13 +1076,14 @@ setup_port(const struct vpn_cfg_port *cp, struct dp_port *p,
 
 		if (vpn_neighbor_parse(cp->static_arp[i], &ip, mac) != 0)
 			return -EINVAL; /* the config checker let it through */
-		arp_learn(p, ip, mac, true, rte_rdtsc());
+		if (vpn_neigh_learn(p->nb, ip, mac, true, rte_rdtsc()) < 0)
+			return -ENOSPC;
 	}
-	for (unsigned int i = 0; i < p->nnb; i++) { /* no worker runs yet */
-		p->arp->e[i].ip = p->nb[i].ip;
-		p->arp->e[i].mac = p->nb[i].mac;
+	p->arp->n = vpn_neigh_snapshot(p->nb, e, ARP_SLOTS);
+	for (unsigned int i = 0; i < p->arp->n; i++) { /* no worker yet */
+		p->arp->e[i].ip = e[i].ip;
+		memcpy(p->arp->e[i].mac.addr_bytes, e[i].mac, 6);
 	}
-	p->arp->n = p->nnb;
 	return 0;
 }
 
@@ -1492,11 +1463,18 @@ vpngw_dp_stop(struct vpngw_dp_stats *st, struct vpngw_dp_stats *per_worker,
 			rte_pktmbuf_free(m);
 		rte_ring_free(p->ctl_tx);
 		free(p->arp);
+		vpn_neigh_free(p->nb, free_mbuf);
 	}
 	if (dp.ctl_arp != NULL) {
 		struct rte_mbuf *m;
 
 		while (rte_ring_dequeue(dp.ctl_arp, (void **)&m) == 0)
+			rte_pktmbuf_free(m);
+	}
+	if (dp.ctl_resolve != NULL) {
+		struct rte_mbuf *m;
+
+		while (rte_ring_dequeue(dp.ctl_resolve, (void **)&m) == 0)
 			rte_pktmbuf_free(m);
 	}
 	rte_ring_free(dp.ctl_arp);

@@ -94,6 +94,8 @@ unsigned int vpngw_ike_read(struct vpn_ike_stats *st,
 	_(arp_miss) \
 	_(arp_refresh) \
 	_(arp_expired) \
+	_(arp_held) \
+	_(arp_unresolved) \
 	_(for_us) \
 	_(to_kernel) \
 	_(from_kernel) \

@@ -93,6 +93,10 @@ wait "$cap" "$capb" "$capseq"
 
 echo "ping: $replies of 8 replies; 2000-byte pings: $big of 3"
 [ "$replies" -ge 6 ] || fail "ping through the tunnel: only $replies replies"
+# The very first packet crossed too: vpngw 1 held it while it asked for
+# its underlay neighbour (a router's queue for unresolved neighbours).
+grep -q "from 192.0.2.130: icmp_seq=1 " "$work/ping.log" ||
+	fail "the first ping was lost (no packet held while ARP resolved)"
 [ "$big" -ge 2 ] || fail "fragmented pings: only $big replies"
 grep -q -i "frag needed\|message too long\|mtu" "$work/ping-df.log" ||
 	fail "no fragmentation-needed for a DF packet larger than the tunnel"
@@ -218,7 +222,7 @@ done
 src=$(counter gw2 inner_src)
 echo "vpngw 2 dropped ${src:-0} packets from outside its remote networks"
 [ "${src:-0}" -ge 3 ] || { status=1; echo "FAIL: inner source drops not counted"; }
-for c in "gw1 ttl_expired 2" "gw2 ttl_expired 2" "gw2 too_big_inside 5"; do
+for c in "gw1 ttl_expired 2" "gw2 ttl_expired 2" "gw2 too_big_inside 5" "gw1 arp_held 1"; do
 	set -- $c
 	n=$(counter "$1" "$2")
 	echo "$1 $2: ${n:-0}"
