@@ -15,3 +15,10 @@ stop_pids() {
 	done
 	pids=()
 }
+
+# Killed (meson's timeout sends SIGTERM, Ctrl-C SIGINT): exit, so that the
+# harness's EXIT trap still stops its processes and deletes its
+# namespaces. Without these, bash dies on the signal and runs no trap.
+trap 'exit 143' TERM
+trap 'exit 130' INT
+trap 'exit 129' HUP

@@ -214,6 +214,17 @@ e2e_start() { # check and start both gateways, wait until they run
 	done
 }
 
+udp_loss() { # udp_loss IPERF3_JSON: "SENT LOST" of an iperf3 -u -J client run
+	# What the server counted (sum_received): the client's own "sum" says
+	# what it sent and never reports a loss. A tail that never arrived
+	# counts as lost too.
+	/usr/bin/python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))["end"]
+s, r = d["sum"], d["sum_received"]
+print(s["packets"], r["lost_packets"] + max(0, s["packets"] - r["packets"]))' "$1"
+}
+
 pings() { # pings N: how many of N pings from host A to host B were answered
 	ip netns exec "$A" ping -c "$1" -i 0.2 -W 1 192.0.2.130 2>/dev/null |
 		grep -c "bytes from 192.0.2.130"

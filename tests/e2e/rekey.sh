@@ -53,10 +53,7 @@ pids+=($!)
 sleep 0.5
 ip netns exec "$A" timeout 100 iperf3 -c 192.0.2.130 -u -b 8M -l 1000 -t 70 \
 	-J >"$work/iperf3.json" 2>&1 || fail "iperf3"
-read -r sent lost <<<"$(/usr/bin/python3 -c '
-import json, sys
-d = json.load(open(sys.argv[1]))["end"]["sum"]
-print(d["packets"], d["lost_packets"])' "$work/iperf3.json")"
+read -r sent lost <<<"$(udp_loss "$work/iperf3.json")"
 cleanup
 for g in gw1 gw2; do
 	grep "vpngw: IKE:" "$work/$g.log" | sed "s/^/$g: /"

@@ -173,10 +173,7 @@ for _ in $(seq 1 50); do
 done
 ip netns exec "$A" timeout 80 iperf3 -c 192.0.2.130 -u -b 4M -l 1000 -t 45 \
 	-J >"$work/iperf3-rekey.json" 2>&1 || fail "rekey: iperf3"
-read -r sent lost <<<"$(/usr/bin/python3 -c '
-import json, sys
-d = json.load(open(sys.argv[1]))["end"]["sum"]
-print(d["packets"], d["lost_packets"])' "$work/iperf3-rekey.json")"
+read -r sent lost <<<"$(udp_loss "$work/iperf3-rekey.json")"
 swan_stop
 vpngw_stop
 grep "vpngw: IKE:" "$work/gw1.log"
