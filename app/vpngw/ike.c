@@ -35,7 +35,8 @@ struct ike_tunnel {
 		uint64_t added_ms; /* when it was installed */
 		uint32_t lifetime; /* seconds */
 	} ch[CHILDREN];
-	int routed; /* the one attached to the data plane, or -1 */
+	int routed;             /* the one attached to the data plane, or -1 */
+	uint64_t rekey_packets; /* lab_rekey_packets; 0: none */
 };
 
 #define MAX_PEERS (VPN_MAX_CONNS * VPN_TUNNELS)
@@ -210,6 +211,29 @@ esp_params(const struct ike_tunnel *t, const struct vpn_ike_child *c,
 	p->tag = t->conn;
 }
 
+/*
+ * The packet limits of an outbound Child SA. Without ESN its sequence
+ * numbers run out after 2^32 packets, which no lifetime prevents at high
+ * rates (under 5 minutes at 14.88 Mpps, while Child SAs live 900-3600 s):
+ * it is rekeyed at 7/8 of them and stops at the last one, so the peer
+ * never sees a wrapped number. lab_rekey_packets, when set, rekeys after
+ * that many and stops at 1.25 times as many (or at the sequence space's
+ * end, whichever is first).
+ */
+static void
+esp_limits(uint64_t lab, bool esn, struct vpn_esp_sa_params *p)
+{
+	uint64_t hard = esn ? 0 : UINT32_MAX;
+
+	if (lab != 0 && (hard == 0 || lab + lab / 4 < hard)) {
+		p->hard_packets = lab + lab / 4;
+		p->soft_packets = lab;
+	} else if (hard != 0) {
+		p->hard_packets = hard;
+		p->soft_packets = hard - hard / 8;
+	}
+}
+
 static void
 sa_drop(struct vpn_esp_sa *sa)
 {
@@ -245,6 +269,7 @@ child_add(void *ctx, unsigned int peer, const struct vpn_ike_child *c)
 	esp_params(t, c, true, &p);
 	in = vpn_esp_sa_new(g.sas->eng, &p);
 	esp_params(t, c, false, &p);
+	esp_limits(t->rekey_packets, c->esn, &p);
 	out = vpn_esp_sa_new(g.sas->eng, &p);
 	explicit_bzero(&p, sizeof(p));
 	/* The inbound half takes packets from now on; the outbound one
@@ -504,6 +529,7 @@ vpngw_ike_tunnel_add(const struct vpn_cfg *cfg, const struct vpn_cfg_conn *c,
 	g.tun[idx].conn = c->slot;
 	g.tun[idx].ti = (unsigned int)ti;
 	g.tun[idx].routed = -1;
+	g.tun[idx].rekey_packets = (uint64_t)c->tunnels[ti].lab_rekey_packets;
 	memset(&g.pub[idx], 0, sizeof(g.pub[idx]));
 	snprintf(g.pub[idx].name, sizeof(g.pub[idx].name), "%s/%c", c->name,
 	         '1' + ti);
@@ -528,6 +554,7 @@ vpngw_ike_tunnel_update(const struct vpn_cfg_conn *c, int ti)
 		return -ENOENT;
 	if (peer_from(c, ti, &p) != 0 || socks_for(p.local) != 0)
 		return -EINVAL;
+	g.tun[idx].rekey_packets = (uint64_t)c->tunnels[ti].lab_rekey_packets;
 	rc = vpn_ike_set_peer(g.ike, (unsigned int)idx, &p);
 	explicit_bzero(&p, sizeof(p));
 	pthread_mutex_lock(&g.lock);
@@ -650,6 +677,31 @@ vpngw_ike_read(struct vpn_ike_stats *st, struct vpngw_ike_info *info,
 	return n;
 }
 
+/* The data plane's SA events (lib/esp raises them as a packet or byte
+ * limit is crossed) to the engine: soft rekeys, hard deletes. */
+static void
+sa_events(void)
+{
+	for (unsigned int i = 0; i < g.n; i++) {
+		struct ike_tunnel *t = &g.tun[i];
+
+		for (int k = 0; k < CHILDREN; k++) {
+			uint32_t ev;
+
+			if (t->removed || t->ch[k].in == NULL)
+				continue;
+			ev = vpn_esp_sa_events(t->ch[k].out) |
+			     vpn_esp_sa_events(t->ch[k].in);
+			if (ev == 0)
+				continue;
+			vpn_ike_child_expiring(g.ike, i,
+			                       vpn_esp_sa_spi(t->ch[k].in),
+			                       ev & (VPN_ESP_EV_HARD |
+			                             VPN_ESP_EV_SEQ_OVERFLOW));
+		}
+	}
+}
+
 void
 vpngw_ike_poll(void)
 {
@@ -687,6 +739,7 @@ vpngw_ike_poll(void)
 	}
 	if (now - g.last_tick >= 10) {
 		g.last_tick = now;
+		sa_events();
 		vpn_ike_tick(g.ike, now);
 		retired_free(false);
 	}

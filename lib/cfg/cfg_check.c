@@ -368,16 +368,23 @@ check_lab(struct checker *c, struct vpn_cfg_conn *conn, int ti)
 	        p2 = t->lab_phase2_lifetime ? t->lab_phase2_lifetime
 	                                    : t->phase2_lifetime,
 	        m = t->lab_rekey_margin ? t->lab_rekey_margin : t->rekey_margin;
-	static const char *const names[] = {"lab_phase1_lifetime",
-	                                    "lab_phase2_lifetime",
-	                                    "lab_rekey_margin"};
+	static const char *const names[] = {
+	        "lab_phase1_lifetime", "lab_phase2_lifetime",
+	        "lab_rekey_margin", "lab_rekey_packets"};
 
-	for (int i = 0; i < 3; i++)
+	for (int i = 0; i < 4; i++)
 		if (given(VPN_OBJ_TUNNEL, t, names[i]))
 			WARN(c, opt_line(VPN_OBJ_TUNNEL, t, names[i]),
-			     "tunnel %d of '%s': %s is a LAB setting below "
-			     "AWS's minimums; not for production",
-			     ti + 1, conn->name, names[i]);
+			     "tunnel %d of '%s': %s is a LAB setting %s; not "
+			     "for production",
+			     ti + 1, conn->name, names[i],
+			     i < 3 ? "below AWS's minimums"
+			           : "(AWS has no packet limit)");
+	if (t->lab_rekey_packets && t->manual.present)
+		ERR(c, opt_line(VPN_OBJ_TUNNEL, t, "lab_rekey_packets"),
+		    "tunnel %d of '%s': lab_rekey_packets needs IKE (manual "
+		    "keys are never rekeyed)",
+		    ti + 1, conn->name);
 	if (!t->lab_phase1_lifetime && !t->lab_phase2_lifetime &&
 	    !t->lab_rekey_margin)
 		return;

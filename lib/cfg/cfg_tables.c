@@ -295,6 +295,9 @@ static const struct opt tunnel_opts[] = {
             "LAB ONLY: Child SA lifetime, below AWS's minimum"),
         INT(T, "lab_rekey_margin", lab_rekey_margin, 1, 1800, NULL,
             "LAB ONLY: rekey margin, below AWS's minimum"),
+        INT(T, "lab_rekey_packets", lab_rekey_packets, 1000, 4294967295LL, NULL,
+            "LAB ONLY: rekey the Child SA after this many packets out "
+            "(stopped at 1.25 times as many)"),
 };
 #undef T
 

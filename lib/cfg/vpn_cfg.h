@@ -210,6 +210,7 @@ struct vpn_cfg_tunnel {
 	/* Lab settings (0: not set) that replace the three above with
 	 * values below AWS's minimums. */
 	int64_t lab_phase1_lifetime, lab_phase2_lifetime, lab_rekey_margin;
+	int64_t lab_rekey_packets; /* 0: none (see check_lab) */
 	int64_t replay_window;
 	int64_t dpd_timeout;
 	int dpd_action;             /* enum vpn_dpd_action */

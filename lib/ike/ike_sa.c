@@ -3152,6 +3152,29 @@ vpn_ike_set_admin(struct vpn_ike *ike, unsigned int peer, bool up)
 	return 0;
 }
 
+int
+vpn_ike_child_expiring(struct vpn_ike *ike, unsigned int peer, uint32_t spi_in,
+                       bool hard)
+{
+	struct child *c;
+
+	if (peer >= ike->n)
+		return -ENOENT;
+	c = child_find(&ike->peers[peer], spi_in);
+	if (c == NULL)
+		return -ENOENT;
+	/* Soft: rekeyed at the next tick (make-before-break, as at its soft
+	 * lifetime); hard: it carries nothing any more, so it goes. */
+	if (!c->rekeyed && c->rekey_at > ike->now) {
+		c->rekey_at = ike->now;
+		plog(ike, peer, "Child SA %08x_i: %s packet/byte limit reached",
+		     spi_in, hard ? "hard" : "soft");
+	}
+	if (hard && c->expire_at > ike->now)
+		c->expire_at = ike->now;
+	return 0;
+}
+
 void
 vpn_ike_reset(struct vpn_ike *ike, unsigned int peer, bool restart)
 {

@@ -336,6 +336,11 @@ void vpn_ike_tick(struct vpn_ike *ike, uint64_t now_ms);
 /* Tear a tunnel's SAs down (DELETE to the peer) and, with restart, begin
  * again (when it initiates). */
 void vpn_ike_reset(struct vpn_ike *ike, unsigned int peer, bool restart);
+/* The data plane says Child SA spi_in of peer reached a packet or byte
+ * limit (either direction): soft, it is rekeyed now (make-before-break);
+ * hard, it can carry nothing more and is deleted. 0 or -ENOENT. */
+int vpn_ike_child_expiring(struct vpn_ike *ike, unsigned int peer,
+                           uint32_t spi_in, bool hard);
 const struct vpn_ike_stats *vpn_ike_stats(const struct vpn_ike *ike);
 
 /* A tunnel's IKE state, for logs, telemetry and the console. */
