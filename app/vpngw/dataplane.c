@@ -917,6 +917,17 @@ outside_input(struct dp_worker *wk, struct rte_mbuf **pkts, uint16_t n)
 			rte_pktmbuf_free(m);
 			continue;
 		}
+		/* The common case inline: it fits, its TTL has room. */
+		if (likely(rte_pktmbuf_data_len(m) <= dp.in.mtu &&
+		           vpn_ipv4_ttl_dec(rte_pktmbuf_mtod(m, uint8_t *)))) {
+			if (unlikely(nout == BURST)) { /* after fragments */
+				tx(wk, &dp.in, out, BURST);
+				nout = 0;
+			}
+			if (l2_out(wk, &dp.in, m, ip_dst(m)))
+				out[nout++] = m;
+			continue;
+		}
 		to_inside(wk, m, out, &nout, enc, enc_sas, &nenc);
 	}
 	tx(wk, &dp.in, out, (uint16_t)nout);

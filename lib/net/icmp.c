@@ -75,25 +75,3 @@ vpn_icmp_error(const struct rte_mbuf *m, uint8_t type, uint8_t code,
 	r->packet_type = RTE_PTYPE_L3_IPV4;
 	return r;
 }
-
-bool
-vpn_ipv4_ttl_dec(uint8_t *ip)
-{
-	uint32_t sum;
-	uint16_t ck;
-
-	if (ip[8] <= 1)
-		return false;
-	/* RFC 1624 eqn. 3: HC' = ~(~HC + ~m + m'); TTL is the high byte of
-	 * its 16-bit word, so the word drops by 0x0100. */
-	memcpy(&ck, ip + 10, 2);
-	sum = (uint16_t)~rte_be_to_cpu_16(ck);
-	sum += (uint16_t) ~((ip[8] << 8) | ip[9]);
-	ip[8]--;
-	sum += (uint16_t)((ip[8] << 8) | ip[9]);
-	sum = (sum & 0xffff) + (sum >> 16);
-	sum = (sum & 0xffff) + (sum >> 16);
-	ck = rte_cpu_to_be_16((uint16_t)~sum);
-	memcpy(ip + 10, &ck, 2);
-	return true;
-}

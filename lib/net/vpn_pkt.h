@@ -113,11 +113,28 @@ vpn_icmp_time_exceeded(const struct rte_mbuf *m, uint32_t src,
 
 /*
  * Forwarding an IPv4 packet (RFC 1812 5.3.1): when its TTL is above 1,
- * decrement it, update the header checksum incrementally (RFC 1624) and
- * return true; else false (the caller drops it and sends time exceeded).
- * ip has at least 20 bytes.
+ * decrement it, update the header checksum incrementally and return true;
+ * else false (the caller drops it and sends time exceeded). ip has at
+ * least 20 bytes. TTL is the high byte of its 16-bit word, so the word
+ * drops by 0x0100 and the checksum rises by as much, with the end-around
+ * carry (RFC 1141; the one case where RFC 1624 would write 0x0000 gives
+ * 0xffff, the same one's-complement zero to a receiver). Per packet: no
+ * call.
  */
-bool vpn_ipv4_ttl_dec(uint8_t *ip);
+static inline bool
+vpn_ipv4_ttl_dec(uint8_t *ip)
+{
+	uint32_t sum;
+
+	if (ip[8] <= 1)
+		return false;
+	ip[8]--;
+	sum = ((uint32_t)ip[10] << 8 | ip[11]) + 0x0100;
+	sum += sum >> 16;
+	ip[10] = (uint8_t)(sum >> 8);
+	ip[11] = (uint8_t)sum;
+	return true;
+}
 
 /* ---- ARP -------------------------------------------------------------------
  */
