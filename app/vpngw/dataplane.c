@@ -30,6 +30,7 @@
 #include <rte_rcu_qsbr.h>
 #include <rte_ring.h>
 #include "vpn_neigh.h"
+#include "vpn_nh.h"
 #include "vpn_pkt.h"
 #include "vpn_port.h"
 #include "vpn_route.h"
@@ -72,11 +73,9 @@ struct dp_port {
 };
 
 struct dp_tunnel {
-	struct vpn_esp_sa *sa; /* outbound; NULL: no SA (down) */
-	unsigned int inner_mtu;
-	uint16_t mss; /* the TCP MSS that fits inner_mtu (IPv4) */
-	/* The control core's: liveness. */
-	struct vpn_esp_sa *in;
+	/* The control core's (the workers read the next-hop table). */
+	struct vpn_esp_sa *sa;       /* outbound; NULL: none yet */
+	struct vpn_esp_sa *in;       /* liveness */
 	char name[VPN_NAME_MAX + 8]; /* conn/N */
 	uint64_t dpd_timeout;        /* TSC ticks of silence: dead */
 	bool dpd_clear;              /* dead: take it out of steering */
@@ -93,7 +92,6 @@ struct dp_conn {
 	struct dp_tunnel t[VPN_TUNNELS];
 	unsigned int up; /* bit per live tunnel (the control core flips it;
 	                  * each burst reads it once per packet) */
-	enum vpn_steer steer;
 };
 
 struct dp_worker {
@@ -120,7 +118,10 @@ struct dp {
 	struct vpn_fib *routes;  /* RCU: built whole, published at start and
 	                          * on each change (lib/route) */
 	unsigned int routes_gen; /* names each FIB */
-	struct dp_conn *conns;
+	struct dp_conn *conns;   /* the control core's, by slot */
+	struct vpn_nh_table *nh; /* RCU: what the workers read of
+	                          * them (steering, SAs, MTUs) */
+	pthread_mutex_t names;   /* tunnel names: telemetry reads */
 	const struct vpn_esp_sad *sad;
 	struct rte_mempool *pool;
 	struct rte_ring *ctl_arp;     /* ARP frames, workers -> control */
@@ -352,7 +353,9 @@ tunnel_set(struct dp_conn *c, unsigned int ti, bool up, const char *why)
 		__atomic_fetch_and(&c->up, ~(1u << ti), __ATOMIC_RELEASE);
 	t->changes++;
 	t->changed = rte_rdtsc();
+	pthread_mutex_lock(&dp.names);
 	snprintf(t->why, sizeof(t->why), "%s", why);
+	pthread_mutex_unlock(&dp.names);
 	vpngw_log("tunnel %s: %s -> %s (%s)", t->name, was ? "up" : "down",
 	          up ? "up" : "down", why);
 }
@@ -432,6 +435,7 @@ vpngw_dp_tunnels(struct vpngw_tunnel_info *info, unsigned int max)
 	uint64_t now = rte_rdtsc(), hz = rte_get_tsc_hz();
 	unsigned int n = 0;
 
+	pthread_mutex_lock(&dp.names);
 	for (unsigned int i = 0; i < dp.nconns; i++)
 		for (unsigned int ti = 0; ti < VPN_TUNNELS; ti++) {
 			const struct dp_tunnel *t = &dp.conns[i].t[ti];
@@ -458,6 +462,7 @@ vpngw_dp_tunnels(struct vpngw_tunnel_info *info, unsigned int max)
 			         t->changed ? t->why : "never changed");
 			n++;
 		}
+	pthread_mutex_unlock(&dp.names);
 	return n;
 }
 
@@ -651,8 +656,10 @@ to_tunnel(struct dp_worker *wk, struct rte_mbuf *m, bool fwd,
 {
 	const uint8_t *ip = rte_pktmbuf_mtod(m, const uint8_t *);
 	unsigned int len = rte_pktmbuf_data_len(m);
+	const struct vpn_nh_table *nt;
+	const struct vpn_nh_tunnel *tt;
+	const struct vpn_nh *nh;
 	uint32_t conn, dst;
-	struct dp_conn *c;
 	unsigned int up;
 	int t, n;
 
@@ -673,31 +680,39 @@ to_tunnel(struct dp_worker *wk, struct rte_mbuf *m, bool fwd,
 		               vpn_icmp_time_exceeded(m, dp.in.addr, dp.pool));
 		goto drop;
 	}
-	c = &dp.conns[conn];
-	up = __atomic_load_n(&c->up, __ATOMIC_RELAXED);
+	nt = __atomic_load_n(&dp.nh, __ATOMIC_ACQUIRE);
+	if (conn >= nt->n) { /* a FIB ahead of its connection: not yet */
+		wk->st.no_route++;
+		goto drop;
+	}
+	nh = &nt->nh[conn];
+	up = __atomic_load_n(&dp.conns[conn].up, __ATOMIC_ACQUIRE);
 	/* The flow hash only matters when there is a choice. */
-	t = vpn_steer_pick(c->steer, up,
-	                   c->steer == VPN_STEER_ACTIVE && (up & 3) == 3
+	t = vpn_steer_pick(nh->steer, up,
+	                   nh->steer == VPN_STEER_ACTIVE && (up & 3) == 3
 	                           ? vpn_flow_hash(ip, len)
 	                           : 0);
-	if (t < 0) {
+	/* A tunnel joins steering after its SA is published and leaves it
+	 * before the SA goes: a NULL SA is a tunnel going down. */
+	if (t < 0 || nh->t[t].sa == NULL) {
 		wk->st.tunnel_down++;
 		goto drop;
 	}
-	*sa = __atomic_load_n(&c->t[t].sa, __ATOMIC_ACQUIRE);
+	tt = &nh->t[t];
+	*sa = tt->sa;
 	if (ip[9] == IPPROTO_TCP) /* only a SYN can carry the MSS */
-		vpn_mss_clamp(rte_pktmbuf_mtod(m, uint8_t *), len, c->t[t].mss);
-	if (len <= c->t[t].inner_mtu) {
+		vpn_mss_clamp(rte_pktmbuf_mtod(m, uint8_t *), len, tt->mss);
+	if (len <= tt->inner_mtu) {
 		frags[0] = m;
 		return 1;
 	}
 	if (ip[6] & 0x40) { /* DF: tell the sender the tunnel's MTU */
 		wk->st.frag_needed++;
-		icmp_to_inside(wk, vpn_icmp_frag_needed(m, c->t[t].inner_mtu,
+		icmp_to_inside(wk, vpn_icmp_frag_needed(m, tt->inner_mtu,
 		                                        dp.in.addr, dp.pool));
 		goto drop;
 	}
-	n = vpn_ipv4_fragment(m, c->t[t].inner_mtu, dp.pool, frags, FRAG_MAX);
+	n = vpn_ipv4_fragment(m, tt->inner_mtu, dp.pool, frags, FRAG_MAX);
 	rte_pktmbuf_free(m);
 	if (n < 0) {
 		wk->st.frag_failed++;
@@ -1185,6 +1200,54 @@ routes_build(const struct vpn_cfg *cfg)
 	return f;
 }
 
+/*
+ * Connection slot's next hop becomes *e in a new version of the table the
+ * workers read, published with RCU: once this returns, no worker holds
+ * the old version (nor an SA only it named). On the control core (or
+ * under the control lock); before the workers start, just the swap.
+ */
+static void
+nh_publish(unsigned int slot, const struct vpn_nh *e)
+{
+	unsigned int n = dp.nh != NULL && dp.nh->n > slot ? dp.nh->n : slot + 1;
+	struct vpn_nh_table *t = vpn_nh_table_clone(dp.nh, n);
+
+	if (t == NULL) {
+		vpngw_log("out of memory: connection slot %u's next hops not "
+		          "changed",
+		          slot);
+		return;
+	}
+	t->nh[slot] = *e;
+	free(vpn_rcu_swap((void **)&dp.nh, t, dp.qs));
+}
+
+/* Slot's next hop as published now (zero when it has none yet). */
+static struct vpn_nh
+nh_get(unsigned int slot)
+{
+	struct vpn_nh e = {0};
+
+	if (dp.nh != NULL && slot < dp.nh->n)
+		e = dp.nh->nh[slot];
+	return e;
+}
+
+/* Tunnel ti of slot sends on out (NULL: on nothing) from now on. */
+static void
+nh_tunnel(unsigned int slot, unsigned int ti, struct vpn_esp_sa *out)
+{
+	struct vpn_nh e = nh_get(slot);
+
+	e.t[ti] = (struct vpn_nh_tunnel){0};
+	if (out != NULL) {
+		e.t[ti].sa = out;
+		e.t[ti].inner_mtu = inner_mtu(out, dp.out.mtu);
+		e.t[ti].mss = vpn_mss_for_mtu(e.t[ti].inner_mtu, false);
+	}
+	nh_publish(slot, &e);
+}
+
 struct vpn_esp_sa *
 vpngw_dp_tunnel_attach(unsigned int conn, unsigned int ti,
                        struct vpn_esp_sa *out, struct vpn_esp_sa *in,
@@ -1196,13 +1259,12 @@ vpngw_dp_tunnel_attach(unsigned int conn, unsigned int ti,
 	if (!dp.started || conn >= dp.nconns || ti >= VPN_TUNNELS)
 		return NULL;
 	t = &dp.conns[conn].t[ti];
-	/* What the workers read with the SA is in place before it is, and
-	 * the SA before the tunnel joins steering. */
-	t->inner_mtu = inner_mtu(out, dp.out.mtu);
-	t->mss = vpn_mss_for_mtu(t->inner_mtu, false);
+	/* The SA with its MTU published before the tunnel joins steering. */
+	nh_tunnel(conn, ti, out);
 	t->in = in;
 	t->last_rx = t->last_tx = rte_rdtsc();
-	old = __atomic_exchange_n(&t->sa, out, __ATOMIC_ACQ_REL);
+	old = t->sa;
+	t->sa = out;
 	tunnel_set(&dp.conns[conn], ti, true, why);
 	return old;
 }
@@ -1212,11 +1274,11 @@ vpngw_dp_tunnel_detach(unsigned int conn, unsigned int ti, const char *why)
 {
 	if (!dp.started || conn >= dp.nconns || ti >= VPN_TUNNELS)
 		return;
-	/* Out of steering: a worker reads the SA pointer only for a tunnel
-	 * whose bit it saw set in the same loop turn, so once a grace
-	 * period has passed (vpngw_dp_token/vpngw_dp_passed) none holds it;
-	 * the pointer itself stays until the next attach. */
+	/* Out of steering, then out of the next-hop table: once this
+	 * returns no worker holds the SA (the caller frees it after a
+	 * token, vpngw_dp_token/vpngw_dp_passed, as before). */
 	tunnel_set(&dp.conns[conn], ti, false, why);
+	nh_tunnel(conn, ti, NULL);
 	dp.conns[conn].t[ti].in = NULL;
 }
 
@@ -1261,12 +1323,16 @@ void
 vpngw_dp_conn_set(const struct vpn_cfg_conn *c)
 {
 	struct dp_conn *d;
+	struct vpn_nh e;
 
 	if (c->slot >= VPN_MAX_CONNS)
 		return;
 	d = &dp.conns[c->slot];
-	d->steer = c->steering == VPN_STEER_ACTIVE_ACTIVE ? VPN_STEER_ACTIVE
-	                                                  : VPN_STEER_STANDBY;
+	e = nh_get(c->slot);
+	e.steer = c->steering == VPN_STEER_ACTIVE_ACTIVE ? VPN_STEER_ACTIVE
+	                                                 : VPN_STEER_STANDBY;
+	nh_publish(c->slot, &e);
+	pthread_mutex_lock(&dp.names);
 	for (int t = 0; t < VPN_TUNNELS; t++) {
 		struct dp_tunnel *dt = &d->t[t];
 
@@ -1276,6 +1342,7 @@ vpngw_dp_conn_set(const struct vpn_cfg_conn *c)
 		dt->dpd_clear = c->tunnels[t].dpd_action != VPN_DPD_NONE;
 		dt->manual = c->tunnels[t].manual.present;
 	}
+	pthread_mutex_unlock(&dp.names);
 	/* The workers see the slot once a route names it (next FIB). */
 	if (c->slot >= dp.nconns)
 		dp.nconns = c->slot + 1;
@@ -1288,8 +1355,11 @@ vpngw_dp_conn_clear(unsigned int slot)
 		return;
 	for (unsigned int t = 0; t < VPN_TUNNELS; t++) {
 		vpngw_dp_tunnel_detach(slot, t, "connection deleted");
+		pthread_mutex_lock(&dp.names);
 		dp.conns[slot].t[t].name[0] = '\0';
+		pthread_mutex_unlock(&dp.names);
 		dp.conns[slot].t[t].manual = false;
+		dp.conns[slot].t[t].sa = NULL;
 	}
 }
 
@@ -1311,6 +1381,8 @@ vpngw_dp_tunnel_admin(unsigned int conn, unsigned int ti, bool up,
 static int
 setup_conns(const struct vpn_cfg *cfg, const struct vpngw_sas *sas)
 {
+	/* An empty table for the workers even with no connection. */
+	dp.nh = vpn_nh_table_clone(NULL, 0);
 	for (unsigned int i = 0; i < cfg->n_conns; i++) {
 		const struct vpn_cfg_conn *c = &cfg->conns[i];
 		struct dp_conn *d = &dp.conns[c->slot];
@@ -1323,16 +1395,15 @@ setup_conns(const struct vpn_cfg *cfg, const struct vpngw_sas *sas)
 			if (dt->sa == NULL)
 				continue; /* IKE's: down until it attaches one
 				           */
+			nh_tunnel(c->slot, (unsigned int)t, dt->sa);
 			d->up |= 1u << t;
-			dt->inner_mtu = inner_mtu(dt->sa, dp.out.mtu);
-			dt->mss = vpn_mss_for_mtu(dt->inner_mtu, false);
 			dt->in = sas->in_by_tunnel[c->slot * VPN_TUNNELS + t];
 			/* Given the benefit of the doubt at start. */
 			dt->last_rx = dt->last_tx = rte_rdtsc();
 		}
 	}
 	dp.routes = routes_build(cfg);
-	return dp.routes == NULL ? -ENOMEM : 0;
+	return dp.routes == NULL || dp.nh == NULL ? -ENOMEM : 0;
 }
 
 int
@@ -1344,6 +1415,7 @@ vpngw_dp_start(const struct vpn_cfg *cfg, const struct vpngw_sas *sas,
 	int rc;
 
 	memset(&dp, 0, sizeof(dp));
+	pthread_mutex_init(&dp.names, NULL);
 	dp_quit = quit;
 	dp.nwk = a->n_workers;
 	dp.nconns = 0; /* the highest slot in use + 1 (vpngw_dp_conn_set) */
@@ -1454,6 +1526,28 @@ vpngw_dp_read(struct vpngw_dp_stats *st, struct vpngw_dp_stats *per_worker,
 }
 
 void
+vpngw_dp_esp_read(struct vpn_esp_stats *s)
+{
+	struct vpn_esp_worker *ws[VPN_ESP_MAX_WORKERS + 1];
+	unsigned int n = 0;
+
+	memset(s, 0, sizeof(*s));
+	for (unsigned int i = 0; dp.wk != NULL && i < dp.nwk; i++)
+		ws[n++] = dp.wk[i].w;
+	if (dp.ctl_w != NULL)
+		ws[n++] = dp.ctl_w;
+	for (unsigned int i = 0; i < n; i++) {
+		struct vpn_esp_stats w;
+
+		vpn_esp_worker_stats(ws[i], &w);
+		s->packets += w.packets;
+		s->bytes += w.bytes;
+		for (int r = 0; r < VPN_ESP_REASON_MAX; r++)
+			s->drops[r] += w.drops[r];
+	}
+}
+
+void
 vpngw_dp_stop(struct vpngw_dp_stats *st, struct vpngw_dp_stats *per_worker,
               unsigned int *n)
 {
@@ -1496,6 +1590,7 @@ vpngw_dp_stop(struct vpngw_dp_stats *st, struct vpngw_dp_stats *per_worker,
 	rte_free(dp.wk);
 	rte_free(dp.qs);
 	vpn_fib_free(dp.routes);
+	free(dp.nh);
 	rte_mempool_free(dp.pool);
 	free(dp.conns);
 	memset(&dp, 0, sizeof(dp));

@@ -180,6 +180,9 @@ void vpngw_dp_control(void);
  * per_worker, also up to *n workers' own (*n becomes the worker count). */
 void vpngw_dp_read(struct vpngw_dp_stats *st, struct vpngw_dp_stats *per_worker,
                    unsigned int *n);
+/* lib/esp's counters over every SA there ever was and packets with none,
+ * summed over the workers and the control core: cumulative. */
+void vpngw_dp_esp_read(struct vpn_esp_stats *s);
 /* A tunnel's liveness, for telemetry and the final report. */
 struct vpngw_tunnel_info {
 	char name[VPN_NAME_MAX + 8]; /* connection/N */

@@ -1,11 +1,18 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* lib/route: the workers' FIB built from plain lists. */
 #include <errno.h>
+#include <pthread.h>
+#include <sched.h>
 #include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
 #include <CUnit/Basic.h>
+#include <rte_cycles.h>
+#include <rte_malloc.h>
 #include <rte_memory.h>
 
+#include "vpn_nh.h"
 #include "vpn_route.h"
 
 #define IP(a, b, c, d) ((uint32_t)(a) << 24 | (b) << 16 | (c) << 8 | (d))
@@ -122,6 +129,163 @@ test_fib_largest(void)
 	free(r);
 }
 
+/* ---- next hops published under concurrent readers -------------------- */
+
+#define NH_CONNS    1024
+#define NH_VERSIONS 500
+#define NH_READERS  2
+
+static struct vpn_nh_table *nh_slot;
+static struct rte_rcu_qsbr *nh_qs;
+static volatile int nh_stop;
+static uint32_t nh_seen; /* the newest version a reader has begun */
+
+struct nh_reader {
+	pthread_t th;
+	unsigned int id;
+	uint64_t reads, torn, versions;
+};
+
+/* Version g's entry k: its SA "pointer", MTU and MSS agree with each
+ * other, so a torn or stale-and-freed entry shows. */
+static void
+nh_fill(struct vpn_nh_table *t, uint32_t g)
+{
+	for (unsigned int k = 0; k < t->n; k++) {
+		uint32_t v = g * 1000 + k + 1;
+
+		t->nh[k].steer = (uint8_t)(g & 1);
+		t->nh[k].t[0] = (struct vpn_nh_tunnel){(void *)(uintptr_t)v, v,
+		                                       (uint16_t)(g + k)};
+		t->nh[k].t[1] = t->nh[k].t[0];
+	}
+}
+
+/* Torn, stale or freed entries seen in t, read as version g. */
+static uint64_t
+nh_check(const struct vpn_nh_table *t, uint32_t g)
+{
+	uint64_t torn = 0;
+
+	for (unsigned int k = 0; k < NH_CONNS; k++) {
+		const struct vpn_nh *nh = &t->nh[k];
+		uint32_t v = g * 1000 + k + 1;
+
+		if ((uintptr_t)nh->t[0].sa != v || nh->t[0].inner_mtu != v ||
+		    nh->t[1].mss != (uint16_t)(g + k) || nh->steer != (g & 1))
+			torn++;
+	}
+	return torn;
+}
+
+/* A worker's loop: the table is held for a whole "burst" (read, a pause,
+ * read again) and let go only at the quiescent point. */
+static void *
+nh_read(void *arg)
+{
+	struct nh_reader *r = arg;
+	uint32_t last = UINT32_MAX;
+
+	/* Off the writer's CPU (the EAL pinned this process's threads to
+	 * lcore 0's), so reading and publishing really overlap. */
+	if (sysconf(_SC_NPROCESSORS_ONLN) > 1) {
+		cpu_set_t cpus;
+
+		CPU_ZERO(&cpus);
+		for (long c = 1; c < sysconf(_SC_NPROCESSORS_ONLN) && c < 64;
+		     c++)
+			CPU_SET(c, &cpus);
+		(void)pthread_setaffinity_np(pthread_self(), sizeof(cpus),
+		                             &cpus);
+	}
+	rte_rcu_qsbr_thread_register(nh_qs, r->id);
+	rte_rcu_qsbr_thread_online(nh_qs, r->id);
+	while (!nh_stop) {
+		const struct vpn_nh_table *t =
+		        __atomic_load_n(&nh_slot, __ATOMIC_ACQUIRE);
+		uint32_t g =
+		        (uint32_t)(((uintptr_t)t->nh[0].t[0].sa - 1) / 1000);
+
+		__atomic_store_n(&nh_seen, g, __ATOMIC_RELEASE);
+		r->torn += nh_check(t, g);
+		rte_delay_us_block(5);
+		r->torn += nh_check(t, g);
+		r->versions += g != last;
+		last = g;
+		r->reads++;
+		rte_rcu_qsbr_quiescent(nh_qs, r->id);
+		sched_yield(); /* two CPUs: let the writer run */
+	}
+	rte_rcu_qsbr_thread_offline(nh_qs, r->id);
+	rte_rcu_qsbr_thread_unregister(nh_qs, r->id);
+	return NULL;
+}
+
+static void
+test_nh_publish(void)
+{
+	struct nh_reader rd[NH_READERS];
+	struct vpn_nh_table *t;
+
+	/* a clone keeps what there was, grows zeroed, shrinks */
+	t = vpn_nh_table_clone(NULL, 2);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+	nh_fill(t, 7);
+	nh_slot = vpn_nh_table_clone(t, 4);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(nh_slot);
+	CU_ASSERT_EQUAL(nh_slot->n, 4);
+	CU_ASSERT_EQUAL(nh_slot->nh[1].t[0].inner_mtu, 7002);
+	CU_ASSERT_PTR_NULL(nh_slot->nh[2].t[0].sa);
+	free(nh_slot);
+	nh_slot = vpn_nh_table_clone(t, 1);
+	CU_ASSERT_EQUAL(nh_slot->nh[0].t[1].inner_mtu, 7001);
+	free(nh_slot);
+	free(t);
+
+	nh_qs = rte_zmalloc("t_qs", rte_rcu_qsbr_get_memsize(NH_READERS),
+	                    RTE_CACHE_LINE_SIZE);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(nh_qs);
+	CU_ASSERT_EQUAL_FATAL(rte_rcu_qsbr_init(nh_qs, NH_READERS), 0);
+	nh_slot = vpn_nh_table_clone(NULL, NH_CONNS);
+	nh_fill(nh_slot, 0);
+	nh_stop = 0;
+	nh_seen = 0;
+	for (unsigned int i = 0; i < NH_READERS; i++) {
+		rd[i] = (struct nh_reader){.id = i};
+		CU_ASSERT_EQUAL_FATAL(
+		        pthread_create(&rd[i].th, NULL, nh_read, &rd[i]), 0);
+	}
+	/* Each version: clone, change every entry, publish, and poison and
+	 * free the old one once the readers are past it. */
+	for (uint32_t g = 1; g <= NH_VERSIONS; g++) {
+		struct vpn_nh_table *n = vpn_nh_table_clone(nh_slot, NH_CONNS);
+		struct vpn_nh_table *old;
+		uint64_t deadline = rte_get_timer_cycles() + rte_get_timer_hz();
+
+		/* A reader holds version g - 1 (or has just let it go) when
+		 * g replaces it: the moment a missing grace period shows. */
+		while (__atomic_load_n(&nh_seen, __ATOMIC_ACQUIRE) < g - 1 &&
+		       rte_get_timer_cycles() < deadline)
+			sched_yield();
+
+		CU_ASSERT_PTR_NOT_NULL_FATAL(n);
+		nh_fill(n, g);
+		old = vpn_rcu_swap((void **)&nh_slot, n, nh_qs);
+		memset(old, 0xa5, sizeof(*old) + NH_CONNS * sizeof(old->nh[0]));
+		free(old);
+	}
+	nh_stop = 1;
+	for (unsigned int i = 0; i < NH_READERS; i++) {
+		pthread_join(rd[i].th, NULL);
+		CU_ASSERT_EQUAL(rd[i].torn, 0);
+		CU_ASSERT(rd[i].reads > 0);
+		CU_ASSERT(rd[i].versions >= 2);
+	}
+	free(nh_slot);
+	nh_slot = NULL;
+	rte_free(nh_qs);
+}
+
 void register_route_tests(void);
 
 void
@@ -132,4 +296,6 @@ register_route_tests(void)
 	CU_add_test(s, "FIB: longest prefix, remote networks", test_fib_lookup);
 	CU_add_test(s, "FIB: bad lists refused", test_fib_refused);
 	CU_add_test(s, "FIB: the largest configuration", test_fib_largest);
+	CU_add_test(s, "next hops published under concurrent readers",
+	            test_nh_publish);
 }
