@@ -52,17 +52,18 @@ sess_of(struct cli_def *cli)
 	return cli_get_context(cli);
 }
 
-/* clear counters: what the counters read then, subtracted when shown. */
-#define BASE_SAS 4096
+/* clear counters: what the counters read then, subtracted when shown;
+ * every SA there was then (as many as there were). */
 static struct {
 	struct vpngw_dp_stats dp;
 	struct vpn_ike_stats ike;
 	struct vpn_console_stats con;
+	struct vpn_esp_stats esp; /* over every SA and none */
 	unsigned int nsa;
-	struct {
+	struct base_sa {
 		const struct vpn_esp_sa *sa;
 		struct vpn_esp_stats st;
-	} sa[BASE_SAS];
+	} * sa;
 } base;
 
 static struct vpn_console *console;
@@ -766,11 +767,10 @@ counters(void (*put)(FILE *o, const char *group, const char *name, uint64_t v,
                      bool *first),
          FILE *o)
 {
-	struct vpngw_sas *sas = vpngw_running_sas();
 	struct vpngw_dp_stats st;
 	struct vpn_ike_stats ik;
 	struct vpn_console_stats cs = {0};
-	uint64_t esp[VPN_ESP_REASON_MAX] = {0};
+	struct vpn_esp_stats e;
 	bool first = true;
 
 	vpngw_dp_read(&st, NULL, NULL);
@@ -784,17 +784,13 @@ counters(void (*put)(FILE *o, const char *group, const char *name, uint64_t v,
 #define PUT_DP(f) put(o, "dataplane", #f, st.f - base.dp.f, &first);
 	VPNGW_DP_COUNTERS(PUT_DP)
 #undef PUT_DP
-	pthread_mutex_lock(&sas->lock);
-	for (unsigned int i = 0; i < sas->n; i++) {
-		struct vpn_esp_stats s;
-
-		sa_stats(sas->sas[i], &s);
-		for (int r = 1; r < VPN_ESP_REASON_MAX; r++)
-			esp[r] += s.drops[r];
-	}
-	pthread_mutex_unlock(&sas->lock);
+	/* The workers' own totals: every SA there ever was (rekeyed ones
+	 * too) and packets with none (an unknown SPI), so these never go
+	 * back but on clear counters. */
+	vpngw_dp_esp_read(&e);
 	for (int r = 1; r < VPN_ESP_REASON_MAX; r++)
-		put(o, "esp", vpn_esp_reason_name(r), esp[r], &first);
+		put(o, "esp", vpn_esp_reason_name(r),
+		    e.drops[r] - base.esp.drops[r], &first);
 #define PUT_IKE(f, d) put(o, "ike", #f, ik.f - base.ike.f, &first);
 	VPN_IKE_COUNTERS(PUT_IKE)
 #undef PUT_IKE
@@ -1001,9 +997,12 @@ CMD(clear_counters)
 	vpngw_ike_read(&base.ike, NULL, 0);
 	if (console)
 		vpn_console_stats(console, &base.con);
+	vpngw_dp_esp_read(&base.esp);
 	pthread_mutex_lock(&sas->lock);
+	free(base.sa);
 	base.nsa = 0;
-	for (unsigned int i = 0; i < sas->n && base.nsa < BASE_SAS; i++) {
+	base.sa = calloc(sas->n ? sas->n : 1, sizeof(*base.sa));
+	for (unsigned int i = 0; base.sa != NULL && i < sas->n; i++) {
 		base.sa[base.nsa].sa = sas->sas[i];
 		vpn_esp_sa_stats(sas->sas[i], &base.sa[base.nsa++].st);
 	}
