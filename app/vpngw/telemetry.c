@@ -22,6 +22,25 @@ static struct vpngw_sas *tel_sas;
 
 #define STAT(d, st, f) rte_tel_data_add_dict_u64(d, #f, (st)->f)
 
+/* Every tunnel the model allows is read; a reply holds a page of them
+ * (DPDK's telemetry takes at most 256 entries and 16 KiB a reply):
+ * /vpngw/tunnels,N starts at the N-th, and "next" names the next page. */
+#define TEL_TUNNELS (VPN_MAX_CONNS * VPN_TUNNELS)
+#define TEL_PAGE    48
+
+/* The first tunnel of the page params asks for (0 without one), or -1. */
+static long
+tel_first(const char *params)
+{
+	char *end;
+	long v;
+
+	if (params == NULL || *params == '\0')
+		return 0;
+	v = strtol(params, &end, 10);
+	return *end == '\0' && v >= 0 && v < TEL_TUNNELS ? v : -1;
+}
+
 static int
 tel_stats(const char *cmd, const char *params, struct rte_tel_data *d)
 {
@@ -100,17 +119,27 @@ tel_sa(const char *cmd, const char *params, struct rte_tel_data *d)
 static int
 tel_tunnels(const char *cmd, const char *params, struct rte_tel_data *d)
 {
-	struct vpngw_tunnel_info info[64];
-	unsigned int n = vpngw_dp_tunnels(info, 64);
+	struct vpngw_tunnel_info *info = calloc(TEL_TUNNELS, sizeof(*info));
+	unsigned int n = info ? vpngw_dp_tunnels(info, TEL_TUNNELS) : 0;
+	long first = tel_first(params);
 
 	(void)cmd;
-	(void)params;
+	if (info == NULL || first < 0) {
+		free(info);
+		return info == NULL ? -ENOMEM : -EINVAL;
+	}
 	rte_tel_data_start_dict(d);
-	for (unsigned int i = 0; i < n; i++) {
+	if (first + TEL_PAGE < (long)n)
+		rte_tel_data_add_dict_u64(d, "next",
+		                          (uint64_t)first + TEL_PAGE);
+	for (unsigned int i = (unsigned int)first;
+	     i < n && i < (unsigned int)first + TEL_PAGE; i++) {
 		struct rte_tel_data *t = rte_tel_data_alloc();
 
-		if (t == NULL)
+		if (t == NULL) {
+			free(info);
 			return -ENOMEM;
+		}
 		rte_tel_data_start_dict(t);
 		rte_tel_data_add_dict_string(t, "state",
 		                             info[i].up ? "up" : "down");
@@ -123,6 +152,7 @@ tel_tunnels(const char *cmd, const char *params, struct rte_tel_data *d)
 		rte_tel_data_add_dict_u64(t, "changes", info[i].changes);
 		rte_tel_data_add_dict_container(d, info[i].name, t, 0);
 	}
+	free(info);
 	return 0;
 }
 
@@ -130,23 +160,33 @@ tel_tunnels(const char *cmd, const char *params, struct rte_tel_data *d)
 static int
 tel_ike(const char *cmd, const char *params, struct rte_tel_data *d)
 {
-	struct vpngw_ike_info info[64];
+	struct vpngw_ike_info *info = calloc(TEL_TUNNELS, sizeof(*info));
 	struct vpn_ike_stats st;
 	struct rte_tel_data *t;
-	unsigned int n = vpngw_ike_read(&st, info, 64);
+	unsigned int n = info ? vpngw_ike_read(&st, info, TEL_TUNNELS) : 0;
+	long first = tel_first(params);
 
 	(void)cmd;
-	(void)params;
+	if (info == NULL || first < 0) {
+		free(info);
+		return info == NULL ? -ENOMEM : -EINVAL;
+	}
 	rte_tel_data_start_dict(d);
 #define TEL_IKE(f, desc) rte_tel_data_add_dict_u64(d, #f, st.f);
 	VPN_IKE_COUNTERS(TEL_IKE)
 #undef TEL_IKE
-	for (unsigned int i = 0; i < n; i++) {
+	if (first + TEL_PAGE < (long)n)
+		rte_tel_data_add_dict_u64(d, "next",
+		                          (uint64_t)first + TEL_PAGE);
+	for (unsigned int i = (unsigned int)first;
+	     i < n && i < (unsigned int)first + TEL_PAGE; i++) {
 		const struct vpn_ike_peer_info *p = &info[i].ike;
 
 		t = rte_tel_data_alloc();
-		if (t == NULL)
+		if (t == NULL) {
+			free(info);
 			return -ENOMEM;
+		}
 		rte_tel_data_start_dict(t);
 		rte_tel_data_add_dict_string(t, "ike_sa",
 		                             p->ike_state ? p->ike_state : "-");
@@ -163,6 +203,7 @@ tel_ike(const char *cmd, const char *params, struct rte_tel_data *d)
 		rte_tel_data_add_dict_string(t, "last", p->last);
 		rte_tel_data_add_dict_container(d, info[i].name, t, 0);
 	}
+	free(info);
 	return 0;
 }
 
@@ -182,10 +223,14 @@ void
 vpngw_telemetry_init(struct vpngw_sas *sas)
 {
 	tel_sas = sas;
-	rte_telemetry_register_cmd("/vpngw/tunnels", tel_tunnels,
-	                           "each tunnel's state and liveness");
-	rte_telemetry_register_cmd("/vpngw/ike", tel_ike,
-	                           "IKE counters and each IKE tunnel's state");
+	rte_telemetry_register_cmd(
+	        "/vpngw/tunnels", tel_tunnels,
+	        "each tunnel's state and liveness, 48 a reply: "
+	        "/vpngw/tunnels,N from the N-th; 'next' is the next page's N");
+	rte_telemetry_register_cmd(
+	        "/vpngw/ike", tel_ike,
+	        "IKE counters and each IKE tunnel's state, 48 tunnels a "
+	        "reply: /vpngw/ike,N from the N-th; 'next' as for tunnels");
 	rte_telemetry_register_cmd("/vpngw/info", tel_info,
 	                           "vpngw version and TSC frequency");
 	rte_telemetry_register_cmd("/vpngw/stats", tel_stats,

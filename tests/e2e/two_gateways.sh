@@ -102,7 +102,7 @@ grep -q -i "frag needed\|message too long\|mtu" "$work/ping-df.log" ||
 	fail "no fragmentation-needed for a DF packet larger than the tunnel"
 
 # The counters over DPDK telemetry, as dpdk-telemetry.py reads them.
-printf '/vpngw/stats\n/vpngw/sa,0x2002\n' |
+printf '/vpngw/stats\n/vpngw/sa,0x2002\n/vpngw/tunnels,1\n/vpngw/tunnels,x\n' |
 	timeout 10 dpdk-telemetry.py -f "vpngw-e2e-gw1-$id" >"$work/telemetry.json" 2>&1
 tel_tx=$(/usr/bin/python3 -c '
 import json, sys
@@ -110,6 +110,15 @@ d = [json.loads(l) for l in open(sys.argv[1]) if l.startswith("{")]
 print(d[0]["/vpngw/stats"]["outside_tx"], d[1]["/vpngw/sa"]["packets"])
 ' "$work/telemetry.json")
 echo "telemetry: vpngw 1 outside_tx and sa 0x2002 packets: $tel_tx"
+# Tunnels come in pages: from the second one on, only e2e/2 and no next
+# page; a page that is not a number is refused.
+page=$(/usr/bin/python3 -c '
+import json, sys
+d = [json.loads(l) for l in open(sys.argv[1]) if l.startswith("{")]
+print(sorted(d[2]["/vpngw/tunnels"]), d[3]["/vpngw/tunnels"])
+' "$work/telemetry.json")
+echo "telemetry /vpngw/tunnels,1 and ,x: $page"
+[ "$page" = "['e2e/2'] None" ] || fail "telemetry paging: $page"
 set -- $tel_tx
 [ "${1:-0}" -gt 1000 ] && [ "${2:-0}" -gt 1000 ] ||
 	fail "telemetry counters missing or zero: $tel_tx"
