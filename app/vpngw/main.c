@@ -240,41 +240,27 @@ main(int argc, char **argv)
 	}
 
 	version();
-	if (vpngw_eal_init(cfg, argc - optind, argv + optind) != 0) {
-		vpn_cfg_free(cfg);
-		return 1;
-	}
+	if (vpngw_eal_init(cfg, argc - optind, argv + optind) != 0)
+		goto out_cfg;
 	vpn_cfg_summary(cfg, stdout);
 	vpngw_ports_summary(cfg, stdout);
-	if (vpngw_sa_install_manual(cfg, &sas, stdout) != 0) {
-		vpngw_sa_free(&sas);
-		vpngw_eal_cleanup();
-		vpn_cfg_free(cfg);
-		return 1;
-	}
+	if (vpngw_sa_install_manual(cfg, &sas, stdout) != 0)
+		goto out_sas;
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	signal(SIGHUP, on_signal);
-	if (vpngw_dp_start(cfg, &sas, &quit) != 0) {
-		quit = 1;
-		vpngw_dp_stop(&st, NULL, NULL);
-		vpngw_sa_free(&sas);
-		vpngw_eal_cleanup();
-		vpn_cfg_free(cfg);
-		return 1;
-	}
+	if (vpngw_dp_start(cfg, &sas, &quit) != 0)
+		goto out_dp;
+	/* The kernel's side of the exception path (our addresses, routes
+	 * behind the data plane) before IKE binds its sockets there. */
+	if (cfg->appliance.exception_iface[0] != '\0' &&
+	    vpngw_kernel_setup(cfg, cfg->appliance.exception_iface) != 0)
+		goto out_dp;
 	vpngw_telemetry_init(&sas);
 	vpngw_running_init(
 	        cfg, state_dir ? state_dir : cfg->appliance.state_dir, &sas);
-	if (vpngw_ike_start(cfg, &sas) != 0) {
-		quit = 1;
-		vpngw_ike_stop();
-		vpngw_dp_stop(&st, NULL, NULL);
-		vpngw_sa_free(&sas);
-		vpngw_eal_cleanup();
-		vpn_cfg_free(cfg);
-		return 1;
-	}
+	if (vpngw_ike_start(cfg, &sas) != 0)
+		goto out_ike;
 	vpngw_running_start();
 	/* dpdk-dumpcap captures on our ports as a secondary process: that
 	 * needs a shared, hugepage-backed EAL (not --no-huge/--no-shconf). */
@@ -316,4 +302,17 @@ main(int argc, char **argv)
 	vpn_cfg_free(vpngw_running());
 	vpngw_ctl_unlock();
 	return 0;
+
+	/* A start that failed: what was started, stopped in reverse. */
+out_ike:
+	vpngw_ike_stop();
+out_dp:
+	quit = 1;
+	vpngw_dp_stop(&st, NULL, NULL);
+out_sas:
+	vpngw_sa_free(&sas);
+	vpngw_eal_cleanup();
+out_cfg:
+	vpn_cfg_free(cfg);
+	return 1;
 }

@@ -1,0 +1,569 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The workers: each polls its RX queue of the inside and outside ports
+ * (worker 0 also the exception TAP and the control core's rings) and runs
+ * each burst to completion. No lock, syscall, allocation or log here;
+ * the tables are read under RCU (the quiescent point is the end of a
+ * loop turn).
+ *
+ *   inside  -> IPv4 for a remote network: FIB (lib/route) -> connection ->
+ *              TTL -> tunnel (steering) -> MSS clamp -> fragment, or ICMP
+ *              frag-needed when DF is set -> ESP (lib/esp) -> Ethernet to
+ *              the next hop -> outside
+ *   outside -> IPv4 to one of our addresses: ESP (lib/esp) -> inner packet
+ *              from the connection's remote networks -> TTL, the inside
+ *              MTU -> Ethernet to the next hop -> inside
+ *   ARP, and packets for a next hop with no MAC yet -> the control core
+ *
+ * Worker i polls RX queue i of each port that has that many queues (RSS or
+ * the device's fanout spreads flows over them) and sends on TX queue i.
+ * See docs/ARCHITECTURE.md.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+#include <rte_ip.h>
+#include <rte_malloc.h>
+
+#include "dp_priv.h"
+#include "vpn_pkt.h"
+#include "vpn_port.h"
+
+/* ---- workers: layer 2 ------------------------------------------------------
+ */
+
+static const struct rte_ether_addr *
+arp_find(const struct dp_port *p, uint32_t ip)
+{
+	const struct arp_table *t = __atomic_load_n(&p->arp, __ATOMIC_ACQUIRE);
+
+	for (unsigned int i = 0; i < t->n; i++)
+		if (t->e[i].ip == ip)
+			return &t->e[i].mac;
+	return NULL;
+}
+
+/*
+ * Give m (data at its IP header) an Ethernet header to next hop nh on p
+ * and return true; or, nh unknown, hand m to the control core, which
+ * holds it while it asks (lib/net's neighbour table) and sends it once nh
+ * answers, and return false. False: m is no longer the caller's.
+ */
+static bool
+l2_out(struct dp_worker *wk, struct dp_port *p, struct rte_mbuf *m,
+       uint32_t dst)
+{
+	uint32_t nh = dp_next_hop(p, dst);
+	const struct rte_ether_addr *mac = arp_find(p, nh);
+	uint8_t *e;
+
+	if (mac == NULL) {
+		wk->st.arp_miss++;
+		m->hash.fdir.lo = nh;
+		m->hash.fdir.hi = port_index(p);
+		if (rte_ring_enqueue(dp.ctl_resolve, m) != 0)
+			rte_pktmbuf_free(m); /* the control core is behind */
+		return false;
+	}
+	e = (uint8_t *)rte_pktmbuf_prepend(m, ETH_LEN);
+	if (e == NULL) {
+		rte_pktmbuf_free(m);
+		return false;
+	}
+	memcpy(e, mac->addr_bytes, 6);
+	memcpy(e + 6, p->mac.addr_bytes, 6);
+	e[12] = ET_IPV4 >> 8;
+	e[13] = ET_IPV4 & 0xff;
+	return true;
+}
+
+static void
+tx(struct dp_worker *wk, struct dp_port *p, struct rte_mbuf **m, uint16_t n)
+{
+	uint16_t sent = n ? rte_eth_tx_burst(p->id, (uint16_t)wk->id, m, n) : 0;
+
+	wk->st.tx[port_index(p)] += sent;
+	for (uint16_t i = sent; i < n; i++)
+		rte_pktmbuf_free(m[i]);
+	wk->st.tx_full += n - sent;
+}
+
+/* Hand m (data at its IP header) to the kernel over the TAP; false when
+ * there is no exception path (the caller drops and counts). */
+static bool
+exc_send(struct dp_worker *wk, struct rte_mbuf *m)
+{
+	uint8_t *e;
+
+	if (!dp.exc.on)
+		return false;
+	e = (uint8_t *)rte_pktmbuf_prepend(m, ETH_LEN);
+	if (e == NULL)
+		return false;
+	memcpy(e, dp.exc.mac.addr_bytes, 6);
+	memcpy(e + 6, dp.out.mac.addr_bytes, 6);
+	e[12] = ET_IPV4 >> 8;
+	e[13] = ET_IPV4 & 0xff;
+	if (rte_eth_tx_burst(dp.exc.id, (uint16_t)wk->id, &m, 1) != 1) {
+		wk->st.tx_full++;
+		rte_pktmbuf_free(m);
+	} else
+		wk->st.to_kernel++;
+	return true;
+}
+
+/*
+ * The Ethernet layer of a frame received on p: ARP goes to the control
+ * core, an IPv4 packet comes back with its Ethernet header stripped
+ * (true); anything else is counted and freed (false).
+ */
+static bool
+l2_input(struct dp_worker *wk, struct rte_mbuf *m)
+{
+	const uint8_t *e = rte_pktmbuf_mtod(m, const uint8_t *);
+	unsigned int len = rte_pktmbuf_data_len(m);
+	uint16_t et;
+
+	if (m->nb_segs != 1 || len < ETH_LEN) {
+		wk->st.bad_frame++;
+		goto consumed;
+	}
+	et = (uint16_t)(e[12] << 8 | e[13]);
+	if (et == ET_ARP) {
+		if (rte_ring_enqueue(dp.ctl_arp, m) == 0)
+			return false;
+		wk->st.bad_arp++; /* the control core is behind */
+		goto consumed;
+	}
+	if (et != ET_IPV4 || len < ETH_LEN + 20) {
+		wk->st.not_ip++;
+		goto consumed;
+	}
+	rte_pktmbuf_adj(m, ETH_LEN);
+	return true;
+consumed:
+	rte_pktmbuf_free(m);
+	return false;
+}
+
+/* ---- inside -> tunnel -----------------------------------------------------
+ */
+
+/* The connection whose static routes hold dst: 0, or -1. */
+static int
+route_lookup(uint32_t dst, uint32_t *conn)
+{
+	return vpn_fib_lookup(__atomic_load_n(&dp.routes, __ATOMIC_ACQUIRE),
+	                      dst, conn);
+}
+
+/* An ICMP error of ours (or NULL: nothing to send) back to a sender on
+ * the inside. */
+static void
+icmp_to_inside(struct dp_worker *wk, struct rte_mbuf *r)
+{
+	if (r != NULL && l2_out(wk, &dp.in, r, ip_dst(r)))
+		tx(wk, &dp.in, &r, 1);
+}
+
+/* One inner IPv4 packet (Ethernet stripped) towards the tunnels: the SA to
+ * use, with m fragmented into frags[] when needed. Returns how many
+ * packets to encrypt (m itself, or fragments), 0 when m was consumed. */
+static unsigned int
+to_tunnel(struct dp_worker *wk, struct rte_mbuf *m, bool fwd,
+          struct rte_mbuf **frags, struct vpn_esp_sa **sa)
+{
+	const uint8_t *ip = rte_pktmbuf_mtod(m, const uint8_t *);
+	unsigned int len = rte_pktmbuf_data_len(m);
+	const struct vpn_nh_table *nt;
+	const struct vpn_nh_tunnel *tt;
+	const struct vpn_nh *nh;
+	uint32_t conn, dst;
+	unsigned int up;
+	int t, n;
+
+	if (len < 20 || ip[0] >> 4 != 4 ||
+	    (unsigned int)(ip[2] << 8 | ip[3]) > len) {
+		wk->st.bad_inner++;
+		goto drop;
+	}
+	dst = ip_dst(m);
+	if (route_lookup(dst, &conn) != 0) {
+		wk->st.no_route++;
+		goto drop;
+	}
+	/* Forwarded (not the appliance's own): RFC 1812 5.3.1. */
+	if (fwd && !vpn_ipv4_ttl_dec(rte_pktmbuf_mtod(m, uint8_t *))) {
+		wk->st.ttl_expired++;
+		icmp_to_inside(wk,
+		               vpn_icmp_time_exceeded(m, dp.in.addr, dp.pool));
+		goto drop;
+	}
+	nt = __atomic_load_n(&dp.nh, __ATOMIC_ACQUIRE);
+	if (conn >= nt->n) { /* a FIB ahead of its connection: not yet */
+		wk->st.no_route++;
+		goto drop;
+	}
+	nh = &nt->nh[conn];
+	up = __atomic_load_n(&dp.conns[conn].up, __ATOMIC_ACQUIRE);
+	/* The flow hash only matters when there is a choice. */
+	t = vpn_steer_pick(nh->steer, up,
+	                   nh->steer == VPN_STEER_ACTIVE && (up & 3) == 3
+	                           ? vpn_flow_hash(ip, len)
+	                           : 0);
+	/* A tunnel joins steering after its SA is published and leaves it
+	 * before the SA goes: a NULL SA is a tunnel going down. */
+	if (t < 0 || nh->t[t].sa == NULL) {
+		wk->st.tunnel_down++;
+		goto drop;
+	}
+	tt = &nh->t[t];
+	*sa = tt->sa;
+	if (ip[9] == IPPROTO_TCP) /* only a SYN can carry the MSS */
+		vpn_mss_clamp(rte_pktmbuf_mtod(m, uint8_t *), len, tt->mss);
+	if (len <= tt->inner_mtu) {
+		frags[0] = m;
+		return 1;
+	}
+	if (ip[6] & 0x40) { /* DF: tell the sender the tunnel's MTU */
+		wk->st.frag_needed++;
+		icmp_to_inside(wk, vpn_icmp_frag_needed(m, tt->inner_mtu,
+		                                        dp.in.addr, dp.pool));
+		goto drop;
+	}
+	n = vpn_ipv4_fragment(m, tt->inner_mtu, dp.pool, frags, FRAG_MAX);
+	rte_pktmbuf_free(m);
+	if (n < 0) {
+		wk->st.frag_failed++;
+		return 0;
+	}
+	wk->st.fragmented++;
+	return (unsigned int)n;
+drop:
+	rte_pktmbuf_free(m);
+	return 0;
+}
+
+/* Encrypt enc[0..n) (their SAs in sas[]: the crypto of many tunnels goes
+ * in one engine call per algorithm) and send what comes out to its next
+ * hop. */
+static void
+encrypt_and_send(struct dp_worker *wk, struct rte_mbuf **enc,
+                 struct vpn_esp_sa **sas, unsigned int n)
+{
+	struct rte_mbuf *out[ENC_MAX];
+	unsigned int nout = 0, j;
+	uint8_t why[ENC_MAX];
+	uint16_t ok;
+
+	if (n == 0)
+		return;
+	ok = vpn_esp_outbound_sas(wk->w, sas, enc, (uint16_t)n, why);
+	for (unsigned int i = 0; i < n; i++) {
+		struct rte_mbuf *m = enc[i];
+
+		if (i >= ok) {
+			wk->st.esp_out_drop++;
+			rte_pktmbuf_free(m);
+		} else if (l2_out(wk, &dp.out, m, ip_dst(m))) {
+			out[nout++] = m;
+		}
+	}
+	for (j = 0; j < nout; j += BURST)
+		tx(wk, &dp.out, out + j,
+		   (uint16_t)(nout - j < BURST ? nout - j : BURST));
+}
+
+/* Route m into a tunnel (fwd: forwarded, not the appliance's own): its
+ * packets (m or its fragments) join enc[] / sas[], which are encrypted
+ * and sent first when they would overflow. */
+static void
+to_tunnel_queue(struct dp_worker *wk, struct rte_mbuf *m, bool fwd,
+                struct rte_mbuf **enc, struct vpn_esp_sa **sas,
+                unsigned int *nenc)
+{
+	struct rte_mbuf *frags[FRAG_MAX];
+	struct vpn_esp_sa *sa = NULL;
+	unsigned int k = to_tunnel(wk, m, fwd, frags, &sa);
+
+	if (*nenc + k > ENC_MAX) {
+		encrypt_and_send(wk, enc, sas, *nenc);
+		*nenc = 0;
+	}
+	for (unsigned int f = 0; f < k; f++) {
+		enc[*nenc] = frags[f];
+		sas[(*nenc)++] = sa;
+	}
+}
+
+static void
+inside_input(struct dp_worker *wk, struct rte_mbuf **pkts, uint16_t n)
+{
+	struct rte_mbuf *enc[ENC_MAX];
+	struct vpn_esp_sa *sas[ENC_MAX];
+	unsigned int nenc = 0;
+
+	for (uint16_t i = 0; i < n; i++) {
+		struct rte_mbuf *m = pkts[i];
+
+		if (!l2_input(wk, m))
+			continue;
+		if (ip_dst(m) == dp.in.addr) { /* for us: the kernel */
+			if (!exc_send(wk, m)) {
+				wk->st.for_us++;
+				rte_pktmbuf_free(m);
+			}
+			continue;
+		}
+		to_tunnel_queue(wk, m, true, enc, sas, &nenc);
+	}
+	encrypt_and_send(wk, enc, sas, nenc);
+}
+
+/* ---- outside -> inside ------------------------------------------------------
+ */
+
+static bool
+from_remote(unsigned int conn, const struct rte_mbuf *m)
+{
+	uint32_t v;
+
+	memcpy(&v, rte_pktmbuf_mtod_offset(m, const uint8_t *, 12), 4);
+	return vpn_fib_from_remote(
+	        __atomic_load_n(&dp.routes, __ATOMIC_ACQUIRE), conn,
+	        rte_be_to_cpu_32(v));
+}
+
+/*
+ * A decrypted packet m for the inside (forwarded: TTL and the inside
+ * port's MTU as RFC 1812 wants) into out[] (fragments too). What the
+ * appliance must say back to its sender (time exceeded, frag-needed) goes
+ * into the tunnel through enc[] / sas[].
+ */
+static void
+to_inside(struct dp_worker *wk, struct rte_mbuf *m, struct rte_mbuf **out,
+          unsigned int *nout, struct rte_mbuf **enc, struct vpn_esp_sa **sas,
+          unsigned int *nenc)
+{
+	uint8_t *ip = rte_pktmbuf_mtod(m, uint8_t *);
+	struct rte_mbuf *frags[FRAG_MAX], *r = NULL;
+	unsigned int len = rte_pktmbuf_data_len(m);
+	int nf;
+
+	if (!vpn_ipv4_ttl_dec(ip)) {
+		wk->st.ttl_expired++;
+		r = vpn_icmp_time_exceeded(m, dp.in.addr, dp.pool);
+		goto drop;
+	}
+	if (len > dp.in.mtu && (ip[6] & 0x40)) {
+		wk->st.too_big_inside++;
+		wk->st.frag_needed++;
+		r = vpn_icmp_frag_needed(m, dp.in.mtu, dp.in.addr, dp.pool);
+		goto drop;
+	}
+	if (len <= dp.in.mtu) {
+		frags[0] = m;
+		nf = 1;
+	} else {
+		wk->st.too_big_inside++;
+		nf = vpn_ipv4_fragment(m, dp.in.mtu, dp.pool, frags, FRAG_MAX);
+		rte_pktmbuf_free(m);
+		if (nf < 0) {
+			wk->st.frag_failed++;
+			return;
+		}
+		wk->st.fragmented++;
+	}
+	for (int i = 0; i < nf; i++) {
+		if (*nout == BURST) {
+			tx(wk, &dp.in, out, BURST);
+			*nout = 0;
+		}
+		if (l2_out(wk, &dp.in, frags[i], ip_dst(frags[i])))
+			out[(*nout)++] = frags[i];
+	}
+	return;
+drop:
+	rte_pktmbuf_free(m);
+	if (r != NULL)
+		to_tunnel_queue(wk, r, false, enc, sas, nenc);
+}
+
+static void
+outside_input(struct dp_worker *wk, struct rte_mbuf **pkts, uint16_t n)
+{
+	struct rte_mbuf *esp[BURST], *out[BURST], *enc[ENC_MAX];
+	struct vpn_esp_sa *sas[BURST], *enc_sas[ENC_MAX];
+	unsigned int nout = 0, nenc = 0;
+	uint16_t nesp = 0, ok;
+	uint8_t why[BURST];
+
+	for (uint16_t i = 0; i < n; i++) {
+		struct rte_mbuf *m = pkts[i];
+
+		if (!l2_input(wk, m))
+			continue;
+		if (!is_ours(&dp.out, ip_dst(m))) {
+			wk->st.not_for_us++;
+			rte_pktmbuf_free(m);
+			continue;
+		}
+		esp[nesp++] = m;
+	}
+	ok = vpn_esp_inbound(wk->w, dp.sad, esp, nesp, why, sas);
+	for (uint16_t i = ok; i < nesp; i++) {
+		/* Not ESP (ICMP, IKE on 500 or behind the non-ESP marker on
+		 * 4500, NAT keepalives): the kernel's. Dummy packets are the
+		 * peer's keepalives (tunnels_check). */
+		if ((why[i] == VPN_ESP_NOT_ESP || why[i] == VPN_ESP_NATT_IKE ||
+		     why[i] == VPN_ESP_NATT_KEEPALIVE) &&
+		    exc_send(wk, esp[i]))
+			continue;
+		if (why[i] == VPN_ESP_DUMMY)
+			wk->st.keepalive_in++;
+		else
+			wk->st.esp_in_drop++;
+		rte_pktmbuf_free(esp[i]);
+	}
+	for (uint16_t i = 0; i < ok; i++) {
+		struct rte_mbuf *m = esp[i];
+
+		/* Only the connection's remote networks may come out of its
+		 * tunnels (its traffic selectors). */
+		if (m->packet_type == RTE_PTYPE_L3_IPV4 &&
+		    !from_remote(vpn_esp_sa_tag(sas[i]), m)) {
+			wk->st.inner_src++;
+			rte_pktmbuf_free(m);
+			continue;
+		}
+		/* To the appliance itself (its inside address): the kernel's
+		 * answer to something it sent into the tunnel. */
+		if (m->packet_type == RTE_PTYPE_L3_IPV4 &&
+		    ip_dst(m) == dp.in.addr) {
+			if (!exc_send(wk, m)) {
+				wk->st.for_us++;
+				rte_pktmbuf_free(m);
+			}
+			continue;
+		}
+		if (m->packet_type != RTE_PTYPE_L3_IPV4) {
+			wk->st.not_ip++;
+			rte_pktmbuf_free(m);
+			continue;
+		}
+		/* The common case inline: it fits, its TTL has room. */
+		if (likely(rte_pktmbuf_data_len(m) <= dp.in.mtu &&
+		           vpn_ipv4_ttl_dec(rte_pktmbuf_mtod(m, uint8_t *)))) {
+			if (unlikely(nout == BURST)) { /* after fragments */
+				tx(wk, &dp.in, out, BURST);
+				nout = 0;
+			}
+			if (l2_out(wk, &dp.in, m, ip_dst(m)))
+				out[nout++] = m;
+			continue;
+		}
+		to_inside(wk, m, out, &nout, enc, enc_sas, &nenc);
+	}
+	tx(wk, &dp.in, out, (uint16_t)nout);
+	encrypt_and_send(wk, enc, enc_sas, nenc);
+}
+
+/* ---- kernel -> wire ---------------------------------------------------------
+ */
+
+/* What the kernel sends from the TAP: into a tunnel when the FIB says so
+ * (as if it came from the inside), else out of the port whose subnet holds
+ * the destination, else out of the outside port (its gateway). */
+static void
+exc_input(struct dp_worker *wk, struct rte_mbuf **pkts, uint16_t n)
+{
+	struct rte_mbuf *enc[ENC_MAX], *to_out[BURST], *to_in[BURST];
+	struct vpn_esp_sa *sas[ENC_MAX];
+	unsigned int nenc = 0, nout = 0, nin = 0;
+
+	for (uint16_t i = 0; i < n; i++) {
+		struct rte_mbuf *m = pkts[i];
+		uint32_t dst, conn;
+
+		wk->st.from_kernel++;
+		/* The TAP is NOARP; whatever else it says, only IPv4 goes. */
+		if (rte_pktmbuf_data_len(m) >= ETH_LEN &&
+		    rte_pktmbuf_mtod(m, uint8_t *)[12] == ET_ARP >> 8 &&
+		    rte_pktmbuf_mtod(m, uint8_t *)[13] == (ET_ARP & 0xff)) {
+			wk->st.not_ip++;
+			rte_pktmbuf_free(m);
+			continue;
+		}
+		if (!l2_input(wk, m))
+			continue;
+		dst = ip_dst(m);
+		if (route_lookup(dst, &conn) == 0)
+			to_tunnel_queue(wk, m, false, enc, sas, &nenc);
+		else if (((dst ^ dp.in.addr) & dp.in.mask) == 0) {
+			if (l2_out(wk, &dp.in, m, dst))
+				to_in[nin++] = m;
+		} else if (l2_out(wk, &dp.out, m, dst))
+			to_out[nout++] = m;
+	}
+	encrypt_and_send(wk, enc, sas, nenc);
+	tx(wk, &dp.out, to_out, (uint16_t)nout);
+	tx(wk, &dp.in, to_in, (uint16_t)nin);
+}
+
+/* Worker 0 puts what the control core wants sent on the wire. */
+static void
+ctl_tx_drain(struct dp_worker *wk, struct dp_port *p)
+{
+	struct rte_mbuf *m[BURST];
+	unsigned int n =
+	        rte_ring_dequeue_burst(p->ctl_tx, (void **)m, BURST, NULL);
+
+	tx(wk, p, m, (uint16_t)n);
+}
+
+int
+dp_worker_loop(void *arg)
+{
+	struct dp_worker *wk = arg;
+	struct rte_mbuf *pkts[BURST];
+	bool in = wk->id < dp.in.nrxq, out = wk->id < dp.out.nrxq;
+
+	rte_rcu_qsbr_thread_register(dp.qs, wk->id);
+	rte_rcu_qsbr_thread_online(dp.qs, wk->id);
+	while (!*dp.quit) {
+		uint16_t n;
+
+		wk->now = rte_rdtsc();
+		if (in) {
+			n = rte_eth_rx_burst(dp.in.id, (uint16_t)wk->id, pkts,
+			                     BURST);
+			wk->st.rx[1] += n;
+			if (n)
+				inside_input(wk, pkts, n);
+		}
+		if (out) {
+			n = rte_eth_rx_burst(dp.out.id, (uint16_t)wk->id, pkts,
+			                     BURST);
+			wk->st.rx[0] += n;
+			if (n)
+				outside_input(wk, pkts, n);
+		}
+		if (wk->id == 0) {
+			ctl_tx_drain(wk, &dp.out);
+			ctl_tx_drain(wk, &dp.in);
+			if (dp.exc.on) {
+				n = rte_eth_rx_burst(dp.exc.id, 0, pkts, BURST);
+				if (n)
+					exc_input(wk, pkts, n);
+			}
+		}
+		/* Nothing of the tables is held across this point. */
+		rte_rcu_qsbr_quiescent(dp.qs, wk->id);
+	}
+	rte_rcu_qsbr_thread_offline(dp.qs, wk->id);
+	rte_rcu_qsbr_thread_unregister(dp.qs, wk->id);
+	return 0;
+}

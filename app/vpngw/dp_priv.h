@@ -1,0 +1,189 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef DP_PRIV_H
+#define DP_PRIV_H
+
+/*
+ * The data plane's own state, shared by its files (none of it is seen
+ * outside app/vpngw's dp_*.c and dataplane.c):
+ *
+ *   dp_forward.c  the workers: ports polled, packets run to completion
+ *   dp_neigh.c    the control core's neighbours (lib/net's vpn_neigh),
+ *                 packets it sends through worker 0
+ *   dp_tunnel.c   the control core's connections and tunnels: liveness,
+ *                 next hops and routes published to the workers with RCU
+ *   dataplane.c   ports, pools and rings set up and torn down; counters
+ */
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <rte_byteorder.h>
+#include <rte_ether.h>
+#include <rte_mbuf.h>
+#include <rte_rcu_qsbr.h>
+#include <rte_ring.h>
+
+#include "vpn_neigh.h"
+#include "vpn_nh.h"
+#include "vpn_route.h"
+#include "vpngw.h"
+
+#define DP_BUF_SIZE 10240 /* data room of a packet buffer */
+#define FRAG_MAX    8     /* fragments of one packet */
+#define ENC_MAX     128 /* packets encrypted at once (a burst and fragments) */
+#define BURST       64
+#define ARP_SLOTS   64
+#define CTL_RING    1024 /* frames and requests to the control core */
+#define ETH_LEN     14
+#define ET_IPV4     0x0800
+#define ET_ARP      0x0806
+
+/* A neighbour as the workers see it. */
+struct arp_entry {
+	uint32_t ip;
+	struct rte_ether_addr mac;
+};
+
+/* A port's neighbour table: immutable once published. */
+struct arp_table {
+	unsigned int n;
+	struct arp_entry e[ARP_SLOTS];
+};
+
+struct dp_port {
+	uint16_t id;
+	uint16_t nrxq;    /* RX queues: workers 0..nrxq-1 poll one each */
+	unsigned int mtu; /* the largest IP packet it sends (port mtu) */
+	struct rte_ether_addr mac;
+	uint32_t addr, mask, gateway; /* host order; gateway 0: none */
+	struct arp_table *arp;        /* RCU: read by workers */
+	/* The control core's: learned, static and pending neighbours
+	 * (lib/net), packets held for the pending ones. */
+	struct vpn_neigh *nb;
+	struct rte_ring *ctl_tx; /* frames the control core sends (worker 0
+	                          * puts them on the wire) */
+};
+
+struct dp_tunnel {
+	/* The control core's (the workers read the next-hop table). */
+	struct vpn_esp_sa *sa;       /* outbound; NULL: none yet */
+	struct vpn_esp_sa *in;       /* liveness */
+	char name[VPN_NAME_MAX + 8]; /* conn/N */
+	uint64_t dpd_timeout;        /* TSC ticks of silence: dead */
+	bool dpd_clear;              /* dead: take it out of steering */
+	uint64_t rx_seen;            /* inbound packets and dummies so far */
+	uint64_t last_rx;            /* TSC when rx_seen last grew */
+	uint64_t tx_seen, last_tx;   /* outbound sequence number, ditto */
+	uint64_t keepalives, changes;
+	uint64_t changed; /* TSC of the last change, 0: never */
+	char why[64];     /* ... and its reason */
+	bool manual;      /* keyed by hand: liveness by dummy ESP, not IKE */
+};
+
+struct dp_conn {
+	struct dp_tunnel t[VPN_TUNNELS];
+	unsigned int up; /* bit per live tunnel (the control core flips it;
+	                  * each burst reads it once per packet) */
+};
+
+struct dp_worker {
+	unsigned int id; /* also its TX queue */
+	unsigned int lcore;
+	struct vpn_esp_worker *w;
+	struct vpngw_dp_stats st;
+	uint64_t now; /* TSC at the start of this loop turn */
+} __rte_cache_aligned;
+
+/* The exception path: a kernel TAP interface (net_tap) for what is
+ * addressed to the appliance itself and is not ESP. */
+struct dp_exc {
+	bool on;
+	uint16_t id;
+	struct rte_ether_addr mac; /* the kernel interface's */
+};
+
+struct dp {
+	struct dp_port out, in;
+	struct dp_exc exc;
+	uint32_t ours[VPN_MAX_OUTSIDE];
+	unsigned int nours;
+	struct vpn_fib *routes;  /* RCU: built whole, published at start and
+	                          * on each change (lib/route) */
+	unsigned int routes_gen; /* names each FIB */
+	struct dp_conn *conns;   /* the control core's, by slot */
+	struct vpn_nh_table *nh; /* RCU: what the workers read of
+	                          * them (steering, SAs, MTUs) */
+	pthread_mutex_t names;   /* tunnel names: telemetry reads */
+	const struct vpn_esp_sad *sad;
+	struct rte_mempool *pool;
+	struct rte_ring *ctl_arp;     /* ARP frames, workers -> control */
+	struct rte_ring *ctl_resolve; /* next hops to resolve, ditto */
+	struct rte_rcu_qsbr *qs;
+	struct dp_worker *wk;
+	unsigned int nwk;
+	unsigned int nconns;
+	struct vpn_esp_worker *ctl_w; /* the control core's keepalives */
+	uint64_t last_check;          /* TSC of the last liveness check */
+	struct vpngw_dp_stats ctl_st; /* what the control core counts */
+	bool started;                 /* ports started */
+	volatile int *quit;           /* the workers stop when set */
+};
+
+extern struct dp dp;
+
+static inline uint32_t
+ip_dst(const struct rte_mbuf *m)
+{
+	uint32_t v;
+
+	memcpy(&v, rte_pktmbuf_mtod_offset(m, const uint8_t *, 16), 4);
+	return rte_be_to_cpu_32(v);
+}
+
+static inline bool
+is_ours(const struct dp_port *p, uint32_t ip)
+{
+	if (ip == p->addr)
+		return true;
+	if (p != &dp.out)
+		return false;
+	for (unsigned int i = 0; i < dp.nours; i++)
+		if (dp.ours[i] == ip)
+			return true;
+	return false;
+}
+
+static inline unsigned int
+port_index(const struct dp_port *p)
+{
+	return p == &dp.in;
+}
+
+/* Next hop on p for dst. */
+static inline uint32_t
+dp_next_hop(const struct dp_port *p, uint32_t dst)
+{
+	return ((dst ^ p->addr) & p->mask) == 0 || p->gateway == 0 ? dst
+	                                                           : p->gateway;
+}
+
+/* dp_neigh.c: the control core's ARP. */
+void dp_arp_publish(struct dp_port *p);
+bool dp_arp_input(struct dp_port *p, const uint8_t *pkt, unsigned int len,
+                  uint64_t now);
+bool dp_arp_age(struct dp_port *p, uint64_t now);
+void dp_arp_counters(void);
+void dp_ctl_ip_send(struct dp_port *p, struct rte_mbuf *m, uint32_t nh,
+                    uint64_t now);
+void dp_free_mbuf(void *m);
+
+/* dp_tunnel.c: connections and tunnels on the control core. */
+void dp_tunnels_check(uint64_t now);
+struct vpn_fib *dp_routes_build(const struct vpn_cfg *cfg);
+void dp_nh_tunnel(unsigned int slot, unsigned int ti, struct vpn_esp_sa *out);
+
+/* dp_forward.c: a worker's loop (rte_eal_remote_launch). */
+int dp_worker_loop(void *arg);
+
+#endif /* DP_PRIV_H */

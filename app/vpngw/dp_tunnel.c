@@ -1,0 +1,387 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Connections and tunnels on the control core: each tunnel's state and
+ * liveness (manual keys: dummy ESP packets), the SAs IKE attaches and
+ * detaches, and what the workers read of them, published with RCU: the
+ * next-hop table (steering, SA, MTU, MSS) and the FIB.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+#include <rte_ip.h>
+#include <rte_malloc.h>
+
+#include "dp_priv.h"
+#include "vpn_pkt.h"
+#include "vpn_port.h"
+
+/* ---- the control core: tunnel liveness ------------------------------------
+ *
+ * Until IKE's DPD (issue 5), a tunnel is alive while ESP arrives on its
+ * inbound SA: traffic, or the dummy packets (next header 59, RFC 4303 2.6)
+ * each side sends on a tunnel that has carried nothing for KEEPALIVE_S.
+ * Silence for the tunnel's dpd_timeout takes it out of steering (dpd_action
+ * clear or restart; none keeps it), and ESP heard again puts it back.
+ */
+#define KEEPALIVE_S 10
+
+/* Every change of a tunnel's state goes through here: flip, count, log. */
+static void
+tunnel_set(struct dp_conn *c, unsigned int ti, bool up, const char *why)
+{
+	struct dp_tunnel *t = &c->t[ti];
+	bool was = __atomic_load_n(&c->up, __ATOMIC_RELAXED) & (1u << ti);
+
+	if (was == up)
+		return;
+	if (up)
+		__atomic_fetch_or(&c->up, 1u << ti, __ATOMIC_RELEASE);
+	else
+		__atomic_fetch_and(&c->up, ~(1u << ti), __ATOMIC_RELEASE);
+	t->changes++;
+	t->changed = rte_rdtsc();
+	pthread_mutex_lock(&dp.names);
+	snprintf(t->why, sizeof(t->why), "%s", why);
+	pthread_mutex_unlock(&dp.names);
+	vpngw_log("tunnel %s: %s -> %s (%s)", t->name, was ? "up" : "down",
+	          up ? "up" : "down", why);
+}
+
+/* A dummy ESP packet on t, for worker 0 to send. */
+static void
+send_keepalive(struct dp_tunnel *t, uint64_t now)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(dp.pool);
+	uint8_t why;
+
+	if (m == NULL)
+		return;
+	if (vpn_esp_outbound(dp.ctl_w, t->sa, &m, 1, &why) != 1) {
+		rte_pktmbuf_free(m);
+		return;
+	}
+	dp_ctl_ip_send(&dp.out, m, dp_next_hop(&dp.out, ip_dst(m)), now);
+	t->keepalives++;
+}
+
+void
+dp_tunnels_check(uint64_t now)
+{
+	uint64_t hz = rte_get_tsc_hz();
+
+	for (unsigned int i = 0; i < dp.nconns; i++) {
+		struct dp_conn *c = &dp.conns[i];
+
+		for (unsigned int ti = 0; ti < VPN_TUNNELS; ti++) {
+			struct dp_tunnel *t = &c->t[ti];
+			struct vpn_esp_stats s;
+			uint64_t rx, seq;
+
+			if (!t->manual || t->sa == NULL || t->in == NULL)
+				continue;
+			vpn_esp_sa_stats(t->in, &s);
+			rx = s.packets + s.drops[VPN_ESP_DUMMY];
+			if (rx != t->rx_seen) {
+				t->rx_seen = rx;
+				t->last_rx = now;
+				tunnel_set(c, ti, true, "ESP received");
+			} else if (t->dpd_clear &&
+			           now - t->last_rx > t->dpd_timeout) {
+				char why[64];
+
+				snprintf(why, sizeof(why),
+				         "no ESP for %llu s: dpd_timeout",
+				         (unsigned long long)(t->dpd_timeout /
+				                              hz));
+				tunnel_set(c, ti, false, why);
+			}
+			seq = vpn_esp_sa_seq(t->sa);
+			if (seq != t->tx_seen) {
+				t->tx_seen = seq;
+				t->last_tx = now;
+			} else if (now - t->last_tx >= KEEPALIVE_S * hz) {
+				send_keepalive(t, now);
+				t->tx_seen = vpn_esp_sa_seq(t->sa);
+				t->last_tx = now;
+			}
+		}
+	}
+}
+
+unsigned int
+vpngw_dp_tunnels(struct vpngw_tunnel_info *info, unsigned int max)
+{
+	uint64_t now = rte_rdtsc(), hz = rte_get_tsc_hz();
+	unsigned int n = 0;
+
+	pthread_mutex_lock(&dp.names);
+	for (unsigned int i = 0; i < dp.nconns; i++)
+		for (unsigned int ti = 0; ti < VPN_TUNNELS; ti++) {
+			const struct dp_tunnel *t = &dp.conns[i].t[ti];
+
+			if (n >= max || t->name[0] == '\0')
+				continue;
+			snprintf(info[n].name, sizeof(info[n].name), "%s",
+			         t->name);
+			info[n].up = __atomic_load_n(&dp.conns[i].up,
+			                             __ATOMIC_RELAXED) &
+			             (1u << ti);
+			info[n].silent_s =
+			        t->last_rx ? (double)(now - t->last_rx) / hz
+			                   : -1;
+			info[n].keepalives = t->keepalives;
+			info[n].changes = t->changes;
+			info[n].conn = i;
+			info[n].ti = ti;
+			info[n].manual = t->manual;
+			info[n].since_s =
+			        t->changed ? (double)(now - t->changed) / hz
+			                   : -1;
+			snprintf(info[n].why, sizeof(info[n].why), "%s",
+			         t->changed ? t->why : "never changed");
+			n++;
+		}
+	pthread_mutex_unlock(&dp.names);
+	return n;
+}
+
+/* The largest inner packet whose ESP packet fits the outside MTU. */
+static unsigned int
+inner_mtu(const struct vpn_esp_sa *sa, unsigned int mtu)
+{
+	unsigned int l = mtu;
+
+	while (l > 68 && l + vpn_esp_sa_overhead(sa, l) > mtu)
+		l--;
+	return l;
+}
+
+/* Append cfg's IPv4 prefixes in list to out[*n..) for connection slot. */
+static void
+routes_add(struct vpn_route *out, unsigned int *n,
+           const struct vpn_prefix_list *list, unsigned int slot)
+{
+	for (unsigned int k = 0; k < list->n; k++)
+		if (list->v[k].family == AF_INET)
+			out[(*n)++] = (struct vpn_route){
+			        vpn_prefix_v4_addr(&list->v[k]),
+			        (uint8_t)list->v[k].len, slot};
+}
+
+/* The FIB and remote networks of cfg's connections (IPv4; IPv6 inner
+ * routing is to come), sized for them, or NULL (logged). */
+struct vpn_fib *
+dp_routes_build(const struct vpn_cfg *cfg)
+{
+	struct vpn_route *routes, *remote;
+	unsigned int nr = 0, nrem = 0, max = 0;
+	struct vpn_fib *f;
+	char name[32];
+
+	for (unsigned int i = 0; i < cfg->n_conns; i++)
+		max += cfg->conns[i].static_routes.n +
+		       cfg->conns[i].remote_networks.n;
+	routes = calloc(max ? max : 1, sizeof(*routes));
+	remote = calloc(max ? max : 1, sizeof(*remote));
+	for (unsigned int i = 0; routes && remote && i < cfg->n_conns; i++) {
+		const struct vpn_cfg_conn *c = &cfg->conns[i];
+
+		/* By slot: the index the tunnels and SAs know it by. */
+		if (c->slot >= dp.nconns)
+			continue;
+		routes_add(routes, &nr, &c->static_routes, c->slot);
+		routes_add(remote, &nrem, &c->remote_networks, c->slot);
+	}
+	snprintf(name, sizeof(name), "fib%u", dp.routes_gen++);
+	errno = ENOMEM;
+	f = routes && remote ? vpn_fib_build(name, rte_socket_id(), dp.nconns,
+	                                     routes, nr, remote, nrem)
+	                     : NULL;
+	if (f == NULL)
+		vpngw_log("cannot build a FIB of %u routes: %s", nr,
+		          strerror(errno));
+	free(routes);
+	free(remote);
+	return f;
+}
+
+/*
+ * Connection slot's next hop becomes *e in a new version of the table the
+ * workers read, published with RCU: once this returns, no worker holds
+ * the old version (nor an SA only it named). On the control core (or
+ * under the control lock); before the workers start, just the swap.
+ */
+static void
+nh_publish(unsigned int slot, const struct vpn_nh *e)
+{
+	unsigned int n = dp.nh != NULL && dp.nh->n > slot ? dp.nh->n : slot + 1;
+	struct vpn_nh_table *t = vpn_nh_table_clone(dp.nh, n);
+
+	if (t == NULL) {
+		vpngw_log("out of memory: connection slot %u's next hops not "
+		          "changed",
+		          slot);
+		return;
+	}
+	t->nh[slot] = *e;
+	free(vpn_rcu_swap((void **)&dp.nh, t, dp.qs));
+}
+
+/* Slot's next hop as published now (zero when it has none yet). */
+static struct vpn_nh
+nh_get(unsigned int slot)
+{
+	struct vpn_nh e = {0};
+
+	if (dp.nh != NULL && slot < dp.nh->n)
+		e = dp.nh->nh[slot];
+	return e;
+}
+
+/* Tunnel ti of slot sends on out (NULL: on nothing) from now on. */
+void
+dp_nh_tunnel(unsigned int slot, unsigned int ti, struct vpn_esp_sa *out)
+{
+	struct vpn_nh e = nh_get(slot);
+
+	e.t[ti] = (struct vpn_nh_tunnel){0};
+	if (out != NULL) {
+		e.t[ti].sa = out;
+		e.t[ti].inner_mtu = inner_mtu(out, dp.out.mtu);
+		e.t[ti].mss = vpn_mss_for_mtu(e.t[ti].inner_mtu, false);
+	}
+	nh_publish(slot, &e);
+}
+
+struct vpn_esp_sa *
+vpngw_dp_tunnel_attach(unsigned int conn, unsigned int ti,
+                       struct vpn_esp_sa *out, struct vpn_esp_sa *in,
+                       const char *why)
+{
+	struct dp_tunnel *t;
+	struct vpn_esp_sa *old;
+
+	if (!dp.started || conn >= dp.nconns || ti >= VPN_TUNNELS)
+		return NULL;
+	t = &dp.conns[conn].t[ti];
+	/* The SA with its MTU published before the tunnel joins steering. */
+	dp_nh_tunnel(conn, ti, out);
+	t->in = in;
+	t->last_rx = t->last_tx = rte_rdtsc();
+	old = t->sa;
+	t->sa = out;
+	tunnel_set(&dp.conns[conn], ti, true, why);
+	return old;
+}
+
+void
+vpngw_dp_tunnel_detach(unsigned int conn, unsigned int ti, const char *why)
+{
+	if (!dp.started || conn >= dp.nconns || ti >= VPN_TUNNELS)
+		return;
+	/* Out of steering, then out of the next-hop table: once this
+	 * returns no worker holds the SA (the caller frees it after a
+	 * token, vpngw_dp_token/vpngw_dp_passed, as before). */
+	tunnel_set(&dp.conns[conn], ti, false, why);
+	dp_nh_tunnel(conn, ti, NULL);
+	dp.conns[conn].t[ti].in = NULL;
+}
+
+void
+vpngw_dp_sync(void)
+{
+	if (dp.started)
+		rte_rcu_qsbr_synchronize(dp.qs, RTE_QSBR_THRID_INVALID);
+}
+
+uint64_t
+vpngw_dp_token(void)
+{
+	return dp.started ? rte_rcu_qsbr_start(dp.qs) : 0;
+}
+
+bool
+vpngw_dp_passed(uint64_t token)
+{
+	return !dp.started || rte_rcu_qsbr_check(dp.qs, token, false) == 1;
+}
+
+int
+vpngw_dp_set_routes(const struct vpn_cfg *cfg)
+{
+	struct vpn_fib *r, *old;
+
+	if (!dp.started)
+		return -EINVAL;
+	r = dp_routes_build(cfg);
+	if (r == NULL)
+		return -ENOMEM;
+	old = __atomic_exchange_n(&dp.routes, r, __ATOMIC_ACQ_REL);
+	/* No worker reads the old tables once each has passed a
+	 * quiescent point. */
+	rte_rcu_qsbr_synchronize(dp.qs, RTE_QSBR_THRID_INVALID);
+	vpn_fib_free(old);
+	return 0;
+}
+
+void
+vpngw_dp_conn_set(const struct vpn_cfg_conn *c)
+{
+	struct dp_conn *d;
+	struct vpn_nh e;
+
+	if (c->slot >= VPN_MAX_CONNS)
+		return;
+	d = &dp.conns[c->slot];
+	e = nh_get(c->slot);
+	e.steer = c->steering == VPN_STEER_ACTIVE_ACTIVE ? VPN_STEER_ACTIVE
+	                                                 : VPN_STEER_STANDBY;
+	nh_publish(c->slot, &e);
+	pthread_mutex_lock(&dp.names);
+	for (int t = 0; t < VPN_TUNNELS; t++) {
+		struct dp_tunnel *dt = &d->t[t];
+
+		snprintf(dt->name, sizeof(dt->name), "%s/%d", c->name, t + 1);
+		dt->dpd_timeout =
+		        (uint64_t)c->tunnels[t].dpd_timeout * rte_get_tsc_hz();
+		dt->dpd_clear = c->tunnels[t].dpd_action != VPN_DPD_NONE;
+		dt->manual = c->tunnels[t].manual.present;
+	}
+	pthread_mutex_unlock(&dp.names);
+	/* The workers see the slot once a route names it (next FIB). */
+	if (c->slot >= dp.nconns)
+		dp.nconns = c->slot + 1;
+}
+
+void
+vpngw_dp_conn_clear(unsigned int slot)
+{
+	if (slot >= dp.nconns)
+		return;
+	for (unsigned int t = 0; t < VPN_TUNNELS; t++) {
+		vpngw_dp_tunnel_detach(slot, t, "connection deleted");
+		pthread_mutex_lock(&dp.names);
+		dp.conns[slot].t[t].name[0] = '\0';
+		pthread_mutex_unlock(&dp.names);
+		dp.conns[slot].t[t].manual = false;
+		dp.conns[slot].t[t].sa = NULL;
+	}
+}
+
+void
+vpngw_dp_tunnel_admin(unsigned int conn, unsigned int ti, bool up,
+                      const struct vpngw_sas *sas)
+{
+	if (!dp.started || conn >= dp.nconns || ti >= VPN_TUNNELS)
+		return;
+	if (!up)
+		vpngw_dp_tunnel_detach(conn, ti, "administratively down");
+	else if (sas->out_by_tunnel[conn * VPN_TUNNELS + ti] != NULL)
+		vpngw_dp_tunnel_attach(
+		        conn, ti, sas->out_by_tunnel[conn * VPN_TUNNELS + ti],
+		        sas->in_by_tunnel[conn * VPN_TUNNELS + ti],
+		        "administratively up");
+}
