@@ -16,7 +16,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "vpngw.h"
+#include "gw_dp.h"
+#include "gw_ike.h"
+#include "gw_kernel.h"
+#include "gw_log.h"
+#include "gw_running.h"
+#include "gw_sa.h"
 
 static struct {
 	struct vpn_cfg *cfg;

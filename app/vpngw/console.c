@@ -31,7 +31,13 @@
 #include <rte_version.h>
 
 #include "vpn_console.h"
-#include "vpngw.h"
+#include "gw_console.h"
+#include "gw_dp.h"
+#include "gw_eal.h"
+#include "gw_ike.h"
+#include "gw_log.h"
+#include "gw_running.h"
+#include "gw_sa.h"
 
 #define MODE_CONN 2 /* connection NAME */
 #define MODE_CGW  3 /* customer-gateway NAME */

@@ -154,7 +154,8 @@ dp_arp_age(struct dp_port *p, uint64_t now)
 {
 	struct vpn_neigh_request r[16];
 	bool changed = false;
-	unsigned int n = vpn_neigh_age(p->nb, now, r, 16, dp_free_mbuf, &changed);
+	unsigned int n =
+	        vpn_neigh_age(p->nb, now, r, 16, dp_free_mbuf, &changed);
 
 	arp_ask(p, r, n);
 	return changed;

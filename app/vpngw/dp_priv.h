@@ -27,7 +27,11 @@
 #include "vpn_neigh.h"
 #include "vpn_nh.h"
 #include "vpn_route.h"
-#include "vpngw.h"
+#include "gw_dp.h"
+#include "gw_eal.h"
+#include "gw_kernel.h"
+#include "gw_log.h"
+#include "gw_sa.h"
 
 #define DP_BUF_SIZE 10240 /* data room of a packet buffer */
 #define FRAG_MAX    8     /* fragments of one packet */

@@ -5,7 +5,7 @@
 #include <rte_eal.h>
 #include <rte_ethdev.h>
 
-#include "vpngw.h"
+#include "gw_eal.h"
 
 #define MAX_ARGS (16 + 2 * VPN_MAX_PORTS + VPN_MAX_EAL_ARGS)
 

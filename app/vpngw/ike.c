@@ -21,7 +21,10 @@
 #include <unistd.h>
 
 #include "vpn_ike.h"
-#include "vpngw.h"
+#include "gw_dp.h"
+#include "gw_ike.h"
+#include "gw_log.h"
+#include "gw_sa.h"
 
 #define CHILDREN 4 /* per tunnel, as the engine keeps them */
 

@@ -17,7 +17,7 @@
 #include <sys/socket.h>
 #include <sys/wait.h>
 
-#include "vpngw.h"
+#include "gw_kernel.h"
 
 extern char **environ;
 

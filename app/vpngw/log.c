@@ -9,7 +9,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "vpngw.h"
+#include "gw_log.h"
 
 #define LOG_LINES 2048
 #define LOG_LEN   240

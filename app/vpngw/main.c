@@ -24,7 +24,15 @@
 #include <rte_version.h>
 
 #include "vpn_cfg.h"
-#include "vpngw.h"
+#include "gw_console.h"
+#include "gw_dp.h"
+#include "gw_eal.h"
+#include "gw_ike.h"
+#include "gw_kernel.h"
+#include "gw_log.h"
+#include "gw_running.h"
+#include "gw_sa.h"
+#include "gw_telemetry.h"
 
 static volatile int quit;
 

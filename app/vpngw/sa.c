@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "vpngw.h"
+#include "gw_sa.h"
 
 /* The ESP parameters of one direction of a tunnel's manual keys. */
 static int

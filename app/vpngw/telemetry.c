@@ -16,7 +16,10 @@
 #include <rte_cycles.h>
 #include <rte_telemetry.h>
 
-#include "vpngw.h"
+#include "gw_dp.h"
+#include "gw_ike.h"
+#include "gw_sa.h"
+#include "gw_telemetry.h"
 
 static struct vpngw_sas *tel_sas;
 

@@ -1,0 +1,118 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef GW_DP_H
+#define GW_DP_H
+
+/* The data plane as the rest of the appliance sees it (dataplane.c and dp_*.c).
+ */
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "gw_sa.h"
+#include "vpn_cfg.h"
+#include "vpn_esp.h"
+
+/* The data plane's event and drop counters, in the order they are shown
+ * (the final counters, telemetry). */
+/* clang-format off */
+#define VPNGW_DP_COUNTERS(_) \
+	_(tx_full) \
+	_(bad_frame) \
+	_(not_ip) \
+	_(bad_arp) \
+	_(arp_miss) \
+	_(arp_refresh) \
+	_(arp_expired) \
+	_(arp_held) \
+	_(arp_unresolved) \
+	_(for_us) \
+	_(to_kernel) \
+	_(from_kernel) \
+	_(not_for_us) \
+	_(bad_inner) \
+	_(no_route) \
+	_(tunnel_down) \
+	_(frag_needed) \
+	_(fragmented) \
+	_(frag_failed) \
+	_(ttl_expired) \
+	_(too_big_inside) \
+	_(esp_out_drop) \
+	_(esp_in_drop) \
+	_(keepalive_in) \
+	_(inner_src)
+/* clang-format on */
+
+/* Forwarding counters (rx/tx index 0: outside port, 1: inside port). */
+struct vpngw_dp_stats {
+	uint64_t rx[2], tx[2];
+#define VPNGW_DP_FIELD(f) uint64_t f;
+	VPNGW_DP_COUNTERS(VPNGW_DP_FIELD)
+#undef VPNGW_DP_FIELD
+};
+
+/* Start the ports and the forwarding loop on every worker lcore; it runs
+ * until *quit. 0 or -errno (logged). */
+int vpngw_dp_start(const struct vpn_cfg *cfg, const struct vpngw_sas *sas,
+                   volatile int *quit);
+/* Rebuild the FIB and remote networks from cfg (the same connections as
+ * at start) and publish them to the workers with RCU while they forward.
+ * 0 or -errno. */
+int vpngw_dp_set_routes(const struct vpn_cfg *cfg);
+/*
+ * A tunnel's Child SA from IKE: out carries its traffic, in (already in
+ * the SPI table) is watched for liveness; the tunnel joins steering.
+ * Returns the outbound SA it replaces (free it after vpngw_dp_sync()), or
+ * NULL.
+ */
+struct vpn_esp_sa *vpngw_dp_tunnel_attach(unsigned int conn, unsigned int ti,
+                                          struct vpn_esp_sa *out,
+                                          struct vpn_esp_sa *in,
+                                          const char *why);
+/* Take a tunnel out of steering (without waiting): its SAs may be freed
+ * once the grace period of a token taken after this call has passed. */
+void vpngw_dp_tunnel_detach(unsigned int conn, unsigned int ti,
+                            const char *why);
+/* A connection's slot takes its settings (names, steering, liveness);
+ * routes to it follow with the next vpngw_dp_set_routes(). */
+void vpngw_dp_conn_set(const struct vpn_cfg_conn *c);
+/* A deleted connection's slot: its tunnels out of steering. */
+void vpngw_dp_conn_clear(unsigned int slot);
+/* A manually keyed tunnel out of steering, or back in with its SA. */
+void vpngw_dp_tunnel_admin(unsigned int conn, unsigned int ti, bool up,
+                           const struct vpngw_sas *sas);
+/* Wait until no worker holds anything unpublished before the call. */
+void vpngw_dp_sync(void);
+/* The same without waiting: a token now, and whether every worker has
+ * passed a quiescent point since. */
+uint64_t vpngw_dp_token(void);
+bool vpngw_dp_passed(uint64_t token);
+/* The control core's share of the data plane (ARP: learn, answer, ask,
+ * age, publish to the workers): call it every millisecond or so. */
+void vpngw_dp_control(void);
+/* The live counters, summed over the workers and the control core; with
+ * per_worker, also up to *n workers' own (*n becomes the worker count). */
+void vpngw_dp_read(struct vpngw_dp_stats *st, struct vpngw_dp_stats *per_worker,
+                   unsigned int *n);
+/* lib/esp's counters over every SA there ever was and packets with none,
+ * summed over the workers and the control core: cumulative. */
+void vpngw_dp_esp_read(struct vpn_esp_stats *s);
+/* A tunnel's liveness, for telemetry and the final report. */
+struct vpngw_tunnel_info {
+	char name[VPN_NAME_MAX + 8]; /* connection/N */
+	bool up;
+	double silent_s; /* since ESP last came in */
+	uint64_t keepalives, changes;
+	unsigned int conn, ti; /* slot, tunnel index */
+	bool manual;
+	double since_s; /* since the last change; -1: none */
+	char why[64];   /* the last change's reason */
+};
+/* Up to max tunnels with SAs; how many were filled. */
+unsigned int vpngw_dp_tunnels(struct vpngw_tunnel_info *info, unsigned int max);
+/* Wait for the workers, stop the ports, hand back the counters (as
+ * vpngw_dp_read). */
+void vpngw_dp_stop(struct vpngw_dp_stats *st, struct vpngw_dp_stats *per_worker,
+                   unsigned int *n);
+
+#endif /* GW_DP_H */
