@@ -395,6 +395,19 @@ def parse_gen(out):
             "trials": trials}
 
 
+def log_tails(*paths, n=15):
+    """The last n lines of each log, for a failure's message: the work
+    directory is gone once the run ends (without --keep)."""
+    out = []
+    for p in paths:
+        try:
+            lines = open(p, errors="replace").read().splitlines()[-n:]
+        except OSError as e:
+            lines = [f"({e})"]
+        out.append(f"--- {p}\n" + "\n".join(lines))
+    return "\n".join(out)
+
+
 def gen_result(impl, alg, size, direction, glog, dlog):
     """The search's result. Nothing back at all is a failure of the run;
     packets back but no trial within max_loss is a result (0 pps), said
@@ -402,9 +415,11 @@ def gen_result(impl, alg, size, direction, glog, dlog):
     res = parse_gen(open(glog).read())
     what = f"{impl} {alg} {size} {direction}"
     if res is None:
-        die(f"{what}: no RFC 2544 result; see {glog} and {dlog}")
+        die(f"{what}: no RFC 2544 result; see {glog} and {dlog}\n" +
+            log_tails(glog, dlog))
     if res["received"] == 0:
-        die(f"{what}: nothing came back; see {glog} and {dlog}")
+        die(f"{what}: nothing came back; see {glog} and {dlog}\n" +
+            log_tails(glog, dlog))
     if res["pps"] <= 0:
         log(f"bench: {what}: no trial within max_loss")
     return res
