@@ -216,13 +216,18 @@ e2e_start() { # check and start both gateways, wait until they run
 
 udp_loss() { # udp_loss IPERF3_JSON: "SENT LOST" of an iperf3 -u -J client run
 	# What the server counted (sum_received): the client's own "sum" says
-	# what it sent and never reports a loss. A tail that never arrived
-	# counts as lost too.
+	# what it sent and never reports a loss. The server closes its count
+	# when the client says the test is over, so the last few packets may
+	# still be on their way (5 of 70,000 at 1,000 a second through two
+	# gateways): a missing tail of up to 0.1 % (at least 10) is in
+	# flight, a longer one is lost.
 	/usr/bin/python3 -c '
 import json, sys
 d = json.load(open(sys.argv[1]))["end"]
 s, r = d["sum"], d["sum_received"]
-print(s["packets"], r["lost_packets"] + max(0, s["packets"] - r["packets"]))' "$1"
+tail = s["packets"] - r["packets"]
+print(s["packets"], r["lost_packets"] +
+      (tail if tail > max(10, s["packets"] // 1000) else 0))' "$1"
 }
 
 pings() { # pings N: how many of N pings from host A to host B were answered
