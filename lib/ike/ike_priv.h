@@ -195,4 +195,156 @@ struct vpn_ike {
 	uint8_t reasm[IKE_MAX_MSG]; /* a message put together from fragments */
 };
 
+/* ---- shared by the engine's files (ike_*.c) ------------------------- */
+
+/*
+ * Which SA payload: an IKE SA's (IKE_SA_INIT; CREATE_CHILD_SA rekeying
+ * it, with our new 8-byte SPI), or a Child SA's (IKE_AUTH, where DH is
+ * left out; CREATE_CHILD_SA, where it is PFS).
+ */
+enum pmode { PM_IKE, PM_IKE_REKEY, PM_ESP_AUTH, PM_ESP_CCS };
+
+/* What a proposal was chosen to be. */
+struct choice {
+	uint8_t num;
+	uint16_t encr, key_bits, integ, prf, dh; /* dh 0: none (no PFS) */
+	bool esn;
+	uint64_t spi; /* ESP, IKE rekey: the proposer's SPI */
+};
+
+/* The keys of a new Child SA: from which exchange, with which nonces. */
+struct keysrc {
+	bool we_i; /* we initiated the exchange */
+	const uint8_t *gir;
+	size_t gl;
+	const uint8_t *ni, *nr;
+	size_t ni_len, nr_len;
+};
+
+/* ike_sa.c */
+__attribute__((format(printf, 3, 4))) void
+plog(struct vpn_ike *ike, unsigned int peer, const char *fmt, ...);
+void *dup_bytes(const void *p, size_t len);
+uint64_t rand64(void);
+uint32_t new_spi(struct vpn_ike *ike);
+uint16_t integ_to_prf(uint16_t integ);
+void status_log(struct vpn_ike *ike, unsigned int peer, const char *details);
+void sa_state(struct vpn_ike *ike, struct ike_sa *sa, enum sa_state to,
+              const char *why);
+struct ike_sa *sa_new(struct vpn_ike *ike, unsigned int peer, bool initiator);
+struct child *child_find(struct peer *p, uint32_t spi_in);
+struct child *child_by_out(struct peer *p, uint32_t spi_out);
+void child_route(struct vpn_ike *ike, unsigned int peer, struct child *c);
+void child_remove(struct vpn_ike *ike, unsigned int peer, struct child *c,
+                  const char *why);
+void children_clear(struct vpn_ike *ike, unsigned int peer, const char *why);
+uint64_t rekey_time(const struct vpn_ike_peer *cfg, uint32_t life_s,
+                    uint64_t now);
+void sa_free(struct vpn_ike *ike, struct ike_sa *sa, const char *why);
+
+/* ike_send.c */
+uint8_t *pack_append(uint8_t *pk, size_t *len, const uint8_t *m, size_t ml);
+void wire(struct vpn_ike *ike, struct ike_sa *sa, const uint8_t *pk,
+          size_t len);
+void send_request(struct vpn_ike *ike, struct ike_sa *sa, uint8_t exch,
+                  uint8_t *pk, size_t len, enum req_kind kind);
+void send_response(struct vpn_ike *ike, struct ike_sa *sa, uint8_t *pk,
+                   size_t len);
+void resend(struct vpn_ike *ike, struct ike_sa *sa);
+const struct ike_sk_keys *keys_in(const struct ike_sa *sa);
+void inner_begin(struct vpn_ike *ike, struct ike_writer *w);
+int send_sk(struct vpn_ike *ike, struct ike_sa *sa, uint8_t exch, bool response,
+            uint32_t msg_id, struct ike_writer *w, enum req_kind kind);
+void add_notify(struct ike_writer *w, uint8_t proto, uint32_t spi,
+                uint16_t type, const void *data, size_t len);
+void send_init_error(struct vpn_ike *ike, const struct ike_hdr *req,
+                     uint32_t local, uint16_t lport, uint32_t remote,
+                     uint16_t rport, uint16_t type, const void *data,
+                     size_t len);
+
+/* ike_prop.c */
+bool dh_allowed(const struct vpn_ike_algs *a, uint16_t group);
+void dh_order(struct vpn_ike_algs *a);
+bool is_aead(uint16_t encr);
+unsigned int build_proposals(const struct vpn_ike_algs *a, enum pmode m,
+                             uint64_t spi, struct ike_proposal *props);
+bool choose(const struct vpn_ike_algs *a, const struct ike_payload *sa,
+            enum pmode m, struct choice *c, struct vpn_ike *ike);
+void add_choice(struct ike_writer *w, const struct choice *c, enum pmode m,
+                uint64_t spi);
+bool check_answer(const struct vpn_ike_algs *a, const struct ike_payload *sa,
+                  enum pmode m, struct choice *c, struct vpn_ike *ike);
+
+/* ike_keys.c */
+int derive_ike_keys(struct ike_sa *sa, const uint8_t *gir, size_t gir_len,
+                    const struct ike_sa *old);
+int derive_child_keys(const struct ike_sa *sa, struct vpn_ike_child *c,
+                      bool we_i, const uint8_t *gir, size_t gl,
+                      const uint8_t *ni, size_t ni_len, const uint8_t *nr,
+                      size_t nr_len);
+size_t auth_make(const struct vpn_ike_peer *cfg, const struct ike_sa *sa,
+                 bool of_initiator, const uint8_t *id, size_t id_len,
+                 uint8_t *out);
+bool auth_verify(const struct vpn_ike_peer *cfg, const struct ike_sa *sa,
+                 bool of_initiator, const struct ike_payload *id,
+                 const struct ike_payload *auth);
+size_t make_id(const struct ike_sa *sa, uint8_t id[8]);
+
+/* ike_nat.c */
+void add_nat_d(struct vpn_ike *ike, struct ike_writer *w,
+               const struct ike_sa *sa, uint64_t spi_r);
+uint16_t notify_type(const struct ike_payload *p, const uint8_t **data,
+                     size_t *len);
+bool has_notify(const struct ike_payload *pl, unsigned int n, uint16_t type);
+void nat_check(struct ike_sa *sa, const struct ike_payload *pl, unsigned int n,
+               uint64_t spi_r);
+bool udp_encap(const struct vpn_ike *ike, const struct ike_sa *sa);
+
+/* ike_ts.c */
+void add_ts(struct ike_writer *w, uint8_t type, const struct ts_set *s);
+bool parse_ts(const struct ike_payload *pl, struct ts_set *s);
+void ts_from_cfg(const struct vpn_ike_ts *v, unsigned int n, struct ts_set *s);
+void ts_narrow(const struct ts_set *theirs, const struct ts_set *ours,
+               struct ts_set *out);
+
+/* ike_child.c */
+struct child *child_install(struct vpn_ike *ike, struct ike_sa *sa,
+                            const struct choice *c, uint32_t spi_in,
+                            const struct keysrc *ks, bool route);
+void sa_established(struct vpn_ike *ike, struct ike_sa *sa, const char *why);
+
+/* ike_initiator.c */
+void initiate(struct vpn_ike *ike, unsigned int peer);
+bool starts(const struct peer *p);
+void init_response(struct vpn_ike *ike, struct ike_sa *sa,
+                   const struct ike_hdr *h, const struct ike_payload *pl,
+                   unsigned int n, const uint8_t *msg);
+void auth_response(struct vpn_ike *ike, struct ike_sa *sa,
+                   const struct ike_payload *pl, unsigned int n);
+
+/* ike_responder.c */
+void init_request(struct vpn_ike *ike, const struct ike_hdr *h,
+                  const struct ike_payload *pl, unsigned int n,
+                  const uint8_t *msg, uint32_t local, uint16_t lport,
+                  uint32_t remote, uint16_t rport);
+void auth_request(struct vpn_ike *ike, struct ike_sa *sa, uint32_t msg_id,
+                  const struct ike_payload *pl, unsigned int n);
+
+/* ike_info.c */
+void info_request(struct vpn_ike *ike, struct ike_sa *sa, uint32_t msg_id,
+                  const struct ike_payload *pl, unsigned int n);
+void send_info(struct vpn_ike *ike, struct ike_sa *sa, enum req_kind kind,
+               uint32_t spi);
+
+/* ike_rekey.c */
+void ccs_request(struct vpn_ike *ike, struct ike_sa *sa, uint32_t msg_id,
+                 const struct ike_payload *pl, unsigned int n);
+void rekey_child(struct vpn_ike *ike, struct ike_sa *sa, struct child *c,
+                 uint16_t group);
+void rekey_ike(struct vpn_ike *ike, struct ike_sa *sa, uint16_t group);
+void rekey_child_response(struct vpn_ike *ike, struct ike_sa *sa,
+                          const struct ike_payload *pl, unsigned int n);
+void rekey_ike_response(struct vpn_ike *ike, struct ike_sa *sa,
+                        const struct ike_payload *pl, unsigned int n);
+
 #endif /* IKE_PRIV_H */

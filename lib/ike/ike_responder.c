@@ -1,0 +1,292 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* The responder: IKE_SA_INIT (cookies, INVALID_KE) and IKE_AUTH requests. See
+ * ike_sa.c. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ike_bytes.h"
+#include "ike_priv.h"
+
+/* ---- responder ----------------------------------------------------------- */
+
+/* The cookie for an initiator (RFC 7296 2.6): prf of its nonce, address
+ * and SPI under our secret. */
+static size_t
+make_cookie(struct vpn_ike *ike, const uint8_t *ni, size_t ni_len, uint32_t ip,
+            uint64_t spi_i, uint8_t *out)
+{
+	uint8_t b[12];
+	struct ike_iov iov[2] = {{ni, ni_len}, {b, sizeof(b)}};
+
+	put32(b, ip);
+	put64(b + 4, spi_i);
+	return ike_prf(IKE_PRF_HMAC_SHA2_256, ike->cookie_secret,
+	               sizeof(ike->cookie_secret), iov, 2, out) == 0
+	               ? 16
+	               : 0;
+}
+
+static int
+find_peer(const struct vpn_ike *ike, uint32_t local, uint32_t remote)
+{
+	/* A tunnel that is administratively down is not there. */
+	for (unsigned int i = 0; i < ike->n; i++)
+		if (ike->peers[i].cfg.local == local &&
+		    ike->peers[i].cfg.remote == remote && !ike->peers[i].down)
+			return (int)i;
+	return -1;
+}
+
+/* Whether the peer has a half-open SA we answered already. */
+static bool
+half_open_at(const struct peer *p)
+{
+	return (p->nego != NULL && p->nego->state == S_INIT_DONE) ||
+	       (p->sa != NULL && !p->sa->initiator &&
+	        p->sa->state == S_INIT_DONE);
+}
+
+void
+init_request(struct vpn_ike *ike, const struct ike_hdr *h,
+             const struct ike_payload *pl, unsigned int n, const uint8_t *msg,
+             uint32_t local, uint16_t lport, uint32_t remote, uint16_t rport)
+{
+	const struct ike_payload *psa, *ke, *nonce, *first = pl;
+	uint8_t gir[IKE_MAX_DH_LEN], ked[4 + IKE_MAX_DH_LEN];
+	struct ike_writer w;
+	struct ike_hdr rh;
+	struct ike_sa *sa;
+	struct peer *p;
+	struct choice c;
+	int pi = find_peer(ike, local, remote);
+	size_t gl, rn, pklen;
+	uint8_t *pk;
+
+	if (pi < 0) {
+		ike->st.no_peer++;
+		return;
+	}
+	p = &ike->peers[pi];
+	/* A retransmitted request: answer it again. */
+	for (int k = 0; k < 2; k++) {
+		struct ike_sa *o = k ? p->nego : p->sa;
+
+		if (o && !o->initiator && o->spi_i == h->spi_i &&
+		    o->state == S_INIT_DONE && o->resp) {
+			resend(ike, o);
+			return;
+		}
+	}
+	psa = vpn_ike_find(pl, n, IKE_PT_SA);
+	ke = vpn_ike_find(pl, n, IKE_PT_KE);
+	nonce = vpn_ike_find(pl, n, IKE_PT_NONCE);
+	if (psa == NULL || ke == NULL || nonce == NULL || ke->len < 4 ||
+	    nonce->len < 16 || nonce->len > IKE_MAX_NONCE || h->msg_id != 0) {
+		ike->st.malformed++;
+		return;
+	}
+	/* Both ends starting the tunnel at once: the lower initiator nonce
+	 * gives way, so both end up with the same one IKE SA. */
+	if (p->sa != NULL && p->sa->initiator &&
+	    (p->sa->state == S_INIT_SENT || p->sa->state == S_AUTH_SENT)) {
+		size_t l =
+		        p->sa->ni_len < nonce->len ? p->sa->ni_len : nonce->len;
+
+		if (memcmp(p->sa->ni, nonce->body, l) > 0) {
+			ike->st.unexpected++;
+			return; /* ours goes on; the peer gives way */
+		}
+		sa_free(ike, p->sa, "the peer initiates too, and goes first");
+		p->sa = NULL;
+	}
+	/* Many half-open SAs, or one of this peer's that a new SA would
+	 * replace (a flood spoofing the peer's address would replace the
+	 * real one's again and again): only initiators that return our
+	 * cookie, which needs the address to be theirs. */
+	if (ike->half_open >= IKE_COOKIE_HALF_OPEN || half_open_at(p)) {
+		uint8_t want[IKE_MAX_PRF_LEN];
+		size_t wl = make_cookie(ike, nonce->body, nonce->len, remote,
+		                        h->spi_i, want);
+		const uint8_t *d = NULL;
+		size_t dl = 0;
+
+		if (n == 0 || first->type != IKE_PT_NOTIFY ||
+		    notify_type(first, &d, &dl) != IKE_N_COOKIE || dl != wl ||
+		    !ike_equal(d, want, wl)) {
+			if (dl)
+				ike->st.bad_cookie++;
+			ike->st.cookies_sent++;
+			send_init_error(ike, h, local, lport, remote, rport,
+			                IKE_N_COOKIE, want, wl);
+			return;
+		}
+	}
+	if (!choose(&p->cfg.ike, psa, PM_IKE, &c, ike)) {
+		ike->st.no_proposal++;
+		plog(ike, (unsigned)pi, "IKE_SA_INIT: no acceptable proposal");
+		send_init_error(ike, h, local, lport, remote, rport,
+		                IKE_N_NO_PROPOSAL_CHOSEN, NULL, 0);
+		return;
+	}
+	if (get16(ke->body) != c.dh) {
+		uint8_t g[2];
+
+		put16(g, c.dh);
+		send_init_error(ike, h, local, lport, remote, rport,
+		                IKE_N_INVALID_KE_PAYLOAD, g, 2);
+		return;
+	}
+	sa = sa_new(ike, (unsigned)pi, false);
+	if (sa == NULL)
+		return;
+	sa->spi_i = h->spi_i;
+	sa->spi_r = rand64();
+	sa->lport = lport;
+	sa->rport = rport;
+	sa->encr = c.encr;
+	sa->key_bits = c.key_bits;
+	sa->integ = c.integ;
+	sa->prf = c.prf;
+	sa->dh_group = c.dh;
+	sa->peer_id = 1;
+	memcpy(sa->ni, nonce->body, nonce->len);
+	sa->ni_len = nonce->len;
+	sa->nr_len = IKE_NONCE_LEN;
+	sa->dh = ike_dh_new(c.dh);
+	gl = sa->dh ? ike_dh_shared(sa->dh, ke->body + 4, ke->len - 4u, gir)
+	            : 0;
+	if (gl == 0 || ike_random(sa->nr, sa->nr_len) != 0 ||
+	    derive_ike_keys(sa, gir, gl, NULL) != 0) {
+		ike->st.malformed++;
+		explicit_bzero(gir, sizeof(gir));
+		sa_free(ike, sa, "bad KE payload");
+		return;
+	}
+	explicit_bzero(gir, sizeof(gir));
+	nat_check(sa, pl, n, 0);
+	sa->frag = has_notify(pl, n, IKE_N_FRAGMENTATION_SUPPORTED);
+	sa->msg1 = dup_bytes(msg, h->length);
+	sa->msg1_len = sa->msg1 ? h->length : 0;
+
+	rh = (struct ike_hdr){.spi_i = sa->spi_i,
+	                      .spi_r = sa->spi_r,
+	                      .version = 0x20,
+	                      .exchange = IKE_SA_INIT,
+	                      .flags = IKE_FLAG_RESPONSE};
+	vpn_ike_begin(&w, ike->out, sizeof(ike->out), &rh);
+	add_choice(&w, &c, PM_IKE, 0);
+	put16(ked, c.dh);
+	put16(ked + 2, 0);
+	memcpy(ked + 4, ike_dh_public(sa->dh), ike_dh_len(c.dh));
+	vpn_ike_add(&w, IKE_PT_KE, false, ked, 4 + ike_dh_len(c.dh));
+	vpn_ike_add(&w, IKE_PT_NONCE, false, sa->nr, sa->nr_len);
+	add_nat_d(ike, &w, sa, sa->spi_r);
+	if (sa->frag)
+		add_notify(&w, 0, 0, IKE_N_FRAGMENTATION_SUPPORTED, NULL, 0);
+	ike_dh_free(sa->dh);
+	sa->dh = NULL;
+	rn = vpn_ike_finish(&w);
+	if (rn == 0) {
+		sa_free(ike, sa, "response too big");
+		return;
+	}
+	sa->msg2 = dup_bytes(ike->out, rn);
+	sa->msg2_len = sa->msg2 ? rn : 0;
+	/* It replaces the current SA only once it authenticates. */
+	if (p->sa == NULL)
+		p->sa = sa;
+	else {
+		sa_free(ike, p->nego, "superseded");
+		p->nego = sa;
+	}
+	sa_state(ike, sa, S_INIT_DONE, "IKE_SA_INIT from the peer");
+	pklen = 0;
+	pk = pack_append(NULL, &pklen, ike->out, rn);
+	if (pk != NULL)
+		send_response(ike, sa, pk, pklen);
+}
+
+/* The IKE_AUTH request (decrypted payloads). */
+void
+auth_request(struct vpn_ike *ike, struct ike_sa *sa, uint32_t msg_id,
+             const struct ike_payload *pl, unsigned int n)
+{
+	const struct vpn_ike_peer *cfg = &ike->peers[sa->peer].cfg;
+	struct peer *p = &ike->peers[sa->peer];
+	const struct ike_payload *idi, *auth, *psa;
+	uint8_t id[8], rauth[4 + IKE_MAX_PRF_LEN];
+	struct ts_set tsi, tsr, ours, tsi_n, tsr_n;
+	struct ike_writer w;
+	struct choice c;
+	uint16_t err = 0;
+
+	idi = vpn_ike_find(pl, n, IKE_PT_IDI);
+	auth = vpn_ike_find(pl, n, IKE_PT_AUTH);
+	if (idi == NULL || auth == NULL || idi->len < 4 || auth->len < 4) {
+		ike->st.malformed++;
+		return;
+	}
+	inner_begin(ike, &w);
+	if (!auth_verify(cfg, sa, true, idi, auth)) {
+		ike->st.auth_failed++;
+		plog(ike, sa->peer,
+		     "IKE_AUTH: the initiator's AUTH did not "
+		     "verify (wrong PSK?)");
+		add_notify(&w, 0, 0, IKE_N_AUTHENTICATION_FAILED, NULL, 0);
+		send_sk(ike, sa, IKE_AUTH, true, msg_id, &w, R_NONE);
+		sa_state(ike, sa, S_DEAD, "authentication failed");
+		return;
+	}
+	make_id(sa, id);
+	vpn_ike_add(&w, IKE_PT_IDR, false, id, 8);
+	vpn_ike_add(&w, IKE_PT_AUTH, false, rauth,
+	            auth_make(cfg, sa, false, id, 8, rauth));
+	explicit_bzero(rauth, sizeof(rauth));
+
+	psa = vpn_ike_find(pl, n, IKE_PT_SA);
+	if (psa == NULL || !parse_ts(vpn_ike_find(pl, n, IKE_PT_TSI), &tsi) ||
+	    !parse_ts(vpn_ike_find(pl, n, IKE_PT_TSR), &tsr)) {
+		ike->st.malformed++;
+		err = IKE_N_INVALID_SYNTAX;
+	} else if (!choose(&cfg->esp, psa, PM_ESP_AUTH, &c, ike)) {
+		ike->st.no_proposal++;
+		err = IKE_N_NO_PROPOSAL_CHOSEN;
+	} else {
+		/* TSi are the initiator's networks: the peer's, ours remote;
+		 * TSr ours. */
+		ts_from_cfg(cfg->rts, cfg->n_rts, &ours);
+		ts_narrow(&tsi, &ours, &tsi_n);
+		ts_from_cfg(cfg->lts, cfg->n_lts, &ours);
+		ts_narrow(&tsr, &ours, &tsr_n);
+		if (tsi_n.n == 0 || tsr_n.n == 0) {
+			ike->st.ts_unacceptable++;
+			err = IKE_N_TS_UNACCEPTABLE;
+		}
+	}
+	sa_established(ike, sa, "PSK authenticated");
+	if (err == 0) {
+		uint32_t spi_in = new_spi(ike);
+
+		struct keysrc ks = {false,  NULL,       0,         sa->ni,
+		                    sa->nr, sa->ni_len, sa->nr_len};
+
+		p->ts_local = tsr_n;
+		p->ts_remote = tsi_n;
+		if (spi_in == 0 ||
+		    child_install(ike, sa, &c, spi_in, &ks, true) == NULL)
+			err = IKE_N_NO_ADDITIONAL_SAS;
+		else {
+			add_choice(&w, &c, PM_ESP_AUTH, spi_in);
+			add_ts(&w, IKE_PT_TSI, &tsi_n);
+			add_ts(&w, IKE_PT_TSR, &tsr_n);
+		}
+	}
+	if (err != 0) {
+		plog(ike, sa->peer, "IKE_AUTH: no Child SA (notify %u)", err);
+		add_notify(&w, 0, 0, err, NULL, 0);
+	}
+	send_sk(ike, sa, IKE_AUTH, true, msg_id, &w, R_NONE);
+}
