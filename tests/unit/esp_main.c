@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* CUnit runner for the crypto, ESP, packet-helper and route suites: starts a DPDK EAL
- * without hugepages or devices, for its mbuf pools. */
+/* CUnit runner for the crypto, ESP, packet-helper and route suites: starts a
+ * DPDK EAL without hugepages or devices, for its mbuf pools. */
 #include <stdio.h>
 
 #include <CUnit/Basic.h>
