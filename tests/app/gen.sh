@@ -116,6 +116,21 @@ for bad in "--dsts 0" "--srcs 0" "--dst-step 0" "--dsts 70000" \
 	[ "$rc" = 2 ] || fail "$bad: exit $rc, not 2"
 done
 echo "bad address ranges refused"
+# Numbers are checked (atoi took "abc" as 0: no rate limit at all): each
+# refusal names its option and exits 2.
+for bad in "--rate abc" "--rate 1e999" "--flows 70000" "--seconds -1" \
+	"--trials 0" "--loss 101" "--sport 0" "--count 10x" "--tx 9999" \
+	"--drain-ms 1.5"; do
+	# shellcheck disable=SC2086
+	timeout 60 "$gen" --no-huge --no-shconf --no-pci -m 256 -l 0 \
+		--file-prefix "vpngw-gen-$id" --vdev net_null0,no-rx=1 --log-level '*:warning' \
+		-- --rx none --count 10 $bad >"$work/bad.out" 2>&1
+	rc=$?
+	[ "$rc" = 2 ] || fail "$bad: exit $rc, not 2"
+	grep -q "vpngw-gen: ${bad%% *}: " "$work/bad.out" ||
+		fail "$bad: no message naming the option: $(cat "$work/bad.out")"
+done
+echo "bad numbers refused, each with its option named"
 # Nothing comes back (net_null): the search ends after its first trial
 # (a rate of 0 would mean "no limit") and finds 0.
 out=$(run net_null0,no-rx=1 --seconds 0.2 --rate 1000000 --rfc2544 --trials 4) || fail "run"
