@@ -59,6 +59,7 @@ enum sa_state {
 	S_INIT_DONE, /* responder: IKE_SA_INIT answered */
 	S_ESTABLISHED,
 	S_DEAD, /* to be freed */
+	S_NEW,  /* just made: moves at once to one of the above */
 };
 
 /* What our outstanding request is. */

@@ -49,6 +49,7 @@ static const char *const state_keys[] = {
         [S_INIT_DONE] = "ike_sa_init_answered",
         [S_ESTABLISHED] = "established",
         [S_DEAD] = "down",
+        [S_NEW] = "down",
 };
 
 static const char *const state_names[] = {
@@ -57,6 +58,7 @@ static const char *const state_names[] = {
         [S_INIT_DONE] = "IKE_SA_INIT answered",
         [S_ESTABLISHED] = "established",
         [S_DEAD] = "down",
+        [S_NEW] = "new",
 };
 
 /* ---- small helpers ------------------------------------------------------ */
@@ -164,10 +166,35 @@ void
 sa_state(struct vpn_ike *ike, struct ike_sa *sa, enum sa_state to,
          const char *why)
 {
+	/* The moves there are: a new SA to an initiator's INIT_SENT ->
+	 * AUTH_SENT -> ESTABLISHED, a responder's INIT_DONE -> ESTABLISHED,
+	 * or straight to ESTABLISHED (made by a rekey); anything to DEAD,
+	 * and nothing out of it. */
+	static const bool legal[][S_NEW + 1] = {
+	        [S_NEW] = {[S_INIT_SENT] = true,
+	                   [S_INIT_DONE] = true,
+	                   [S_ESTABLISHED] = true,
+	                   [S_DEAD] = true},
+	        [S_INIT_SENT] = {[S_AUTH_SENT] = true, [S_DEAD] = true},
+	        [S_AUTH_SENT] = {[S_ESTABLISHED] = true, [S_DEAD] = true},
+	        [S_INIT_DONE] = {[S_ESTABLISHED] = true, [S_DEAD] = true},
+	        [S_ESTABLISHED] = {[S_DEAD] = true},
+	        [S_DEAD] = {false},
+	};
 	struct peer *p = &ike->peers[sa->peer];
 
 	if (sa->state == to)
 		return;
+	if (!legal[sa->state][to]) {
+		ike->st.illegal_state++;
+		plog(ike, sa->peer,
+		     "IKE SA %016llx_i %016llx_r: %s -> %s (%s) is not a "
+		     "move the state machine has: refused",
+		     (unsigned long long)sa->spi_i,
+		     (unsigned long long)sa->spi_r, state_names[sa->state],
+		     state_names[to], why);
+		return;
+	}
 	plog(ike, sa->peer, "IKE SA %016llx_i %016llx_r: %s -> %s (%s)",
 	     (unsigned long long)sa->spi_i, (unsigned long long)sa->spi_r,
 	     state_names[sa->state], state_names[to], why);
@@ -192,7 +219,7 @@ sa_new(struct vpn_ike *ike, unsigned int peer, bool initiator)
 		return NULL;
 	sa->peer = peer;
 	sa->initiator = initiator;
-	sa->state = S_DEAD;
+	sa->state = S_NEW;
 	sa->local = c->local;
 	sa->remote = c->remote;
 	sa->lport = sa->rport = c->force_encap ? IKE_NATT_PORT : IKE_PORT;

@@ -304,7 +304,8 @@ struct vpn_ike_ops {
 	_(temporary_failures, "rekeys refused for now, retried")    \
 	_(invalid_ke, "INVALID_KE: our KE guessed wrong")           \
 	_(expired, "SAs removed at their hard lifetime")            \
-	_(dpd_dead, "peers declared dead")
+	_(dpd_dead, "peers declared dead")                          \
+	_(illegal_state, "state changes refused as illegal (a bug)")
 
 struct vpn_ike_stats {
 #define VPN_IKE_FIELD(f, d) uint64_t f;

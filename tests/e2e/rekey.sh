@@ -69,6 +69,10 @@ echo "iperf3 UDP: $sent packets sent, $lost lost, across $crekeys Child SA" \
 [ "$crekeys" -ge 20 ] || fail "only $crekeys Child SA rekeys"
 [ "$irekeys" -ge 5 ] || fail "only $irekeys IKE SA rekeys"
 [ "$lost" = 0 ] || fail "$lost packets lost across the rekeys"
+for g in gw1 gw2; do
+	grep -q "vpngw: IKE:.* illegal_state 0" "$work/$g.log" ||
+		fail "$g: an illegal IKE state change was refused (a bug)"
+done
 grep -q "esp_in_drop 0 " "$work/gw2.log" ||
 	fail "vpngw 2 dropped inbound ESP: $(grep -o 'esp_in_drop [0-9]*' "$work/gw2.log")"
 echo "ok: no packet lost across $crekeys Child SA and $irekeys IKE SA rekeys"
