@@ -1,0 +1,172 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Tab completion and validation of the console's values (connections, tunnels,
+ * options, actions). See console.c. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+#include <rte_version.h>
+
+#include "con_priv.h"
+
+/* ---- completions and validators ----------------------------------------- */
+
+int
+complete_tunnels(struct cli_def *cli, const char *name, const char *word,
+                 struct cli_comphelp *ch)
+{
+	const struct vpn_cfg *cfg;
+
+	(void)cli;
+	(void)name;
+	vpngw_ctl_lock();
+	cfg = vpngw_running();
+	for (unsigned int i = 0; i < cfg->n_conns; i++)
+		for (int t = 1; t <= VPN_TUNNELS; t++) {
+			char n[VPN_NAME_MAX + 8];
+
+			snprintf(n, sizeof(n), "%s/%d", cfg->conns[i].name, t);
+			if (word == NULL || strncmp(n, word, strlen(word)) == 0)
+				cli_add_comphelp_entry(ch, n);
+		}
+	vpngw_ctl_unlock();
+	return CLI_OK;
+}
+
+/* The names of the running model's connections, or of its customer
+ * gateways, that start with word. */
+static int
+complete_names(const char *word, struct cli_comphelp *ch, bool cgws)
+{
+	const struct vpn_cfg *cfg;
+
+	vpngw_ctl_lock();
+	cfg = vpngw_running();
+	for (unsigned int i = 0; i < (cgws ? cfg->n_cgws : cfg->n_conns); i++) {
+		const char *n = cgws ? cfg->cgws[i].name : cfg->conns[i].name;
+
+		if (word == NULL || strncmp(n, word, strlen(word)) == 0)
+			cli_add_comphelp_entry(ch, n);
+	}
+	vpngw_ctl_unlock();
+	return CLI_OK;
+}
+
+int
+complete_conns(struct cli_def *cli, const char *name, const char *word,
+               struct cli_comphelp *ch)
+{
+	(void)cli;
+	(void)name;
+	return complete_names(word, ch, false);
+}
+
+int
+complete_cgws(struct cli_def *cli, const char *name, const char *word,
+              struct cli_comphelp *ch)
+{
+	(void)cli;
+	(void)name;
+	return complete_names(word, ch, true);
+}
+
+static void
+complete_words(const char *const *w, const char *word, struct cli_comphelp *ch)
+{
+	for (; *w; w++)
+		if (word == NULL || strncmp(*w, word, strlen(word)) == 0)
+			cli_add_comphelp_entry(ch, *w);
+}
+
+static const char *const actions[] = {"up", "down", "reset", NULL};
+static const char *const tunnel_nums[] = {"1", "2", NULL};
+
+int
+complete_action(struct cli_def *cli, const char *name, const char *word,
+                struct cli_comphelp *ch)
+{
+	(void)cli;
+	(void)name;
+	complete_words(actions, word, ch);
+	return CLI_OK;
+}
+
+static bool
+in_words(const char *const *w, const char *value)
+{
+	for (; *w; w++)
+		if (strcmp(*w, value) == 0)
+			return true;
+	return false;
+}
+
+int
+valid_action(struct cli_def *cli, const char *name, const char *value)
+{
+	(void)cli;
+	(void)name;
+	return in_words(actions, value) ? CLI_OK : CLI_ERROR;
+}
+
+int
+complete_tunnel_num(struct cli_def *cli, const char *name, const char *word,
+                    struct cli_comphelp *ch)
+{
+	(void)cli;
+	(void)name;
+	complete_words(tunnel_nums, word, ch);
+	return CLI_OK;
+}
+
+int
+valid_tunnel_num(struct cli_def *cli, const char *name, const char *value)
+{
+	(void)cli;
+	(void)name;
+	return in_words(tunnel_nums, value) ? CLI_OK : CLI_ERROR;
+}
+
+static void
+complete_opts(enum vpn_obj kind, const char *word, struct cli_comphelp *ch)
+{
+	for (unsigned int i = 0; i < vpn_opt_count(kind); i++) {
+		const char *n = vpn_opt_name(kind, (int)i);
+
+		if (strcmp(n, "name") != 0 &&
+		    (word == NULL || strncmp(n, word, strlen(word)) == 0))
+			cli_add_comphelp_entry(ch, n);
+	}
+}
+
+int
+complete_conn_opt(struct cli_def *cli, const char *name, const char *word,
+                  struct cli_comphelp *ch)
+{
+	(void)cli;
+	(void)name;
+	complete_opts(VPN_OBJ_CONN, word, ch);
+	return CLI_OK;
+}
+
+int
+complete_tunnel_opt(struct cli_def *cli, const char *name, const char *word,
+                    struct cli_comphelp *ch)
+{
+	(void)cli;
+	(void)name;
+	complete_opts(VPN_OBJ_TUNNEL, word, ch);
+	return CLI_OK;
+}
+
+int
+complete_cgw_opt(struct cli_def *cli, const char *name, const char *word,
+                 struct cli_comphelp *ch)
+{
+	(void)cli;
+	(void)name;
+	complete_opts(VPN_OBJ_CGW, word, ch);
+	return CLI_OK;
+}

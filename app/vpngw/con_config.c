@@ -1,0 +1,410 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* tunnel NAME up|down|reset, clear counters, write, and configure: connections,
+ * customer gateways, their options, through vpngw_apply(). See console.c. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+#include <rte_version.h>
+
+#include "con_priv.h"
+
+/* ---- tunnel, clear, write ------------------------------------------------ */
+
+CMD(tunnel_cmd)
+{
+	const char *name = cli_get_optarg_value(cli, "name", NULL);
+	const char *act = cli_get_optarg_value(cli, "action", NULL);
+	int what = strcmp(act, "up") == 0     ? VPNGW_TUNNEL_UP
+	           : strcmp(act, "down") == 0 ? VPNGW_TUNNEL_DOWN
+	                                      : VPNGW_TUNNEL_RESET;
+
+	if (vpngw_tunnel_admin(name, what, o) == 0)
+		fprintf(o, "tunnel %s: %s\n", name, act);
+}
+
+CMD(clear_counters)
+{
+	struct vpngw_sas *sas = vpngw_running_sas();
+
+	(void)cli;
+	vpngw_dp_read(&con_cleared.dp, NULL, NULL);
+	vpngw_ike_read(&con_cleared.ike, NULL, 0);
+	if (con_console)
+		vpn_console_stats(con_console, &con_cleared.con);
+	vpngw_dp_esp_read(&con_cleared.esp);
+	pthread_mutex_lock(&sas->lock);
+	free(con_cleared.sa);
+	con_cleared.nsa = 0;
+	con_cleared.sa = calloc(sas->n ? sas->n : 1, sizeof(*con_cleared.sa));
+	for (unsigned int i = 0; con_cleared.sa != NULL && i < sas->n; i++) {
+		con_cleared.sa[con_cleared.nsa].sa = sas->sas[i];
+		vpn_esp_sa_stats(sas->sas[i],
+		                 &con_cleared.sa[con_cleared.nsa++].st);
+	}
+	pthread_mutex_unlock(&sas->lock);
+	vpngw_log("counters cleared by the console");
+	fprintf(o, "counters cleared\n");
+}
+
+CMD(write_cmd)
+{
+	(void)cli;
+	vpngw_save(o);
+}
+
+/* ---- configure ----------------------------------------------------------- */
+
+int
+con_configure(struct cli_def *cli, const char *cmd, char **argv, int argc)
+{
+	(void)cmd;
+	(void)argv;
+	(void)argc;
+	cli_set_configmode(cli, MODE_CONFIG, NULL);
+	return CLI_OK;
+}
+
+int
+con_end(struct cli_def *cli, const char *cmd, char **argv, int argc)
+{
+	(void)cmd;
+	(void)argv;
+	(void)argc;
+	cli_set_configmode(cli, MODE_EXEC, NULL);
+	return CLI_OK;
+}
+
+/* Apply a change made by edit() to a copy of the running model. */
+int
+con_change(FILE *o, int (*edit)(struct vpn_cfg *cand, void *con_arg, FILE *o),
+           void *con_arg)
+{
+	struct vpn_cfg *cand = vpn_cfg_dup(vpngw_running());
+
+	if (cand == NULL) {
+		fprintf(o, "%% out of memory\n");
+		return -ENOMEM;
+	}
+	if (edit(cand, con_arg, o) != 0) {
+		vpn_cfg_free(cand);
+		return -EINVAL;
+	}
+	return vpngw_apply(cand, o);
+}
+
+struct conn_arg {
+	const char *name, *cgw;
+};
+
+static int
+edit_conn_add(struct vpn_cfg *cand, void *con_arg, FILE *o)
+{
+	const struct conn_arg *a = con_arg;
+	char err[256];
+
+	if (vpn_check_name(a->name, err, sizeof(err)) != 0) {
+		fprintf(o, "%% %s\n", err);
+		return -EINVAL;
+	}
+	/* Its slot is chosen when applied. */
+	if (vpn_cfg_conn_add(cand, a->name, a->cgw, VPN_MAX_CONNS) == NULL) {
+		fprintf(o, "%% cannot add connection %s: %s\n", a->name,
+		        strerror(errno));
+		return -errno;
+	}
+	return 0;
+}
+
+static int
+edit_conn_del(struct vpn_cfg *cand, void *con_arg, FILE *o)
+{
+	const struct conn_arg *a = con_arg;
+
+	if (vpn_cfg_conn_del(cand, a->name) != 0) {
+		fprintf(o, "%% no connection %s\n", a->name);
+		return -ENOENT;
+	}
+	return 0;
+}
+
+/* Once the command's output is out, the session enters mode for name
+ * (kept in field, VPN_NAME_MAX + 1 bytes; the prompt shows prefix-name). */
+static void
+enter(struct cli_def *cli, char *field, const char *name, int mode,
+      const char *prefix)
+{
+	struct sess *ss = con_sess_of(cli);
+
+	snprintf(field, VPN_NAME_MAX + 1, "%s", name);
+	snprintf(ss->next_prompt, sizeof(ss->next_prompt), "%s-%s", prefix,
+	         name);
+	ss->next_mode = mode;
+}
+
+CMD(conn_cmd)
+{
+	struct conn_arg a = {
+	        cli_get_optarg_value(cli, "name", NULL),
+	        cli_get_optarg_value(cli, "customer-gateway", NULL)};
+	bool ok = vpn_cfg_conn_find(vpngw_running(), a.name) != NULL;
+
+	if (!ok && a.cgw == NULL)
+		fprintf(o,
+		        "%% no connection %s; to create one: connection "
+		        "%s customer-gateway CGW\n",
+		        a.name, a.name);
+	else if (!ok)
+		ok = con_change(o, edit_conn_add, &a) == 0;
+	if (ok)
+		enter(cli, con_sess_of(cli)->conn, a.name, MODE_CONN, "conn");
+}
+
+CMD(no_conn_cmd)
+{
+	struct conn_arg a = {cli_get_optarg_value(cli, "name", NULL), NULL};
+
+	con_change(o, edit_conn_del, &a);
+}
+
+/* customer-gateway NAME [address A.B.C.D]: name and, when given, the
+ * address (a new one needs it unless it authenticates by certificate). */
+struct cgw_arg {
+	const char *name, *address;
+};
+
+static int
+edit_cgw_add(struct vpn_cfg *cand, void *con_arg, FILE *o)
+{
+	const struct cgw_arg *a = con_arg;
+	struct vpn_cfg_cgw *g = vpn_cfg_cgw_find(cand, a->name);
+	char err[256];
+
+	if (g == NULL) {
+		if (vpn_check_name(a->name, err, sizeof(err)) != 0) {
+			fprintf(o, "%% %s\n", err);
+			return -EINVAL;
+		}
+		g = vpn_cfg_cgw_add(cand, a->name);
+		if (g == NULL) {
+			fprintf(o, "%% cannot add customer gateway %s: %s\n",
+			        a->name, strerror(errno));
+			return -errno;
+		}
+	}
+	if (a->address != NULL &&
+	    vpn_opt_set(VPN_OBJ_CGW, g, vpn_opt_find(VPN_OBJ_CGW, "address"),
+	                &a->address, 1, err, sizeof(err)) != 0) {
+		fprintf(o, "%% address: %s\n", err);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int
+edit_cgw_del(struct vpn_cfg *cand, void *con_arg, FILE *o)
+{
+	const struct cgw_arg *a = con_arg;
+	int rc = vpn_cfg_cgw_del(cand, a->name);
+
+	if (rc == -ENOENT)
+		fprintf(o, "%% no customer gateway %s\n", a->name);
+	else if (rc == -EBUSY)
+		for (unsigned int i = 0; i < cand->n_conns; i++)
+			if (strcmp(cand->conns[i].customer_gateway, a->name) ==
+			    0)
+				fprintf(o,
+				        "%% customer gateway %s: connection "
+				        "%s is on it (delete that first)\n",
+				        a->name, cand->conns[i].name);
+	return rc;
+}
+
+CMD(cgw_cmd)
+{
+	struct cgw_arg a = {cli_get_optarg_value(cli, "name", NULL),
+	                    cli_get_optarg_value(cli, "address", NULL)};
+	bool ok = vpn_cfg_cgw_find(vpngw_running(), a.name) != NULL &&
+	          a.address == NULL;
+
+	if (!ok)
+		ok = con_change(o, edit_cgw_add, &a) == 0;
+	if (ok)
+		enter(cli, con_sess_of(cli)->cgw, a.name, MODE_CGW, "cgw");
+}
+
+CMD(no_cgw_cmd)
+{
+	struct cgw_arg a = {cli_get_optarg_value(cli, "name", NULL), NULL};
+
+	con_change(o, edit_cgw_del, &a);
+}
+
+/* An option of the connection being configured (tunnel 0: the
+ * connection's own, 1 or 2: a tunnel's). */
+struct opt_arg {
+	const char *conn; /* NULL: the customer gateway cgw's option */
+	const char *cgw;
+	int tunnel;
+	const char *name;
+	const char *const *vals;
+	unsigned int n;
+	bool add, del; /* static-route add / remove */
+};
+
+static int
+edit_opt(struct vpn_cfg *cand, void *con_arg, FILE *o)
+{
+	const struct opt_arg *a = con_arg;
+	struct vpn_cfg_conn *c =
+	        a->conn ? vpn_cfg_conn_find(cand, a->conn) : NULL;
+	struct vpn_cfg_cgw *g = a->conn ? NULL : vpn_cfg_cgw_find(cand, a->cgw);
+	enum vpn_obj kind = g           ? VPN_OBJ_CGW
+	                    : a->tunnel ? VPN_OBJ_TUNNEL
+	                                : VPN_OBJ_CONN;
+	const char *what = g           ? "customer gateway"
+	                   : a->tunnel ? "tunnel"
+	                               : "connection";
+	void *obj;
+	char err[256];
+	int idx;
+
+	if (c == NULL && g == NULL) {
+		fprintf(o, "%% %s %s is gone\n", what,
+		        a->conn ? a->conn : a->cgw);
+		return -ENOENT;
+	}
+	obj = g           ? (void *)g
+	      : a->tunnel ? (void *)&c->tunnels[a->tunnel - 1]
+	                  : (void *)c;
+	idx = vpn_opt_find(kind, a->name);
+	if (idx < 0 || strcmp(a->name, "name") == 0 ||
+	    strcmp(a->name, "tunnels") == 0) {
+		fprintf(o, "%% no %s option %s\n", what, a->name);
+		return -EINVAL;
+	}
+	if (a->add || a->del) {
+		/* static-route PREFIX: the list with it added or taken
+		 * out, set as a whole like the file sets it. */
+		struct vpn_prefix p;
+		const char *v[VPN_MAX_PREFIXES + 1];
+		char txt[VPN_MAX_PREFIXES + 1][VPN_PREFIX_STRLEN];
+		unsigned int n = 0;
+		bool found = false;
+
+		if (vpn_prefix_parse(a->vals[0], VPN_PREFIX_NET, &p) != 0) {
+			fprintf(o, "%% %s is not a network (A.B.C.D/N)\n",
+			        a->vals[0]);
+			return -EINVAL;
+		}
+		for (unsigned int i = 0; i < c->static_routes.n; i++) {
+			if (vpn_prefix_equal(&c->static_routes.v[i], &p)) {
+				found = true;
+				if (a->del)
+					continue;
+			}
+			vpn_prefix_format(&c->static_routes.v[i], txt[n]);
+			v[n] = txt[n];
+			n++;
+		}
+		if (a->del && !found) {
+			fprintf(o, "%% no static route %s\n", a->vals[0]);
+			return -ENOENT;
+		}
+		if (a->add && found)
+			return 0;
+		if (a->add) {
+			vpn_prefix_format(&p, txt[n]);
+			v[n] = txt[n];
+			n++;
+		}
+		if (vpn_opt_set(kind, obj, idx, v, n, err, sizeof(err)) != 0) {
+			fprintf(o, "%% %s\n", err);
+			return -EINVAL;
+		}
+		return 0;
+	}
+	if (vpn_opt_set(kind, obj, idx, a->vals, a->n, err, sizeof(err)) != 0) {
+		fprintf(o, "%% %s: %s\n", a->name, err);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* Split "a b, c" (the rest of the line) into values. */
+static unsigned int
+split(char *s, const char **v, unsigned int max)
+{
+	unsigned int n = 0;
+
+	for (char *t = strtok(s, " ,[]\""); t && n < max;
+	     t = strtok(NULL, " ,[]\""))
+		v[n++] = t;
+	return n;
+}
+
+static void
+opt_run(struct cli_def *cli, FILE *o, bool cgw, int tunnel, const char *name,
+        const char *value, bool add, bool del)
+{
+	/* cgw: the customer gateway's option, else the connection's. */
+	struct opt_arg a = {cgw ? NULL : con_sess_of(cli)->conn,
+	                    con_sess_of(cli)->cgw,
+	                    tunnel,
+	                    name,
+	                    NULL,
+	                    0,
+	                    add,
+	                    del};
+	const char *v[VPN_MAX_PREFIXES + 1];
+	char buf[CLI_MAX_LINE_LENGTH];
+
+	snprintf(buf, sizeof(buf), "%s", value ? value : "");
+	a.n = split(buf, v, VPN_MAX_PREFIXES + 1);
+	a.vals = v;
+	if (a.n == 0) {
+		fprintf(o, "%% %s needs a value\n", name);
+		return;
+	}
+	if (a.n > VPN_MAX_PREFIXES) {
+		fprintf(o, "%% at most %d values\n", VPN_MAX_PREFIXES);
+		return;
+	}
+	con_change(o, edit_opt, &a);
+}
+
+CMD(route_add)
+{
+	opt_run(cli, o, false, 0, "static_routes",
+	        cli_get_optarg_value(cli, "prefix", NULL), true, false);
+}
+
+CMD(route_del)
+{
+	opt_run(cli, o, false, 0, "static_routes",
+	        cli_get_optarg_value(cli, "prefix", NULL), false, true);
+}
+
+CMD(set_cmd)
+{
+	opt_run(cli, o, false, 0, cli_get_optarg_value(cli, "option", NULL),
+	        cli_get_optarg_value(cli, "value", NULL), false, false);
+}
+
+CMD(cgw_set_cmd)
+{
+	opt_run(cli, o, true, 0, cli_get_optarg_value(cli, "option", NULL),
+	        cli_get_optarg_value(cli, "value", NULL), false, false);
+}
+
+CMD(tunnel_set_cmd)
+{
+	const char *t = cli_get_optarg_value(cli, "tunnel", NULL);
+
+	opt_run(cli, o, false, t[0] == '2' ? 2 : 1,
+	        cli_get_optarg_value(cli, "option", NULL),
+	        cli_get_optarg_value(cli, "value", NULL), false, false);
+}

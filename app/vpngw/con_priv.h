@@ -1,0 +1,143 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef CON_PRIV_H
+#define CON_PRIV_H
+
+/*
+ * What the console's files share (none of it is seen outside them):
+ *   console.c       sessions' state, output helpers, run(), the command
+ *                   tree, start and stop
+ *   con_show.c      the show commands
+ *   con_config.c    tunnel, clear, write, configure and its modes
+ *   con_complete.c  Tab completion and value validators
+ */
+#include <stdbool.h>
+#include <stdio.h>
+#include <time.h>
+
+#include "vpn_console.h"
+#include "gw_console.h"
+#include "gw_dp.h"
+#include "gw_eal.h"
+#include "gw_ike.h"
+#include "gw_log.h"
+#include "gw_running.h"
+#include "gw_sa.h"
+
+#define MODE_CONN 2 /* connection NAME */
+#define MODE_CGW  3 /* customer-gateway NAME */
+
+/* A session's own state: which connection or customer gateway it is
+ * configuring. */
+struct sess {
+	char conn[VPN_NAME_MAX + 1];
+	char cgw[VPN_NAME_MAX + 1];
+	/* A mode to enter once the command's output is out (enter()). */
+	int next_mode;
+	char next_prompt[VPN_NAME_MAX + 8];
+};
+
+/* clear counters: what the counters read then, subtracted when shown;
+ * every SA there was then (as many as there were). */
+struct con_cleared {
+	struct vpngw_dp_stats dp;
+	struct vpn_ike_stats ike;
+	struct vpn_console_stats con;
+	struct vpn_esp_stats esp; /* over every SA and none */
+	unsigned int nsa;
+	struct base_sa {
+		const struct vpn_esp_sa *sa;
+		struct vpn_esp_stats st;
+	} * sa;
+};
+
+extern struct con_cleared con_cleared;
+extern struct vpn_console *con_console;
+extern time_t con_started;
+
+typedef void (*cmd_fn)(struct cli_def *cli, FILE *o);
+int run(struct cli_def *cli, cmd_fn fn);
+
+#define CMD(name)                                                             \
+	static void name##_do(struct cli_def *cli, FILE *o);                  \
+	int name(struct cli_def *cli, const char *cmd, char **argv, int argc) \
+	{                                                                     \
+		(void)cmd;                                                    \
+		(void)argv;                                                   \
+		(void)argc;                                                   \
+		return run(cli, name##_do);                                   \
+	}                                                                     \
+	static void name##_do(struct cli_def *cli, FILE *o)
+
+/* The commands, for the command tree. */
+int cgw_cmd(struct cli_def *cli, const char *cmd, char **argv, int argc);
+int cgw_set_cmd(struct cli_def *cli, const char *cmd, char **argv, int argc);
+int clear_counters(struct cli_def *cli, const char *cmd, char **argv, int argc);
+int conn_cmd(struct cli_def *cli, const char *cmd, char **argv, int argc);
+int no_cgw_cmd(struct cli_def *cli, const char *cmd, char **argv, int argc);
+int no_conn_cmd(struct cli_def *cli, const char *cmd, char **argv, int argc);
+int route_add(struct cli_def *cli, const char *cmd, char **argv, int argc);
+int route_del(struct cli_def *cli, const char *cmd, char **argv, int argc);
+int set_cmd(struct cli_def *cli, const char *cmd, char **argv, int argc);
+int show_cgw_config(struct cli_def *cli, const char *cmd, char **argv,
+                    int argc);
+int show_connections(struct cli_def *cli, const char *cmd, char **argv,
+                     int argc);
+int show_counters(struct cli_def *cli, const char *cmd, char **argv, int argc);
+int show_ike_sa(struct cli_def *cli, const char *cmd, char **argv, int argc);
+int show_interfaces(struct cli_def *cli, const char *cmd, char **argv,
+                    int argc);
+int show_ipsec_sa(struct cli_def *cli, const char *cmd, char **argv, int argc);
+int show_log(struct cli_def *cli, const char *cmd, char **argv, int argc);
+int show_routes(struct cli_def *cli, const char *cmd, char **argv, int argc);
+int show_running(struct cli_def *cli, const char *cmd, char **argv, int argc);
+int show_tunnels(struct cli_def *cli, const char *cmd, char **argv, int argc);
+int show_version(struct cli_def *cli, const char *cmd, char **argv, int argc);
+int tunnel_cmd(struct cli_def *cli, const char *cmd, char **argv, int argc);
+int tunnel_set_cmd(struct cli_def *cli, const char *cmd, char **argv, int argc);
+int write_cmd(struct cli_def *cli, const char *cmd, char **argv, int argc);
+
+/* con_complete.c */
+int complete_tunnels(struct cli_def *cli, const char *name, const char *word,
+                     struct cli_comphelp *ch);
+int complete_conns(struct cli_def *cli, const char *name, const char *word,
+                   struct cli_comphelp *ch);
+int complete_cgws(struct cli_def *cli, const char *name, const char *word,
+                  struct cli_comphelp *ch);
+int complete_action(struct cli_def *cli, const char *name, const char *word,
+                    struct cli_comphelp *ch);
+int valid_action(struct cli_def *cli, const char *name, const char *value);
+int complete_tunnel_num(struct cli_def *cli, const char *name, const char *word,
+                        struct cli_comphelp *ch);
+int valid_tunnel_num(struct cli_def *cli, const char *name, const char *value);
+int complete_conn_opt(struct cli_def *cli, const char *name, const char *word,
+                      struct cli_comphelp *ch);
+int complete_tunnel_opt(struct cli_def *cli, const char *name, const char *word,
+                        struct cli_comphelp *ch);
+int complete_cgw_opt(struct cli_def *cli, const char *name, const char *word,
+                     struct cli_comphelp *ch);
+
+/* con_config.c */
+int con_configure(struct cli_def *cli, const char *cmd, char **argv, int argc);
+int con_end(struct cli_def *cli, const char *cmd, char **argv, int argc);
+int con_change(FILE *o,
+               int (*edit)(struct vpn_cfg *cand, void *con_arg, FILE *o),
+               void *con_arg);
+
+/* con_show.c */
+void con_counters(void (*put)(FILE *o, const char *group, const char *name,
+                              uint64_t v, bool *first),
+                  FILE *o);
+
+/* console.c */
+struct sess *con_sess_of(struct cli_def *cli);
+void con_json_str(FILE *o, const char *s);
+const char *con_ip(uint32_t a, char *b);
+void con_uptime(FILE *o, double s);
+bool con_has_flag(struct cli_def *cli, const char *name);
+void con_arg(struct cli_command *c, const char *name, int flags, int priv,
+             const char *help,
+             int (*comp)(struct cli_def *, const char *, const char *,
+                         struct cli_comphelp *),
+             int (*valid)(struct cli_def *, const char *, const char *));
+
+#endif /* CON_PRIV_H */

@@ -1,0 +1,835 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* The show commands: tunnels, connections, SAs, routes, interfaces, counters,
+ * the log, the running configuration and the customer gateway's. See console.c.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+#include <rte_version.h>
+
+#include "con_priv.h"
+
+/* ---- what the tables say --------------------------------------------------
+ */
+
+/* The IKE view of tunnel name, or NULL. */
+static const struct vpngw_ike_info *
+ike_of(const struct vpngw_ike_info *ike, unsigned int n, const char *name)
+{
+	for (unsigned int i = 0; i < n; i++)
+		if (strcmp(ike[i].name, name) == 0)
+			return &ike[i];
+	return NULL;
+}
+
+static const struct vpngw_tunnel_info *
+dp_of(const struct vpngw_tunnel_info *t, unsigned int n, unsigned int slot,
+      unsigned int ti)
+{
+	for (unsigned int i = 0; i < n; i++)
+		if (t[i].conn == slot && t[i].ti == ti)
+			return &t[i];
+	return NULL;
+}
+
+#define MAXT (VPN_MAX_CONNS * VPN_TUNNELS)
+static struct vpngw_tunnel_info g_dp[MAXT];
+static struct vpngw_ike_info g_ike[MAXT];
+static unsigned int g_ndp, g_nike;
+
+/* Read the tunnel tables (under the control lock: one reader at once). */
+static void
+snapshot(void)
+{
+	g_ndp = vpngw_dp_tunnels(g_dp, MAXT);
+	g_nike = vpngw_ike_read(NULL, g_ike, MAXT);
+}
+
+static const char *
+phase1(const struct vpngw_ike_info *k, const struct vpn_cfg_tunnel *t)
+{
+	if (t->manual.present)
+		return "manual";
+	return k ? (k->ike.admin_down ? "admin-down" : k->ike.ike_state)
+	         : "no-ike";
+}
+
+/* ---- show version, connections, tunnels -------------------------------- */
+
+CMD(show_version)
+{
+	const struct vpn_cfg *cfg = vpngw_running();
+	bool json = con_has_flag(cli, "json");
+	double up = difftime(time(NULL), con_started);
+
+	if (json) {
+		fprintf(o, "{\"version\": \"%s\", \"dpdk\": ", VPNGW_VERSION);
+		con_json_str(o, rte_version());
+		fprintf(o, ", \"name\": ");
+		con_json_str(o, cfg->appliance.name);
+		fprintf(o,
+		        ", \"uptime_s\": %.0f, \"workers\": %u, "
+		        "\"connections\": %u}\n",
+		        up, cfg->appliance.n_workers, cfg->n_conns);
+		return;
+	}
+	fprintf(o, "vpngw %s (%s)\n", VPNGW_VERSION, rte_version());
+	fprintf(o, "appliance %s, up ", cfg->appliance.name);
+	con_uptime(o, up);
+	fprintf(o, ", %u worker(s), %u connection(s), TSC %.0f MHz\n",
+	        cfg->appliance.n_workers, cfg->n_conns,
+	        (double)rte_get_tsc_hz() / 1e6);
+}
+
+CMD(show_connections)
+{
+	const struct vpn_cfg *cfg = vpngw_running();
+	bool json = con_has_flag(cli, "json");
+	char b[16];
+
+	snapshot();
+	if (json)
+		fprintf(o, "[");
+	else
+		fprintf(o, "%-20s %-16s %-15s %-7s %-6s %s\n", "Connection",
+		        "Customer gw", "CGW address", "Routing", "State",
+		        "Tunnels up");
+	for (unsigned int i = 0; i < cfg->n_conns; i++) {
+		const struct vpn_cfg_conn *c = &cfg->conns[i];
+		const struct vpn_cfg_cgw *g = &cfg->cgws[c->cgw];
+		unsigned int up = 0;
+
+		for (unsigned int t = 0; t < VPN_TUNNELS; t++) {
+			const struct vpngw_tunnel_info *d =
+			        dp_of(g_dp, g_ndp, c->slot, t);
+
+			up += d && d->up;
+		}
+		if (json) {
+			fprintf(o, "%s{\"name\": ", i ? ", " : "");
+			con_json_str(o, c->name);
+			fprintf(o, ", \"customer_gateway\": ");
+			con_json_str(o, g->name);
+			fprintf(o,
+			        ", \"cgw_address\": \"%s\", \"routing\": "
+			        "\"%s\", \"acceleration\": %s, "
+			        "\"tunnels_up\": %u}",
+			        con_ip(g->address, b),
+			        vpn_routing_name(c->routing),
+			        c->acceleration ? "true" : "false", up);
+			continue;
+		}
+		fprintf(o, "%-20s %-16s %-15s %-7s %-6s %u of 2\n", c->name,
+		        g->name, con_ip(g->address, b),
+		        vpn_routing_name(c->routing),
+		        up == 2 ? "UP"
+		        : up    ? "DEGRADED"
+		                : "DOWN",
+		        up);
+	}
+	if (json)
+		fprintf(o, "]\n");
+}
+
+static void
+tunnel_json(FILE *o, const struct vpn_cfg_conn *c, int t,
+            const struct vpngw_tunnel_info *d, const struct vpngw_ike_info *k)
+{
+	const struct vpn_cfg_tunnel *tu = &c->tunnels[t];
+	char a[16], b[16], p[VPN_PREFIX_STRLEN], name[VPN_NAME_MAX + 8];
+
+	snprintf(name, sizeof(name), "%s/%d", c->name, t + 1);
+	fprintf(o, "{\"name\": ");
+	con_json_str(o, name);
+	fprintf(o,
+	        ", \"state\": \"%s\", \"admin_down\": %s, \"outside\": "
+	        "\"%s\", \"remote\": \"%s\", \"inside_cidr\": \"%s\", "
+	        "\"phase1\": \"%s\", \"phase2\": \"%s\", "
+	        "\"since_last_change_s\": %.0f, \"last_change\": ",
+	        d && d->up ? "up" : "down",
+	        vpngw_tunnel_admin_down(c->slot, (unsigned int)t) ? "true"
+	                                                          : "false",
+	        con_ip(tu->outside_address, a), con_ip(tu->remote_address, b),
+	        vpn_prefix_format(&tu->inside_cidr, p), phase1(k, tu),
+	        d && d->up ? "up" : "down", d ? d->since_s : -1);
+	con_json_str(o, d ? d->why : "");
+	fprintf(o, ", \"ike_last\": ");
+	con_json_str(o, k ? k->ike.last : "");
+	fprintf(o, ", \"nat\": %s, \"spi_in\": %u, \"spi_out\": %u}",
+	        k && k->ike.nat ? "true" : "false", k ? k->ike.spi_in : 0,
+	        k ? k->ike.spi_out : 0);
+}
+
+CMD(show_tunnels)
+{
+	const struct vpn_cfg *cfg = vpngw_running();
+	bool json = con_has_flag(cli, "json"),
+	     detail = con_has_flag(cli, "detail");
+	char a[16], b[16], p[VPN_PREFIX_STRLEN];
+	bool first = true;
+
+	snapshot();
+	if (json)
+		fprintf(o, "[");
+	else if (!detail)
+		fprintf(o, "%-24s %-5s %-15s %-15s %-18s %-11s %-6s %s\n",
+		        "Tunnel", "State", "Outside", "Remote", "Inside",
+		        "Phase 1", "Ph. 2", "Since change");
+	for (unsigned int i = 0; i < cfg->n_conns; i++) {
+		const struct vpn_cfg_conn *c = &cfg->conns[i];
+
+		for (int t = 0; t < VPN_TUNNELS; t++) {
+			const struct vpn_cfg_tunnel *tu = &c->tunnels[t];
+			const struct vpngw_tunnel_info *d =
+			        dp_of(g_dp, g_ndp, c->slot, (unsigned int)t);
+			char name[VPN_NAME_MAX + 8];
+			const struct vpngw_ike_info *k;
+
+			snprintf(name, sizeof(name), "%s/%d", c->name, t + 1);
+			k = ike_of(g_ike, g_nike, name);
+			if (json) {
+				fprintf(o, "%s", first ? "" : ", ");
+				tunnel_json(o, c, t, d, k);
+				first = false;
+				continue;
+			}
+			if (!detail) {
+				fprintf(o,
+				        "%-24s %-5s %-15s %-15s %-18s %-11s "
+				        "%-6s ",
+				        name, d && d->up ? "up" : "down",
+				        con_ip(tu->outside_address, a),
+				        con_ip(tu->remote_address, b),
+				        vpn_prefix_format(&tu->inside_cidr, p),
+				        phase1(k, tu),
+				        d && d->up ? "up" : "down");
+				con_uptime(o, d ? d->since_s : -1);
+				fprintf(o, "\n");
+				continue;
+			}
+			fprintf(o, "Tunnel %s is %s%s\n", name,
+			        d && d->up ? "up" : "down",
+			        vpngw_tunnel_admin_down(c->slot,
+			                                (unsigned int)t)
+			                ? " (administratively down)"
+			                : "");
+			fprintf(o, "  outside %s -> %s, ",
+			        con_ip(tu->outside_address, a),
+			        con_ip(tu->remote_address, b));
+			fprintf(o, "inside %s (ours %s)\n",
+			        vpn_prefix_format(&tu->inside_cidr, p),
+			        con_ip(vpn_cfg_inside_addr(tu, true), a));
+			fprintf(o, "  phase 1 %s, phase 2 %s, keying %s\n",
+			        phase1(k, tu), d && d->up ? "up" : "down",
+			        tu->manual.present ? "manual" : "IKEv2");
+			if (d && d->since_s >= 0) {
+				fprintf(o, "  last change ");
+				con_uptime(o, d->since_s);
+				fprintf(o, " ago: %s\n", d->why);
+			} else
+				fprintf(o, "  no change since the start\n");
+			if (k)
+				fprintf(o,
+				        "  IKE: %s; NAT-T %s; Child SA in "
+				        "0x%08x out 0x%08x\n",
+				        k->ike.last, k->ike.nat ? "yes" : "no",
+				        k->ike.spi_in, k->ike.spi_out);
+			if (d)
+				fprintf(o,
+				        "  ESP last heard %.1f s ago, %llu "
+				        "keepalives sent, %llu state changes\n",
+				        d->silent_s,
+				        (unsigned long long)d->keepalives,
+				        (unsigned long long)d->changes);
+			fprintf(o,
+			        "  dpd %llds %s, startup %s, lifetimes IKE "
+			        "%llds Child %llds\n",
+			        (long long)tu->dpd_timeout,
+			        vpn_dpd_action_name(tu->dpd_action),
+			        vpn_startup_name(tu->startup_action),
+			        (long long)tu->phase1_lifetime,
+			        (long long)tu->phase2_lifetime);
+		}
+	}
+	if (json)
+		fprintf(o, "]\n");
+}
+
+/* ---- show ipsec sa, ike sa ---------------------------------------------- */
+
+static const struct vpn_esp_stats *
+sa_base(const struct vpn_esp_sa *sa)
+{
+	for (unsigned int i = 0; i < con_cleared.nsa; i++)
+		if (con_cleared.sa[i].sa == sa)
+			return &con_cleared.sa[i].st;
+	return NULL;
+}
+
+/* An SA's counters since clear counters. */
+static void
+sa_stats(const struct vpn_esp_sa *sa, struct vpn_esp_stats *s)
+{
+	const struct vpn_esp_stats *b = sa_base(sa);
+
+	vpn_esp_sa_stats(sa, s);
+	if (b == NULL)
+		return;
+	s->packets -= b->packets;
+	s->bytes -= b->bytes;
+	for (int r = 0; r < VPN_ESP_REASON_MAX; r++)
+		s->drops[r] -= b->drops[r];
+}
+
+static const char *
+sa_alg(const struct vpn_esp_sa_params *p, char *buf, size_t len)
+{
+	static const char *const auths[] = {
+	        [VPN_AUTH_NONE] = "",
+	        [VPN_AUTH_HMAC_SHA1_96] = "-hmac-sha1-96",
+	        [VPN_AUTH_HMAC_SHA256_128] = "-hmac-sha256-128",
+	        [VPN_AUTH_HMAC_SHA384_192] = "-hmac-sha384-192",
+	        [VPN_AUTH_HMAC_SHA512_256] = "-hmac-sha512-256"};
+
+	snprintf(buf, len, "aes%u-%s%s", p->cipher_key_len * 8,
+	         p->cipher == VPN_CIPHER_AES_GCM ? "gcm16" : "cbc",
+	         (unsigned)p->auth < sizeof(auths) / sizeof(auths[0])
+	                 ? auths[p->auth]
+	                 : "");
+	return buf;
+}
+
+/* The tunnel name of an SA, from its connection slot and endpoints. */
+static void
+sa_tunnel(const struct vpn_esp_sa_params *p, char *buf, size_t len)
+{
+	const struct vpn_cfg *cfg = vpngw_running();
+
+	snprintf(buf, len, "-");
+	for (unsigned int i = 0; i < cfg->n_conns; i++) {
+		const struct vpn_cfg_conn *c = &cfg->conns[i];
+
+		if (c->slot != p->tag)
+			continue;
+		for (int t = 0; t < VPN_TUNNELS; t++)
+			if (c->tunnels[t].outside_address == p->tun_src &&
+			    c->tunnels[t].remote_address == p->tun_dst)
+				snprintf(buf, len, "%s/%d", c->name, t + 1);
+	}
+}
+
+CMD(show_ipsec_sa)
+{
+	struct vpngw_sas *sas = vpngw_running_sas();
+	bool json = con_has_flag(cli, "json"),
+	     detail = con_has_flag(cli, "detail");
+
+	if (json)
+		fprintf(o, "[");
+	else if (!detail)
+		fprintf(o, "%-24s %-10s %-3s %-26s %12s %14s %8s %8s\n",
+		        "Tunnel", "SPI", "Dir", "Algorithm", "Packets", "Bytes",
+		        "Drops", "Life s");
+	pthread_mutex_lock(&sas->lock);
+	for (unsigned int i = 0; i < sas->n; i++) {
+		const struct vpn_esp_sa *sa = sas->sas[i];
+		const struct vpn_esp_sa_params *p = vpn_esp_sa_params(sa);
+		char alg[48], tun[VPN_NAME_MAX + 8], life[16], a[16], b[16];
+		struct vpn_esp_stats s;
+		uint64_t drops = 0;
+		uint32_t left;
+
+		sa_stats(sa, &s);
+		for (int r = 1; r < VPN_ESP_REASON_MAX; r++)
+			drops += r == VPN_ESP_DUMMY ? 0 : s.drops[r];
+		sa_alg(p, alg, sizeof(alg));
+		sa_tunnel(p, tun, sizeof(tun));
+		if (vpngw_ike_sa_life(vpn_esp_sa_spi(sa), &left) == 0)
+			snprintf(life, sizeof(life), "%u", left);
+		else
+			snprintf(life, sizeof(life), "-");
+		if (json) {
+			fprintf(o,
+			        "%s{\"tunnel\": \"%s\", \"spi\": %u, "
+			        "\"direction\": \"%s\", \"algorithm\": \"%s\", "
+			        "\"esn\": %s, \"udp_encap\": %s, \"packets\": "
+			        "%llu, \"bytes\": %llu, \"seq\": %llu, "
+			        "\"replay_window\": %u, \"lifetime_left_s\": "
+			        "%s, \"lifetime_bytes_left\": %lld, \"drops\": "
+			        "{",
+			        i ? ", " : "", tun, p->spi,
+			        p->inbound ? "in" : "out", alg,
+			        p->esn ? "true" : "false",
+			        p->udp_encap ? "true" : "false",
+			        (unsigned long long)s.packets,
+			        (unsigned long long)s.bytes,
+			        (unsigned long long)vpn_esp_sa_seq(sa),
+			        p->replay_window,
+			        strcmp(life, "-") ? life : "null",
+			        p->hard_bytes
+			                ? (long long)(p->hard_bytes -
+			                              vpn_esp_sa_bytes(sa))
+			                : -1LL);
+			for (int r = 1; r < VPN_ESP_REASON_MAX; r++)
+				fprintf(o, "%s\"%s\": %llu", r > 1 ? ", " : "",
+				        vpn_esp_reason_name(r),
+				        (unsigned long long)s.drops[r]);
+			fprintf(o, "}}");
+			continue;
+		}
+		if (!detail) {
+			fprintf(o,
+			        "%-24s 0x%08x %-3s %-26s %12llu %14llu %8llu "
+			        "%8s\n",
+			        tun, p->spi, p->inbound ? "in" : "out", alg,
+			        (unsigned long long)s.packets,
+			        (unsigned long long)s.bytes,
+			        (unsigned long long)drops, life);
+			continue;
+		}
+		fprintf(o, "SA 0x%08x %s, tunnel %s\n", p->spi,
+		        p->inbound ? "inbound" : "outbound", tun);
+		fprintf(o, "  %s%s%s, %s -> %s\n", alg, p->esn ? ", ESN" : "",
+		        p->udp_encap ? ", ESP in UDP 4500" : "",
+		        con_ip(p->tun_src, a), con_ip(p->tun_dst, b));
+		fprintf(o,
+		        "  %s %llu packets, %llu bytes; sequence number %llu\n",
+		        p->inbound ? "decaps" : "encaps",
+		        (unsigned long long)s.packets,
+		        (unsigned long long)s.bytes,
+		        (unsigned long long)vpn_esp_sa_seq(sa));
+		fprintf(o, "  lifetime left: %s s, ", life);
+		if (p->hard_bytes)
+			fprintf(o, "%llu bytes\n",
+			        (unsigned long long)(p->hard_bytes -
+			                             vpn_esp_sa_bytes(sa)));
+		else
+			fprintf(o, "no byte limit\n");
+		if (p->inbound)
+			fprintf(o, "  replay window %u packets%s\n",
+			        p->replay_window,
+			        p->replay_window ? "" : " (replay check off)");
+		fprintf(o, "  drops:");
+		for (int r = 1; r < VPN_ESP_REASON_MAX; r++)
+			fprintf(o, " %s %llu", vpn_esp_reason_name(r),
+			        (unsigned long long)s.drops[r]);
+		fprintf(o, "\n");
+	}
+	pthread_mutex_unlock(&sas->lock);
+	if (json)
+		fprintf(o, "]\n");
+}
+
+CMD(show_ike_sa)
+{
+	bool json = con_has_flag(cli, "json");
+	char a[16], b[16];
+
+	snapshot();
+	if (json)
+		fprintf(o, "[");
+	else
+		fprintf(o, "%-24s %-12s %-15s %-15s %-18s %-18s %s\n", "Tunnel",
+		        "State", "Local", "Remote", "SPI i", "SPI r",
+		        "Algorithms");
+	for (unsigned int i = 0; i < g_nike; i++) {
+		const struct vpn_ike_peer_info *k = &g_ike[i].ike;
+		const char *st = k->admin_down ? "admin-down" : k->ike_state;
+
+		if (json) {
+			fprintf(o, "%s{\"tunnel\": ", i ? ", " : "");
+			con_json_str(o, g_ike[i].name);
+			fprintf(o,
+			        ", \"state\": \"%s\", \"local\": \"%s\", "
+			        "\"remote\": \"%s\", \"spi_i\": \"%016llx\", "
+			        "\"spi_r\": \"%016llx\", \"encr\": %u, "
+			        "\"key_bits\": %u, \"integ\": %u, \"dh\": %u, "
+			        "\"nat\": %s, \"child_up\": %s, \"last\": ",
+			        st, con_ip(k->local, a), con_ip(k->remote, b),
+			        (unsigned long long)k->spi_i,
+			        (unsigned long long)k->spi_r, k->encr,
+			        k->key_bits, k->integ, k->dh,
+			        k->nat ? "true" : "false",
+			        k->child_up ? "true" : "false");
+			con_json_str(o, k->last);
+			fprintf(o, "}");
+			continue;
+		}
+		fprintf(o, "%-24s %-12s %-15s %-15s %016llx %016llx ",
+		        g_ike[i].name, st, con_ip(k->local, a),
+		        con_ip(k->remote, b), (unsigned long long)k->spi_i,
+		        (unsigned long long)k->spi_r);
+		if (k->encr)
+			fprintf(o, "encr %u/%u integ %u dh %u%s\n", k->encr,
+			        k->key_bits, k->integ, k->dh,
+			        k->nat ? " NAT-T" : "");
+		else
+			fprintf(o, "- (%s)\n", k->last);
+	}
+	if (json)
+		fprintf(o, "]\n");
+}
+
+/* ---- show routes, interfaces, counters, log -------------------------- */
+
+CMD(show_routes)
+{
+	const struct vpn_cfg *cfg = vpngw_running();
+	const struct vpn_cfg_appliance *ap = &cfg->appliance;
+	bool json = con_has_flag(cli, "json"), first = true;
+	char p[VPN_PREFIX_STRLEN];
+
+	snapshot();
+	if (json)
+		fprintf(o, "[");
+	else
+		fprintf(o, "%-10s %-20s %-9s %s\n", "Type", "Prefix",
+		        "Selected", "Next hop");
+	for (unsigned int i = 0; i < ap->n_ports; i++) {
+		const struct vpn_cfg_port *pt = &ap->ports[i];
+		struct vpn_prefix net = pt->address;
+
+		if (pt->address.len == 0)
+			continue;
+		net = vpn_prefix_v4(
+		        vpn_prefix_v4_addr(&pt->address) &
+		                (pt->address.len ? ~0u << (32 - pt->address.len)
+		                                 : 0),
+		        pt->address.len);
+		if (json)
+			fprintf(o,
+			        "%s{\"type\": \"connected\", \"prefix\": "
+			        "\"%s\", \"selected\": true, \"via\": \"%s\"}",
+			        first ? "" : ", ", vpn_prefix_format(&net, p),
+			        pt->name);
+		else
+			fprintf(o, "%-10s %-20s %-9s port %s\n", "connected",
+			        vpn_prefix_format(&net, p), "yes", pt->name);
+		first = false;
+	}
+	for (unsigned int i = 0; i < cfg->n_conns; i++) {
+		const struct vpn_cfg_conn *c = &cfg->conns[i];
+		const struct vpngw_tunnel_info *d[2] = {
+		        dp_of(g_dp, g_ndp, c->slot, 0),
+		        dp_of(g_dp, g_ndp, c->slot, 1)};
+		bool up[2] = {d[0] && d[0]->up, d[1] && d[1]->up};
+		char via[2 * VPN_NAME_MAX + 64];
+
+		if (up[0] && up[1])
+			snprintf(via, sizeof(via),
+			         c->steering == VPN_STEER_ACTIVE_ACTIVE
+			                 ? "%s/1 and %s/2 (flow hash)"
+			                 : "%s/1 (standby %s/2)",
+			         c->name, c->name);
+		else if (up[0] || up[1])
+			snprintf(via, sizeof(via), "%s/%d", c->name,
+			         up[0] ? 1 : 2);
+		else
+			snprintf(via, sizeof(via), "%s: no tunnel up", c->name);
+		for (unsigned int k = 0; k < c->static_routes.n; k++) {
+			vpn_prefix_format(&c->static_routes.v[k], p);
+			if (json)
+				fprintf(o,
+				        "%s{\"type\": \"static\", \"prefix\": "
+				        "\"%s\", \"selected\": %s, \"via\": "
+				        "\"%s\"}",
+				        first ? "" : ", ", p,
+				        up[0] || up[1] ? "true" : "false", via);
+			else
+				fprintf(o, "%-10s %-20s %-9s %s\n", "static", p,
+				        up[0] || up[1] ? "yes" : "no", via);
+			first = false;
+		}
+	}
+	if (json)
+		fprintf(o, "]\n");
+	else
+		fprintf(o, "(BGP routes appear here once BGP runs over the "
+		           "tunnels)\n");
+}
+
+CMD(show_interfaces)
+{
+	const struct vpn_cfg *cfg = vpngw_running();
+	bool json = con_has_flag(cli, "json");
+
+	if (json)
+		fprintf(o, "[");
+	for (unsigned int i = 0; i < cfg->appliance.n_ports; i++) {
+		const struct vpn_cfg_port *pt = &cfg->appliance.ports[i];
+		struct rte_eth_stats s;
+		struct rte_eth_link l;
+		struct rte_ether_addr mac;
+		char m[RTE_ETHER_ADDR_FMT_SIZE], p[VPN_PREFIX_STRLEN];
+		uint16_t id;
+
+		if (vpngw_port_id(pt->device, &id) != 0 ||
+		    rte_eth_stats_get(id, &s) != 0)
+			continue;
+		rte_eth_link_get_nowait(id, &l);
+		rte_eth_macaddr_get(id, &mac);
+		rte_ether_format_addr(m, sizeof(m), &mac);
+		if (json) {
+			fprintf(o,
+			        "%s{\"name\": \"%s\", \"port\": %u, \"role\": "
+			        "\"%s\", \"link\": %s, \"speed_mbps\": %u, "
+			        "\"mac\": \"%s\", \"ipackets\": %llu, "
+			        "\"opackets\": %llu, \"ibytes\": %llu, "
+			        "\"obytes\": %llu, \"imissed\": %llu, "
+			        "\"ierrors\": %llu, \"oerrors\": %llu, "
+			        "\"rx_nombuf\": %llu}",
+			        i ? ", " : "", pt->name, id,
+			        vpn_port_role_name(pt->role),
+			        l.link_status ? "true" : "false", l.link_speed,
+			        m, (unsigned long long)s.ipackets,
+			        (unsigned long long)s.opackets,
+			        (unsigned long long)s.ibytes,
+			        (unsigned long long)s.obytes,
+			        (unsigned long long)s.imissed,
+			        (unsigned long long)s.ierrors,
+			        (unsigned long long)s.oerrors,
+			        (unsigned long long)s.rx_nombuf);
+			continue;
+		}
+		fprintf(o,
+		        "%s (%s) is %s, dpdk port %u, %s, mac %s, mtu %lld\n",
+		        pt->name, vpn_port_role_name(pt->role),
+		        l.link_status ? "up" : "down", id, pt->device, m,
+		        (long long)pt->mtu);
+		if (pt->address.len)
+			fprintf(o, "  address %s\n",
+			        vpn_prefix_format(&pt->address, p));
+		fprintf(o,
+		        "  rx %llu packets %llu bytes, missed %llu, errors "
+		        "%llu, no mbuf %llu\n"
+		        "  tx %llu packets %llu bytes, errors %llu\n",
+		        (unsigned long long)s.ipackets,
+		        (unsigned long long)s.ibytes,
+		        (unsigned long long)s.imissed,
+		        (unsigned long long)s.ierrors,
+		        (unsigned long long)s.rx_nombuf,
+		        (unsigned long long)s.opackets,
+		        (unsigned long long)s.obytes,
+		        (unsigned long long)s.oerrors);
+	}
+	if (json)
+		fprintf(o, "]\n");
+}
+
+/* Every counter with its value since clear counters, as "name value"
+ * pairs (one function for the text and the JSON form). */
+void
+con_counters(void (*put)(FILE *o, const char *group, const char *name,
+                         uint64_t v, bool *first),
+             FILE *o)
+{
+	struct vpngw_dp_stats st;
+	struct vpn_ike_stats ik;
+	struct vpn_console_stats cs = {0};
+	struct vpn_esp_stats e;
+	bool first = true;
+
+	vpngw_dp_read(&st, NULL, NULL);
+	vpngw_ike_read(&ik, NULL, 0);
+	if (con_console)
+		vpn_console_stats(con_console, &cs);
+	put(o, "ports", "outside_rx", st.rx[0] - con_cleared.dp.rx[0], &first);
+	put(o, "ports", "outside_tx", st.tx[0] - con_cleared.dp.tx[0], &first);
+	put(o, "ports", "inside_rx", st.rx[1] - con_cleared.dp.rx[1], &first);
+	put(o, "ports", "inside_tx", st.tx[1] - con_cleared.dp.tx[1], &first);
+#define PUT_DP(f) put(o, "dataplane", #f, st.f - con_cleared.dp.f, &first);
+	VPNGW_DP_COUNTERS(PUT_DP)
+#undef PUT_DP
+	/* The workers' own totals: every SA there ever was (rekeyed ones
+	 * too) and packets with none (an unknown SPI), so these never go
+	 * back but on clear counters. */
+	vpngw_dp_esp_read(&e);
+	for (int r = 1; r < VPN_ESP_REASON_MAX; r++)
+		put(o, "esp", vpn_esp_reason_name(r),
+		    e.drops[r] - con_cleared.esp.drops[r], &first);
+#define PUT_IKE(f, d) put(o, "ike", #f, ik.f - con_cleared.ike.f, &first);
+	VPN_IKE_COUNTERS(PUT_IKE)
+#undef PUT_IKE
+#define PUT_CON(f, d) put(o, "console", #f, cs.f - con_cleared.con.f, &first);
+	VPN_CONSOLE_COUNTERS(PUT_CON)
+#undef PUT_CON
+}
+
+static void
+put_text(FILE *o, const char *group, const char *name, uint64_t v, bool *first)
+{
+	(void)first;
+	fprintf(o, "%-10s %-28s %llu\n", group, name, (unsigned long long)v);
+}
+
+static void
+put_json(FILE *o, const char *group, const char *name, uint64_t v, bool *first)
+{
+	fprintf(o, "%s\"%s.%s\": %llu", *first ? "{" : ", ", group, name,
+	        (unsigned long long)v);
+	*first = false;
+}
+
+CMD(show_counters)
+{
+	if (con_has_flag(cli, "json")) {
+		con_counters(put_json, o);
+		fprintf(o, "}\n");
+	} else
+		con_counters(put_text, o);
+}
+
+/* Text (lines) as a JSON array of strings, or with split_time each line
+ * as {"time": its first 19 characters, "line": the rest}. */
+static void
+json_lines(FILE *o, const char *text, bool split_time)
+{
+	const char *p = text;
+	bool first = true;
+
+	fprintf(o, "[");
+	while (*p) {
+		const char *nl = strchr(p, '\n');
+		size_t n = nl ? (size_t)(nl - p) : strlen(p);
+		char line[512];
+
+		snprintf(line, sizeof(line), "%.*s", (int)n, p);
+		fprintf(o, "%s", first ? "" : ", ");
+		if (split_time && n > 20) {
+			line[19] = '\0';
+			fprintf(o, "{\"time\": ");
+			con_json_str(o, line);
+			fprintf(o, ", \"line\": ");
+			con_json_str(o, line + 20);
+			fprintf(o, "}");
+		} else
+			con_json_str(o, line);
+		first = false;
+		p += n + (nl != NULL);
+	}
+	fprintf(o, "]");
+}
+
+CMD(show_log)
+{
+	const char *t = cli_get_optarg_value(cli, "tunnel", NULL);
+	char match[VPN_NAME_MAX + 16], *buf = NULL;
+	size_t len = 0;
+	FILE *m;
+
+	if (t != NULL)
+		snprintf(match, sizeof(match), " %s:", t);
+	if (!con_has_flag(cli, "json")) {
+		if (vpngw_log_read(o, t ? match : NULL, 200) == 0)
+			fprintf(o, "(nothing logged%s%s)\n",
+			        t ? " for tunnel " : "", t ? t : "");
+		return;
+	}
+	m = open_memstream(&buf, &len);
+	if (m == NULL)
+		return;
+	vpngw_log_read(m, t ? match : NULL, 200);
+	fclose(m);
+	json_lines(o, buf, true);
+	fprintf(o, "\n");
+	free(buf);
+}
+
+/* An object's options as JSON: each value is its text in the file's
+ * (libconfig) syntax. */
+static void
+obj_json(FILE *o, enum vpn_obj kind, const void *obj)
+{
+	char v[16384];
+	bool first = true;
+
+	fprintf(o, "{");
+	for (unsigned int i = 0; i < vpn_opt_count(kind); i++) {
+		if (!vpn_opt_format(kind, obj, (int)i, v, sizeof(v)))
+			continue;
+		fprintf(o, "%s\"%s\": ", first ? "" : ", ",
+		        vpn_opt_name(kind, (int)i));
+		con_json_str(o, v);
+		first = false;
+	}
+}
+
+CMD(show_running)
+{
+	const struct vpn_cfg *cfg = vpngw_running();
+	const struct vpn_cfg_appliance *a = &cfg->appliance;
+
+	if (!con_has_flag(cli, "json")) {
+		vpn_cfg_write(cfg, o);
+		return;
+	}
+	fprintf(o, "{\"appliance\": ");
+	obj_json(o, VPN_OBJ_APPLIANCE, a);
+	fprintf(o, ", \"ports\": [");
+	for (unsigned int i = 0; i < a->n_ports; i++) {
+		fprintf(o, "%s", i ? ", " : "");
+		obj_json(o, VPN_OBJ_PORT, &a->ports[i]);
+		fprintf(o, "}");
+	}
+	fprintf(o, "], \"console\": ");
+	obj_json(o, VPN_OBJ_CONSOLE, &a->console);
+	fprintf(o, "}}, \"customer_gateways\": [");
+	for (unsigned int i = 0; i < cfg->n_cgws; i++) {
+		fprintf(o, "%s", i ? ", " : "");
+		obj_json(o, VPN_OBJ_CGW, &cfg->cgws[i]);
+		fprintf(o, "}");
+	}
+	fprintf(o, "], \"vpn_connections\": [");
+	for (unsigned int i = 0; i < cfg->n_conns; i++) {
+		const struct vpn_cfg_conn *c = &cfg->conns[i];
+
+		fprintf(o, "%s", i ? ", " : "");
+		obj_json(o, VPN_OBJ_CONN, c);
+		fprintf(o, ", \"tunnels\": [");
+		for (int t = 0; t < VPN_TUNNELS; t++) {
+			fprintf(o, "%s", t ? ", " : "");
+			obj_json(o, VPN_OBJ_TUNNEL, &c->tunnels[t]);
+			if (c->tunnels[t].manual.present) {
+				fprintf(o, ", \"manual_keys\": ");
+				obj_json(o, VPN_OBJ_MANUAL,
+				         &c->tunnels[t].manual);
+				fprintf(o, "}");
+			}
+			fprintf(o, "}");
+		}
+		fprintf(o, "]}");
+	}
+	fprintf(o, "]}\n");
+}
+
+CMD(show_cgw_config)
+{
+	const char *conn = cli_get_optarg_value(cli, "connection", NULL);
+	const char *fmt = con_has_flag(cli, "frr")       ? "frr"
+	                  : con_has_flag(cli, "generic") ? "generic"
+	                                                 : "strongswan";
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *m = open_memstream(&buf, &len);
+	int rc;
+
+	if (m == NULL)
+		return;
+	rc = conn ? vpn_cfg_export(vpngw_running(), conn, fmt, m) : -ENOENT;
+	fclose(m);
+	if (rc != 0)
+		fprintf(o, "%% no connection %s\n", conn ? conn : "");
+	else if (con_has_flag(cli, "json")) {
+		fprintf(o, "{\"connection\": ");
+		con_json_str(o, conn);
+		fprintf(o, ", \"format\": \"%s\", \"config\": ", fmt);
+		json_lines(o, buf, false);
+		fprintf(o, "}\n");
+	} else
+		fputs(buf, o);
+	free(buf);
+}
