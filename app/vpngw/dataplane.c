@@ -76,10 +76,10 @@ setup_port(const struct vpn_cfg_port *cp, struct dp_port *p,
 	    rte_eth_dev_info_get(p->id, &info) != 0)
 		return -ENODEV;
 	if (info.max_tx_queues < dp.nwk || info.max_rx_queues < cp->queues) {
-		fprintf(stderr,
-		        "vpngw: port %s: %s has %u RX and %u TX queues; %lld "
+		vpngw_log(
+		        "port %s: %s has %u RX and %u TX queues; %lld "
 		        "RX queues and one TX queue per worker (%u) are needed "
-		        "(net_af_packet: qpairs=N)\n",
+		        "(net_af_packet: qpairs=N)",
 		        cp->name, cp->device, info.max_rx_queues,
 		        info.max_tx_queues, (long long)cp->queues, dp.nwk);
 		return -EINVAL;
@@ -88,14 +88,12 @@ setup_port(const struct vpn_cfg_port *cp, struct dp_port *p,
 	p->mtu = (unsigned int)cp->mtu;
 	if (vpn_port_start(p->id, p->nrxq, (uint16_t)dp.nwk, dp.pool,
 	                   (uint16_t)p->mtu) != 0) {
-		fprintf(stderr, "vpngw: port %s: %s did not start\n", cp->name,
-		        cp->device);
+		vpngw_log("port %s: %s did not start", cp->name, cp->device);
 		return -ENODEV;
 	}
 	rte_eth_macaddr_get(p->id, &p->mac);
 	if (cp->address.family == 0) {
-		fprintf(stderr, "vpngw: port %s needs an address to forward\n",
-		        cp->name);
+		vpngw_log("port %s needs an address to forward", cp->name);
 		return -EINVAL;
 	}
 	p->addr = vpn_prefix_v4_addr(&cp->address);
@@ -138,17 +136,16 @@ setup_exception(const struct vpn_cfg *cfg)
 	snprintf(dev, sizeof(dev), "net_tap_exc,iface=%s", ifname);
 	if (rte_dev_probe(dev) != 0 ||
 	    rte_eth_dev_get_port_by_name("net_tap_exc", &dp.exc.id) != 0) {
-		fprintf(stderr,
-		        "vpngw: cannot create the exception interface %s "
-		        "(net_tap: needs /dev/net/tun and CAP_NET_ADMIN)\n",
-		        ifname);
+		vpngw_log("cannot create the exception interface %s "
+		          "(net_tap: needs /dev/net/tun and CAP_NET_ADMIN)",
+		          ifname);
 		return -ENODEV;
 	}
 	if (vpn_port_start(dp.exc.id, 1, (uint16_t)dp.nwk, dp.pool, 0) != 0)
 		return -ENODEV;
 	rte_eth_macaddr_get(dp.exc.id, &dp.exc.mac);
 	dp.exc.on = true; /* its kernel side: vpngw_kernel_setup, by main */
-	printf("vpngw: exception path: kernel interface %s\n", ifname);
+	vpngw_log("exception path: kernel interface %s", ifname);
 	return 0;
 }
 
@@ -195,8 +192,8 @@ vpngw_dp_start(const struct vpn_cfg *cfg, const struct vpngw_sas *sas,
 	dp.nconns = 0; /* the highest slot in use + 1 (vpngw_dp_conn_set) */
 	/* One ESP context per worker and one for the control core. */
 	if (dp.nwk == 0 || dp.nwk >= VPN_ESP_MAX_WORKERS) {
-		fprintf(stderr, "vpngw: 1 to %d workers, not %u\n",
-		        VPN_ESP_MAX_WORKERS - 1, dp.nwk);
+		vpngw_log("1 to %d workers, not %u", VPN_ESP_MAX_WORKERS - 1,
+		          dp.nwk);
 		return -EINVAL;
 	}
 	dp.ctl_w = vpn_esp_worker_new(sas->eng, dp.nwk);
@@ -221,7 +218,7 @@ vpngw_dp_start(const struct vpn_cfg *cfg, const struct vpngw_sas *sas,
 	if (dp.pool == NULL || dp.conns == NULL || dp.wk == NULL ||
 	    dp.ctl_arp == NULL || dp.ctl_resolve == NULL || dp.qs == NULL ||
 	    rte_rcu_qsbr_init(dp.qs, dp.nwk) != 0) {
-		fprintf(stderr, "vpngw: data plane: out of memory\n");
+		vpngw_log("data plane: out of memory");
 		return -ENOMEM;
 	}
 	for (unsigned int i = 0; i < dp.nwk; i++) {
@@ -255,19 +252,18 @@ vpngw_dp_start(const struct vpn_cfg *cfg, const struct vpngw_sas *sas,
 		rc = rte_eal_remote_launch(dp_worker_loop, &dp.wk[i],
 		                           dp.wk[i].lcore);
 		if (rc != 0) {
-			fprintf(stderr,
-			        "vpngw: cannot start worker %u on lcore %u\n",
-			        i, dp.wk[i].lcore);
+			vpngw_log("cannot start worker %u on lcore %u", i,
+			          dp.wk[i].lcore);
 			return rc;
 		}
-		printf("vpngw: worker %u on lcore %u: polls RX queue %u of "
-		       "%s, sends on TX queue %u\n",
-		       i, dp.wk[i].lcore, i,
-		       i < dp.in.nrxq && i < dp.out.nrxq ? "both ports"
-		       : i < dp.in.nrxq                  ? "the inside port"
-		       : i < dp.out.nrxq                 ? "the outside port"
-		                                         : "no port",
-		       i);
+		vpngw_log("worker %u on lcore %u: polls RX queue %u of "
+		          "%s, sends on TX queue %u",
+		          i, dp.wk[i].lcore, i,
+		          i < dp.in.nrxq && i < dp.out.nrxq ? "both ports"
+		          : i < dp.in.nrxq                  ? "the inside port"
+		          : i < dp.out.nrxq                 ? "the outside port"
+		                                            : "no port",
+		          i);
 	}
 	return 0;
 }

@@ -6,6 +6,7 @@
 #include <rte_ethdev.h>
 
 #include "gw_eal.h"
+#include "gw_log.h"
 
 #define MAX_ARGS (16 + 2 * VPN_MAX_PORTS + VPN_MAX_EAL_ARGS)
 
@@ -88,8 +89,7 @@ vpngw_eal_init(const struct vpn_cfg *cfg, int n, char **extra)
 
 	rc = rte_eal_init(argc, argv);
 	if (rc < 0) {
-		fprintf(stderr, "vpngw: EAL init failed: %s\n",
-		        rte_strerror(rte_errno));
+		vpngw_log("EAL init failed: %s", rte_strerror(rte_errno));
 		return -1;
 	}
 	for (unsigned int i = 0; i < a->n_ports; i++) {
@@ -98,10 +98,9 @@ vpngw_eal_init(const struct vpn_cfg *cfg, int n, char **extra)
 
 		dev_name(a->ports[i].device, name, sizeof(name));
 		if (rte_eth_dev_get_port_by_name(name, &pid) != 0) {
-			fprintf(stderr,
-			        "vpngw: port %s: no DPDK device '%s' (is it "
-			        "bound to vfio-pci, or the vdev valid?)\n",
-			        a->ports[i].name, name);
+			vpngw_log("port %s: no DPDK device '%s' (is it "
+			          "bound to vfio-pci, or the vdev valid?)",
+			          a->ports[i].name, name);
 			rte_eal_cleanup();
 			return -1;
 		}

@@ -129,10 +129,9 @@ socks_for(uint32_t addr)
 		int fd = sock_open(addr, ports[k]);
 
 		if (fd < 0) {
-			fprintf(stderr,
-			        "vpngw: IKE: cannot bind %u.%u.%u.%u:%u: %s\n",
-			        addr >> 24, addr >> 16 & 255, addr >> 8 & 255,
-			        addr & 255, ports[k], strerror(errno));
+			vpngw_log("IKE: cannot bind %u.%u.%u.%u:%u: %s",
+			          addr >> 24, addr >> 16 & 255, addr >> 8 & 255,
+			          addr & 255, ports[k], strerror(errno));
 			return -1;
 		}
 		g.socks[g.nsocks++] = (struct ike_sock){addr, ports[k], fd};
@@ -462,10 +461,10 @@ peer_from(const struct vpn_cfg_conn *c, int ti, struct vpn_ike_peer *p)
 			p->esp_lifetime = (uint32_t)t->lab_phase2_lifetime;
 		if (t->lab_rekey_margin)
 			p->rekey_margin = (uint32_t)t->lab_rekey_margin;
-		printf("vpngw: tunnel %s: LAB LIFETIMES, not for production: "
-		       "IKE SA %u s, Child SA %u s, rekey margin %u s\n",
-		       p->name, p->ike_lifetime, p->esp_lifetime,
-		       p->rekey_margin);
+		vpngw_log("tunnel %s: LAB LIFETIMES, not for production: "
+		          "IKE SA %u s, Child SA %u s, rekey margin %u s",
+		          p->name, p->ike_lifetime, p->esp_lifetime,
+		          p->rekey_margin);
 	}
 	p->dpd_timeout = (uint32_t)t->dpd_timeout;
 	p->dpd_action = t->dpd_action == VPN_DPD_RESTART ? VPN_IKE_DPD_RESTART
@@ -476,10 +475,9 @@ peer_from(const struct vpn_cfg_conn *c, int ti, struct vpn_ike_peer *p)
 	p->replay_window = (uint32_t)t->replay_window;
 	if (!ts_from(c, ti, true, p->lts, &p->n_lts) ||
 	    !ts_from(c, ti, false, p->rts, &p->n_rts)) {
-		fprintf(stderr,
-		        "vpngw: tunnel %s: more than %d local or remote "
-		        "networks for traffic selectors\n",
-		        p->name, VPN_IKE_MAX_TS - 1);
+		vpngw_log("tunnel %s: more than %d local or remote "
+		          "networks for traffic selectors",
+		          p->name, VPN_IKE_MAX_TS - 1);
 		return -1;
 	}
 	return 0;
@@ -641,7 +639,7 @@ vpngw_ike_start(const struct vpn_cfg *cfg, struct vpngw_sas *sas)
 	pthread_mutex_unlock(&g.lock);
 	g.ike = vpn_ike_new(&ops, NULL);
 	if (g.tun == NULL || g.pub == NULL || g.ike == NULL) {
-		fprintf(stderr, "vpngw: IKE: out of memory\n");
+		vpngw_log("IKE: out of memory");
 		return -1;
 	}
 	for (unsigned int i = 0; i < cfg->n_conns; i++)

@@ -18,6 +18,7 @@
 #include <sys/wait.h>
 
 #include "gw_kernel.h"
+#include "gw_log.h"
 
 extern char **environ;
 
@@ -39,10 +40,13 @@ ip_cmd(const char *first, ...)
 	                 environ) != 0 ||
 	    waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
 	    WEXITSTATUS(status) != 0) {
-		fprintf(stderr, "vpngw: exception path: 'ip");
-		for (int i = 1; i < argc; i++)
-			fprintf(stderr, " %s", argv[i]);
-		fprintf(stderr, "' failed\n");
+		char cmd[200] = "";
+		size_t n = 0;
+
+		for (int i = 1; i < argc && n < sizeof(cmd); i++)
+			n += (size_t)snprintf(cmd + n, sizeof(cmd) - n, " %s",
+			                      argv[i]);
+		vpngw_log("exception path: 'ip%s' failed", cmd);
 		return -1;
 	}
 	return 0;

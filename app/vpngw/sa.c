@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "gw_log.h"
 #include "gw_sa.h"
 
 /* The ESP parameters of one direction of a tunnel's manual keys. */
@@ -68,7 +69,7 @@ vpngw_sa_install_manual(const struct vpn_cfg *cfg, struct vpngw_sas *s,
 	s->in_by_tunnel = calloc(max ? max : 1, sizeof(*s->in_by_tunnel));
 	if (s->eng == NULL || s->sad == NULL || s->sas == NULL ||
 	    s->out_by_tunnel == NULL || s->in_by_tunnel == NULL) {
-		fprintf(stderr, "vpngw: cannot set up the SA tables\n");
+		vpngw_log("cannot set up the SA tables");
 		return -ENOMEM;
 	}
 	fprintf(log, "vpngw: crypto engine %s\n", vpn_crypto_name(s->eng));
@@ -90,11 +91,10 @@ vpngw_sa_install_manual(const struct vpn_cfg *cfg, struct vpngw_sas *s,
 				explicit_bzero(&p, sizeof(p));
 				if (sa == NULL ||
 				    (in && vpn_esp_sad_add(s->sad, sa) != 0)) {
-					fprintf(stderr,
-					        "vpngw: tunnel %d of %s: "
-					        "cannot "
-					        "install its manual SAs\n",
-					        ti + 1, c->name);
+					vpngw_log("tunnel %d of %s: "
+					          "cannot "
+					          "install its manual SAs",
+					          ti + 1, c->name);
 					vpn_esp_sa_free(sa);
 					return -EINVAL;
 				}
