@@ -17,20 +17,8 @@ exp=$(dirname "$0")/console.exp
 e2e_underlay_direct
 swan_router
 swan_write_conf
-conf gw1 g1in 198.51.100.1/24 g1out 203.0.113.1/24 \
-	'["203.0.113.1", "203.0.113.11"]' 203.0.113.2 192.0.2.128/25 "" "" >"$work/gw1.conf"
-sed -i -e 's|^  workers = \[1\];|& exception_iface = "vpngw0";|' \
-	-e 's|static_routes = \["192.0.2.128/25"\];|& local_networks = ["198.51.100.0/24"]; remote_networks = ["192.0.2.128/25"];|' \
-	"$work/gw1.conf"
-grep -q remote_networks "$work/gw1.conf" || fail "gw1.conf"
-"$vpngw" -n "$work/gw1.conf" >/dev/null || fail "gw1.conf does not check"
-ip netns exec "$G1" "$vpngw" "$work/gw1.conf" >"$work/gw1.log" 2>&1 &
-pids+=($!)
-for _ in $(seq 1 100); do
-	grep -q "console: listening" "$work/gw1.log" && break
-	sleep 0.1
-done
-grep -q "console: listening" "$work/gw1.log" || fail "vpngw did not start"
+swan_gw_conf "" ""
+swan_gw_start "console: listening"
 
 printf '%s\n' 'show customer-gateway-config e2e strongswan' >"$work/cgw.cmds"
 timeout 60 expect "$exp" "$G1" admin "" "$work/cgw.cmds" | tr -d '\r' >"$work/cgw.txt" ||

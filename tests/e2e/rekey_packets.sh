@@ -22,23 +22,9 @@ swan_router
 swan_write_conf
 PSK1=packets.psk.tunnel.1
 PSK2=packets.psk.tunnel.2
-conf gw1 g1in 198.51.100.1/24 g1out 203.0.113.1/24 \
-	'["203.0.113.1", "203.0.113.11"]' 203.0.113.2 192.0.2.128/25 \
-	"psk = \"$PSK1\"; lab_rekey_packets = 4000;" "psk = \"$PSK2\";" \
-	>"$work/gw1.conf"
-sed -i -e 's|^  workers = \[1\];|& exception_iface = "vpngw0";|' \
-	-e 's|static_routes = \["192.0.2.128/25"\];|& local_networks = ["198.51.100.0/24"]; remote_networks = ["192.0.2.128/25"];|' \
-	"$work/gw1.conf"
-grep -q lab_rekey_packets "$work/gw1.conf" && grep -q remote_networks "$work/gw1.conf" ||
-	fail "gw1.conf"
-"$vpngw" -n "$work/gw1.conf" >/dev/null 2>&1 || fail "gw1.conf does not check"
-ip netns exec "$G1" "$vpngw" "$work/gw1.conf" >"$work/gw1.log" 2>&1 &
-pids+=($!)
-for _ in $(seq 1 300); do
-	grep -q "vpngw: running" "$work/gw1.log" && break
-	sleep 0.1
-done
-grep -q "vpngw: running" "$work/gw1.log" || fail "vpngw did not start (waited 30 s)"
+swan_gw_conf "lab_rekey_packets = 4000;" ""
+grep -q lab_rekey_packets "$work/gw1.conf" || fail "gw1.conf"
+swan_gw_start
 # charon starts both tunnels, ESP without ESN (its default proposal).
 swan_conf "aes128-sha256-modp2048 aes128gcm16-modp2048 start" \
 	"aes128-sha256-modp2048 aes128gcm16-modp2048 start"

@@ -21,40 +21,6 @@ swan_write_conf
 PSK1=interop.psk.tunnel.1
 PSK2=interop.psk.tunnel.2
 
-# vpngw_conf T1 T2: vpngw 1 with IKE tunnels given their options.
-vpngw_conf() {
-	conf gw1 g1in 198.51.100.1/24 g1out 203.0.113.1/24 \
-		'["203.0.113.1", "203.0.113.11"]' 203.0.113.2 192.0.2.128/25 \
-		"psk = \"$PSK1\"; $1" "psk = \"$PSK2\"; $2" >"$work/gw1.conf"
-	sed -i -e 's|^  workers = \[1\];|& exception_iface = "vpngw0";|' \
-		-e 's|static_routes = \["192.0.2.128/25"\];|& local_networks = ["198.51.100.0/24"]; remote_networks = ["192.0.2.128/25"];|' \
-		"$work/gw1.conf"
-	grep -q exception_iface "$work/gw1.conf" &&
-		grep -q remote_networks "$work/gw1.conf" || fail "gw1.conf"
-}
-
-vpngw_start() {
-	"$vpngw" -n "$work/gw1.conf" >/dev/null || fail "gw1.conf does not check"
-	ip netns exec "$G1" "$vpngw" "$work/gw1.conf" >"$work/gw1.log" 2>&1 &
-	gw_pid=$!
-	pids+=($gw_pid)
-	for _ in $(seq 1 100); do
-		grep -q "vpngw: running" "$work/gw1.log" && return 0
-		sleep 0.1
-	done
-	fail "vpngw did not start"
-}
-
-vpngw_stop() {
-	kill -INT "$gw_pid" 2>/dev/null
-	for _ in $(seq 1 50); do
-		kill -0 "$gw_pid" 2>/dev/null || break
-		sleep 0.1
-	done
-	kill -KILL "$gw_pid" 2>/dev/null
-	wait "$gw_pid" 2>/dev/null
-}
-
 ip netns exec "$B" iperf3 -s -B 192.0.2.130 >"$work/iperf3-server.log" 2>&1 &
 pids+=($!)
 
@@ -63,10 +29,10 @@ pids+=($!)
 round() {
 	local name=$1
 	echo "=== round $name"
-	vpngw_conf "$2" "$3"
+	swan_gw_conf "$2" "$3"
 	swan_write_conf
 	swan_conf "$4" "$5"
-	vpngw_start
+	swan_gw_start
 	swan_start
 	swan_wait 2 30 || fail "$name: charon has $(swan_installed) of 2 CHILD_SAs"
 	sw --list-sas >"$work/sas-$name.txt"
@@ -110,7 +76,7 @@ print("%s: iperf3 %.0f Mbit/s, %d retransmits" % (sys.argv[2],
 	echo "$name: after tunnel 1 was deleted: $n of 10 over tunnel 2"
 	[ "$n" -ge 8 ] || fail "$name: tunnel 2 alone: $n of 10"
 	swan_stop
-	vpngw_stop
+	swan_gw_stop
 	grep "vpngw: IKE:" "$work/gw1.log"
 	grep -q "malformed 0 .*bad_icv 0 .*auth_failed 0" "$work/gw1.log" ||
 		fail "$name: vpngw dropped IKE messages"
@@ -157,14 +123,14 @@ SWAN_FRAG=300 round mixed \
 # vpngw answers; vpngw rekeys tunnel 2 (lab lifetimes) and charon answers.
 # Nothing may be lost.
 echo "=== round rekey"
-vpngw_conf "" 'startup_action = "start"; lab_phase1_lifetime = 24; lab_phase2_lifetime = 8; lab_rekey_margin = 2;'
+swan_gw_conf "" 'startup_action = "start"; lab_phase1_lifetime = 24; lab_phase2_lifetime = 8; lab_rekey_margin = 2;'
 swan_conf "aes128gcm16-prfsha256-ecp256 aes128gcm16-ecp256 start" \
 	"aes128gcm16-prfsha256-ecp256 aes128gcm16-ecp256 none"
 sed -i -e '/^    tun1 {/,/^    }/s|keyingtries = 0|&\n        rekey_time = 25s\n        rand_time = 2s|' \
 	-e '/^    tun1 {/,/^    }/s|start_action = start|&\n                rekey_time = 10s\n                rand_time = 2s|' \
 	"$swan/swanctl.conf"
 grep -q "rekey_time = 10s" "$swan/swanctl.conf" || fail "rekey: swanctl.conf"
-vpngw_start
+swan_gw_start
 swan_start
 swan_wait 2 30 || fail "rekey: charon has $(swan_installed) of 2 CHILD_SAs"
 for _ in $(seq 1 50); do
@@ -175,7 +141,7 @@ ip netns exec "$A" timeout 80 iperf3 -c 192.0.2.130 -u -b 4M -l 1000 -t 45 \
 	-J >"$work/iperf3-rekey.json" 2>&1 || fail "rekey: iperf3"
 read -r sent lost <<<"$(udp_loss "$work/iperf3-rekey.json")"
 swan_stop
-vpngw_stop
+swan_gw_stop
 grep "vpngw: IKE:" "$work/gw1.log"
 cr=$(grep "vpngw: IKE:" "$work/gw1.log" | grep -o " child_rekeys [0-9]*" | awk '{print $2}')
 ir=$(grep "vpngw: IKE:" "$work/gw1.log" | grep -o " ike_rekeys [0-9]*" | awk '{print $2}')
@@ -195,10 +161,10 @@ grep -q "malformed 0 .*bad_icv 0 .*auth_failed 0" "$work/gw1.log" ||
 # tunnel 2; with dpd_action restart vpngw brings tunnel 1 back itself once
 # the path heals.
 echo "=== round dpd"
-vpngw_conf 'dpd_action = "restart";' ""
+swan_gw_conf 'dpd_action = "restart";' ""
 SWAN_DPD=5 swan_conf "aes128-sha256-modp2048 aes128-sha256 start" \
 	"aes128-sha256-modp2048 aes128-sha256 start"
-vpngw_start
+swan_gw_start
 swan_start
 swan_wait 2 30 || fail "dpd: charon has $(swan_installed) of 2 CHILD_SAs"
 sleep 1
@@ -230,7 +196,7 @@ done
 	fail "dpd: tunnel 1 did not come back (restart)"
 echo "dpd: tunnel 1 back $((SECONDS - t0)) s after the path healed"
 swan_stop
-vpngw_stop
+swan_gw_stop
 cp "$work/gw1.log" "$work/gw1-dpd.log"
 
 cleanup

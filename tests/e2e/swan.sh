@@ -152,3 +152,43 @@ swan_wait() { # swan_wait N SECONDS: until N CHILD_SAs are installed
 	done
 	return 1
 }
+
+# swan_gw_conf T1 T2: vpngw 1's configuration facing charon (IKE tunnels
+# with the options given, PSK1/PSK2 when set, the exception TAP, charon's
+# networks as traffic selectors).
+swan_gw_conf() {
+	conf gw1 g1in 198.51.100.1/24 g1out 203.0.113.1/24 \
+		'["203.0.113.1", "203.0.113.11"]' 203.0.113.2 192.0.2.128/25 \
+		"${PSK1:+psk = \"$PSK1\"; }$1" "${PSK2:+psk = \"$PSK2\"; }$2" \
+		>"$work/gw1.conf"
+	sed -i -e 's|^  workers = \[1\];|& exception_iface = "vpngw0";|' \
+		-e 's|static_routes = \["192.0.2.128/25"\];|& local_networks = ["198.51.100.0/24"]; remote_networks = ["192.0.2.128/25"];|' \
+		"$work/gw1.conf"
+	grep -q exception_iface "$work/gw1.conf" &&
+		grep -q remote_networks "$work/gw1.conf" || fail "gw1.conf"
+}
+
+# swan_gw_start [PATTERN]: check and start vpngw 1, wait (30 s at most:
+# a loaded machine) until its log shows PATTERN ("vpngw: running").
+swan_gw_start() {
+	local want=${1:-vpngw: running}
+	"$vpngw" -n "$work/gw1.conf" >/dev/null || fail "gw1.conf does not check"
+	ip netns exec "$G1" "$vpngw" "$work/gw1.conf" >"$work/gw1.log" 2>&1 &
+	gw_pid=$!
+	pids+=($gw_pid)
+	for _ in $(seq 1 300); do
+		grep -q "$want" "$work/gw1.log" && return 0
+		sleep 0.1
+	done
+	fail "vpngw 1 did not log '$want' within 30 s"
+}
+
+swan_gw_stop() { # SIGINT (final counters), SIGKILL after 5 s
+	kill -INT "$gw_pid" 2>/dev/null
+	for _ in $(seq 1 50); do
+		kill -0 "$gw_pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -KILL "$gw_pid" 2>/dev/null
+	wait "$gw_pid" 2>/dev/null
+}
