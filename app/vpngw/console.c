@@ -338,4 +338,7 @@ vpngw_console_stop(void)
 {
 	vpn_console_stop(con_console);
 	con_console = NULL;
+	free(con_cleared.sa);
+	con_cleared.sa = NULL;
+	con_cleared.nsa = 0;
 }
