@@ -56,7 +56,7 @@ check "$out" 'd["sent"] == 10000 and d["received"] == 10000 and d["other"] == 0'
 # Destinations spread over tunnels, and ESP in UDP 4500, as written to a
 # pcap (net_pcap) and read back: 64 packets over 4 destinations 16 apart.
 work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+trap 'rm -rf "$work" "/var/run/dpdk/vpngw-gen-$id"' EXIT
 out=$(run "net_pcap0,tx_pcap=$work/d.pcap" --rx none --count 64 --dsts 4 \
 	--dst 169.254.128.1 --dst-step 16 --srcs 2 --src 198.51.100.10) || fail "run"
 out=$(run "net_pcap0,tx_pcap=$work/u.pcap" --rx none --count 64 --esp-udp \
