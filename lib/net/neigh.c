@@ -34,6 +34,7 @@ struct entry {
 struct vpn_neigh {
 	struct vpn_neigh_params p;
 	unsigned int n;
+	bool dirty; /* a resolved entry was pushed out: republish */
 	uint64_t last_refresh;
 	struct vpn_neigh_stats st;
 	struct entry e[];
@@ -84,21 +85,35 @@ find(const struct vpn_neigh *n, uint32_t ip)
 }
 
 /* A free slot, or the oldest learned entry's (neither static nor
- * pending: those are never pushed out). */
+ * pending: those are never pushed out), cleared: nothing of what was
+ * there before (held packets, flags) may carry over. */
 static struct entry *
 make_room(struct vpn_neigh *n)
 {
-	struct entry *oldest = NULL;
+	struct entry *e = NULL;
 
-	if (n->n < n->p.slots)
-		return &n->e[n->n++];
-	for (unsigned int i = 0; i < n->n; i++)
-		if (!n->e[i].permanent && !n->e[i].pending &&
-		    (oldest == NULL || n->e[i].seen < oldest->seen))
-			oldest = &n->e[i];
-	if (oldest != NULL)
-		memset(oldest, 0, sizeof(*oldest));
-	return oldest;
+	if (n->n < n->p.slots) {
+		e = &n->e[n->n++];
+	} else {
+		for (unsigned int i = 0; i < n->n; i++)
+			if (!n->e[i].permanent && !n->e[i].pending &&
+			    (e == NULL || n->e[i].seen < e->seen))
+				e = &n->e[i];
+		if (e != NULL)
+			n->dirty = true; /* the workers still have it */
+	}
+	if (e != NULL)
+		memset(e, 0, sizeof(*e));
+	return e;
+}
+
+/* Entry i goes: the last one takes its place, and the last slot is
+ * cleared. */
+static void
+forget(struct vpn_neigh *n, unsigned int i)
+{
+	n->e[i] = n->e[--n->n];
+	memset(&n->e[n->n], 0, sizeof(n->e[0]));
 }
 
 int
@@ -230,9 +245,13 @@ vpn_neigh_age(struct vpn_neigh *n, uint64_t now, struct vpn_neigh_request *req,
 			}
 		}
 		if (gone) {
-			n->e[i] = n->e[--n->n];
+			forget(n, i);
 			i--;
 		}
+	}
+	if (n->dirty) {
+		*changed = true;
+		n->dirty = false;
 	}
 	return k;
 }

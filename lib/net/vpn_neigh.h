@@ -83,7 +83,8 @@ unsigned int vpn_neigh_release(struct vpn_neigh *n, uint32_t ip, void **pkts,
  * forgotten) and refreshes of learned entries older than the timeout
  * (unicast, at most one a second; forgotten 3 s after the first
  * unanswered one). Up to max requests into req; how many. *changed is set
- * when the workers' snapshot must change.
+ * when the workers' snapshot must change (also for an entry pushed out
+ * by a new one since the last call).
  */
 unsigned int vpn_neigh_age(struct vpn_neigh *n, uint64_t now,
                            struct vpn_neigh_request *req, unsigned int max,

@@ -132,6 +132,39 @@ test_neigh_hold(void)
 	vpn_neigh_free(n, free_pkt);
 	CU_ASSERT_EQUAL(freed, 1);
 
+	/* A slot given up on and used again carries nothing over: A and B
+	 * pending with packets, A given up (B moves into its slot), C new:
+	 * C's answer releases C's packets only, B's stay B's. */
+	n = table(4, 60);
+	freed = 0;
+	CU_ASSERT_EQUAL(vpn_neigh_hold(n, IP(192, 0, 2, 10), &pkts[0], 30, r),
+	                1);
+	CU_ASSERT_EQUAL(vpn_neigh_hold(n, IP(192, 0, 2, 11), &pkts[1], 31, r),
+	                1);
+	CU_ASSERT_EQUAL(vpn_neigh_hold(n, IP(192, 0, 2, 11), &pkts[2], 31, r),
+	                0);
+	for (uint64_t t = 31; t <= 33; t++) /* A: 3 tries, then gone */
+		vpn_neigh_age(n, t, r, 4, free_pkt, &changed);
+	CU_ASSERT_EQUAL(freed, 1);
+	CU_ASSERT_EQUAL(vpn_neigh_hold(n, IP(192, 0, 2, 12), &pkts[3], 34, r),
+	                1);
+	CU_ASSERT_EQUAL(vpn_neigh_learn(n, IP(192, 0, 2, 12), mac1, false, 33),
+	                1);
+	CU_ASSERT_EQUAL(vpn_neigh_release(n, IP(192, 0, 2, 12), out, 8), 1);
+	CU_ASSERT_PTR_EQUAL(out[0], &pkts[3]);
+	vpn_neigh_free(n, free_pkt);
+
+	/* A learned entry pushed out for a pending one: the workers' copy
+	 * must change at the next tick. */
+	n = table(1, 60);
+	changed = false;
+	vpn_neigh_learn(n, IP(192, 0, 2, 1), mac1, false, 1);
+	CU_ASSERT_EQUAL(vpn_neigh_hold(n, IP(192, 0, 2, 2), &pkts[0], 2, r), 1);
+	CU_ASSERT_PTR_NULL(vpn_neigh_find(n, IP(192, 0, 2, 1)));
+	vpn_neigh_age(n, 2, r, 4, free_pkt, &changed);
+	CU_ASSERT_TRUE(changed);
+	vpn_neigh_free(n, free_pkt);
+
 	/* The table full of pending neighbours: refused, counted. */
 	n = table(1, 60);
 	CU_ASSERT_EQUAL(vpn_neigh_hold(n, IP(192, 0, 2, 7), &pkts[0], 1, r), 1);
