@@ -152,8 +152,12 @@ setup_exception(const struct vpn_cfg *cfg)
 static int
 setup_conns(const struct vpn_cfg *cfg, const struct vpngw_sas *sas)
 {
-	/* An empty table for the workers even with no connection. */
-	dp.nh = vpn_nh_table_clone(NULL, 0);
+	/* The next-hop tables: every slot a connection can take, empty. */
+	dp.nh_tables[0] = vpn_nh_table_clone(NULL, VPN_MAX_CONNS);
+	dp.nh_tables[1] = vpn_nh_table_clone(NULL, VPN_MAX_CONNS);
+	dp.nh = dp.nh_tables[0];
+	if (dp.nh_tables[0] == NULL || dp.nh_tables[1] == NULL)
+		return -ENOMEM;
 	for (unsigned int i = 0; i < cfg->n_conns; i++) {
 		const struct vpn_cfg_conn *c = &cfg->conns[i];
 		struct dp_conn *d = &dp.conns[c->slot];
@@ -223,6 +227,8 @@ vpngw_dp_start(const struct vpn_cfg *cfg, const struct vpngw_sas *sas,
 	}
 	for (unsigned int i = 0; i < dp.nwk; i++) {
 		dp.wk[i].id = i;
+		dp.wk[i].icmp_tokens = ICMP_BURST;
+		dp.wk[i].icmp_last = rte_rdtsc();
 		dp.wk[i].lcore = (unsigned int)a->workers[i];
 		dp.wk[i].w = vpn_esp_worker_new(sas->eng, i);
 		if (dp.wk[i].w == NULL)
@@ -361,7 +367,8 @@ vpngw_dp_stop(struct vpngw_dp_stats *st, struct vpngw_dp_stats *per_worker,
 	rte_free(dp.wk);
 	rte_free(dp.qs);
 	vpn_fib_free(dp.routes);
-	free(dp.nh);
+	free(dp.nh_tables[0]);
+	free(dp.nh_tables[1]);
 	rte_mempool_free(dp.pool);
 	free(dp.conns);
 	memset(&dp, 0, sizeof(dp));

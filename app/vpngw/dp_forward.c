@@ -160,6 +160,33 @@ route_lookup(uint32_t dst, uint32_t *conn)
 	                      dst, conn);
 }
 
+/*
+ * Whether this worker may send one more ICMP error now (RFC 1812 4.3.2.8:
+ * a router limits the rate of its ICMP errors): a token bucket of
+ * ICMP_BURST refilled at ICMP_RATE a second; the ones it may not are
+ * counted (icmp_limited), the packet they were about dropped as before.
+ */
+static bool
+icmp_ok(struct dp_worker *wk)
+{
+	uint64_t per = rte_get_tsc_hz() / ICMP_RATE;
+	uint64_t earned = (wk->now - wk->icmp_last) / per;
+
+	if (earned > 0) {
+		wk->icmp_tokens =
+		        wk->icmp_tokens + earned > ICMP_BURST
+		                ? ICMP_BURST
+		                : wk->icmp_tokens + (unsigned int)earned;
+		wk->icmp_last += earned * per;
+	}
+	if (wk->icmp_tokens == 0) {
+		wk->st.icmp_limited++;
+		return false;
+	}
+	wk->icmp_tokens--;
+	return true;
+}
+
 /* An ICMP error of ours (or NULL: nothing to send) back to a sender on
  * the inside. */
 static void
@@ -198,8 +225,9 @@ to_tunnel(struct dp_worker *wk, struct rte_mbuf *m, bool fwd,
 	/* Forwarded (not the appliance's own): RFC 1812 5.3.1. */
 	if (fwd && !vpn_ipv4_ttl_dec(rte_pktmbuf_mtod(m, uint8_t *))) {
 		wk->st.ttl_expired++;
-		icmp_to_inside(wk,
-		               vpn_icmp_time_exceeded(m, dp.in.addr, dp.pool));
+		if (icmp_ok(wk))
+			icmp_to_inside(wk, vpn_icmp_time_exceeded(m, dp.in.addr,
+			                                          dp.pool));
 		goto drop;
 	}
 	nt = __atomic_load_n(&dp.nh, __ATOMIC_ACQUIRE);
@@ -230,8 +258,10 @@ to_tunnel(struct dp_worker *wk, struct rte_mbuf *m, bool fwd,
 	}
 	if (ip[6] & 0x40) { /* DF: tell the sender the tunnel's MTU */
 		wk->st.frag_needed++;
-		icmp_to_inside(wk, vpn_icmp_frag_needed(m, tt->inner_mtu,
-		                                        dp.in.addr, dp.pool));
+		if (icmp_ok(wk))
+			icmp_to_inside(
+			        wk, vpn_icmp_frag_needed(m, tt->inner_mtu,
+			                                 dp.in.addr, dp.pool));
 		goto drop;
 	}
 	n = vpn_ipv4_fragment(m, tt->inner_mtu, dp.pool, frags, FRAG_MAX);
@@ -355,13 +385,16 @@ to_inside(struct dp_worker *wk, struct rte_mbuf *m, struct rte_mbuf **out,
 
 	if (!vpn_ipv4_ttl_dec(ip)) {
 		wk->st.ttl_expired++;
-		r = vpn_icmp_time_exceeded(m, dp.in.addr, dp.pool);
+		if (icmp_ok(wk))
+			r = vpn_icmp_time_exceeded(m, dp.in.addr, dp.pool);
 		goto drop;
 	}
 	if (len > dp.in.mtu && (ip[6] & 0x40)) {
 		wk->st.too_big_inside++;
 		wk->st.frag_needed++;
-		r = vpn_icmp_frag_needed(m, dp.in.mtu, dp.in.addr, dp.pool);
+		if (icmp_ok(wk))
+			r = vpn_icmp_frag_needed(m, dp.in.mtu, dp.in.addr,
+			                         dp.pool);
 		goto drop;
 	}
 	if (len <= dp.in.mtu) {

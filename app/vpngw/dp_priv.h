@@ -39,6 +39,8 @@
 #define BURST       64
 #define ARP_SLOTS   64
 #define CTL_RING    1024 /* frames and requests to the control core */
+#define ICMP_RATE   1000 /* ICMP errors a second a worker sends at most */
+#define ICMP_BURST  50   /* ... and at once */
 #define ETH_LEN     14
 #define ET_IPV4     0x0800
 #define ET_ARP      0x0806
@@ -96,7 +98,9 @@ struct dp_worker {
 	unsigned int lcore;
 	struct vpn_esp_worker *w;
 	struct vpngw_dp_stats st;
-	uint64_t now; /* TSC at the start of this loop turn */
+	uint64_t now;             /* TSC at the start of this loop turn */
+	uint64_t icmp_last;       /* ICMP error tokens: last refill (TSC) */
+	unsigned int icmp_tokens; /* ... and how many are left */
 } __rte_cache_aligned;
 
 /* The exception path: a kernel TAP interface (net_tap) for what is
@@ -116,9 +120,10 @@ struct dp {
 	                          * on each change (lib/route) */
 	unsigned int routes_gen; /* names each FIB */
 	struct dp_conn *conns;   /* the control core's, by slot */
-	struct vpn_nh_table *nh; /* RCU: what the workers read of
-	                          * them (steering, SAs, MTUs) */
-	pthread_mutex_t names;   /* tunnel names: telemetry reads */
+	struct vpn_nh_table *nh_tables[2]; /* nh is one of them */
+	struct vpn_nh_table *nh;           /* RCU: what the workers read of
+	                                    * them (steering, SAs, MTUs) */
+	pthread_mutex_t names;             /* tunnel names: telemetry reads */
 	const struct vpn_esp_sad *sad;
 	struct rte_mempool *pool;
 	struct rte_ring *ctl_arp;     /* ARP frames, workers -> control */

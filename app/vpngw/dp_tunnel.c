@@ -211,23 +211,23 @@ dp_routes_build(const struct vpn_cfg *cfg)
 /*
  * Connection slot's next hop becomes *e in a new version of the table the
  * workers read, published with RCU: once this returns, no worker holds
- * the old version (nor an SA only it named). On the control core (or
- * under the control lock); before the workers start, just the swap.
+ * the old version (nor an SA only it named). Two tables of every slot
+ * there can be take turns (the one not published is free once the last
+ * swap's grace period has passed), so a change never allocates and never
+ * fails. On the control core (or under the control lock).
  */
 static void
 nh_publish(unsigned int slot, const struct vpn_nh *e)
 {
-	unsigned int n = dp.nh != NULL && dp.nh->n > slot ? dp.nh->n : slot + 1;
-	struct vpn_nh_table *t = vpn_nh_table_clone(dp.nh, n);
+	struct vpn_nh_table *t =
+	        dp.nh == dp.nh_tables[0] ? dp.nh_tables[1] : dp.nh_tables[0];
 
-	if (t == NULL) {
-		vpngw_log("out of memory: connection slot %u's next hops not "
-		          "changed",
-		          slot);
-		return;
-	}
+	if (dp.nh == NULL || slot >= dp.nh->n)
+		return; /* not started, or not a slot (VPN_MAX_CONNS) */
+	memcpy(t->nh, dp.nh->nh, dp.nh->n * sizeof(t->nh[0]));
+	t->n = dp.nh->n;
 	t->nh[slot] = *e;
-	free(vpn_rcu_swap((void **)&dp.nh, t, dp.qs));
+	(void)vpn_rcu_swap((void **)&dp.nh, t, dp.qs);
 }
 
 /* Slot's next hop as published now (zero when it has none yet). */
@@ -288,6 +288,7 @@ vpngw_dp_tunnel_detach(unsigned int conn, unsigned int ti, const char *why)
 	tunnel_set(&dp.conns[conn], ti, false, why);
 	dp_nh_tunnel(conn, ti, NULL);
 	dp.conns[conn].t[ti].in = NULL;
+	dp.conns[conn].t[ti].sa = NULL; /* the caller frees it */
 }
 
 void

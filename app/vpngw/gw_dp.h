@@ -36,6 +36,7 @@
 	_(fragmented) \
 	_(frag_failed) \
 	_(ttl_expired) \
+	_(icmp_limited) \
 	_(too_big_inside) \
 	_(esp_out_drop) \
 	_(esp_in_drop) \

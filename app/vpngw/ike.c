@@ -225,15 +225,17 @@ esp_params(const struct ike_tunnel *t, const struct vpn_ike_child *c,
 static void
 esp_limits(uint64_t lab, bool esn, struct vpn_esp_sa_params *p)
 {
-	uint64_t hard = esn ? 0 : UINT32_MAX;
+	/* 0 is no limit; without ESN the sequence space is one. */
+	uint64_t hard = esn ? 0 : UINT32_MAX, soft = esn ? 0 : hard - hard / 8;
 
-	if (lab != 0 && (hard == 0 || lab + lab / 4 < hard)) {
-		p->hard_packets = lab + lab / 4;
-		p->soft_packets = lab;
-	} else if (hard != 0) {
-		p->hard_packets = hard;
-		p->soft_packets = hard - hard / 8;
+	if (lab != 0) {
+		if (hard == 0 || lab + lab / 4 < hard)
+			hard = lab + lab / 4;
+		if (soft == 0 || lab < soft)
+			soft = lab;
 	}
+	p->hard_packets = hard;
+	p->soft_packets = soft;
 }
 
 static void
