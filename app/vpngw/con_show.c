@@ -238,6 +238,15 @@ CMD(show_tunnels)
 				        "0x%08x out 0x%08x\n",
 				        k->ike.last, k->ike.nat ? "yes" : "no",
 				        k->ike.spi_in, k->ike.spi_out);
+			if (k)
+				fprintf(o,
+				        "  ESP over every Child SA: in %llu "
+				        "packets %llu bytes, out %llu packets "
+				        "%llu bytes\n",
+				        (unsigned long long)k->esp_in.packets,
+				        (unsigned long long)k->esp_in.bytes,
+				        (unsigned long long)k->esp_out.packets,
+				        (unsigned long long)k->esp_out.bytes);
 			if (d)
 				fprintf(o,
 				        "  ESP last heard %.1f s ago, %llu "

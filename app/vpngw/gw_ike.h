@@ -41,6 +41,9 @@ void vpngw_ike_stop(void);
 struct vpngw_ike_info {
 	char name[VPN_NAME_MAX + 8];
 	struct vpn_ike_peer_info ike;
+	/* ESP in and out over every Child SA the tunnel has had (across
+	 * rekeys, for the life of the process). */
+	struct vpn_esp_stats esp_in, esp_out;
 };
 /* The engine's counters and up to max tunnels' states: how many. */
 unsigned int vpngw_ike_read(struct vpn_ike_stats *st,

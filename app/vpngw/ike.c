@@ -40,6 +40,9 @@ struct ike_tunnel {
 	} ch[CHILDREN];
 	int routed;             /* the one attached to the data plane, or -1 */
 	uint64_t rekey_packets; /* lab_rekey_packets; 0: none */
+	/* What its Child SAs that are gone carried (counters across
+	 * rekeys: the ones still here are added when read). */
+	struct vpn_esp_stats gone_in, gone_out;
 };
 
 #define MAX_PEERS (VPN_MAX_CONNS * VPN_TUNNELS)
@@ -54,6 +57,7 @@ struct ike_sock {
 struct retired {
 	uint64_t token;
 	struct vpn_esp_sa *in, *out;
+	unsigned int peer; /* its tunnel */
 };
 
 #define RETIRED_MAX 256
@@ -307,6 +311,21 @@ child_route(void *ctx, unsigned int peer, uint32_t spi_in)
 	t->routed = k;
 }
 
+/* sa's counters added to sum (sa may be NULL). */
+static void
+stats_add(struct vpn_esp_stats *sum, const struct vpn_esp_sa *sa)
+{
+	struct vpn_esp_stats s;
+
+	if (sa == NULL)
+		return;
+	vpn_esp_sa_stats(sa, &s);
+	sum->packets += s.packets;
+	sum->bytes += s.bytes;
+	for (int r = 0; r < VPN_ESP_REASON_MAX; r++)
+		sum->drops[r] += s.drops[r];
+}
+
 /* Free what no worker can hold any more (all of it, with wait). */
 static void
 retired_free(bool wait)
@@ -319,6 +338,9 @@ retired_free(bool wait)
 		struct retired *r = &g.retired[i];
 
 		if (wait || vpngw_dp_passed(r->token)) {
+			/* Its counts stay the tunnel's. */
+			stats_add(&g.tun[r->peer].gone_out, r->out);
+			stats_add(&g.tun[r->peer].gone_in, r->in);
 			sa_drop(r->out);
 			sa_drop(r->in);
 		} else
@@ -345,8 +367,8 @@ child_del(void *ctx, unsigned int peer, uint32_t spi_in)
 	 * core does not wait for them. */
 	if (g.nretired == RETIRED_MAX)
 		retired_free(true);
-	g.retired[g.nretired++] =
-	        (struct retired){vpngw_dp_token(), t->ch[k].in, t->ch[k].out};
+	g.retired[g.nretired++] = (struct retired){
+	        vpngw_dp_token(), t->ch[k].in, t->ch[k].out, peer};
 	t->ch[k].in = t->ch[k].out = NULL;
 }
 
@@ -658,8 +680,25 @@ publish(void)
 	pthread_mutex_lock(&g.lock);
 	g.pub_st = *vpn_ike_stats(g.ike);
 	/* ike_state points to a static string: safe to copy. */
-	for (unsigned int i = 0; i < g.n; i++)
-		vpn_ike_peer_info(g.ike, i, &g.pub[i].ike);
+	for (unsigned int i = 0; i < g.n; i++) {
+		const struct ike_tunnel *t = &g.tun[i];
+		struct vpngw_ike_info *p = &g.pub[i];
+
+		vpn_ike_peer_info(g.ike, i, &p->ike);
+		/* Every Child SA the tunnel had: gone, retired (waiting for
+		 * the workers), installed. Never less than last time. */
+		p->esp_in = t->gone_in;
+		p->esp_out = t->gone_out;
+		for (int k = 0; k < CHILDREN; k++) {
+			stats_add(&p->esp_in, t->ch[k].in);
+			stats_add(&p->esp_out, t->ch[k].out);
+		}
+		for (unsigned int r = 0; r < g.nretired; r++)
+			if (g.retired[r].peer == i) {
+				stats_add(&p->esp_in, g.retired[r].in);
+				stats_add(&p->esp_out, g.retired[r].out);
+			}
+	}
 	pthread_mutex_unlock(&g.lock);
 }
 

@@ -29,7 +29,7 @@ static struct vpngw_sas *tel_sas;
  * (DPDK's telemetry takes at most 256 entries and 16 KiB a reply):
  * /vpngw/tunnels,N starts at the N-th, and "next" names the next page. */
 #define TEL_TUNNELS (VPN_MAX_CONNS * VPN_TUNNELS)
-#define TEL_PAGE    48
+#define TEL_PAGE    24
 
 /* The first tunnel of the page params asks for (0 without one), or -1. */
 static long
@@ -159,6 +159,24 @@ tel_tunnels(const char *cmd, const char *params, struct rte_tel_data *d)
 	return 0;
 }
 
+/* A tunnel's ESP counters over every Child SA it had, as DIR_packets,
+ * DIR_bytes and DIR_drops (every reason but dummy packets). */
+static void
+tel_esp(struct rte_tel_data *t, const char *dir, const struct vpn_esp_stats *st)
+{
+	uint64_t drops = 0;
+	char k[16];
+
+	for (int r = 1; r < VPN_ESP_REASON_MAX; r++)
+		drops += r == VPN_ESP_DUMMY ? 0 : st->drops[r];
+	snprintf(k, sizeof(k), "%s_packets", dir);
+	rte_tel_data_add_dict_u64(t, k, st->packets);
+	snprintf(k, sizeof(k), "%s_bytes", dir);
+	rte_tel_data_add_dict_u64(t, k, st->bytes);
+	snprintf(k, sizeof(k), "%s_drops", dir);
+	rte_tel_data_add_dict_u64(t, k, drops);
+}
+
 /* IKE: the engine's counters and, per tunnel, the IKE SA and Child SA. */
 static int
 tel_ike(const char *cmd, const char *params, struct rte_tel_data *d)
@@ -204,6 +222,8 @@ tel_ike(const char *cmd, const char *params, struct rte_tel_data *d)
 		rte_tel_data_add_dict_u64(t, "dh", p->dh);
 		rte_tel_data_add_dict_string(t, "nat_t", p->nat ? "yes" : "no");
 		rte_tel_data_add_dict_string(t, "last", p->last);
+		tel_esp(t, "in", &info[i].esp_in);
+		tel_esp(t, "out", &info[i].esp_out);
 		rte_tel_data_add_dict_container(d, info[i].name, t, 0);
 	}
 	free(info);
@@ -228,11 +248,11 @@ vpngw_telemetry_init(struct vpngw_sas *sas)
 	tel_sas = sas;
 	rte_telemetry_register_cmd(
 	        "/vpngw/tunnels", tel_tunnels,
-	        "each tunnel's state and liveness, 48 a reply: "
+	        "each tunnel's state and liveness, 24 a reply: "
 	        "/vpngw/tunnels,N from the N-th; 'next' is the next page's N");
 	rte_telemetry_register_cmd(
 	        "/vpngw/ike", tel_ike,
-	        "IKE counters and each IKE tunnel's state, 48 tunnels a "
+	        "IKE counters and each IKE tunnel's state, 24 tunnels a "
 	        "reply: /vpngw/ike,N from the N-th; 'next' as for tunnels");
 	rte_telemetry_register_cmd("/vpngw/info", tel_info,
 	                           "vpngw version and TSC frequency");
