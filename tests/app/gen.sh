@@ -57,6 +57,9 @@ check "$out" 'd["sent"] == 10000 and d["received"] == 10000 and d["other"] == 0'
 # pcap (net_pcap) and read back: 64 packets over 4 destinations 16 apart.
 work=$(mktemp -d)
 trap 'rm -rf "$work" "/var/run/dpdk/vpngw-gen-$id"' EXIT
+# Killed (meson's timeout), it still cleans up.
+trap 'exit 143' TERM
+trap 'exit 130' INT
 out=$(run "net_pcap0,tx_pcap=$work/d.pcap" --rx none --count 64 --dsts 4 \
 	--dst 169.254.128.1 --dst-step 16 --srcs 2 --src 198.51.100.10) || fail "run"
 out=$(run "net_pcap0,tx_pcap=$work/u.pcap" --rx none --count 64 --esp-udp \
