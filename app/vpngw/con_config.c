@@ -42,6 +42,8 @@ CMD(clear_counters)
 	con_cleared.sa = calloc(sas->n ? sas->n : 1, sizeof(*con_cleared.sa));
 	for (unsigned int i = 0; con_cleared.sa != NULL && i < sas->n; i++) {
 		con_cleared.sa[con_cleared.nsa].sa = sas->sas[i];
+		con_cleared.sa[con_cleared.nsa].spi =
+		        vpn_esp_sa_spi(sas->sas[i]);
 		vpn_esp_sa_stats(sas->sas[i],
 		                 &con_cleared.sa[con_cleared.nsa++].st);
 	}

@@ -46,6 +46,8 @@ struct con_cleared {
 	unsigned int nsa;
 	struct base_sa {
 		const struct vpn_esp_sa *sa;
+		uint32_t spi; /* with sa: a new SA at a freed one's address
+		               * is not taken for it */
 		struct vpn_esp_stats st;
 	} * sa;
 };

@@ -274,7 +274,8 @@ static const struct vpn_esp_stats *
 sa_base(const struct vpn_esp_sa *sa)
 {
 	for (unsigned int i = 0; i < con_cleared.nsa; i++)
-		if (con_cleared.sa[i].sa == sa)
+		if (con_cleared.sa[i].sa == sa &&
+		    con_cleared.sa[i].spi == vpn_esp_sa_spi(sa))
 			return &con_cleared.sa[i].st;
 	return NULL;
 }

@@ -29,7 +29,6 @@
 #include "vpn_route.h"
 #include "gw_dp.h"
 #include "gw_eal.h"
-#include "gw_kernel.h"
 #include "gw_log.h"
 #include "gw_sa.h"
 

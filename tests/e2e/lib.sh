@@ -214,6 +214,14 @@ e2e_start() { # check and start both gateways, wait until they run
 	done
 }
 
+iperf3_ready() { # iperf3_ready NS: until its iperf3 server listens (10 s)
+	for _ in $(seq 1 100); do
+		ip netns exec "$1" ss -Hltn 'sport = :5201' | grep -q . && return 0
+		sleep 0.1
+	done
+	fail "no iperf3 server listening in $1 after 10 s"
+}
+
 udp_loss() { # udp_loss IPERF3_JSON: "SENT LOST" of an iperf3 -u -J client run
 	# What the server counted (sum_received): the client's own "sum" says
 	# what it sent and never reports a loss. The server closes its count

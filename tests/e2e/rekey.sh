@@ -50,7 +50,7 @@ done
 
 ip netns exec "$B" iperf3 -s -1 -B 192.0.2.130 >"$work/iperf3-server.log" 2>&1 &
 pids+=($!)
-sleep 0.5
+iperf3_ready "$B"
 ip netns exec "$A" timeout 100 iperf3 -c 192.0.2.130 -u -b 8M -l 1000 -t 70 \
 	-J >"$work/iperf3.json" 2>&1 || fail "iperf3"
 read -r sent lost <<<"$(udp_loss "$work/iperf3.json")"

@@ -44,7 +44,7 @@ ip netns exec "$G1" tshark -n -i g1out -s 128 -a duration:25 \
 	>"$work/tshark.log" 2>&1 &
 cap=$!
 capture_started "$work/tshark.log"
-sleep 0.5
+iperf3_ready "$B"
 ip netns exec "$A" timeout 60 iperf3 -c 192.0.2.130 -u -b 16M -l 1000 -t 15 \
 	-J >"$work/iperf3.json" 2>&1 || fail "iperf3"
 kill -INT "$cap" 2>/dev/null
@@ -67,9 +67,13 @@ echo "underlay: $spis outbound SPIs, highest sequence number ${maxseq:-none} (ha
 [ "$spis" -ge 5 ] || fail "only $spis SPIs on the underlay"
 # The tunnel's counters run on across its Child SAs (telemetry publishes
 # them every 100 ms): at least all that iperf3 sent went out on e2e/1,
-# though no SA carried more than 5000.
-sleep 0.5
-outp=$(tel gw1 /vpngw/ike "d['e2e/1']['out_packets']")
+# though no SA carried more than 5000 (published every 100 ms: waited
+# for, 10 s at most).
+for _ in $(seq 1 50); do
+	outp=$(tel gw1 /vpngw/ike "d['e2e/1']['out_packets']")
+	[ "${outp:-0}" -ge "$sent" ] && break
+	sleep 0.2
+done
 echo "telemetry /vpngw/ike e2e/1 out_packets over every Child SA: $outp"
 [ "${outp:-0}" -ge "$sent" ] ||
 	fail "tunnel counters lost packets across rekeys: $outp < $sent"

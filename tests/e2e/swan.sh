@@ -128,15 +128,20 @@ swan_start() { # start charon in G2, load swanctl.conf
 		fail "swanctl --load-all: $(cat "$swan/load.log")"
 }
 
-swan_stop() {
-	[ -n "${swan_pid:-}" ] || return 0
-	kill -TERM "$swan_pid" 2>/dev/null
+# swan_kill SIGNAL PID: SIGNAL, then SIGKILL when it is not gone in 5 s.
+swan_kill() {
+	kill -"$1" "$2" 2>/dev/null
 	for _ in $(seq 1 50); do
-		kill -0 "$swan_pid" 2>/dev/null || break
+		kill -0 "$2" 2>/dev/null || break
 		sleep 0.1
 	done
-	kill -KILL "$swan_pid" 2>/dev/null
-	wait "$swan_pid" 2>/dev/null
+	kill -KILL "$2" 2>/dev/null
+	wait "$2" 2>/dev/null
+}
+
+swan_stop() {
+	[ -n "${swan_pid:-}" ] || return 0
+	swan_kill TERM "$swan_pid"
 	swan_pid=
 	rm -f "$swan/charon.vici"
 }
@@ -184,11 +189,5 @@ swan_gw_start() {
 }
 
 swan_gw_stop() { # SIGINT (final counters), SIGKILL after 5 s
-	kill -INT "$gw_pid" 2>/dev/null
-	for _ in $(seq 1 50); do
-		kill -0 "$gw_pid" 2>/dev/null || break
-		sleep 0.1
-	done
-	kill -KILL "$gw_pid" 2>/dev/null
-	wait "$gw_pid" 2>/dev/null
+	swan_kill INT "$gw_pid"
 }
