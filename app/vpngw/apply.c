@@ -219,13 +219,14 @@ set_admin(const struct vpn_cfg_conn *c, unsigned int ti, bool down,
           const char *by)
 {
 	run.admin_down[c->slot][ti] = down;
-	if (!c->tunnels[ti].manual.present) {
-		if (vpngw_ike_tunnel_admin(c->slot, ti,
-		                           down ? VPNGW_TUNNEL_DOWN
-		                                : VPNGW_TUNNEL_UP) != 0)
-			return -ENOENT;
-	} else
-		vpngw_dp_tunnel_admin(c->slot, ti, !down, run.sas);
+	if (!c->tunnels[ti].manual.present &&
+	    !vpngw_ike_tunnel_known(c->slot, ti))
+		return -ENOENT;
+	vpngw_dp_tunnel_admin(c->slot, ti, !down, run.sas);
+	if (!c->tunnels[ti].manual.present)
+		(void)vpngw_ike_tunnel_admin(c->slot, ti,
+		                             down ? VPNGW_TUNNEL_DOWN
+		                                  : VPNGW_TUNNEL_UP);
 	vpngw_log("tunnel %s/%u: administratively %s by %s", c->name, ti + 1,
 	          down ? "down" : "up", by);
 	return 0;

@@ -171,10 +171,10 @@ setup_conns(const struct vpn_cfg *cfg, const struct vpngw_sas *sas)
 				continue; /* IKE's: down until it attaches one
 				           */
 			dp_nh_tunnel(c->slot, (unsigned int)t, dt->sa);
-			d->up |= 1u << t;
 			dt->in = sas->in_by_tunnel[c->slot * VPN_TUNNELS + t];
-			/* Given the benefit of the doubt at start. */
-			dt->last_rx = dt->last_tx = rte_rdtsc();
+			/* Given the benefit of the doubt at start: up, its
+			 * silence counted from now. */
+			dp_tunnel_keyed(c->slot, (unsigned int)t);
 		}
 	}
 	dp.routes = dp_routes_build(cfg);

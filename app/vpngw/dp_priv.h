@@ -24,6 +24,7 @@
 #include <rte_rcu_qsbr.h>
 #include <rte_ring.h>
 
+#include "vpn_health.h"
 #include "vpn_neigh.h"
 #include "vpn_nh.h"
 #include "vpn_route.h"
@@ -75,15 +76,10 @@ struct dp_tunnel {
 	struct vpn_esp_sa *sa;       /* outbound; NULL: none yet */
 	struct vpn_esp_sa *in;       /* liveness */
 	char name[VPN_NAME_MAX + 8]; /* conn/N */
-	uint64_t dpd_timeout;        /* TSC ticks of silence: dead */
-	bool dpd_clear;              /* dead: take it out of steering */
-	uint64_t rx_seen;            /* inbound packets and dummies so far */
-	uint64_t last_rx;            /* TSC when rx_seen last grew */
-	uint64_t tx_seen, last_tx;   /* outbound sequence number, ditto */
-	uint64_t keepalives, changes;
-	uint64_t changed; /* TSC of the last change, 0: never */
-	char why[64];     /* ... and its reason */
-	bool manual;      /* keyed by hand: liveness by dummy ESP, not IKE */
+	struct vpn_health h;         /* its state, from every source */
+	char why[VPN_HEALTH_WHY];    /* h's last reason (telemetry reads) */
+	uint64_t keepalives;
+	bool manual; /* keyed by hand: liveness by dummy ESP, not IKE */
 };
 
 struct dp_conn {
@@ -188,6 +184,8 @@ void dp_free_mbuf(void *m);
 
 /* dp_tunnel.c: connections and tunnels on the control core. */
 void dp_tunnels_check(uint64_t now);
+/* Tunnel ti of slot has its manual SAs (t->sa, t->in) at start: up. */
+void dp_tunnel_keyed(unsigned int slot, unsigned int ti);
 struct vpn_fib *dp_routes_build(const struct vpn_cfg *cfg);
 void dp_nh_tunnel(unsigned int slot, unsigned int ti, struct vpn_esp_sa *out);
 

@@ -20,34 +20,66 @@
 
 /* ---- the control core: tunnel liveness ------------------------------------
  *
- * Until IKE's DPD (issue 5), a tunnel is alive while ESP arrives on its
- * inbound SA: traffic, or the dummy packets (next header 59, RFC 4303 2.6)
- * each side sends on a tunnel that has carried nothing for KEEPALIVE_S.
- * Silence for the tunnel's dpd_timeout takes it out of steering (dpd_action
- * clear or restart; none keeps it), and ESP heard again puts it back.
+ * Each tunnel's state is lib/health's, fed by every source that has a say:
+ * the administrative state, an installed outbound SA (IKE attaches and
+ * detaches it; manual keys at start), and for manual keys, which have no
+ * DPD, ESP heard on the inbound SA: traffic, or the dummy packets (next
+ * header 59, RFC 4303 2.6) each side sends on a tunnel that has carried
+ * nothing for KEEPALIVE_S. Silence for the tunnel's dpd_timeout takes it
+ * out of steering (dpd_action clear or restart; none keeps it), and ESP
+ * heard again puts it back. Health probes and BGP feed the same state
+ * (the sources are there; their producers come with dynamic routing).
  */
 #define KEEPALIVE_S 10
 
-/* Every change of a tunnel's state goes through here: flip, count, log. */
+/* rc from a lib/health call on tunnel ti of c: when its state changed,
+ * steering follows (the bit the workers read), counted and logged. */
 static void
-tunnel_set(struct dp_conn *c, unsigned int ti, bool up, const char *why)
+tunnel_settle(struct dp_conn *c, unsigned int ti, int rc)
 {
 	struct dp_tunnel *t = &c->t[ti];
-	bool was = __atomic_load_n(&c->up, __ATOMIC_RELAXED) & (1u << ti);
+	bool up = vpn_health_up(&t->h);
 
-	if (was == up)
+	if (rc != 1)
 		return;
 	if (up)
 		__atomic_fetch_or(&c->up, 1u << ti, __ATOMIC_RELEASE);
 	else
 		__atomic_fetch_and(&c->up, ~(1u << ti), __ATOMIC_RELEASE);
-	t->changes++;
-	t->changed = rte_rdtsc();
 	pthread_mutex_lock(&dp.names);
-	snprintf(t->why, sizeof(t->why), "%s", why);
+	snprintf(t->why, sizeof(t->why), "%s", vpn_health_why(&t->h));
 	pthread_mutex_unlock(&dp.names);
-	vpngw_log("tunnel %s: %s -> %s (%s)", t->name, was ? "up" : "down",
-	          up ? "up" : "down", why);
+	vpngw_log("tunnel %s: %s -> %s (%s)", t->name, up ? "down" : "up",
+	          up ? "up" : "down", t->why);
+}
+
+/* Source src of tunnel ti of c says ok or not, for why. */
+static void
+tunnel_set(struct dp_conn *c, unsigned int ti, enum vpn_health_src src, bool ok,
+           const char *why)
+{
+	tunnel_settle(c, ti,
+	              vpn_health_set(&c->t[ti].h, src, ok, why, rte_rdtsc()));
+}
+
+/* What lib/health watches on a tunnel of c (the configuration's). */
+static struct vpn_health_params
+health_params(const struct vpn_cfg_conn *c, unsigned int ti)
+{
+	const struct vpn_cfg_tunnel *t = &c->tunnels[ti];
+	uint64_t hz = rte_get_tsc_hz();
+	struct vpn_health_params p = {
+	        .hz = hz,
+	        .sources = 1u << VPN_HEALTH_ADMIN | 1u << VPN_HEALTH_SA,
+	};
+
+	if (t->manual.present) {
+		p.sources |= 1u << VPN_HEALTH_ESP;
+		p.idle_after = KEEPALIVE_S * hz;
+		if (t->dpd_action != VPN_DPD_NONE)
+			p.dead_after = (uint64_t)t->dpd_timeout * hz;
+	}
+	return p;
 }
 
 /* A dummy ESP packet on t, for worker 0 to send. */
@@ -67,48 +99,51 @@ send_keepalive(struct dp_tunnel *t, uint64_t now)
 	t->keepalives++;
 }
 
+/* ESP heard and sent on t's SAs so far (dummies heard count too). */
+static void
+esp_seen(const struct dp_tunnel *t, uint64_t *rx, uint64_t *tx)
+{
+	struct vpn_esp_stats s;
+
+	vpn_esp_sa_stats(t->in, &s);
+	*rx = s.packets + s.drops[VPN_ESP_DUMMY];
+	*tx = vpn_esp_sa_seq(t->sa);
+}
+
 void
 dp_tunnels_check(uint64_t now)
 {
-	uint64_t hz = rte_get_tsc_hz();
-
 	for (unsigned int i = 0; i < dp.nconns; i++) {
 		struct dp_conn *c = &dp.conns[i];
 
 		for (unsigned int ti = 0; ti < VPN_TUNNELS; ti++) {
 			struct dp_tunnel *t = &c->t[ti];
-			struct vpn_esp_stats s;
-			uint64_t rx, seq;
+			uint64_t rx, tx;
+			bool ka;
 
 			if (!t->manual || t->sa == NULL || t->in == NULL)
 				continue;
-			vpn_esp_sa_stats(t->in, &s);
-			rx = s.packets + s.drops[VPN_ESP_DUMMY];
-			if (rx != t->rx_seen) {
-				t->rx_seen = rx;
-				t->last_rx = now;
-				tunnel_set(c, ti, true, "ESP received");
-			} else if (t->dpd_clear &&
-			           now - t->last_rx > t->dpd_timeout) {
-				char why[64];
-
-				snprintf(why, sizeof(why),
-				         "no ESP for %llu s: dpd_timeout",
-				         (unsigned long long)(t->dpd_timeout /
-				                              hz));
-				tunnel_set(c, ti, false, why);
-			}
-			seq = vpn_esp_sa_seq(t->sa);
-			if (seq != t->tx_seen) {
-				t->tx_seen = seq;
-				t->last_tx = now;
-			} else if (now - t->last_tx >= KEEPALIVE_S * hz) {
+			esp_seen(t, &rx, &tx);
+			tunnel_settle(c, ti,
+			              vpn_health_esp(&t->h, rx, tx, now, &ka));
+			if (ka)
 				send_keepalive(t, now);
-				t->tx_seen = vpn_esp_sa_seq(t->sa);
-				t->last_tx = now;
-			}
 		}
 	}
+}
+
+void
+dp_tunnel_keyed(unsigned int slot, unsigned int ti)
+{
+	struct dp_conn *c = &dp.conns[slot];
+	struct dp_tunnel *t = &c->t[ti];
+	uint64_t now = rte_rdtsc(), rx, tx;
+
+	esp_seen(t, &rx, &tx);
+	vpn_health_esp_reset(&t->h, rx, tx, now);
+	tunnel_settle(c, ti,
+	              vpn_health_set(&t->h, VPN_HEALTH_SA, true,
+	                             "manual keys installed", now));
 }
 
 unsigned int
@@ -129,19 +164,21 @@ vpngw_dp_tunnels(struct vpngw_tunnel_info *info, unsigned int max)
 			info[n].up = __atomic_load_n(&dp.conns[i].up,
 			                             __ATOMIC_RELAXED) &
 			             (1u << ti);
-			info[n].silent_s =
-			        t->last_rx ? (double)(now - t->last_rx) / hz
-			                   : -1;
+			info[n].silent_s = t->manual && t->sa != NULL
+			                           ? (double)vpn_health_silent(
+			                                     &t->h, now) /
+			                                     hz
+			                           : -1;
 			info[n].keepalives = t->keepalives;
-			info[n].changes = t->changes;
+			info[n].changes = t->h.changes;
 			info[n].conn = i;
 			info[n].ti = ti;
 			info[n].manual = t->manual;
 			info[n].since_s =
-			        t->changed ? (double)(now - t->changed) / hz
-			                   : -1;
+			        t->h.changed ? (double)(now - t->h.changed) / hz
+			                     : -1;
 			snprintf(info[n].why, sizeof(info[n].why), "%s",
-			         t->changed ? t->why : "never changed");
+			         t->h.changed ? t->why : "never changed");
 			n++;
 		}
 	pthread_mutex_unlock(&dp.names);
@@ -270,10 +307,16 @@ vpngw_dp_tunnel_attach(unsigned int conn, unsigned int ti,
 	/* The SA with its MTU published before the tunnel joins steering. */
 	dp_nh_tunnel(conn, ti, out);
 	t->in = in;
-	t->last_rx = t->last_tx = rte_rdtsc();
 	old = t->sa;
 	t->sa = out;
-	tunnel_set(&dp.conns[conn], ti, true, why);
+	if (t->manual && in != NULL) {
+		uint64_t rx, tx;
+
+		/* Its silence starts now. */
+		esp_seen(t, &rx, &tx);
+		vpn_health_esp_reset(&t->h, rx, tx, rte_rdtsc());
+	}
+	tunnel_set(&dp.conns[conn], ti, VPN_HEALTH_SA, true, why);
 	return old;
 }
 
@@ -285,7 +328,7 @@ vpngw_dp_tunnel_detach(unsigned int conn, unsigned int ti, const char *why)
 	/* Out of steering, then out of the next-hop table: once this
 	 * returns no worker holds the SA (the caller frees it after a
 	 * token, vpngw_dp_token/vpngw_dp_passed, as before). */
-	tunnel_set(&dp.conns[conn], ti, false, why);
+	tunnel_set(&dp.conns[conn], ti, VPN_HEALTH_SA, false, why);
 	dp_nh_tunnel(conn, ti, NULL);
 	dp.conns[conn].t[ti].in = NULL;
 	dp.conns[conn].t[ti].sa = NULL; /* the caller frees it */
@@ -346,12 +389,22 @@ vpngw_dp_conn_set(const struct vpn_cfg_conn *c)
 		struct dp_tunnel *dt = &d->t[t];
 
 		snprintf(dt->name, sizeof(dt->name), "%s/%d", c->name, t + 1);
-		dt->dpd_timeout =
-		        (uint64_t)c->tunnels[t].dpd_timeout * rte_get_tsc_hz();
-		dt->dpd_clear = c->tunnels[t].dpd_action != VPN_DPD_NONE;
 		dt->manual = c->tunnels[t].manual.present;
 	}
 	pthread_mutex_unlock(&dp.names);
+	for (unsigned int t = 0; t < VPN_TUNNELS; t++) {
+		struct vpn_health_params p = health_params(c, t);
+		struct dp_tunnel *dt = &d->t[t];
+
+		/* A new slot starts as lib/health starts one; a changed
+		 * connection keeps what its sources said. */
+		if (dt->h.p.hz == 0)
+			(void)vpn_health_init(&dt->h, &p, rte_rdtsc());
+		else
+			tunnel_settle(
+			        d, t,
+			        vpn_health_reconfig(&dt->h, &p, rte_rdtsc()));
+	}
 	/* The workers see the slot once a route names it (next FIB). */
 	if (c->slot >= dp.nconns)
 		dp.nconns = c->slot + 1;
@@ -369,6 +422,9 @@ vpngw_dp_conn_clear(unsigned int slot)
 		pthread_mutex_unlock(&dp.names);
 		dp.conns[slot].t[t].manual = false;
 		dp.conns[slot].t[t].sa = NULL;
+		/* The next connection in this slot starts afresh. */
+		memset(&dp.conns[slot].t[t].h, 0,
+		       sizeof(dp.conns[slot].t[t].h));
 	}
 }
 
@@ -376,7 +432,15 @@ void
 vpngw_dp_tunnel_admin(unsigned int conn, unsigned int ti, bool up,
                       const struct vpngw_sas *sas)
 {
+	struct dp_tunnel *t;
+
 	if (!dp.started || conn >= dp.nconns || ti >= VPN_TUNNELS)
+		return;
+	t = &dp.conns[conn].t[ti];
+	tunnel_set(&dp.conns[conn], ti, VPN_HEALTH_ADMIN, up,
+	           up ? "administratively up" : "administratively down");
+	/* IKE's SAs are IKE's to delete and negotiate again. */
+	if (!t->manual)
 		return;
 	if (!up)
 		vpngw_dp_tunnel_detach(conn, ti, "administratively down");

@@ -79,7 +79,9 @@ void vpngw_dp_tunnel_detach(unsigned int conn, unsigned int ti,
 void vpngw_dp_conn_set(const struct vpn_cfg_conn *c);
 /* A deleted connection's slot: its tunnels out of steering. */
 void vpngw_dp_conn_clear(unsigned int slot);
-/* A manually keyed tunnel out of steering, or back in with its SA. */
+/* A tunnel administratively down (out of steering whatever else it has)
+ * or up; a manually keyed one's SAs leave or join too (IKE's are IKE's to
+ * delete and negotiate again). */
 void vpngw_dp_tunnel_admin(unsigned int conn, unsigned int ti, bool up,
                            const struct vpngw_sas *sas);
 /* Wait until no worker holds anything unpublished before the call. */

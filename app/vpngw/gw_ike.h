@@ -24,6 +24,8 @@ int vpngw_ike_tunnel_update(const struct vpn_cfg_conn *c, int ti);
 /* Its connection was deleted: SAs deleted, the tunnel forgotten. */
 void vpngw_ike_tunnel_remove(unsigned int slot, unsigned int ti);
 enum { VPNGW_TUNNEL_UP, VPNGW_TUNNEL_DOWN, VPNGW_TUNNEL_RESET };
+/* Whether IKE has a peer for it. */
+bool vpngw_ike_tunnel_known(unsigned int slot, unsigned int ti);
 /* tunnel N up|down|reset. 0 or -ENOENT (not an IKE tunnel). */
 int vpngw_ike_tunnel_admin(unsigned int slot, unsigned int ti, int what);
 /* Seconds left of the Child SA with this SPI (either direction). 0 or

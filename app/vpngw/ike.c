@@ -604,6 +604,12 @@ vpngw_ike_tunnel_remove(unsigned int slot, unsigned int ti)
 	pthread_mutex_unlock(&g.lock);
 }
 
+bool
+vpngw_ike_tunnel_known(unsigned int slot, unsigned int ti)
+{
+	return peer_of(slot, ti) >= 0;
+}
+
 int
 vpngw_ike_tunnel_admin(unsigned int slot, unsigned int ti, int what)
 {

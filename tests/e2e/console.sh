@@ -175,14 +175,20 @@ after=$(tel gw1 /vpngw/sa,8194 "d['packets']")
 echo "tunnel 1 down: $n of 10 pings, tunnel 2 carried $((after - before)) packets"
 [ "$n" -ge 8 ] && [ $((after - before)) -ge 8 ] || fail "traffic did not move to tunnel 2"
 con up '!enable' 'tunnel e2e/1 up' 'show tunnels' 'tunnel e2e/1 reset' 'tunnel nope/1 up' \
-	'show log tunnel e2e/1' 'show log tunnel e2e/2' 'show ipsec sa json' 'clear counters' \
+	'show log tunnel e2e/1' 'show log tunnel e2e/2' 'show log tunnel nope/9' \
+	'show ipsec sa json' 'clear counters' \
 	'show ipsec sa json' 'show counters json'
 has up "e2e/1                    up"
 has up "manual keys: nothing to negotiate"
 has up "no tunnel nope/1"
 has up "tunnel e2e/1: up -> down (administratively down)"
 has up "tunnel e2e/1: down -> up (administratively up)"
-has up "(nothing logged for tunnel e2e/2)"
+# e2e/2's log has its own start (keys installed) and none of e2e/1's lines.
+awk '/show log tunnel e2e\/2$/,/show log tunnel nope/' "$work/con-up.txt" >"$work/log-e2e2.txt"
+grep -qF "tunnel e2e/2: down -> up (manual keys installed)" "$work/log-e2e2.txt" ||
+	fail "show log tunnel e2e/2: no start"
+! grep -qF "tunnel e2e/1:" "$work/log-e2e2.txt" || fail "show log tunnel e2e/2 shows e2e/1"
+has up "(nothing logged for tunnel nope/9)"
 has up "counters cleared"
 # Before clear counters tunnel 2 had carried the pings; after, zero.
 awk '/show ipsec sa json$/{getline; print}' "$work/con-up.txt" >"$work/sa-json.txt"

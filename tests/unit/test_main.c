@@ -6,6 +6,7 @@
 
 void register_prefix_tests(void);
 void register_neigh_tests(void);
+void register_health_tests(void);
 void register_cfg_tests(void);
 void register_ike_tests(void);
 void register_ike_sa_tests(void);
@@ -21,6 +22,7 @@ main(void)
 		return 2;
 	register_prefix_tests();
 	register_neigh_tests();
+	register_health_tests();
 	register_cfg_tests();
 	register_ike_tests();
 	register_ike_sa_tests();
