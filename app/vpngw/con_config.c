@@ -26,6 +26,31 @@ CMD(tunnel_cmd)
 		fprintf(o, "tunnel %s: %s\n", name, act);
 }
 
+/* Every tunnel's ESP counters now, the base they are shown from. */
+static void
+cleared_tunnels(void)
+{
+	struct vpngw_tunnel_view *v =
+	        calloc(VPN_MAX_CONNS * VPN_TUNNELS, sizeof(*v));
+	unsigned int n =
+	        v ? vpngw_view_tunnels(v, VPN_MAX_CONNS * VPN_TUNNELS) : 0;
+
+	free(con_cleared.tun);
+	con_cleared.ntun = 0;
+	con_cleared.tun = calloc(n ? n : 1, sizeof(*con_cleared.tun));
+	for (unsigned int i = 0; con_cleared.tun != NULL && i < n; i++) {
+		struct con_tunnel_base *b =
+		        &con_cleared.tun[con_cleared.ntun++];
+
+		snprintf(b->name, sizeof(b->name), "%s", v[i].name);
+		b->slot = v[i].slot;
+		b->ti = v[i].ti;
+		b->in = v[i].in;
+		b->out = v[i].out;
+	}
+	free(v);
+}
+
 CMD(clear_counters)
 {
 	struct vpngw_sas *sas = vpngw_running_sas();
@@ -48,6 +73,7 @@ CMD(clear_counters)
 		                 &con_cleared.sa[con_cleared.nsa++].st);
 	}
 	pthread_mutex_unlock(&sas->lock);
+	cleared_tunnels();
 	vpngw_log("counters cleared by the console");
 	fprintf(o, "counters cleared\n");
 }

@@ -21,6 +21,7 @@
 #include "gw_ike.h"
 #include "gw_log.h"
 #include "gw_running.h"
+#include "gw_view.h"
 #include "gw_sa.h"
 
 #define MODE_CONN 2 /* connection NAME */
@@ -50,6 +51,12 @@ struct con_cleared {
 		               * is not taken for it */
 		struct vpn_esp_stats st;
 	} * sa;
+	unsigned int ntun; /* every tunnel's ESP then */
+	struct con_tunnel_base {
+		char name[VPN_NAME_MAX + 8];
+		unsigned int slot, ti;
+		struct vpn_esp_stats in, out;
+	} * tun;
 };
 
 extern struct con_cleared con_cleared;

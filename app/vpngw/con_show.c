@@ -16,46 +16,27 @@
 /* ---- what the tables say --------------------------------------------------
  */
 
-/* The IKE view of tunnel name, or NULL. */
-static const struct vpngw_ike_info *
-ike_of(const struct vpngw_ike_info *ike, unsigned int n, const char *name)
-{
-	for (unsigned int i = 0; i < n; i++)
-		if (strcmp(ike[i].name, name) == 0)
-			return &ike[i];
-	return NULL;
-}
-
-static const struct vpngw_tunnel_info *
-dp_of(const struct vpngw_tunnel_info *t, unsigned int n, unsigned int slot,
-      unsigned int ti)
-{
-	for (unsigned int i = 0; i < n; i++)
-		if (t[i].conn == slot && t[i].ti == ti)
-			return &t[i];
-	return NULL;
-}
-
 #define MAXT (VPN_MAX_CONNS * VPN_TUNNELS)
-static struct vpngw_tunnel_info g_dp[MAXT];
+static struct vpngw_tunnel_view g_view[MAXT];
 static struct vpngw_ike_info g_ike[MAXT];
-static unsigned int g_ndp, g_nike;
+static unsigned int g_nview, g_nike;
 
 /* Read the tunnel tables (under the control lock: one reader at once). */
 static void
 snapshot(void)
 {
-	g_ndp = vpngw_dp_tunnels(g_dp, MAXT);
+	g_nview = vpngw_view_tunnels(g_view, MAXT);
 	g_nike = vpngw_ike_read(NULL, g_ike, MAXT);
 }
 
-static const char *
-phase1(const struct vpngw_ike_info *k, const struct vpn_cfg_tunnel *t)
+/* Tunnel ti of connection slot in the snapshot, or NULL. */
+static const struct vpngw_tunnel_view *
+view_of(unsigned int slot, unsigned int ti)
 {
-	if (t->manual.present)
-		return "manual";
-	return k ? (k->ike.admin_down ? "admin-down" : k->ike.ike_state)
-	         : "no-ike";
+	for (unsigned int i = 0; i < g_nview; i++)
+		if (g_view[i].slot == slot && g_view[i].ti == ti)
+			return &g_view[i];
+	return NULL;
 }
 
 /* ---- show version, connections, tunnels -------------------------------- */
@@ -104,10 +85,9 @@ CMD(show_connections)
 		unsigned int up = 0;
 
 		for (unsigned int t = 0; t < VPN_TUNNELS; t++) {
-			const struct vpngw_tunnel_info *d =
-			        dp_of(g_dp, g_ndp, c->slot, t);
+			const struct vpngw_tunnel_view *v = view_of(c->slot, t);
 
-			up += d && d->up;
+			up += v && v->up;
 		}
 		if (json) {
 			fprintf(o, "%s{\"name\": ", i ? ", " : "");
@@ -135,42 +115,182 @@ CMD(show_connections)
 		fprintf(o, "]\n");
 }
 
+/* s minus the base b, counter by counter. */
 static void
-tunnel_json(FILE *o, const struct vpn_cfg_conn *c, int t,
-            const struct vpngw_tunnel_info *d, const struct vpngw_ike_info *k)
+esp_sub(struct vpn_esp_stats *s, const struct vpn_esp_stats *b)
 {
-	const struct vpn_cfg_tunnel *tu = &c->tunnels[t];
-	char a[16], b[16], p[VPN_PREFIX_STRLEN], name[VPN_NAME_MAX + 8];
+	s->packets -= b->packets;
+	s->bytes -= b->bytes;
+	for (int r = 0; r < VPN_ESP_REASON_MAX; r++)
+		s->drops[r] -= b->drops[r];
+}
 
-	snprintf(name, sizeof(name), "%s/%d", c->name, t + 1);
-	fprintf(o, "{\"name\": ");
-	con_json_str(o, name);
+/* JSON renderer of a view's fields (gw_view.h). */
+struct json_out {
+	FILE *o;
+	bool first;
+};
+
+static void
+json_key(struct json_out *j, const char *key)
+{
+	fprintf(j->o, "%s\"%s\": ", j->first ? "" : ", ", key);
+	j->first = false;
+}
+
+static void
+json_str(void *ctx, const char *key, const char *v)
+{
+	json_key(ctx, key);
+	con_json_str(((struct json_out *)ctx)->o, v);
+}
+
+static void
+json_u64(void *ctx, const char *key, uint64_t v)
+{
+	json_key(ctx, key);
+	fprintf(((struct json_out *)ctx)->o, "%llu", (unsigned long long)v);
+}
+
+static void
+json_num(void *ctx, const char *key, double v)
+{
+	json_key(ctx, key);
+	fprintf(((struct json_out *)ctx)->o, "%.0f", v);
+}
+
+static void
+json_flag(void *ctx, const char *key, bool v)
+{
+	json_key(ctx, key);
+	fprintf(((struct json_out *)ctx)->o, "%s", v ? "true" : "false");
+}
+
+/* Drops by reason, every reason (dummy packets are keepalives, not
+ * drops, and are left out). */
+static void
+json_drops(void *ctx, const char *key, const struct vpn_esp_stats *s)
+{
+	FILE *o = ((struct json_out *)ctx)->o;
+	bool first = true;
+
+	json_key(ctx, key);
+	fprintf(o, "{");
+	for (int r = 1; r < VPN_ESP_REASON_MAX; r++) {
+		if (r == VPN_ESP_DUMMY)
+			continue;
+		fprintf(o, "%s\"%s\": %llu", first ? "" : ", ",
+		        vpn_esp_reason_name(r),
+		        (unsigned long long)s->drops[r]);
+		first = false;
+	}
+	fprintf(o, "}");
+}
+
+static const struct vpngw_view_out json_out = {json_str, json_u64, json_num,
+                                               json_flag, json_drops};
+
+/* v's ESP counters since clear counters (a tunnel made since, or made
+ * again under the same name, counts from zero). */
+static void
+since_clear(struct vpngw_tunnel_view *v)
+{
+	const struct con_tunnel_base *b = NULL;
+
+	for (unsigned int i = 0; i < con_cleared.ntun; i++)
+		if (con_cleared.tun[i].slot == v->slot &&
+		    con_cleared.tun[i].ti == v->ti &&
+		    strcmp(con_cleared.tun[i].name, v->name) == 0)
+			b = &con_cleared.tun[i];
+	if (b == NULL || v->in.packets < b->in.packets ||
+	    v->out.packets < b->out.packets)
+		return;
+	esp_sub(&v->in, &b->in);
+	esp_sub(&v->out, &b->out);
+}
+
+/* The reasons s dropped packets for, as "NAME n, ..." or "none". */
+static void
+drops_text(FILE *o, const struct vpn_esp_stats *s)
+{
+	bool any = false;
+
+	for (int r = 1; r < VPN_ESP_REASON_MAX; r++) {
+		if (r == VPN_ESP_DUMMY || s->drops[r] == 0)
+			continue;
+		fprintf(o, "%s%s %llu", any ? ", " : "", vpn_esp_reason_name(r),
+		        (unsigned long long)s->drops[r]);
+		any = true;
+	}
+	fprintf(o, "%s", any ? "" : "none");
+}
+
+static void
+tunnel_detail(FILE *o, const struct vpngw_tunnel_view *v)
+{
+	const struct vpn_cfg_tunnel *tu = v->cfg;
+	char a[16], b[16], p[VPN_PREFIX_STRLEN];
+
+	fprintf(o, "Tunnel %s is %s%s\n", v->name, v->up ? "up" : "down",
+	        v->admin_down ? " (administratively down)" : "");
+	fprintf(o, "  outside %s -> %s, ", con_ip(v->outside, a),
+	        con_ip(v->remote, b));
+	fprintf(o, "inside %s (ours %s)\n", vpn_prefix_format(&v->inside, p),
+	        con_ip(v->ours, a));
+	fprintf(o, "  phase 1 %s, phase 2 %s, keying %s\n", v->phase1,
+	        v->up ? "up" : "down", v->manual ? "manual" : "IKEv2");
+	if (v->since_s >= 0) {
+		fprintf(o, "  last change ");
+		con_uptime(o, v->since_s);
+		fprintf(o, " ago: %s\n", v->why);
+	} else
+		fprintf(o, "  no change since the start\n");
+	if (!v->manual)
+		fprintf(o,
+		        "  IKE: %s; NAT-T %s; Child SA in 0x%08x out 0x%08x\n",
+		        v->ike_last, v->nat ? "yes" : "no", v->spi_in,
+		        v->spi_out);
+	else
+		fprintf(o, "  SA in 0x%08x out 0x%08x%s\n", v->spi_in,
+		        v->spi_out, v->nat ? ", ESP in UDP" : "");
 	fprintf(o,
-	        ", \"state\": \"%s\", \"admin_down\": %s, \"outside\": "
-	        "\"%s\", \"remote\": \"%s\", \"inside_cidr\": \"%s\", "
-	        "\"phase1\": \"%s\", \"phase2\": \"%s\", "
-	        "\"since_last_change_s\": %.0f, \"last_change\": ",
-	        d && d->up ? "up" : "down",
-	        vpngw_tunnel_admin_down(c->slot, (unsigned int)t) ? "true"
-	                                                          : "false",
-	        con_ip(tu->outside_address, a), con_ip(tu->remote_address, b),
-	        vpn_prefix_format(&tu->inside_cidr, p), phase1(k, tu),
-	        d && d->up ? "up" : "down", d ? d->since_s : -1);
-	con_json_str(o, d ? d->why : "");
-	fprintf(o, ", \"ike_last\": ");
-	con_json_str(o, k ? k->ike.last : "");
-	fprintf(o, ", \"nat\": %s, \"spi_in\": %u, \"spi_out\": %u}",
-	        k && k->ike.nat ? "true" : "false", k ? k->ike.spi_in : 0,
-	        k ? k->ike.spi_out : 0);
+	        "  ESP%s: in %llu packets %llu bytes, out %llu packets "
+	        "%llu bytes\n",
+	        v->manual ? "" : " over every Child SA",
+	        (unsigned long long)v->in.packets,
+	        (unsigned long long)v->in.bytes,
+	        (unsigned long long)v->out.packets,
+	        (unsigned long long)v->out.bytes);
+	fprintf(o, "  drops in: ");
+	drops_text(o, &v->in);
+	fprintf(o, "; out: ");
+	drops_text(o, &v->out);
+	fprintf(o, "\n");
+	if (v->manual) {
+		fprintf(o, "  ESP last heard ");
+		if (v->silent_s >= 0)
+			fprintf(o, "%.1f s ago", v->silent_s);
+		else
+			fprintf(o, "never");
+		fprintf(o, ", %llu keepalives sent, %llu state changes\n",
+		        (unsigned long long)v->keepalives,
+		        (unsigned long long)v->changes);
+	} else
+		fprintf(o, "  %llu state changes\n",
+		        (unsigned long long)v->changes);
+	fprintf(o,
+	        "  dpd %llds %s, startup %s, lifetimes IKE %llds Child "
+	        "%llds\n",
+	        (long long)tu->dpd_timeout, vpn_dpd_action_name(tu->dpd_action),
+	        vpn_startup_name(tu->startup_action),
+	        (long long)tu->phase1_lifetime, (long long)tu->phase2_lifetime);
 }
 
 CMD(show_tunnels)
 {
-	const struct vpn_cfg *cfg = vpngw_running();
 	bool json = con_has_flag(cli, "json"),
 	     detail = con_has_flag(cli, "detail");
 	char a[16], b[16], p[VPN_PREFIX_STRLEN];
-	bool first = true;
 
 	snapshot();
 	if (json)
@@ -179,89 +299,26 @@ CMD(show_tunnels)
 		fprintf(o, "%-24s %-5s %-15s %-15s %-18s %-11s %-6s %s\n",
 		        "Tunnel", "State", "Outside", "Remote", "Inside",
 		        "Phase 1", "Ph. 2", "Since change");
-	for (unsigned int i = 0; i < cfg->n_conns; i++) {
-		const struct vpn_cfg_conn *c = &cfg->conns[i];
+	for (unsigned int i = 0; i < g_nview; i++) {
+		struct vpngw_tunnel_view *v = &g_view[i];
 
-		for (int t = 0; t < VPN_TUNNELS; t++) {
-			const struct vpn_cfg_tunnel *tu = &c->tunnels[t];
-			const struct vpngw_tunnel_info *d =
-			        dp_of(g_dp, g_ndp, c->slot, (unsigned int)t);
-			char name[VPN_NAME_MAX + 8];
-			const struct vpngw_ike_info *k;
+		since_clear(v);
+		if (json) {
+			struct json_out j = {o, true};
 
-			snprintf(name, sizeof(name), "%s/%d", c->name, t + 1);
-			k = ike_of(g_ike, g_nike, name);
-			if (json) {
-				fprintf(o, "%s", first ? "" : ", ");
-				tunnel_json(o, c, t, d, k);
-				first = false;
-				continue;
-			}
-			if (!detail) {
-				fprintf(o,
-				        "%-24s %-5s %-15s %-15s %-18s %-11s "
-				        "%-6s ",
-				        name, d && d->up ? "up" : "down",
-				        con_ip(tu->outside_address, a),
-				        con_ip(tu->remote_address, b),
-				        vpn_prefix_format(&tu->inside_cidr, p),
-				        phase1(k, tu),
-				        d && d->up ? "up" : "down");
-				con_uptime(o, d ? d->since_s : -1);
-				fprintf(o, "\n");
-				continue;
-			}
-			fprintf(o, "Tunnel %s is %s%s\n", name,
-			        d && d->up ? "up" : "down",
-			        vpngw_tunnel_admin_down(c->slot,
-			                                (unsigned int)t)
-			                ? " (administratively down)"
-			                : "");
-			fprintf(o, "  outside %s -> %s, ",
-			        con_ip(tu->outside_address, a),
-			        con_ip(tu->remote_address, b));
-			fprintf(o, "inside %s (ours %s)\n",
-			        vpn_prefix_format(&tu->inside_cidr, p),
-			        con_ip(vpn_cfg_inside_addr(tu, true), a));
-			fprintf(o, "  phase 1 %s, phase 2 %s, keying %s\n",
-			        phase1(k, tu), d && d->up ? "up" : "down",
-			        tu->manual.present ? "manual" : "IKEv2");
-			if (d && d->since_s >= 0) {
-				fprintf(o, "  last change ");
-				con_uptime(o, d->since_s);
-				fprintf(o, " ago: %s\n", d->why);
-			} else
-				fprintf(o, "  no change since the start\n");
-			if (k)
-				fprintf(o,
-				        "  IKE: %s; NAT-T %s; Child SA in "
-				        "0x%08x out 0x%08x\n",
-				        k->ike.last, k->ike.nat ? "yes" : "no",
-				        k->ike.spi_in, k->ike.spi_out);
-			if (k)
-				fprintf(o,
-				        "  ESP over every Child SA: in %llu "
-				        "packets %llu bytes, out %llu packets "
-				        "%llu bytes\n",
-				        (unsigned long long)k->esp_in.packets,
-				        (unsigned long long)k->esp_in.bytes,
-				        (unsigned long long)k->esp_out.packets,
-				        (unsigned long long)k->esp_out.bytes);
-			if (d)
-				fprintf(o,
-				        "  ESP last heard %.1f s ago, %llu "
-				        "keepalives sent, %llu state changes\n",
-				        d->silent_s,
-				        (unsigned long long)d->keepalives,
-				        (unsigned long long)d->changes);
-			fprintf(o,
-			        "  dpd %llds %s, startup %s, lifetimes IKE "
-			        "%llds Child %llds\n",
-			        (long long)tu->dpd_timeout,
-			        vpn_dpd_action_name(tu->dpd_action),
-			        vpn_startup_name(tu->startup_action),
-			        (long long)tu->phase1_lifetime,
-			        (long long)tu->phase2_lifetime);
+			fprintf(o, "%s{", i ? ", " : "");
+			vpngw_view_tunnel_fields(v, &json_out, &j);
+			fprintf(o, "}");
+		} else if (detail)
+			tunnel_detail(o, v);
+		else {
+			fprintf(o, "%-24s %-5s %-15s %-15s %-18s %-11s %-6s ",
+			        v->name, v->up ? "up" : "down",
+			        con_ip(v->outside, a), con_ip(v->remote, b),
+			        vpn_prefix_format(&v->inside, p), v->phase1,
+			        v->up ? "up" : "down");
+			con_uptime(o, v->since_s);
+			fprintf(o, "\n");
 		}
 	}
 	if (json)
@@ -287,12 +344,8 @@ sa_stats(const struct vpn_esp_sa *sa, struct vpn_esp_stats *s)
 	const struct vpn_esp_stats *b = sa_base(sa);
 
 	vpn_esp_sa_stats(sa, s);
-	if (b == NULL)
-		return;
-	s->packets -= b->packets;
-	s->bytes -= b->bytes;
-	for (int r = 0; r < VPN_ESP_REASON_MAX; r++)
-		s->drops[r] -= b->drops[r];
+	if (b != NULL)
+		esp_sub(s, b);
 }
 
 static const char *
@@ -523,9 +576,8 @@ CMD(show_routes)
 	}
 	for (unsigned int i = 0; i < cfg->n_conns; i++) {
 		const struct vpn_cfg_conn *c = &cfg->conns[i];
-		const struct vpngw_tunnel_info *d[2] = {
-		        dp_of(g_dp, g_ndp, c->slot, 0),
-		        dp_of(g_dp, g_ndp, c->slot, 1)};
+		const struct vpngw_tunnel_view *d[2] = {view_of(c->slot, 0),
+		                                        view_of(c->slot, 1)};
 		bool up[2] = {d[0] && d[0]->up, d[1] && d[1]->up};
 		char via[2 * VPN_NAME_MAX + 64];
 

@@ -341,4 +341,7 @@ vpngw_console_stop(void)
 	free(con_cleared.sa);
 	con_cleared.sa = NULL;
 	con_cleared.nsa = 0;
+	free(con_cleared.tun);
+	con_cleared.tun = NULL;
+	con_cleared.ntun = 0;
 }

@@ -42,6 +42,7 @@ void vpngw_ike_stop(void);
  * 100 ms), for other threads (telemetry). */
 struct vpngw_ike_info {
 	char name[VPN_NAME_MAX + 8];
+	unsigned int conn, ti; /* connection slot, tunnel index */
 	struct vpn_ike_peer_info ike;
 	/* ESP in and out over every Child SA the tunnel has had (across
 	 * rekeys, for the life of the process). */

@@ -556,6 +556,8 @@ vpngw_ike_tunnel_add(const struct vpn_cfg *cfg, const struct vpn_cfg_conn *c,
 	g.tun[idx].routed = -1;
 	g.tun[idx].rekey_packets = (uint64_t)c->tunnels[ti].lab_rekey_packets;
 	memset(&g.pub[idx], 0, sizeof(g.pub[idx]));
+	g.pub[idx].conn = g.tun[idx].conn;
+	g.pub[idx].ti = g.tun[idx].ti;
 	snprintf(g.pub[idx].name, sizeof(g.pub[idx].name), "%s/%c", c->name,
 	         '1' + ti);
 	g.n++;

@@ -2,12 +2,13 @@
 /*
  * Counters over DPDK telemetry, for dpdk-telemetry.py and scripts:
  *   /vpngw/info          version, TSC frequency
- *   /vpngw/tunnels       each tunnel: up/down, silence, keepalives
+ *   /vpngw/tunnels       each tunnel, as show tunnels json has it
  *   /vpngw/stats         the data plane's port and drop counters
  *   /vpngw/sa            the SPIs of every SA
  *   /vpngw/sa,SPI        one SA's packets, bytes and drops by reason
  *   /vpngw/ike           IKE counters and each IKE tunnel's state
- * Read from the telemetry thread while the workers count (vpngw_dp_read).
+ * Read from the telemetry thread while the workers count (vpngw_dp_read);
+ * /vpngw/tunnels takes the control lock, as the console does.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -19,17 +20,20 @@
 #include "gw_dp.h"
 #include "gw_ike.h"
 #include "gw_sa.h"
+#include "gw_running.h"
 #include "gw_telemetry.h"
+#include "gw_view.h"
 
 static struct vpngw_sas *tel_sas;
 
 #define STAT(d, st, f) rte_tel_data_add_dict_u64(d, #f, (st)->f)
 
 /* Every tunnel the model allows is read; a reply holds a page of them
- * (DPDK's telemetry takes at most 256 entries and 16 KiB a reply):
- * /vpngw/tunnels,N starts at the N-th, and "next" names the next page. */
+ * (DPDK's telemetry takes at most 256 entries and 16 KiB a reply; a
+ * /vpngw/tunnels entry is up to ~750 bytes of JSON): /vpngw/tunnels,N
+ * starts at the N-th, and "next" names the next page. */
 #define TEL_TUNNELS (VPN_MAX_CONNS * VPN_TUNNELS)
-#define TEL_PAGE    24
+#define TEL_PAGE    16
 
 /* The first tunnel of the page params asks for (0 without one), or -1. */
 static long
@@ -117,20 +121,70 @@ tel_sa(const char *cmd, const char *params, struct rte_tel_data *d)
 	return rc;
 }
 
-/* Each tunnel: "up" or "down", seconds since ESP came in,
- * keepalives sent, state changes. */
+/* The telemetry renderer of a view's fields (gw_view.h): a dict; numbers
+ * as integers, flags as 0/1, drops summed over every reason. */
+static void
+tv_str(void *ctx, const char *key, const char *v)
+{
+	rte_tel_data_add_dict_string(ctx, key, v);
+}
+
+static void
+tv_u64(void *ctx, const char *key, uint64_t v)
+{
+	rte_tel_data_add_dict_u64(ctx, key, v);
+}
+
+static void
+tv_num(void *ctx, const char *key, double v)
+{
+	rte_tel_data_add_dict_int(ctx, key, (int)v);
+}
+
+static void
+tv_flag(void *ctx, const char *key, bool v)
+{
+	rte_tel_data_add_dict_u64(ctx, key, v);
+}
+
+static uint64_t
+drops_sum(const struct vpn_esp_stats *st)
+{
+	uint64_t drops = 0;
+
+	for (int r = 1; r < VPN_ESP_REASON_MAX; r++)
+		drops += r == VPN_ESP_DUMMY ? 0 : st->drops[r];
+	return drops;
+}
+
+static void
+tv_drops(void *ctx, const char *key, const struct vpn_esp_stats *s)
+{
+	rte_tel_data_add_dict_u64(ctx, key, drops_sum(s));
+}
+
+static const struct vpngw_view_out tel_out = {tv_str, tv_u64, tv_num, tv_flag,
+                                              tv_drops};
+
+/* Each tunnel as the console's show tunnels json has it (the same view,
+ * the same fields), a page at once. */
 static int
 tel_tunnels(const char *cmd, const char *params, struct rte_tel_data *d)
 {
-	struct vpngw_tunnel_info *info = calloc(TEL_TUNNELS, sizeof(*info));
-	unsigned int n = info ? vpngw_dp_tunnels(info, TEL_TUNNELS) : 0;
+	struct vpngw_tunnel_view *v = calloc(TEL_TUNNELS, sizeof(*v));
 	long first = tel_first(params);
+	unsigned int n;
+	int rc = 0;
 
 	(void)cmd;
-	if (info == NULL || first < 0) {
-		free(info);
-		return info == NULL ? -ENOMEM : -EINVAL;
+	if (v == NULL || first < 0) {
+		free(v);
+		return v == NULL ? -ENOMEM : -EINVAL;
 	}
+	/* Built and read as the console does: one moment of the running
+	 * configuration, the data plane and IKE. */
+	vpngw_ctl_lock();
+	n = vpngw_view_tunnels(v, TEL_TUNNELS);
 	rte_tel_data_start_dict(d);
 	if (first + TEL_PAGE < (long)n)
 		rte_tel_data_add_dict_u64(d, "next",
@@ -140,23 +194,16 @@ tel_tunnels(const char *cmd, const char *params, struct rte_tel_data *d)
 		struct rte_tel_data *t = rte_tel_data_alloc();
 
 		if (t == NULL) {
-			free(info);
-			return -ENOMEM;
+			rc = -ENOMEM;
+			break;
 		}
 		rte_tel_data_start_dict(t);
-		rte_tel_data_add_dict_string(t, "state",
-		                             info[i].up ? "up" : "down");
-		rte_tel_data_add_dict_u64(
-		        t, "silent_ms",
-		        info[i].silent_s < 0
-		                ? 0
-		                : (uint64_t)(info[i].silent_s * 1000));
-		rte_tel_data_add_dict_u64(t, "keepalives", info[i].keepalives);
-		rte_tel_data_add_dict_u64(t, "changes", info[i].changes);
-		rte_tel_data_add_dict_container(d, info[i].name, t, 0);
+		vpngw_view_tunnel_fields(&v[i], &tel_out, t);
+		rte_tel_data_add_dict_container(d, v[i].name, t, 0);
 	}
-	free(info);
-	return 0;
+	vpngw_ctl_unlock();
+	free(v);
+	return rc;
 }
 
 /* A tunnel's ESP counters over every Child SA it had, as DIR_packets,
@@ -164,17 +211,14 @@ tel_tunnels(const char *cmd, const char *params, struct rte_tel_data *d)
 static void
 tel_esp(struct rte_tel_data *t, const char *dir, const struct vpn_esp_stats *st)
 {
-	uint64_t drops = 0;
 	char k[16];
 
-	for (int r = 1; r < VPN_ESP_REASON_MAX; r++)
-		drops += r == VPN_ESP_DUMMY ? 0 : st->drops[r];
 	snprintf(k, sizeof(k), "%s_packets", dir);
 	rte_tel_data_add_dict_u64(t, k, st->packets);
 	snprintf(k, sizeof(k), "%s_bytes", dir);
 	rte_tel_data_add_dict_u64(t, k, st->bytes);
 	snprintf(k, sizeof(k), "%s_drops", dir);
-	rte_tel_data_add_dict_u64(t, k, drops);
+	rte_tel_data_add_dict_u64(t, k, drops_sum(st));
 }
 
 /* IKE: the engine's counters and, per tunnel, the IKE SA and Child SA. */
@@ -248,11 +292,12 @@ vpngw_telemetry_init(struct vpngw_sas *sas)
 	tel_sas = sas;
 	rte_telemetry_register_cmd(
 	        "/vpngw/tunnels", tel_tunnels,
-	        "each tunnel's state and liveness, 24 a reply: "
+	        "each tunnel's state, liveness and ESP counters, 16 a "
+	        "reply: "
 	        "/vpngw/tunnels,N from the N-th; 'next' is the next page's N");
 	rte_telemetry_register_cmd(
 	        "/vpngw/ike", tel_ike,
-	        "IKE counters and each IKE tunnel's state, 24 tunnels a "
+	        "IKE counters and each IKE tunnel's state, 16 tunnels a "
 	        "reply: /vpngw/ike,N from the N-th; 'next' as for tunnels");
 	rte_telemetry_register_cmd("/vpngw/info", tel_info,
 	                           "vpngw version and TSC frequency");

@@ -155,6 +155,11 @@ from scapy.all import Ether, IP, ESP, Raw, sendp
 p = Ether(dst=sys.argv[1]) / IP(src="203.0.113.2", dst="203.0.113.1") / \
     ESP(spi=0xdeadbeef, seq=1) / Raw(b"\x00" * 48)
 sendp(p, iface="g2out", count=3, verbose=False)
+# and three for tunnel e2e/1's inbound SA (0x1001) that do not
+# authenticate: that tunnel's drops
+p = Ether(dst=sys.argv[1]) / IP(src="203.0.113.2", dst="203.0.113.1") / \
+    ESP(spi=0x1001, seq=100000) / Raw(b"\x00" * 48)
+sendp(p, iface="g2out", count=3, verbose=False)
 PY
 for _ in $(seq 1 50); do # the worker counts it within a loop turn
 	con esp 'show counters json'
@@ -164,6 +169,18 @@ done
 echo "esp.UNKNOWN_SPI: $(json esp 'show counters json' 'd["esp.UNKNOWN_SPI"]')"
 [ "$(json esp 'show counters json' 'd["esp.UNKNOWN_SPI"] >= 3')" = True ] ||
 	fail "ESP for an unknown SPI not counted in show counters"
+# Per tunnel, per reason, in the console (text and JSON) and, from the
+# same view and fields, in telemetry.
+con esp2 'show tunnels json' 'show tunnels detail'
+json esp2 'show tunnels json' 'd[0]["name"], d[0]["in_drops"]["AUTH_FAILED"]'
+[ "$(json esp2 'show tunnels json' 'd[0]["in_drops"]["AUTH_FAILED"]')" = 3 ] ||
+	fail "show tunnels json: e2e/1 in_drops AUTH_FAILED is not 3"
+has esp2 "drops in: AUTH_FAILED 3; out: none"
+keys_con=$(json esp2 'show tunnels json' '" ".join(sorted(d[0]))')
+keys_tel=$(tel gw1 /vpngw/tunnels '" ".join(sorted(d["e2e/1"]))')
+[ "$keys_con" = "$keys_tel" ] || fail "show tunnels json and /vpngw/tunnels differ: $keys_con / $keys_tel"
+[ "$(tel gw1 /vpngw/tunnels "d['e2e/1']['in_drops']")" = 3 ] || fail "/vpngw/tunnels e2e/1 in_drops"
+echo "e2e/1 in drops: AUTH_FAILED 3 in show tunnels (text, JSON) and telemetry; fields: $keys_con"
 
 echo "=== tunnel down/up moves the traffic"
 con down '!enable' 'tunnel e2e/1 down' 'show tunnels'

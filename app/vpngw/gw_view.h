@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef GW_VIEW_H
+#define GW_VIEW_H
+
+/*
+ * Views (view.c): what the console (text and JSON) and telemetry show,
+ * built once from the running configuration, the data plane's tunnel
+ * state and IKE's, and rendered field by field by the same code
+ * (vpngw_view_tunnel_fields) whatever the output. Built and read under
+ * the control lock (telemetry takes it too), so a view is one moment.
+ */
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "vpn_cfg.h"
+#include "vpn_esp.h"
+#include "vpn_prefix.h"
+
+struct vpngw_tunnel_view {
+	char name[VPN_NAME_MAX + 8]; /* connection/N */
+	unsigned int slot, ti;
+	const struct vpn_cfg_tunnel *cfg; /* under the control lock only */
+	bool up;
+	bool admin_down;
+	bool manual; /* keyed by hand (no IKE) */
+	bool nat;    /* IKE found a NAT (or it was forced): ESP in UDP */
+	uint32_t outside, remote, ours; /* ours: its inside address */
+	struct vpn_prefix inside;
+	const char *phase1;           /* IKE SA state, "manual", "no-ike" */
+	double since_s;               /* since the last change; -1: none */
+	double silent_s;              /* since ESP last came in; -1: not
+	                               * watched (IKE has DPD) */
+	char why[64];                 /* the last change's reason */
+	char ike_last[96];            /* IKE's last state change and why */
+	uint32_t spi_in, spi_out;     /* the Child SA carrying it now */
+	uint64_t keepalives;          /* dummy ESP packets sent */
+	uint64_t changes;             /* state changes */
+	struct vpn_esp_stats in, out; /* over every SA it has had */
+};
+
+/* Every tunnel of the running configuration, in its order, into
+ * v[0..max): how many. Under the control lock. */
+unsigned int vpngw_view_tunnels(struct vpngw_tunnel_view *v, unsigned int max);
+
+/* A renderer: one call a field, keys as in the JSON and telemetry
+ * documents (docs/ARCHITECTURE.md). ctx is the renderer's. */
+struct vpngw_view_out {
+	void (*str)(void *ctx, const char *key, const char *v);
+	void (*u64)(void *ctx, const char *key, uint64_t v);
+	void (*num)(void *ctx, const char *key, double v);
+	void (*flag)(void *ctx, const char *key, bool v);
+	/* An SA direction's drops: by reason (JSON) or summed (telemetry). */
+	void (*drops)(void *ctx, const char *key,
+	              const struct vpn_esp_stats *s);
+};
+
+/* v's fields, in one order, to out. */
+void vpngw_view_tunnel_fields(const struct vpngw_tunnel_view *v,
+                              const struct vpngw_view_out *out, void *ctx);
+
+#endif /* GW_VIEW_H */

@@ -1,0 +1,137 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Views: the tunnels as the console and telemetry show them (gw_view.h). */
+#include <stdio.h>
+#include <string.h>
+
+#include "gw_dp.h"
+#include "gw_ike.h"
+#include "gw_running.h"
+#include "gw_view.h"
+
+#define MAXT (VPN_MAX_CONNS * VPN_TUNNELS)
+
+/* Scratch for one build at a time (the control lock). */
+static struct vpngw_tunnel_info dp_info[MAXT];
+static struct vpngw_ike_info ike_info[MAXT];
+static int dp_at[MAXT], ike_at[MAXT]; /* by slot*2+ti: index, or -1 */
+
+static void
+stats_add(struct vpn_esp_stats *sum, const struct vpn_esp_sa *sa)
+{
+	struct vpn_esp_stats s;
+
+	if (sa == NULL)
+		return;
+	vpn_esp_sa_stats(sa, &s);
+	sum->packets += s.packets;
+	sum->bytes += s.bytes;
+	for (int r = 0; r < VPN_ESP_REASON_MAX; r++)
+		sum->drops[r] += s.drops[r];
+}
+
+static void
+view_one(struct vpngw_tunnel_view *v, const struct vpn_cfg_conn *c,
+         unsigned int ti)
+{
+	const struct vpn_cfg_tunnel *tu = &c->tunnels[ti];
+	unsigned int at = c->slot * VPN_TUNNELS + ti;
+	const struct vpngw_tunnel_info *d =
+	        at < MAXT && dp_at[at] >= 0 ? &dp_info[dp_at[at]] : NULL;
+	const struct vpngw_ike_info *k =
+	        at < MAXT && ike_at[at] >= 0 ? &ike_info[ike_at[at]] : NULL;
+	const struct vpngw_sas *sas = vpngw_running_sas();
+
+	memset(v, 0, sizeof(*v));
+	snprintf(v->name, sizeof(v->name), "%s/%u", c->name, ti + 1);
+	v->slot = c->slot;
+	v->ti = ti;
+	v->cfg = tu;
+	v->up = d != NULL && d->up;
+	v->admin_down = vpngw_tunnel_admin_down(c->slot, ti);
+	v->manual = tu->manual.present;
+	v->outside = tu->outside_address;
+	v->remote = tu->remote_address;
+	v->ours = vpn_cfg_inside_addr(tu, true);
+	v->inside = tu->inside_cidr;
+	v->phase1 = v->manual ? "manual"
+	            : k ? (k->ike.admin_down ? "admin-down" : k->ike.ike_state)
+	                : "no-ike";
+	v->since_s = d ? d->since_s : -1;
+	v->silent_s = d && v->manual ? d->silent_s : -1;
+	snprintf(v->why, sizeof(v->why), "%s", d ? d->why : "");
+	v->keepalives = d ? d->keepalives : 0;
+	v->changes = d ? d->changes : 0;
+	if (k != NULL) {
+		snprintf(v->ike_last, sizeof(v->ike_last), "%s", k->ike.last);
+		v->nat = k->ike.nat;
+		v->spi_in = k->ike.spi_in;
+		v->spi_out = k->ike.spi_out;
+		v->in = k->esp_in;
+		v->out = k->esp_out;
+	} else if (v->manual && sas != NULL && sas->out_by_tunnel != NULL) {
+		/* Never rekeyed: its SAs' counters are the tunnel's. */
+		v->nat = tu->manual.encapsulation == VPN_ENCAP_UDP;
+		v->spi_in = (uint32_t)tu->manual.spi_in;
+		v->spi_out = (uint32_t)tu->manual.spi_out;
+		stats_add(&v->in, sas->in_by_tunnel[at]);
+		stats_add(&v->out, sas->out_by_tunnel[at]);
+	}
+}
+
+unsigned int
+vpngw_view_tunnels(struct vpngw_tunnel_view *v, unsigned int max)
+{
+	const struct vpn_cfg *cfg = vpngw_running();
+	unsigned int ndp = vpngw_dp_tunnels(dp_info, MAXT);
+	unsigned int nike = vpngw_ike_read(NULL, ike_info, MAXT);
+	unsigned int n = 0;
+
+	for (unsigned int i = 0; i < MAXT; i++)
+		dp_at[i] = ike_at[i] = -1;
+	for (unsigned int i = 0; i < ndp; i++)
+		if (dp_info[i].conn * VPN_TUNNELS + dp_info[i].ti < MAXT)
+			dp_at[dp_info[i].conn * VPN_TUNNELS + dp_info[i].ti] =
+			        (int)i;
+	for (unsigned int i = 0; i < nike; i++)
+		if (ike_info[i].conn * VPN_TUNNELS + ike_info[i].ti < MAXT)
+			ike_at[ike_info[i].conn * VPN_TUNNELS +
+			       ike_info[i].ti] = (int)i;
+	for (unsigned int i = 0; cfg != NULL && i < cfg->n_conns; i++)
+		for (unsigned int t = 0; t < VPN_TUNNELS && n < max; t++)
+			view_one(&v[n++], &cfg->conns[i], t);
+	return n;
+}
+
+void
+vpngw_view_tunnel_fields(const struct vpngw_tunnel_view *v,
+                         const struct vpngw_view_out *out, void *ctx)
+{
+	char a[16], p[VPN_PREFIX_STRLEN];
+
+	out->str(ctx, "name", v->name);
+	out->str(ctx, "state", v->up ? "up" : "down");
+	out->flag(ctx, "admin_down", v->admin_down);
+	out->str(ctx, "keying", v->manual ? "manual" : "ikev2");
+	out->str(ctx, "outside", vpn_ipv4_format(v->outside, a));
+	out->str(ctx, "remote", vpn_ipv4_format(v->remote, a));
+	out->str(ctx, "inside_cidr", vpn_prefix_format(&v->inside, p));
+	out->str(ctx, "phase1", v->phase1);
+	out->str(ctx, "phase2", v->up ? "up" : "down");
+	out->num(ctx, "since_last_change_s", v->since_s);
+	out->str(ctx, "last_change", v->why);
+	out->u64(ctx, "changes", v->changes);
+	out->str(ctx, "ike_last", v->ike_last);
+	out->flag(ctx, "nat", v->nat);
+	out->u64(ctx, "spi_in", v->spi_in);
+	out->u64(ctx, "spi_out", v->spi_out);
+	/* silent_ms: 0 where IKE's DPD watches instead */
+	out->u64(ctx, "silent_ms",
+	         v->silent_s < 0 ? 0 : (uint64_t)(v->silent_s * 1000));
+	out->u64(ctx, "keepalives", v->keepalives);
+	out->u64(ctx, "in_packets", v->in.packets);
+	out->u64(ctx, "in_bytes", v->in.bytes);
+	out->drops(ctx, "in_drops", &v->in);
+	out->u64(ctx, "out_packets", v->out.packets);
+	out->u64(ctx, "out_bytes", v->out.bytes);
+	out->drops(ctx, "out_drops", &v->out);
+}
