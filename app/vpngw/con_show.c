@@ -153,10 +153,10 @@ json_u64(void *ctx, const char *key, uint64_t v)
 }
 
 static void
-json_num(void *ctx, const char *key, double v)
+json_num(void *ctx, const char *key, int64_t v)
 {
 	json_key(ctx, key);
-	fprintf(((struct json_out *)ctx)->o, "%.0f", v);
+	fprintf(((struct json_out *)ctx)->o, "%lld", (long long)v);
 }
 
 static void
@@ -166,8 +166,7 @@ json_flag(void *ctx, const char *key, bool v)
 	fprintf(((struct json_out *)ctx)->o, "%s", v ? "true" : "false");
 }
 
-/* Drops by reason, every reason (dummy packets are keepalives, not
- * drops, and are left out). */
+/* Drops by reason, every reason (DUMMY counts the keepalives heard). */
 static void
 json_drops(void *ctx, const char *key, const struct vpn_esp_stats *s)
 {
@@ -177,8 +176,6 @@ json_drops(void *ctx, const char *key, const struct vpn_esp_stats *s)
 	json_key(ctx, key);
 	fprintf(o, "{");
 	for (int r = 1; r < VPN_ESP_REASON_MAX; r++) {
-		if (r == VPN_ESP_DUMMY)
-			continue;
 		fprintf(o, "%s\"%s\": %llu", first ? "" : ", ",
 		        vpn_esp_reason_name(r),
 		        (unsigned long long)s->drops[r]);
@@ -337,59 +334,12 @@ sa_base(const struct vpn_esp_sa *sa)
 	return NULL;
 }
 
-/* An SA's counters since clear counters. */
-static void
-sa_stats(const struct vpn_esp_sa *sa, struct vpn_esp_stats *s)
-{
-	const struct vpn_esp_stats *b = sa_base(sa);
-
-	vpn_esp_sa_stats(sa, s);
-	if (b != NULL)
-		esp_sub(s, b);
-}
-
-static const char *
-sa_alg(const struct vpn_esp_sa_params *p, char *buf, size_t len)
-{
-	static const char *const auths[] = {
-	        [VPN_AUTH_NONE] = "",
-	        [VPN_AUTH_HMAC_SHA1_96] = "-hmac-sha1-96",
-	        [VPN_AUTH_HMAC_SHA256_128] = "-hmac-sha256-128",
-	        [VPN_AUTH_HMAC_SHA384_192] = "-hmac-sha384-192",
-	        [VPN_AUTH_HMAC_SHA512_256] = "-hmac-sha512-256"};
-
-	snprintf(buf, len, "aes%u-%s%s", p->cipher_key_len * 8,
-	         p->cipher == VPN_CIPHER_AES_GCM ? "gcm16" : "cbc",
-	         (unsigned)p->auth < sizeof(auths) / sizeof(auths[0])
-	                 ? auths[p->auth]
-	                 : "");
-	return buf;
-}
-
-/* The tunnel name of an SA, from its connection slot and endpoints. */
-static void
-sa_tunnel(const struct vpn_esp_sa_params *p, char *buf, size_t len)
-{
-	const struct vpn_cfg *cfg = vpngw_running();
-
-	snprintf(buf, len, "-");
-	for (unsigned int i = 0; i < cfg->n_conns; i++) {
-		const struct vpn_cfg_conn *c = &cfg->conns[i];
-
-		if (c->slot != p->tag)
-			continue;
-		for (int t = 0; t < VPN_TUNNELS; t++)
-			if (c->tunnels[t].outside_address == p->tun_src &&
-			    c->tunnels[t].remote_address == p->tun_dst)
-				snprintf(buf, len, "%s/%d", c->name, t + 1);
-	}
-}
-
 CMD(show_ipsec_sa)
 {
 	struct vpngw_sas *sas = vpngw_running_sas();
 	bool json = con_has_flag(cli, "json"),
 	     detail = con_has_flag(cli, "detail");
+	char a[16], b[16], life[24];
 
 	if (json)
 		fprintf(o, "[");
@@ -399,87 +349,63 @@ CMD(show_ipsec_sa)
 		        "Drops", "Life s");
 	pthread_mutex_lock(&sas->lock);
 	for (unsigned int i = 0; i < sas->n; i++) {
-		const struct vpn_esp_sa *sa = sas->sas[i];
-		const struct vpn_esp_sa_params *p = vpn_esp_sa_params(sa);
-		char alg[48], tun[VPN_NAME_MAX + 8], life[16], a[16], b[16];
-		struct vpn_esp_stats s;
+		const struct vpn_esp_stats *base = sa_base(sas->sas[i]);
+		struct vpngw_sa_view v;
 		uint64_t drops = 0;
-		uint32_t left;
 
-		sa_stats(sa, &s);
-		for (int r = 1; r < VPN_ESP_REASON_MAX; r++)
-			drops += r == VPN_ESP_DUMMY ? 0 : s.drops[r];
-		sa_alg(p, alg, sizeof(alg));
-		sa_tunnel(p, tun, sizeof(tun));
-		if (vpngw_ike_sa_life(vpn_esp_sa_spi(sa), &left) == 0)
-			snprintf(life, sizeof(life), "%u", left);
-		else
-			snprintf(life, sizeof(life), "-");
+		vpngw_view_sa(sas->sas[i], &v);
+		if (base != NULL)
+			esp_sub(&v.st, base);
 		if (json) {
-			fprintf(o,
-			        "%s{\"tunnel\": \"%s\", \"spi\": %u, "
-			        "\"direction\": \"%s\", \"algorithm\": \"%s\", "
-			        "\"esn\": %s, \"udp_encap\": %s, \"packets\": "
-			        "%llu, \"bytes\": %llu, \"seq\": %llu, "
-			        "\"replay_window\": %u, \"lifetime_left_s\": "
-			        "%s, \"lifetime_bytes_left\": %lld, \"drops\": "
-			        "{",
-			        i ? ", " : "", tun, p->spi,
-			        p->inbound ? "in" : "out", alg,
-			        p->esn ? "true" : "false",
-			        p->udp_encap ? "true" : "false",
-			        (unsigned long long)s.packets,
-			        (unsigned long long)s.bytes,
-			        (unsigned long long)vpn_esp_sa_seq(sa),
-			        p->replay_window,
-			        strcmp(life, "-") ? life : "null",
-			        p->hard_bytes
-			                ? (long long)(p->hard_bytes -
-			                              vpn_esp_sa_bytes(sa))
-			                : -1LL);
-			for (int r = 1; r < VPN_ESP_REASON_MAX; r++)
-				fprintf(o, "%s\"%s\": %llu", r > 1 ? ", " : "",
-				        vpn_esp_reason_name(r),
-				        (unsigned long long)s.drops[r]);
-			fprintf(o, "}}");
+			struct json_out j = {o, true};
+
+			fprintf(o, "%s{", i ? ", " : "");
+			vpngw_view_sa_fields(&v, &json_out, &j);
+			fprintf(o, "}");
 			continue;
 		}
+		for (int r = 1; r < VPN_ESP_REASON_MAX; r++)
+			drops += r == VPN_ESP_DUMMY ? 0 : v.st.drops[r];
+		if (v.life_s >= 0)
+			snprintf(life, sizeof(life), "%lld",
+			         (long long)v.life_s);
+		else
+			snprintf(life, sizeof(life), "-");
 		if (!detail) {
 			fprintf(o,
 			        "%-24s 0x%08x %-3s %-26s %12llu %14llu %8llu "
 			        "%8s\n",
-			        tun, p->spi, p->inbound ? "in" : "out", alg,
-			        (unsigned long long)s.packets,
-			        (unsigned long long)s.bytes,
+			        v.tunnel, v.spi, v.inbound ? "in" : "out",
+			        v.algorithm, (unsigned long long)v.st.packets,
+			        (unsigned long long)v.st.bytes,
 			        (unsigned long long)drops, life);
 			continue;
 		}
-		fprintf(o, "SA 0x%08x %s, tunnel %s\n", p->spi,
-		        p->inbound ? "inbound" : "outbound", tun);
-		fprintf(o, "  %s%s%s, %s -> %s\n", alg, p->esn ? ", ESN" : "",
-		        p->udp_encap ? ", ESP in UDP 4500" : "",
-		        con_ip(p->tun_src, a), con_ip(p->tun_dst, b));
+		fprintf(o, "SA 0x%08x %s, tunnel %s\n", v.spi,
+		        v.inbound ? "inbound" : "outbound", v.tunnel);
+		fprintf(o, "  %s%s%s, %s -> %s\n", v.algorithm,
+		        v.esn ? ", ESN" : "",
+		        v.udp_encap ? ", ESP in UDP 4500" : "",
+		        con_ip(v.src, a), con_ip(v.dst, b));
 		fprintf(o,
 		        "  %s %llu packets, %llu bytes; sequence number %llu\n",
-		        p->inbound ? "decaps" : "encaps",
-		        (unsigned long long)s.packets,
-		        (unsigned long long)s.bytes,
-		        (unsigned long long)vpn_esp_sa_seq(sa));
+		        v.inbound ? "decaps" : "encaps",
+		        (unsigned long long)v.st.packets,
+		        (unsigned long long)v.st.bytes,
+		        (unsigned long long)v.seq);
 		fprintf(o, "  lifetime left: %s s, ", life);
-		if (p->hard_bytes)
-			fprintf(o, "%llu bytes\n",
-			        (unsigned long long)(p->hard_bytes -
-			                             vpn_esp_sa_bytes(sa)));
+		if (v.bytes_left >= 0)
+			fprintf(o, "%lld bytes\n", (long long)v.bytes_left);
 		else
 			fprintf(o, "no byte limit\n");
-		if (p->inbound)
+		if (v.inbound)
 			fprintf(o, "  replay window %u packets%s\n",
-			        p->replay_window,
-			        p->replay_window ? "" : " (replay check off)");
+			        v.replay_window,
+			        v.replay_window ? "" : " (replay check off)");
 		fprintf(o, "  drops:");
 		for (int r = 1; r < VPN_ESP_REASON_MAX; r++)
 			fprintf(o, " %s %llu", vpn_esp_reason_name(r),
-			        (unsigned long long)s.drops[r]);
+			        (unsigned long long)v.st.drops[r]);
 		fprintf(o, "\n");
 	}
 	pthread_mutex_unlock(&sas->lock);

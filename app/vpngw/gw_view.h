@@ -43,12 +43,29 @@ struct vpngw_tunnel_view {
  * v[0..max): how many. Under the control lock. */
 unsigned int vpngw_view_tunnels(struct vpngw_tunnel_view *v, unsigned int max);
 
+/* One SA as the console and telemetry show it. */
+struct vpngw_sa_view {
+	char tunnel[VPN_NAME_MAX + 8]; /* "-" when no tunnel has it */
+	uint32_t spi;
+	bool inbound, esn, udp_encap;
+	char algorithm[48];
+	uint32_t src, dst; /* the outer addresses */
+	struct vpn_esp_stats st;
+	uint64_t seq;
+	unsigned int replay_window;
+	int64_t life_s;     /* Child SA lifetime left (IKE); -1: none */
+	int64_t bytes_left; /* before the hard byte limit; -1: none */
+};
+
+/* sa's view (under the SA list's lock: sa stays while it is read). */
+void vpngw_view_sa(const struct vpn_esp_sa *sa, struct vpngw_sa_view *v);
+
 /* A renderer: one call a field, keys as in the JSON and telemetry
  * documents (docs/ARCHITECTURE.md). ctx is the renderer's. */
 struct vpngw_view_out {
 	void (*str)(void *ctx, const char *key, const char *v);
 	void (*u64)(void *ctx, const char *key, uint64_t v);
-	void (*num)(void *ctx, const char *key, double v);
+	void (*num)(void *ctx, const char *key, int64_t v);
 	void (*flag)(void *ctx, const char *key, bool v);
 	/* An SA direction's drops: by reason (JSON) or summed (telemetry). */
 	void (*drops)(void *ctx, const char *key,
@@ -56,6 +73,8 @@ struct vpngw_view_out {
 };
 
 /* v's fields, in one order, to out. */
+void vpngw_view_sa_fields(const struct vpngw_sa_view *v,
+                          const struct vpngw_view_out *out, void *ctx);
 void vpngw_view_tunnel_fields(const struct vpngw_tunnel_view *v,
                               const struct vpngw_view_out *out, void *ctx);
 

@@ -5,7 +5,7 @@
  *   /vpngw/tunnels       each tunnel, as show tunnels json has it
  *   /vpngw/stats         the data plane's port and drop counters
  *   /vpngw/sa            the SPIs of every SA
- *   /vpngw/sa,SPI        one SA's packets, bytes and drops by reason
+ *   /vpngw/sa,SPI        one SA, as show ipsec sa json has it
  *   /vpngw/ike           IKE counters and each IKE tunnel's state
  * Read from the telemetry thread while the workers count (vpngw_dp_read);
  * /vpngw/tunnels takes the control lock, as the console does.
@@ -48,6 +48,74 @@ tel_first(const char *params)
 	return *end == '\0' && v >= 0 && v < TEL_TUNNELS ? v : -1;
 }
 
+/* The telemetry renderer of a view's fields (gw_view.h): a dict; numbers
+ * as integers, flags as 0/1, drops by reason in a dict of their own where
+ * the dict is the reply itself (DPDK nests containers one deep), else
+ * summed over every reason but DUMMY (keepalives heard). */
+struct tel_ctx {
+	struct rte_tel_data *d;
+	bool top; /* d is the reply, not a container in it */
+};
+
+static void
+tv_str(void *ctx, const char *key, const char *v)
+{
+	rte_tel_data_add_dict_string(((struct tel_ctx *)ctx)->d, key, v);
+}
+
+static void
+tv_u64(void *ctx, const char *key, uint64_t v)
+{
+	rte_tel_data_add_dict_u64(((struct tel_ctx *)ctx)->d, key, v);
+}
+
+static void
+tv_num(void *ctx, const char *key, int64_t v)
+{
+	struct rte_tel_data *d = ((struct tel_ctx *)ctx)->d;
+
+	if (v >= INT32_MIN && v <= INT32_MAX)
+		rte_tel_data_add_dict_int(d, key, (int)v);
+	else
+		rte_tel_data_add_dict_u64(d, key, v < 0 ? 0 : (uint64_t)v);
+}
+
+static void
+tv_flag(void *ctx, const char *key, bool v)
+{
+	rte_tel_data_add_dict_u64(((struct tel_ctx *)ctx)->d, key, v);
+}
+
+static uint64_t
+drops_sum(const struct vpn_esp_stats *st)
+{
+	uint64_t drops = 0;
+
+	for (int r = 1; r < VPN_ESP_REASON_MAX; r++)
+		drops += r == VPN_ESP_DUMMY ? 0 : st->drops[r];
+	return drops;
+}
+
+static void
+tv_drops(void *ctx, const char *key, const struct vpn_esp_stats *s)
+{
+	struct tel_ctx *c = ctx;
+	struct rte_tel_data *r = c->top ? rte_tel_data_alloc() : NULL;
+
+	if (r == NULL) {
+		rte_tel_data_add_dict_u64(c->d, key, drops_sum(s));
+		return;
+	}
+	rte_tel_data_start_dict(r);
+	for (int k = 1; k < VPN_ESP_REASON_MAX; k++)
+		rte_tel_data_add_dict_u64(r, vpn_esp_reason_name(k),
+		                          s->drops[k]);
+	rte_tel_data_add_dict_container(c->d, key, r, 0);
+}
+
+static const struct vpngw_view_out tel_out = {tv_str, tv_u64, tv_num, tv_flag,
+                                              tv_drops};
+
 static int
 tel_stats(const char *cmd, const char *params, struct rte_tel_data *d)
 {
@@ -67,27 +135,22 @@ tel_stats(const char *cmd, const char *params, struct rte_tel_data *d)
 	return 0;
 }
 
-/* One SA's counters into d: 0, or -1 when no SA has that SPI. */
+/* One SA into d, as show ipsec sa json has it: 0, or -1 when no SA has
+ * that SPI. */
 static int
 sa_dict(struct rte_tel_data *d, unsigned long spi)
 {
-	struct vpn_esp_stats s;
+	struct tel_ctx c = {d, true};
+	struct vpngw_sa_view v;
 
 	for (unsigned int i = 0; i < tel_sas->n; i++) {
 		if (vpn_esp_sa_spi(tel_sas->sas[i]) != spi)
 			continue;
 		/* Outbound and inbound SAs may share an SPI value: the
 		 * first one found is reported. */
-		vpn_esp_sa_stats(tel_sas->sas[i], &s);
+		vpngw_view_sa(tel_sas->sas[i], &v);
 		rte_tel_data_start_dict(d);
-		rte_tel_data_add_dict_u64(d, "spi", spi);
-		rte_tel_data_add_dict_u64(d, "packets", s.packets);
-		rte_tel_data_add_dict_u64(d, "bytes", s.bytes);
-		rte_tel_data_add_dict_u64(d, "seq",
-		                          vpn_esp_sa_seq(tel_sas->sas[i]));
-		for (int r = 1; r < VPN_ESP_REASON_MAX; r++)
-			rte_tel_data_add_dict_u64(d, vpn_esp_reason_name(r),
-			                          s.drops[r]);
+		vpngw_view_sa_fields(&v, &tel_out, &c);
 		return 0;
 	}
 	return -1;
@@ -121,51 +184,6 @@ tel_sa(const char *cmd, const char *params, struct rte_tel_data *d)
 	return rc;
 }
 
-/* The telemetry renderer of a view's fields (gw_view.h): a dict; numbers
- * as integers, flags as 0/1, drops summed over every reason. */
-static void
-tv_str(void *ctx, const char *key, const char *v)
-{
-	rte_tel_data_add_dict_string(ctx, key, v);
-}
-
-static void
-tv_u64(void *ctx, const char *key, uint64_t v)
-{
-	rte_tel_data_add_dict_u64(ctx, key, v);
-}
-
-static void
-tv_num(void *ctx, const char *key, double v)
-{
-	rte_tel_data_add_dict_int(ctx, key, (int)v);
-}
-
-static void
-tv_flag(void *ctx, const char *key, bool v)
-{
-	rte_tel_data_add_dict_u64(ctx, key, v);
-}
-
-static uint64_t
-drops_sum(const struct vpn_esp_stats *st)
-{
-	uint64_t drops = 0;
-
-	for (int r = 1; r < VPN_ESP_REASON_MAX; r++)
-		drops += r == VPN_ESP_DUMMY ? 0 : st->drops[r];
-	return drops;
-}
-
-static void
-tv_drops(void *ctx, const char *key, const struct vpn_esp_stats *s)
-{
-	rte_tel_data_add_dict_u64(ctx, key, drops_sum(s));
-}
-
-static const struct vpngw_view_out tel_out = {tv_str, tv_u64, tv_num, tv_flag,
-                                              tv_drops};
-
 /* Each tunnel as the console's show tunnels json has it (the same view,
  * the same fields), a page at once. */
 static int
@@ -191,14 +209,15 @@ tel_tunnels(const char *cmd, const char *params, struct rte_tel_data *d)
 		                          (uint64_t)first + TEL_PAGE);
 	for (unsigned int i = (unsigned int)first;
 	     i < n && i < (unsigned int)first + TEL_PAGE; i++) {
-		struct rte_tel_data *t = rte_tel_data_alloc();
+		struct tel_ctx c = {rte_tel_data_alloc(), false};
+		struct rte_tel_data *t = c.d;
 
 		if (t == NULL) {
 			rc = -ENOMEM;
 			break;
 		}
 		rte_tel_data_start_dict(t);
-		vpngw_view_tunnel_fields(&v[i], &tel_out, t);
+		vpngw_view_tunnel_fields(&v[i], &tel_out, &c);
 		rte_tel_data_add_dict_container(d, v[i].name, t, 0);
 	}
 	vpngw_ctl_unlock();

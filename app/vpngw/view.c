@@ -117,7 +117,8 @@ vpngw_view_tunnel_fields(const struct vpngw_tunnel_view *v,
 	out->str(ctx, "inside_cidr", vpn_prefix_format(&v->inside, p));
 	out->str(ctx, "phase1", v->phase1);
 	out->str(ctx, "phase2", v->up ? "up" : "down");
-	out->num(ctx, "since_last_change_s", v->since_s);
+	out->num(ctx, "since_last_change_s",
+	         v->since_s < 0 ? -1 : (int64_t)v->since_s);
 	out->str(ctx, "last_change", v->why);
 	out->u64(ctx, "changes", v->changes);
 	out->str(ctx, "ike_last", v->ike_last);
@@ -134,4 +135,88 @@ vpngw_view_tunnel_fields(const struct vpngw_tunnel_view *v,
 	out->u64(ctx, "out_packets", v->out.packets);
 	out->u64(ctx, "out_bytes", v->out.bytes);
 	out->drops(ctx, "out_drops", &v->out);
+}
+
+static const char *
+sa_alg(const struct vpn_esp_sa_params *p, char *buf, size_t len)
+{
+	static const char *const auths[] = {
+	        [VPN_AUTH_NONE] = "",
+	        [VPN_AUTH_HMAC_SHA1_96] = "-hmac-sha1-96",
+	        [VPN_AUTH_HMAC_SHA256_128] = "-hmac-sha256-128",
+	        [VPN_AUTH_HMAC_SHA384_192] = "-hmac-sha384-192",
+	        [VPN_AUTH_HMAC_SHA512_256] = "-hmac-sha512-256"};
+
+	snprintf(buf, len, "aes%u-%s%s", p->cipher_key_len * 8,
+	         p->cipher == VPN_CIPHER_AES_GCM ? "gcm16" : "cbc",
+	         (unsigned)p->auth < sizeof(auths) / sizeof(auths[0])
+	                 ? auths[p->auth]
+	                 : "");
+	return buf;
+}
+
+/* The tunnel name of an SA, from its connection slot and endpoints. */
+static void
+sa_tunnel(const struct vpn_esp_sa_params *p, char *buf, size_t len)
+{
+	const struct vpn_cfg *cfg = vpngw_running();
+
+	snprintf(buf, len, "-");
+	for (unsigned int i = 0; i < cfg->n_conns; i++) {
+		const struct vpn_cfg_conn *c = &cfg->conns[i];
+
+		if (c->slot != p->tag)
+			continue;
+		for (int t = 0; t < VPN_TUNNELS; t++)
+			if (c->tunnels[t].outside_address == p->tun_src &&
+			    c->tunnels[t].remote_address == p->tun_dst)
+				snprintf(buf, len, "%s/%d", c->name, t + 1);
+	}
+}
+
+void
+vpngw_view_sa(const struct vpn_esp_sa *sa, struct vpngw_sa_view *v)
+{
+	const struct vpn_esp_sa_params *p = vpn_esp_sa_params(sa);
+	uint32_t left;
+
+	memset(v, 0, sizeof(*v));
+	sa_tunnel(p, v->tunnel, sizeof(v->tunnel));
+	v->spi = p->spi;
+	v->inbound = p->inbound;
+	v->esn = p->esn;
+	v->udp_encap = p->udp_encap;
+	sa_alg(p, v->algorithm, sizeof(v->algorithm));
+	v->src = p->tun_src;
+	v->dst = p->tun_dst;
+	vpn_esp_sa_stats(sa, &v->st);
+	v->seq = vpn_esp_sa_seq(sa);
+	v->replay_window = p->replay_window;
+	v->life_s = vpngw_ike_sa_life(p->spi, &left) == 0 ? (int64_t)left : -1;
+	v->bytes_left =
+	        p->hard_bytes ? (int64_t)(p->hard_bytes - vpn_esp_sa_bytes(sa))
+	                      : -1;
+}
+
+void
+vpngw_view_sa_fields(const struct vpngw_sa_view *v,
+                     const struct vpngw_view_out *out, void *ctx)
+{
+	char a[16];
+
+	out->str(ctx, "tunnel", v->tunnel);
+	out->u64(ctx, "spi", v->spi);
+	out->str(ctx, "direction", v->inbound ? "in" : "out");
+	out->str(ctx, "algorithm", v->algorithm);
+	out->flag(ctx, "esn", v->esn);
+	out->flag(ctx, "udp_encap", v->udp_encap);
+	out->str(ctx, "outer_src", vpn_ipv4_format(v->src, a));
+	out->str(ctx, "outer_dst", vpn_ipv4_format(v->dst, a));
+	out->u64(ctx, "packets", v->st.packets);
+	out->u64(ctx, "bytes", v->st.bytes);
+	out->u64(ctx, "seq", v->seq);
+	out->u64(ctx, "replay_window", v->replay_window);
+	out->num(ctx, "lifetime_left_s", v->life_s);
+	out->num(ctx, "lifetime_bytes_left", v->bytes_left);
+	out->drops(ctx, "drops", &v->st);
 }

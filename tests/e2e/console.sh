@@ -181,6 +181,14 @@ keys_tel=$(tel gw1 /vpngw/tunnels '" ".join(sorted(d["e2e/1"]))')
 [ "$keys_con" = "$keys_tel" ] || fail "show tunnels json and /vpngw/tunnels differ: $keys_con / $keys_tel"
 [ "$(tel gw1 /vpngw/tunnels "d['e2e/1']['in_drops']")" = 3 ] || fail "/vpngw/tunnels e2e/1 in_drops"
 echo "e2e/1 in drops: AUTH_FAILED 3 in show tunnels (text, JSON) and telemetry; fields: $keys_con"
+# The SA's view: the same fields in show ipsec sa json and /vpngw/sa,SPI.
+con esp3 'show ipsec sa json'
+keys_con=$(json esp3 'show ipsec sa json' '" ".join(sorted([s for s in d if s["spi"] == 0x1001][0]))')
+keys_tel=$(tel gw1 /vpngw/sa,0x1001 '" ".join(sorted(d))')
+[ "$keys_con" = "$keys_tel" ] || fail "show ipsec sa json and /vpngw/sa differ: $keys_con / $keys_tel"
+[ "$(tel gw1 /vpngw/sa,0x1001 "d['drops']['AUTH_FAILED']")" = 3 ] || fail "/vpngw/sa,0x1001 AUTH_FAILED"
+[ "$(json esp3 'show ipsec sa json' '[s for s in d if s["spi"] == 0x1001][0]["drops"]["AUTH_FAILED"]')" = 3 ] ||
+	fail "show ipsec sa json: 0x1001 AUTH_FAILED"
 
 echo "=== tunnel down/up moves the traffic"
 con down '!enable' 'tunnel e2e/1 down' 'show tunnels'
