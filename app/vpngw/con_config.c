@@ -56,11 +56,7 @@ CMD(clear_counters)
 	struct vpngw_sas *sas = vpngw_running_sas();
 
 	(void)cli;
-	vpngw_dp_read(&con_cleared.dp, NULL, NULL);
-	vpngw_ike_read(&con_cleared.ike, NULL, 0);
-	if (con_console)
-		vpn_console_stats(con_console, &con_cleared.con);
-	vpngw_dp_esp_read(&con_cleared.esp);
+	vpngw_view_counters(&con_cleared.all);
 	pthread_mutex_lock(&sas->lock);
 	free(con_cleared.sa);
 	con_cleared.nsa = 0;

@@ -40,10 +40,7 @@ struct sess {
 /* clear counters: what the counters read then, subtracted when shown;
  * every SA there was then (as many as there were). */
 struct con_cleared {
-	struct vpngw_dp_stats dp;
-	struct vpn_ike_stats ike;
-	struct vpn_console_stats con;
-	struct vpn_esp_stats esp; /* over every SA and none */
+	struct vpngw_counters all;
 	unsigned int nsa;
 	struct base_sa {
 		const struct vpn_esp_sa *sa;
@@ -131,11 +128,6 @@ int con_end(struct cli_def *cli, const char *cmd, char **argv, int argc);
 int con_change(FILE *o,
                int (*edit)(struct vpn_cfg *cand, void *con_arg, FILE *o),
                void *con_arg);
-
-/* con_show.c */
-void con_counters(void (*put)(FILE *o, const char *group, const char *name,
-                              uint64_t v, bool *first),
-                  FILE *o);
 
 /* console.c */
 struct sess *con_sess_of(struct cli_def *cli);

@@ -608,67 +608,31 @@ CMD(show_interfaces)
 		fprintf(o, "]\n");
 }
 
-/* Every counter with its value since clear counters, as "name value"
- * pairs (one function for the text and the JSON form). */
-void
-con_counters(void (*put)(FILE *o, const char *group, const char *name,
-                         uint64_t v, bool *first),
-             FILE *o)
-{
-	struct vpngw_dp_stats st;
-	struct vpn_ike_stats ik;
-	struct vpn_console_stats cs = {0};
-	struct vpn_esp_stats e;
-	bool first = true;
-
-	vpngw_dp_read(&st, NULL, NULL);
-	vpngw_ike_read(&ik, NULL, 0);
-	if (con_console)
-		vpn_console_stats(con_console, &cs);
-	put(o, "ports", "outside_rx", st.rx[0] - con_cleared.dp.rx[0], &first);
-	put(o, "ports", "outside_tx", st.tx[0] - con_cleared.dp.tx[0], &first);
-	put(o, "ports", "inside_rx", st.rx[1] - con_cleared.dp.rx[1], &first);
-	put(o, "ports", "inside_tx", st.tx[1] - con_cleared.dp.tx[1], &first);
-#define PUT_DP(f) put(o, "dataplane", #f, st.f - con_cleared.dp.f, &first);
-	VPNGW_DP_COUNTERS(PUT_DP)
-#undef PUT_DP
-	/* The workers' own totals: every SA there ever was (rekeyed ones
-	 * too) and packets with none (an unknown SPI), so these never go
-	 * back but on clear counters. */
-	vpngw_dp_esp_read(&e);
-	for (int r = 1; r < VPN_ESP_REASON_MAX; r++)
-		put(o, "esp", vpn_esp_reason_name(r),
-		    e.drops[r] - con_cleared.esp.drops[r], &first);
-#define PUT_IKE(f, d) put(o, "ike", #f, ik.f - con_cleared.ike.f, &first);
-	VPN_IKE_COUNTERS(PUT_IKE)
-#undef PUT_IKE
-#define PUT_CON(f, d) put(o, "console", #f, cs.f - con_cleared.con.f, &first);
-	VPN_CONSOLE_COUNTERS(PUT_CON)
-#undef PUT_CON
-}
-
+/* Text: "group name value" lines. */
 static void
-put_text(FILE *o, const char *group, const char *name, uint64_t v, bool *first)
+text_u64(void *ctx, const char *key, uint64_t v)
 {
-	(void)first;
-	fprintf(o, "%-10s %-28s %llu\n", group, name, (unsigned long long)v);
-}
+	const char *dot = strchr(key, '.');
 
-static void
-put_json(FILE *o, const char *group, const char *name, uint64_t v, bool *first)
-{
-	fprintf(o, "%s\"%s.%s\": %llu", *first ? "{" : ", ", group, name,
+	fprintf(ctx, "%-10.*s %-28s %llu\n", (int)(dot - key), key, dot + 1,
 	        (unsigned long long)v);
-	*first = false;
 }
 
 CMD(show_counters)
 {
+	static const struct vpngw_view_out text = {.u64 = text_u64};
+	struct vpngw_counters c;
+
+	vpngw_view_counters(&c);
+	vpngw_counters_sub(&c, &con_cleared.all);
 	if (con_has_flag(cli, "json")) {
-		con_counters(put_json, o);
+		struct json_out j = {o, true};
+
+		fprintf(o, "{");
+		vpngw_view_counters_fields(&c, &json_out, &j);
 		fprintf(o, "}\n");
 	} else
-		con_counters(put_text, o);
+		vpngw_view_counters_fields(&c, &text, o);
 }
 
 /* Text (lines) as a JSON array of strings, or with split_time each line

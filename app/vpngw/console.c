@@ -334,6 +334,14 @@ vpngw_console_start(const struct vpn_cfg *cfg)
 }
 
 void
+vpngw_console_counters(struct vpn_console_stats *st)
+{
+	memset(st, 0, sizeof(*st));
+	if (con_console != NULL)
+		vpn_console_stats(con_console, st);
+}
+
+void
 vpngw_console_stop(void)
 {
 	vpn_console_stop(con_console);

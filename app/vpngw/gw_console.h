@@ -5,11 +5,14 @@
 /* The admin console (console.c). */
 
 #include "vpn_cfg.h"
+#include "vpn_console.h"
 
 /* ---- the console (console.c) ------------------------------------------ */
 /* Start it as the configuration says (a failure is logged: the appliance
  * runs on without it). */
 void vpngw_console_start(const struct vpn_cfg *cfg);
 void vpngw_console_stop(void);
+/* Its counters (zero when it does not run). */
+void vpngw_console_counters(struct vpn_console_stats *st);
 
 #endif /* GW_CONSOLE_H */

@@ -13,8 +13,11 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "gw_dp.h"
 #include "vpn_cfg.h"
+#include "vpn_console.h"
 #include "vpn_esp.h"
+#include "vpn_ike.h"
 #include "vpn_prefix.h"
 
 struct vpngw_tunnel_view {
@@ -60,6 +63,20 @@ struct vpngw_sa_view {
 /* sa's view (under the SA list's lock: sa stays while it is read). */
 void vpngw_view_sa(const struct vpn_esp_sa *sa, struct vpngw_sa_view *v);
 
+/* Every counter of the appliance at one moment: ports and data plane,
+ * ESP drops by reason over every SA there was (and none), IKE, console. */
+struct vpngw_counters {
+	struct vpngw_dp_stats dp;
+	struct vpn_esp_stats esp;
+	struct vpn_ike_stats ike;
+	struct vpn_console_stats con;
+};
+
+void vpngw_view_counters(struct vpngw_counters *c);
+/* c - base, counter by counter (the console's clear counters). */
+void vpngw_counters_sub(struct vpngw_counters *c,
+                        const struct vpngw_counters *base);
+
 /* A renderer: one call a field, keys as in the JSON and telemetry
  * documents (docs/ARCHITECTURE.md). ctx is the renderer's. */
 struct vpngw_view_out {
@@ -72,6 +89,10 @@ struct vpngw_view_out {
 	              const struct vpn_esp_stats *s);
 };
 
+/* c's counters to out->u64, keyed "group.name" (ports.outside_rx,
+ * dataplane.no_route, esp.AUTH_FAILED, ike.rx, console.logins, ...). */
+void vpngw_view_counters_fields(const struct vpngw_counters *c,
+                                const struct vpngw_view_out *out, void *ctx);
 /* v's fields, in one order, to out. */
 void vpngw_view_sa_fields(const struct vpngw_sa_view *v,
                           const struct vpngw_view_out *out, void *ctx);

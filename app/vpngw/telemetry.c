@@ -4,6 +4,7 @@
  *   /vpngw/info          version, TSC frequency
  *   /vpngw/tunnels       each tunnel, as show tunnels json has it
  *   /vpngw/stats         the data plane's port and drop counters
+ *   /vpngw/counters      every counter, as show counters json has it
  *   /vpngw/sa            the SPIs of every SA
  *   /vpngw/sa,SPI        one SA, as show ipsec sa json has it
  *   /vpngw/ike           IKE counters and each IKE tunnel's state
@@ -57,27 +58,56 @@ struct tel_ctx {
 	bool top; /* d is the reply, not a container in it */
 };
 
+/* name as DPDK's telemetry takes a key: letters, digits, '_' and '/';
+ * anything else (the '.' of "group.name", a '-' or '.' in a connection's
+ * name) becomes '_'. Values (a tunnel's "name") keep the real name. */
+static const char *
+tel_key(const char *name, char *buf, size_t len)
+{
+	size_t i;
+
+	for (i = 0; name[i] != '\0' && i + 1 < len; i++) {
+		char c = name[i];
+
+		buf[i] = (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') ||
+		                         (c >= 'a' && c <= 'z') || c == '_' ||
+		                         c == '/'
+		                 ? c
+		                 : '_';
+	}
+	buf[i] = '\0';
+	return buf;
+}
+
 static void
 tv_str(void *ctx, const char *key, const char *v)
 {
-	rte_tel_data_add_dict_string(((struct tel_ctx *)ctx)->d, key, v);
+	char k[64];
+
+	rte_tel_data_add_dict_string(((struct tel_ctx *)ctx)->d,
+	                             tel_key(key, k, sizeof(k)), v);
 }
 
 static void
 tv_u64(void *ctx, const char *key, uint64_t v)
 {
-	rte_tel_data_add_dict_u64(((struct tel_ctx *)ctx)->d, key, v);
+	char k[64];
+
+	rte_tel_data_add_dict_u64(((struct tel_ctx *)ctx)->d,
+	                          tel_key(key, k, sizeof(k)), v);
 }
 
 static void
 tv_num(void *ctx, const char *key, int64_t v)
 {
 	struct rte_tel_data *d = ((struct tel_ctx *)ctx)->d;
+	char k[64];
 
+	tel_key(key, k, sizeof(k));
 	if (v >= INT32_MIN && v <= INT32_MAX)
-		rte_tel_data_add_dict_int(d, key, (int)v);
+		rte_tel_data_add_dict_int(d, k, (int)v);
 	else
-		rte_tel_data_add_dict_u64(d, key, v < 0 ? 0 : (uint64_t)v);
+		rte_tel_data_add_dict_u64(d, k, v < 0 ? 0 : (uint64_t)v);
 }
 
 static void
@@ -190,6 +220,7 @@ static int
 tel_tunnels(const char *cmd, const char *params, struct rte_tel_data *d)
 {
 	struct vpngw_tunnel_view *v = calloc(TEL_TUNNELS, sizeof(*v));
+	char key[VPN_NAME_MAX + 8];
 	long first = tel_first(params);
 	unsigned int n;
 	int rc = 0;
@@ -218,7 +249,8 @@ tel_tunnels(const char *cmd, const char *params, struct rte_tel_data *d)
 		}
 		rte_tel_data_start_dict(t);
 		vpngw_view_tunnel_fields(&v[i], &tel_out, &c);
-		rte_tel_data_add_dict_container(d, v[i].name, t, 0);
+		rte_tel_data_add_dict_container(
+		        d, tel_key(v[i].name, key, sizeof(key)), t, 0);
 	}
 	vpngw_ctl_unlock();
 	free(v);
@@ -245,6 +277,7 @@ static int
 tel_ike(const char *cmd, const char *params, struct rte_tel_data *d)
 {
 	struct vpngw_ike_info *info = calloc(TEL_TUNNELS, sizeof(*info));
+	char key[VPN_NAME_MAX + 8];
 	struct vpn_ike_stats st;
 	struct rte_tel_data *t;
 	unsigned int n = info ? vpngw_ike_read(&st, info, TEL_TUNNELS) : 0;
@@ -287,9 +320,27 @@ tel_ike(const char *cmd, const char *params, struct rte_tel_data *d)
 		rte_tel_data_add_dict_string(t, "last", p->last);
 		tel_esp(t, "in", &info[i].esp_in);
 		tel_esp(t, "out", &info[i].esp_out);
-		rte_tel_data_add_dict_container(d, info[i].name, t, 0);
+		rte_tel_data_add_dict_container(
+		        d, tel_key(info[i].name, key, sizeof(key)), t, 0);
 	}
 	free(info);
+	return 0;
+}
+
+/* Every counter, as show counters json has it (keys "group_name" here:
+ * telemetry takes no '.'), from the start (clear counters is the
+ * console's). */
+static int
+tel_counters(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	struct tel_ctx c = {d, true};
+	struct vpngw_counters all;
+
+	(void)cmd;
+	(void)params;
+	vpngw_view_counters(&all);
+	rte_tel_data_start_dict(d);
+	vpngw_view_counters_fields(&all, &tel_out, &c);
 	return 0;
 }
 
@@ -318,6 +369,10 @@ vpngw_telemetry_init(struct vpngw_sas *sas)
 	        "/vpngw/ike", tel_ike,
 	        "IKE counters and each IKE tunnel's state, 16 tunnels a "
 	        "reply: /vpngw/ike,N from the N-th; 'next' as for tunnels");
+	rte_telemetry_register_cmd(
+	        "/vpngw/counters", tel_counters,
+	        "every counter, as the console's show counters json (keys "
+	        "group_name). No parameters");
 	rte_telemetry_register_cmd("/vpngw/info", tel_info,
 	                           "vpngw version and TSC frequency");
 	rte_telemetry_register_cmd("/vpngw/stats", tel_stats,

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "gw_console.h"
 #include "gw_dp.h"
 #include "gw_ike.h"
 #include "gw_running.h"
@@ -219,4 +220,61 @@ vpngw_view_sa_fields(const struct vpngw_sa_view *v,
 	out->num(ctx, "lifetime_left_s", v->life_s);
 	out->num(ctx, "lifetime_bytes_left", v->bytes_left);
 	out->drops(ctx, "drops", &v->st);
+}
+
+void
+vpngw_view_counters(struct vpngw_counters *c)
+{
+	vpngw_dp_read(&c->dp, NULL, NULL);
+	/* The workers' own totals: every SA there ever was (rekeyed ones
+	 * too) and packets with none (an unknown SPI), so these never go
+	 * back. */
+	vpngw_dp_esp_read(&c->esp);
+	vpngw_ike_read(&c->ike, NULL, 0);
+	vpngw_console_counters(&c->con);
+}
+
+void
+vpngw_counters_sub(struct vpngw_counters *c, const struct vpngw_counters *b)
+{
+	for (int i = 0; i < 2; i++) {
+		c->dp.rx[i] -= b->dp.rx[i];
+		c->dp.tx[i] -= b->dp.tx[i];
+	}
+#define SUB_DP(f) c->dp.f -= b->dp.f;
+	VPNGW_DP_COUNTERS(SUB_DP)
+#undef SUB_DP
+	for (int r = 0; r < VPN_ESP_REASON_MAX; r++)
+		c->esp.drops[r] -= b->esp.drops[r];
+#define SUB(f, d) c->ike.f -= b->ike.f;
+	VPN_IKE_COUNTERS(SUB)
+#undef SUB
+#define SUB(f, d) c->con.f -= b->con.f;
+	VPN_CONSOLE_COUNTERS(SUB)
+#undef SUB
+}
+
+void
+vpngw_view_counters_fields(const struct vpngw_counters *c,
+                           const struct vpngw_view_out *out, void *ctx)
+{
+	char k[64];
+
+	out->u64(ctx, "ports.outside_rx", c->dp.rx[0]);
+	out->u64(ctx, "ports.outside_tx", c->dp.tx[0]);
+	out->u64(ctx, "ports.inside_rx", c->dp.rx[1]);
+	out->u64(ctx, "ports.inside_tx", c->dp.tx[1]);
+#define PUT_DP(f) out->u64(ctx, "dataplane." #f, c->dp.f);
+	VPNGW_DP_COUNTERS(PUT_DP)
+#undef PUT_DP
+	for (int r = 1; r < VPN_ESP_REASON_MAX; r++) {
+		snprintf(k, sizeof(k), "esp.%s", vpn_esp_reason_name(r));
+		out->u64(ctx, k, c->esp.drops[r]);
+	}
+#define PUT(f, d) out->u64(ctx, "ike." #f, c->ike.f);
+	VPN_IKE_COUNTERS(PUT)
+#undef PUT
+#define PUT(f, d) out->u64(ctx, "console." #f, c->con.f);
+	VPN_CONSOLE_COUNTERS(PUT)
+#undef PUT
 }

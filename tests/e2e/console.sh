@@ -181,6 +181,12 @@ keys_tel=$(tel gw1 /vpngw/tunnels '" ".join(sorted(d["e2e/1"]))')
 [ "$keys_con" = "$keys_tel" ] || fail "show tunnels json and /vpngw/tunnels differ: $keys_con / $keys_tel"
 [ "$(tel gw1 /vpngw/tunnels "d['e2e/1']['in_drops']")" = 3 ] || fail "/vpngw/tunnels e2e/1 in_drops"
 echo "e2e/1 in drops: AUTH_FAILED 3 in show tunnels (text, JSON) and telemetry; fields: $keys_con"
+# Every counter: the console's keys are telemetry's with '.' for '_'.
+con cnt 'show counters json'
+keys_con=$(json cnt 'show counters json' '" ".join(sorted(k.replace(".", "_") for k in d))')
+keys_tel=$(tel gw1 /vpngw/counters '" ".join(sorted(d))')
+[ "$keys_con" = "$keys_tel" ] || fail "show counters json and /vpngw/counters differ"
+[ "$(tel gw1 /vpngw/counters "d['esp_UNKNOWN_SPI'] >= 3")" = True ] || fail "/vpngw/counters esp_UNKNOWN_SPI"
 # The SA's view: the same fields in show ipsec sa json and /vpngw/sa,SPI.
 con esp3 'show ipsec sa json'
 keys_con=$(json esp3 'show ipsec sa json' '" ".join(sorted([s for s in d if s["spi"] == 0x1001][0]))')
@@ -340,13 +346,13 @@ hasnt delete "b2c                  b2"
 
 echo "=== a customer gateway created, used, changed and deleted at run time"
 con cgw '!enable' 'configure' 'customer-gateway b3 address 192.0.2.88' 'set bgp_asn 65088' \
-	'exit' 'connection b3c customer-gateway b3' 'exit' 'no customer-gateway b3' \
+	'exit' 'connection b-3.c customer-gateway b3' 'exit' 'no customer-gateway b3' \
 	'customer-gateway b3' 'set address 192.0.2.89' 'set no_such 1' 'exit' \
 	'customer-gateway b4 address 300.1.2.3' 'customer-gateway b@d address 192.0.2.90' 'end' \
 	'show running-config' 'show vpn connections'
 has cgw "applied: 0 connection(s) created, 0 deleted, 0 tunnel(s)"
 has cgw "applied: 1 connection(s) created"
-has cgw "customer gateway b3: connection b3c is on it (delete that first)"
+has cgw "customer gateway b3: connection b-3.c is on it (delete that first)"
 has cgw "applied: 0 connection(s) created, 0 deleted, 2 tunnel(s) negotiating again"
 has cgw "no customer gateway option no_such"
 has cgw "% address: "
@@ -354,12 +360,16 @@ hasnt cgw "cgw-b4"
 has cgw "name 'b@d' may only use letters"
 hasnt cgw "cgw-b@d"
 has cgw "bgp_asn = 65088"
-has cgw "b3c                  b3               192.0.2.89"
-grep -q "tunnel b3c/1: settings changed: negotiating again" "$work/gw1.log" ||
-	fail "b3c/1 did not renegotiate for its customer gateway's new address"
+has cgw "b-3.c                b3               192.0.2.89"
+grep -q "tunnel b-3.c/1: settings changed: negotiating again" "$work/gw1.log" ||
+	fail "b-3.c/1 did not renegotiate for its customer gateway's new address"
 [ -n "$(tap_route 192.0.2.89)" ] || fail "no kernel route to b3's new address"
 [ -z "$(tap_route 192.0.2.88)" ] || fail "the kernel route to b3's old address stayed"
-con cgwdel '!enable' 'configure' 'no connection b3c' 'no customer-gateway b3' \
+# Telemetry keys take no '-' or '.': the tunnel is under b_3_c/1, with
+# its real name inside.
+[ "$(tel gw1 /vpngw/tunnels "d['b_3_c/1']['name']")" = "b-3.c/1" ] ||
+	fail "telemetry: no tunnel b-3.c/1 (as b_3_c/1)"
+con cgwdel '!enable' 'configure' 'no connection b-3.c' 'no customer-gateway b3' \
 	'no customer-gateway b3' 'end' 'show running-config'
 has cgwdel "applied: 0 connection(s) created, 1 deleted"
 has cgwdel "% no customer gateway b3"
