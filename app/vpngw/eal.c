@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -90,7 +91,7 @@ vpngw_eal_init(const struct vpn_cfg *cfg, int n, char **extra)
 	rc = rte_eal_init(argc, argv);
 	if (rc < 0) {
 		vpngw_log("EAL init failed: %s", rte_strerror(rte_errno));
-		return -1;
+		return rte_errno > 0 ? -rte_errno : -EINVAL;
 	}
 	for (unsigned int i = 0; i < a->n_ports; i++) {
 		char name[RTE_ETH_NAME_MAX_LEN];
@@ -102,7 +103,7 @@ vpngw_eal_init(const struct vpn_cfg *cfg, int n, char **extra)
 			          "bound to vfio-pci, or the vdev valid?)",
 			          a->ports[i].name, name);
 			rte_eal_cleanup();
-			return -1;
+			return -ENODEV;
 		}
 	}
 	return 0;

@@ -13,7 +13,7 @@
  * Start the DPDK EAL for cfg: lcores from the control and worker lcores,
  * one -a (PCI) or --vdev per port, --no-pci when no port is PCI, then
  * appliance.eal_args and the n extra arguments from the command line.
- * Checks that every configured port exists. 0 or -1 (message printed).
+ * Checks that every configured port exists. 0 or -errno (logged).
  */
 int vpngw_eal_init(const struct vpn_cfg *cfg, int n, char **extra);
 void vpngw_eal_cleanup(void);

@@ -13,13 +13,14 @@
 /* IKE on the control core (ike.c): one engine for every tunnel without
  * manual keys, its sockets on the exception path's addresses (ports 500
  * and 4500), Child SAs installed through sas and the data plane. 0 (also
- * when no tunnel uses IKE) or -1 (logged). */
+ * when no tunnel uses IKE) or -errno (logged). */
 int vpngw_ike_start(const struct vpn_cfg *cfg, struct vpngw_sas *sas);
 /* A tunnel of a connection (a new one, or at start) into IKE; nothing
- * for manual keys. 0 or -1 (logged). */
+ * for manual keys. 0 or -errno (logged). */
 int vpngw_ike_tunnel_add(const struct vpn_cfg *cfg,
                          const struct vpn_cfg_conn *c, int ti);
-/* Its settings changed: it negotiates again under the new ones. */
+/* Its settings changed: it negotiates again under the new ones. 0 or
+ * -errno (-ENOENT: IKE has no such tunnel). */
 int vpngw_ike_tunnel_update(const struct vpn_cfg_conn *c, int ti);
 /* Its connection was deleted: SAs deleted, the tunnel forgotten. */
 void vpngw_ike_tunnel_remove(unsigned int slot, unsigned int ti);

@@ -9,14 +9,14 @@
 /* Give the kernel interface ifname (the exception path's TAP) our
  * addresses and routes to what lies behind the data plane: outside and
  * inside port addresses, the other outside addresses, each tunnel's
- * remote endpoint and the static routes; no ARP on it. 0 or -1 (logged). */
+ * remote endpoint and the static routes; no ARP on it. 0 or -EIO (logged). */
 int vpngw_kernel_setup(const struct vpn_cfg *cfg, const char *ifname);
 /* The kernel routes of one connection (its tunnels' remote endpoints and
- * static routes), for one made or changed while running. 0 or -1. */
+ * static routes), for one made or changed while running. 0 or -EIO. */
 int vpngw_kernel_conn(const char *ifname, const struct vpn_cfg_conn *c);
 /* Take a connection's kernel routes (as it was before a change, or before
  * it was deleted) off ifname, those that no connection of the new model
- * now still routes. 0 or -1 (logged). */
+ * now still routes. 0 or -EIO (logged). */
 int vpngw_kernel_conn_withdraw(const char *ifname,
                                const struct vpn_cfg_conn *old,
                                const struct vpn_cfg *now);

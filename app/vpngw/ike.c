@@ -96,6 +96,7 @@ ike_log(void *ctx, const char *line)
 
 /* ---- sockets ------------------------------------------------------------ */
 
+/* A bound UDP socket: its fd, or -errno. */
 static int
 sock_open(uint32_t addr, uint16_t port)
 {
@@ -104,11 +105,14 @@ sock_open(uint32_t addr, uint16_t port)
 	                          .sin_addr.s_addr = htonl(addr)};
 	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 
+	int err;
+
 	if (fd < 0)
-		return -1;
+		return -errno;
 	if (bind(fd, (struct sockaddr *)&sin, sizeof(sin)) != 0) {
+		err = errno;
 		close(fd);
-		return -1;
+		return -err;
 	}
 	return fd;
 }
@@ -122,6 +126,7 @@ sock_find(uint32_t addr, uint16_t port)
 	return NULL;
 }
 
+/* IKE's sockets (500, 4500) on addr, once. 0 or -errno (logged). */
 static int
 socks_for(uint32_t addr)
 {
@@ -135,8 +140,8 @@ socks_for(uint32_t addr)
 		if (fd < 0) {
 			vpngw_log("IKE: cannot bind %u.%u.%u.%u:%u: %s",
 			          addr >> 24, addr >> 16 & 255, addr >> 8 & 255,
-			          addr & 255, ports[k], strerror(errno));
-			return -1;
+			          addr & 255, ports[k], strerror(-fd));
+			return fd;
 		}
 		g.socks[g.nsocks++] = (struct ike_sock){addr, ports[k], fd};
 	}
@@ -458,6 +463,7 @@ ts_from(const struct vpn_cfg_conn *c, int ti, bool local, struct vpn_ike_ts *ts,
 	return true;
 }
 
+/* The engine's peer of tunnel ti of c. 0 or -E2BIG (logged). */
 static int
 peer_from(const struct vpn_cfg_conn *c, int ti, struct vpn_ike_peer *p)
 {
@@ -502,7 +508,7 @@ peer_from(const struct vpn_cfg_conn *c, int ti, struct vpn_ike_peer *p)
 		vpngw_log("tunnel %s: more than %d local or remote "
 		          "networks for traffic selectors",
 		          p->name, VPN_IKE_MAX_TS - 1);
-		return -1;
+		return -E2BIG;
 	}
 	return 0;
 }
@@ -523,7 +529,7 @@ vpngw_ike_tunnel_add(const struct vpn_cfg *cfg, const struct vpn_cfg_conn *c,
                      int ti)
 {
 	struct vpn_ike_peer p;
-	int idx;
+	int idx, rc;
 
 	if (c->tunnels[ti].manual.present)
 		return 0;
@@ -538,16 +544,19 @@ vpngw_ike_tunnel_add(const struct vpn_cfg *cfg, const struct vpn_cfg_conn *c,
 	if (g.n >= MAX_PEERS) {
 		vpngw_log("tunnel %s/%d: IKE has no room for more tunnels",
 		          c->name, ti + 1);
-		return -1;
+		return -ENOSPC;
 	}
-	if (peer_from(c, ti, &p) != 0 || socks_for(p.local) != 0)
-		return -1;
+	rc = peer_from(c, ti, &p);
+	if (rc == 0)
+		rc = socks_for(p.local);
+	if (rc != 0)
+		return rc;
 	idx = vpn_ike_add_peer(g.ike, &p);
 	explicit_bzero(&p, sizeof(p));
 	if (idx < 0) {
 		vpngw_log("tunnel %s/%d: IKE cannot take it (%s)", c->name,
 		          ti + 1, strerror(-idx));
-		return -1;
+		return idx;
 	}
 	pthread_mutex_lock(&g.lock);
 	memset(&g.tun[idx], 0, sizeof(g.tun[idx]));
@@ -579,8 +588,11 @@ vpngw_ike_tunnel_update(const struct vpn_cfg_conn *c, int ti)
 
 	if (idx < 0)
 		return -ENOENT;
-	if (peer_from(c, ti, &p) != 0 || socks_for(p.local) != 0)
-		return -EINVAL;
+	rc = peer_from(c, ti, &p);
+	if (rc == 0)
+		rc = socks_for(p.local);
+	if (rc != 0)
+		return rc;
 	g.tun[idx].rekey_packets = (uint64_t)c->tunnels[ti].lab_rekey_packets;
 	rc = vpn_ike_set_peer(g.ike, (unsigned int)idx, &p);
 	explicit_bzero(&p, sizeof(p));
@@ -672,12 +684,15 @@ vpngw_ike_start(const struct vpn_cfg *cfg, struct vpngw_sas *sas)
 	g.ike = vpn_ike_new(&ops, NULL);
 	if (g.tun == NULL || g.pub == NULL || g.ike == NULL) {
 		vpngw_log("IKE: out of memory");
-		return -1;
+		return -ENOMEM;
 	}
 	for (unsigned int i = 0; i < cfg->n_conns; i++)
-		for (int ti = 0; ti < VPN_TUNNELS; ti++)
-			if (vpngw_ike_tunnel_add(cfg, &cfg->conns[i], ti) != 0)
-				return -1;
+		for (int ti = 0; ti < VPN_TUNNELS; ti++) {
+			int rc = vpngw_ike_tunnel_add(cfg, &cfg->conns[i], ti);
+
+			if (rc != 0)
+				return rc;
+		}
 	return 0;
 }
 

@@ -47,7 +47,7 @@ ip_cmd(const char *first, ...)
 			n += (size_t)snprintf(cmd + n, sizeof(cmd) - n, " %s",
 			                      argv[i]);
 		vpngw_log("exception path: 'ip%s' failed", cmd);
-		return -1;
+		return -EIO;
 	}
 	return 0;
 }
@@ -93,7 +93,7 @@ each_route(const struct vpn_cfg_conn *c,
 	}
 	for (unsigned int r = 0; r < c->static_routes.n; r++)
 		rc |= fn(ifname, &c->static_routes.v[r], cfg);
-	return rc == 0 ? 0 : -1;
+	return rc == 0 ? 0 : -EIO;
 }
 
 static int
@@ -167,7 +167,7 @@ vpngw_kernel_setup(const struct vpn_cfg *cfg, const char *ifname)
 
 	rc |= ip_cmd("link", "set", "dev", ifname, "arp", "off", NULL);
 	if (ip_cmd("link", "set", "dev", ifname, "up", NULL) != 0)
-		return -1;
+		return -EIO;
 	for (unsigned int i = 0; i < a->n_ports; i++) {
 		const struct vpn_cfg_port *p = &a->ports[i];
 
@@ -187,5 +187,5 @@ vpngw_kernel_setup(const struct vpn_cfg *cfg, const char *ifname)
 	}
 	for (unsigned int i = 0; i < cfg->n_conns; i++)
 		rc |= vpngw_kernel_conn(ifname, &cfg->conns[i]);
-	return rc == 0 ? 0 : -1;
+	return rc == 0 ? 0 : -EIO;
 }
