@@ -13,6 +13,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -20,6 +21,7 @@
 #include "gw_ike.h"
 #include "gw_kernel.h"
 #include "gw_log.h"
+#include "gw_routing.h"
 #include "gw_running.h"
 #include "gw_sa.h"
 
@@ -30,13 +32,88 @@ static struct {
 	bool admin_down[VPN_MAX_CONNS][VPN_TUNNELS]; /* by slot */
 } run;
 
-void
+/* ---- what the data plane runs with ---------------------------------- */
+
+int
+vpngw_dp_params_of(const struct vpn_cfg *cfg, struct vpngw_dp_params *p)
+{
+	const struct vpn_cfg_appliance *a = &cfg->appliance;
+
+	memset(p, 0, sizeof(*p));
+	p->n_workers = a->n_workers;
+	for (unsigned int i = 0; i < a->n_workers && i < VPN_MAX_WORKERS; i++)
+		p->workers[i] = (unsigned int)a->workers[i];
+	p->n_ports = a->n_ports;
+	for (unsigned int i = 0; i < a->n_ports; i++) {
+		const struct vpn_cfg_port *c = &a->ports[i];
+		struct vpngw_dp_port *d = &p->ports[i];
+
+		snprintf(d->name, sizeof(d->name), "%s", c->name);
+		snprintf(d->device, sizeof(d->device), "%s", c->device);
+		d->outside = c->role == VPN_PORT_OUTSIDE;
+		d->queues = (unsigned int)c->queues;
+		d->mtu = (unsigned int)c->mtu;
+		d->has_addr = c->address.family == AF_INET;
+		d->addr = d->has_addr ? vpn_prefix_v4_addr(&c->address) : 0;
+		d->len = (uint8_t)c->address.len;
+		d->gateway = c->gateway;
+		d->arp_timeout = (unsigned int)c->arp_timeout;
+		d->n_static_arp = c->n_static_arp;
+		for (unsigned int k = 0; k < c->n_static_arp; k++)
+			if (vpn_neighbor_parse(c->static_arp[k],
+			                       &d->static_arp[k].ip,
+			                       d->static_arp[k].mac) != 0)
+				return -EINVAL; /* the checker let it by */
+	}
+	snprintf(p->exception_iface, sizeof(p->exception_iface), "%s",
+	         a->exception_iface);
+	p->n_outside = a->n_outside;
+	memcpy(p->outside, a->outside_addresses, sizeof(p->outside));
+	return 0;
+}
+
+static struct vpngw_dp_conn
+dp_conn_of(const struct vpn_cfg_conn *c)
+{
+	struct vpngw_dp_conn d = {.slot = c->slot};
+
+	snprintf(d.name, sizeof(d.name), "%s", c->name);
+	d.active_active = c->steering == VPN_STEER_ACTIVE_ACTIVE;
+	for (unsigned int t = 0; t < VPN_TUNNELS; t++) {
+		d.t[t].manual = c->tunnels[t].manual.present;
+		d.t[t].dpd_clear = c->tunnels[t].dpd_action != VPN_DPD_NONE;
+		d.t[t].dpd_timeout = (unsigned int)c->tunnels[t].dpd_timeout;
+	}
+	return d;
+}
+
+int
 vpngw_running_init(struct vpn_cfg *cfg, const char *state_dir,
                    struct vpngw_sas *sas)
 {
 	run.cfg = cfg;
 	snprintf(run.state_dir, sizeof(run.state_dir), "%s", state_dir);
 	run.sas = sas;
+	/* The data plane takes every connection, the manual keys' SAs
+	 * (given the benefit of the doubt: up, their silence counted from
+	 * now) and the routes. */
+	for (unsigned int i = 0; i < cfg->n_conns; i++) {
+		const struct vpn_cfg_conn *c = &cfg->conns[i];
+		struct vpngw_dp_conn d = dp_conn_of(c);
+
+		vpngw_dp_conn_set(&d);
+		for (unsigned int t = 0; t < VPN_TUNNELS; t++) {
+			unsigned int k = c->slot * VPN_TUNNELS + t;
+
+			if (c->tunnels[t].manual.present &&
+			    sas->out_by_tunnel[k] != NULL)
+				vpngw_dp_tunnel_attach(c->slot, t,
+				                       sas->out_by_tunnel[k],
+				                       sas->in_by_tunnel[k],
+				                       "manual keys installed");
+		}
+	}
+	return vpngw_routing_apply(cfg);
 }
 
 struct vpn_cfg *
@@ -298,7 +375,9 @@ vpngw_apply(struct vpn_cfg *cand, FILE *msg)
 		const struct vpn_cfg_conn *r =
 		        vpn_cfg_conn_find(run.cfg, c->name);
 
-		vpngw_dp_conn_set(c);
+		struct vpngw_dp_conn dc = dp_conn_of(c);
+
+		vpngw_dp_conn_set(&dc);
 		/* The kernel (IKE's sockets) reaches new endpoints and
 		 * routes through the exception path too. */
 		if (cand->appliance.exception_iface[0] &&
@@ -341,7 +420,7 @@ vpngw_apply(struct vpn_cfg *cand, FILE *msg)
 				          "the configuration");
 		}
 	}
-	if (vpngw_dp_set_routes(cand) != 0)
+	if (vpngw_routing_apply(cand) != 0)
 		fprintf(msg, "%% cannot build the new routes: the old ones "
 		             "stay\n");
 	vpn_cfg_free(run.cfg);

@@ -66,7 +66,7 @@ vpngw_dp_control(void)
 }
 
 static int
-setup_port(const struct vpn_cfg_port *cp, struct dp_port *p,
+setup_port(const struct vpngw_dp_port *cp, struct dp_port *p,
            const char *ring_name)
 {
 	struct vpn_neigh_entry e[ARP_SLOTS];
@@ -77,27 +77,27 @@ setup_port(const struct vpn_cfg_port *cp, struct dp_port *p,
 		return -ENODEV;
 	if (info.max_tx_queues < dp.nwk || info.max_rx_queues < cp->queues) {
 		vpngw_log(
-		        "port %s: %s has %u RX and %u TX queues; %lld "
+		        "port %s: %s has %u RX and %u TX queues; %u "
 		        "RX queues and one TX queue per worker (%u) are needed "
 		        "(net_af_packet: qpairs=N)",
 		        cp->name, cp->device, info.max_rx_queues,
-		        info.max_tx_queues, (long long)cp->queues, dp.nwk);
+		        info.max_tx_queues, cp->queues, dp.nwk);
 		return -EINVAL;
 	}
 	p->nrxq = (uint16_t)cp->queues;
-	p->mtu = (unsigned int)cp->mtu;
+	p->mtu = cp->mtu;
 	if (vpn_port_start(p->id, p->nrxq, (uint16_t)dp.nwk, dp.pool,
 	                   (uint16_t)p->mtu) != 0) {
 		vpngw_log("port %s: %s did not start", cp->name, cp->device);
 		return -ENODEV;
 	}
 	rte_eth_macaddr_get(p->id, &p->mac);
-	if (cp->address.family == 0) {
+	if (!cp->has_addr) {
 		vpngw_log("port %s needs an address to forward", cp->name);
 		return -EINVAL;
 	}
-	p->addr = vpn_prefix_v4_addr(&cp->address);
-	p->mask = cp->address.len ? ~0u << (32 - cp->address.len) : 0;
+	p->addr = cp->addr;
+	p->mask = cp->len ? ~0u << (32 - cp->len) : 0;
 	p->gateway = cp->gateway;
 	p->nb = vpn_neigh_new(&(struct vpn_neigh_params){
 	        .slots = ARP_SLOTS,
@@ -108,15 +108,11 @@ setup_port(const struct vpn_cfg_port *cp, struct dp_port *p,
 	p->arp = calloc(1, sizeof(*p->arp));
 	if (p->ctl_tx == NULL || p->arp == NULL || p->nb == NULL)
 		return -ENOMEM;
-	for (unsigned int i = 0; i < cp->n_static_arp; i++) {
-		uint8_t mac[6];
-		uint32_t ip;
-
-		if (vpn_neighbor_parse(cp->static_arp[i], &ip, mac) != 0)
-			return -EINVAL; /* the config checker let it through */
-		if (vpn_neigh_learn(p->nb, ip, mac, true, rte_rdtsc()) < 0)
+	for (unsigned int i = 0; i < cp->n_static_arp; i++)
+		if (vpn_neigh_learn(p->nb, cp->static_arp[i].ip,
+		                    cp->static_arp[i].mac, true,
+		                    rte_rdtsc()) < 0)
 			return -ENOSPC;
-	}
 	p->arp->n = vpn_neigh_snapshot(p->nb, e, ARP_SLOTS);
 	for (unsigned int i = 0; i < p->arp->n; i++) { /* no worker yet */
 		p->arp->e[i].ip = e[i].ip;
@@ -128,9 +124,8 @@ setup_port(const struct vpn_cfg_port *cp, struct dp_port *p,
 /* The exception path: a net_tap port whose kernel side is
  * exception_iface (main gives it our addresses: vpngw_kernel_setup). */
 static int
-setup_exception(const struct vpn_cfg *cfg)
+setup_exception(const char *ifname)
 {
-	const char *ifname = cfg->appliance.exception_iface;
 	char dev[64];
 
 	snprintf(dev, sizeof(dev), "net_tap_exc,iface=%s", ifname);
@@ -149,43 +144,27 @@ setup_exception(const struct vpn_cfg *cfg)
 	return 0;
 }
 
+/* The next-hop tables (every slot a connection can take, empty) and an
+ * empty FIB: connections and routes come after the start
+ * (vpngw_dp_conn_set, vpngw_dp_set_routes) while the workers run. */
 static int
-setup_conns(const struct vpn_cfg *cfg, const struct vpngw_sas *sas)
+setup_tables(void)
 {
-	/* The next-hop tables: every slot a connection can take, empty. */
 	dp.nh_tables[0] = vpn_nh_table_clone(NULL, VPN_MAX_CONNS);
 	dp.nh_tables[1] = vpn_nh_table_clone(NULL, VPN_MAX_CONNS);
 	dp.nh = dp.nh_tables[0];
-	if (dp.nh_tables[0] == NULL || dp.nh_tables[1] == NULL)
+	dp.routes = vpn_fib_build("fib_start", rte_socket_id(), 0, NULL, 0,
+	                          NULL, 0);
+	if (dp.nh_tables[0] == NULL || dp.nh_tables[1] == NULL ||
+	    dp.routes == NULL)
 		return -ENOMEM;
-	for (unsigned int i = 0; i < cfg->n_conns; i++) {
-		const struct vpn_cfg_conn *c = &cfg->conns[i];
-		struct dp_conn *d = &dp.conns[c->slot];
-
-		vpngw_dp_conn_set(c);
-		for (int t = 0; t < VPN_TUNNELS; t++) {
-			struct dp_tunnel *dt = &d->t[t];
-
-			dt->sa = sas->out_by_tunnel[c->slot * VPN_TUNNELS + t];
-			if (dt->sa == NULL)
-				continue; /* IKE's: down until it attaches one
-				           */
-			dp_nh_tunnel(c->slot, (unsigned int)t, dt->sa);
-			dt->in = sas->in_by_tunnel[c->slot * VPN_TUNNELS + t];
-			/* Given the benefit of the doubt at start: up, its
-			 * silence counted from now. */
-			dp_tunnel_keyed(c->slot, (unsigned int)t);
-		}
-	}
-	dp.routes = dp_routes_build(cfg);
-	return dp.routes == NULL || dp.nh == NULL ? -ENOMEM : 0;
+	return 0;
 }
 
 int
-vpngw_dp_start(const struct vpn_cfg *cfg, const struct vpngw_sas *sas,
+vpngw_dp_start(const struct vpngw_dp_params *a, const struct vpngw_sas *sas,
                volatile int *quit)
 {
-	const struct vpn_cfg_appliance *a = &cfg->appliance;
 	size_t qsz;
 	int rc;
 
@@ -229,13 +208,13 @@ vpngw_dp_start(const struct vpn_cfg *cfg, const struct vpngw_sas *sas,
 		dp.wk[i].id = i;
 		dp.wk[i].icmp_tokens = ICMP_BURST;
 		dp.wk[i].icmp_last = rte_rdtsc();
-		dp.wk[i].lcore = (unsigned int)a->workers[i];
+		dp.wk[i].lcore = a->workers[i];
 		dp.wk[i].w = vpn_esp_worker_new(sas->eng, i);
 		if (dp.wk[i].w == NULL)
 			return -ENOMEM;
 	}
 	for (unsigned int i = 0; i < a->n_ports; i++) {
-		bool outside = a->ports[i].role == VPN_PORT_OUTSIDE;
+		bool outside = a->ports[i].outside;
 
 		rc = setup_port(&a->ports[i], outside ? &dp.out : &dp.in,
 		                outside ? "ctl_tx_out" : "ctl_tx_in");
@@ -243,15 +222,15 @@ vpngw_dp_start(const struct vpn_cfg *cfg, const struct vpngw_sas *sas,
 			return rc;
 	}
 	if (a->exception_iface[0] != '\0') {
-		rc = setup_exception(cfg);
+		rc = setup_exception(a->exception_iface);
 		if (rc != 0)
 			return rc;
 	}
 	dp.started = true;
-	memcpy(dp.ours, a->outside_addresses, sizeof(dp.ours));
+	memcpy(dp.ours, a->outside, sizeof(dp.ours));
 	dp.nours = a->n_outside;
 	dp.sad = sas->sad;
-	rc = setup_conns(cfg, sas);
+	rc = setup_tables();
 	if (rc != 0)
 		return rc;
 	for (unsigned int i = 0; i < dp.nwk; i++) {

@@ -184,9 +184,6 @@ void dp_free_mbuf(void *m);
 
 /* dp_tunnel.c: connections and tunnels on the control core. */
 void dp_tunnels_check(uint64_t now);
-/* Tunnel ti of slot has its manual SAs (t->sa, t->in) at start: up. */
-void dp_tunnel_keyed(unsigned int slot, unsigned int ti);
-struct vpn_fib *dp_routes_build(const struct vpn_cfg *cfg);
 void dp_nh_tunnel(unsigned int slot, unsigned int ti, struct vpn_esp_sa *out);
 
 /* dp_forward.c: a worker's loop (rte_eal_remote_launch). */

@@ -62,22 +62,21 @@ tunnel_set(struct dp_conn *c, unsigned int ti, enum vpn_health_src src, bool ok,
 	              vpn_health_set(&c->t[ti].h, src, ok, why, rte_rdtsc()));
 }
 
-/* What lib/health watches on a tunnel of c (the configuration's). */
+/* What lib/health watches on tunnel ti of c. */
 static struct vpn_health_params
-health_params(const struct vpn_cfg_conn *c, unsigned int ti)
+health_params(const struct vpngw_dp_conn *c, unsigned int ti)
 {
-	const struct vpn_cfg_tunnel *t = &c->tunnels[ti];
 	uint64_t hz = rte_get_tsc_hz();
 	struct vpn_health_params p = {
 	        .hz = hz,
 	        .sources = 1u << VPN_HEALTH_ADMIN | 1u << VPN_HEALTH_SA,
 	};
 
-	if (t->manual.present) {
+	if (c->t[ti].manual) {
 		p.sources |= 1u << VPN_HEALTH_ESP;
 		p.idle_after = KEEPALIVE_S * hz;
-		if (t->dpd_action != VPN_DPD_NONE)
-			p.dead_after = (uint64_t)t->dpd_timeout * hz;
+		if (c->t[ti].dpd_clear)
+			p.dead_after = (uint64_t)c->t[ti].dpd_timeout * hz;
 	}
 	return p;
 }
@@ -132,20 +131,6 @@ dp_tunnels_check(uint64_t now)
 	}
 }
 
-void
-dp_tunnel_keyed(unsigned int slot, unsigned int ti)
-{
-	struct dp_conn *c = &dp.conns[slot];
-	struct dp_tunnel *t = &c->t[ti];
-	uint64_t now = rte_rdtsc(), rx, tx;
-
-	esp_seen(t, &rx, &tx);
-	vpn_health_esp_reset(&t->h, rx, tx, now);
-	tunnel_settle(c, ti,
-	              vpn_health_set(&t->h, VPN_HEALTH_SA, true,
-	                             "manual keys installed", now));
-}
-
 unsigned int
 vpngw_dp_tunnels(struct vpngw_tunnel_info *info, unsigned int max)
 {
@@ -194,55 +179,6 @@ inner_mtu(const struct vpn_esp_sa *sa, unsigned int mtu)
 	while (l > 68 && l + vpn_esp_sa_overhead(sa, l) > mtu)
 		l--;
 	return l;
-}
-
-/* Append cfg's IPv4 prefixes in list to out[*n..) for connection slot. */
-static void
-routes_add(struct vpn_route *out, unsigned int *n,
-           const struct vpn_prefix_list *list, unsigned int slot)
-{
-	for (unsigned int k = 0; k < list->n; k++)
-		if (list->v[k].family == AF_INET)
-			out[(*n)++] = (struct vpn_route){
-			        vpn_prefix_v4_addr(&list->v[k]),
-			        (uint8_t)list->v[k].len, slot};
-}
-
-/* The FIB and remote networks of cfg's connections (IPv4; IPv6 inner
- * routing is to come), sized for them, or NULL (logged). */
-struct vpn_fib *
-dp_routes_build(const struct vpn_cfg *cfg)
-{
-	struct vpn_route *routes, *remote;
-	unsigned int nr = 0, nrem = 0, max = 0;
-	struct vpn_fib *f;
-	char name[32];
-
-	for (unsigned int i = 0; i < cfg->n_conns; i++)
-		max += cfg->conns[i].static_routes.n +
-		       cfg->conns[i].remote_networks.n;
-	routes = calloc(max ? max : 1, sizeof(*routes));
-	remote = calloc(max ? max : 1, sizeof(*remote));
-	for (unsigned int i = 0; routes && remote && i < cfg->n_conns; i++) {
-		const struct vpn_cfg_conn *c = &cfg->conns[i];
-
-		/* By slot: the index the tunnels and SAs know it by. */
-		if (c->slot >= dp.nconns)
-			continue;
-		routes_add(routes, &nr, &c->static_routes, c->slot);
-		routes_add(remote, &nrem, &c->remote_networks, c->slot);
-	}
-	snprintf(name, sizeof(name), "fib%u", dp.routes_gen++);
-	errno = ENOMEM;
-	f = routes && remote ? vpn_fib_build(name, rte_socket_id(), dp.nconns,
-	                                     routes, nr, remote, nrem)
-	                     : NULL;
-	if (f == NULL)
-		vpngw_log("cannot build a FIB of %u routes: %s", nr,
-		          strerror(errno));
-	free(routes);
-	free(remote);
-	return f;
 }
 
 /*
@@ -354,15 +290,24 @@ vpngw_dp_passed(uint64_t token)
 }
 
 int
-vpngw_dp_set_routes(const struct vpn_cfg *cfg)
+vpngw_dp_set_routes(const struct vpn_route *routes, unsigned int nroutes,
+                    const struct vpn_route *remote, unsigned int nremote)
 {
 	struct vpn_fib *r, *old;
+	char name[32];
 
 	if (!dp.started)
 		return -EINVAL;
-	r = dp_routes_build(cfg);
-	if (r == NULL)
-		return -ENOMEM;
+	snprintf(name, sizeof(name), "fib%u", dp.routes_gen++);
+	r = vpn_fib_build(name, rte_socket_id(), dp.nconns, routes, nroutes,
+	                  remote, nremote);
+	if (r == NULL) {
+		int rc = -errno;
+
+		vpngw_log("cannot build a FIB of %u routes: %s", nroutes,
+		          strerror(errno));
+		return rc;
+	}
 	old = __atomic_exchange_n(&dp.routes, r, __ATOMIC_ACQ_REL);
 	/* No worker reads the old tables once each has passed a
 	 * quiescent point. */
@@ -372,7 +317,7 @@ vpngw_dp_set_routes(const struct vpn_cfg *cfg)
 }
 
 void
-vpngw_dp_conn_set(const struct vpn_cfg_conn *c)
+vpngw_dp_conn_set(const struct vpngw_dp_conn *c)
 {
 	struct dp_conn *d;
 	struct vpn_nh e;
@@ -381,15 +326,14 @@ vpngw_dp_conn_set(const struct vpn_cfg_conn *c)
 		return;
 	d = &dp.conns[c->slot];
 	e = nh_get(c->slot);
-	e.steer = c->steering == VPN_STEER_ACTIVE_ACTIVE ? VPN_STEER_ACTIVE
-	                                                 : VPN_STEER_STANDBY;
+	e.steer = c->active_active ? VPN_STEER_ACTIVE : VPN_STEER_STANDBY;
 	nh_publish(c->slot, &e);
 	pthread_mutex_lock(&dp.names);
 	for (int t = 0; t < VPN_TUNNELS; t++) {
 		struct dp_tunnel *dt = &d->t[t];
 
 		snprintf(dt->name, sizeof(dt->name), "%s/%d", c->name, t + 1);
-		dt->manual = c->tunnels[t].manual.present;
+		dt->manual = c->t[t].manual;
 	}
 	pthread_mutex_unlock(&dp.names);
 	for (unsigned int t = 0; t < VPN_TUNNELS; t++) {

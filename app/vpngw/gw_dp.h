@@ -11,6 +11,50 @@
 #include "gw_sa.h"
 #include "vpn_cfg.h"
 #include "vpn_esp.h"
+#include "vpn_neigh.h"
+
+struct vpn_route;
+
+/*
+ * What the data plane runs with, filled from the configuration model by
+ * apply.c (vpngw_dp_params_of, vpngw_dp_conn_of): the data plane reads no
+ * configuration structure (only the model's limits, VPN_MAX_*).
+ */
+struct vpngw_dp_port {
+	char name[VPN_NAME_MAX + 1];
+	char device[VPN_DEVICE_MAX]; /* DPDK device (PCI address or vdev) */
+	bool outside;
+	unsigned int queues, mtu;
+	bool has_addr;
+	uint32_t addr; /* host order */
+	uint8_t len;
+	uint32_t gateway;         /* 0: none */
+	unsigned int arp_timeout; /* seconds a learned neighbour is trusted */
+	unsigned int n_static_arp;
+	struct vpn_neigh_entry static_arp[VPN_MAX_STATIC_ARP];
+};
+
+struct vpngw_dp_params {
+	unsigned int n_workers;
+	unsigned int workers[VPN_MAX_WORKERS]; /* lcores */
+	unsigned int n_ports;
+	struct vpngw_dp_port ports[VPN_MAX_PORTS];
+	char exception_iface[VPN_NAME_MAX + 1]; /* empty: none */
+	unsigned int n_outside;
+	uint32_t outside[VPN_MAX_OUTSIDE];
+};
+
+/* A connection as the data plane keeps it (its slot's settings). */
+struct vpngw_dp_conn {
+	unsigned int slot;
+	char name[VPN_NAME_MAX + 1];
+	bool active_active; /* else active/standby, tunnel 1 first */
+	struct {
+		bool manual;    /* keyed by hand: liveness by ESP heard */
+		bool dpd_clear; /* silence takes it down */
+		unsigned int dpd_timeout; /* seconds of silence */
+	} t[VPN_TUNNELS];
+};
 
 /* The data plane's event and drop counters, in the order they are shown
  * (the final counters, telemetry). */
@@ -54,12 +98,14 @@ struct vpngw_dp_stats {
 
 /* Start the ports and the forwarding loop on every worker lcore; it runs
  * until *quit. 0 or -errno (logged). */
-int vpngw_dp_start(const struct vpn_cfg *cfg, const struct vpngw_sas *sas,
+int vpngw_dp_start(const struct vpngw_dp_params *p, const struct vpngw_sas *sas,
                    volatile int *quit);
-/* Rebuild the FIB and remote networks from cfg (the same connections as
- * at start) and publish them to the workers with RCU while they forward.
- * 0 or -errno. */
-int vpngw_dp_set_routes(const struct vpn_cfg *cfg);
+/* A new FIB from routes[0..nroutes) (prefix -> connection slot; longest
+ * prefix wins) and the connections' remote networks remote[0..nremote),
+ * published to the workers with RCU while they forward. 0 or -errno (the
+ * old one stays). */
+int vpngw_dp_set_routes(const struct vpn_route *routes, unsigned int nroutes,
+                        const struct vpn_route *remote, unsigned int nremote);
 /*
  * A tunnel's Child SA from IKE: out carries its traffic, in (already in
  * the SPI table) is watched for liveness; the tunnel joins steering.
@@ -76,7 +122,7 @@ void vpngw_dp_tunnel_detach(unsigned int conn, unsigned int ti,
                             const char *why);
 /* A connection's slot takes its settings (names, steering, liveness);
  * routes to it follow with the next vpngw_dp_set_routes(). */
-void vpngw_dp_conn_set(const struct vpn_cfg_conn *c);
+void vpngw_dp_conn_set(const struct vpngw_dp_conn *c);
 /* A deleted connection's slot: its tunnels out of steering. */
 void vpngw_dp_conn_clear(unsigned int slot);
 /* A tunnel administratively down (out of steering whatever else it has)

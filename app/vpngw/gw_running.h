@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#include "gw_dp.h"
 #include "gw_sa.h"
 #include "vpn_cfg.h"
 
@@ -16,8 +17,12 @@
 void vpngw_ctl_lock(void);
 void vpngw_ctl_unlock(void);
 
-void vpngw_running_init(struct vpn_cfg *cfg, const char *state_dir,
-                        struct vpngw_sas *sas);
+/* cfg runs: the data plane (started) takes its connections, manual
+ * keys' SAs and routes. 0 or -errno (logged). */
+int vpngw_running_init(struct vpn_cfg *cfg, const char *state_dir,
+                       struct vpngw_sas *sas);
+/* What the data plane starts with, from cfg. 0 or -EINVAL. */
+int vpngw_dp_params_of(const struct vpn_cfg *cfg, struct vpngw_dp_params *p);
 struct vpn_cfg *vpngw_running(void);
 struct vpngw_sas *vpngw_running_sas(void);
 /* Make cand (a changed copy of the running model, or a file read again)

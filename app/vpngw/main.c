@@ -30,6 +30,7 @@
 #include "gw_ike.h"
 #include "gw_kernel.h"
 #include "gw_log.h"
+#include "gw_routing.h"
 #include "gw_running.h"
 #include "gw_sa.h"
 #include "gw_telemetry.h"
@@ -179,6 +180,7 @@ main(int argc, char **argv)
 	const char *state_dir = NULL, *file;
 	bool check_only = false, verbose = false;
 	struct vpngw_dp_stats st, wst[VPN_ESP_MAX_WORKERS];
+	struct vpngw_dp_params dpp;
 	unsigned int nw = VPN_ESP_MAX_WORKERS;
 	struct vpngw_sas sas;
 	struct vpn_diag d;
@@ -257,7 +259,8 @@ main(int argc, char **argv)
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	signal(SIGHUP, on_signal);
-	if (vpngw_dp_start(cfg, &sas, &quit) != 0)
+	if (vpngw_dp_params_of(cfg, &dpp) != 0 ||
+	    vpngw_dp_start(&dpp, &sas, &quit) != 0)
 		goto out_dp;
 	/* The kernel's side of the exception path (our addresses, routes
 	 * behind the data plane) before IKE binds its sockets there. */
@@ -265,8 +268,10 @@ main(int argc, char **argv)
 	    vpngw_kernel_setup(cfg, cfg->appliance.exception_iface) != 0)
 		goto out_dp;
 	vpngw_telemetry_init(&sas);
-	vpngw_running_init(
-	        cfg, state_dir ? state_dir : cfg->appliance.state_dir, &sas);
+	if (vpngw_running_init(cfg,
+	                       state_dir ? state_dir : cfg->appliance.state_dir,
+	                       &sas) != 0)
+		goto out_dp;
 	if (vpngw_ike_start(cfg, &sas) != 0)
 		goto out_ike;
 	vpngw_running_start();
@@ -302,6 +307,7 @@ main(int argc, char **argv)
 	vpngw_ike_stop();
 	print_tunnels();
 	vpngw_dp_stop(&st, wst, &nw);
+	vpngw_routing_stop();
 	rte_pdump_uninit();
 	print_stats(&st, wst, nw, &sas);
 	vpngw_sa_free(&sas);
@@ -317,6 +323,7 @@ out_ike:
 out_dp:
 	quit = 1;
 	vpngw_dp_stop(&st, NULL, NULL);
+	vpngw_routing_stop();
 out_sas:
 	vpngw_sa_free(&sas);
 	vpngw_eal_cleanup();

@@ -7,6 +7,7 @@
 void register_prefix_tests(void);
 void register_neigh_tests(void);
 void register_health_tests(void);
+void register_rib_tests(void);
 void register_cfg_tests(void);
 void register_ike_tests(void);
 void register_ike_sa_tests(void);
@@ -23,6 +24,7 @@ main(void)
 	register_prefix_tests();
 	register_neigh_tests();
 	register_health_tests();
+	register_rib_tests();
 	register_cfg_tests();
 	register_ike_tests();
 	register_ike_sa_tests();

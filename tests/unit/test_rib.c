@@ -1,0 +1,259 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* lib/route's RIB: paths from static routes and BGP sessions, the
+ * selection among them, flushes, counts, and growth to 10,000 prefixes. */
+#include <errno.h>
+#include <stdlib.h>
+
+#include <CUnit/Basic.h>
+
+#include "vpn_rib.h"
+
+#define IP(a, b, c, d) ((uint32_t)(a) << 24 | (b) << 16 | (c) << 8 | (d))
+
+static struct vpn_rib_path
+stat(uint32_t addr, uint8_t len, uint32_t conn)
+{
+	return (struct vpn_rib_path){
+	        .addr = addr, .len = len, .src = VPN_RIB_STATIC, .conn = conn};
+}
+
+static struct vpn_rib_path
+bgp(uint32_t addr, uint8_t len, uint32_t conn, uint8_t tunnel, uint32_t as_path,
+    uint32_t med)
+{
+	return (struct vpn_rib_path){.addr = addr,
+	                             .len = len,
+	                             .src = VPN_RIB_BGP,
+	                             .tunnel = tunnel,
+	                             .conn = conn,
+	                             .as_path = as_path,
+	                             .med = med};
+}
+
+static void
+test_rib_refusals(void)
+{
+	struct vpn_rib *rib = vpn_rib_new();
+	struct vpn_rib_path p = stat(IP(10, 1, 0, 1), 16, 0);
+	struct vpn_rib_nh nh;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(rib);
+	CU_ASSERT_EQUAL(vpn_rib_add(rib, &p), -EINVAL); /* host bits */
+	p = stat(0, 33, 0);
+	CU_ASSERT_EQUAL(vpn_rib_add(rib, &p), -EINVAL);
+	p = bgp(IP(10, 1, 0, 0), 16, 0, 2, 1, 0);
+	CU_ASSERT_EQUAL(vpn_rib_add(rib, &p), -EINVAL); /* tunnel 2 */
+	p = stat(IP(10, 1, 0, 0), 16, 0);
+	p.src = VPN_RIB_NSRC;
+	CU_ASSERT_EQUAL(vpn_rib_add(rib, &p), -EINVAL);
+	p = stat(IP(10, 1, 0, 0), 16, 0);
+	CU_ASSERT_EQUAL(vpn_rib_del(rib, &p), -ENOENT);
+	CU_ASSERT_EQUAL(vpn_rib_best(rib, IP(10, 1, 0, 0), 16, &nh), -ENOENT);
+	CU_ASSERT_FALSE(vpn_rib_changed(rib));
+	/* the default route and a host route are prefixes like others */
+	p = stat(0, 0, 3);
+	CU_ASSERT_EQUAL(vpn_rib_add(rib, &p), 1);
+	p = stat(IP(192, 0, 2, 7), 32, 4);
+	CU_ASSERT_EQUAL(vpn_rib_add(rib, &p), 1);
+	CU_ASSERT_EQUAL(vpn_rib_best(rib, 0, 0, &nh), 0);
+	CU_ASSERT_EQUAL(nh.conn, 3);
+	CU_ASSERT_EQUAL(nh.mode, VPN_RIB_STEER);
+	CU_ASSERT_EQUAL(nh.tunnels, 3);
+	CU_ASSERT_TRUE(vpn_rib_changed(rib));
+	CU_ASSERT_FALSE(vpn_rib_changed(rib));
+	CU_ASSERT_STRING_EQUAL(vpn_rib_src_name(VPN_RIB_BGP), "bgp");
+	CU_ASSERT_STRING_EQUAL(vpn_rib_src_name(VPN_RIB_NSRC), "?");
+	vpn_rib_free(rib);
+}
+
+/* Static beats BGP for the same prefix; BGP takes over when the static
+ * route goes; connected beats both. */
+static void
+test_rib_sources(void)
+{
+	struct vpn_rib *rib = vpn_rib_new();
+	struct vpn_rib_path s = stat(IP(10, 1, 0, 0), 16, 2),
+	                    b = bgp(IP(10, 1, 0, 0), 16, 5, 0, 1, 0),
+	                    c = {.addr = IP(10, 1, 0, 0),
+	                         .len = 16,
+	                         .src = VPN_RIB_CONNECTED,
+	                         .conn = 1};
+	struct vpn_rib_nh nh;
+
+	CU_ASSERT_EQUAL(vpn_rib_add(rib, &b), 1);
+	CU_ASSERT_EQUAL(vpn_rib_best(rib, b.addr, b.len, &nh), 0);
+	CU_ASSERT_EQUAL(nh.src, VPN_RIB_BGP);
+	CU_ASSERT_EQUAL(nh.conn, 5);
+	CU_ASSERT_EQUAL(vpn_rib_add(rib, &s), 1);
+	CU_ASSERT_EQUAL(vpn_rib_best(rib, b.addr, b.len, &nh), 0);
+	CU_ASSERT_EQUAL(nh.src, VPN_RIB_STATIC);
+	CU_ASSERT_EQUAL(nh.conn, 2);
+	/* a better BGP path changes nothing while the static route is there */
+	b.as_path = 0;
+	CU_ASSERT_EQUAL(vpn_rib_add(rib, &b), 0);
+	CU_ASSERT_EQUAL(vpn_rib_add(rib, &c), 1);
+	CU_ASSERT_EQUAL(vpn_rib_best(rib, b.addr, b.len, &nh), 0);
+	CU_ASSERT_EQUAL(nh.src, VPN_RIB_CONNECTED);
+	CU_ASSERT_EQUAL(vpn_rib_del(rib, &c), 1);
+	CU_ASSERT_EQUAL(vpn_rib_del(rib, &s), 1);
+	CU_ASSERT_EQUAL(vpn_rib_best(rib, b.addr, b.len, &nh), 0);
+	CU_ASSERT_EQUAL(nh.src, VPN_RIB_BGP);
+	CU_ASSERT_EQUAL(vpn_rib_prefixes(rib), 1);
+	CU_ASSERT_EQUAL(vpn_rib_del(rib, &b), 1);
+	CU_ASSERT_EQUAL(vpn_rib_prefixes(rib), 0);
+	CU_ASSERT_EQUAL(vpn_rib_del(rib, &b), -ENOENT);
+	/* two static routes to one prefix: the lower connection, whatever
+	 * the order */
+	s = stat(IP(10, 2, 0, 0), 16, 7);
+	vpn_rib_add(rib, &s);
+	s.conn = 4;
+	vpn_rib_add(rib, &s);
+	CU_ASSERT_EQUAL(vpn_rib_best(rib, s.addr, s.len, &nh), 0);
+	CU_ASSERT_EQUAL(nh.conn, 4);
+	vpn_rib_free(rib);
+}
+
+/* Among BGP paths: AS_PATH, then MED, then connection; over a
+ * connection's two tunnels, equal paths are active/active and unequal
+ * ones active/standby with the better tunnel first. */
+static void
+test_rib_bgp(void)
+{
+	struct vpn_rib *rib = vpn_rib_new();
+	uint32_t a = IP(172, 16, 0, 0);
+	struct vpn_rib_path t0 = bgp(a, 12, 1, 0, 2, 100),
+	                    t1 = bgp(a, 12, 1, 1, 2, 100);
+	struct vpn_rib_path other = bgp(a, 12, 0, 0, 3, 0);
+	struct vpn_rib_nh nh;
+
+	vpn_rib_add(rib, &t0);
+	vpn_rib_best(rib, a, 12, &nh);
+	CU_ASSERT_EQUAL(nh.mode, VPN_RIB_ACTIVE);
+	CU_ASSERT_EQUAL(nh.tunnels, 1); /* one tunnel only */
+	CU_ASSERT_EQUAL(vpn_rib_add(rib, &t1), 1);
+	vpn_rib_best(rib, a, 12, &nh);
+	CU_ASSERT_EQUAL(nh.mode, VPN_RIB_ACTIVE);
+	CU_ASSERT_EQUAL(nh.tunnels, 3); /* equal: both, flows hashed */
+	/* the CGW prepends on tunnel 0: tunnel 1 first, 0 standby */
+	t0.as_path = 4;
+	CU_ASSERT_EQUAL(vpn_rib_add(rib, &t0), 1);
+	vpn_rib_best(rib, a, 12, &nh);
+	CU_ASSERT_EQUAL(nh.mode, VPN_RIB_STANDBY);
+	CU_ASSERT_EQUAL(nh.primary, 1);
+	CU_ASSERT_EQUAL(nh.tunnels, 3);
+	CU_ASSERT_EQUAL(nh.as_path, 2);
+	/* same AS_PATH, lower MED on tunnel 0: tunnel 0 first */
+	t0.as_path = 2;
+	t0.med = 50;
+	CU_ASSERT_EQUAL(vpn_rib_add(rib, &t0), 1);
+	vpn_rib_best(rib, a, 12, &nh);
+	CU_ASSERT_EQUAL(nh.mode, VPN_RIB_STANDBY);
+	CU_ASSERT_EQUAL(nh.primary, 0);
+	CU_ASSERT_EQUAL(nh.med, 50);
+	/* the lower MED on tunnel 1 now (it came later): tunnel 1 first */
+	t1.med = 10;
+	CU_ASSERT_EQUAL(vpn_rib_add(rib, &t1), 1);
+	vpn_rib_best(rib, a, 12, &nh);
+	CU_ASSERT_EQUAL(nh.primary, 1);
+	CU_ASSERT_EQUAL(nh.med, 10);
+	t1.med = 100;
+	CU_ASSERT_EQUAL(vpn_rib_add(rib, &t1), 1);
+	/* another connection with a longer AS_PATH is not chosen; shorter
+	 * is, even with a higher MED */
+	CU_ASSERT_EQUAL(vpn_rib_add(rib, &other), 0);
+	other.as_path = 1;
+	other.med = 1000;
+	CU_ASSERT_EQUAL(vpn_rib_add(rib, &other), 1);
+	vpn_rib_best(rib, a, 12, &nh);
+	CU_ASSERT_EQUAL(nh.conn, 0);
+	CU_ASSERT_EQUAL(nh.tunnels, 1);
+	/* all equal: the lower connection, in either order of arrival */
+	other.as_path = 2;
+	other.med = 50;
+	vpn_rib_add(rib, &other);
+	vpn_rib_best(rib, a, 12, &nh);
+	CU_ASSERT_EQUAL(nh.conn, 0);
+	CU_ASSERT_EQUAL(vpn_rib_count(rib, VPN_RIB_BGP, 1, VPN_RIB_ANY), 2);
+	CU_ASSERT_EQUAL(vpn_rib_count(rib, VPN_RIB_BGP, VPN_RIB_ANY, 0), 2);
+	CU_ASSERT_EQUAL(vpn_rib_count(rib, VPN_RIB_BGP, 0, 1), 0);
+	/* connection 0's session goes down: back to connection 1 */
+	CU_ASSERT_EQUAL(vpn_rib_flush(rib, VPN_RIB_BGP, 0, 0), 1);
+	vpn_rib_best(rib, a, 12, &nh);
+	CU_ASSERT_EQUAL(nh.conn, 1);
+	CU_ASSERT_EQUAL(nh.primary, 0);
+	/* tunnel 0's session of connection 1 down: tunnel 1 alone */
+	CU_ASSERT_EQUAL(vpn_rib_flush(rib, VPN_RIB_BGP, 1, 0), 1);
+	vpn_rib_best(rib, a, 12, &nh);
+	CU_ASSERT_EQUAL(nh.tunnels, 2);
+	CU_ASSERT_EQUAL(nh.mode, VPN_RIB_ACTIVE);
+	vpn_rib_free(rib);
+}
+
+/* 10,000 prefixes from two sessions: found, listed in order, counted,
+ * and flushed by session, with the hash table's shifts on deletion. */
+static void
+test_rib_many(void)
+{
+	struct vpn_rib *rib = vpn_rib_new();
+	struct vpn_rib_route *r = calloc(20000, sizeof(*r));
+	unsigned int n, bad = 0;
+	struct vpn_rib_nh nh;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+	for (uint32_t i = 0; i < 10000; i++) {
+		struct vpn_rib_path p =
+		        bgp(IP(10, 0, 0, 0) + (i << 8), 24, i % 3, 0, 1, 0);
+
+		bad += vpn_rib_add(rib, &p) != 1;
+		p.tunnel = 1;
+		p.as_path = 2;
+		bad += vpn_rib_add(rib, &p) != 1; /* standby now */
+	}
+	CU_ASSERT_EQUAL(bad, 0);
+	CU_ASSERT_EQUAL(vpn_rib_prefixes(rib), 10000);
+	CU_ASSERT_EQUAL(vpn_rib_count(rib, VPN_RIB_BGP, VPN_RIB_ANY, 1), 10000);
+	CU_ASSERT_EQUAL(vpn_rib_routes(rib, r, 10), 10000); /* no room */
+	n = vpn_rib_routes(rib, r, 20000);
+	CU_ASSERT_EQUAL_FATAL(n, 10000);
+	for (unsigned int i = 0; i < n; i++)
+		bad += r[i].addr != IP(10, 0, 0, 0) + (i << 8) ||
+		       r[i].len != 24 || r[i].paths != 2 ||
+		       r[i].nh.mode != VPN_RIB_STANDBY || r[i].nh.primary != 0;
+	CU_ASSERT_EQUAL(bad, 0);
+	/* every tunnel-0 path goes: each prefix is left on tunnel 1 */
+	CU_ASSERT_EQUAL(vpn_rib_flush(rib, VPN_RIB_BGP, VPN_RIB_ANY, 0), 10000);
+	for (uint32_t i = 0; i < 10000; i++)
+		bad += vpn_rib_best(rib, IP(10, 0, 0, 0) + (i << 8), 24, &nh) !=
+		               0 ||
+		       nh.tunnels != 2;
+	CU_ASSERT_EQUAL(bad, 0);
+	/* connection 1's go entirely; the others are all still found */
+	CU_ASSERT_EQUAL(vpn_rib_flush(rib, VPN_RIB_BGP, 1, VPN_RIB_ANY), 3333);
+	for (uint32_t i = 0; i < 10000; i++)
+		bad += (vpn_rib_best(rib, IP(10, 0, 0, 0) + (i << 8), 24,
+		                     &nh) == 0) != (i % 3 != 1);
+	CU_ASSERT_EQUAL(bad, 0);
+	CU_ASSERT_EQUAL(vpn_rib_prefixes(rib), 6667);
+	CU_ASSERT_EQUAL(
+	        vpn_rib_flush(rib, VPN_RIB_BGP, VPN_RIB_ANY, VPN_RIB_ANY),
+	        6667);
+	CU_ASSERT_EQUAL(vpn_rib_prefixes(rib), 0);
+	CU_ASSERT_EQUAL(
+	        vpn_rib_count(rib, VPN_RIB_BGP, VPN_RIB_ANY, VPN_RIB_ANY), 0);
+	free(r);
+	vpn_rib_free(rib);
+}
+
+void register_rib_tests(void);
+
+void
+register_rib_tests(void)
+{
+	CU_pSuite s = CU_add_suite("rib", NULL, NULL);
+
+	CU_add_test(s, "rib: refusals, default and host routes",
+	            test_rib_refusals);
+	CU_add_test(s, "rib: connected, static, BGP", test_rib_sources);
+	CU_add_test(s, "rib: BGP selection and the two tunnels", test_rib_bgp);
+	CU_add_test(s, "rib: 10,000 prefixes, flushes", test_rib_many);
+}
