@@ -37,7 +37,6 @@ devices, memif sockets and namespaces (--no-pci always); every run is
 bounded in time and every process started is stopped by its PID.
 """
 import argparse
-import atexit
 import datetime
 import glob
 import hashlib
@@ -47,164 +46,24 @@ import platform
 import re
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(HERE)
+# The runner's code is the package tools/benchlib/, beside this file.
+sys.path.insert(0, os.path.dirname(os.path.realpath(__file__)))
+
+from benchlib.common import (ALGS, HERE, HOST_IN, HOST_OUT,  # noqa: E402
+                             LOCAL, MANY_NET, MANY_STEP, REMOTE, ROOT,
+                             SPI_IN, SPI_OUT, Ctx, die, gen_size_args,
+                             ip_str, keys, log, mean_frame)
+from benchlib.processes import (Run, Telemetry, log_tails, sh,  # noqa: E402
+                                wait_for)
+
 SECGW_SRC = "/usr/share/dpdk/examples/ipsec-secgw"
 PY = "/usr/bin/python3"  # Debian's scapy
-
-# Addresses (documentation ranges only): vpngw's outside and the CGW's,
-# a host behind the inside port and one behind the CGW.
-LOCAL, REMOTE = "203.0.113.10", "203.0.113.1"
-HOST_IN, HOST_OUT = "198.51.100.10", "192.0.2.130"
-SPI_OUT, SPI_IN = 0x1001, 0x2001
-# Many tunnels: tunnel t's remote network is 169.254.128.0/17's t-th /28.
-MANY_NET, MANY_STEP = 0xA9FE8000, 16
-
-FRAMES = {"imix": [64] * 7 + [594] * 4 + [1518]}
-
-# ESP transforms: vpngw's name -> (cipher key bytes, auth key bytes,
-# ipsec-secgw's cipher, its auth). strongSwan names them as vpngw does.
-ALGS = {"aes128gcm16": (16, 0, "aes-128-gcm", None),
-        "aes256gcm16": (32, 0, "aes-256-gcm", None)}
-for _k in (128, 256):
-    for _h, _alen in (("sha1", 20), ("sha256", 32), ("sha384", 48),
-                      ("sha512", 64)):
-        ALGS[f"aes{_k}-{_h}"] = (_k // 8, _alen, f"aes-{_k}-cbc",
-                                 f"{_h}-hmac")
-
-
-def log(*a):
-    print(*a, file=sys.stderr, flush=True)
-
-
-def die(msg):
-    log("bench: " + msg)
-    sys.exit(1)
-
-
-def keys(alg):
-    """(cipher key hex incl. a GCM salt, auth key hex or None)."""
-    klen, alen = ALGS[alg][0], ALGS[alg][1]
-    ck = bytes((0x11 + i) & 0xFF for i in range(klen))
-    if alen == 0:
-        return (ck + b"\xc0\xff\xee\x01").hex(), None
-    return ck.hex(), bytes((0x71 + i) & 0xFF for i in range(alen)).hex()
-
-
-def frames(size):
-    return FRAMES.get(size) or [int(size)]
-
-
-def mean_frame(size):
-    f = frames(size)
-    return sum(f) / len(f)
-
-
-def gen_size_args(size):
-    return ["--imix"] if size == "imix" else ["--size", size]
-
-
-def ip_str(v):
-    return socket.inet_ntoa(v.to_bytes(4, "big"))
-
-
-# ---- processes, namespaces, the work directory ------------------------------
-
-class Run:
-    """Everything one runner invocation started, undone at exit."""
-
-    def __init__(self, work, keep):
-        self.work, self.keep = work, keep
-        self.procs, self.netns, self.prefixes = [], [], []
-        atexit.register(self.cleanup)
-        for s in (signal.SIGINT, signal.SIGTERM):
-            signal.signal(s, self._signal)
-
-    def _signal(self, signum, frame):
-        log("bench: interrupted")
-        sys.exit(130)
-
-    def start(self, cmd, logf, **kw):
-        out = open(logf, "w")
-        p = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT,
-                             stdin=subprocess.DEVNULL, **kw)
-        out.close()
-        self.procs.append(p)
-        return p
-
-    def stop(self, p, sig=signal.SIGINT, wait=10):
-        if p.poll() is None:
-            try:
-                p.send_signal(sig)
-                p.wait(wait)
-            except subprocess.TimeoutExpired:
-                p.kill()
-                p.wait()
-        if p in self.procs:
-            self.procs.remove(p)
-
-    def prefix(self, name):
-        pre = f"vpngw-bench-{os.getpid()}-{name}"
-        self.prefixes.append(pre)
-        return pre
-
-    def cleanup(self):
-        for p in list(self.procs):
-            self.stop(p, signal.SIGTERM, 5)
-        for ns in self.netns:
-            subprocess.run(["ip", "netns", "del", ns], capture_output=True)
-        self.netns = []
-        for pre in self.prefixes:
-            shutil.rmtree("/var/run/dpdk/" + pre, ignore_errors=True)
-        if not self.keep:
-            shutil.rmtree(self.work, ignore_errors=True)
-
-
-def wait_for(path, text, p, timeout):
-    end = time.time() + timeout
-    while time.time() < end:
-        if p.poll() is not None:
-            return False
-        try:
-            if text in open(path, errors="replace").read():
-                return True
-        except OSError:
-            pass
-        time.sleep(0.05)
-    return False
-
-
-class Telemetry:
-    """DPDK telemetry v2: JSON over SOCK_SEQPACKET."""
-
-    def __init__(self, prefix, timeout):
-        path = "/var/run/dpdk/%s/dpdk_telemetry.v2" % prefix
-        end = time.time() + timeout
-        while True:
-            try:
-                self.s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-                self.s.connect(path)
-                break
-            except OSError:
-                self.s.close()
-                if time.time() > end:
-                    raise
-                time.sleep(0.1)
-        self.s.recv(16384)
-
-    def get(self, cmd):
-        self.s.send(cmd.encode())
-        return json.loads(self.s.recv(1 << 20).decode())[cmd.split(",")[0]]
-
-    def close(self):
-        self.s.close()
 
 
 # ---- the gateways' configurations -------------------------------------------
@@ -395,19 +254,6 @@ def parse_gen(out):
             "trials": trials}
 
 
-def log_tails(*paths, n=15):
-    """The last n lines of each log, for a failure's message: the work
-    directory is gone once the run ends (without --keep)."""
-    out = []
-    for p in paths:
-        try:
-            lines = open(p, errors="replace").read().splitlines()[-n:]
-        except OSError as e:
-            lines = [f"({e})"]
-        out.append(f"--- {p}\n" + "\n".join(lines))
-    return "\n".join(out)
-
-
 def gen_result(impl, alg, size, direction, glog, dlog):
     """The search's result. Nothing back at all is a failure of the run;
     packets back but no trial within max_loss is a result (0 pps), said
@@ -594,13 +440,6 @@ def pcap_case(ctx, prof, impl, alg, size, direction):
 
 
 # ---- topology netns --------------------------------------------------------------
-
-def sh(*cmd, check=True):
-    r = subprocess.run(cmd, capture_output=True, text=True)
-    if check and r.returncode != 0:
-        die(" ".join(cmd) + ": " + r.stderr.strip())
-    return r
-
 
 # An af_packet port on a veth end: net_af_packetN on IFACE.
 AF_PACKET = ("net_af_packet{},iface={},blocksz=4096,framesz=2048,"
@@ -867,10 +706,6 @@ def netns_measure(ctx, prof, impl, alg, size, direction, g, d):
 
 
 # ---- the runner ---------------------------------------------------------------
-
-class Ctx:
-    pass
-
 
 def machine():
     info = {"kernel": platform.release(), "cpus": os.cpu_count()}

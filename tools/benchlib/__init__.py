@@ -1,0 +1,5 @@
+"""The benchmark runner's code; tools/bench.py is its command line.
+
+    common      constants, keys, frame sizes, log/die, Ctx
+    processes   child processes (Run), logs, telemetry, shell commands
+"""
