@@ -2,4 +2,5 @@
 
     common      constants, keys, frame sizes, log/die, Ctx
     processes   child processes (Run), logs, telemetry, shell commands
+    peers       vpngw's configuration, ipsec-secgw, vpngw-gen, strongSwan
 """
