@@ -3,4 +3,5 @@
     common      constants, keys, frame sizes, log/die, Ctx
     processes   child processes (Run), logs, telemetry, shell commands
     peers       vpngw's configuration, ipsec-secgw, vpngw-gen, strongSwan
+    topologies  memif, pcap and netns cases; profiles and their cases
 """
