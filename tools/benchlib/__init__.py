@@ -4,4 +4,5 @@
     processes   child processes (Run), logs, telemetry, shell commands
     peers       vpngw's configuration, ipsec-secgw, vpngw-gen, strongSwan
     topologies  memif, pcap and netns cases; profiles and their cases
+    report      summary rows, ratios, Markdown, plots
 """
