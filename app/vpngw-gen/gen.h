@@ -2,7 +2,8 @@
 #ifndef GEN_H
 #define GEN_H
 
-/* vpngw-gen's options (gen_opts.c) as the generator (gen.c) uses them. */
+/* vpngw-gen's options (gen_opts.c) as the generator (gen.c, gen_tx.c,
+ * gen_rx.c, gen_rfc2544.c, gen_report.c) uses them. */
 
 #include <stdbool.h>
 #include <stdint.h>
