@@ -74,6 +74,7 @@ gen_rfc2544(const struct opts *o)
 		       "of %.0f-byte frames on average), loss allowed %g %%\n",
 		       best, best * gen_mean_frame() * 8 / 1e9,
 		       gen_mean_frame(), o->loss_pct);
+	fflush(stdout); /* the result is out, whatever the exit does */
 	free(r.rx.seen);
 	return rc;
 }
