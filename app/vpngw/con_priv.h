@@ -20,6 +20,7 @@
 #include "gw_eal.h"
 #include "gw_ike.h"
 #include "gw_log.h"
+#include "gw_routing.h"
 #include "gw_running.h"
 #include "gw_view.h"
 #include "gw_sa.h"

@@ -467,77 +467,38 @@ CMD(show_ike_sa)
 
 CMD(show_routes)
 {
-	const struct vpn_cfg *cfg = vpngw_running();
-	const struct vpn_cfg_appliance *ap = &cfg->appliance;
-	bool json = con_has_flag(cli, "json"), first = true;
-	char p[VPN_PREFIX_STRLEN];
+	bool json = con_has_flag(cli, "json");
+	unsigned int n = vpngw_view_routes(NULL, 0);
+	struct vpngw_route_view *v = calloc(n ? n : 1, sizeof(*v));
 
-	snapshot();
+	if (v == NULL) {
+		fprintf(o, "%% out of memory\n");
+		return;
+	}
+	n = vpngw_view_routes(v, n);
 	if (json)
 		fprintf(o, "[");
 	else
 		fprintf(o, "%-10s %-20s %-9s %s\n", "Type", "Prefix",
 		        "Selected", "Next hop");
-	for (unsigned int i = 0; i < ap->n_ports; i++) {
-		const struct vpn_cfg_port *pt = &ap->ports[i];
-		struct vpn_prefix net = pt->address;
+	for (unsigned int i = 0; i < n; i++) {
+		if (json) {
+			struct json_out j = {o, true};
 
-		if (pt->address.len == 0)
-			continue;
-		net = vpn_prefix_v4(
-		        vpn_prefix_v4_addr(&pt->address) &
-		                (pt->address.len ? ~0u << (32 - pt->address.len)
-		                                 : 0),
-		        pt->address.len);
-		if (json)
-			fprintf(o,
-			        "%s{\"type\": \"connected\", \"prefix\": "
-			        "\"%s\", \"selected\": true, \"via\": \"%s\"}",
-			        first ? "" : ", ", vpn_prefix_format(&net, p),
-			        pt->name);
-		else
-			fprintf(o, "%-10s %-20s %-9s port %s\n", "connected",
-			        vpn_prefix_format(&net, p), "yes", pt->name);
-		first = false;
-	}
-	for (unsigned int i = 0; i < cfg->n_conns; i++) {
-		const struct vpn_cfg_conn *c = &cfg->conns[i];
-		const struct vpngw_tunnel_view *d[2] = {view_of(c->slot, 0),
-		                                        view_of(c->slot, 1)};
-		bool up[2] = {d[0] && d[0]->up, d[1] && d[1]->up};
-		char via[2 * VPN_NAME_MAX + 64];
-
-		if (up[0] && up[1])
-			snprintf(via, sizeof(via),
-			         c->steering == VPN_STEER_ACTIVE_ACTIVE
-			                 ? "%s/1 and %s/2 (flow hash)"
-			                 : "%s/1 (standby %s/2)",
-			         c->name, c->name);
-		else if (up[0] || up[1])
-			snprintf(via, sizeof(via), "%s/%d", c->name,
-			         up[0] ? 1 : 2);
-		else
-			snprintf(via, sizeof(via), "%s: no tunnel up", c->name);
-		for (unsigned int k = 0; k < c->static_routes.n; k++) {
-			vpn_prefix_format(&c->static_routes.v[k], p);
-			if (json)
-				fprintf(o,
-				        "%s{\"type\": \"static\", \"prefix\": "
-				        "\"%s\", \"selected\": %s, \"via\": "
-				        "\"%s\"}",
-				        first ? "" : ", ", p,
-				        up[0] || up[1] ? "true" : "false", via);
-			else
-				fprintf(o, "%-10s %-20s %-9s %s\n", "static", p,
-				        up[0] || up[1] ? "yes" : "no", via);
-			first = false;
-		}
+			fprintf(o, "%s{", i ? ", " : "");
+			vpngw_view_route_fields(&v[i], &json_out, &j);
+			fprintf(o, "}");
+		} else
+			fprintf(o, "%-10s %-20s %-9s %s\n",
+			        vpn_rib_src_name(v[i].src), v[i].prefix,
+			        v[i].selected ? "yes" : "no", v[i].via);
 	}
 	if (json)
 		fprintf(o, "]\n");
 	else
 		fprintf(o, "(BGP routes appear here once BGP runs over the "
 		           "tunnels)\n");
+	free(v);
 }
 
 CMD(show_interfaces)

@@ -63,6 +63,24 @@ struct vpngw_sa_view {
 /* sa's view (under the SA list's lock: sa stays while it is read). */
 void vpngw_view_sa(const struct vpn_esp_sa *sa, struct vpngw_sa_view *v);
 
+struct vpngw_view_out;
+
+/* One prefix of the RIB and its selection (lib/route, routing.c). */
+struct vpngw_route_view {
+	char prefix[VPN_PREFIX_STRLEN];
+	uint8_t src;        /* enum vpn_rib_src */
+	bool selected;      /* usable now: a port's, or a tunnel of it up */
+	unsigned int paths; /* paths to the prefix from every source */
+	char via[2 * VPN_NAME_MAX + 64];
+};
+
+/* Every prefix of the RIB (connected first, then by source and address)
+ * into v[0..max): how many there are (more than max: only max filled).
+ * Under the control lock. */
+unsigned int vpngw_view_routes(struct vpngw_route_view *v, unsigned int max);
+void vpngw_view_route_fields(const struct vpngw_route_view *v,
+                             const struct vpngw_view_out *out, void *ctx);
+
 /* Every counter of the appliance at one moment: ports and data plane,
  * ESP drops by reason over every SA there was (and none), IKE, console. */
 struct vpngw_counters {

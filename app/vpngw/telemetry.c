@@ -5,6 +5,7 @@
  *   /vpngw/tunnels       each tunnel, as show tunnels json has it
  *   /vpngw/stats         the data plane's port and drop counters
  *   /vpngw/counters      every counter, as show counters json has it
+ *   /vpngw/routes        the routes, as show routes json has them
  *   /vpngw/sa            the SPIs of every SA
  *   /vpngw/sa,SPI        one SA, as show ipsec sa json has it
  *   /vpngw/ike           IKE counters and each IKE tunnel's state
@@ -327,6 +328,55 @@ tel_ike(const char *cmd, const char *params, struct rte_tel_data *d)
 	return 0;
 }
 
+/* The RIB's prefixes as show routes json has them, ROUTE_PAGE a reply:
+ * /vpngw/routes,N from the N-th ("next" names the next page). */
+#define ROUTE_PAGE 64
+
+static int
+tel_routes(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	struct vpngw_route_view *v = NULL;
+	unsigned int n;
+	char *end;
+	long first = 0;
+	int rc = 0;
+
+	(void)cmd;
+	if (params != NULL && *params != '\0') {
+		first = strtol(params, &end, 10);
+		if (*end != '\0' || first < 0)
+			return -EINVAL;
+	}
+	vpngw_ctl_lock();
+	n = vpngw_view_routes(NULL, 0);
+	v = calloc(n ? n : 1, sizeof(*v));
+	if (v == NULL)
+		rc = -ENOMEM;
+	else
+		n = vpngw_view_routes(v, n);
+	rte_tel_data_start_dict(d);
+	if (rc == 0 && first + ROUTE_PAGE < (long)n)
+		rte_tel_data_add_dict_u64(d, "next",
+		                          (uint64_t)first + ROUTE_PAGE);
+	for (unsigned int i = (unsigned int)first;
+	     rc == 0 && i < n && i < (unsigned int)first + ROUTE_PAGE; i++) {
+		struct tel_ctx c = {rte_tel_data_alloc(), false};
+		char key[32];
+
+		if (c.d == NULL) {
+			rc = -ENOMEM;
+			break;
+		}
+		rte_tel_data_start_dict(c.d);
+		vpngw_view_route_fields(&v[i], &tel_out, &c);
+		snprintf(key, sizeof(key), "%u", i);
+		rte_tel_data_add_dict_container(d, key, c.d, 0);
+	}
+	vpngw_ctl_unlock();
+	free(v);
+	return rc;
+}
+
 /* Every counter, as show counters json has it (keys "group_name" here:
  * telemetry takes no '.'), from the start (clear counters is the
  * console's). */
@@ -369,6 +419,10 @@ vpngw_telemetry_init(struct vpngw_sas *sas)
 	        "/vpngw/ike", tel_ike,
 	        "IKE counters and each IKE tunnel's state, 16 tunnels a "
 	        "reply: /vpngw/ike,N from the N-th; 'next' as for tunnels");
+	rte_telemetry_register_cmd(
+	        "/vpngw/routes", tel_routes,
+	        "the routes as show routes json has them (keyed by their "
+	        "index), 64 a reply: /vpngw/routes,N from the N-th");
 	rte_telemetry_register_cmd(
 	        "/vpngw/counters", tel_counters,
 	        "every counter, as the console's show counters json (keys "

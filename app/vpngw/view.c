@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* Views: the tunnels as the console and telemetry show them (gw_view.h). */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "gw_console.h"
 #include "gw_dp.h"
 #include "gw_ike.h"
+#include "gw_routing.h"
 #include "gw_running.h"
 #include "gw_view.h"
 
@@ -15,6 +17,28 @@
 static struct vpngw_tunnel_info dp_info[MAXT];
 static struct vpngw_ike_info ike_info[MAXT];
 static int dp_at[MAXT], ike_at[MAXT]; /* by slot*2+ti: index, or -1 */
+
+/* The tunnels' up states in dp_info/dp_at (the scratch above). */
+static void
+read_tunnels(void)
+{
+	unsigned int ndp = vpngw_dp_tunnels(dp_info, MAXT);
+
+	for (unsigned int i = 0; i < MAXT; i++)
+		dp_at[i] = -1;
+	for (unsigned int i = 0; i < ndp; i++)
+		if (dp_info[i].conn * VPN_TUNNELS + dp_info[i].ti < MAXT)
+			dp_at[dp_info[i].conn * VPN_TUNNELS + dp_info[i].ti] =
+			        (int)i;
+}
+
+static bool
+tunnel_up(unsigned int slot, unsigned int ti)
+{
+	unsigned int at = slot * VPN_TUNNELS + ti;
+
+	return at < MAXT && dp_at[at] >= 0 && dp_info[dp_at[at]].up;
+}
 
 static void
 stats_add(struct vpn_esp_stats *sum, const struct vpn_esp_sa *sa)
@@ -83,16 +107,12 @@ unsigned int
 vpngw_view_tunnels(struct vpngw_tunnel_view *v, unsigned int max)
 {
 	const struct vpn_cfg *cfg = vpngw_running();
-	unsigned int ndp = vpngw_dp_tunnels(dp_info, MAXT);
 	unsigned int nike = vpngw_ike_read(NULL, ike_info, MAXT);
 	unsigned int n = 0;
 
+	read_tunnels();
 	for (unsigned int i = 0; i < MAXT; i++)
-		dp_at[i] = ike_at[i] = -1;
-	for (unsigned int i = 0; i < ndp; i++)
-		if (dp_info[i].conn * VPN_TUNNELS + dp_info[i].ti < MAXT)
-			dp_at[dp_info[i].conn * VPN_TUNNELS + dp_info[i].ti] =
-			        (int)i;
+		ike_at[i] = -1;
 	for (unsigned int i = 0; i < nike; i++)
 		if (ike_info[i].conn * VPN_TUNNELS + ike_info[i].ti < MAXT)
 			ike_at[ike_info[i].conn * VPN_TUNNELS +
@@ -277,4 +297,103 @@ vpngw_view_counters_fields(const struct vpngw_counters *c,
 #define PUT(f, d) out->u64(ctx, "console." #f, c->con.f);
 	VPN_CONSOLE_COUNTERS(PUT)
 #undef PUT
+}
+
+/* Where r's traffic goes, and whether it can now. */
+static void
+route_via(const struct vpn_cfg *cfg, const struct vpn_rib_route *r,
+          struct vpngw_route_view *v)
+{
+	const struct vpn_cfg_conn *c = NULL;
+	bool up[2];
+
+	if (r->nh.src == VPN_RIB_CONNECTED) {
+		v->selected = true;
+		snprintf(v->via, sizeof(v->via), "port %s",
+		         r->nh.conn < cfg->appliance.n_ports
+		                 ? cfg->appliance.ports[r->nh.conn].name
+		                 : "?");
+		return;
+	}
+	for (unsigned int i = 0; i < cfg->n_conns; i++)
+		if (cfg->conns[i].slot == r->nh.conn)
+			c = &cfg->conns[i];
+	if (c == NULL) {
+		snprintf(v->via, sizeof(v->via), "connection slot %u (gone)",
+		         r->nh.conn);
+		return;
+	}
+	for (unsigned int t = 0; t < 2; t++)
+		up[t] = (r->nh.tunnels & 1u << t) && tunnel_up(c->slot, t);
+	v->selected = up[0] || up[1];
+	if (up[0] && up[1])
+		snprintf(
+		        v->via, sizeof(v->via),
+		        r->nh.mode == VPN_RIB_ACTIVE ||
+		                        (r->nh.mode == VPN_RIB_STEER &&
+		                         c->steering == VPN_STEER_ACTIVE_ACTIVE)
+		                ? "%s/1 and %s/2 (flow hash)"
+		                : "%s/1 (standby %s/2)",
+		        c->name, c->name);
+	else if (up[0] || up[1])
+		snprintf(v->via, sizeof(v->via), "%s/%d", c->name,
+		         up[0] ? 1 : 2);
+	else
+		snprintf(v->via, sizeof(v->via), "%s: no tunnel up", c->name);
+	if (up[0] && up[1] && r->nh.mode == VPN_RIB_STANDBY &&
+	    r->nh.primary == 1)
+		snprintf(v->via, sizeof(v->via), "%s/2 (standby %s/1)", c->name,
+		         c->name);
+}
+
+static int
+route_order(const void *a, const void *b)
+{
+	const struct vpn_rib_route *x = a, *y = b;
+
+	if (x->nh.src != y->nh.src)
+		return x->nh.src < y->nh.src ? -1 : 1;
+	if (x->addr != y->addr)
+		return x->addr < y->addr ? -1 : 1;
+	return (int)x->len - (int)y->len;
+}
+
+unsigned int
+vpngw_view_routes(struct vpngw_route_view *v, unsigned int max)
+{
+	const struct vpn_rib *rib = vpngw_routing_rib();
+	const struct vpn_cfg *cfg = vpngw_running();
+	unsigned int n = rib ? vpn_rib_prefixes(rib) : 0;
+	struct vpn_rib_route *r;
+
+	if (n == 0 || cfg == NULL || max == 0)
+		return cfg == NULL ? 0 : n;
+	r = calloc(n, sizeof(*r));
+	if (r == NULL)
+		return 0;
+	n = vpn_rib_routes(rib, r, n);
+	qsort(r, n, sizeof(*r), route_order);
+	read_tunnels();
+	for (unsigned int i = 0; i < n && i < max; i++) {
+		struct vpn_prefix p = vpn_prefix_v4(r[i].addr, r[i].len);
+
+		memset(&v[i], 0, sizeof(v[i]));
+		vpn_prefix_format(&p, v[i].prefix);
+		v[i].src = r[i].nh.src;
+		v[i].paths = r[i].paths;
+		route_via(cfg, &r[i], &v[i]);
+	}
+	free(r);
+	return n;
+}
+
+void
+vpngw_view_route_fields(const struct vpngw_route_view *v,
+                        const struct vpngw_view_out *out, void *ctx)
+{
+	out->str(ctx, "type", vpn_rib_src_name(v->src));
+	out->str(ctx, "prefix", v->prefix);
+	out->flag(ctx, "selected", v->selected);
+	out->str(ctx, "via", v->via);
+	out->u64(ctx, "paths", v->paths);
 }

@@ -127,6 +127,12 @@ has show "Commands available:"
 json show 'show counters json' 'd["dataplane.no_route"]' >/dev/null || fail "show counters json"
 json show 'show interfaces json' 'd[0]["ipackets"]' >/dev/null || fail "show interfaces json"
 json show 'show routes json' 'd[2]["prefix"]' | grep -q 192.0.2.128/25 || fail "show routes json"
+# The same view in telemetry: the same fields, the static route there.
+keys_con=$(json show 'show routes json' '" ".join(sorted(d[2]))')
+keys_tel=$(tel gw1 /vpngw/routes '" ".join(sorted(d["2"]))')
+[ "$keys_con" = "$keys_tel" ] || fail "show routes json and /vpngw/routes differ: $keys_con / $keys_tel"
+[ "$(tel gw1 /vpngw/routes "d['2']['type'] + ' ' + d['2']['prefix']")" = "static 192.0.2.128/25" ] ||
+	fail "/vpngw/routes: no static route 192.0.2.128/25"
 json show 'show version json' 'd["connections"]' | grep -q 1 || fail "show version json"
 json show 'show log json' 'd[0]["line"]' | grep -q . || fail "show log json"
 json show 'show running-config json' 'd["vpn_connections"][0]["tunnels"][1]["manual_keys"]["spi_in"]' |
