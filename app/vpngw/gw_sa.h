@@ -35,5 +35,7 @@ void vpngw_sa_free(struct vpngw_sas *s);
  * -ENOMEM / -ENOENT. */
 int vpngw_sa_track(struct vpngw_sas *s, struct vpn_esp_sa *sa);
 int vpngw_sa_untrack(struct vpngw_sas *s, struct vpn_esp_sa *sa);
+/* sa's counters (NULL: none) added to sum. */
+void vpngw_sa_stats_add(struct vpn_esp_stats *sum, const struct vpn_esp_sa *sa);
 
 #endif /* GW_SA_H */

@@ -316,21 +316,6 @@ child_route(void *ctx, unsigned int peer, uint32_t spi_in)
 	t->routed = k;
 }
 
-/* sa's counters added to sum (sa may be NULL). */
-static void
-stats_add(struct vpn_esp_stats *sum, const struct vpn_esp_sa *sa)
-{
-	struct vpn_esp_stats s;
-
-	if (sa == NULL)
-		return;
-	vpn_esp_sa_stats(sa, &s);
-	sum->packets += s.packets;
-	sum->bytes += s.bytes;
-	for (int r = 0; r < VPN_ESP_REASON_MAX; r++)
-		sum->drops[r] += s.drops[r];
-}
-
 /* Free what no worker can hold any more (all of it, with wait). */
 static void
 retired_free(bool wait)
@@ -344,8 +329,8 @@ retired_free(bool wait)
 
 		if (wait || vpngw_dp_passed(r->token)) {
 			/* Its counts stay the tunnel's. */
-			stats_add(&g.tun[r->peer].gone_out, r->out);
-			stats_add(&g.tun[r->peer].gone_in, r->in);
+			vpngw_sa_stats_add(&g.tun[r->peer].gone_out, r->out);
+			vpngw_sa_stats_add(&g.tun[r->peer].gone_in, r->in);
 			sa_drop(r->out);
 			sa_drop(r->in);
 		} else
@@ -713,13 +698,14 @@ publish(void)
 		p->esp_in = t->gone_in;
 		p->esp_out = t->gone_out;
 		for (int k = 0; k < CHILDREN; k++) {
-			stats_add(&p->esp_in, t->ch[k].in);
-			stats_add(&p->esp_out, t->ch[k].out);
+			vpngw_sa_stats_add(&p->esp_in, t->ch[k].in);
+			vpngw_sa_stats_add(&p->esp_out, t->ch[k].out);
 		}
 		for (unsigned int r = 0; r < g.nretired; r++)
 			if (g.retired[r].peer == i) {
-				stats_add(&p->esp_in, g.retired[r].in);
-				stats_add(&p->esp_out, g.retired[r].out);
+				vpngw_sa_stats_add(&p->esp_in, g.retired[r].in);
+				vpngw_sa_stats_add(&p->esp_out,
+				                   g.retired[r].out);
 			}
 	}
 	pthread_mutex_unlock(&g.lock);

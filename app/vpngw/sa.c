@@ -173,3 +173,17 @@ vpngw_sa_free(struct vpngw_sas *s)
 	pthread_mutex_destroy(&s->lock);
 	memset(s, 0, sizeof(*s));
 }
+
+void
+vpngw_sa_stats_add(struct vpn_esp_stats *sum, const struct vpn_esp_sa *sa)
+{
+	struct vpn_esp_stats s;
+
+	if (sa == NULL)
+		return;
+	vpn_esp_sa_stats(sa, &s);
+	sum->packets += s.packets;
+	sum->bytes += s.bytes;
+	for (int r = 0; r < VPN_ESP_REASON_MAX; r++)
+		sum->drops[r] += s.drops[r];
+}

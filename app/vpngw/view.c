@@ -41,20 +41,6 @@ tunnel_up(unsigned int slot, unsigned int ti)
 }
 
 static void
-stats_add(struct vpn_esp_stats *sum, const struct vpn_esp_sa *sa)
-{
-	struct vpn_esp_stats s;
-
-	if (sa == NULL)
-		return;
-	vpn_esp_sa_stats(sa, &s);
-	sum->packets += s.packets;
-	sum->bytes += s.bytes;
-	for (int r = 0; r < VPN_ESP_REASON_MAX; r++)
-		sum->drops[r] += s.drops[r];
-}
-
-static void
 view_one(struct vpngw_tunnel_view *v, const struct vpn_cfg_conn *c,
          unsigned int ti)
 {
@@ -98,8 +84,8 @@ view_one(struct vpngw_tunnel_view *v, const struct vpn_cfg_conn *c,
 		v->nat = tu->manual.encapsulation == VPN_ENCAP_UDP;
 		v->spi_in = (uint32_t)tu->manual.spi_in;
 		v->spi_out = (uint32_t)tu->manual.spi_out;
-		stats_add(&v->in, sas->in_by_tunnel[at]);
-		stats_add(&v->out, sas->out_by_tunnel[at]);
+		vpngw_sa_stats_add(&v->in, sas->in_by_tunnel[at]);
+		vpngw_sa_stats_add(&v->out, sas->out_by_tunnel[at]);
 	}
 }
 
