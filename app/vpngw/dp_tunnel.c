@@ -58,6 +58,8 @@ static void
 tunnel_set(struct dp_conn *c, unsigned int ti, enum vpn_health_src src, bool ok,
            const char *why)
 {
+	if (c->t[ti].h.p.hz == 0)
+		return; /* no connection in this slot (cleared) */
 	tunnel_settle(c, ti,
 	              vpn_health_set(&c->t[ti].h, src, ok, why, rte_rdtsc()));
 }
@@ -250,7 +252,8 @@ vpngw_dp_tunnel_attach(unsigned int conn, unsigned int ti,
 
 		/* Its silence starts now. */
 		esp_seen(t, &rx, &tx);
-		vpn_health_esp_reset(&t->h, rx, tx, rte_rdtsc());
+		tunnel_settle(&dp.conns[conn], ti,
+		              vpn_health_esp_reset(&t->h, rx, tx, rte_rdtsc()));
 	}
 	tunnel_set(&dp.conns[conn], ti, VPN_HEALTH_SA, true, why);
 	return old;
@@ -366,7 +369,11 @@ vpngw_dp_conn_clear(unsigned int slot)
 		pthread_mutex_unlock(&dp.names);
 		dp.conns[slot].t[t].manual = false;
 		dp.conns[slot].t[t].sa = NULL;
-		/* The next connection in this slot starts afresh. */
+		/* The next connection in this slot starts afresh: down,
+		 * its state made at vpngw_dp_conn_set. */
+		__atomic_fetch_and(&dp.conns[slot].up, ~(1u << t),
+		                   __ATOMIC_RELEASE);
+		dp.conns[slot].t[t].keepalives = 0;
 		memset(&dp.conns[slot].t[t].h, 0,
 		       sizeof(dp.conns[slot].t[t].h));
 	}

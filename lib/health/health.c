@@ -122,13 +122,15 @@ vpn_health_set(struct vpn_health *h, enum vpn_health_src src, bool ok,
 	return settle(h, why, now);
 }
 
-void
+int
 vpn_health_esp_reset(struct vpn_health *h, uint64_t rx, uint64_t tx,
                      uint64_t now)
 {
 	h->rx_seen = rx;
 	h->tx_seen = tx;
 	h->last_rx = h->last_tx = now;
+	hold(h, VPN_HEALTH_ESP, false, NULL);
+	return settle(h, "ESP watched afresh", now);
 }
 
 int

@@ -84,9 +84,11 @@ int vpn_health_set(struct vpn_health *h, enum vpn_health_src src, bool ok,
  */
 int vpn_health_esp(struct vpn_health *h, uint64_t rx, uint64_t tx, uint64_t now,
                    bool *keepalive);
-/* ESP's clocks start again now (a new SA: its silence starts here). */
-void vpn_health_esp_reset(struct vpn_health *h, uint64_t rx, uint64_t tx,
-                          uint64_t now);
+/* ESP's clocks start again now and ESP holds nothing (a new SA, or one
+ * attached again: given the benefit of the doubt, its silence counted
+ * from here). 1 when the state changed. */
+int vpn_health_esp_reset(struct vpn_health *h, uint64_t rx, uint64_t tx,
+                         uint64_t now);
 
 /* A health probe answered or missed: probe_down misses in a row take it
  * down, probe_up answers in a row bring it back. 1 when state changed. */

@@ -117,8 +117,18 @@ test_health_esp(void)
 	CU_ASSERT_STRING_EQUAL(vpn_health_why(&h), "ESP received");
 	CU_ASSERT_EQUAL(vpn_health_silent(&h, 41), 0);
 	/* a new SA: counters start again, and so does the silence */
-	vpn_health_esp_reset(&h, 0, 0, 100);
+	CU_ASSERT_EQUAL(vpn_health_esp_reset(&h, 0, 0, 100), 0);
 	CU_ASSERT_EQUAL(vpn_health_esp(&h, 0, 0, 125, NULL), 0);
+	CU_ASSERT_TRUE(vpn_health_up(&h));
+	/* silent, then attached again (admin down and up): ESP holds no
+	 * more, the SA decides */
+	CU_ASSERT_EQUAL(vpn_health_esp(&h, 0, 0, 200, NULL), 1);
+	CU_ASSERT_FALSE(vpn_health_up(&h));
+	CU_ASSERT_EQUAL(
+	        vpn_health_set(&h, VPN_HEALTH_SA, false, "detached", 201), 0);
+	CU_ASSERT_EQUAL(vpn_health_esp_reset(&h, 0, 0, 202), 0);
+	CU_ASSERT_EQUAL(
+	        vpn_health_set(&h, VPN_HEALTH_SA, true, "attached", 202), 1);
 	CU_ASSERT_TRUE(vpn_health_up(&h));
 	/* dpd_action none: silence never takes it down */
 	h = tunnel(SRC(SA) | SRC(ESP), 0, 10);
