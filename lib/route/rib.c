@@ -227,11 +227,14 @@ select_nh(const struct prefix *e)
 		    e->paths[i].conn == best->conn)
 			t[e->paths[i].tunnel] = &e->paths[i];
 	nh.tunnels = (uint8_t)((t[0] != NULL) | (t[1] != NULL) << 1);
-	nh.primary = best->tunnel;
 	nh.mode = VPN_RIB_ACTIVE;
+	/* Over both and equal: no tunnel first (whichever came first). */
+	nh.primary = t[0] != NULL && t[1] != NULL ? 0 : best->tunnel;
 	if (t[0] != NULL && t[1] != NULL &&
-	    (t[0]->as_path != t[1]->as_path || t[0]->med != t[1]->med))
+	    (t[0]->as_path != t[1]->as_path || t[0]->med != t[1]->med)) {
 		nh.mode = VPN_RIB_STANDBY;
+		nh.primary = best->tunnel;
+	}
 	return nh;
 }
 

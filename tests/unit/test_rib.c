@@ -3,6 +3,7 @@
  * selection among them, flushes, counts, and growth to 10,000 prefixes. */
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <CUnit/Basic.h>
 
@@ -134,6 +135,25 @@ test_rib_bgp(void)
 	vpn_rib_best(rib, a, 12, &nh);
 	CU_ASSERT_EQUAL(nh.mode, VPN_RIB_ACTIVE);
 	CU_ASSERT_EQUAL(nh.tunnels, 3); /* equal: both, flows hashed */
+	/* withdrawn and announced again: the same selection, no change */
+	CU_ASSERT_EQUAL(vpn_rib_del(rib, &t0), 1);
+	CU_ASSERT_EQUAL(vpn_rib_add(rib, &t0), 1);
+	CU_ASSERT_EQUAL(vpn_rib_del(rib, &t0), 1);
+	vpn_rib_changed(rib);
+	CU_ASSERT_EQUAL(vpn_rib_add(rib, &t0), 1);
+	CU_ASSERT_EQUAL(vpn_rib_best(rib, a, 12, &nh), 0);
+	CU_ASSERT_EQUAL(nh.primary, 0);
+	{
+		/* t1 first, then t0: the same selection as t0 then t1 */
+		struct vpn_rib *r2 = vpn_rib_new();
+		struct vpn_rib_nh nh2;
+
+		vpn_rib_add(r2, &t1);
+		vpn_rib_add(r2, &t0);
+		vpn_rib_best(r2, a, 12, &nh2);
+		CU_ASSERT_EQUAL(memcmp(&nh, &nh2, sizeof(nh)), 0);
+		vpn_rib_free(r2);
+	}
 	/* the CGW prepends on tunnel 0: tunnel 1 first, 0 standby */
 	t0.as_path = 4;
 	CU_ASSERT_EQUAL(vpn_rib_add(rib, &t0), 1);
