@@ -105,7 +105,10 @@ vpngw_running_init(struct vpn_cfg *cfg, const char *state_dir,
 		for (unsigned int t = 0; t < VPN_TUNNELS; t++) {
 			unsigned int k = c->slot * VPN_TUNNELS + t;
 
+			/* Not one disabled in the file: running_start
+			 * takes it administratively down. */
 			if (c->tunnels[t].manual.present &&
+			    c->tunnels[t].enabled &&
 			    sas->out_by_tunnel[k] != NULL)
 				vpngw_dp_tunnel_attach(c->slot, t,
 				                       sas->out_by_tunnel[k],

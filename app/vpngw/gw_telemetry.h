@@ -8,5 +8,8 @@
 
 /* Register the /vpngw/... telemetry commands (telemetry.c). */
 void vpngw_telemetry_init(struct vpngw_sas *sas);
+/* From now on every telemetry command is refused: the appliance stops
+ * (call it without the control lock, before tearing anything down). */
+void vpngw_telemetry_stop(void);
 
 #endif /* GW_TELEMETRY_H */

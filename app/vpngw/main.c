@@ -268,13 +268,21 @@ main(int argc, char **argv)
 	    vpngw_kernel_setup(cfg, cfg->appliance.exception_iface) != 0)
 		goto out_dp;
 	vpngw_telemetry_init(&sas);
+	/* Telemetry runs from here: what it reads is set up under the
+	 * control lock, as it reads. */
+	vpngw_ctl_lock();
 	if (vpngw_running_init(cfg,
 	                       state_dir ? state_dir : cfg->appliance.state_dir,
-	                       &sas) != 0)
+	                       &sas) != 0) {
+		vpngw_ctl_unlock();
 		goto out_dp;
-	if (vpngw_ike_start(cfg, &sas) != 0)
+	}
+	if (vpngw_ike_start(cfg, &sas) != 0) {
+		vpngw_ctl_unlock();
 		goto out_ike;
+	}
 	vpngw_running_start();
+	vpngw_ctl_unlock();
 	/* dpdk-dumpcap captures on our ports as a secondary process: that
 	 * needs a shared, hugepage-backed EAL (not --no-huge/--no-shconf). */
 	if (rte_pdump_init() != 0)
@@ -302,6 +310,7 @@ main(int argc, char **argv)
 	}
 
 	printf("vpngw: stopping\n");
+	vpngw_telemetry_stop();
 	vpngw_console_stop();
 	vpngw_ctl_lock();
 	vpngw_ike_stop();
@@ -319,8 +328,10 @@ main(int argc, char **argv)
 
 	/* A start that failed: what was started, stopped in reverse. */
 out_ike:
+	vpngw_telemetry_stop();
 	vpngw_ike_stop();
 out_dp:
+	vpngw_telemetry_stop();
 	quit = 1;
 	vpngw_dp_stop(&st, NULL, NULL);
 	vpngw_routing_stop();

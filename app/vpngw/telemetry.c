@@ -9,8 +9,8 @@
  *   /vpngw/sa            the SPIs of every SA
  *   /vpngw/sa,SPI        one SA, as show ipsec sa json has it
  *   /vpngw/ike           IKE counters and each IKE tunnel's state
- * Read from the telemetry thread while the workers count (vpngw_dp_read);
- * /vpngw/tunnels takes the control lock, as the console does.
+ * Read from the telemetry thread while the workers count (vpngw_dp_read),
+ * each command under the control lock, as a console command (tel_run).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -77,6 +77,19 @@ tel_key(const char *name, char *buf, size_t len)
 		                 : '_';
 	}
 	buf[i] = '\0';
+	return buf;
+}
+
+/* A tunnel's key in a reply: its name when DPDK takes it as a key, else
+ * "tN" from its index in the list (no real tunnel's name lacks the '/'
+ * of "connection/N", so it cannot collide); the entry keeps the real
+ * name either way. */
+static const char *
+tel_tunnel_key(const char *name, unsigned int i, char *buf, size_t len)
+{
+	tel_key(name, buf, len);
+	if (strcmp(buf, name) != 0)
+		snprintf(buf, len, "t%u", i);
 	return buf;
 }
 
@@ -231,9 +244,6 @@ tel_tunnels(const char *cmd, const char *params, struct rte_tel_data *d)
 		free(v);
 		return v == NULL ? -ENOMEM : -EINVAL;
 	}
-	/* Built and read as the console does: one moment of the running
-	 * configuration, the data plane and IKE. */
-	vpngw_ctl_lock();
 	n = vpngw_view_tunnels(v, TEL_TUNNELS);
 	rte_tel_data_start_dict(d);
 	if (first + TEL_PAGE < (long)n)
@@ -251,9 +261,9 @@ tel_tunnels(const char *cmd, const char *params, struct rte_tel_data *d)
 		rte_tel_data_start_dict(t);
 		vpngw_view_tunnel_fields(&v[i], &tel_out, &c);
 		rte_tel_data_add_dict_container(
-		        d, tel_key(v[i].name, key, sizeof(key)), t, 0);
+		        d, tel_tunnel_key(v[i].name, i, key, sizeof(key)), t,
+		        0);
 	}
-	vpngw_ctl_unlock();
 	free(v);
 	return rc;
 }
@@ -306,6 +316,7 @@ tel_ike(const char *cmd, const char *params, struct rte_tel_data *d)
 			return -ENOMEM;
 		}
 		rte_tel_data_start_dict(t);
+		rte_tel_data_add_dict_string(t, "name", info[i].name);
 		rte_tel_data_add_dict_string(t, "ike_sa",
 		                             p->ike_state ? p->ike_state : "-");
 		rte_tel_data_add_dict_string(t, "child_sa",
@@ -322,7 +333,8 @@ tel_ike(const char *cmd, const char *params, struct rte_tel_data *d)
 		tel_esp(t, "in", &info[i].esp_in);
 		tel_esp(t, "out", &info[i].esp_out);
 		rte_tel_data_add_dict_container(
-		        d, tel_key(info[i].name, key, sizeof(key)), t, 0);
+		        d, tel_tunnel_key(info[i].name, i, key, sizeof(key)), t,
+		        0);
 	}
 	free(info);
 	return 0;
@@ -347,7 +359,6 @@ tel_routes(const char *cmd, const char *params, struct rte_tel_data *d)
 		if (*end != '\0' || first < 0)
 			return -EINVAL;
 	}
-	vpngw_ctl_lock();
 	n = vpngw_view_routes(NULL, 0);
 	v = calloc(n ? n : 1, sizeof(*v));
 	if (v == NULL)
@@ -372,7 +383,6 @@ tel_routes(const char *cmd, const char *params, struct rte_tel_data *d)
 		snprintf(key, sizeof(key), "%u", i);
 		rte_tel_data_add_dict_container(d, key, c.d, 0);
 	}
-	vpngw_ctl_unlock();
 	free(v);
 	return rc;
 }
@@ -406,33 +416,62 @@ tel_info(const char *cmd, const char *params, struct rte_tel_data *d)
 	return 0;
 }
 
+/* Every command, run by tel_run under the control lock (one moment of
+ * the appliance, as a console command sees it), and never once the
+ * appliance has begun to stop (vpngw_telemetry_stop): the telemetry
+ * thread outlives what the handlers read. */
+static const struct tel_cmd {
+	const char *path;
+	telemetry_cb fn;
+	const char *help;
+} tel_cmds[] = {
+        {"/vpngw/tunnels", tel_tunnels,
+         "each tunnel's state, liveness and ESP counters, 16 a reply: "
+         "/vpngw/tunnels,N from the N-th; 'next' is the next page's N"},
+        {"/vpngw/ike", tel_ike,
+         "IKE counters and each IKE tunnel's state, 16 tunnels a reply: "
+         "/vpngw/ike,N from the N-th; 'next' as for tunnels"},
+        {"/vpngw/routes", tel_routes,
+         "the routes as show routes json has them (keyed by their index), "
+         "64 a reply: /vpngw/routes,N from the N-th"},
+        {"/vpngw/counters", tel_counters,
+         "every counter, as the console's show counters json (keys "
+         "group_name). No parameters"},
+        {"/vpngw/info", tel_info, "vpngw version and TSC frequency"},
+        {"/vpngw/stats", tel_stats, "vpngw data plane counters. No parameters"},
+        {"/vpngw/sa", tel_sa,
+         "SPIs of the SAs; with an SPI (/vpngw/sa,0x1001) that SA's "
+         "counters"},
+};
+
+static bool tel_stopping; /* under the control lock */
+
+static int
+tel_run(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	int rc = -EINVAL;
+
+	vpngw_ctl_lock();
+	for (size_t i = 0; i < RTE_DIM(tel_cmds); i++)
+		if (!tel_stopping && strcmp(cmd, tel_cmds[i].path) == 0)
+			rc = tel_cmds[i].fn(cmd, params, d);
+	vpngw_ctl_unlock();
+	return rc;
+}
+
 void
 vpngw_telemetry_init(struct vpngw_sas *sas)
 {
 	tel_sas = sas;
-	rte_telemetry_register_cmd(
-	        "/vpngw/tunnels", tel_tunnels,
-	        "each tunnel's state, liveness and ESP counters, 16 a "
-	        "reply: "
-	        "/vpngw/tunnels,N from the N-th; 'next' is the next page's N");
-	rte_telemetry_register_cmd(
-	        "/vpngw/ike", tel_ike,
-	        "IKE counters and each IKE tunnel's state, 16 tunnels a "
-	        "reply: /vpngw/ike,N from the N-th; 'next' as for tunnels");
-	rte_telemetry_register_cmd(
-	        "/vpngw/routes", tel_routes,
-	        "the routes as show routes json has them (keyed by their "
-	        "index), 64 a reply: /vpngw/routes,N from the N-th");
-	rte_telemetry_register_cmd(
-	        "/vpngw/counters", tel_counters,
-	        "every counter, as the console's show counters json (keys "
-	        "group_name). No parameters");
-	rte_telemetry_register_cmd("/vpngw/info", tel_info,
-	                           "vpngw version and TSC frequency");
-	rte_telemetry_register_cmd("/vpngw/stats", tel_stats,
-	                           "vpngw data plane counters. No parameters");
-	rte_telemetry_register_cmd(
-	        "/vpngw/sa", tel_sa,
-	        "SPIs of the SAs; with an SPI (/vpngw/sa,0x1001)"
-	        " that SA's counters");
+	for (size_t i = 0; i < RTE_DIM(tel_cmds); i++)
+		rte_telemetry_register_cmd(tel_cmds[i].path, tel_run,
+		                           tel_cmds[i].help);
+}
+
+void
+vpngw_telemetry_stop(void)
+{
+	vpngw_ctl_lock();
+	tel_stopping = true;
+	vpngw_ctl_unlock();
 }

@@ -371,10 +371,12 @@ grep -q "tunnel b-3.c/1: settings changed: negotiating again" "$work/gw1.log" ||
 	fail "b-3.c/1 did not renegotiate for its customer gateway's new address"
 [ -n "$(tap_route 192.0.2.89)" ] || fail "no kernel route to b3's new address"
 [ -z "$(tap_route 192.0.2.88)" ] || fail "the kernel route to b3's old address stayed"
-# Telemetry keys take no '-' or '.': the tunnel is under b_3_c/1, with
-# its real name inside.
-[ "$(tel gw1 /vpngw/tunnels "d['b_3_c/1']['name']")" = "b-3.c/1" ] ||
-	fail "telemetry: no tunnel b-3.c/1 (as b_3_c/1)"
+# Telemetry keys take no '-' or '.': the tunnel is keyed by its index
+# (t2: e2e/1, e2e/2, then it), with its real name inside, in both lists.
+[ "$(tel gw1 /vpngw/tunnels "d['t2']['name']")" = "b-3.c/1" ] ||
+	fail "telemetry: no tunnel b-3.c/1 in /vpngw/tunnels (as t2)"
+[ "$(tel gw1 /vpngw/ike "[v['name'] for v in d.values() if isinstance(v, dict)].count('b-3.c/1')")" = 1 ] ||
+	fail "telemetry: no tunnel b-3.c/1 in /vpngw/ike"
 con cgwdel '!enable' 'configure' 'no connection b-3.c' 'no customer-gateway b3' \
 	'no customer-gateway b3' 'end' 'show running-config'
 has cgwdel "applied: 0 connection(s) created, 1 deleted"
