@@ -45,6 +45,7 @@ cleared_tunnels(void)
 		snprintf(b->name, sizeof(b->name), "%s", v[i].name);
 		b->slot = v[i].slot;
 		b->ti = v[i].ti;
+		b->ike_peer = v[i].ike_peer;
 		b->in = v[i].in;
 		b->out = v[i].out;
 	}

@@ -53,6 +53,7 @@ struct con_cleared {
 	struct con_tunnel_base {
 		char name[VPN_NAME_MAX + 8];
 		unsigned int slot, ti;
+		int ike_peer; /* a connection made again is another tunnel */
 		struct vpn_esp_stats in, out;
 	} * tun;
 };

@@ -188,7 +188,7 @@ static const struct vpngw_view_out json_out = {json_str, json_u64, json_num,
                                                json_flag, json_drops};
 
 /* v's ESP counters since clear counters (a tunnel made since, or made
- * again under the same name, counts from zero). */
+ * again under the same name: another IKE peer, counts from zero). */
 static void
 since_clear(struct vpngw_tunnel_view *v)
 {
@@ -197,10 +197,10 @@ since_clear(struct vpngw_tunnel_view *v)
 	for (unsigned int i = 0; i < con_cleared.ntun; i++)
 		if (con_cleared.tun[i].slot == v->slot &&
 		    con_cleared.tun[i].ti == v->ti &&
+		    con_cleared.tun[i].ike_peer == v->ike_peer &&
 		    strcmp(con_cleared.tun[i].name, v->name) == 0)
 			b = &con_cleared.tun[i];
-	if (b == NULL || v->in.packets < b->in.packets ||
-	    v->out.packets < b->out.packets)
+	if (b == NULL)
 		return;
 	esp_sub(&v->in, &b->in);
 	esp_sub(&v->out, &b->out);

@@ -44,6 +44,7 @@ void vpngw_ike_stop(void);
 struct vpngw_ike_info {
 	char name[VPN_NAME_MAX + 8];
 	unsigned int conn, ti; /* connection slot, tunnel index */
+	unsigned int peer;     /* IKE's peer: never reused while running */
 	struct vpn_ike_peer_info ike;
 	/* ESP in and out over every Child SA the tunnel has had (across
 	 * rekeys, for the life of the process). */

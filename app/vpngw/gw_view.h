@@ -23,6 +23,7 @@
 struct vpngw_tunnel_view {
 	char name[VPN_NAME_MAX + 8]; /* connection/N */
 	unsigned int slot, ti;
+	int ike_peer; /* IKE's peer (a tunnel made again gets another); -1 */
 	const struct vpn_cfg_tunnel *cfg; /* under the control lock only */
 	bool up;
 	bool admin_down;

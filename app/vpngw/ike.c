@@ -552,6 +552,7 @@ vpngw_ike_tunnel_add(const struct vpn_cfg *cfg, const struct vpn_cfg_conn *c,
 	memset(&g.pub[idx], 0, sizeof(g.pub[idx]));
 	g.pub[idx].conn = g.tun[idx].conn;
 	g.pub[idx].ti = g.tun[idx].ti;
+	g.pub[idx].peer = (unsigned int)idx;
 	snprintf(g.pub[idx].name, sizeof(g.pub[idx].name), "%s/%c", c->name,
 	         '1' + ti);
 	g.n++;

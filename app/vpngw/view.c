@@ -72,6 +72,7 @@ view_one(struct vpngw_tunnel_view *v, const struct vpn_cfg_conn *c,
 	snprintf(v->why, sizeof(v->why), "%s", d ? d->why : "");
 	v->keepalives = d ? d->keepalives : 0;
 	v->changes = d ? d->changes : 0;
+	v->ike_peer = k ? (int)k->peer : -1;
 	if (k != NULL) {
 		snprintf(v->ike_last, sizeof(v->ike_last), "%s", k->ike.last);
 		v->nat = k->ike.nat;
