@@ -80,6 +80,26 @@ port_start(uint16_t port)
 	return rc;
 }
 
+/* The end, whatever it is: stdout flushed (the results are out), the
+ * ports stopped and closed before the EAL goes (net_memif's interrupt
+ * thread used to race rte_eal_cleanup's unmapping: a crash at exit in
+ * about 1 of 15 memif runs, and with it the buffered result line). */
+static int
+finish(const struct opts *o, int rc)
+{
+	fflush(stdout);
+	if (rte_eth_dev_is_valid_port(o->tx)) {
+		rte_eth_dev_stop(o->tx);
+		rte_eth_dev_close(o->tx);
+	}
+	if (o->rx_on && o->rx != o->tx && rte_eth_dev_is_valid_port(o->rx)) {
+		rte_eth_dev_stop(o->rx);
+		rte_eth_dev_close(o->rx);
+	}
+	rte_eal_cleanup();
+	return rc;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -111,8 +131,7 @@ main(int argc, char **argv)
 	    (o.rx_on && o.rx != o.tx && port_start(o.rx) != 0)) {
 		fprintf(stderr, "vpngw-gen: cannot start ports %u/%u\n", o.tx,
 		        o.rx);
-		rte_eal_cleanup();
-		return 1;
+		return finish(&o, 1);
 	}
 	if (o.esp_out_on || o.esp_in_on) {
 		eng = vpn_crypto_open(VPN_CRYPTO_IMB);
@@ -129,8 +148,7 @@ main(int argc, char **argv)
 		                      vpn_esp_sa_new(eng, &o.esp_in)) != 0))) {
 			fprintf(stderr,
 			        "vpngw-gen: cannot set up the ESP SAs\n");
-			rte_eal_cleanup();
-			return 1;
+			return finish(&o, 1);
 		}
 	}
 	explicit_bzero(&o.esp_out, sizeof(o.esp_out));
@@ -168,8 +186,7 @@ main(int argc, char **argv)
 		if (o.rfc2544 && o.rate <= 0) {
 			fprintf(stderr, "vpngw-gen: no link speed for an RFC "
 			                "2544 search: give --rate\n");
-			rte_eal_cleanup();
-			return 2;
+			return finish(&o, 2);
 		}
 	}
 	if (o.rfc2544)
@@ -177,17 +194,5 @@ main(int argc, char **argv)
 	else if ((n = gen_run_once(&o, o.rate, &r)) == 0)
 		gen_report(&o, "run", o.rate, &r);
 	free(r.rx.seen);
-	fflush(stdout);
-	/* Ports stopped and closed before the EAL goes: net_memif's
-	 * interrupt thread used to race rte_eal_cleanup's unmapping (a crash
-	 * at exit in about 1 of 15 memif runs, and with it the buffered
-	 * result line). */
-	rte_eth_dev_stop(o.tx);
-	rte_eth_dev_close(o.tx);
-	if (o.rx_on && o.rx != o.tx) {
-		rte_eth_dev_stop(o.rx);
-		rte_eth_dev_close(o.rx);
-	}
-	rte_eal_cleanup();
-	return n == 0 ? 0 : 1;
+	return finish(&o, n == 0 ? 0 : 1);
 }

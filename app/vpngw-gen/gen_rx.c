@@ -125,6 +125,8 @@ gen_rx_reset(struct rx_stats *st, uint64_t expect)
 	/* Room for every sequence number sent, up to 2^30 (128 MB). */
 	if (expect + 2 > bits) {
 		free(seen);
+		st->seen = NULL; /* not freed again by the caller */
+		st->seen_bits = 0;
 		bits = expect + 2 < (1ull << 30) ? expect + 2 : (1ull << 30);
 		seen = calloc((bits + 7) / 8, 1);
 		if (seen == NULL)
