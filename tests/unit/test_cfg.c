@@ -482,6 +482,20 @@ test_overlaps(void)
 	/* 0.0.0.0/0 selectors are "any", not an overlap */
 	load_parts((struct parts){.conn = "local_networks = [\"0.0.0.0/0\"];"});
 	CU_ASSERT_EQUAL(diag.warnings, 0);
+	/* neighbours, nested and disjoint networks (c has 192.0.2.128/25):
+	 * exactly the one pair where one holds the other */
+	WARNS_AT(L_CONN2,
+	         "static route 192.0.2.160/27 of 'c2' overlaps static route "
+	         "192.0.2.128/25 of 'c'",
+	         .outside =
+	                 "outside_addresses = [\"203.0.113.1\", "
+	                 "\"203.0.113.2\", \"203.0.113.3\", \"203.0.113.4\"];",
+	         .conn2 = ", { name = \"c2\"; customer_gateway = \"g\"; "
+	                  "static_routes = [\"192.0.2.0/26\", "
+	                  "\"192.0.2.160/27\", \"192.0.2.64/26\"]; tunnels "
+	                  "= ( { outside_address = \"203.0.113.3\"; }, { "
+	                  "outside_address = \"203.0.113.4\"; } ); }");
+	CU_ASSERT_EQUAL(diag.warnings, 1);
 }
 
 static void
