@@ -259,6 +259,10 @@ main(int argc, char **argv)
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	signal(SIGHUP, on_signal);
+	/* A console client that goes away mid-answer, or an `ip -batch`
+	 * that dies before reading all its commands, is an error on that
+	 * write, not the end of the appliance. */
+	signal(SIGPIPE, SIG_IGN);
 	if (vpngw_dp_params_of(cfg, &dpp) != 0 ||
 	    vpngw_dp_start(&dpp, &sas, &quit) != 0)
 		goto out_dp;
@@ -288,9 +292,6 @@ main(int argc, char **argv)
 	if (rte_pdump_init() != 0)
 		printf("vpngw: packet capture (dpdk-dumpcap) unavailable: %s\n",
 		       rte_strerror(rte_errno));
-	/* A console client that goes away mid-answer is an error on that
-	 * write, not the end of the appliance. */
-	signal(SIGPIPE, SIG_IGN);
 	vpngw_console_start(cfg);
 	printf("vpngw: running; SIGINT or SIGTERM stops it\n");
 	fflush(stdout);
