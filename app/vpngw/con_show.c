@@ -671,13 +671,67 @@ obj_json(FILE *o, enum vpn_obj kind, const void *obj)
 	}
 }
 
-CMD(show_running)
+#define HIDDEN "<hidden: enable to see>"
+
+/*
+ * The running model as this session may see it: an unprivileged one
+ * (the '>' prompt) gets a copy with every secret hidden (pre-shared
+ * keys, manual keys, the console's password hash), as a router shows
+ * its configuration only to the privileged level. NULL: the model
+ * itself may be shown; *copy is to be freed.
+ */
+static const struct vpn_cfg *
+shown_cfg(struct cli_def *cli, struct vpn_cfg **copy)
 {
 	const struct vpn_cfg *cfg = vpngw_running();
-	const struct vpn_cfg_appliance *a = &cfg->appliance;
+	struct vpn_cfg *c;
 
+	*copy = NULL;
+	if (cli->privilege >= PRIVILEGE_PRIVILEGED)
+		return cfg;
+	c = vpn_cfg_dup(cfg);
+	if (c == NULL)
+		return NULL;
+	if (c->appliance.console.password_hash[0] != '\0')
+		snprintf(c->appliance.console.password_hash,
+		         sizeof(c->appliance.console.password_hash), HIDDEN);
+	for (unsigned int i = 0; i < c->n_conns; i++)
+		for (int t = 0; t < VPN_TUNNELS; t++) {
+			struct vpn_cfg_tunnel *tu = &c->conns[i].tunnels[t];
+			struct vpn_cfg_manual *m = &tu->manual;
+
+			if (tu->psk[0] != '\0')
+				snprintf(tu->psk, sizeof(tu->psk), HIDDEN);
+			if (m->key_in[0] != '\0')
+				snprintf(m->key_in, sizeof(m->key_in), HIDDEN);
+			if (m->key_out[0] != '\0')
+				snprintf(m->key_out, sizeof(m->key_out),
+				         HIDDEN);
+			if (m->auth_key_in[0] != '\0')
+				snprintf(m->auth_key_in, sizeof(m->auth_key_in),
+				         HIDDEN);
+			if (m->auth_key_out[0] != '\0')
+				snprintf(m->auth_key_out,
+				         sizeof(m->auth_key_out), HIDDEN);
+		}
+	*copy = c;
+	return c;
+}
+
+CMD(show_running)
+{
+	struct vpn_cfg *copy;
+	const struct vpn_cfg *cfg = shown_cfg(cli, &copy);
+	const struct vpn_cfg_appliance *a;
+
+	if (cfg == NULL) {
+		fprintf(o, "%% out of memory\n");
+		return;
+	}
+	a = &cfg->appliance;
 	if (!con_has_flag(cli, "json")) {
 		vpn_cfg_write(cfg, o);
+		vpn_cfg_free(copy);
 		return;
 	}
 	fprintf(o, "{\"appliance\": ");
@@ -717,6 +771,7 @@ CMD(show_running)
 		fprintf(o, "]}");
 	}
 	fprintf(o, "]}\n");
+	vpn_cfg_free(copy);
 }
 
 CMD(show_cgw_config)
@@ -725,15 +780,20 @@ CMD(show_cgw_config)
 	const char *fmt = con_has_flag(cli, "frr")       ? "frr"
 	                  : con_has_flag(cli, "generic") ? "generic"
 	                                                 : "strongswan";
+	struct vpn_cfg *copy;
+	const struct vpn_cfg *cfg = shown_cfg(cli, &copy);
 	char *buf = NULL;
 	size_t len = 0;
-	FILE *m = open_memstream(&buf, &len);
+	FILE *m = cfg ? open_memstream(&buf, &len) : NULL;
 	int rc;
 
-	if (m == NULL)
+	if (m == NULL) {
+		vpn_cfg_free(copy);
 		return;
-	rc = conn ? vpn_cfg_export(vpngw_running(), conn, fmt, m) : -ENOENT;
+	}
+	rc = conn ? vpn_cfg_export(cfg, conn, fmt, m) : -ENOENT;
 	fclose(m);
+	vpn_cfg_free(copy);
 	if (rc != 0)
 		fprintf(o, "%% no connection %s\n", conn ? conn : "");
 	else if (con_has_flag(cli, "json")) {

@@ -106,6 +106,11 @@ con show \
 	'show customer-gateway-config e2e generic json' \
 	'sh tun | include e2e/2' 'show counters | exclude esp' \
 	'show ipsec sa | count' 'help' 'tunnel e2e/1 down'
+# Unprivileged: the configuration without its secrets (manual keys here,
+# PSKs and the password hash alike), the customer gateway's export too.
+hasnt show "$K1"
+hasnt show "$HASH"
+has show 'key_in = "<hidden: enable to see>"'
 has show "  tunnels"              # show ? listed its commands
 has show "  customer-gateway-config"
 has show "show tunnels "          # Tab completed "sh" and "tun"
@@ -313,6 +318,7 @@ grep -q "enabled = false" "$work/gw1.conf" || fail "the written file lost b2c/1'
 "$vpngw" -n "$work/gw1.conf" >/dev/null || fail "the written file does not check"
 awk '/^gw1# show running-config$/{on=1; next} /^gw1# /{on=0} on' "$work/con-create.txt" \
 	>"$work/running-before.txt"
+grep -qF "$K1" "$work/running-before.txt" || fail "the privileged show running-config hid the keys"
 
 # Both restart: manual keys keep no replay state, so vpngw 2 would take
 # vpngw 1's sequence numbers starting again at 1 for replays.
@@ -327,8 +333,8 @@ gw1=$!
 ip netns exec "$G2" "$vpngw" "$work/gw2.conf" >"$work/gw2.log" 2>&1 &
 pids=("$gw1" $!)
 console_up both
-con again 'show running-config' 'show tunnels'
-awk '/^gw1> show running-config$/{on=1; next} /^gw1> /{on=0} on' "$work/con-again.txt" \
+con again '!enable' 'show running-config' 'show tunnels'
+awk '/^gw1# show running-config$/{on=1; next} /^gw1# /{on=0} on' "$work/con-again.txt" \
 	>"$work/running-after.txt"
 [ -s "$work/running-before.txt" ] || fail "no running-config captured"
 diff "$work/running-before.txt" "$work/running-after.txt" ||
