@@ -29,6 +29,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "console_priv.h"
 #include "vpn_console.h"
 
 #define IOBUF    16384
@@ -197,6 +198,7 @@ session_main(void *arg)
 		if (con->banner[0])
 			cli_set_banner(cli, con->banner);
 		cli_telnet_protocol(cli, 1);
+		console_filters_register(cli);
 		if (con->hash[0]) {
 			cli_set_auth_callback(cli, auth_cb);
 			cli_set_enable_callback(cli, enable_cb);

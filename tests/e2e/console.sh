@@ -105,7 +105,9 @@ con show \
 	'show log json' 'show running-config json' \
 	'show customer-gateway-config e2e generic json' \
 	'sh tun | include e2e/2' 'show counters | exclude esp' \
-	'show ipsec sa | count' 'help' 'tunnel e2e/1 down'
+	'show ipsec sa | count' 'show tunnels | i e2e/2' 'show tunnels | inc e2e/2' \
+	'show counters | ex esp' 'show tunnels | gr -i E2E/2' 'show tunnels | egr e2e/[2]' \
+	'help' 'tunnel e2e/1 down'
 # Unprivileged: the configuration without its secrets (manual keys here,
 # PSKs and the password hash alike), the customer gateway's export too.
 hasnt show "$K1"
@@ -149,6 +151,16 @@ awk '/^gw1> /{on=0} on; /sh tun \| include e2e\/2$/{on=1}' "$work/con-show.txt" 
 	fail "| include let other lines through"
 awk '/show ipsec sa \| count$/{getline; print}' "$work/con-show.txt" | grep -qx 5 ||
 	fail "| count: $(awk '/show ipsec sa \| count$/{getline; print}' "$work/con-show.txt")"
+# Abbreviated filters do what the full ones do (libcli's matched nothing).
+section() { awk -v c="$1" '/^gw1> /{on=0} on; index($0, c) && $0 ~ /^gw1> /{on=1}' "$work/con-show.txt"; }
+for c in 'show tunnels | i e2e/2' 'show tunnels | inc e2e/2' 'show tunnels | gr -i E2E/2' \
+	'show tunnels | egr e2e/[2]'; do
+	section "$c" | grep -q "^e2e/2 " || fail "'$c' did not show e2e/2"
+	section "$c" | grep -q "e2e/1" && fail "'$c' let e2e/1 through"
+done
+section 'show counters | ex esp' | grep -q "^dataplane" || fail "'| ex esp' dropped other lines"
+section 'show counters | ex esp' | grep -q "^esp" && fail "'| ex esp' let esp lines through"
+echo "abbreviated filters: | i, | inc, | ex, | gr -i, | egr all filter"
 # Unprivileged: no tunnel command; the tunnel stayed up.
 n=$(pings 5)
 [ "$n" -ge 4 ] || fail "traffic before any change: $n of 5"
