@@ -11,6 +11,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -501,7 +502,7 @@ int
 vpngw_save(FILE *msg)
 {
 	const char *path = run.cfg->file;
-	char tmp[VPN_PATH_MAX + 8], bak[VPN_PATH_MAX + 8];
+	char real[PATH_MAX], tmp[PATH_MAX + 8], bak[PATH_MAX + 8];
 	FILE *f;
 	int fd;
 
@@ -509,6 +510,10 @@ vpngw_save(FILE *msg)
 		fprintf(msg, "%% no configuration file to write\n");
 		return -ENOENT;
 	}
+	/* A symlinked file: the file it points to is written (beside it the
+	 * new and .bak files); the link stays a link. */
+	if (realpath(path, real) != NULL)
+		path = real;
 	snprintf(tmp, sizeof(tmp), "%s.new", path);
 	snprintf(bak, sizeof(bak), "%s.bak", path);
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);

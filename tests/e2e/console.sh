@@ -340,17 +340,30 @@ rc=$?
 wait "${pids[1]}"
 grep -E "ERROR: AddressSanitizer|runtime error" "$work/gw1.log" && fail "sanitizer report"
 [ "$rc" -eq 0 ] || fail "vpngw 1 exited with $rc"
-ip netns exec "$G1" "$vpngw" "$work/gw1.conf" >"$work/gw1.log" 2>&1 &
+# Started from a symlink this time: write must update the file it points
+# to and leave the link a link.
+mkdir -p "$work/etc"
+ln -s ../gw1.conf "$work/etc/vpngw.conf"
+ip netns exec "$G1" "$vpngw" "$work/etc/vpngw.conf" >"$work/gw1.log" 2>&1 &
 gw1=$!
 ip netns exec "$G2" "$vpngw" "$work/gw2.conf" >"$work/gw2.log" 2>&1 &
 pids=("$gw1" $!)
 console_up both
-con again '!enable' 'show running-config' 'show tunnels'
+cp "$work/gw1.conf" "$work/gw1.conf.before-link-write"
+con again '!enable' 'show running-config' 'show tunnels' 'write'
+[ -L "$work/etc/vpngw.conf" ] || fail "write replaced the symlinked configuration with a plain file"
+has again "wrote $work/gw1.conf (the previous one is $work/gw1.conf.bak)"
+cmp -s "$work/gw1.conf.bak" "$work/gw1.conf.before-link-write" || fail "write through the link kept no .bak of the real file"
+[ ! -e "$work/etc/vpngw.conf.bak" ] || fail "write put a .bak beside the link"
 awk '/^gw1# show running-config$/{on=1; next} /^gw1# /{on=0} on' "$work/con-again.txt" \
 	>"$work/running-after.txt"
 [ -s "$work/running-before.txt" ] || fail "no running-config captured"
-diff "$work/running-before.txt" "$work/running-after.txt" ||
+# (but for the header naming the file: this time the symlink's path)
+diff <(grep -v "normalised by vpngw -nv from" "$work/running-before.txt") \
+	<(grep -v "normalised by vpngw -nv from" "$work/running-after.txt") ||
 	fail "running-config differs after write and restart"
+grep -q "normalised by vpngw -nv from $work/etc/vpngw.conf:" "$work/running-after.txt" ||
+	fail "the running-config does not name the file it was read from"
 has again "b2c/2"
 grep -Eq '^b2c/1 .* admin-down' "$work/con-again.txt" || fail "b2c/1 not administratively down after the restart"
 grep -Eq '^b2c/2 .* admin-down' "$work/con-again.txt" && fail "b2c/2 administratively down after the restart"
