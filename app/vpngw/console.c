@@ -184,6 +184,11 @@ setup(struct cli_def *cli, void *ctx)
 	c = reg(cli, show, "routes", show_routes, U, MODE_ANY,
 	        "Connected and static routes, selected, next tunnel");
 	flag(c, "json", "As JSON");
+	/* What a router's operator types (it was taken for "ipsec"). */
+	sub = reg(cli, show, "ip", NULL, U, MODE_ANY, "IP routing");
+	c = reg(cli, sub, "route", show_routes, U, MODE_ANY,
+	        "The routes, as show routes");
+	flag(c, "json", "As JSON");
 	c = reg(cli, show, "interfaces", show_interfaces, U, MODE_ANY,
 	        "DPDK ports and their counters");
 	flag(c, "json", "As JSON");

@@ -96,7 +96,7 @@ con show \
 	'show version' 'show version json' 'show vpn connections' \
 	'show vpn connections json' 'show tunnels detail' 'show tunnels json' \
 	'show ipsec sa' 'show ipsec sa detail' 'show ipsec sa json' \
-	'show ike sa' 'show ike sa json' 'show routes' 'show routes json' \
+	'show ike sa' 'show ike sa json' 'show routes' 'show routes json' 'show ip route' \
 	'show interfaces' 'show interfaces json' 'show counters' \
 	'show counters json' 'show log' 'show log tunnel e2e/1' \
 	'show running-config' 'show customer-gateway-config e2e' \
@@ -134,6 +134,8 @@ has show "Commands available:"
 json show 'show counters json' 'd["dataplane.no_route"]' >/dev/null || fail "show counters json"
 json show 'show interfaces json' 'd[0]["ipackets"]' >/dev/null || fail "show interfaces json"
 json show 'show routes json' 'd[2]["prefix"]' | grep -q 192.0.2.128/25 || fail "show routes json"
+section_ip=$(awk '/^gw1> /{on=0} on; /^gw1> show ip route$/{on=1}' "$work/con-show.txt")
+echo "$section_ip" | grep -q "^static  *192.0.2.128/25" || fail "show ip route: $section_ip"
 # The same view in telemetry: the same fields, the static route there.
 keys_con=$(json show 'show routes json' '" ".join(sorted(d[2]))')
 keys_tel=$(tel gw1 /vpngw/routes '" ".join(sorted(d["2"]))')
