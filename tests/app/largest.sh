@@ -136,13 +136,10 @@ ip netns exec "$ns" /usr/bin/python3 - "$port" >"$work/console.txt" <<'PY' || fa
 import socket, sys, time
 s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=30)
 out = b""
-def cmd(line):
-    global out
-    s.sendall(line.encode() + b"\n")
-    time.sleep(0.5)
 for line in ["enable", "show tunnels | count", "clear counters",
              "show ipsec sa | count", "exit"]:
-    cmd(line)
+    s.sendall(line.encode() + b"\n")
+    time.sleep(0.5)
 s.settimeout(10)
 try:
     while True:
