@@ -2,7 +2,7 @@
 # The customer gateway's configuration as the console exports it is what
 # a real strongSwan needs: vpngw 1 with two IKE tunnels, PSKs and inside
 # CIDRs generated (in no file), waits for the peer; its console's
-# "show customer-gateway-config e2e strongswan" becomes charon's
+# "enable" and "show customer-gateway-config e2e strongswan" become charon's
 # swanctl.conf, loaded with swanctl --load-all (no error allowed), and
 # charon brings both tunnels up from it; host A pings host B through them.
 #
@@ -20,7 +20,9 @@ swan_write_conf
 swan_gw_conf "" ""
 swan_gw_start "console: listening"
 
-printf '%s\n' 'show customer-gateway-config e2e strongswan' >"$work/cgw.cmds"
+# The export's PSKs are shown at the privileged level only (no password
+# is set here: enable asks for none).
+printf '%s\n' 'enable' 'show customer-gateway-config e2e strongswan' >"$work/cgw.cmds"
 timeout 60 expect "$exp" "$G1" admin "" "$work/cgw.cmds" | tr -d '\r' >"$work/cgw.txt" ||
 	fail "console session"
 mkdir -p "$swan"
