@@ -81,7 +81,29 @@ port_link_up() { # port_link_up NS IF...: a vpngw port's veth
 	done
 }
 
+# Namespaces and DPDK run directories that an earlier run of these tests
+# left when it was killed too hard to run its trap (meson, itself killed,
+# takes its tests down with SIGKILL): ours by name, whose harness PID is
+# gone, and with no process left inside. Anything else is left alone.
+sweep_stale() {
+	local ns pid
+	for ns in $(ip netns list | awk '{print $1}'); do
+		[[ $ns =~ ^vpngw(A|B|U|G1|G2)([0-9]+)$ ]] || continue
+		pid=${BASH_REMATCH[2]}
+		kill -0 "$pid" 2>/dev/null && continue
+		[ -z "$(ip netns pids "$ns" 2>/dev/null)" ] || continue
+		ip netns del "$ns" 2>/dev/null && echo "removed $ns, left by a killed run (PID $pid)"
+	done
+	for d in /var/run/dpdk/vpngw-e2e-gw[12]-*; do
+		[ -d "$d" ] || continue
+		pid=${d##*-}
+		[[ $pid =~ ^[0-9]+$ ]] || continue
+		kill -0 "$pid" 2>/dev/null || rm -rf "$d"
+	done
+}
+
 e2e_hosts() { # the namespaces, and host A's and host B's links
+	sweep_stale
 	for ns in "${namespaces[@]}"; do
 		ip netns add "$ns" || fail "ip netns add $ns"
 		ip -n "$ns" link set lo up
