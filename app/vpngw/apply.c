@@ -84,6 +84,10 @@ dp_conn_of(const struct vpn_cfg_conn *c)
 		d.t[t].manual = c->tunnels[t].manual.present;
 		d.t[t].dpd_clear = c->tunnels[t].dpd_action != VPN_DPD_NONE;
 		d.t[t].dpd_timeout = (unsigned int)c->tunnels[t].dpd_timeout;
+		if (c->routing == VPN_ROUTING_BGP &&
+		    c->tunnels[t].inside_cidr.family == AF_INET)
+			d.t[t].inside =
+			        vpn_cfg_inside_addr(&c->tunnels[t], true);
 	}
 	return d;
 }

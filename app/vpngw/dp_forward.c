@@ -152,12 +152,13 @@ consumed:
 /* ---- inside -> tunnel -----------------------------------------------------
  */
 
-/* The connection whose static routes hold dst: 0, or -1. */
+/* The connection whose route holds dst, and which of its tunnels the
+ * route uses (enum vpn_via): 0, or -1. */
 static int
-route_lookup(uint32_t dst, uint32_t *conn)
+route_lookup(uint32_t dst, uint32_t *conn, unsigned int *via)
 {
 	return vpn_fib_lookup(__atomic_load_n(&dp.routes, __ATOMIC_ACQUIRE),
-	                      dst, conn);
+	                      dst, conn, via);
 }
 
 /*
@@ -208,8 +209,8 @@ to_tunnel(struct dp_worker *wk, struct rte_mbuf *m, bool fwd,
 	const struct vpn_nh_table *nt;
 	const struct vpn_nh_tunnel *tt;
 	const struct vpn_nh *nh;
+	unsigned int up, via;
 	uint32_t conn, dst;
-	unsigned int up;
 	int t, n;
 
 	if (len < 20 || ip[0] >> 4 != 4 ||
@@ -218,7 +219,7 @@ to_tunnel(struct dp_worker *wk, struct rte_mbuf *m, bool fwd,
 		goto drop;
 	}
 	dst = ip_dst(m);
-	if (route_lookup(dst, &conn) != 0) {
+	if (route_lookup(dst, &conn, &via) != 0) {
 		wk->st.no_route++;
 		goto drop;
 	}
@@ -238,10 +239,10 @@ to_tunnel(struct dp_worker *wk, struct rte_mbuf *m, bool fwd,
 	nh = &nt->nh[conn];
 	up = __atomic_load_n(&dp.conns[conn].up, __ATOMIC_ACQUIRE);
 	/* The flow hash only matters when there is a choice. */
-	t = vpn_steer_pick(nh->steer, up,
-	                   nh->steer == VPN_STEER_ACTIVE && (up & 3) == 3
-	                           ? vpn_flow_hash(ip, len)
-	                           : 0);
+	t = vpn_via_pick(via, nh->steer, up,
+	                 vpn_via_hashes(via, nh->steer, up)
+	                         ? vpn_flow_hash(ip, len)
+	                         : 0);
 	/* A tunnel joins steering after its SA is published and leaves it
 	 * before the SA goes: a NULL SA is a tunnel going down. */
 	if (t < 0 || nh->t[t].sa == NULL) {
@@ -367,6 +368,23 @@ from_remote(unsigned int conn, const struct rte_mbuf *m)
 	        rte_be_to_cpu_32(v));
 }
 
+/* Whether dst is the appliance's own at the end of connection conn's
+ * tunnels: the inside port's address, or a tunnel's inside address (a
+ * BGP session). */
+static inline bool
+for_us_inner(unsigned int conn, uint32_t dst)
+{
+	const struct dp_conn *c;
+
+	if (dst == dp.in.addr)
+		return true;
+	if ((dst >> 16) != (169u << 8 | 254u) || conn >= dp.nconns)
+		return false;
+	c = &dp.conns[conn];
+	return dst == __atomic_load_n(&c->t[0].inside, __ATOMIC_RELAXED) ||
+	       dst == __atomic_load_n(&c->t[1].inside, __ATOMIC_RELAXED);
+}
+
 /*
  * A decrypted packet m for the inside (forwarded: TTL and the inside
  * port's MTU as RFC 1812 wants) into out[] (fragments too). What the
@@ -472,10 +490,10 @@ outside_input(struct dp_worker *wk, struct rte_mbuf **pkts, uint16_t n)
 			rte_pktmbuf_free(m);
 			continue;
 		}
-		/* To the appliance itself (its inside address): the kernel's
-		 * answer to something it sent into the tunnel. */
+		/* To the appliance itself (its inside address, or a
+		 * tunnel's: BGP): the kernel's. */
 		if (m->packet_type == RTE_PTYPE_L3_IPV4 &&
-		    ip_dst(m) == dp.in.addr) {
+		    for_us_inner(vpn_esp_sa_tag(sas[i]), ip_dst(m))) {
 			if (!exc_send(wk, m)) {
 				wk->st.for_us++;
 				rte_pktmbuf_free(m);
@@ -519,6 +537,7 @@ exc_input(struct dp_worker *wk, struct rte_mbuf **pkts, uint16_t n)
 
 	for (uint16_t i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
+		unsigned int via;
 		uint32_t dst, conn;
 
 		wk->st.from_kernel++;
@@ -533,7 +552,7 @@ exc_input(struct dp_worker *wk, struct rte_mbuf **pkts, uint16_t n)
 		if (!l2_input(wk, m))
 			continue;
 		dst = ip_dst(m);
-		if (route_lookup(dst, &conn) == 0)
+		if (route_lookup(dst, &conn, &via) == 0)
 			to_tunnel_queue(wk, m, false, enc, sas, &nenc);
 		else if (((dst ^ dp.in.addr) & dp.in.mask) == 0) {
 			if (l2_out(wk, &dp.in, m, dst))

@@ -79,7 +79,8 @@ struct dp_tunnel {
 	struct vpn_health h;         /* its state, from every source */
 	char why[VPN_HEALTH_WHY];    /* h's last reason (telemetry reads) */
 	uint64_t keepalives;
-	bool manual; /* keyed by hand: liveness by dummy ESP, not IKE */
+	bool manual;     /* keyed by hand: liveness by dummy ESP, not IKE */
+	uint32_t inside; /* our inside address (BGP), 0: none; workers read */
 };
 
 struct dp_conn {

@@ -337,6 +337,7 @@ vpngw_dp_conn_set(const struct vpngw_dp_conn *c)
 
 		snprintf(dt->name, sizeof(dt->name), "%s/%d", c->name, t + 1);
 		dt->manual = c->t[t].manual;
+		__atomic_store_n(&dt->inside, c->t[t].inside, __ATOMIC_RELEASE);
 	}
 	pthread_mutex_unlock(&dp.names);
 	for (unsigned int t = 0; t < VPN_TUNNELS; t++) {

@@ -53,6 +53,9 @@ struct vpngw_dp_conn {
 		bool manual;    /* keyed by hand: liveness by ESP heard */
 		bool dpd_clear; /* silence takes it down */
 		unsigned int dpd_timeout; /* seconds of silence */
+		uint32_t inside; /* our inside address (BGP): what comes
+		                  * out of the tunnel to it is the kernel's;
+		                  * 0: none */
 	} t[VPN_TUNNELS];
 };
 

@@ -6,7 +6,8 @@
  * the data plane, which routes it. Done at start, and for each connection
  * the running model creates, changes or deletes, with iproute2 run
  * directly (no shell); the interface is NOARP because the data plane, not
- * the kernel, resolves next hops.
+ * the kernel, resolves next hops. A BGP connection's tunnels' inside
+ * addresses go on it too: the sessions (FRR's bgpd) use them.
  */
 #include <errno.h>
 #include <spawn.h>
@@ -179,6 +180,61 @@ each_route(const struct vpn_cfg_conn *c,
 	return rc == 0 ? 0 : -EIO;
 }
 
+/* A BGP connection's tunnels' inside addresses (ours, the first of each
+ * /30): BGP's sessions run between them, over each tunnel's ESP. */
+static unsigned int
+inside_addrs(const struct vpn_cfg_conn *c, uint32_t out[VPN_TUNNELS])
+{
+	unsigned int n = 0;
+
+	if (c->routing != VPN_ROUTING_BGP)
+		return 0;
+	for (int t = 0; t < VPN_TUNNELS; t++)
+		if (c->tunnels[t].inside_cidr.family == AF_INET)
+			out[n++] = vpn_cfg_inside_addr(&c->tunnels[t], true);
+	return n;
+}
+
+static void
+add_inside(const char *ifname, const struct vpn_cfg_conn *c)
+{
+	uint32_t a[VPN_TUNNELS];
+	unsigned int n = inside_addrs(c, a);
+	char buf[16], cidr[24];
+
+	for (unsigned int i = 0; i < n; i++) {
+		snprintf(cidr, sizeof(cidr), "%s/30",
+		         vpn_ipv4_format(a[i], buf));
+		ip_cmd("addr", "replace", cidr, "dev", ifname, NULL);
+	}
+}
+
+/* Take old's inside addresses that no BGP connection of now has. */
+static void
+del_inside(const char *ifname, const struct vpn_cfg_conn *old,
+           const struct vpn_cfg *now)
+{
+	uint32_t a[VPN_TUNNELS], b[VPN_TUNNELS];
+	unsigned int n = inside_addrs(old, a);
+	char buf[16], cidr[24];
+
+	for (unsigned int i = 0; i < n; i++) {
+		bool kept = false;
+
+		for (unsigned int k = 0; !kept && k < now->n_conns; k++) {
+			unsigned int m = inside_addrs(&now->conns[k], b);
+
+			for (unsigned int j = 0; j < m; j++)
+				kept |= b[j] == a[i];
+		}
+		if (kept)
+			continue;
+		snprintf(cidr, sizeof(cidr), "%s/30",
+		         vpn_ipv4_format(a[i], buf));
+		ip_cmd("addr", "del", cidr, "dev", ifname, NULL);
+	}
+}
+
 static int
 add_one(const char *ifname, const struct vpn_prefix *p,
         const struct vpn_cfg *unused)
@@ -236,6 +292,7 @@ vpngw_kernel_conn(const char *ifname, const struct vpn_cfg_conn *c)
 
 	if (rc != 0)
 		return rc;
+	add_inside(ifname, c);
 	each_route(c, add_one, ifname, NULL);
 	return batch_end();
 }
@@ -248,6 +305,7 @@ vpngw_kernel_conn_withdraw(const char *ifname, const struct vpn_cfg_conn *old,
 
 	if (rc != 0)
 		return rc;
+	del_inside(ifname, old, now);
 	each_route(old, del_unrouted, ifname, now);
 	return batch_end();
 }
@@ -281,6 +339,8 @@ vpngw_kernel_setup(const struct vpn_cfg *cfg, const char *ifname)
 		if (!on_port)
 			add_addr(ifname, a->outside_addresses[i], 32);
 	}
+	for (unsigned int i = 0; i < cfg->n_conns; i++)
+		add_inside(ifname, &cfg->conns[i]);
 	for (unsigned int i = 0; i < cfg->n_conns; i++)
 		each_route(&cfg->conns[i], add_one, ifname, NULL);
 	rc |= batch_end();

@@ -9,6 +9,7 @@
 #include "gw_dp.h"
 #include "gw_log.h"
 #include "gw_routing.h"
+#include "vpn_pkt.h"
 #include "vpn_route.h"
 
 static struct vpn_rib *rib;
@@ -44,21 +45,55 @@ rib_add_prefix(const struct vpn_prefix *p, enum vpn_rib_src src, uint32_t conn)
 	return rc < 0 ? rc : 0;
 }
 
+/* Which tunnels a selection uses, as the FIB says it (enum vpn_via). */
+static uint8_t
+via_of(const struct vpn_rib_nh *nh)
+{
+	if (nh->mode == VPN_RIB_STEER)
+		return VPN_VIA_STEER;
+	if (nh->mode == VPN_RIB_ACTIVE && nh->tunnels == 3)
+		return VPN_VIA_BOTH;
+	/* A path over one tunnel only, or the better of two: that one
+	 * while it is up (its session's hold timer takes longer than
+	 * the tunnel's own liveness), else the other. */
+	if (nh->mode == VPN_RIB_ACTIVE)
+		return nh->tunnels == 2 ? VPN_VIA_PREFER2 : VPN_VIA_PREFER1;
+	return nh->primary == 1 ? VPN_VIA_PREFER2 : VPN_VIA_PREFER1;
+}
+
+/* A BGP connection's tunnel's inside /30 (its session's), or false. */
+static bool
+inside_net(const struct vpn_cfg_conn *c, int t, struct vpn_route *r)
+{
+	const struct vpn_prefix *p = &c->tunnels[t].inside_cidr;
+
+	if (c->routing != VPN_ROUTING_BGP || p->family != AF_INET)
+		return false;
+	*r = (struct vpn_route){
+	        .addr = vpn_prefix_v4_addr(p) & ~3u,
+	        .len = 30,
+	        .via = (uint8_t)(t == 0 ? VPN_VIA_ONLY1 : VPN_VIA_ONLY2),
+	        .conn = c->slot};
+	return true;
+}
+
 /* The selection as the FIB takes it (connected networks are the ports'
- * own: the workers reach them without the FIB), and cfg's remote
- * networks; published. */
+ * own: the workers reach them without the FIB; a BGP connection's
+ * inside /30s each go into their own tunnel and nowhere else), and
+ * cfg's remote networks (with those /30s); published. */
 static int
 publish(const struct vpn_cfg *cfg)
 {
 	unsigned int n = vpn_rib_prefixes(rib), nr = 0, nrem = 0, max = 0;
+	unsigned int nin = VPN_TUNNELS * cfg->n_conns;
 	struct vpn_rib_route *sel = calloc(n ? n : 1, sizeof(*sel));
-	struct vpn_route *routes = calloc(n ? n : 1, sizeof(*routes));
+	struct vpn_route *routes = calloc(n + nin + 1, sizeof(*routes));
 	struct vpn_route *remote;
 	int rc;
 
 	for (unsigned int i = 0; i < cfg->n_conns; i++)
 		max += cfg->conns[i].remote_networks.n;
-	remote = calloc(max ? max : 1, sizeof(*remote));
+	remote = calloc(max + nin + 1, sizeof(*remote));
 	if (sel == NULL || routes == NULL || remote == NULL) {
 		rc = -ENOMEM;
 		goto out;
@@ -66,8 +101,18 @@ publish(const struct vpn_cfg *cfg)
 	n = vpn_rib_routes(rib, sel, n);
 	for (unsigned int i = 0; i < n; i++)
 		if (sel[i].nh.src != VPN_RIB_CONNECTED)
-			routes[nr++] = (struct vpn_route){
-			        sel[i].addr, sel[i].len, sel[i].nh.conn};
+			routes[nr++] =
+			        (struct vpn_route){.addr = sel[i].addr,
+			                           .len = sel[i].len,
+			                           .via = via_of(&sel[i].nh),
+			                           .conn = sel[i].nh.conn};
+	/* After the RIB's: the same prefix twice, the later one wins. */
+	for (unsigned int i = 0; i < cfg->n_conns; i++)
+		for (int t = 0; t < VPN_TUNNELS; t++)
+			if (inside_net(&cfg->conns[i], t, &routes[nr])) {
+				remote[nrem] = routes[nr++];
+				remote[nrem++].via = 0;
+			}
 	for (unsigned int i = 0; i < cfg->n_conns; i++) {
 		const struct vpn_prefix_list *l =
 		        &cfg->conns[i].remote_networks;
@@ -75,9 +120,9 @@ publish(const struct vpn_cfg *cfg)
 		for (unsigned int k = 0; k < l->n; k++)
 			if (l->v[k].family == AF_INET)
 				remote[nrem++] = (struct vpn_route){
-				        vpn_prefix_v4_addr(&l->v[k]),
-				        (uint8_t)l->v[k].len,
-				        cfg->conns[i].slot};
+				        .addr = vpn_prefix_v4_addr(&l->v[k]),
+				        .len = (uint8_t)l->v[k].len,
+				        .conn = cfg->conns[i].slot};
 	}
 	rc = vpngw_dp_set_routes(routes, nr, remote, nrem);
 out:

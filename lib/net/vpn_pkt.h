@@ -48,6 +48,58 @@ vpn_steer_pick(enum vpn_steer mode, unsigned int up, uint32_t hash)
 	}
 }
 
+/*
+ * Which tunnels a route uses (the FIB's next hop carries it beside the
+ * connection): the connection's steering (static routes), both with flows
+ * hashed (equal BGP paths over both), one preferred while it is up and
+ * the other else (unequal paths, or a path over one tunnel only), or one
+ * and never the other (the tunnel's own inside /30).
+ */
+enum vpn_via {
+	VPN_VIA_STEER,
+	VPN_VIA_BOTH,
+	VPN_VIA_PREFER1, /* tunnel 1 (index 0) first */
+	VPN_VIA_PREFER2,
+	VPN_VIA_ONLY1,
+	VPN_VIA_ONLY2,
+	VPN_VIA_N
+};
+
+/* Whether vpn_via_pick needs the flow hash (there is a choice to hash). */
+static inline bool
+vpn_via_hashes(unsigned int via, enum vpn_steer steer, unsigned int up)
+{
+	return (up & 3) == 3 &&
+	       (via == VPN_VIA_BOTH ||
+	        (via == VPN_VIA_STEER && steer == VPN_STEER_ACTIVE));
+}
+
+/* The tunnel (0, 1) a packet takes on a route with via, its connection's
+ * steering and up tunnels; -1 when none may. */
+static inline int
+vpn_via_pick(unsigned int via, enum vpn_steer steer, unsigned int up,
+             uint32_t hash)
+{
+	int t;
+
+	switch (via) {
+	case VPN_VIA_BOTH:
+		return vpn_steer_pick(VPN_STEER_ACTIVE, up, hash);
+	case VPN_VIA_PREFER1:
+		return vpn_steer_pick(VPN_STEER_STANDBY, up, 0);
+	case VPN_VIA_PREFER2: /* the same with the tunnels swapped */
+		t = vpn_steer_pick(VPN_STEER_STANDBY,
+		                   (up & 1) << 1 | (up >> 1 & 1), 0);
+		return t < 0 ? t : 1 - t;
+	case VPN_VIA_ONLY1:
+		return up & 1 ? 0 : -1;
+	case VPN_VIA_ONLY2:
+		return up & 2 ? 1 : -1;
+	default:
+		return vpn_steer_pick(steer, up, hash);
+	}
+}
+
 /* ---- MSS clamping ------------------------------------------------------- */
 
 /*

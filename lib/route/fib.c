@@ -57,6 +57,13 @@ remote_build(struct vpn_fib *f, const struct vpn_route *remote,
 	return 0;
 }
 
+/* rte_lpm's next hop for r: its connection and via. */
+static uint32_t
+next_hop(const struct vpn_route *r)
+{
+	return r->conn << VPN_FIB_VIA_BITS | r->via;
+}
+
 struct vpn_fib *
 vpn_fib_build(const char *name, int socket, unsigned int nconns,
               const struct vpn_route *routes, unsigned int nroutes,
@@ -67,7 +74,9 @@ vpn_fib_build(const char *name, int socket, unsigned int nconns,
 	int rc = 0;
 
 	for (unsigned int i = 0; i < nroutes; i++)
-		if (routes[i].len > 32 || routes[i].conn >= nconns)
+		if (routes[i].len > 32 || routes[i].conn >= nconns ||
+		    routes[i].conn >= VPN_FIB_MAX_CONNS ||
+		    (routes[i].via >> VPN_FIB_VIA_BITS) != 0)
 			rc = -EINVAL;
 		else if (routes[i].len > 24)
 			lc.number_tbl8s++; /* at most one group each */
@@ -93,12 +102,12 @@ vpn_fib_build(const char *name, int socket, unsigned int nconns,
 	for (unsigned int i = 0; rc == 0 && i < nroutes; i++) {
 		if (routes[i].len == 0) {
 			f->has_default = true;
-			f->default_conn = routes[i].conn;
+			f->default_nh = next_hop(&routes[i]);
 			continue;
 		}
 		rc = rte_lpm_add(f->lpm,
 		                 routes[i].addr & mask_of(routes[i].len),
-		                 routes[i].len, routes[i].conn);
+		                 routes[i].len, next_hop(&routes[i]));
 	}
 	if (rc != 0) {
 		vpn_fib_free(f);

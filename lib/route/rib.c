@@ -343,6 +343,30 @@ vpn_rib_del(struct vpn_rib *rib, const struct vpn_rib_path *key)
 }
 
 unsigned int
+vpn_rib_flush_prefix(struct vpn_rib *rib, uint32_t addr, uint8_t len,
+                     enum vpn_rib_src src)
+{
+	unsigned int i, gone = 0;
+
+	if (len > 32)
+		return 0;
+	i = find(rib, addr, len);
+	for (unsigned int k = 0; rib->slot[i].used && k < rib->slot[i].n;) {
+		if (rib->slot[i].paths[k].src != src) {
+			k++;
+			continue;
+		}
+		gone++;
+		if (rib->slot[i].n == 1) { /* the prefix goes with it */
+			remove_path(rib, i, k);
+			break;
+		}
+		remove_path(rib, i, k);
+	}
+	return gone;
+}
+
+unsigned int
 vpn_rib_flush(struct vpn_rib *rib, enum vpn_rib_src src, int conn, int tunnel)
 {
 	unsigned int gone = 0;

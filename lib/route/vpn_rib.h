@@ -91,6 +91,10 @@ int vpn_rib_del(struct vpn_rib *rib, const struct vpn_rib_path *key);
  * static routes replaced. How many paths went. */
 unsigned int vpn_rib_flush(struct vpn_rib *rib, enum vpn_rib_src src, int conn,
                            int tunnel);
+/* Remove every path of source src to exactly addr/len (a route that
+ * FRR's zebra replaces or withdraws as a whole). How many went. */
+unsigned int vpn_rib_flush_prefix(struct vpn_rib *rib, uint32_t addr,
+                                  uint8_t len, enum vpn_rib_src src);
 /* How many paths of src from conn and tunnel (or VPN_RIB_ANY) there are:
  * a BGP session's prefix count, for its maximum. */
 unsigned int vpn_rib_count(const struct vpn_rib *rib, enum vpn_rib_src src,

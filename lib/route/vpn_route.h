@@ -24,9 +24,14 @@
 /* An IPv4 prefix (host order) and what it leads to or belongs to. */
 struct vpn_route {
 	uint32_t addr;
-	uint8_t len;   /* 0..32 */
+	uint8_t len; /* 0..32 */
+	uint8_t via; /* enum vpn_via (vpn_pkt.h): which tunnels; routes only */
 	uint32_t conn; /* a connection's slot, below nconns */
 };
+
+/* rte_lpm's next hop holds 24 bits: the connection and its via. */
+#define VPN_FIB_VIA_BITS  3
+#define VPN_FIB_MAX_CONNS (1u << (24 - VPN_FIB_VIA_BITS))
 
 /* An IPv4 network as a worker matches it (host order). */
 struct vpn_net4 {
@@ -38,7 +43,7 @@ struct vpn_fib {
 	unsigned int nconns, nroutes;
 	/* rte_lpm takes no /0: the default route is kept here. */
 	bool has_default;
-	uint32_t default_conn;
+	uint32_t default_nh; /* connection << VPN_FIB_VIA_BITS | via */
 	/* Connection c's remote networks: net[first[c] .. first[c + 1]). */
 	const unsigned int *first;
 	const struct vpn_net4 *net;
@@ -60,14 +65,22 @@ struct vpn_fib *vpn_fib_build(const char *name, int socket, unsigned int nconns,
                               unsigned int nremote);
 void vpn_fib_free(struct vpn_fib *f);
 
-/* The connection whose route holds dst: 0, or -1 (no route). */
+/* The connection whose route holds dst and the route's via (enum
+ * vpn_via): 0, or -1 (no route). */
 static inline int
-vpn_fib_lookup(const struct vpn_fib *f, uint32_t dst, uint32_t *conn)
+vpn_fib_lookup(const struct vpn_fib *f, uint32_t dst, uint32_t *conn,
+               unsigned int *via)
 {
-	if (rte_lpm_lookup(f->lpm, dst, conn) == 0)
-		return 0;
-	*conn = f->default_conn;
-	return f->has_default ? 0 : -1;
+	uint32_t v;
+
+	if (rte_lpm_lookup(f->lpm, dst, &v) != 0) {
+		if (!f->has_default)
+			return -1;
+		v = f->default_nh; /* connection << VPN_FIB_VIA_BITS | via */
+	}
+	*conn = v >> VPN_FIB_VIA_BITS;
+	*via = v & ((1u << VPN_FIB_VIA_BITS) - 1);
+	return 0;
 }
 
 /* Whether src is in connection conn's remote networks. */

@@ -97,6 +97,50 @@ test_flow_steer(void)
 		                1);
 	}
 	CU_ASSERT_TRUE(per[0] > 800 && per[1] > 800);
+	/* a route's via: which tunnels, over what is up */
+	for (unsigned int up = 0; up < 4; up++)
+		for (uint32_t h = 0; h < 2; h++) {
+			uint32_t hash = h << 31;
+			int both = vpn_steer_pick(VPN_STEER_ACTIVE, up, hash);
+
+			CU_ASSERT_EQUAL(
+			        vpn_via_pick(VPN_VIA_STEER, VPN_STEER_STANDBY,
+			                     up, hash),
+			        vpn_steer_pick(VPN_STEER_STANDBY, up, 0));
+			CU_ASSERT_EQUAL(vpn_via_pick(VPN_VIA_STEER,
+			                             VPN_STEER_ACTIVE, up,
+			                             hash),
+			                both);
+			CU_ASSERT_EQUAL(vpn_via_pick(VPN_VIA_BOTH,
+			                             VPN_STEER_STANDBY, up,
+			                             hash),
+			                both);
+			CU_ASSERT_EQUAL(vpn_via_pick(VPN_VIA_PREFER1,
+			                             VPN_STEER_ACTIVE, up,
+			                             hash),
+			                up == 0  ? -1
+			                : up & 1 ? 0
+			                         : 1);
+			CU_ASSERT_EQUAL(vpn_via_pick(VPN_VIA_PREFER2,
+			                             VPN_STEER_ACTIVE, up,
+			                             hash),
+			                up == 0  ? -1
+			                : up & 2 ? 1
+			                         : 0);
+			CU_ASSERT_EQUAL(vpn_via_pick(VPN_VIA_ONLY1,
+			                             VPN_STEER_ACTIVE, up,
+			                             hash),
+			                up & 1 ? 0 : -1);
+			CU_ASSERT_EQUAL(vpn_via_pick(VPN_VIA_ONLY2,
+			                             VPN_STEER_ACTIVE, up,
+			                             hash),
+			                up & 2 ? 1 : -1);
+		}
+	CU_ASSERT_TRUE(vpn_via_hashes(VPN_VIA_BOTH, VPN_STEER_STANDBY, 3));
+	CU_ASSERT_TRUE(vpn_via_hashes(VPN_VIA_STEER, VPN_STEER_ACTIVE, 3));
+	CU_ASSERT_FALSE(vpn_via_hashes(VPN_VIA_STEER, VPN_STEER_STANDBY, 3));
+	CU_ASSERT_FALSE(vpn_via_hashes(VPN_VIA_BOTH, VPN_STEER_ACTIVE, 1));
+	CU_ASSERT_FALSE(vpn_via_hashes(VPN_VIA_PREFER2, VPN_STEER_ACTIVE, 3));
 	/* IPv6 */
 	uint8_t v6[60] = {0x60};
 	v6[6] = 17;

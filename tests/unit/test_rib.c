@@ -209,6 +209,34 @@ test_rib_bgp(void)
 	vpn_rib_free(rib);
 }
 
+/* A route replaced or withdrawn whole (FRR's zebra): every path of one
+ * source to one prefix goes, other sources and prefixes stay. */
+static void
+test_rib_flush_prefix(void)
+{
+	struct vpn_rib *rib = vpn_rib_new();
+	uint32_t a = IP(172, 16, 0, 0), b = IP(172, 17, 0, 0);
+	struct vpn_rib_path p[] = {
+	        bgp(a, 16, 1, 0, 0, 0), bgp(a, 16, 1, 1, 0, 0),
+	        bgp(a, 16, 2, 0, 0, 0), stat(a, 16, 3), bgp(b, 16, 1, 0, 0, 0)};
+	struct vpn_rib_nh nh;
+
+	for (unsigned int i = 0; i < 5; i++)
+		vpn_rib_add(rib, &p[i]);
+	CU_ASSERT_EQUAL(vpn_rib_flush_prefix(rib, a, 15, VPN_RIB_BGP), 0);
+	CU_ASSERT_EQUAL(vpn_rib_flush_prefix(rib, a, 16, VPN_RIB_BGP), 3);
+	CU_ASSERT_EQUAL(vpn_rib_best(rib, a, 16, &nh), 0);
+	CU_ASSERT_EQUAL(nh.src, VPN_RIB_STATIC);
+	CU_ASSERT_EQUAL(vpn_rib_count(rib, VPN_RIB_BGP, 1, VPN_RIB_ANY), 1);
+	CU_ASSERT_EQUAL(vpn_rib_flush_prefix(rib, a, 16, VPN_RIB_STATIC), 1);
+	CU_ASSERT_EQUAL(vpn_rib_best(rib, a, 16, &nh), -ENOENT);
+	CU_ASSERT_EQUAL(vpn_rib_flush_prefix(rib, a, 16, VPN_RIB_BGP), 0);
+	CU_ASSERT_EQUAL(vpn_rib_flush_prefix(rib, b, 16, VPN_RIB_BGP), 1);
+	CU_ASSERT_EQUAL(vpn_rib_prefixes(rib), 0);
+	CU_ASSERT_EQUAL(vpn_rib_flush_prefix(rib, b, 33, VPN_RIB_BGP), 0);
+	vpn_rib_free(rib);
+}
+
 /* 10,000 prefixes from two sessions: found, listed in order, counted,
  * and flushed by session, with the hash table's shifts on deletion. */
 static void
@@ -275,5 +303,7 @@ register_rib_tests(void)
 	            test_rib_refusals);
 	CU_add_test(s, "rib: connected, static, BGP", test_rib_sources);
 	CU_add_test(s, "rib: BGP selection and the two tunnels", test_rib_bgp);
+	CU_add_test(s, "rib: a prefix's paths of one source",
+	            test_rib_flush_prefix);
 	CU_add_test(s, "rib: 10,000 prefixes, flushes", test_rib_many);
 }

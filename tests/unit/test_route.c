@@ -12,6 +12,7 @@
 #include <rte_malloc.h>
 #include <rte_memory.h>
 
+#include "vpn_pkt.h"
 #include "vpn_nh.h"
 #include "vpn_route.h"
 
@@ -21,35 +22,45 @@ static void
 test_fib_lookup(void)
 {
 	const struct vpn_route r[] = {
-	        {IP(192, 0, 2, 0), 24, 0},
-	        {IP(192, 0, 2, 128), 25, 1},  /* longer: wins in its half */
-	        {IP(192, 0, 2, 77), 32, 2},   /* a host route */
-	        {IP(198, 51, 100, 9), 24, 1}, /* host bits are ignored */
-	        {0, 0, 3},                    /* default */
-	        {IP(198, 51, 100, 0), 24, 2}, /* again: the later one */
+	        {IP(192, 0, 2, 0), 24, VPN_VIA_STEER, 0},
+	        /* longer: wins in its half */
+	        {IP(192, 0, 2, 128), 25, VPN_VIA_BOTH, 1},
+	        {IP(192, 0, 2, 77), 32, VPN_VIA_ONLY2, 2}, /* a host route */
+	        /* host bits are ignored */
+	        {IP(198, 51, 100, 9), 24, VPN_VIA_STEER, 1},
+	        {0, 0, VPN_VIA_PREFER2, 3}, /* default */
+	        /* again: the later one */
+	        {IP(198, 51, 100, 0), 24, VPN_VIA_PREFER1, 2},
 	};
 	const struct vpn_route rn[] = {
-	        {IP(203, 0, 113, 0), 25, 1},
-	        {IP(192, 0, 2, 0), 24, 0},
-	        {IP(203, 0, 113, 200), 30, 1}, /* .200-.203 */
+	        {IP(203, 0, 113, 0), 25, 0, 1},
+	        {IP(192, 0, 2, 0), 24, 0, 0},
+	        {IP(203, 0, 113, 200), 30, 0, 1}, /* .200-.203 */
 	};
 	struct vpn_fib *f;
+	unsigned int via = 99;
 	uint32_t c = 99;
 
 	f = vpn_fib_build("t_fib", SOCKET_ID_ANY, 4, r, 6, rn, 3);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
-	CU_ASSERT_EQUAL(vpn_fib_lookup(f, IP(192, 0, 2, 1), &c), 0);
+	CU_ASSERT_EQUAL(vpn_fib_lookup(f, IP(192, 0, 2, 1), &c, &via), 0);
 	CU_ASSERT_EQUAL(c, 0);
-	CU_ASSERT_EQUAL(vpn_fib_lookup(f, IP(192, 0, 2, 129), &c), 0);
+	CU_ASSERT_EQUAL(via, VPN_VIA_STEER);
+	CU_ASSERT_EQUAL(vpn_fib_lookup(f, IP(192, 0, 2, 129), &c, &via), 0);
 	CU_ASSERT_EQUAL(c, 1);
-	CU_ASSERT_EQUAL(vpn_fib_lookup(f, IP(192, 0, 2, 77), &c), 0);
+	CU_ASSERT_EQUAL(via, VPN_VIA_BOTH);
+	CU_ASSERT_EQUAL(vpn_fib_lookup(f, IP(192, 0, 2, 77), &c, &via), 0);
 	CU_ASSERT_EQUAL(c, 2);
-	CU_ASSERT_EQUAL(vpn_fib_lookup(f, IP(192, 0, 2, 78), &c), 0);
+	CU_ASSERT_EQUAL(via, VPN_VIA_ONLY2);
+	CU_ASSERT_EQUAL(vpn_fib_lookup(f, IP(192, 0, 2, 78), &c, &via), 0);
 	CU_ASSERT_EQUAL(c, 0);
-	CU_ASSERT_EQUAL(vpn_fib_lookup(f, IP(198, 51, 100, 250), &c), 0);
+	CU_ASSERT_EQUAL(via, VPN_VIA_STEER);
+	CU_ASSERT_EQUAL(vpn_fib_lookup(f, IP(198, 51, 100, 250), &c, &via), 0);
 	CU_ASSERT_EQUAL(c, 2);
-	CU_ASSERT_EQUAL(vpn_fib_lookup(f, IP(203, 0, 113, 1), &c), 0);
+	CU_ASSERT_EQUAL(via, VPN_VIA_PREFER1);
+	CU_ASSERT_EQUAL(vpn_fib_lookup(f, IP(203, 0, 113, 1), &c, &via), 0);
 	CU_ASSERT_EQUAL(c, 3);
+	CU_ASSERT_EQUAL(via, VPN_VIA_PREFER2);
 	/* remote networks: per connection, by mask */
 	CU_ASSERT_TRUE(vpn_fib_from_remote(f, 1, IP(203, 0, 113, 127)));
 	CU_ASSERT_FALSE(vpn_fib_from_remote(f, 1, IP(203, 0, 113, 128)));
@@ -69,7 +80,7 @@ test_fib_lookup(void)
 	/* empty: no route at all, no remote network */
 	f = vpn_fib_build("t_fib", SOCKET_ID_ANY, 0, NULL, 0, NULL, 0);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
-	CU_ASSERT_EQUAL(vpn_fib_lookup(f, IP(192, 0, 2, 1), &c), -1);
+	CU_ASSERT_EQUAL(vpn_fib_lookup(f, IP(192, 0, 2, 1), &c, &via), -1);
 	CU_ASSERT_FALSE(vpn_fib_from_remote(f, 0, IP(192, 0, 2, 1)));
 	vpn_fib_free(f);
 	vpn_fib_free(NULL);
@@ -78,8 +89,9 @@ test_fib_lookup(void)
 static void
 test_fib_refused(void)
 {
-	struct vpn_route bad_len = {IP(192, 0, 2, 0), 33, 0};
-	struct vpn_route bad_conn = {IP(192, 0, 2, 0), 24, 2};
+	struct vpn_route bad_len = {IP(192, 0, 2, 0), 33, 0, 0};
+	struct vpn_route bad_conn = {IP(192, 0, 2, 0), 24, 0, 2};
+	struct vpn_route bad_via = {IP(192, 0, 2, 0), 24, 8, 0};
 
 	errno = 0;
 	CU_ASSERT_PTR_NULL(
@@ -92,6 +104,10 @@ test_fib_refused(void)
 	errno = 0;
 	CU_ASSERT_PTR_NULL(vpn_fib_build("t_bad", SOCKET_ID_ANY, 2, NULL, 0,
 	                                 &bad_conn, 1));
+	CU_ASSERT_EQUAL(errno, EINVAL);
+	errno = 0;
+	CU_ASSERT_PTR_NULL(
+	        vpn_fib_build("t_bad", SOCKET_ID_ANY, 2, &bad_via, 1, NULL, 0));
 	CU_ASSERT_EQUAL(errno, EINVAL);
 }
 
@@ -112,13 +128,16 @@ test_fib_largest(void)
 		r[i].addr = (uint32_t)(i + 1) << 8 | (i % 4 == 0 ? 0x40 : 0);
 		r[i].len = i % 4 == 0 ? 28 : 24;
 		r[i].conn = i / PER;
+		r[i].via = (uint8_t)(i % VPN_VIA_N);
 	}
 	f = vpn_fib_build("t_big", SOCKET_ID_ANY, CONNS, r, N, r, N);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
 	for (unsigned int i = 0; i < N; i++) {
+		unsigned int via;
 		uint32_t c;
 
-		if (vpn_fib_lookup(f, r[i].addr | 1, &c) != 0 || c != r[i].conn)
+		if (vpn_fib_lookup(f, r[i].addr | 1, &c, &via) != 0 ||
+		    c != r[i].conn || via != r[i].via)
 			bad++;
 		from += vpn_fib_from_remote(f, r[i].conn, r[i].addr | 1);
 	}
