@@ -238,6 +238,9 @@ static const struct opt conn_opts[] = {
              "always UDP-encapsulate ESP (tgw only; fixed at creation)"),
         ENUM(T, "steering", steering, cfg_steer_names, "active-standby",
              "how traffic uses the two tunnels"),
+        INT(T, "bgp_max_prefixes", bgp_max_prefixes, 1, 10000, "100",
+            "prefixes one BGP session may announce; more: it goes down "
+            "(AWS: 100)"),
 };
 #undef T
 

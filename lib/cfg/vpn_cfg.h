@@ -233,6 +233,7 @@ struct vpn_cfg_conn {
 	int attachment;
 	bool acceleration;
 	int steering;
+	int64_t bgp_max_prefixes; /* per session, from the CGW */
 	struct vpn_cfg_tunnel tunnels[VPN_TUNNELS];
 	/* Not an option: the index the running appliance knows the
 	 * connection by (its place in the file at start; a connection made
@@ -392,6 +393,12 @@ uint32_t vpn_cfg_inside_addr(const struct vpn_cfg_tunnel *t, bool ours);
  * ("strongswan", "frr" or "generic"). 0, -ENOENT or -EINVAL. */
 int vpn_cfg_export(const struct vpn_cfg *cfg, const char *conn, const char *fmt,
                    FILE *out);
+
+/* vpngw's own BGP speaker's configuration (FRR bgpd; log_file, when not
+ * NULL, is where it logs) for the model's BGP connections. 0, or -ENOENT
+ * when no connection uses BGP. */
+int vpn_cfg_frr_bgpd(const struct vpn_cfg *cfg, const char *log_file,
+                     FILE *out);
 
 /* Value checks shared with the console. 0 when valid, else -EINVAL and a
  * reason in err. */

@@ -7,6 +7,7 @@
 
 #include <CUnit/Basic.h>
 
+#include "vpn_fpm.h"
 #include "vpn_rib.h"
 
 #define IP(a, b, c, d) ((uint32_t)(a) << 24 | (b) << 16 | (c) << 8 | (d))
@@ -237,6 +238,163 @@ test_rib_flush_prefix(void)
 	vpn_rib_free(rib);
 }
 
+/* ---- FPM frames (zebra's dplane_fpm_nl) ---------------------------------- */
+
+struct fpm_seen {
+	unsigned int n;
+	struct vpn_fpm_route r[4];
+};
+
+static void
+fpm_collect(void *arg, const struct vpn_fpm_route *r)
+{
+	struct fpm_seen *s = arg;
+
+	if (s->n < 4)
+		s->r[s->n] = *r;
+	s->n++;
+}
+
+/* A little-endian netlink message in b at *n (the host's order). */
+static void
+put16(uint8_t *b, unsigned int *n, uint16_t v)
+{
+	memcpy(b + *n, &v, 2);
+	*n += 2;
+}
+
+static void
+put32(uint8_t *b, unsigned int *n, uint32_t v)
+{
+	memcpy(b + *n, &v, 4);
+	*n += 4;
+}
+
+static void
+put_addr(uint8_t *b, unsigned int *n, uint16_t type, uint32_t a)
+{
+	put16(b, n, 8);
+	put16(b, n, type);
+	b[(*n)++] = (uint8_t)(a >> 24);
+	b[(*n)++] = (uint8_t)(a >> 16);
+	b[(*n)++] = (uint8_t)(a >> 8);
+	b[(*n)++] = (uint8_t)a;
+}
+
+/* An FPM frame of one route: type 24/25, dst/len, gateways (two or more:
+ * RTA_MULTIPATH). Its length. */
+static unsigned int
+fpm_route(uint8_t *b, uint16_t type, uint8_t family, uint32_t dst, uint8_t len,
+          const uint32_t *gw, unsigned int ngw)
+{
+	unsigned int n = 4, nl;
+
+	b[0] = 1;
+	b[1] = 1;
+	nl = n;
+	put32(b, &n, 0); /* nlmsg_len, below */
+	put16(b, &n, type);
+	put16(b, &n, 0);
+	put32(b, &n, 0);
+	put32(b, &n, 0);
+	b[n++] = family;
+	b[n++] = len;
+	b[n++] = 0;
+	b[n++] = 0;
+	b[n++] = 254; /* main table */
+	b[n++] = 186; /* BGP */
+	b[n++] = 0;
+	b[n++] = 1; /* unicast */
+	put32(b, &n, 0);
+	put_addr(b, &n, 1, dst);
+	put16(b, &n, 8);
+	put16(b, &n, 6);
+	put32(b, &n, 20); /* RTA_PRIORITY */
+	if (ngw == 1) {
+		put_addr(b, &n, 5, gw[0]);
+	} else if (ngw > 1) {
+		put16(b, &n, (uint16_t)(4 + ngw * 16));
+		put16(b, &n, 9);
+		for (unsigned int i = 0; i < ngw; i++) {
+			put16(b, &n, 16);
+			b[n++] = 0;
+			b[n++] = 0;
+			put32(b, &n, 6);
+			put_addr(b, &n, 5, gw[i]);
+		}
+	}
+	{
+		unsigned int m = nl;
+		put32(b, &m, n - nl);
+	}
+	b[2] = (uint8_t)(n >> 8);
+	b[3] = (uint8_t)n;
+	return n;
+}
+
+static void
+test_fpm(void)
+{
+	static const uint32_t gw[3] = {IP(169, 254, 20, 2), IP(169, 254, 21, 2),
+	                               IP(169, 254, 22, 2)};
+	uint8_t b[512];
+	struct fpm_seen s = {0};
+	unsigned int n;
+
+	/* one next hop, host bits in the destination */
+	n = fpm_route(b, 24, 2, IP(192, 0, 2, 77), 26, gw, 1);
+	CU_ASSERT_EQUAL(vpn_fpm_frame(b, n - 1, fpm_collect, &s), 0);
+	CU_ASSERT_EQUAL(vpn_fpm_frame(b, 3, fpm_collect, &s), 0);
+	CU_ASSERT_EQUAL(s.n, 0);
+	CU_ASSERT_EQUAL(vpn_fpm_frame(b, n, fpm_collect, &s), (long)n);
+	CU_ASSERT_EQUAL_FATAL(s.n, 1);
+	CU_ASSERT_FALSE(s.r[0].del);
+	CU_ASSERT_EQUAL(s.r[0].addr, IP(192, 0, 2, 64));
+	CU_ASSERT_EQUAL(s.r[0].len, 26);
+	CU_ASSERT_EQUAL(s.r[0].proto, VPN_RTPROT_BGP);
+	CU_ASSERT_EQUAL(s.r[0].table, 254);
+	CU_ASSERT_EQUAL(s.r[0].n_gw, 1);
+	CU_ASSERT_EQUAL(s.r[0].gw[0], gw[0]);
+	/* multipath over both tunnels; a withdrawal */
+	s.n = 0;
+	n = fpm_route(b, 24, 2, IP(192, 0, 2, 128), 25, gw, 2);
+	CU_ASSERT_EQUAL(vpn_fpm_frame(b, n, fpm_collect, &s), (long)n);
+	CU_ASSERT_EQUAL(s.r[0].n_gw, 2);
+	CU_ASSERT_EQUAL(s.r[0].gw[1], gw[1]);
+	n = fpm_route(b, 25, 2, 0, 0, NULL, 0);
+	CU_ASSERT_EQUAL(vpn_fpm_frame(b, n, fpm_collect, &s), (long)n);
+	CU_ASSERT_EQUAL_FATAL(s.n, 2);
+	CU_ASSERT_TRUE(s.r[1].del);
+	CU_ASSERT_EQUAL(s.r[1].len, 0);
+	CU_ASSERT_EQUAL(s.r[1].n_gw, 0);
+	/* IPv6: skipped, the frame consumed */
+	s.n = 0;
+	n = fpm_route(b, 24, 10, 0, 64, NULL, 0);
+	CU_ASSERT_EQUAL(vpn_fpm_frame(b, n, fpm_collect, &s), (long)n);
+	CU_ASSERT_EQUAL(s.n, 0);
+	/* malformed: prefix length, attribute past the message, nlmsg_len
+	 * past the frame, frame length below its header, a version 2 */
+	n = fpm_route(b, 24, 2, 0, 33, gw, 1);
+	CU_ASSERT_EQUAL(vpn_fpm_frame(b, n, fpm_collect, &s), -EBADMSG);
+	n = fpm_route(b, 24, 2, IP(192, 0, 2, 0), 24, gw, 1);
+	b[4 + 16 + 12] = 200; /* RTA_DST's length */
+	CU_ASSERT_EQUAL(vpn_fpm_frame(b, n, fpm_collect, &s), -EBADMSG);
+	n = fpm_route(b, 24, 2, IP(192, 0, 2, 0), 24, gw, 1);
+	b[4] = 0xff;
+	CU_ASSERT_EQUAL(vpn_fpm_frame(b, n, fpm_collect, &s), -EBADMSG);
+	n = fpm_route(b, 24, 2, IP(192, 0, 2, 0), 24, gw, 3);
+	b[2] = 0;
+	b[3] = 3;
+	CU_ASSERT_EQUAL(vpn_fpm_frame(b, n, fpm_collect, &s), -EBADMSG);
+	b[0] = 2;
+	CU_ASSERT_EQUAL(vpn_fpm_frame(b, n, fpm_collect, &s), -EBADMSG);
+	/* a next hop inside RTA_MULTIPATH longer than the attribute */
+	n = fpm_route(b, 24, 2, IP(192, 0, 2, 0), 24, gw, 2);
+	b[n - 32] = 60;
+	CU_ASSERT_EQUAL(vpn_fpm_frame(b, n, fpm_collect, &s), -EBADMSG);
+	CU_ASSERT_EQUAL(s.n, 0);
+}
+
 /* 10,000 prefixes from two sessions: found, listed in order, counted,
  * and flushed by session, with the hash table's shifts on deletion. */
 static void
@@ -305,5 +463,6 @@ register_rib_tests(void)
 	CU_add_test(s, "rib: BGP selection and the two tunnels", test_rib_bgp);
 	CU_add_test(s, "rib: a prefix's paths of one source",
 	            test_rib_flush_prefix);
+	CU_add_test(s, "fpm: zebra's route frames, malformed ones", test_fpm);
 	CU_add_test(s, "rib: 10,000 prefixes, flushes", test_rib_many);
 }

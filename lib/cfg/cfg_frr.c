@@ -1,0 +1,149 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The configuration of vpngw's own BGP speaker (FRR's bgpd), generated
+ * from the model so that one file stays the source of truth. One eBGP
+ * session per tunnel of a BGP connection, between the tunnel's inside
+ * addresses (ours .1, the customer gateway's .2), with AWS's behaviour:
+ * keepalive 10 s, hold 30 s, the appliance's inside networks advertised,
+ * at most bgp_max_prefixes accepted (more: the session goes down and
+ * tries again after a minute), equal paths over both tunnels used
+ * together (maximum-paths 2).
+ *
+ * What a connection learns stays with its attachment's rules: routes
+ * from a VGW connection are marked no-export (never re-advertised to
+ * another customer gateway), a VGW connection is sent the inside
+ * networks only; a TGW connection is sent those and what other TGW
+ * connections announced, as a transit gateway's route table would.
+ *
+ * Indentation is FRR's: one space inside `router bgp`, two inside its
+ * address family; frr.c reads the nesting back to apply a change as a
+ * difference of lines.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <sys/socket.h>
+
+#include "cfg_priv.h"
+
+static bool
+has_bgp(const struct vpn_cfg *cfg)
+{
+	for (unsigned int i = 0; i < cfg->n_conns; i++)
+		if (cfg->conns[i].routing == VPN_ROUTING_BGP)
+			return true;
+	return false;
+}
+
+/* Call fn for each BGP session: its connection, tunnel index and the
+ * neighbour's address (text). */
+static void
+each_session(const struct vpn_cfg *cfg,
+             void (*fn)(const struct vpn_cfg *, const struct vpn_cfg_conn *,
+                        int, const char *, const char *, FILE *),
+             FILE *out)
+{
+	for (unsigned int i = 0; i < cfg->n_conns; i++) {
+		const struct vpn_cfg_conn *c = &cfg->conns[i];
+
+		if (c->routing != VPN_ROUTING_BGP)
+			continue;
+		for (int t = 0; t < VPN_TUNNELS; t++) {
+			char peer[16], ours[16];
+
+			if (c->tunnels[t].inside_cidr.family != AF_INET)
+				continue;
+			vpn_ipv4_format(
+			        vpn_cfg_inside_addr(&c->tunnels[t], false),
+			        peer);
+			vpn_ipv4_format(
+			        vpn_cfg_inside_addr(&c->tunnels[t], true),
+			        ours);
+			fn(cfg, c, t, peer, ours, out);
+		}
+	}
+}
+
+static void
+session(const struct vpn_cfg *cfg, const struct vpn_cfg_conn *c, int t,
+        const char *peer, const char *ours, FILE *out)
+{
+	int64_t asn = c->cgw >= 0 ? cfg->cgws[c->cgw].bgp_asn : 0;
+
+	fprintf(out, " neighbor %s remote-as %" PRId64 "\n", peer, asn);
+	fprintf(out, " neighbor %s description %s/%d\n", peer, c->name, t + 1);
+	fprintf(out, " neighbor %s update-source %s\n", peer, ours);
+	fprintf(out, " neighbor %s timers 10 30\n", peer);
+	fprintf(out, " neighbor %s timers connect 5\n", peer);
+	if (!c->tunnels[t].enabled)
+		fprintf(out, " neighbor %s shutdown\n", peer);
+}
+
+static void
+session_af(const struct vpn_cfg *cfg, const struct vpn_cfg_conn *c, int t,
+           const char *peer, const char *ours, FILE *out)
+{
+	bool vgw = c->attachment == VPN_ATTACH_VGW;
+
+	(void)cfg;
+	(void)t;
+	(void)ours;
+	fprintf(out, "  neighbor %s maximum-prefix %" PRId64 " restart 1\n",
+	        peer, c->bgp_max_prefixes);
+	fprintf(out, "  neighbor %s route-map %s in\n", peer,
+	        vgw ? "vpngw-from-vgw" : "vpngw-from-tgw");
+	if (vgw)
+		fprintf(out, "  neighbor %s prefix-list vpngw-ours out\n",
+		        peer);
+}
+
+int
+vpn_cfg_frr_bgpd(const struct vpn_cfg *cfg, const char *log_file, FILE *out)
+{
+	const struct vpn_cfg_appliance *a = &cfg->appliance;
+	char buf[VPN_PREFIX_STRLEN];
+	unsigned int seq = 5;
+
+	if (!has_bgp(cfg))
+		return -ENOENT;
+	fprintf(out,
+	        "! vpngw's BGP speaker, generated from %s: edit that, "
+	        "not this\n",
+	        cfg->file ? cfg->file : "its configuration");
+	fprintf(out, "hostname %s\n", a->name[0] ? a->name : "vpngw");
+	if (log_file != NULL)
+		fprintf(out, "log file %s informational\n", log_file);
+	fprintf(out, "ip prefix-list vpngw-ours seq 1 deny any\n");
+	for (unsigned int i = 0; i < a->inside_networks.n; i++)
+		if (a->inside_networks.v[i].family == AF_INET)
+			fprintf(out,
+			        "ip prefix-list vpngw-ours seq %u permit %s\n",
+			        seq++ * 5,
+			        vpn_prefix_format(&a->inside_networks.v[i],
+			                          buf));
+	fprintf(out, "route-map vpngw-from-vgw permit 10\n"
+	             " set community no-export additive\n"
+	             "exit\n"
+	             "route-map vpngw-from-tgw permit 10\n"
+	             "exit\n");
+	fprintf(out, "router bgp %" PRId64 "\n", a->bgp_asn);
+	fprintf(out, " bgp router-id %s\n",
+	        vpn_ipv4_format(a->n_outside ? a->outside_addresses[0] : 0,
+	                        buf));
+	fprintf(out, " bgp log-neighbor-changes\n"
+	             " no bgp ebgp-requires-policy\n"
+	             " no bgp network import-check\n"
+	             " bgp bestpath as-path multipath-relax\n"
+	             " timers bgp 10 30\n");
+	each_session(cfg, session, out);
+	fprintf(out, " address-family ipv4 unicast\n");
+	for (unsigned int i = 0; i < a->inside_networks.n; i++)
+		if (a->inside_networks.v[i].family == AF_INET)
+			fprintf(out, "  network %s\n",
+			        vpn_prefix_format(&a->inside_networks.v[i],
+			                          buf));
+	fprintf(out, "  maximum-paths 2\n");
+	each_session(cfg, session_af, out);
+	fprintf(out, " exit-address-family\n"
+	             "exit\n");
+	return 0;
+}
