@@ -19,6 +19,9 @@ packages=(
 	# the benchmark builds DPDK's ipsec-secgw from its source here and
 	# plots its report
 	dpdk-doc python3-matplotlib
+	# dynamic routing: vpngw runs FRR (zebra, bgpd) as its BGP speaker;
+	# the tests' customer gateways speak BGP with BIRD 2 or FRR
+	frr bird2
 	# IKEv2 interop: strongSwan with its userspace ESP (kernel-libipsec)
 	strongswan-charon strongswan-swanctl libcharon-extra-plugins
 	libstrongswan-standard-plugins libstrongswan-extra-plugins
@@ -37,6 +40,13 @@ if ((${#missing[@]})); then
 		debconf-set-selections
 	apt-get update -qq
 	apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+	# vpngw starts and supervises its own FRR daemons; the system-wide
+	# service the package just enabled would run a second zebra beside
+	# them. Only when this run installed FRR: one already there is the
+	# administrator's.
+	if [[ " ${missing[*]} " == *" frr "* ]] && command -v systemctl >/dev/null; then
+		systemctl disable --now frr >/dev/null 2>&1 || true
+	fi
 fi
 
 # Hugepages for production-like runs; tests and the demo use --no-huge, so

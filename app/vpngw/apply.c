@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "gw_bgp.h"
 #include "gw_dp.h"
 #include "gw_ike.h"
 #include "gw_kernel.h"
@@ -433,6 +434,8 @@ vpngw_apply(struct vpn_cfg *cand, FILE *msg)
 		             "stay\n");
 	vpn_cfg_free(run.cfg);
 	run.cfg = cand;
+	/* bgpd follows (its sessions that did not change stay up). */
+	vpngw_bgp_apply(cand);
 	fprintf(msg,
 	        "applied: %u connection(s) created, %u deleted, %u "
 	        "tunnel(s) negotiating again, routes of %u connection(s) "

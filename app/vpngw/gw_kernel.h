@@ -20,5 +20,7 @@ int vpngw_kernel_conn(const char *ifname, const struct vpn_cfg_conn *c);
 int vpngw_kernel_conn_withdraw(const char *ifname,
                                const struct vpn_cfg_conn *old,
                                const struct vpn_cfg *now);
+/* The loopback up (FRR's zebra feeds routes over it). */
+void vpngw_kernel_lo_up(void);
 
 #endif /* GW_KERNEL_H */

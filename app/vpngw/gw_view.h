@@ -72,6 +72,7 @@ struct vpngw_route_view {
 	uint8_t src;        /* enum vpn_rib_src */
 	bool selected;      /* usable now: a port's, or a tunnel of it up */
 	unsigned int paths; /* paths to the prefix from every source */
+	char tunnels[4];    /* the selected path's tunnels: "1,2", "1", "2" */
 	char via[2 * VPN_NAME_MAX + 64];
 };
 

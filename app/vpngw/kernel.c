@@ -346,3 +346,9 @@ vpngw_kernel_setup(const struct vpn_cfg *cfg, const char *ifname)
 	rc |= batch_end();
 	return rc == 0 ? 0 : -EIO;
 }
+
+void
+vpngw_kernel_lo_up(void)
+{
+	ip_cmd("link", "set", "dev", "lo", "up", NULL);
+}

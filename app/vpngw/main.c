@@ -24,6 +24,7 @@
 #include <rte_version.h>
 
 #include "vpn_cfg.h"
+#include "gw_bgp.h"
 #include "gw_console.h"
 #include "gw_dp.h"
 #include "gw_eal.h"
@@ -286,6 +287,13 @@ main(int argc, char **argv)
 		goto out_ike;
 	}
 	vpngw_running_start();
+	/* BGP's speaker (FRR) when a connection uses BGP: without it those
+	 * connections would carry nothing. */
+	if (vpngw_bgp_start(cfg, state_dir ? state_dir
+	                                   : cfg->appliance.state_dir) != 0) {
+		vpngw_ctl_unlock();
+		goto out_bgp;
+	}
 	vpngw_ctl_unlock();
 	/* dpdk-dumpcap captures on our ports as a secondary process: that
 	 * needs a shared, hugepage-backed EAL (not --no-huge/--no-shconf). */
@@ -296,12 +304,13 @@ main(int argc, char **argv)
 	printf("vpngw: running; SIGINT or SIGTERM stops it\n");
 	fflush(stdout);
 
-	/* The control core's event loop (BGP to come); console commands run
+	/* The control core's event loop; console commands run
 	 * between its turns, under the same lock. */
 	while (!quit) {
 		vpngw_ctl_lock();
 		vpngw_dp_control();
 		vpngw_ike_poll();
+		vpngw_bgp_poll();
 		if (reload) {
 			reload = 0;
 			reload_file(file);
@@ -314,6 +323,7 @@ main(int argc, char **argv)
 	vpngw_telemetry_stop();
 	vpngw_console_stop();
 	vpngw_ctl_lock();
+	vpngw_bgp_stop();
 	vpngw_ike_stop();
 	print_tunnels();
 	vpngw_dp_stop(&st, wst, &nw);
@@ -328,6 +338,8 @@ main(int argc, char **argv)
 	return 0;
 
 	/* A start that failed: what was started, stopped in reverse. */
+out_bgp:
+	vpngw_bgp_stop();
 out_ike:
 	vpngw_telemetry_stop();
 	vpngw_ike_stop();

@@ -133,6 +133,40 @@ out:
 }
 
 int
+vpngw_routing_bgp_route(uint32_t addr, uint8_t len,
+                        const struct vpn_rib_path *paths, unsigned int n)
+{
+	int rc = 0;
+
+	if (rib == NULL)
+		return -EINVAL;
+	vpn_rib_flush_prefix(rib, addr, len, VPN_RIB_BGP);
+	for (unsigned int i = 0; rc >= 0 && i < n; i++)
+		rc = vpn_rib_add(rib, &paths[i]);
+	return rc < 0 ? rc : 0;
+}
+
+unsigned int
+vpngw_routing_bgp_flush(int conn, int tunnel)
+{
+	return rib ? vpn_rib_flush(rib, VPN_RIB_BGP, conn, tunnel) : 0;
+}
+
+int
+vpngw_routing_publish(const struct vpn_cfg *cfg)
+{
+	int rc;
+
+	if (rib == NULL || !vpn_rib_changed(rib))
+		return 0;
+	rc = publish(cfg);
+	if (rc != 0)
+		vpngw_log("routing: cannot publish the routes: %s",
+		          strerror(-rc));
+	return rc;
+}
+
+int
 vpngw_routing_apply(const struct vpn_cfg *cfg)
 {
 	const struct vpn_cfg_appliance *a = &cfg->appliance;

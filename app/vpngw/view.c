@@ -368,6 +368,10 @@ vpngw_view_routes(struct vpngw_route_view *v, unsigned int max)
 		vpn_prefix_format(&p, v[i].prefix);
 		v[i].src = r[i].nh.src;
 		v[i].paths = r[i].paths;
+		snprintf(v[i].tunnels, sizeof(v[i].tunnels), "%s%s%s",
+		         r[i].nh.tunnels & 1 ? "1" : "",
+		         r[i].nh.tunnels == 3 ? "," : "",
+		         r[i].nh.tunnels & 2 ? "2" : "");
 		route_via(cfg, &r[i], &v[i]);
 	}
 	free(r);
@@ -382,5 +386,6 @@ vpngw_view_route_fields(const struct vpngw_route_view *v,
 	out->str(ctx, "prefix", v->prefix);
 	out->flag(ctx, "selected", v->selected);
 	out->str(ctx, "via", v->via);
+	out->str(ctx, "tunnels", v->tunnels);
 	out->u64(ctx, "paths", v->paths);
 }

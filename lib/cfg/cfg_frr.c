@@ -101,7 +101,7 @@ vpn_cfg_frr_bgpd(const struct vpn_cfg *cfg, const char *log_file, FILE *out)
 {
 	const struct vpn_cfg_appliance *a = &cfg->appliance;
 	char buf[VPN_PREFIX_STRLEN];
-	unsigned int seq = 5;
+	unsigned int seq = 1;
 
 	if (!has_bgp(cfg))
 		return -ENOENT;
@@ -112,7 +112,6 @@ vpn_cfg_frr_bgpd(const struct vpn_cfg *cfg, const char *log_file, FILE *out)
 	fprintf(out, "hostname %s\n", a->name[0] ? a->name : "vpngw");
 	if (log_file != NULL)
 		fprintf(out, "log file %s informational\n", log_file);
-	fprintf(out, "ip prefix-list vpngw-ours seq 1 deny any\n");
 	for (unsigned int i = 0; i < a->inside_networks.n; i++)
 		if (a->inside_networks.v[i].family == AF_INET)
 			fprintf(out,
@@ -120,6 +119,8 @@ vpn_cfg_frr_bgpd(const struct vpn_cfg *cfg, const char *log_file, FILE *out)
 			        seq++ * 5,
 			        vpn_prefix_format(&a->inside_networks.v[i],
 			                          buf));
+	/* Explicit: a list with no entry would permit everything. */
+	fprintf(out, "ip prefix-list vpngw-ours seq 1000000 deny any\n");
 	fprintf(out, "route-map vpngw-from-vgw permit 10\n"
 	             " set community no-export additive\n"
 	             "exit\n"

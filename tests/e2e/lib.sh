@@ -31,6 +31,8 @@ status=1
 
 cleanup() {
 	stop_pids
+	# A test's own extra cleanup (processes its gateways started).
+	[ "$(type -t test_cleanup)" = function ] && test_cleanup
 	for ns in "${namespaces[@]}"; do
 		ip netns del "$ns" 2>/dev/null
 	done

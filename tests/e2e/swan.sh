@@ -124,6 +124,11 @@ swan_start() { # start charon in G2, load swanctl.conf
 	ip -n "$G2" rule del pref 220 2>/dev/null
 	ip -n "$G2" link set ipsec0 up
 	ip -n "$G2" route replace 198.51.100.0/24 dev ipsec0 src 192.0.2.129
+	# Tunnel inside addresses (BGP) before the connections: libipsec
+	# installs no policy whose local selector holds none of ours.
+	for a in ${SWAN_INSIDE:-}; do
+		ip -n "$G2" addr add "$a" dev ipsec0
+	done
 	sw --load-all --file "$swan/swanctl.conf" >"$swan/load.log" 2>&1 ||
 		fail "swanctl --load-all: $(cat "$swan/load.log")"
 }

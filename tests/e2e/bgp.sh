@@ -1,0 +1,270 @@
+#!/bin/bash
+# Dynamic routing end to end: a BGP connection whose customer gateway is
+# strongSwan (both tunnels, ESP in UDP) with a BGP speaker that is not
+# FRR (BIRD 2; CGW_SPEAKER=frr: FRR with a 4-byte ASN). vpngw starts its
+# own FRR (zebra, bgpd) from its configuration. Shown here: both sessions
+# Established over the tunnels' ESP; the CGW learns inside_networks;
+# vpngw learns the CGW's prefixes (routes with source bgp over both
+# tunnels), installs them and forwards to them; a session that goes down
+# takes its tunnel's paths out and traffic stays on the other; both down:
+# the route is gone; back: traffic flows again.
+#
+#   host A ---- vpngw 1 (FRR) ==== underlay ==== charon + BIRD (G2) ---- host B
+#   198.51.100.10                                  169.254.20.2, .21.2  192.0.2.130
+#
+#   bgp.sh VPNGW [WORKDIR]
+. "$(dirname "$0")/lib.sh" "$@"
+. "$(dirname "$0")/swan.sh"
+
+# vpngw stops its FRR; if vpngw itself was killed, its daemons are
+# stopped here, by the pids in their pid files (checked to be FRR's
+# daemons on this run's directory).
+test_cleanup() {
+	local f p
+	for f in "$work"/gw1.state/frr/*.pid; do
+		[ -f "$f" ] || continue
+		p=$(cat "$f")
+		[[ $p =~ ^[0-9]+$ ]] || continue
+		tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null | grep -q "$work" &&
+			kill "$p" 2>/dev/null
+	done
+}
+
+speaker=${CGW_SPEAKER:-bird}
+cgw_asn=65010
+[ "$speaker" = frr ] && cgw_asn=4200000010
+PSK1=bgp.psk.tunnel.1
+PSK2=bgp.psk.tunnel.2
+# FRR runs as its own user: it must pass through the work directory.
+chmod 755 "$work"
+
+e2e_underlay_direct
+swan_router
+swan_write_conf
+
+cat >"$work/gw1.conf" <<EOF
+appliance:
+{
+  name = "gw1";
+  state_dir = "$work/gw1.state";
+  eal_args = ["--no-huge", "--no-shconf", "-m", "512",
+              "--file-prefix", "vpngw-e2e-gw1-$id", "--log-level", "*:warning"];
+  workers = [1];
+  exception_iface = "vpngw0";
+  bgp_asn = 64512;
+  ports = (
+    { name = "outside"; role = "outside";
+      device = "net_af_packet10,iface=g1out,$AFP"; address = "203.0.113.1/24"; },
+    { name = "inside"; role = "inside";
+      device = "net_af_packet11,iface=g1in,$AFP"; address = "198.51.100.1/24"; }
+  );
+  outside_addresses = ["203.0.113.1", "203.0.113.11"];
+  inside_networks = ["198.51.100.0/24"];
+};
+customer_gateways = ( { name = "cgw"; address = "203.0.113.2"; bgp_asn = ${cgw_asn}L; } );
+vpn_connections = (
+  { name = "dc"; customer_gateway = "cgw"; routing = "bgp";
+    steering = "active-active";
+    tunnels = ( { inside_cidr = "169.254.20.0/30"; psk = "$PSK1"; },
+                { inside_cidr = "169.254.21.0/30"; psk = "$PSK2"; } ); }
+);
+EOF
+
+# charon: each tunnel's selectors hold its inside /30 (its BGP session)
+# and the networks; it initiates.
+bgp_swan_conf() {
+	swan_conf "aes128gcm16-sha256-ecp256 aes128gcm16-ecp256 start" \
+		"aes128gcm16-sha256-ecp256 aes128gcm16-ecp256 start"
+	sed -i -e '0,/local_ts = 192.0.2.128\/25/s||local_ts = 169.254.20.2/32, 192.0.2.128/25|' \
+		-e '0,/remote_ts = 198.51.100.0\/24/s||remote_ts = 169.254.20.1/32, 198.51.100.0/24|' \
+		"$swan/swanctl.conf"
+	sed -i -e 's|local_ts = 192.0.2.128/25|local_ts = 169.254.21.2/32, 192.0.2.128/25|' \
+		-e 's|remote_ts = 198.51.100.0/24|remote_ts = 169.254.21.1/32, 198.51.100.0/24|' \
+		"$swan/swanctl.conf"
+	[ "$(grep -c 169.254.2 "$swan/swanctl.conf")" = 4 ] || fail "swanctl.conf"
+}
+
+bird_conf() {
+	cat >"$work/cgw-bird.conf" <<EOF
+log "$work/cgw-bird.log" all;
+router id 192.0.2.129;
+protocol device {}
+protocol direct { ipv4; interface "g2in"; }
+protocol static { ipv4; route 192.0.2.192/27 blackhole; }
+template bgp aws {
+  local as $cgw_asn;
+  hold time 30; keepalive time 10;
+  connect retry time 5;
+  ipv4 { import all; export where source ~ [RTS_DEVICE, RTS_STATIC]; };
+}
+protocol bgp aws1 from aws { local 169.254.20.2; neighbor 169.254.20.1 as 64512; }
+protocol bgp aws2 from aws { local 169.254.21.2; neighbor 169.254.21.1 as 64512; }
+EOF
+}
+
+frr_cgw_conf() {
+	mkdir -p "$work/cgw-frr"
+	cat >"$work/cgw-frr/zebra.conf" <<EOF
+hostname cgw
+log file $work/cgw-frr/zebra.log informational
+EOF
+	cat >"$work/cgw-frr/bgpd.conf" <<EOF
+hostname cgw
+log file $work/cgw-frr/bgpd.log informational
+router bgp $cgw_asn
+ bgp router-id 192.0.2.129
+ no bgp ebgp-requires-policy
+ no bgp network import-check
+ timers bgp 10 30
+ neighbor 169.254.20.1 remote-as 64512
+ neighbor 169.254.20.1 update-source 169.254.20.2
+ neighbor 169.254.20.1 timers connect 5
+ neighbor 169.254.21.1 remote-as 64512
+ neighbor 169.254.21.1 update-source 169.254.21.2
+ neighbor 169.254.21.1 timers connect 5
+ address-family ipv4 unicast
+  network 192.0.2.128/25
+  network 192.0.2.192/27
+ exit-address-family
+exit
+EOF
+	chown -R frr:frr "$work/cgw-frr"
+}
+
+cgw_vty() { vtysh --vty_socket "$work/cgw-frr" -c "$*"; }
+
+cgw_start() { # the CGW's BGP speaker in G2
+	if [ "$speaker" = frr ]; then
+		frr_cgw_conf
+		for d in zebra bgpd; do
+			ip netns exec "$G2" /usr/lib/frr/$d -f "$work/cgw-frr/$d.conf" \
+				-i "$work/cgw-frr/$d.pid" -z "$work/cgw-frr/zserv.api" \
+				--vty_socket "$work/cgw-frr" -P 0 \
+				>"$work/cgw-frr/$d.out" 2>&1 &
+			pids+=($!)
+			sleep 0.5
+		done
+	else
+		bird_conf
+		ip netns exec "$G2" bird -f -c "$work/cgw-bird.conf" \
+			-s "$work/cgw-bird.ctl" -P "$work/cgw-bird.pid" \
+			>"$work/cgw-bird.out" 2>&1 &
+		pids+=($!)
+	fi
+}
+
+cgw_sessions_up() { # how many of the CGW's two sessions are Established
+	if [ "$speaker" = frr ]; then
+		cgw_vty "show bgp summary" 2>/dev/null |
+			awk '/^169\.254\./ && $10 ~ /^[0-9]+$/ {n++} END {print n+0}'
+	else
+		birdc -s "$work/cgw-bird.ctl" show protocols 2>/dev/null |
+			grep -c "^aws[12] .*Established"
+	fi
+}
+
+cgw_has_inside_networks() { # the CGW's routes to 198.51.100.0/24
+	if [ "$speaker" = frr ]; then
+		cgw_vty "show bgp ipv4 unicast 198.51.100.0/24" 2>/dev/null |
+			grep -c "from 169.254.2[01].1"
+	else
+		birdc -s "$work/cgw-bird.ctl" show route 198.51.100.0/24 all 2>/dev/null |
+			grep -c "BGP.as_path: 64512"
+	fi
+}
+
+cgw_session() { # cgw_session 1|2 down|up
+	local n=$1 what=$2
+	if [ "$speaker" = frr ]; then
+		local nb=169.254.2$((n - 1)).1
+		if [ "$what" = down ]; then
+			vtysh --vty_socket "$work/cgw-frr" -c "configure terminal" \
+				-c "router bgp $cgw_asn" -c "neighbor $nb shutdown" >/dev/null
+		else
+			vtysh --vty_socket "$work/cgw-frr" -c "configure terminal" \
+				-c "router bgp $cgw_asn" -c "no neighbor $nb shutdown" >/dev/null
+		fi
+	else
+		local verb=disable
+		[ "$what" = up ] && verb=enable
+		birdc -s "$work/cgw-bird.ctl" "$verb" "aws$n" >/dev/null
+	fi
+}
+
+# wait_for SECONDS WHAT CMD...: until CMD succeeds; says how long it took.
+wait_for() {
+	local limit=$1 what=$2 t0=$SECONDS
+	shift 2
+	for _ in $(seq 1 $((limit * 5))); do
+		if "$@"; then
+			echo "ok: $what after $((SECONDS - t0)) s"
+			return 0
+		fi
+		sleep 0.2
+	done
+	"$@"
+	fail "$what: not within $limit s"
+}
+
+# vpngw's route to 192.0.2.128/25 from its telemetry: "SOURCE TUNNELS"
+gw_route() {
+	tel gw1 /vpngw/routes "' '.join(r['type'] + ' ' + r['tunnels'] for r in d.values() if isinstance(r, dict) and r['prefix'] == '192.0.2.128/25') or 'none'"
+}
+
+bgp_swan_conf
+swan_gw_start
+SWAN_INSIDE="169.254.20.2/30 169.254.21.2/30" swan_start
+cgw_start
+two_children() { [ "$(swan_installed)" -ge 2 ]; }
+wait_for 60 "both Child SAs installed" two_children
+grep -E "BGP: FRR (zebra|bgpd) started|route feed connected" "$work/gw1.log"
+both_established() {
+	grep -q "BGP dc/1 .*-> Established" "$work/gw1.log" &&
+		grep -q "BGP dc/2 .*-> Established" "$work/gw1.log" &&
+		[ "$(cgw_sessions_up)" = 2 ]
+}
+wait_for 90 "both BGP sessions Established (vpngw's log, the CGW's $speaker)" both_established
+grep "BGP dc/" "$work/gw1.log"
+learned() { [ "$(cgw_has_inside_networks)" -ge 2 ]; }
+wait_for 30 "the CGW learned 198.51.100.0/24 over both sessions" learned
+route_both() { [ "$(gw_route)" = "bgp 1,2" ]; }
+wait_for 30 "vpngw: 192.0.2.128/25 from BGP over both tunnels" route_both
+echo "vpngw routes: $(tel gw1 /vpngw/routes "[(r['prefix'], r['type'], r['tunnels'], r['via']) for r in d.values() if isinstance(r, dict)]")"
+ip -n "$G1" route show proto bgp | grep -q "192.0.2.128/25" ||
+	fail "zebra did not install 192.0.2.128/25 in vpngw's namespace"
+n=$(pings 10)
+echo "ping host A -> host B over the BGP route: $n of 10"
+[ "$n" -ge 8 ] || fail "ping over the BGP route: $n of 10"
+
+# Session 1 down at the CGW: its paths leave, tunnel 2 carries on.
+cgw_session 1 down
+route_t2() { [ "$(gw_route)" = "bgp 2" ]; }
+wait_for 30 "session 1 down: 192.0.2.128/25 over tunnel 2 only" route_t2
+n=$(pings 10)
+echo "session 1 down: $n of 10 over tunnel 2"
+[ "$n" -ge 8 ] || fail "tunnel 2 alone: $n of 10"
+# Both down: no route; traffic is dropped as no_route, not black-holed
+# into a tunnel.
+cgw_session 2 down
+route_none() { [ "$(gw_route)" = "none" ]; }
+wait_for 30 "both sessions down: 192.0.2.128/25 withdrawn" route_none
+n=$(pings 3)
+[ "$n" = 0 ] || fail "pings answered with no route: $n"
+# Back.
+cgw_session 1 up
+cgw_session 2 up
+wait_for 90 "both sessions back: 192.0.2.128/25 over both tunnels" route_both
+n=$(pings 10)
+echo "sessions back: $n of 10"
+[ "$n" -ge 8 ] || fail "after the sessions came back: $n of 10"
+grep -E "BGP (dc|:)" "$work/gw1.log" | tail -n 12
+
+swan_gw_stop
+for d in zebra bgpd; do
+	p=$(cat "$work/gw1.state/frr/$d.pid" 2>/dev/null)
+	[ -n "$p" ] && kill -0 "$p" 2>/dev/null &&
+		fail "FRR $d (pid $p) still runs after vpngw stopped"
+done
+echo "ok: vpngw stopped its FRR"
+status=0
+echo "PASS"
