@@ -79,6 +79,7 @@ int run(struct cli_def *cli, cmd_fn fn);
 /* The commands, for the command tree. */
 int cgw_cmd(struct cli_def *cli, const char *cmd, char **argv, int argc);
 int cgw_set_cmd(struct cli_def *cli, const char *cmd, char **argv, int argc);
+int clear_bgp(struct cli_def *cli, const char *cmd, char **argv, int argc);
 int clear_counters(struct cli_def *cli, const char *cmd, char **argv, int argc);
 int conn_cmd(struct cli_def *cli, const char *cmd, char **argv, int argc);
 int no_cgw_cmd(struct cli_def *cli, const char *cmd, char **argv, int argc);
@@ -86,6 +87,10 @@ int no_conn_cmd(struct cli_def *cli, const char *cmd, char **argv, int argc);
 int route_add(struct cli_def *cli, const char *cmd, char **argv, int argc);
 int route_del(struct cli_def *cli, const char *cmd, char **argv, int argc);
 int set_cmd(struct cli_def *cli, const char *cmd, char **argv, int argc);
+int show_bgp_neighbors(struct cli_def *cli, const char *cmd, char **argv,
+                       int argc);
+int show_bgp_summary(struct cli_def *cli, const char *cmd, char **argv,
+                     int argc);
 int show_cgw_config(struct cli_def *cli, const char *cmd, char **argv,
                     int argc);
 int show_connections(struct cli_def *cli, const char *cmd, char **argv,

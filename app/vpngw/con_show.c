@@ -11,6 +11,7 @@
 #include <rte_ethdev.h>
 #include <rte_version.h>
 
+#include "gw_bgp.h"
 #include "con_priv.h"
 
 /* ---- what the tables say --------------------------------------------------
@@ -495,10 +496,152 @@ CMD(show_routes)
 	}
 	if (json)
 		fprintf(o, "]\n");
-	else
-		fprintf(o, "(BGP routes appear here once BGP runs over the "
-		           "tunnels)\n");
 	free(v);
+}
+
+/* ---- BGP (FRR, run by vpngw) ----------------------------------------- */
+
+/* The session named by the command's "neighbor" (an address, or
+ * CONNECTION/N), or NULL after saying why. */
+static const struct vpngw_bgp_peer *
+bgp_peer_arg(struct cli_def *cli, FILE *o, const char *arg)
+{
+	const struct vpngw_bgp_peer *p;
+	unsigned int n;
+	char a[16];
+
+	p = vpngw_bgp_peers(&n);
+	for (unsigned int i = 0; i < n; i++)
+		if (strcmp(arg, con_ip(p[i].addr, a)) == 0 ||
+		    strcmp(arg, p[i].name) == 0)
+			return &p[i];
+	(void)cli;
+	fprintf(o,
+	        "%% no BGP session '%s' (an address or CONNECTION/N of "
+	        "show bgp summary)\n",
+	        arg);
+	return NULL;
+}
+
+CMD(show_bgp_summary)
+{
+	bool json = con_has_flag(cli, "json");
+	const struct vpngw_bgp_peer *p;
+	unsigned int n, routes;
+	int feed = vpngw_bgp_feed(&routes);
+	char a[16], b[16];
+
+	p = vpngw_bgp_peers(&n);
+	if (json) {
+		fprintf(o, "{\"feed\": %s, \"bgp_paths\": %u, \"sessions\": [",
+		        feed ? "true" : "false", routes);
+		for (unsigned int i = 0; i < n; i++) {
+			fprintf(o, "%s{\"tunnel\": ", i ? ", " : "");
+			con_json_str(o, p[i].name);
+			fprintf(o,
+			        ", \"neighbor\": \"%s\", \"local\": \"%s\", "
+			        "\"remote_as\": %lld, \"state\": ",
+			        con_ip(p[i].addr, a), con_ip(p[i].ours, b),
+			        (long long)p[i].asn);
+			con_json_str(o, p[i].state);
+			fprintf(o, ", \"peer_state\": ");
+			con_json_str(o, p[i].peer_state);
+			fprintf(o,
+			        ", \"uptime_ms\": %llu, \"prefixes_received\": "
+			        "%u, \"prefixes_sent\": %u, \"routes\": %u, "
+			        "\"max_prefixes\": %u, \"established\": %u, "
+			        "\"dropped\": %u}",
+			        (unsigned long long)p[i].uptime_ms,
+			        p[i].pfx_rcvd, p[i].pfx_sent, p[i].routes,
+			        p[i].max_prefixes, p[i].established,
+			        p[i].dropped);
+		}
+		fprintf(o, "]}\n");
+		return;
+	}
+	if (p == NULL) {
+		fprintf(o, "BGP is not running (no connection has routing "
+		           "\"bgp\")\n");
+		return;
+	}
+	fprintf(o,
+	        "BGP: FRR bgpd and zebra, route feed %s, %u BGP path(s) "
+	        "in the RIB\n",
+	        feed ? "connected" : "not connected", routes);
+	fprintf(o, "%-20s %-15s %-15s %10s %-12s %10s %6s %6s %6s %5s\n",
+	        "Tunnel", "Neighbor", "Local", "AS", "State", "Up/Down",
+	        "PfxRcd", "Routes", "PfxSnt", "Max");
+	for (unsigned int i = 0; i < n; i++) {
+		char st[40];
+
+		snprintf(st, sizeof(st), "%s%s%s", p[i].state,
+		         p[i].peer_state[0] && strcmp(p[i].peer_state, "OK")
+		                 ? "/"
+		                 : "",
+		         p[i].peer_state[0] && strcmp(p[i].peer_state, "OK")
+		                 ? p[i].peer_state
+		                 : "");
+		fprintf(o, "%-20s %-15s %-15s %10lld %-12s ", p[i].name,
+		        con_ip(p[i].addr, a), con_ip(p[i].ours, b),
+		        (long long)p[i].asn, st);
+		if (p[i].uptime_ms)
+			con_uptime(o, (double)p[i].uptime_ms / 1000);
+		else
+			fprintf(o, "%10s", "never");
+		fprintf(o, " %6u %6u %6u %5u\n", p[i].pfx_rcvd, p[i].routes,
+		        p[i].pfx_sent, p[i].max_prefixes);
+	}
+}
+
+CMD(show_bgp_neighbors)
+{
+	const char *arg = cli_get_optarg_value(cli, "neighbor", NULL);
+	bool json = con_has_flag(cli, "json");
+	const struct vpngw_bgp_peer *p = NULL;
+	char cmd[96], a[16];
+	unsigned int n;
+	int rc;
+
+	if (vpngw_bgp_peers(&n) == NULL) {
+		fprintf(o, "BGP is not running\n");
+		return;
+	}
+	if (arg != NULL && (p = bgp_peer_arg(cli, o, arg)) == NULL)
+		return;
+	/* Only an address of ours goes to bgpd's vty. */
+	snprintf(cmd, sizeof(cmd), "show bgp neighbors%s%s%s", p ? " " : "",
+	         p ? con_ip(p->addr, a) : "", json ? " json" : "");
+	rc = vpngw_bgp_cmd(cmd, 0, o);
+	if (rc != 0)
+		fprintf(o, "%% bgpd did not answer (%d)\n", rc);
+}
+
+CMD(clear_bgp)
+{
+	const char *arg = cli_get_optarg_value(cli, "neighbor", NULL);
+	const struct vpngw_bgp_peer *p = NULL;
+	char cmd[64], a[16];
+	unsigned int n;
+	int rc;
+
+	if (vpngw_bgp_peers(&n) == NULL) {
+		fprintf(o, "%% BGP is not running\n");
+		return;
+	}
+	if (arg == NULL || strcmp(arg, "all") != 0) {
+		if (arg == NULL || (p = bgp_peer_arg(cli, o, arg)) == NULL)
+			return;
+	}
+	snprintf(cmd, sizeof(cmd), "clear bgp %s",
+	         p ? con_ip(p->addr, a) : "*");
+	rc = vpngw_bgp_cmd(cmd, 1, o);
+	if (rc != 0) {
+		fprintf(o, "%% bgpd refused it (%d)\n", rc);
+		return;
+	}
+	fprintf(o, "BGP session%s %s reset\n", p ? "" : "s",
+	        p ? p->name : "all");
+	vpngw_log("console: clear bgp %s", p ? p->name : "all");
 }
 
 CMD(show_interfaces)

@@ -182,13 +182,24 @@ setup(struct cli_def *cli, void *ctx)
 	c = reg(cli, sub, "sa", show_ike_sa, U, MODE_ANY, "Each IKE SA");
 	flag(c, "json", "As JSON");
 	c = reg(cli, show, "routes", show_routes, U, MODE_ANY,
-	        "Connected and static routes, selected, next tunnel");
+	        "Connected, static and BGP routes, selected, next tunnel");
 	flag(c, "json", "As JSON");
 	/* What a router's operator types (it was taken for "ipsec"). */
 	sub = reg(cli, show, "ip", NULL, U, MODE_ANY, "IP routing");
 	c = reg(cli, sub, "route", show_routes, U, MODE_ANY,
 	        "The routes, as show routes");
 	flag(c, "json", "As JSON");
+	sub = reg(cli, show, "bgp", NULL, U, MODE_ANY,
+	          "BGP over the tunnels (FRR, run by vpngw)");
+	c = reg(cli, sub, "summary", show_bgp_summary, U, MODE_ANY,
+	        "Each session: tunnel, neighbor, state, prefixes");
+	flag(c, "json", "As JSON");
+	c = reg(cli, sub, "neighbors", show_bgp_neighbors, U, MODE_ANY,
+	        "bgpd's detail of each session, or of one");
+	con_arg(c, "neighbor", CLI_CMD_OPTIONAL_ARGUMENT, U,
+	        "A session: its address or CONNECTION/N", complete_tunnels,
+	        NULL);
+	flag(c, "json", "As JSON (bgpd's)");
 	c = reg(cli, show, "interfaces", show_interfaces, U, MODE_ANY,
 	        "DPDK ports and their counters");
 	flag(c, "json", "As JSON");
@@ -221,6 +232,10 @@ setup(struct cli_def *cli, void *ctx)
 	sub = reg(cli, NULL, "clear", NULL, P, MODE_EXEC, "Clear");
 	reg(cli, sub, "counters", clear_counters, P, MODE_EXEC,
 	    "Count from zero again (what show displays)");
+	c = reg(cli, sub, "bgp", clear_bgp, P, MODE_EXEC,
+	        "Reset a BGP session (or all)");
+	con_arg(c, "neighbor", CLI_CMD_ARGUMENT, P,
+	        "Its address, CONNECTION/N, or all", complete_tunnels, NULL);
 	reg(cli, NULL, "write", write_cmd, P, MODE_ANY,
 	    "Save the running configuration to its file (old one kept as "
 	    ".bak)");

@@ -251,19 +251,32 @@ export_frr(const struct vpn_cfg *cfg, const struct vpn_cfg_conn *c, FILE *out)
 	}
 	fprintf(out, "router bgp %lld\n", (long long)g->bgp_asn);
 	fprintf(out, " no bgp ebgp-requires-policy\n");
+	/* Both tunnels used at once when their paths are equal. */
+	fprintf(out, " bgp bestpath as-path multipath-relax\n");
 	for (int ti = 0; ti < VPN_TUNNELS; ti++) {
 		const struct vpn_cfg_tunnel *t = &c->tunnels[ti];
+		char b[16];
 
 		vpn_ipv4_format(vpn_cfg_inside_addr(t, true), a);
 		fprintf(out, " neighbor %s remote-as %lld\n", a,
 		        (long long)cfg->appliance.bgp_asn);
 		fprintf(out, " neighbor %s timers 10 30\n", a);
+		fprintf(out, " neighbor %s update-source %s\n", a,
+		        vpn_ipv4_format(vpn_cfg_inside_addr(t, false), b));
 	}
 	fprintf(out, " address-family ipv4 unicast\n");
-	for (unsigned int i = 0; i < c->remote_networks.n; i++)
-		if (c->remote_networks.v[i].family == AF_INET)
-			fprintf(out, "  network %s\n",
-			        vpn_prefix_format(&c->remote_networks.v[i], p));
+	for (unsigned int i = 0; i < c->remote_networks.n; i++) {
+		const struct vpn_prefix *r = &c->remote_networks.v[i];
+
+		if (r->family != AF_INET)
+			continue;
+		/* Any network (the default selector) is no network to
+		 * announce: the CGW says which of its own it has. */
+		fprintf(out, "  %snetwork %s%s\n", r->len ? "" : "! ",
+		        r->len ? vpn_prefix_format(r, p) : "A.B.C.D/M",
+		        r->len ? "" : "   (each network behind this gateway)");
+	}
+	fprintf(out, "  maximum-paths 2\n");
 	fprintf(out, " exit-address-family\n!\n");
 	for (int ti = 0; ti < VPN_TUNNELS; ti++) {
 		vpn_ipv4_format(vpn_cfg_inside_addr(&c->tunnels[ti], false), a);

@@ -25,7 +25,7 @@ test_cleanup() {
 		[ -f "$f" ] || continue
 		p=$(cat "$f")
 		[[ $p =~ ^[0-9]+$ ]] || continue
-		tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null | grep -q "$work" &&
+		{ tr '\0' ' ' <"/proc/$p/cmdline"; } 2>/dev/null | grep -q "$work" &&
 			kill "$p" 2>/dev/null
 	done
 }
@@ -236,6 +236,26 @@ n=$(pings 10)
 echo "ping host A -> host B over the BGP route: $n of 10"
 [ "$n" -ge 8 ] || fail "ping over the BGP route: $n of 10"
 
+# The console, as an operator sees it (Debian's telnet under expect).
+printf '%s\n' 'show bgp summary' 'show ip route' 'show bgp neighbors dc/1' \
+	'show bgp summary json' 'enable' 'clear bgp dc/2' >"$work/bgp.cmds"
+timeout 60 expect "$(dirname "$0")/console.exp" "$G1" admin "" "$work/bgp.cmds" |
+	tr -d '\r' >"$work/bgp-console.txt" || fail "console session"
+sed -n '/show bgp summary$/,/show ip route$/p' "$work/bgp-console.txt"
+grep -Eq "^dc/1 +169\.254\.20\.2 +169\.254\.20\.1 +$cgw_asn +Established" "$work/bgp-console.txt" ||
+	fail "show bgp summary: dc/1 not Established"
+grep -Eq "^bgp +192\.0\.2\.128/25 +yes +dc/1 and dc/2 \(flow hash\)" "$work/bgp-console.txt" ||
+	fail "show ip route: no BGP route over both tunnels"
+grep -q "BGP state = Established" "$work/bgp-console.txt" ||
+	fail "show bgp neighbors dc/1: not bgpd's detail"
+grep -q '"tunnel": "dc/2", "neighbor": "169.254.21.2"' "$work/bgp-console.txt" ||
+	fail "show bgp summary json"
+grep -q "BGP session dc/2 reset" "$work/bgp-console.txt" || fail "clear bgp dc/2"
+echo "ok: console: show bgp summary, show ip route, show bgp neighbors, clear bgp"
+back2() { [ "$(grep -c "BGP dc/2 .*-> Established" "$work/gw1.log")" -ge 2 ]; }
+wait_for 60 "dc/2 Established again after clear bgp" back2
+wait_for 30 "192.0.2.128/25 over both tunnels again" route_both
+
 # Session 1 down at the CGW: its paths leave, tunnel 2 carries on.
 cgw_session 1 down
 route_t2() { [ "$(gw_route)" = "bgp 2" ]; }
@@ -259,6 +279,7 @@ echo "sessions back: $n of 10"
 [ "$n" -ge 8 ] || fail "after the sessions came back: $n of 10"
 grep -E "BGP (dc|:)" "$work/gw1.log" | tail -n 12
 
+[ "$speaker" = bird ] && birdc -s "$work/cgw-bird.ctl" down >/dev/null
 swan_gw_stop
 for d in zebra bgpd; do
 	p=$(cat "$work/gw1.state/frr/$d.pid" 2>/dev/null)

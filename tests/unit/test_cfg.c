@@ -1297,7 +1297,40 @@ test_export(void)
 	CU_ASSERT_PTR_NOT_NULL(
 	        strstr(t, "neighbor 169.254.10.5 remote-as 64512"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(t, "network 192.0.2.128/25"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(
+	        t, "neighbor 169.254.10.1 update-source 169.254.10.2\n"));
 	free(t);
+	/* vpngw's own bgpd: a session per tunnel from our inside address,
+	 * AWS's timers, the maximum, our networks only to a VGW peer. */
+	{
+		char *b = NULL;
+		size_t bl = 0;
+		FILE *f = open_memstream(&b, &bl);
+
+		CU_ASSERT_EQUAL(vpn_cfg_frr_bgpd(cfg, "/x/bgpd.log", f), 0);
+		fclose(f);
+		CU_ASSERT_PTR_NOT_NULL(strstr(b, "router bgp 64512\n"));
+		CU_ASSERT_PTR_NOT_NULL(strstr(b, "log file /x/bgpd.log"));
+		CU_ASSERT_PTR_NOT_NULL(
+		        strstr(b, " neighbor 169.254.10.2 remote-as 65000\n"
+		                  " neighbor 169.254.10.2 description c/1\n"
+		                  " neighbor 169.254.10.2 update-source "
+		                  "169.254.10.1\n"
+		                  " neighbor 169.254.10.2 timers 10 30\n"));
+		CU_ASSERT_PTR_NOT_NULL(strstr(b, " neighbor 169.254.10.6 "
+		                                 "remote-as 65000\n"));
+		CU_ASSERT_PTR_NOT_NULL(
+		        strstr(b, "  neighbor 169.254.10.6 maximum-prefix 100 "
+		                  "restart 1\n"));
+		CU_ASSERT_PTR_NOT_NULL(strstr(
+		        b, "  neighbor 169.254.10.2 prefix-list vpngw-ours "
+		           "out\n"));
+		CU_ASSERT_PTR_NOT_NULL(strstr(b, "  maximum-paths 2\n"));
+		/* the deny after every permit of our networks */
+		CU_ASSERT_PTR_NOT_NULL(strstr(b, "seq 1000000 deny any"));
+		CU_ASSERT_PTR_NULL(strstr(b, "seq 1 deny"));
+		free(b);
+	}
 	/* BGP runs between the inside addresses: the /30 is selected. */
 	t = export(cfg, "c", "strongswan", &rc);
 	CU_ASSERT_PTR_NOT_NULL(
