@@ -30,7 +30,6 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "gw_bgp.h"
@@ -76,15 +75,6 @@ static struct {
 	unsigned int npeers;
 } f = {.fpm_lfd = -1, .fpm_fd = -1};
 
-static uint64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 static void
 path(char *out, size_t len, const char *name)
 {
@@ -92,15 +82,6 @@ path(char *out, size_t len, const char *name)
 }
 
 /* ---- the model's sessions ------------------------------------------------ */
-
-static bool
-has_bgp(const struct vpn_cfg *cfg)
-{
-	for (unsigned int i = 0; i < cfg->n_conns; i++)
-		if (cfg->conns[i].routing == VPN_ROUTING_BGP)
-			return true;
-	return false;
-}
 
 /* The sessions of cfg, keeping what bgpd said of those that stay. */
 static void
@@ -262,7 +243,7 @@ spawn(struct daemon *d)
 		vpngw_log("BGP: cannot start %s: %s", bin, strerror(rc));
 		return -rc;
 	}
-	d->started = now_ms();
+	d->started = vpngw_now_ms();
 	vpngw_log("BGP: FRR %s started (pid %d)", d->name, (int)d->pid);
 	return 0;
 }
@@ -854,7 +835,7 @@ vpngw_bgp_start(const struct vpn_cfg *cfg, const char *state_dir)
 {
 	snprintf(f.dir, sizeof(f.dir), "%s/frr", state_dir);
 	peers_of(cfg);
-	return has_bgp(cfg) ? start(cfg) : 0;
+	return vpn_cfg_has_bgp(cfg) ? start(cfg) : 0;
 }
 
 void
@@ -863,7 +844,7 @@ vpngw_bgp_apply(const struct vpn_cfg *cfg)
 	char *conf;
 
 	peers_of(cfg);
-	if (!has_bgp(cfg)) {
+	if (!vpn_cfg_has_bgp(cfg)) {
 		if (f.on) {
 			vpngw_log("BGP: no BGP connection left: FRR stops");
 			vpngw_bgp_stop();
@@ -893,7 +874,7 @@ vpngw_bgp_poll(void)
 
 	if (!f.on)
 		return;
-	now = now_ms();
+	now = vpngw_now_ms();
 	reap(now);
 	feed_read();
 	if (f.dirty && now - f.last_publish >= PUBLISH_MS) {

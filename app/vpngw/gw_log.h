@@ -4,6 +4,7 @@
 
 /* The appliance's log (log.c). */
 
+#include <stdint.h>
 #include <stdio.h>
 
 /* A log line (printf format, no newline): on stdout as "vpngw: ...",
@@ -12,5 +13,7 @@ void vpngw_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* The last up to max kept lines, oldest first, each with its time; with
  * match, only those containing it. How many. */
 unsigned int vpngw_log_read(FILE *out, const char *match, unsigned int max);
+/* The control core's clock: milliseconds, monotonic. */
+uint64_t vpngw_now_ms(void);
 
 #endif /* GW_LOG_H */

@@ -78,15 +78,6 @@ static struct {
 	struct vpngw_ike_info *pub;
 } g = {.lock = PTHREAD_MUTEX_INITIALIZER};
 
-static uint64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 static void
 ike_log(void *ctx, const char *line)
 {
@@ -296,7 +287,7 @@ child_add(void *ctx, unsigned int peer, const struct vpn_ike_child *c)
 	vpngw_sa_track(g.sas, out);
 	t->ch[k].in = in;
 	t->ch[k].out = out;
-	t->ch[k].added_ms = now_ms();
+	t->ch[k].added_ms = vpngw_now_ms();
 	t->ch[k].lifetime = c->lifetime;
 	return 0;
 }
@@ -628,7 +619,7 @@ vpngw_ike_tunnel_admin(unsigned int slot, unsigned int ti, int what)
 int
 vpngw_ike_sa_life(uint32_t spi, uint32_t *left_s)
 {
-	uint64_t now = now_ms();
+	uint64_t now = vpngw_now_ms();
 
 	for (unsigned int i = 0; i < g.n; i++)
 		for (int k = 0; k < CHILDREN; k++) {
@@ -762,7 +753,7 @@ vpngw_ike_poll(void)
 
 	if (g.ike == NULL || g.n == 0)
 		return;
-	now = now_ms();
+	now = vpngw_now_ms();
 	for (unsigned int i = 0; i < g.nsocks; i++) {
 		const struct ike_sock *s = &g.socks[i];
 

@@ -69,3 +69,12 @@ vpngw_log_read(FILE *out, const char *match, unsigned int max)
 	pthread_mutex_unlock(&lg.lock);
 	return shown;
 }
+
+uint64_t
+vpngw_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}

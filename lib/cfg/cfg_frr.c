@@ -25,8 +25,8 @@
 
 #include "cfg_priv.h"
 
-static bool
-has_bgp(const struct vpn_cfg *cfg)
+bool
+vpn_cfg_has_bgp(const struct vpn_cfg *cfg)
 {
 	for (unsigned int i = 0; i < cfg->n_conns; i++)
 		if (cfg->conns[i].routing == VPN_ROUTING_BGP)
@@ -103,7 +103,7 @@ vpn_cfg_frr_bgpd(const struct vpn_cfg *cfg, const char *log_file, FILE *out)
 	char buf[VPN_PREFIX_STRLEN];
 	unsigned int seq = 1;
 
-	if (!has_bgp(cfg))
+	if (!vpn_cfg_has_bgp(cfg))
 		return -ENOENT;
 	fprintf(out,
 	        "! vpngw's BGP speaker, generated from %s: edit that, "

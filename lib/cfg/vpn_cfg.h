@@ -394,6 +394,8 @@ uint32_t vpn_cfg_inside_addr(const struct vpn_cfg_tunnel *t, bool ours);
 int vpn_cfg_export(const struct vpn_cfg *cfg, const char *conn, const char *fmt,
                    FILE *out);
 
+/* Whether a connection of cfg has routing "bgp". */
+bool vpn_cfg_has_bgp(const struct vpn_cfg *cfg);
 /* vpngw's own BGP speaker's configuration (FRR bgpd; log_file, when not
  * NULL, is where it logs) for the model's BGP connections. 0, or -ENOENT
  * when no connection uses BGP. */
