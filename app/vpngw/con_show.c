@@ -568,20 +568,21 @@ CMD(show_bgp_summary)
 	        "BGP: FRR bgpd and zebra, route feed %s, %u BGP path(s) "
 	        "in the RIB\n",
 	        feed ? "connected" : "not connected", routes);
-	fprintf(o, "%-20s %-15s %-15s %10s %-12s %10s %6s %6s %6s %5s\n",
+	fprintf(o, "%-20s %-15s %-15s %10s %-13s %10s %6s %6s %6s %5s\n",
 	        "Tunnel", "Neighbor", "Local", "AS", "State", "Up/Down",
 	        "PfxRcd", "Routes", "PfxSnt", "Max");
 	for (unsigned int i = 0; i < n; i++) {
-		char st[40];
+		bool extra = p[i].peer_state[0] &&
+		             strcmp(p[i].peer_state, "OK") != 0 &&
+		             strchr(p[i].state, '(') == NULL;
+		char st[48];
 
-		snprintf(st, sizeof(st), "%s%s%s", p[i].state,
-		         p[i].peer_state[0] && strcmp(p[i].peer_state, "OK")
-		                 ? "/"
-		                 : "",
-		         p[i].peer_state[0] && strcmp(p[i].peer_state, "OK")
-		                 ? p[i].peer_state
-		                 : "");
-		fprintf(o, "%-20s %-15s %-15s %10lld %-12s ", p[i].name,
+		/* bgpd says why a session is idle (PfxCt, Admin) in its state,
+		 * or beside it. */
+		snprintf(st, sizeof(st), "%s%s%s%s", p[i].state,
+		         extra ? " (" : "", extra ? p[i].peer_state : "",
+		         extra ? ")" : "");
+		fprintf(o, "%-20s %-15s %-15s %10lld %-13s ", p[i].name,
 		        con_ip(p[i].addr, a), con_ip(p[i].ours, b),
 		        (long long)p[i].asn, st);
 		if (p[i].uptime_ms)

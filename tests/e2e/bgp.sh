@@ -7,7 +7,11 @@
 # vpngw learns the CGW's prefixes (routes with source bgp over both
 # tunnels), installs them and forwards to them; a session that goes down
 # takes its tunnel's paths out and traffic stays on the other; both down:
-# the route is gone; back: traffic flows again.
+# the route is gone; back: traffic flows again. With BIRD also: AS_PATH
+# prepended on session 1 moves traffic to tunnel 2 (counted in vpngw's
+# per-tunnel ESP packets); 101 more prefixes than the maximum take
+# session 1 down (logged, Idle/PfxCt) while session 2 stays up and
+# carries the traffic; clear bgp brings it back.
 #
 #   host A ---- vpngw 1 (FRR) ==== underlay ==== charon + BIRD (G2) ---- host B
 #   198.51.100.10                                  169.254.20.2, .21.2  192.0.2.130
@@ -84,23 +88,51 @@ bgp_swan_conf() {
 	[ "$(grep -c 169.254.2 "$swan/swanctl.conf")" = 4 ] || fail "swanctl.conf"
 }
 
+# bird_conf [PREPEND] [MANY]: PREPEND extra copies of our ASN on what
+# session 1 announces (AWS: the CGW steers with AS_PATH prepending);
+# MANY: session 1 also announces 101 more prefixes (past the maximum).
 bird_conf() {
-	cat >"$work/cgw-bird.conf" <<EOF
+	local prepend=${1:-0} many=${2:-0} i
+	{
+		cat <<EOF
 log "$work/cgw-bird.log" all;
 router id 192.0.2.129;
 protocol device {}
 protocol direct { ipv4; interface "g2in"; }
 protocol static { ipv4; route 192.0.2.192/27 blackhole; }
+EOF
+		if [ "$many" = 1 ]; then
+			echo "protocol static many { ipv4;"
+			for i in $(seq 0 100); do echo "  route 192.0.2.$i/32 blackhole;"; done
+			echo "}"
+		fi
+		cat <<EOF
 template bgp aws {
   local as $cgw_asn;
   hold time 30; keepalive time 10;
   connect retry time 5;
-  ipv4 { import all; export where source ~ [RTS_DEVICE, RTS_STATIC]; };
+  ipv4 { import all; export where source ~ [RTS_DEVICE, RTS_STATIC] && proto != "many"; };
 }
-protocol bgp aws1 from aws { local 169.254.20.2; neighbor 169.254.20.1 as 64512; }
-protocol bgp aws2 from aws { local 169.254.21.2; neighbor 169.254.21.1 as 64512; }
+protocol bgp aws1 from aws {
+  local 169.254.20.2; neighbor 169.254.20.1 as 64512;
+  ipv4 { import all; export filter {
+    if source !~ [RTS_DEVICE, RTS_STATIC] then reject;
 EOF
+		for i in $(seq 1 "$prepend"); do echo "    bgp_path.prepend($cgw_asn);"; done
+		echo "    accept; }; };"
+		echo "}"
+		echo "protocol bgp aws2 from aws { local 169.254.21.2; neighbor 169.254.21.1 as 64512; }"
+	} >"$work/cgw-bird.conf"
 }
+
+bird_reconf() { # bird_reconf PREPEND MANY: the CGW's new configuration
+	bird_conf "$@"
+	birdc -s "$work/cgw-bird.ctl" configure >"$work/cgw-bird.reconf" 2>&1 ||
+		fail "birdc configure: $(cat "$work/cgw-bird.reconf")"
+}
+
+# tunnel N's ESP packets out of vpngw
+esp_out() { tel gw1 /vpngw/tunnels "d['dc/$1']['out_packets']"; }
 
 frr_cgw_conf() {
 	mkdir -p "$work/cgw-frr"
@@ -279,7 +311,49 @@ echo "sessions back: $n of 10"
 [ "$n" -ge 8 ] || fail "after the sessions came back: $n of 10"
 grep -E "BGP (dc|:)" "$work/gw1.log" | tail -n 12
 
-[ "$speaker" = bird ] && birdc -s "$work/cgw-bird.ctl" down >/dev/null
+if [ "$speaker" = bird ]; then
+	# AS_PATH prepended on session 1: bgpd prefers tunnel 2; traffic
+	# takes it; without the prepend, both again.
+	bird_reconf 2 0
+	route_t2_only() { [ "$(gw_route)" = "bgp 2" ]; }
+	wait_for 60 "session 1 prepends twice: 192.0.2.128/25 prefers tunnel 2" route_t2_only
+	a1=$(esp_out 1) a2=$(esp_out 2)
+	n=$(pings 10)
+	b1=$(esp_out 1) b2=$(esp_out 2)
+	echo "prepend on tunnel 1: $n of 10 answered; ESP out tunnel 1 +$((b1 - a1)), tunnel 2 +$((b2 - a2))"
+	[ "$n" -ge 8 ] && [ $((b2 - a2)) -ge 8 ] && [ $((b1 - a1)) -le 2 ] ||
+		fail "the prepend did not move traffic to tunnel 2"
+	bird_reconf 0 0
+	wait_for 60 "no prepend: 192.0.2.128/25 over both tunnels" route_both
+
+	# Past the maximum on session 1: it goes down (logged, PfxCt),
+	# session 2 and its routes stay; back with clear bgp.
+	drops2=$(grep -c "BGP dc/2 .*Established ->" "$work/gw1.log")
+	bird_reconf 0 1
+	pfxct() { grep -q "BGP dc/1 (169.254.20.2): more than 100 prefixes" "$work/gw1.log"; }
+	wait_for 60 "101 more prefixes on session 1: vpngw says it is over its maximum" pfxct
+	grep "more than 100 prefixes" "$work/gw1.log"
+	wait_for 30 "session 1 down, its paths gone: 192.0.2.128/25 over tunnel 2" route_t2
+	printf '%s\n' 'show bgp summary' >"$work/bgp2.cmds"
+	timeout 60 expect "$(dirname "$0")/console.exp" "$G1" admin "" "$work/bgp2.cmds" |
+		tr -d '\r' >"$work/bgp2-console.txt" || fail "console session"
+	grep -E "^dc/[12] " "$work/bgp2-console.txt"
+	grep -Eq "^dc/1 .* Idle \(PfxCt\) " "$work/bgp2-console.txt" ||
+		fail "show bgp summary: dc/1 is not Idle (PfxCt)"
+	grep -Eq "^dc/2 .* Established " "$work/bgp2-console.txt" ||
+		fail "show bgp summary: dc/2 is not Established"
+	[ "$(grep -c "BGP dc/2 .*Established ->" "$work/gw1.log")" = "$drops2" ] ||
+		fail "session 2 went down with session 1's overflow"
+	n=$(pings 10)
+	echo "session 1 over its maximum: $n of 10 over tunnel 2"
+	[ "$n" -ge 8 ] || fail "tunnel 2 while session 1 is over its maximum: $n of 10"
+	bird_reconf 0 0
+	printf '%s\n' 'enable' 'clear bgp dc/1' >"$work/bgp3.cmds"
+	timeout 60 expect "$(dirname "$0")/console.exp" "$G1" admin "" "$work/bgp3.cmds" |
+		tr -d '\r' >"$work/bgp3-console.txt" || fail "console session"
+	wait_for 60 "back under the maximum and cleared: both tunnels again" route_both
+	birdc -s "$work/cgw-bird.ctl" down >/dev/null
+fi
 swan_gw_stop
 for d in zebra bgpd; do
 	p=$(cat "$work/gw1.state/frr/$d.pid" 2>/dev/null)
