@@ -81,11 +81,14 @@ dp_conn_of(const struct vpn_cfg_conn *c)
 
 	snprintf(d.name, sizeof(d.name), "%s", c->name);
 	d.active_active = c->steering == VPN_STEER_ACTIVE_ACTIVE;
+	d.probe_target = c->health_check_target;
+	d.probe_ms = (unsigned int)c->health_check_interval;
+	d.probe_threshold = (unsigned int)c->health_check_threshold;
 	for (unsigned int t = 0; t < VPN_TUNNELS; t++) {
 		d.t[t].manual = c->tunnels[t].manual.present;
 		d.t[t].dpd_clear = c->tunnels[t].dpd_action != VPN_DPD_NONE;
 		d.t[t].dpd_timeout = (unsigned int)c->tunnels[t].dpd_timeout;
-		if (c->routing == VPN_ROUTING_BGP &&
+		if (vpn_cfg_uses_inside(c) &&
 		    c->tunnels[t].inside_cidr.family == AF_INET)
 			d.t[t].inside =
 			        vpn_cfg_inside_addr(&c->tunnels[t], true);

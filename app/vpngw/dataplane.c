@@ -59,6 +59,7 @@ vpngw_dp_control(void)
 			dp_arp_publish(ports[pi]);
 	}
 	dp_arp_counters();
+	dp_probes_run(now);
 	if (now - dp.last_check >= rte_get_tsc_hz()) {
 		dp.last_check = now;
 		dp_tunnels_check(now);
@@ -308,6 +309,7 @@ vpngw_dp_stop(struct vpngw_dp_stats *st, struct vpngw_dp_stats *per_worker,
               unsigned int *n)
 {
 	rte_eal_mp_wait_lcore();
+	dp_probes_stop();
 	vpngw_dp_read(st, per_worker, n);
 	if (dp.started) {
 		vpn_port_stop(dp.out.id);

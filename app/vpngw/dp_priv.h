@@ -81,12 +81,24 @@ struct dp_tunnel {
 	uint64_t keepalives;
 	bool manual;     /* keyed by hand: liveness by dummy ESP, not IKE */
 	uint32_t inside; /* our inside address (BGP), 0: none; workers read */
+	/* Health checks (dp_probe.c). */
+	uint64_t probe_next;    /* TSC when the next probe is due */
+	uint32_t probe_round;   /* the probe in flight */
+	bool probe_pending;     /* ... not answered yet */
+	uint64_t probe_sent_at; /* TSC it went */
+	uint64_t probes_sent, probes_answered, probe_rtt_us;
 };
 
 struct dp_conn {
 	struct dp_tunnel t[VPN_TUNNELS];
-	unsigned int up; /* bit per live tunnel (the control core flips it;
-	                  * each burst reads it once per packet) */
+	uint32_t probe_target; /* health checks: 0 none */
+	uint64_t probe_every;  /* TSC between a tunnel's probes */
+	unsigned int up;  /* bit per live tunnel (the control core flips it;
+	                   * each burst reads it once per packet) */
+	unsigned int own; /* bit per tunnel that may carry its own inside
+	                   * /30's traffic (BGP, health checks' answers):
+	                   * SA installed, not administratively down; what
+	                   * those say can't hold them back */
 };
 
 struct dp_worker {
@@ -186,6 +198,12 @@ void dp_free_mbuf(void *m);
 /* dp_tunnel.c: connections and tunnels on the control core. */
 void dp_tunnels_check(uint64_t now);
 void dp_nh_tunnel(unsigned int slot, unsigned int ti, struct vpn_esp_sa *out);
+
+/* dp_probe.c: health checks, on the control core. */
+void dp_probes_run(uint64_t now);
+void dp_probes_stop(void);
+/* The health of tunnel ti of c moved by a source (dp_tunnel.c). */
+void dp_tunnel_settle(struct dp_conn *c, unsigned int ti, int rc);
 
 /* dp_forward.c: a worker's loop (rte_eal_remote_launch). */
 int dp_worker_loop(void *arg);

@@ -34,18 +34,40 @@
 
 /* rc from a lib/health call on tunnel ti of c: when its state changed,
  * steering follows (the bit the workers read), counted and logged. */
-static void
-tunnel_settle(struct dp_conn *c, unsigned int ti, int rc)
+void
+dp_tunnel_settle(struct dp_conn *c, unsigned int ti, int rc)
 {
 	struct dp_tunnel *t = &c->t[ti];
 	bool up = vpn_health_up(&t->h);
+	struct vpn_health h[VPN_TUNNELS];
+	unsigned int use, was;
 
+	/* Any source may change what the workers may use (fail open when
+	 * probes alone hold every tunnel), even without a state change. */
+	for (unsigned int i = 0; i < VPN_TUNNELS; i++)
+		h[i] = c->t[i].h;
+	use = vpn_health_usable(h, VPN_TUNNELS);
+	was = __atomic_exchange_n(&c->up, use, __ATOMIC_ACQ_REL);
+	{
+		const uint32_t basic =
+		        1u << VPN_HEALTH_ADMIN | 1u << VPN_HEALTH_SA;
+		unsigned int own = 0;
+
+		for (unsigned int i = 0; i < VPN_TUNNELS; i++)
+			own |= (unsigned int)((h[i].down & h[i].p.sources &
+			                       basic) == 0 &&
+			                      h[i].p.hz != 0)
+			       << i;
+		__atomic_store_n(&c->own, own, __ATOMIC_RELEASE);
+	}
+	if (use != was && use != 0 && (use & ~was) && !vpn_health_up(&h[0]) &&
+	    !vpn_health_up(&h[1]))
+		vpngw_log("tunnel %s: no tunnel of its connection answers "
+		          "health checks: each is kept in use (the target may "
+		          "be what is down)",
+		          t->name);
 	if (rc != 1)
 		return;
-	if (up)
-		__atomic_fetch_or(&c->up, 1u << ti, __ATOMIC_RELEASE);
-	else
-		__atomic_fetch_and(&c->up, ~(1u << ti), __ATOMIC_RELEASE);
 	pthread_mutex_lock(&dp.names);
 	snprintf(t->why, sizeof(t->why), "%s", vpn_health_why(&t->h));
 	pthread_mutex_unlock(&dp.names);
@@ -60,8 +82,8 @@ tunnel_set(struct dp_conn *c, unsigned int ti, enum vpn_health_src src, bool ok,
 {
 	if (c->t[ti].h.p.hz == 0)
 		return; /* no connection in this slot (cleared) */
-	tunnel_settle(c, ti,
-	              vpn_health_set(&c->t[ti].h, src, ok, why, rte_rdtsc()));
+	dp_tunnel_settle(
+	        c, ti, vpn_health_set(&c->t[ti].h, src, ok, why, rte_rdtsc()));
 }
 
 /* What lib/health watches on tunnel ti of c. */
@@ -74,6 +96,11 @@ health_params(const struct vpngw_dp_conn *c, unsigned int ti)
 	        .sources = 1u << VPN_HEALTH_ADMIN | 1u << VPN_HEALTH_SA,
 	};
 
+	if (c->probe_target != 0) {
+		p.sources |= 1u << VPN_HEALTH_PROBE;
+		p.probe_down = c->probe_threshold;
+		p.probe_up = c->probe_threshold;
+	}
 	if (c->t[ti].manual) {
 		p.sources |= 1u << VPN_HEALTH_ESP;
 		p.idle_after = KEEPALIVE_S * hz;
@@ -125,8 +152,8 @@ dp_tunnels_check(uint64_t now)
 			if (!t->manual || t->sa == NULL || t->in == NULL)
 				continue;
 			esp_seen(t, &rx, &tx);
-			tunnel_settle(c, ti,
-			              vpn_health_esp(&t->h, rx, tx, now, &ka));
+			dp_tunnel_settle(
+			        c, ti, vpn_health_esp(&t->h, rx, tx, now, &ka));
 			if (ka)
 				send_keepalive(t, now);
 		}
@@ -252,8 +279,9 @@ vpngw_dp_tunnel_attach(unsigned int conn, unsigned int ti,
 
 		/* Its silence starts now. */
 		esp_seen(t, &rx, &tx);
-		tunnel_settle(&dp.conns[conn], ti,
-		              vpn_health_esp_reset(&t->h, rx, tx, rte_rdtsc()));
+		dp_tunnel_settle(
+		        &dp.conns[conn], ti,
+		        vpn_health_esp_reset(&t->h, rx, tx, rte_rdtsc()));
 	}
 	tunnel_set(&dp.conns[conn], ti, VPN_HEALTH_SA, true, why);
 	return old;
@@ -331,6 +359,8 @@ vpngw_dp_conn_set(const struct vpngw_dp_conn *c)
 	e = nh_get(c->slot);
 	e.steer = c->active_active ? VPN_STEER_ACTIVE : VPN_STEER_STANDBY;
 	nh_publish(c->slot, &e);
+	d->probe_target = c->probe_target;
+	d->probe_every = (uint64_t)c->probe_ms * rte_get_tsc_hz() / 1000;
 	pthread_mutex_lock(&dp.names);
 	for (int t = 0; t < VPN_TUNNELS; t++) {
 		struct dp_tunnel *dt = &d->t[t];
@@ -349,7 +379,7 @@ vpngw_dp_conn_set(const struct vpngw_dp_conn *c)
 		if (dt->h.p.hz == 0)
 			(void)vpn_health_init(&dt->h, &p, rte_rdtsc());
 		else
-			tunnel_settle(
+			dp_tunnel_settle(
 			        d, t,
 			        vpn_health_reconfig(&dt->h, &p, rte_rdtsc()));
 	}
@@ -370,11 +400,17 @@ vpngw_dp_conn_clear(unsigned int slot)
 		pthread_mutex_unlock(&dp.names);
 		dp.conns[slot].t[t].manual = false;
 		dp.conns[slot].t[t].sa = NULL;
+		dp.conns[slot].probe_target = 0;
 		/* The next connection in this slot starts afresh: down,
 		 * its state made at vpngw_dp_conn_set. */
 		__atomic_fetch_and(&dp.conns[slot].up, ~(1u << t),
 		                   __ATOMIC_RELEASE);
+		__atomic_fetch_and(&dp.conns[slot].own, ~(1u << t),
+		                   __ATOMIC_RELEASE);
 		dp.conns[slot].t[t].keepalives = 0;
+		dp.conns[slot].t[t].probe_pending = false;
+		dp.conns[slot].t[t].probes_sent = 0;
+		dp.conns[slot].t[t].probes_answered = 0;
 		memset(&dp.conns[slot].t[t].h, 0,
 		       sizeof(dp.conns[slot].t[t].h));
 	}

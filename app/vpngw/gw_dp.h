@@ -49,6 +49,10 @@ struct vpngw_dp_conn {
 	unsigned int slot;
 	char name[VPN_NAME_MAX + 1];
 	bool active_active; /* else active/standby, tunnel 1 first */
+	/* Health checks (0: none): ICMP echo to probe_target through each
+	 * tunnel every probe_ms; probe_threshold misses take it down. */
+	uint32_t probe_target;
+	unsigned int probe_ms, probe_threshold;
 	struct {
 		bool manual;    /* keyed by hand: liveness by ESP heard */
 		bool dpd_clear; /* silence takes it down */

@@ -187,7 +187,7 @@ inside_addrs(const struct vpn_cfg_conn *c, uint32_t out[VPN_TUNNELS])
 {
 	unsigned int n = 0;
 
-	if (c->routing != VPN_ROUTING_BGP)
+	if (!vpn_cfg_uses_inside(c))
 		return 0;
 	for (int t = 0; t < VPN_TUNNELS; t++)
 		if (c->tunnels[t].inside_cidr.family == AF_INET)

@@ -61,13 +61,14 @@ via_of(const struct vpn_rib_nh *nh)
 	return nh->primary == 1 ? VPN_VIA_PREFER2 : VPN_VIA_PREFER1;
 }
 
-/* A BGP connection's tunnel's inside /30 (its session's), or false. */
+/* A tunnel's inside /30 when the connection uses it (BGP, health
+ * checks), or false. */
 static bool
 inside_net(const struct vpn_cfg_conn *c, int t, struct vpn_route *r)
 {
 	const struct vpn_prefix *p = &c->tunnels[t].inside_cidr;
 
-	if (c->routing != VPN_ROUTING_BGP || p->family != AF_INET)
+	if (!vpn_cfg_uses_inside(c) || p->family != AF_INET)
 		return false;
 	*r = (struct vpn_route){
 	        .addr = vpn_prefix_v4_addr(p) & ~3u,

@@ -528,6 +528,29 @@ check_conn(struct checker *c, struct vpn_cfg_conn *conn)
 			     vpn_prefix_format(&conn->static_routes.v[i], p1));
 	}
 
+	if (conn->health_check_target != 0) {
+		struct vpn_prefix h =
+		        vpn_prefix_v4(conn->health_check_target, 32);
+		bool inside = false;
+
+		/* The answer comes back to the appliance's kernel. */
+		if (a->exception_iface[0] == '\0')
+			ERR(c,
+			    opt_line(VPN_OBJ_CONN, conn, "health_check_target"),
+			    "health checks are answered on the exception "
+			    "path: set appliance.exception_iface (e.g. "
+			    "\"vpngw0\")");
+		for (unsigned int j = 0; j < conn->remote_networks.n; j++)
+			inside |= vpn_prefix_contains(
+			        &conn->remote_networks.v[j], &h);
+		if (!inside)
+			ERR(c,
+			    opt_line(VPN_OBJ_CONN, conn, "health_check_target"),
+			    "health_check_target %s is outside "
+			    "remote_networks: "
+			    "no tunnel may carry its probes",
+			    vpn_ipv4_format(conn->health_check_target, b));
+	}
 	for (int t = 0; t < VPN_TUNNELS; t++)
 		check_tunnel(c, conn, t);
 	/* The two tunnels need two address pairs: ours differ (the AWS

@@ -30,15 +30,21 @@ vpn_cfg_tunnel_ts(const struct vpn_cfg_conn *c, int ti, bool local,
 		out[n++] = l->v[i];
 		covered |= vpn_prefix_contains(&l->v[i], inside);
 	}
-	/* With BGP the tunnel's inside /30 carries it: in the selectors.
-	 * (Static routing needs no traffic between the inside addresses.) */
-	if (c->routing == VPN_ROUTING_BGP && !covered &&
-	    inside->family == AF_INET) {
+	/* With BGP (its sessions) or health checks (their answers come
+	 * back to our inside address) the tunnel's inside /30 carries
+	 * traffic: in the selectors. */
+	if (vpn_cfg_uses_inside(c) && !covered && inside->family == AF_INET) {
 		if (n >= max)
 			return -ENOSPC;
 		out[n++] = vpn_prefix_v4(vpn_prefix_v4_addr(inside) & ~3u, 30);
 	}
 	return (int)n;
+}
+
+bool
+vpn_cfg_uses_inside(const struct vpn_cfg_conn *c)
+{
+	return c->routing == VPN_ROUTING_BGP || c->health_check_target != 0;
 }
 
 uint32_t

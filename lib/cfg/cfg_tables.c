@@ -241,6 +241,14 @@ static const struct opt conn_opts[] = {
         INT(T, "bgp_max_prefixes", bgp_max_prefixes, 1, 10000, "100",
             "prefixes one BGP session may announce; more: it goes down "
             "(AWS: 100)"),
+        IPV4(T, "health_check_target", health_check_target,
+             "a host behind the CGW that answers ping: probed through "
+             "each tunnel (default: no health checks)"),
+        INT(T, "health_check_interval", health_check_interval, 100, 60000,
+            "1000", "milliseconds between two probes of a tunnel"),
+        INT(T, "health_check_threshold", health_check_threshold, 1, 10, "3",
+            "probes missed in a row that take a tunnel down (as many "
+            "answered bring it back)"),
 };
 #undef T
 

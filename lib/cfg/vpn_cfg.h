@@ -234,6 +234,12 @@ struct vpn_cfg_conn {
 	bool acceleration;
 	int steering;
 	int64_t bgp_max_prefixes; /* per session, from the CGW */
+	/* Health checks: ICMP echo to target through each tunnel every
+	 * interval ms; threshold misses in a row take the tunnel down, as
+	 * many answers bring it back. Target 0: none. */
+	uint32_t health_check_target;
+	int64_t health_check_interval;
+	int64_t health_check_threshold;
 	struct vpn_cfg_tunnel tunnels[VPN_TUNNELS];
 	/* Not an option: the index the running appliance knows the
 	 * connection by (its place in the file at start; a connection made
@@ -387,6 +393,10 @@ int vpn_cfg_apply_state(struct vpn_cfg *cfg, const char *state_dir,
  * cover it. How many, or -ENOSPC past max. */
 int vpn_cfg_tunnel_ts(const struct vpn_cfg_conn *c, int ti, bool local,
                       struct vpn_prefix *out, unsigned int max);
+/* Whether traffic runs between the tunnels' inside addresses (BGP
+ * sessions, health checks' answers): each /30 then goes into its own
+ * tunnel only, and our address in it is the appliance's. */
+bool vpn_cfg_uses_inside(const struct vpn_cfg_conn *c);
 /* Our (or the customer gateway's) address in a tunnel's inside /30. */
 uint32_t vpn_cfg_inside_addr(const struct vpn_cfg_tunnel *t, bool ours);
 /* The customer gateway's configuration for connection conn in format fmt

@@ -201,3 +201,18 @@ vpn_health_silent(const struct vpn_health *h, uint64_t now)
 {
 	return now - h->last_rx;
 }
+
+unsigned int
+vpn_health_usable(const struct vpn_health *t, unsigned int n)
+{
+	unsigned int up = 0, probe_only = 0;
+
+	for (unsigned int i = 0; i < n && i < 32; i++) {
+		up |= (unsigned int)t[i].up << i;
+		probe_only |= (unsigned int)(!t[i].up &&
+		                             (t[i].down & t[i].p.sources) ==
+		                                     1u << VPN_HEALTH_PROBE)
+		              << i;
+	}
+	return up ? up : probe_only;
+}

@@ -101,6 +101,15 @@ vpn_health_up(const struct vpn_health *h)
 	return h->up;
 }
 
+/*
+ * The tunnels (bit i: t[i]) of a connection that traffic may use: those
+ * up; when none is, those held down by health probes alone. Probes
+ * choose between tunnels but never take the last ones away: probes lost
+ * on every tunnel may be the target's fault, not the tunnels', and its
+ * answers need a way back (fail open).
+ */
+unsigned int vpn_health_usable(const struct vpn_health *t, unsigned int n);
+
 /* Why the last change happened ("never changed" before the first). */
 const char *vpn_health_why(const struct vpn_health *h);
 /* The first source holding it down, or VPN_HEALTH_NSRC when it is up. */

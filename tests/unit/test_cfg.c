@@ -431,6 +431,28 @@ test_bgp(void)
 	FAILS_AT(L_APPL, "reserved", .appl = "bgp_asn = 7224;");
 }
 
+/* Health checks: a target the tunnels may carry probes to. */
+static void
+test_health_check(void)
+{
+	OK(.conn = "health_check_target = \"192.0.2.130\"; "
+	           "health_check_interval = 200;");
+	CU_ASSERT_EQUAL(cfg->conns[0].health_check_target, 0xc0000282u);
+	CU_ASSERT_EQUAL(cfg->conns[0].health_check_interval, 200);
+	CU_ASSERT_EQUAL(cfg->conns[0].health_check_threshold, 3);
+	CU_ASSERT_TRUE(vpn_cfg_uses_inside(&cfg->conns[0]));
+	OK();
+	CU_ASSERT_EQUAL(cfg->conns[0].health_check_target, 0);
+	CU_ASSERT_FALSE(vpn_cfg_uses_inside(&cfg->conns[0]));
+	FAILS_AT(L_CONN,
+	         "health_check_target 203.0.113.9 is outside "
+	         "remote_networks",
+	         .conn = "health_check_target = \"203.0.113.9\"; "
+	                 "remote_networks = [\"192.0.2.0/24\"];");
+	FAILS_AT(L_CONN, "health_check_threshold must be 1 to 10",
+	         .conn = "health_check_threshold = 0;");
+}
+
 static void
 test_bgp_needs_asn(void)
 {
@@ -1351,6 +1373,7 @@ register_cfg_tests(void)
 	CU_add_test(s, "customer gateways on a copy; derived addresses",
 	            test_cgw_model);
 	CU_add_test(s, "customer gateway export", test_export);
+	CU_add_test(s, "health checks", test_health_check);
 	CU_add_test(s, "phase1_lifetime", test_phase1_lifetime);
 	CU_add_test(s, "phase2_lifetime", test_phase2_lifetime);
 	CU_add_test(s, "rekey_margin", test_rekey_margin);

@@ -166,6 +166,41 @@ test_health_probe(void)
 	CU_ASSERT_TRUE(vpn_health_up(&h));
 }
 
+/* Which tunnels traffic may use: the up ones; when none is, those that
+ * probes alone hold down (fail open), never one without an SA or taken
+ * down by hand. */
+static void
+test_health_usable(void)
+{
+	struct vpn_health t[2] = {tunnel(SRC(SA) | SRC(PROBE), 0, 0),
+	                          tunnel(SRC(SA) | SRC(PROBE), 0, 0)};
+
+	CU_ASSERT_EQUAL(vpn_health_usable(t, 2), 0); /* no SA yet */
+	vpn_health_set(&t[0], VPN_HEALTH_SA, true, "IKE", 0);
+	CU_ASSERT_EQUAL(vpn_health_usable(t, 2), 1); /* probes alone hold */
+	vpn_health_set(&t[1], VPN_HEALTH_SA, true, "IKE", 0);
+	CU_ASSERT_EQUAL(vpn_health_usable(t, 2), 3);
+	vpn_health_probe(&t[1], true, "answered", 1);
+	vpn_health_probe(&t[1], true, "answered", 2);
+	CU_ASSERT_TRUE(vpn_health_up(&t[1]));
+	CU_ASSERT_EQUAL(vpn_health_usable(t, 2), 2); /* the one answering */
+	for (uint64_t now = 3; now < 6; now++)
+		vpn_health_probe(&t[1], false, "lost", now);
+	CU_ASSERT_FALSE(vpn_health_up(&t[1]));
+	CU_ASSERT_EQUAL(vpn_health_usable(t, 2), 3); /* both failing */
+	vpn_health_set(&t[1], VPN_HEALTH_SA, false, "deleted", 6);
+	CU_ASSERT_EQUAL(vpn_health_usable(t, 2), 1);
+	/* without probes, a tunnel down is down */
+	{
+		struct vpn_health u[2] = {tunnel(SRC(SA), 0, 0),
+		                          tunnel(SRC(SA), 0, 0)};
+
+		CU_ASSERT_EQUAL(vpn_health_usable(u, 2), 0);
+		vpn_health_set(&u[1], VPN_HEALTH_SA, true, "IKE", 0);
+		CU_ASSERT_EQUAL(vpn_health_usable(u, 2), 2);
+	}
+}
+
 /* A configuration change: a source gained holds as at start (BGP not yet
  * up), a source lost holds no more. */
 static void
@@ -207,5 +242,7 @@ register_health_tests(void)
 	CU_add_test(s, "health: admin and SA", test_health_admin_sa);
 	CU_add_test(s, "health: ESP silence and keepalives", test_health_esp);
 	CU_add_test(s, "health: probes", test_health_probe);
+	CU_add_test(s, "health: usable tunnels, failing open",
+	            test_health_usable);
 	CU_add_test(s, "health: reconfiguration", test_health_reconfig);
 }
