@@ -96,6 +96,7 @@ int show_cgw_config(struct cli_def *cli, const char *cmd, char **argv,
 int show_connections(struct cli_def *cli, const char *cmd, char **argv,
                      int argc);
 int show_counters(struct cli_def *cli, const char *cmd, char **argv, int argc);
+int show_health(struct cli_def *cli, const char *cmd, char **argv, int argc);
 int show_ike_sa(struct cli_def *cli, const char *cmd, char **argv, int argc);
 int show_interfaces(struct cli_def *cli, const char *cmd, char **argv,
                     int argc);

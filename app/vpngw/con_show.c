@@ -499,6 +499,76 @@ CMD(show_routes)
 	free(v);
 }
 
+/* ---- health checks ---------------------------------------------------- */
+
+static struct vpngw_tunnel_info g_health[MAXT];
+
+CMD(show_health)
+{
+	const struct vpn_cfg *cfg = vpngw_running();
+	bool json = con_has_flag(cli, "json");
+	unsigned int n = vpngw_dp_tunnels(g_health, MAXT), shown = 0;
+
+	if (json)
+		fprintf(o, "[");
+	else
+		fprintf(o, "%-20s %-15s %8s %5s %-6s %8s %8s %9s  %s\n",
+		        "Tunnel", "Target", "Every ms", "Miss", "Probes",
+		        "Sent", "Answered", "Last RTT", "State");
+	for (unsigned int i = 0; i < n; i++) {
+		const struct vpngw_tunnel_info *t = &g_health[i];
+		const struct vpn_cfg_conn *c = NULL;
+		const char *st;
+		char a[16];
+
+		if (t->probe_target == 0)
+			continue;
+		for (unsigned int k = 0; k < cfg->n_conns; k++)
+			if (cfg->conns[k].slot == t->conn)
+				c = &cfg->conns[k];
+		st = t->fail_open ? "in use (no tunnel answers)"
+		     : t->up      ? "up"
+		                  : "down";
+		if (json) {
+			fprintf(o, "%s{\"tunnel\": ", shown ? ", " : "");
+			con_json_str(o, t->name);
+			fprintf(o,
+			        ", \"target\": \"%s\", \"interval_ms\": %lld, "
+			        "\"threshold\": %lld, \"probes_ok\": %s, "
+			        "\"sent\": %llu, \"answered\": %llu, "
+			        "\"rtt_us\": %llu, \"state\": \"%s\", "
+			        "\"why\": ",
+			        con_ip(t->probe_target, a),
+			        c ? (long long)c->health_check_interval : 0,
+			        c ? (long long)c->health_check_threshold : 0,
+			        t->probe_ok ? "true" : "false",
+			        (unsigned long long)t->probes_sent,
+			        (unsigned long long)t->probes_answered,
+			        (unsigned long long)t->probe_rtt_us, st);
+			con_json_str(o, t->why);
+			fprintf(o, "}");
+		} else {
+			fprintf(o,
+			        "%-20s %-15s %8lld %5lld %-6s %8llu %8llu "
+			        "%7.1f "
+			        "ms  %s (%s)\n",
+			        t->name, con_ip(t->probe_target, a),
+			        c ? (long long)c->health_check_interval : 0,
+			        c ? (long long)c->health_check_threshold : 0,
+			        t->probe_ok ? "ok" : "fail",
+			        (unsigned long long)t->probes_sent,
+			        (unsigned long long)t->probes_answered,
+			        (double)t->probe_rtt_us / 1000, st, t->why);
+		}
+		shown++;
+	}
+	if (json)
+		fprintf(o, "]\n");
+	else if (shown == 0)
+		fprintf(o, "(no connection has health checks: set "
+		           "health_check_target)\n");
+}
+
 /* ---- BGP (FRR, run by vpngw) ----------------------------------------- */
 
 /* The session named by the command's "neighbor" (an address, or

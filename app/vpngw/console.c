@@ -189,6 +189,9 @@ setup(struct cli_def *cli, void *ctx)
 	c = reg(cli, sub, "route", show_routes, U, MODE_ANY,
 	        "The routes, as show routes");
 	flag(c, "json", "As JSON");
+	c = reg(cli, show, "health", show_health, U, MODE_ANY,
+	        "Health checks: each probed tunnel, its probes and state");
+	flag(c, "json", "As JSON");
 	sub = reg(cli, show, "bgp", NULL, U, MODE_ANY,
 	          "BGP over the tunnels (FRR, run by vpngw)");
 	c = reg(cli, sub, "summary", show_bgp_summary, U, MODE_ANY,

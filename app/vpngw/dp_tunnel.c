@@ -193,6 +193,13 @@ vpngw_dp_tunnels(struct vpngw_tunnel_info *info, unsigned int max)
 			                     : -1;
 			snprintf(info[n].why, sizeof(info[n].why), "%s",
 			         t->h.changed ? t->why : "never changed");
+			info[n].probe_target = dp.conns[i].probe_target;
+			info[n].probes_sent = t->probes_sent;
+			info[n].probes_answered = t->probes_answered;
+			info[n].probe_rtt_us = t->probe_rtt_us;
+			info[n].probe_ok =
+			        !(t->h.down & 1u << VPN_HEALTH_PROBE);
+			info[n].fail_open = info[n].up && !vpn_health_up(&t->h);
 			n++;
 		}
 	pthread_mutex_unlock(&dp.names);

@@ -163,6 +163,11 @@ struct vpngw_tunnel_info {
 	bool manual;
 	double since_s; /* since the last change; -1: none */
 	char why[64];   /* the last change's reason */
+	/* Health checks (probe_target 0: none). */
+	uint32_t probe_target;
+	uint64_t probes_sent, probes_answered, probe_rtt_us;
+	bool probe_ok;  /* lib/health's PROBE source does not hold it */
+	bool fail_open; /* in use though down: no tunnel answers */
 };
 /* Up to max tunnels with SAs; how many were filled. */
 unsigned int vpngw_dp_tunnels(struct vpngw_tunnel_info *info, unsigned int max);

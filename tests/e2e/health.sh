@@ -94,6 +94,17 @@ grep -q "e2e/1: up -> down (health check: 192.0.2.130 did not answer)" "$work/gw
 	fail "vpngw 1 did not say the health check took tunnel 1 down"
 [ "$gap" != none ] && [ "$gap" -lt 5000 ] ||
 	fail "traffic did not fail over by health check (gap $gap ms; DPD alone takes 30 s)"
+# What the operator sees: show health (Debian's telnet under expect).
+printf '%s\n' 'show health' 'show health json' >"$work/health.cmds"
+timeout 60 expect "$(dirname "$0")/console.exp" "$G1" admin "" "$work/health.cmds" |
+	tr -d '\r' >"$work/health-console.txt" || fail "console session"
+sed -n '/show health$/,/show health json$/p' "$work/health-console.txt"
+grep -Eq "^e2e/1 +192\.0\.2\.130 +$INTERVAL +$THRESHOLD +fail .* down \(health check: 192\.0\.2\.130 did not answer\)" \
+	"$work/health-console.txt" || fail "show health: tunnel 1 is not down by its health check"
+grep -Eq "^e2e/2 +192\.0\.2\.130 +$INTERVAL +$THRESHOLD +ok .* up " "$work/health-console.txt" ||
+	fail "show health: tunnel 2 is not up"
+grep -q '"tunnel": "e2e/1", "target": "192.0.2.130", "interval_ms": 200, "threshold": 3, "probes_ok": false' \
+	"$work/health-console.txt" || fail "show health json"
 t2=$(sa_packets gw1 0x2002)
 n=$(pings 10)
 t2b=$(sa_packets gw1 0x2002)
