@@ -27,8 +27,8 @@
  * header 59, RFC 4303 2.6) each side sends on a tunnel that has carried
  * nothing for KEEPALIVE_S. Silence for the tunnel's dpd_timeout takes it
  * out of steering (dpd_action clear or restart; none keeps it), and ESP
- * heard again puts it back. Health probes and BGP feed the same state
- * (the sources are there; their producers come with dynamic routing).
+ * heard again puts it back. Health checks (dp_probe.c) feed the same
+ * state; BGP acts through the routes it gives (frr.c), not here.
  */
 #define KEEPALIVE_S 10
 
