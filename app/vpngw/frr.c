@@ -830,6 +830,17 @@ start(const struct vpn_cfg *cfg)
 	return 0;
 }
 
+bool
+vpngw_bgp_available(void)
+{
+	char bin[256];
+
+	snprintf(bin, sizeof(bin), "%s/bgpd", FRR_BIN);
+	return getpwnam(FRR_USER) != NULL && access(bin, X_OK) == 0 &&
+	       snprintf(bin, sizeof(bin), "%s/zebra", FRR_BIN) > 0 &&
+	       access(bin, X_OK) == 0;
+}
+
 int
 vpngw_bgp_start(const struct vpn_cfg *cfg, const char *state_dir)
 {

@@ -11,6 +11,7 @@
  * under the control lock.
  */
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -33,6 +34,8 @@ struct vpngw_bgp_peer {
 	unsigned int routes; /* BGP paths it has in the RIB */
 };
 
+/* Whether FRR (zebra, bgpd, its user) is installed. */
+bool vpngw_bgp_available(void);
 /* Start FRR when cfg has a BGP connection (later ones start it on
  * vpngw_bgp_apply); state_dir/frr holds its files. 0 or -errno (logged:
  * FRR missing, its files or sockets impossible). */

@@ -227,6 +227,17 @@ main(int argc, char **argv)
 		return 1;
 	}
 	if (check_only) {
+		/* What the file asks for but this host can't run. */
+		if (vpn_cfg_has_bgp(cfg) && !vpngw_bgp_available()) {
+			fprintf(stderr,
+			        "%s: warning: BGP connections need FRR (zebra, "
+			        "bgpd in /usr/lib/frr), which is not "
+			        "installed: "
+			        "vpngw would refuse to start; tools/setup.sh "
+			        "installs it\n",
+			        file);
+			d.warnings++;
+		}
 		fflush(stderr);
 		if (verbose)
 			vpn_cfg_write(cfg, stdout);
