@@ -197,11 +197,18 @@ static bool
 tunnel_changed(const struct vpn_cfg *ca, const struct vpn_cfg_conn *a,
                const struct vpn_cfg *cb, const struct vpn_cfg_conn *b, int ti)
 {
+	/* The CGW's ASN is BGP's (frr.c follows it), not IKE's. */
+	struct vpn_cfg_cgw ga = ca->cgws[a->cgw];
+
 	if (tunnel_own_changed(a, b, ti))
 		return true;
-	if (!obj_same(VPN_OBJ_CGW, &ca->cgws[a->cgw], &cb->cgws[b->cgw]))
+	ga.bgp_asn = cb->cgws[b->cgw].bgp_asn;
+	if (!obj_same(VPN_OBJ_CGW, &ga, &cb->cgws[b->cgw]))
 		return true;
-	return memcmp(&a->local_networks, &b->local_networks,
+	/* The inside /30 joins or leaves the selectors (BGP, health
+	 * checks: vpn_cfg_tunnel_ts). */
+	return vpn_cfg_uses_inside(a) != vpn_cfg_uses_inside(b) ||
+	       memcmp(&a->local_networks, &b->local_networks,
 	              sizeof(a->local_networks)) != 0 ||
 	       memcmp(&a->remote_networks, &b->remote_networks,
 	              sizeof(a->remote_networks)) != 0;
@@ -399,7 +406,13 @@ vpngw_apply(struct vpn_cfg *cand, FILE *msg)
 		     r->tunnels[0].remote_address !=
 		             c->tunnels[0].remote_address ||
 		     r->tunnels[1].remote_address !=
-		             c->tunnels[1].remote_address)) {
+		             c->tunnels[1].remote_address ||
+		     /* the inside addresses (BGP, health checks) */
+		     vpn_cfg_uses_inside(r) != vpn_cfg_uses_inside(c) ||
+		     !vpn_prefix_equal(&r->tunnels[0].inside_cidr,
+		                       &c->tunnels[0].inside_cidr) ||
+		     !vpn_prefix_equal(&r->tunnels[1].inside_cidr,
+		                       &c->tunnels[1].inside_cidr))) {
 			if (r != NULL)
 				vpngw_kernel_conn_withdraw(
 				        cand->appliance.exception_iface, r,

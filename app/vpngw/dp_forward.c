@@ -529,9 +529,12 @@ outside_input(struct dp_worker *wk, struct rte_mbuf **pkts, uint16_t n)
 /* ---- kernel -> wire ---------------------------------------------------------
  */
 
-/* What the kernel sends from the TAP: into a tunnel when the FIB says so
- * (as if it came from the inside), else out of the port whose subnet holds
- * the destination, else out of the outside port (its gateway). */
+/* What the kernel sends from the TAP: from an outside address (IKE,
+ * NAT-T, answers to the underlay) out of the outside port, whatever the
+ * FIB says (a route a customer gateway announced must not pull another
+ * tunnel's IKE into its tunnel); else into a tunnel when the FIB says so
+ * (as if it came from the inside), else out of the port whose subnet
+ * holds the destination, else out of the outside port (its gateway). */
 static void
 exc_input(struct dp_worker *wk, struct rte_mbuf **pkts, uint16_t n)
 {
@@ -556,7 +559,10 @@ exc_input(struct dp_worker *wk, struct rte_mbuf **pkts, uint16_t n)
 		if (!l2_input(wk, m))
 			continue;
 		dst = ip_dst(m);
-		if (route_lookup(dst, &conn, &via) == 0)
+		if (is_ours(&dp.out, ip_src(m))) {
+			if (l2_out(wk, &dp.out, m, dst))
+				to_out[nout++] = m;
+		} else if (route_lookup(dst, &conn, &via) == 0)
 			to_tunnel_queue(wk, m, false, enc, sas, &nenc);
 		else if (((dst ^ dp.in.addr) & dp.in.mask) == 0) {
 			if (l2_out(wk, &dp.in, m, dst))

@@ -86,6 +86,8 @@ struct dp_tunnel {
 	uint32_t probe_round;   /* the probe in flight */
 	bool probe_pending;     /* ... not answered yet */
 	uint64_t probe_sent_at; /* TSC it went */
+	uint64_t probe_cookie;  /* random, in it: an answer must carry it */
+	uint32_t probe_src;     /* its source (the answer's destination) */
 	uint64_t probes_sent, probes_answered, probe_rtt_us;
 };
 
@@ -155,6 +157,15 @@ ip_dst(const struct rte_mbuf *m)
 	uint32_t v;
 
 	memcpy(&v, rte_pktmbuf_mtod_offset(m, const uint8_t *, 16), 4);
+	return rte_be_to_cpu_32(v);
+}
+
+static inline uint32_t
+ip_src(const struct rte_mbuf *m)
+{
+	uint32_t v;
+
+	memcpy(&v, rte_pktmbuf_mtod_offset(m, const uint8_t *, 12), 4);
 	return rte_be_to_cpu_32(v);
 }
 

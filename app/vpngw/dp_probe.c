@@ -16,6 +16,7 @@
  * answers, and steering moves traffic.
  */
 #include <errno.h>
+#include <linux/icmp.h>
 #include <netinet/in.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -23,16 +24,18 @@
 
 #include <rte_cycles.h>
 #include <rte_ip.h>
+#include <rte_random.h>
 
 #include "dp_priv.h"
 #include "gw_log.h"
 
 #define PROBE_ID      0x5648      /* ICMP identifier of ours ("VH") */
 #define PROBE_MAGIC   0x76706863u /* "vphc" */
-#define PROBE_PAYLOAD 16
+#define PROBE_PAYLOAD 24          /* magic, slot, tunnel, round, cookie (8) */
 #define PROBE_LEN     (20 + 8 + PROBE_PAYLOAD)
 
 static int probe_fd = -1;
+static uint64_t probe_retry; /* TSC: when to try the socket again */
 
 static void
 put32(uint8_t *p, uint32_t v)
@@ -68,7 +71,7 @@ csum(const uint8_t *p, unsigned int len)
 /* An echo request for tunnel ti of connection slot, round r. */
 static struct rte_mbuf *
 probe_packet(uint32_t src, uint32_t target, unsigned int slot, unsigned int ti,
-             uint32_t r)
+             uint32_t r, uint64_t cookie)
 {
 	struct rte_mbuf *m = rte_pktmbuf_alloc(dp.pool);
 	uint8_t *ip, *icmp;
@@ -101,6 +104,8 @@ probe_packet(uint32_t src, uint32_t target, unsigned int slot, unsigned int ti,
 	put32(icmp + 12, slot);
 	put32(icmp + 16, ti);
 	put32(icmp + 20, r);
+	put32(icmp + 24, (uint32_t)(cookie >> 32));
+	put32(icmp + 28, (uint32_t)cookie);
 	c = csum(icmp, 8 + PROBE_PAYLOAD);
 	icmp[2] = (uint8_t)(c >> 8);
 	icmp[3] = (uint8_t)c;
@@ -117,13 +122,17 @@ probe_send(struct dp_conn *c, unsigned int slot, unsigned int ti, uint64_t now)
 
 	t->probe_round++;
 	t->probe_pending = true;
+	/* Unguessable: an answer forged by someone who can reach the
+	 * kernel can't keep a dead tunnel up. */
+	t->probe_cookie = rte_rand();
 	t->probe_sent_at = now;
 	t->probes_sent++;
 	/* From the tunnel's inside address: the CGW routes the answer
 	 * back into this tunnel, so the answer says this tunnel works both
 	 * ways, whatever the CGW's steering. */
-	m = probe_packet(t->inside ? t->inside : dp.in.addr, c->probe_target,
-	                 slot, ti, t->probe_round);
+	t->probe_src = t->inside ? t->inside : dp.in.addr;
+	m = probe_packet(t->probe_src, c->probe_target, slot, ti,
+	                 t->probe_round, t->probe_cookie);
 	if (m == NULL)
 		return;
 	if (vpn_esp_outbound(dp.ctl_w, t->sa, &m, 1, &why) != 1) {
@@ -140,7 +149,10 @@ probe_answers(uint64_t now)
 	uint8_t b[256];
 	ssize_t n;
 
-	while ((n = recv(probe_fd, b, sizeof(b), MSG_DONTWAIT)) > 0) {
+	/* Bounded: a flood of ICMP waits for the next turn. */
+	for (int k = 0;
+	     k < 256 && (n = recv(probe_fd, b, sizeof(b), MSG_DONTWAIT)) > 0;
+	     k++) {
 		unsigned int hl = (b[0] & 0xf) * 4u, slot, ti;
 		const uint8_t *icmp = b + hl;
 		struct dp_tunnel *t;
@@ -159,8 +171,11 @@ probe_answers(uint64_t now)
 		    dp.conns[slot].probe_target != get32(b + 12))
 			continue;
 		t = &dp.conns[slot].t[ti];
-		if (!t->probe_pending || r != t->probe_round)
-			continue; /* late, or not ours any more */
+		if (!t->probe_pending || r != t->probe_round ||
+		    get32(b + 16) != t->probe_src ||
+		    ((uint64_t)get32(icmp + 24) << 32 | get32(icmp + 28)) !=
+		            t->probe_cookie)
+			continue; /* late, forged, or not ours any more */
 		t->probe_pending = false;
 		t->probes_answered++;
 		t->probe_rtt_us =
@@ -173,18 +188,28 @@ probe_answers(uint64_t now)
 }
 
 static bool
-probe_open(void)
+probe_open(uint64_t now)
 {
+	/* Echo replies only: the kernel filters the rest out. */
+	struct icmp_filter flt = {.data = ~(1u << ICMP_ECHOREPLY)};
+	int rcvbuf = 1 << 20;
+
 	if (probe_fd >= 0)
 		return true;
+	if (now < probe_retry)
+		return false;
 	probe_fd = socket(AF_INET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC,
 	                  IPPROTO_ICMP);
 	if (probe_fd < 0) {
-		vpngw_log("health checks: no raw ICMP socket (%s): tunnels "
-		          "with health checks stay down",
+		probe_retry = now + 10 * rte_get_tsc_hz();
+		vpngw_log("health checks: no raw ICMP socket (%s): no answer "
+		          "is seen (tunnels stay in use, failing open); tried "
+		          "again in 10 s",
 		          strerror(errno));
 		return false;
 	}
+	setsockopt(probe_fd, SOL_RAW, ICMP_FILTER, &flt, sizeof(flt));
+	setsockopt(probe_fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
 	return true;
 }
 
@@ -195,7 +220,7 @@ dp_probes_run(uint64_t now)
 
 	for (unsigned int i = 0; i < dp.nconns; i++)
 		any |= dp.conns[i].probe_target != 0;
-	if (!any || !probe_open())
+	if (!any || !probe_open(now))
 		return;
 	probe_answers(now);
 	for (unsigned int i = 0; i < dp.nconns; i++) {

@@ -187,16 +187,28 @@ write_file(const char *name, const char *text)
 	struct passwd *pw = getpwnam(FRR_USER);
 	FILE *o;
 
+	int fd;
+
 	path(p, sizeof(p), name);
 	snprintf(tmp, sizeof(tmp), "%s.new", p);
-	o = fopen(tmp, "w");
-	if (o == NULL)
+	/* The directory is FRR's user's: never follow a link it left. */
+	unlink(tmp);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+	          0640);
+	if (fd < 0)
 		return -errno;
+	if (pw != NULL && fchown(fd, pw->pw_uid, pw->pw_gid) != 0) {
+		close(fd);
+		return -errno;
+	}
+	o = fdopen(fd, "w");
+	if (o == NULL) {
+		close(fd);
+		return -ENOMEM;
+	}
 	fputs(text, o);
 	if (fclose(o) != 0)
 		return -EIO;
-	if (pw != NULL && chown(tmp, pw->pw_uid, pw->pw_gid) != 0)
-		return -errno;
 	return rename(tmp, p) == 0 ? 0 : -errno;
 }
 
@@ -206,6 +218,7 @@ spawn(struct daemon *d)
 	char conf[4200], pid[4200], zserv[4200], out[4200], bin[256];
 	const char *argv[16];
 	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t at;
 	int argc = 0, rc;
 
 	snprintf(bin, sizeof(bin), "%s/%s", FRR_BIN, d->name);
@@ -233,14 +246,26 @@ spawn(struct daemon *d)
 	argv[argc] = NULL;
 	posix_spawn_file_actions_init(&fa);
 	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-	posix_spawn_file_actions_addopen(&fa, 1, out,
-	                                 O_WRONLY | O_CREAT | O_APPEND, 0640);
+	posix_spawn_file_actions_addopen(
+	        &fa, 1, out, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW, 0640);
 	posix_spawn_file_actions_adddup2(&fa, 1, 2);
-	rc = posix_spawn(&d->pid, bin, &fa, NULL, (char *const *)argv, environ);
+	/* Nothing of ours (DPDK's devices and memory, the TAP, sockets)
+	 * reaches a daemon that parses the network's input. */
+	posix_spawn_file_actions_addclosefrom_np(&fa, 3);
+	/* Its own session: a terminal's Ctrl-C or hangup is vpngw's to
+	 * act on, not the daemons'. */
+	posix_spawnattr_init(&at);
+	posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSID);
+	rc = posix_spawn(&d->pid, bin, &fa, &at, (char *const *)argv, environ);
+	posix_spawnattr_destroy(&at);
 	posix_spawn_file_actions_destroy(&fa);
 	if (rc != 0) {
 		d->pid = 0;
-		vpngw_log("BGP: cannot start %s: %s", bin, strerror(rc));
+		d->start_at = vpngw_now_ms() + d->delay;
+		vpngw_log("BGP: cannot start %s: %s; tried again in %u ms", bin,
+		          strerror(rc), d->delay);
+		d->delay = d->delay * 2 > RESTART_MAX_MS ? RESTART_MAX_MS
+		                                         : d->delay * 2;
 		return -rc;
 	}
 	d->started = vpngw_now_ms();
@@ -362,11 +387,12 @@ on_route(void *arg, const struct vpn_fpm_route *r)
 	unsigned int n = 0;
 
 	(void)arg;
-	/* zebra feeds its whole table: connected and kernel routes are
-	 * not BGP's. */
-	if (r->proto != VPN_RTPROT_BGP)
-		return;
-	for (unsigned int i = 0; !r->del && r->type == 1 && i < r->n_gw; i++) {
+	/* zebra feeds its whole table, one route per prefix: a connected
+	 * or kernel route that replaces BGP's leaves the RIB no BGP path
+	 * for the prefix (kept, it would outlive its withdrawal). */
+	for (unsigned int i = 0; r->proto == VPN_RTPROT_BGP && !r->del &&
+	                         r->type == 1 && i < r->n_gw;
+	     i++) {
 		const struct vpngw_bgp_peer *e = peer_by_addr(r->gw[i]);
 
 		if (e == NULL)
@@ -381,11 +407,49 @@ on_route(void *arg, const struct vpn_fpm_route *r)
 	f.dirty = true;
 }
 
+/* The owner (uid) of the socket at 127.0.0.1:port connected to our
+ * listener (its /proc/net/tcp line), or -1. */
+static long
+tcp_owner(uint16_t port)
+{
+	unsigned int la, lp, ra, rp, st;
+	char line[512];
+	long uid = -1, u;
+	FILE *in = fopen("/proc/net/tcp", "r");
+
+	if (in == NULL)
+		return -1;
+	while (uid < 0 && fgets(line, sizeof(line), in) != NULL)
+		if (sscanf(line,
+		           " %*u: %8X:%4X %8X:%4X %2X %*x:%*x %*x:%*x %*x %ld",
+		           &la, &lp, &ra, &rp, &st, &u) == 6 &&
+		    lp == port && rp == f.fpm_port)
+			uid = u;
+	fclose(in);
+	return uid;
+}
+
 static void
 feed_read(void)
 {
-	int fd = accept4(f.fpm_lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	struct sockaddr_in peer;
+	socklen_t pl = sizeof(peer);
+	int fd = accept4(f.fpm_lfd, (struct sockaddr *)&peer, &pl,
+	                 SOCK_NONBLOCK | SOCK_CLOEXEC);
 
+	if (fd >= 0) {
+		struct passwd *pw = getpwnam(FRR_USER);
+		long uid = tcp_owner(ntohs(peer.sin_port));
+
+		/* Routes steer traffic: only FRR's zebra may give them. */
+		if (pw == NULL || uid != (long)pw->pw_uid) {
+			vpngw_log("BGP: route feed connection from a process "
+			          "of uid %ld refused (FRR's is %ld)",
+			          uid, pw ? (long)pw->pw_uid : -1L);
+			close(fd);
+			fd = -1;
+		}
+	}
 	if (fd >= 0) {
 		if (f.fpm_fd >= 0)
 			feed_lost("replaced by a new connection");
@@ -714,36 +778,101 @@ vty_line(int fd, const char *entry, bool negate)
 	return rc | vty_run(fd, cmd, NULL, NULL);
 }
 
-/* bgpd from its configuration old to new: lines gone negated, lines new
+/* The neighbour an entry's line is about ("neighbor ADDR ..."), into a;
+ * with remote_as, only its "remote-as" line counts. */
+static bool
+neighbor_of(const char *entry, char *a, size_t al, bool remote_as)
+{
+	const char *line = strrchr(entry, '\t');
+	char addr[64], what[32];
+
+	line = line ? line + 1 : entry;
+	if (sscanf(line, "neighbor %63s %31s", addr, what) != 2 ||
+	    (remote_as && strcmp(what, "remote-as") != 0))
+		return false;
+	snprintf(a, al, "%s", addr);
+	return true;
+}
+
+/* Whether entry is about one of the neighbours in reset[0..nr). */
+static bool
+is_reset(const char *entry, char reset[][64], unsigned int nr)
+{
+	char a[64];
+
+	if (!neighbor_of(entry, a, sizeof(a), false))
+		return false;
+	for (unsigned int i = 0; i < nr; i++)
+		if (strcmp(a, reset[i]) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * bgpd from its configuration old to new: lines gone negated, lines new
  * added, in order; nothing else is touched, so sessions that did not
- * change stay up. */
+ * change stay up. A neighbour whose AS changed is removed and made again
+ * whole (FRR's "no neighbor X remote-as" removes all of it). When bgpd
+ * can't be told (its vty unreachable, an answer lost), it is restarted:
+ * it reads the new file, which is already written.
+ */
 static void
 conf_diff(const char *old, const char *new)
 {
-	unsigned int no, nn, gone = 0, added = 0;
+	unsigned int no, nn, gone = 0, added = 0, nr = 0;
 	char **o = lines_of(old, &no), **n = lines_of(new, &nn);
-	int fd = vty_open();
+	char(*reset)[64] = calloc(nn + 1, sizeof(*reset));
+	int fd = vty_open(), io = 0;
 
-	if (fd >= 0 && vty_run(fd, "enable", NULL, NULL) == 0) {
-		/* Removals from the deepest first (a neighbour's address
-		 * family lines before the neighbour). */
-		for (unsigned int i = no; i-- > 0;)
-			if (!in_lines(n, nn, o[i])) {
-				vty_line(fd, o[i], true);
-				gone++;
-			}
-		for (unsigned int i = 0; i < nn; i++)
-			if (!in_lines(o, no, n[i])) {
-				vty_line(fd, n[i], false);
-				added++;
-			}
+	for (unsigned int i = 0; reset && i < nn; i++) {
+		char a[64], b[64];
+
+		if (!neighbor_of(n[i], a, sizeof(a), true) ||
+		    in_lines(o, no, n[i]))
+			continue;
+		for (unsigned int k = 0; k < no; k++)
+			if (neighbor_of(o[k], b, sizeof(b), true) &&
+			    strcmp(a, b) == 0)
+				snprintf(reset[nr++], sizeof(reset[0]), "%s",
+				         a);
+	}
+	if (reset == NULL || fd < 0 || vty_run(fd, "enable", NULL, NULL) != 0)
+		io = -EIO;
+	/* A neighbour made again: "no neighbor X" in its old context. */
+	for (unsigned int k = 0; io >= 0 && k < nr; k++)
+		for (unsigned int i = 0; i < no; i++) {
+			char a[64], e[700];
+
+			if (!neighbor_of(o[i], a, sizeof(a), true) ||
+			    strcmp(a, reset[k]) != 0)
+				continue;
+			snprintf(e, sizeof(e), "%.*s\t\tneighbor %s",
+			         (int)strcspn(o[i], "\t"), o[i], reset[k]);
+			io |= vty_line(fd, e, true) < 0 ? -EIO : 0;
+			gone++;
+			break;
+		}
+	/* Removals from the deepest first (a neighbour's address family
+	 * lines before the neighbour). */
+	for (unsigned int i = no; io >= 0 && i-- > 0;)
+		if (!in_lines(n, nn, o[i]) && !is_reset(o[i], reset, nr)) {
+			io |= vty_line(fd, o[i], true) < 0 ? -EIO : 0;
+			gone++;
+		}
+	for (unsigned int i = 0; io >= 0 && i < nn; i++)
+		if (!in_lines(o, no, n[i]) || is_reset(n[i], reset, nr)) {
+			io |= vty_line(fd, n[i], false) < 0 ? -EIO : 0;
+			added++;
+		}
+	if (io >= 0) {
 		vty_run(fd, "end", NULL, NULL);
 		vpngw_log("BGP: configuration changed: %u line(s) removed, "
-		          "%u added",
-		          gone, added);
-	} else {
-		vpngw_log("BGP: bgpd's vty unreachable; it reads the new "
-		          "configuration when it starts again");
+		          "%u added, %u session(s) made again (AS changed)",
+		          gone, added, nr);
+	} else if (f.d[D_BGPD].pid > 0) {
+		vpngw_log("BGP: bgpd could not be told the change: restarted "
+		          "with the new configuration");
+		kill(f.d[D_BGPD].pid, SIGTERM);
 	}
 	if (fd >= 0)
 		close(fd);
@@ -753,6 +882,7 @@ conf_diff(const char *old, const char *new)
 		free(n[i]);
 	free(o);
 	free(n);
+	free(reset);
 }
 
 /* ---- start, apply, poll, stop -------------------------------------------- */
@@ -802,7 +932,7 @@ start(const struct vpn_cfg *cfg)
 		rc = -ENOMEM;
 	if (rc != 0) {
 		vpngw_log("BGP: route feed socket: %s", strerror(-rc));
-		return rc;
+		goto fail;
 	}
 	snprintf(zebra, sizeof(zebra),
 	         "! vpngw's zebra: routes to vpngw over FPM\n"
@@ -817,7 +947,8 @@ start(const struct vpn_cfg *cfg)
 	if (f.conf == NULL || (rc = write_file("zebra.conf", zebra)) != 0 ||
 	    (rc = write_file("bgpd.conf", f.conf)) != 0) {
 		vpngw_log("BGP: cannot write FRR's configuration in %s", f.dir);
-		return rc ? rc : -ENOMEM;
+		rc = rc ? rc : -ENOMEM;
+		goto fail;
 	}
 	f.d[D_ZEBRA] =
 	        (struct daemon){.name = "zebra", .delay = RESTART_MIN_MS};
@@ -828,6 +959,15 @@ start(const struct vpn_cfg *cfg)
 		return -ECHILD;
 	}
 	return 0;
+fail: /* nothing started: nothing kept */
+	if (f.fpm_lfd >= 0)
+		close(f.fpm_lfd);
+	f.fpm_lfd = -1;
+	free(f.fpm_buf);
+	f.fpm_buf = NULL;
+	free(f.conf);
+	f.conf = NULL;
+	return rc;
 }
 
 bool
@@ -860,6 +1000,8 @@ vpngw_bgp_apply(const struct vpn_cfg *cfg)
 			vpngw_log("BGP: no BGP connection left: FRR stops");
 			vpngw_bgp_stop();
 		}
+		/* What left with the sessions leaves the workers now. */
+		vpngw_routing_publish(cfg);
 		return;
 	}
 	if (!f.on) {
@@ -869,6 +1011,7 @@ vpngw_bgp_apply(const struct vpn_cfg *cfg)
 	conf = conf_of(cfg);
 	if (conf == NULL || strcmp(conf, f.conf) == 0) {
 		free(conf);
+		vpngw_routing_publish(cfg); /* sessions gone (peers_of) */
 		return;
 	}
 	write_file("bgpd.conf", conf);
@@ -876,6 +1019,7 @@ vpngw_bgp_apply(const struct vpn_cfg *cfg)
 		conf_diff(f.conf, conf);
 	free(f.conf);
 	f.conf = conf;
+	vpngw_routing_publish(cfg);
 }
 
 void
@@ -889,14 +1033,15 @@ vpngw_bgp_poll(void)
 	reap(now);
 	feed_read();
 	if (f.dirty && now - f.last_publish >= PUBLISH_MS) {
-		f.dirty = false;
 		f.last_publish = now;
-		vpngw_routing_publish(vpngw_running());
+		/* Failed (logged): tried again after the next interval. */
+		f.dirty = vpngw_routing_publish(vpngw_running()) != 0;
 	}
 	if (now - f.last_poll >= POLL_MS) {
 		f.last_poll = now;
 		summary_poll();
-		for (unsigned int i = 0; i < f.npeers; i++)
+		for (unsigned int i = 0; vpngw_routing_rib() && i < f.npeers;
+		     i++)
 			f.peers[i].routes = vpn_rib_count(
 			        vpngw_routing_rib(), VPN_RIB_BGP,
 			        (int)f.peers[i].conn, f.peers[i].tunnel);

@@ -13,6 +13,7 @@
 #include "vpn_route.h"
 
 static struct vpn_rib *rib;
+static bool pending; /* a selection the workers don't have yet */
 
 const struct vpn_rib *
 vpngw_routing_rib(void)
@@ -158,12 +159,14 @@ vpngw_routing_publish(const struct vpn_cfg *cfg)
 {
 	int rc;
 
-	if (rib == NULL || !vpn_rib_changed(rib))
+	if (rib == NULL || cfg == NULL || (!vpn_rib_changed(rib) && !pending))
 		return 0;
 	rc = publish(cfg);
-	if (rc != 0)
+	/* Failed: the workers keep the old FIB; tried again next time. */
+	if (rc != 0 && !pending)
 		vpngw_log("routing: cannot publish the routes: %s",
 		          strerror(-rc));
+	pending = rc != 0;
 	return rc;
 }
 
@@ -193,6 +196,7 @@ vpngw_routing_apply(const struct vpn_cfg *cfg)
 	if (rc == 0)
 		rc = publish(cfg);
 	(void)vpn_rib_changed(rib);
+	pending = rc != 0;
 	if (rc != 0)
 		vpngw_log("routing: cannot publish the routes: %s",
 		          strerror(-rc));

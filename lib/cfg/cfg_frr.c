@@ -6,8 +6,9 @@
  * addresses (ours .1, the customer gateway's .2), with AWS's behaviour:
  * keepalive 10 s, hold 30 s, the appliance's inside networks advertised,
  * at most bgp_max_prefixes accepted (more: the session goes down and
- * tries again after a minute), equal paths over both tunnels used
- * together (maximum-paths 2).
+ * tries again after a minute), only prefixes inside the connection's
+ * remote networks and none that would capture the appliance's own
+ * traffic, equal paths over both tunnels used together.
  *
  * What a connection learns stays with its attachment's rules: routes
  * from a VGW connection are marked no-export (never re-advertised to
@@ -89,11 +90,55 @@ session_af(const struct vpn_cfg *cfg, const struct vpn_cfg_conn *c, int t,
 	(void)ours;
 	fprintf(out, "  neighbor %s maximum-prefix %" PRId64 " restart 1\n",
 	        peer, c->bgp_max_prefixes);
+	fprintf(out, "  neighbor %s prefix-list vpngw-in-%s in\n", peer,
+	        c->name);
 	fprintf(out, "  neighbor %s route-map %s in\n", peer,
 	        vgw ? "vpngw-from-vgw" : "vpngw-from-tgw");
 	if (vgw)
 		fprintf(out, "  neighbor %s prefix-list vpngw-ours out\n",
 		        peer);
+}
+
+/*
+ * What a connection's sessions accept: prefixes inside its remote
+ * networks (what its tunnels' selectors let through), never one that
+ * would pull the appliance's own traffic into the tunnel (tunnel inside
+ * addresses, our inside networks, outside addresses, customer gateways'
+ * endpoints) nor a martian.
+ */
+static void
+prefix_in(const struct vpn_cfg *cfg, const struct vpn_cfg_conn *c, FILE *out)
+{
+	static const char *const never[] = {"169.254.0.0/16", "0.0.0.0/8",
+	                                    "127.0.0.0/8", "224.0.0.0/3"};
+	const struct vpn_cfg_appliance *a = &cfg->appliance;
+	char buf[VPN_PREFIX_STRLEN];
+	unsigned int seq = 0;
+
+#define PL(...)                                                             \
+	do {                                                                \
+		fprintf(out, "ip prefix-list vpngw-in-%s seq %u ", c->name, \
+		        ++seq * 5);                                         \
+		fprintf(out, __VA_ARGS__);                                  \
+	} while (0)
+	for (unsigned int i = 0; i < sizeof(never) / sizeof(never[0]); i++)
+		PL("deny %s le 32\n", never[i]);
+	for (unsigned int i = 0; i < a->inside_networks.n; i++)
+		if (a->inside_networks.v[i].family == AF_INET)
+			PL("deny %s le 32\n",
+			   vpn_prefix_format(&a->inside_networks.v[i], buf));
+	for (unsigned int i = 0; i < a->n_outside; i++)
+		PL("deny %s/32\n",
+		   vpn_ipv4_format(a->outside_addresses[i], buf));
+	for (unsigned int i = 0; i < cfg->n_cgws; i++)
+		if (cfg->cgws[i].address != 0)
+			PL("deny %s/32\n",
+			   vpn_ipv4_format(cfg->cgws[i].address, buf));
+	for (unsigned int i = 0; i < c->remote_networks.n; i++)
+		if (c->remote_networks.v[i].family == AF_INET)
+			PL("permit %s le 32\n",
+			   vpn_prefix_format(&c->remote_networks.v[i], buf));
+#undef PL
 }
 
 int
@@ -121,6 +166,9 @@ vpn_cfg_frr_bgpd(const struct vpn_cfg *cfg, const char *log_file, FILE *out)
 			                          buf));
 	/* Explicit: a list with no entry would permit everything. */
 	fprintf(out, "ip prefix-list vpngw-ours seq 1000000 deny any\n");
+	for (unsigned int i = 0; i < cfg->n_conns; i++)
+		if (cfg->conns[i].routing == VPN_ROUTING_BGP)
+			prefix_in(cfg, &cfg->conns[i], out);
 	fprintf(out, "route-map vpngw-from-vgw permit 10\n"
 	             " set community no-export additive\n"
 	             "exit\n"
@@ -142,7 +190,10 @@ vpn_cfg_frr_bgpd(const struct vpn_cfg *cfg, const char *log_file, FILE *out)
 			fprintf(out, "  network %s\n",
 			        vpn_prefix_format(&a->inside_networks.v[i],
 			                          buf));
-	fprintf(out, "  maximum-paths 2\n");
+	/* Both tunnels of every connection announcing a prefix alike
+	 * (zebra hands up to 8 next hops over; the RIB picks among
+	 * connections). */
+	fprintf(out, "  maximum-paths 8\n");
 	each_session(cfg, session_af, out);
 	fprintf(out, " exit-address-family\n"
 	             "exit\n");

@@ -171,10 +171,20 @@ int
 vpn_health_probe(struct vpn_health *h, bool answered, const char *why,
                  uint64_t now)
 {
+	/* A run counts up to its threshold and no further (no overflow in
+	 * a tunnel that answers for years). */
 	if (answered)
-		h->probe_run = h->probe_run > 0 ? h->probe_run + 1 : 1;
+		h->probe_run =
+		        h->probe_run > 0 && h->probe_run < (int)h->p.probe_up
+		                ? h->probe_run + 1
+		        : h->probe_run > 0 ? h->probe_run
+		                           : 1;
 	else
-		h->probe_run = h->probe_run < 0 ? h->probe_run - 1 : -1;
+		h->probe_run =
+		        h->probe_run < 0 && -h->probe_run < (int)h->p.probe_down
+		                ? h->probe_run - 1
+		        : h->probe_run < 0 ? h->probe_run
+		                           : -1;
 	if (h->probe_run >= (int)h->p.probe_up)
 		hold(h, VPN_HEALTH_PROBE, false, NULL);
 	else if (-h->probe_run >= (int)h->p.probe_down)

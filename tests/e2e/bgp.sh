@@ -352,6 +352,44 @@ if [ "$speaker" = bird ]; then
 	timeout 60 expect "$(dirname "$0")/console.exp" "$G1" admin "" "$work/bgp3.cmds" |
 		tr -d '\r' >"$work/bgp3-console.txt" || fail "console session"
 	wait_for 60 "back under the maximum and cleared: both tunnels again" route_both
+
+	# Changes while running reach bgpd as differences: a new maximum
+	# resets no session; the CGW's AS changed remakes its sessions
+	# whole (BIRD then refuses them: its AS is still the old one), and
+	# changed back brings them up with every setting they had.
+	resets=$(grep -c "BGP dc/[12] .*Established ->" "$work/gw1.log")
+	printf '%s\n' 'enable' 'configure' 'connection dc' 'set bgp_max_prefixes 50' \
+		'end' 'show bgp neighbors dc/2' >"$work/bgp4.cmds"
+	timeout 60 expect "$(dirname "$0")/console.exp" "$G1" admin "" "$work/bgp4.cmds" |
+		tr -d '\r' >"$work/bgp4-console.txt" || fail "console session"
+	grep -q "Maximum prefixes allowed 50" "$work/bgp4-console.txt" ||
+		fail "bgp_max_prefixes 50 did not reach bgpd: $(grep -i maximum "$work/bgp4-console.txt")"
+	sleep 3
+	[ "$(grep -c "BGP dc/[12] .*Established ->" "$work/gw1.log")" = "$resets" ] ||
+		fail "a new maximum reset a session"
+	echo "ok: bgp_max_prefixes changed while running; no session reset"
+	grep "BGP: configuration changed" "$work/gw1.log" | tail -n 1
+	printf '%s\n' 'enable' 'configure' 'customer-gateway cgw' 'set bgp_asn 65011' \
+		'end' >"$work/bgp5.cmds"
+	timeout 60 expect "$(dirname "$0")/console.exp" "$G1" admin "" "$work/bgp5.cmds" |
+		tr -d '\r' >"$work/bgp5-console.txt" || fail "console session"
+	wait_for 60 "the CGW's AS changed: sessions made again, refused by BIRD, routes gone" route_none
+	grep "BGP: configuration changed" "$work/gw1.log" | tail -n 1
+	sed -i 's/set bgp_asn 65011/set bgp_asn 65010/' "$work/bgp5.cmds"
+	printf '%s\n' 'show bgp neighbors dc/1' >>"$work/bgp5.cmds"
+	timeout 60 expect "$(dirname "$0")/console.exp" "$G1" admin "" "$work/bgp5.cmds" |
+		tr -d '\r' >"$work/bgp6-console.txt" || fail "console session"
+	birdc -s "$work/cgw-bird.ctl" restart aws1 >/dev/null # out of its error wait
+	birdc -s "$work/cgw-bird.ctl" restart aws2 >/dev/null
+	wait_for 90 "the AS back: both sessions again, both tunnels" route_both
+	printf '%s\n' 'show bgp neighbors dc/1' >"$work/bgp7.cmds"
+	timeout 60 expect "$(dirname "$0")/console.exp" "$G1" admin "" "$work/bgp7.cmds" |
+		tr -d '\r' >"$work/bgp7-console.txt" || fail "console session"
+	grep -q "Maximum prefixes allowed 50" "$work/bgp7-console.txt" &&
+		grep -q "vpngw-in-dc" "$work/bgp7-console.txt" &&
+		grep -q "vpngw-ours" "$work/bgp7-console.txt" ||
+		fail "the session made again lost its settings: $(grep -iE "maximum|prefix filter|list" "$work/bgp7-console.txt")"
+	echo "ok: the remade session kept its maximum and its prefix lists"
 	birdc -s "$work/cgw-bird.ctl" down >/dev/null
 fi
 swan_gw_stop

@@ -1347,7 +1347,16 @@ test_export(void)
 		CU_ASSERT_PTR_NOT_NULL(strstr(
 		        b, "  neighbor 169.254.10.2 prefix-list vpngw-ours "
 		           "out\n"));
-		CU_ASSERT_PTR_NOT_NULL(strstr(b, "  maximum-paths 2\n"));
+		CU_ASSERT_PTR_NOT_NULL(strstr(b, "  maximum-paths 8\n"));
+		CU_ASSERT_PTR_NOT_NULL(strstr(
+		        b,
+		        "ip prefix-list vpngw-in-c seq 5 deny 169.254.0.0/16 "
+		        "le 32\n"));
+		CU_ASSERT_PTR_NOT_NULL(
+		        strstr(b, "permit 192.0.2.128/25 le 32\n"));
+		CU_ASSERT_PTR_NOT_NULL(strstr(
+		        b,
+		        "  neighbor 169.254.10.2 prefix-list vpngw-in-c in\n"));
 		/* the deny after every permit of our networks */
 		CU_ASSERT_PTR_NOT_NULL(strstr(b, "seq 1000000 deny any"));
 		CU_ASSERT_PTR_NULL(strstr(b, "seq 1 deny"));
