@@ -207,6 +207,10 @@ void dp_ctl_ip_send(struct dp_port *p, struct rte_mbuf *m, uint32_t nh,
 void dp_free_mbuf(void *m);
 
 /* dp_tunnel.c: connections and tunnels on the control core. */
+/* Inner packet m (or NULL: nothing; a dummy when empty) encrypted with
+ * sa by the control core and handed to worker 0 for the outside port;
+ * false when it could not be (m freed). */
+bool dp_ctl_esp_send(struct vpn_esp_sa *sa, struct rte_mbuf *m, uint64_t now);
 void dp_tunnels_check(uint64_t now);
 void dp_nh_tunnel(unsigned int slot, unsigned int ti, struct vpn_esp_sa *out);
 

@@ -118,7 +118,6 @@ probe_send(struct dp_conn *c, unsigned int slot, unsigned int ti, uint64_t now)
 {
 	struct dp_tunnel *t = &c->t[ti];
 	struct rte_mbuf *m;
-	uint8_t why;
 
 	t->probe_round++;
 	t->probe_pending = true;
@@ -133,13 +132,7 @@ probe_send(struct dp_conn *c, unsigned int slot, unsigned int ti, uint64_t now)
 	t->probe_src = t->inside ? t->inside : dp.in.addr;
 	m = probe_packet(t->probe_src, c->probe_target, slot, ti,
 	                 t->probe_round, t->probe_cookie);
-	if (m == NULL)
-		return;
-	if (vpn_esp_outbound(dp.ctl_w, t->sa, &m, 1, &why) != 1) {
-		rte_pktmbuf_free(m);
-		return;
-	}
-	dp_ctl_ip_send(&dp.out, m, dp_next_hop(&dp.out, ip_dst(m)), now);
+	dp_ctl_esp_send(t->sa, m, now);
 }
 
 /* Answers the kernel got: each for the probe in flight of its tunnel. */

@@ -110,21 +110,27 @@ health_params(const struct vpngw_dp_conn *c, unsigned int ti)
 	return p;
 }
 
+bool
+dp_ctl_esp_send(struct vpn_esp_sa *sa, struct rte_mbuf *m, uint64_t now)
+{
+	uint8_t why;
+
+	if (m == NULL)
+		return false;
+	if (vpn_esp_outbound(dp.ctl_w, sa, &m, 1, &why) != 1) {
+		rte_pktmbuf_free(m);
+		return false;
+	}
+	dp_ctl_ip_send(&dp.out, m, dp_next_hop(&dp.out, ip_dst(m)), now);
+	return true;
+}
+
 /* A dummy ESP packet on t, for worker 0 to send. */
 static void
 send_keepalive(struct dp_tunnel *t, uint64_t now)
 {
-	struct rte_mbuf *m = rte_pktmbuf_alloc(dp.pool);
-	uint8_t why;
-
-	if (m == NULL)
-		return;
-	if (vpn_esp_outbound(dp.ctl_w, t->sa, &m, 1, &why) != 1) {
-		rte_pktmbuf_free(m);
-		return;
-	}
-	dp_ctl_ip_send(&dp.out, m, dp_next_hop(&dp.out, ip_dst(m)), now);
-	t->keepalives++;
+	if (dp_ctl_esp_send(t->sa, rte_pktmbuf_alloc(dp.pool), now))
+		t->keepalives++;
 }
 
 /* ESP heard and sent on t's SAs so far (dummies heard count too). */

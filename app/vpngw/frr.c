@@ -887,6 +887,19 @@ conf_diff(const char *old, const char *new)
 
 /* ---- start, apply, poll, stop -------------------------------------------- */
 
+/* The listener, the feed's buffer and the configuration text go. */
+static void
+release(void)
+{
+	if (f.fpm_lfd >= 0)
+		close(f.fpm_lfd);
+	f.fpm_lfd = -1;
+	free(f.fpm_buf);
+	f.fpm_buf = NULL;
+	free(f.conf);
+	f.conf = NULL;
+}
+
 static int
 start(const struct vpn_cfg *cfg)
 {
@@ -960,13 +973,7 @@ start(const struct vpn_cfg *cfg)
 	}
 	return 0;
 fail: /* nothing started: nothing kept */
-	if (f.fpm_lfd >= 0)
-		close(f.fpm_lfd);
-	f.fpm_lfd = -1;
-	free(f.fpm_buf);
-	f.fpm_buf = NULL;
-	free(f.conf);
-	f.conf = NULL;
+	release();
 	return rc;
 }
 
@@ -1056,13 +1063,7 @@ vpngw_bgp_stop(void)
 	stop_children();
 	if (f.fpm_fd >= 0)
 		feed_lost("closed: FRR stopped");
-	if (f.fpm_lfd >= 0)
-		close(f.fpm_lfd);
-	f.fpm_lfd = -1;
-	free(f.fpm_buf);
-	f.fpm_buf = NULL;
-	free(f.conf);
-	f.conf = NULL;
+	release();
 	f.on = false;
 	vpngw_log("BGP: FRR stopped");
 }

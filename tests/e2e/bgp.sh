@@ -223,20 +223,6 @@ cgw_session() { # cgw_session 1|2 down|up
 	fi
 }
 
-# wait_for SECONDS WHAT CMD...: until CMD succeeds; says how long it took.
-wait_for() {
-	local limit=$1 what=$2 t0=$SECONDS
-	shift 2
-	for _ in $(seq 1 $((limit * 5))); do
-		if "$@"; then
-			echo "ok: $what after $((SECONDS - t0)) s"
-			return 0
-		fi
-		sleep 0.2
-	done
-	"$@"
-	fail "$what: not within $limit s"
-}
 
 # vpngw's route to 192.0.2.128/25 from its telemetry: "SOURCE TUNNELS"
 gw_route() {
@@ -269,10 +255,8 @@ echo "ping host A -> host B over the BGP route: $n of 10"
 [ "$n" -ge 8 ] || fail "ping over the BGP route: $n of 10"
 
 # The console, as an operator sees it (Debian's telnet under expect).
-printf '%s\n' 'show bgp summary' 'show ip route' 'show bgp neighbors dc/1' \
-	'show bgp summary json' 'enable' 'clear bgp dc/2' >"$work/bgp.cmds"
-timeout 60 expect "$(dirname "$0")/console.exp" "$G1" admin "" "$work/bgp.cmds" |
-	tr -d '\r' >"$work/bgp-console.txt" || fail "console session"
+console bgp 'show bgp summary' 'show ip route' 'show bgp neighbors dc/1' \
+	'show bgp summary json' 'enable' 'clear bgp dc/2'
 sed -n '/show bgp summary$/,/show ip route$/p' "$work/bgp-console.txt"
 grep -Eq "^dc/1 +169\.254\.20\.2 +169\.254\.20\.1 +$cgw_asn +Established" "$work/bgp-console.txt" ||
 	fail "show bgp summary: dc/1 not Established"
@@ -334,9 +318,7 @@ if [ "$speaker" = bird ]; then
 	wait_for 60 "101 more prefixes on session 1: vpngw says it is over its maximum" pfxct
 	grep "more than 100 prefixes" "$work/gw1.log"
 	wait_for 30 "session 1 down, its paths gone: 192.0.2.128/25 over tunnel 2" route_t2
-	printf '%s\n' 'show bgp summary' >"$work/bgp2.cmds"
-	timeout 60 expect "$(dirname "$0")/console.exp" "$G1" admin "" "$work/bgp2.cmds" |
-		tr -d '\r' >"$work/bgp2-console.txt" || fail "console session"
+	console bgp2 'show bgp summary'
 	grep -E "^dc/[12] " "$work/bgp2-console.txt"
 	grep -Eq "^dc/1 .* Idle \(PfxCt\) " "$work/bgp2-console.txt" ||
 		fail "show bgp summary: dc/1 is not Idle (PfxCt)"
@@ -348,9 +330,7 @@ if [ "$speaker" = bird ]; then
 	echo "session 1 over its maximum: $n of 10 over tunnel 2"
 	[ "$n" -ge 8 ] || fail "tunnel 2 while session 1 is over its maximum: $n of 10"
 	bird_reconf 0 0
-	printf '%s\n' 'enable' 'clear bgp dc/1' >"$work/bgp3.cmds"
-	timeout 60 expect "$(dirname "$0")/console.exp" "$G1" admin "" "$work/bgp3.cmds" |
-		tr -d '\r' >"$work/bgp3-console.txt" || fail "console session"
+	console bgp3 'enable' 'clear bgp dc/1'
 	wait_for 60 "back under the maximum and cleared: both tunnels again" route_both
 
 	# Changes while running reach bgpd as differences: a new maximum
@@ -358,10 +338,7 @@ if [ "$speaker" = bird ]; then
 	# whole (BIRD then refuses them: its AS is still the old one), and
 	# changed back brings them up with every setting they had.
 	resets=$(grep -c "BGP dc/[12] .*Established ->" "$work/gw1.log")
-	printf '%s\n' 'enable' 'configure' 'connection dc' 'set bgp_max_prefixes 50' \
-		'end' 'show bgp neighbors dc/2' >"$work/bgp4.cmds"
-	timeout 60 expect "$(dirname "$0")/console.exp" "$G1" admin "" "$work/bgp4.cmds" |
-		tr -d '\r' >"$work/bgp4-console.txt" || fail "console session"
+	console bgp4 'enable' 'configure' 'connection dc' 'set bgp_max_prefixes 50' 'end' 'show bgp neighbors dc/2'
 	grep -q "Maximum prefixes allowed 50" "$work/bgp4-console.txt" ||
 		fail "bgp_max_prefixes 50 did not reach bgpd: $(grep -i maximum "$work/bgp4-console.txt")"
 	sleep 3
@@ -369,22 +346,14 @@ if [ "$speaker" = bird ]; then
 		fail "a new maximum reset a session"
 	echo "ok: bgp_max_prefixes changed while running; no session reset"
 	grep "BGP: configuration changed" "$work/gw1.log" | tail -n 1
-	printf '%s\n' 'enable' 'configure' 'customer-gateway cgw' 'set bgp_asn 65011' \
-		'end' >"$work/bgp5.cmds"
-	timeout 60 expect "$(dirname "$0")/console.exp" "$G1" admin "" "$work/bgp5.cmds" |
-		tr -d '\r' >"$work/bgp5-console.txt" || fail "console session"
+	console bgp5 'enable' 'configure' 'customer-gateway cgw' 'set bgp_asn 65011' 'end'
 	wait_for 60 "the CGW's AS changed: sessions made again, refused by BIRD, routes gone" route_none
 	grep "BGP: configuration changed" "$work/gw1.log" | tail -n 1
-	sed -i 's/set bgp_asn 65011/set bgp_asn 65010/' "$work/bgp5.cmds"
-	printf '%s\n' 'show bgp neighbors dc/1' >>"$work/bgp5.cmds"
-	timeout 60 expect "$(dirname "$0")/console.exp" "$G1" admin "" "$work/bgp5.cmds" |
-		tr -d '\r' >"$work/bgp6-console.txt" || fail "console session"
+	console bgp6 'enable' 'configure' 'customer-gateway cgw' 'set bgp_asn 65010' 'end'
 	birdc -s "$work/cgw-bird.ctl" restart aws1 >/dev/null # out of its error wait
 	birdc -s "$work/cgw-bird.ctl" restart aws2 >/dev/null
 	wait_for 90 "the AS back: both sessions again, both tunnels" route_both
-	printf '%s\n' 'show bgp neighbors dc/1' >"$work/bgp7.cmds"
-	timeout 60 expect "$(dirname "$0")/console.exp" "$G1" admin "" "$work/bgp7.cmds" |
-		tr -d '\r' >"$work/bgp7-console.txt" || fail "console session"
+	console bgp7 'show bgp neighbors dc/1'
 	grep -q "Maximum prefixes allowed 50" "$work/bgp7-console.txt" &&
 		grep -q "vpngw-in-dc" "$work/bgp7-console.txt" &&
 		grep -q "vpngw-ours" "$work/bgp7-console.txt" ||

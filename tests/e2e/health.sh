@@ -33,19 +33,6 @@ e2e_start
 
 state() { tel "$1" /vpngw/tunnels "d['e2e/$2']['state']"; }
 sa_packets() { tel "$1" "/vpngw/sa,$2" "d['packets']"; }
-# wait_for SECONDS WHAT CMD...: until CMD succeeds; says how long it took.
-wait_for() {
-	local limit=$1 what=$2 t0=$SECONDS
-	shift 2
-	for _ in $(seq 1 $((limit * 5))); do
-		if "$@"; then
-			echo "ok: $what after $((SECONDS - t0)) s"
-			return 0
-		fi
-		sleep 0.2
-	done
-	fail "$what: not within $limit s"
-}
 all_up() {
 	for g in gw1 gw2; do
 		for t in 1 2; do
@@ -95,9 +82,7 @@ grep -q "e2e/1: up -> down (health check: 192.0.2.130 did not answer)" "$work/gw
 [ "$gap" != none ] && [ "$gap" -lt 5000 ] ||
 	fail "traffic did not fail over by health check (gap $gap ms; DPD alone takes 30 s)"
 # What the operator sees: show health (Debian's telnet under expect).
-printf '%s\n' 'show health' 'show health json' >"$work/health.cmds"
-timeout 60 expect "$(dirname "$0")/console.exp" "$G1" admin "" "$work/health.cmds" |
-	tr -d '\r' >"$work/health-console.txt" || fail "console session"
+console health 'show health' 'show health json'
 sed -n '/show health$/,/show health json$/p' "$work/health-console.txt"
 grep -Eq "^e2e/1 +192\.0\.2\.130 +$INTERVAL +$THRESHOLD +fail .* down \(health check: 192\.0\.2\.130 did not answer\)" \
 	"$work/health-console.txt" || fail "show health: tunnel 1 is not down by its health check"

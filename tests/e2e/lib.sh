@@ -262,6 +262,35 @@ print(s["packets"], r["lost_packets"] +
       (tail if tail > max(10, s["packets"] // 1000) else 0))' "$1"
 }
 
+# wait_for SECONDS WHAT CMD...: until CMD succeeds (checked every 0.2 s;
+# CMD is run each time, so give a function, not "$(...)"); says how long
+# it took, or fails saying what was awaited.
+wait_for() {
+	local limit=$1 what=$2 t0=$SECONDS
+	shift 2
+	for _ in $(seq 1 $((limit * 5))); do
+		if "$@"; then
+			echo "ok: $what after $((SECONDS - t0)) s"
+			return 0
+		fi
+		sleep 0.2
+	done
+	"$@"
+	fail "$what: not within $limit s"
+}
+
+# console NAME LINE...: a session on vpngw 1's console (Debian's telnet
+# under expect) running each LINE; its text, without CRs, in
+# $work/NAME-console.txt.
+console() {
+	local name=$1
+	shift
+	printf '%s\n' "$@" >"$work/$name.cmds"
+	timeout 60 expect "$(dirname "${BASH_SOURCE[0]}")/console.exp" "$G1" admin "" \
+		"$work/$name.cmds" | tr -d '\r' >"$work/$name-console.txt" ||
+		fail "console session $name"
+}
+
 pings() { # pings N: how many of N pings from host A to host B were answered
 	ip netns exec "$A" ping -c "$1" -i 0.2 -W 1 192.0.2.130 2>/dev/null |
 		grep -c "bytes from 192.0.2.130"
