@@ -526,26 +526,12 @@ CMD(show_health)
 		for (unsigned int k = 0; k < cfg->n_conns; k++)
 			if (cfg->conns[k].slot == t->conn)
 				c = &cfg->conns[k];
-		st = t->fail_open ? "in use (no tunnel answers)"
-		     : t->up      ? "up"
-		                  : "down";
+		st = vpngw_view_health_state(t);
 		if (json) {
-			fprintf(o, "%s{\"tunnel\": ", shown ? ", " : "");
-			con_json_str(o, t->name);
-			fprintf(o,
-			        ", \"target\": \"%s\", \"interval_ms\": %lld, "
-			        "\"threshold\": %lld, \"probes_ok\": %s, "
-			        "\"sent\": %llu, \"answered\": %llu, "
-			        "\"rtt_us\": %llu, \"state\": \"%s\", "
-			        "\"why\": ",
-			        con_ip(t->probe_target, a),
-			        c ? (long long)c->health_check_interval : 0,
-			        c ? (long long)c->health_check_threshold : 0,
-			        t->probe_ok ? "true" : "false",
-			        (unsigned long long)t->probes_sent,
-			        (unsigned long long)t->probes_answered,
-			        (unsigned long long)t->probe_rtt_us, st);
-			con_json_str(o, t->why);
+			struct json_out j = {o, true};
+
+			fprintf(o, "%s{", shown ? ", " : "");
+			vpngw_view_health_fields(t, cfg, &json_out, &j);
 			fprintf(o, "}");
 		} else {
 			fprintf(o,
@@ -606,25 +592,11 @@ CMD(show_bgp_summary)
 		fprintf(o, "{\"feed\": %s, \"bgp_paths\": %u, \"sessions\": [",
 		        feed ? "true" : "false", routes);
 		for (unsigned int i = 0; i < n; i++) {
-			fprintf(o, "%s{\"tunnel\": ", i ? ", " : "");
-			con_json_str(o, p[i].name);
-			fprintf(o,
-			        ", \"neighbor\": \"%s\", \"local\": \"%s\", "
-			        "\"remote_as\": %lld, \"state\": ",
-			        con_ip(p[i].addr, a), con_ip(p[i].ours, b),
-			        (long long)p[i].asn);
-			con_json_str(o, p[i].state);
-			fprintf(o, ", \"peer_state\": ");
-			con_json_str(o, p[i].peer_state);
-			fprintf(o,
-			        ", \"uptime_ms\": %llu, \"prefixes_received\": "
-			        "%u, \"prefixes_sent\": %u, \"routes\": %u, "
-			        "\"max_prefixes\": %u, \"established\": %u, "
-			        "\"dropped\": %u}",
-			        (unsigned long long)p[i].uptime_ms,
-			        p[i].pfx_rcvd, p[i].pfx_sent, p[i].routes,
-			        p[i].max_prefixes, p[i].established,
-			        p[i].dropped);
+			struct json_out j = {o, true};
+
+			fprintf(o, "%s{", i ? ", " : "");
+			vpngw_view_bgp_fields(&p[i], &json_out, &j);
+			fprintf(o, "}");
 		}
 		fprintf(o, "]}\n");
 		return;

@@ -361,6 +361,15 @@ vpngw_dp_set_routes(const struct vpn_route *routes, unsigned int nroutes,
 }
 
 void
+vpngw_dp_fib(unsigned int *routes, unsigned int *published)
+{
+	const struct vpn_fib *f = __atomic_load_n(&dp.routes, __ATOMIC_ACQUIRE);
+
+	*routes = f ? f->nroutes : 0;
+	*published = dp.routes_gen;
+}
+
+void
 vpngw_dp_conn_set(const struct vpngw_dp_conn *c)
 {
 	struct dp_conn *d;

@@ -113,6 +113,9 @@ int vpngw_dp_start(const struct vpngw_dp_params *p, const struct vpngw_sas *sas,
  * old one stays). */
 int vpngw_dp_set_routes(const struct vpn_route *routes, unsigned int nroutes,
                         const struct vpn_route *remote, unsigned int nremote);
+/* The workers' FIB now: its routes, and how many FIBs were published
+ * since start. */
+void vpngw_dp_fib(unsigned int *routes, unsigned int *published);
 /*
  * A tunnel's Child SA from IKE: out carries its traffic, in (already in
  * the SPI table) is watched for liveness; the tunnel joins steering.

@@ -80,6 +80,17 @@ struct vpngw_route_view {
  * into v[0..max): how many there are (more than max: only max filled).
  * Under the control lock. */
 unsigned int vpngw_view_routes(struct vpngw_route_view *v, unsigned int max);
+/* A BGP session (gw_bgp.h) and a health-checked tunnel (cfg: the running
+ * model, for its interval and threshold), as console and telemetry
+ * show them. */
+struct vpngw_bgp_peer;
+void vpngw_view_bgp_fields(const struct vpngw_bgp_peer *p,
+                           const struct vpngw_view_out *out, void *ctx);
+void vpngw_view_health_fields(const struct vpngw_tunnel_info *t,
+                              const struct vpn_cfg *cfg,
+                              const struct vpngw_view_out *out, void *ctx);
+/* The health state as shown: "up", "down" or "in use (...)". */
+const char *vpngw_view_health_state(const struct vpngw_tunnel_info *t);
 void vpngw_view_route_fields(const struct vpngw_route_view *v,
                              const struct vpngw_view_out *out, void *ctx);
 

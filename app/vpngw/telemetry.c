@@ -19,6 +19,7 @@
 #include <rte_cycles.h>
 #include <rte_telemetry.h>
 
+#include "gw_bgp.h"
 #include "gw_dp.h"
 #include "gw_ike.h"
 #include "gw_sa.h"
@@ -404,6 +405,91 @@ tel_counters(const char *cmd, const char *params, struct rte_tel_data *d)
 	return 0;
 }
 
+/* BGP: the route feed, the workers' FIB and each session, as show bgp
+ * summary json has them (sessions keyed by tunnel, 16 a reply:
+ * /vpngw/bgp,N from the N-th; "next" names the next page). */
+static int
+tel_bgp(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	struct rte_tel_data *s;
+	unsigned int n, paths, fib, published;
+	const struct vpngw_bgp_peer *p = vpngw_bgp_peers(&n);
+	int feed = vpngw_bgp_feed(&paths);
+	long first = tel_first(params);
+
+	(void)cmd;
+	if (first < 0)
+		return -EINVAL;
+	s = rte_tel_data_alloc();
+	if (s == NULL)
+		return -ENOMEM;
+	vpngw_dp_fib(&fib, &published);
+	rte_tel_data_start_dict(d);
+	rte_tel_data_add_dict_u64(d, "running", p != NULL);
+	rte_tel_data_add_dict_u64(d, "feed", (uint64_t)feed);
+	rte_tel_data_add_dict_u64(d, "bgp_paths", paths);
+	rte_tel_data_add_dict_u64(d, "fib_routes", fib);
+	rte_tel_data_add_dict_u64(d, "fib_published", published);
+	if (first + TEL_PAGE < (long)n)
+		rte_tel_data_add_dict_u64(d, "next",
+		                          (uint64_t)first + TEL_PAGE);
+	rte_tel_data_start_dict(s);
+	for (unsigned int i = (unsigned int)first;
+	     i < n && i < (unsigned int)first + TEL_PAGE; i++) {
+		struct tel_ctx c = {rte_tel_data_alloc(), false};
+		char key[64];
+
+		if (c.d == NULL)
+			break;
+		rte_tel_data_start_dict(c.d);
+		vpngw_view_bgp_fields(&p[i], &tel_out, &c);
+		rte_tel_data_add_dict_container(
+		        s, tel_key(p[i].name, key, sizeof(key)), c.d, 0);
+	}
+	rte_tel_data_add_dict_container(d, "sessions", s, 0);
+	return 0;
+}
+
+/* Health checks: each probed tunnel, as show health json has it (16 a
+ * reply: /vpngw/health,N from the N-th probed tunnel; "next"). */
+static int
+tel_health(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	struct vpngw_tunnel_info *t;
+	long first = tel_first(params);
+	unsigned int n, k = 0;
+
+	(void)cmd;
+	if (first < 0)
+		return -EINVAL;
+	t = calloc(VPN_MAX_CONNS * VPN_TUNNELS, sizeof(*t));
+	if (t == NULL)
+		return -ENOMEM;
+	n = vpngw_dp_tunnels(t, VPN_MAX_CONNS * VPN_TUNNELS);
+	rte_tel_data_start_dict(d);
+	for (unsigned int i = 0; i < n; i++) {
+		struct tel_ctx c;
+		char key[64];
+
+		if (t[i].probe_target == 0 || k++ < (unsigned int)first)
+			continue;
+		if (k > (unsigned int)first + TEL_PAGE) {
+			rte_tel_data_add_dict_u64(d, "next",
+			                          (uint64_t)first + TEL_PAGE);
+			break;
+		}
+		c = (struct tel_ctx){rte_tel_data_alloc(), false};
+		if (c.d == NULL)
+			break;
+		rte_tel_data_start_dict(c.d);
+		vpngw_view_health_fields(&t[i], vpngw_running(), &tel_out, &c);
+		rte_tel_data_add_dict_container(
+		        d, tel_key(t[i].name, key, sizeof(key)), c.d, 0);
+	}
+	free(t);
+	return 0;
+}
+
 /* What a benchmark needs to turn rates into cycles per packet. */
 static int
 tel_info(const char *cmd, const char *params, struct rte_tel_data *d)
@@ -437,6 +523,11 @@ static const struct tel_cmd {
         {"/vpngw/counters", tel_counters,
          "every counter, as the console's show counters json (keys "
          "group_name). No parameters"},
+        {"/vpngw/bgp", tel_bgp,
+         "BGP: the route feed, the workers' FIB size and each session, as "
+         "show bgp summary json"},
+        {"/vpngw/health", tel_health,
+         "each health-checked tunnel, as show health json"},
         {"/vpngw/info", tel_info, "vpngw version and TSC frequency"},
         {"/vpngw/stats", tel_stats, "vpngw data plane counters. No parameters"},
         {"/vpngw/sa", tel_sa,

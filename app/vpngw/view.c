@@ -9,6 +9,7 @@
 #include "gw_ike.h"
 #include "gw_routing.h"
 #include "gw_running.h"
+#include "gw_bgp.h"
 #include "gw_view.h"
 
 #define MAXT (VPN_MAX_CONNS * VPN_TUNNELS)
@@ -388,4 +389,57 @@ vpngw_view_route_fields(const struct vpngw_route_view *v,
 	out->str(ctx, "via", v->via);
 	out->str(ctx, "tunnels", v->tunnels);
 	out->u64(ctx, "paths", v->paths);
+}
+
+void
+vpngw_view_bgp_fields(const struct vpngw_bgp_peer *p,
+                      const struct vpngw_view_out *out, void *ctx)
+{
+	char a[16];
+
+	out->str(ctx, "tunnel", p->name);
+	out->str(ctx, "neighbor", vpn_ipv4_format(p->addr, a));
+	out->str(ctx, "local", vpn_ipv4_format(p->ours, a));
+	out->u64(ctx, "remote_as", (uint64_t)p->asn);
+	out->str(ctx, "state", p->state);
+	out->str(ctx, "peer_state", p->peer_state);
+	out->u64(ctx, "uptime_ms", p->uptime_ms);
+	out->u64(ctx, "prefixes_received", p->pfx_rcvd);
+	out->u64(ctx, "prefixes_sent", p->pfx_sent);
+	out->u64(ctx, "routes", p->routes);
+	out->u64(ctx, "max_prefixes", p->max_prefixes);
+	out->u64(ctx, "established", p->established);
+	out->u64(ctx, "dropped", p->dropped);
+}
+
+const char *
+vpngw_view_health_state(const struct vpngw_tunnel_info *t)
+{
+	return t->fail_open ? "in use (no tunnel answers)"
+	       : t->up      ? "up"
+	                    : "down";
+}
+
+void
+vpngw_view_health_fields(const struct vpngw_tunnel_info *t,
+                         const struct vpn_cfg *cfg,
+                         const struct vpngw_view_out *out, void *ctx)
+{
+	const struct vpn_cfg_conn *c = NULL;
+	char a[16];
+
+	for (unsigned int k = 0; cfg && k < cfg->n_conns; k++)
+		if (cfg->conns[k].slot == t->conn)
+			c = &cfg->conns[k];
+	out->str(ctx, "tunnel", t->name);
+	out->str(ctx, "target", vpn_ipv4_format(t->probe_target, a));
+	out->u64(ctx, "interval_ms",
+	         c ? (uint64_t)c->health_check_interval : 0);
+	out->u64(ctx, "threshold", c ? (uint64_t)c->health_check_threshold : 0);
+	out->flag(ctx, "probes_ok", t->probe_ok);
+	out->u64(ctx, "sent", t->probes_sent);
+	out->u64(ctx, "answered", t->probes_answered);
+	out->u64(ctx, "rtt_us", t->probe_rtt_us);
+	out->str(ctx, "state", vpngw_view_health_state(t));
+	out->str(ctx, "why", t->why);
 }

@@ -19,233 +19,15 @@
 #   bgp.sh VPNGW [WORKDIR]
 . "$(dirname "$0")/lib.sh" "$@"
 . "$(dirname "$0")/swan.sh"
-
-# vpngw stops its FRR; if vpngw itself was killed, its daemons are
-# stopped here, by the pids in their pid files (checked to be FRR's
-# daemons on this run's directory).
-test_cleanup() {
-	local f p
-	for f in "$work"/gw1.state/frr/*.pid; do
-		[ -f "$f" ] || continue
-		p=$(cat "$f")
-		[[ $p =~ ^[0-9]+$ ]] || continue
-		{ tr '\0' ' ' <"/proc/$p/cmdline"; } 2>/dev/null | grep -q "$work" &&
-			kill "$p" 2>/dev/null
-	done
-}
-
-speaker=${CGW_SPEAKER:-bird}
-cgw_asn=65010
-[ "$speaker" = frr ] && cgw_asn=4200000010
-PSK1=bgp.psk.tunnel.1
-PSK2=bgp.psk.tunnel.2
-# FRR runs as its own user: it must pass through the work directory.
-chmod 755 "$work"
-
-e2e_underlay_direct
-swan_router
-swan_write_conf
-
-cat >"$work/gw1.conf" <<EOF
-appliance:
-{
-  name = "gw1";
-  state_dir = "$work/gw1.state";
-  eal_args = ["--no-huge", "--no-shconf", "-m", "512",
-              "--file-prefix", "vpngw-e2e-gw1-$id", "--log-level", "*:warning"];
-  workers = [1];
-  exception_iface = "vpngw0";
-  bgp_asn = 64512;
-  ports = (
-    { name = "outside"; role = "outside";
-      device = "net_af_packet10,iface=g1out,$AFP"; address = "203.0.113.1/24"; },
-    { name = "inside"; role = "inside";
-      device = "net_af_packet11,iface=g1in,$AFP"; address = "198.51.100.1/24"; }
-  );
-  outside_addresses = ["203.0.113.1", "203.0.113.11"];
-  inside_networks = ["198.51.100.0/24"];
-};
-customer_gateways = ( { name = "cgw"; address = "203.0.113.2"; bgp_asn = ${cgw_asn}L; } );
-vpn_connections = (
-  { name = "dc"; customer_gateway = "cgw"; routing = "bgp";
-    steering = "active-active";
-    tunnels = ( { inside_cidr = "169.254.20.0/30"; psk = "$PSK1"; },
-                { inside_cidr = "169.254.21.0/30"; psk = "$PSK2"; } ); }
-);
-EOF
-
-# charon: each tunnel's selectors hold its inside /30 (its BGP session)
-# and the networks; it initiates.
-bgp_swan_conf() {
-	swan_conf "aes128gcm16-sha256-ecp256 aes128gcm16-ecp256 start" \
-		"aes128gcm16-sha256-ecp256 aes128gcm16-ecp256 start"
-	sed -i -e '0,/local_ts = 192.0.2.128\/25/s||local_ts = 169.254.20.2/32, 192.0.2.128/25|' \
-		-e '0,/remote_ts = 198.51.100.0\/24/s||remote_ts = 169.254.20.1/32, 198.51.100.0/24|' \
-		"$swan/swanctl.conf"
-	sed -i -e 's|local_ts = 192.0.2.128/25|local_ts = 169.254.21.2/32, 192.0.2.128/25|' \
-		-e 's|remote_ts = 198.51.100.0/24|remote_ts = 169.254.21.1/32, 198.51.100.0/24|' \
-		"$swan/swanctl.conf"
-	[ "$(grep -c 169.254.2 "$swan/swanctl.conf")" = 4 ] || fail "swanctl.conf"
-}
-
-# bird_conf [PREPEND] [MANY]: PREPEND extra copies of our ASN on what
-# session 1 announces (AWS: the CGW steers with AS_PATH prepending);
-# MANY: session 1 also announces 101 more prefixes (past the maximum).
-bird_conf() {
-	local prepend=${1:-0} many=${2:-0} i
-	{
-		cat <<EOF
-log "$work/cgw-bird.log" all;
-router id 192.0.2.129;
-protocol device {}
-protocol direct { ipv4; interface "g2in"; }
-protocol static { ipv4; route 192.0.2.192/27 blackhole; }
-EOF
-		if [ "$many" = 1 ]; then
-			echo "protocol static many { ipv4;"
-			for i in $(seq 0 100); do echo "  route 192.0.2.$i/32 blackhole;"; done
-			echo "}"
-		fi
-		cat <<EOF
-template bgp aws {
-  local as $cgw_asn;
-  hold time 30; keepalive time 10;
-  connect retry time 5;
-  ipv4 { import all; export where source ~ [RTS_DEVICE, RTS_STATIC] && proto != "many"; };
-}
-protocol bgp aws1 from aws {
-  local 169.254.20.2; neighbor 169.254.20.1 as 64512;
-  ipv4 { import all; export filter {
-    if source !~ [RTS_DEVICE, RTS_STATIC] then reject;
-EOF
-		for i in $(seq 1 "$prepend"); do echo "    bgp_path.prepend($cgw_asn);"; done
-		echo "    accept; }; };"
-		echo "}"
-		echo "protocol bgp aws2 from aws { local 169.254.21.2; neighbor 169.254.21.1 as 64512; }"
-	} >"$work/cgw-bird.conf"
-}
-
-bird_reconf() { # bird_reconf PREPEND MANY: the CGW's new configuration
-	bird_conf "$@"
-	birdc -s "$work/cgw-bird.ctl" configure >"$work/cgw-bird.reconf" 2>&1 ||
-		fail "birdc configure: $(cat "$work/cgw-bird.reconf")"
-}
-
-# tunnel N's ESP packets out of vpngw
-esp_out() { tel gw1 /vpngw/tunnels "d['dc/$1']['out_packets']"; }
-
-frr_cgw_conf() {
-	mkdir -p "$work/cgw-frr"
-	cat >"$work/cgw-frr/zebra.conf" <<EOF
-hostname cgw
-log file $work/cgw-frr/zebra.log informational
-EOF
-	cat >"$work/cgw-frr/bgpd.conf" <<EOF
-hostname cgw
-log file $work/cgw-frr/bgpd.log informational
-router bgp $cgw_asn
- bgp router-id 192.0.2.129
- no bgp ebgp-requires-policy
- no bgp network import-check
- timers bgp 10 30
- neighbor 169.254.20.1 remote-as 64512
- neighbor 169.254.20.1 update-source 169.254.20.2
- neighbor 169.254.20.1 timers connect 5
- neighbor 169.254.21.1 remote-as 64512
- neighbor 169.254.21.1 update-source 169.254.21.2
- neighbor 169.254.21.1 timers connect 5
- address-family ipv4 unicast
-  network 192.0.2.128/25
-  network 192.0.2.192/27
- exit-address-family
-exit
-EOF
-	chown -R frr:frr "$work/cgw-frr"
-}
-
-cgw_vty() { vtysh --vty_socket "$work/cgw-frr" -c "$*"; }
-
-cgw_start() { # the CGW's BGP speaker in G2
-	if [ "$speaker" = frr ]; then
-		frr_cgw_conf
-		for d in zebra bgpd; do
-			ip netns exec "$G2" /usr/lib/frr/$d -f "$work/cgw-frr/$d.conf" \
-				-i "$work/cgw-frr/$d.pid" -z "$work/cgw-frr/zserv.api" \
-				--vty_socket "$work/cgw-frr" -P 0 \
-				>"$work/cgw-frr/$d.out" 2>&1 &
-			pids+=($!)
-			sleep 0.5
-		done
-	else
-		bird_conf
-		ip netns exec "$G2" bird -f -c "$work/cgw-bird.conf" \
-			-s "$work/cgw-bird.ctl" -P "$work/cgw-bird.pid" \
-			>"$work/cgw-bird.out" 2>&1 &
-		pids+=($!)
-	fi
-}
-
-cgw_sessions_up() { # how many of the CGW's two sessions are Established
-	if [ "$speaker" = frr ]; then
-		cgw_vty "show bgp summary" 2>/dev/null |
-			awk '/^169\.254\./ && $10 ~ /^[0-9]+$/ {n++} END {print n+0}'
-	else
-		birdc -s "$work/cgw-bird.ctl" show protocols 2>/dev/null |
-			grep -c "^aws[12] .*Established"
-	fi
-}
-
-cgw_has_inside_networks() { # the CGW's routes to 198.51.100.0/24
-	if [ "$speaker" = frr ]; then
-		cgw_vty "show bgp ipv4 unicast 198.51.100.0/24" 2>/dev/null |
-			grep -c "from 169.254.2[01].1"
-	else
-		birdc -s "$work/cgw-bird.ctl" show route 198.51.100.0/24 all 2>/dev/null |
-			grep -c "BGP.as_path: 64512"
-	fi
-}
-
-cgw_session() { # cgw_session 1|2 down|up
-	local n=$1 what=$2
-	if [ "$speaker" = frr ]; then
-		local nb=169.254.2$((n - 1)).1
-		if [ "$what" = down ]; then
-			vtysh --vty_socket "$work/cgw-frr" -c "configure terminal" \
-				-c "router bgp $cgw_asn" -c "neighbor $nb shutdown" >/dev/null
-		else
-			vtysh --vty_socket "$work/cgw-frr" -c "configure terminal" \
-				-c "router bgp $cgw_asn" -c "no neighbor $nb shutdown" >/dev/null
-		fi
-	else
-		local verb=disable
-		[ "$what" = up ] && verb=enable
-		birdc -s "$work/cgw-bird.ctl" "$verb" "aws$n" >/dev/null
-	fi
-}
+. "$(dirname "$0")/bgp_lib.sh"
 
 
-# vpngw's route to 192.0.2.128/25 from its telemetry: "SOURCE TUNNELS"
-gw_route() {
-	tel gw1 /vpngw/routes "' '.join(r['type'] + ' ' + r['tunnels'] for r in d.values() if isinstance(r, dict) and r['prefix'] == '192.0.2.128/25') or 'none'"
-}
-
-bgp_swan_conf
-swan_gw_start
-SWAN_INSIDE="169.254.20.2/30 169.254.21.2/30" swan_start
-cgw_start
-two_children() { [ "$(swan_installed)" -ge 2 ]; }
-wait_for 60 "both Child SAs installed" two_children
+bgp_setup
+bgp_start
 grep -E "BGP: FRR (zebra|bgpd) started|route feed connected" "$work/gw1.log"
-both_established() {
-	grep -q "BGP dc/1 .*-> Established" "$work/gw1.log" &&
-		grep -q "BGP dc/2 .*-> Established" "$work/gw1.log" &&
-		[ "$(cgw_sessions_up)" = 2 ]
-}
-wait_for 90 "both BGP sessions Established (vpngw's log, the CGW's $speaker)" both_established
 grep "BGP dc/" "$work/gw1.log"
 learned() { [ "$(cgw_has_inside_networks)" -ge 2 ]; }
 wait_for 30 "the CGW learned 198.51.100.0/24 over both sessions" learned
-route_both() { [ "$(gw_route)" = "bgp 1,2" ]; }
 wait_for 30 "vpngw: 192.0.2.128/25 from BGP over both tunnels" route_both
 echo "vpngw routes: $(tel gw1 /vpngw/routes "[(r['prefix'], r['type'], r['tunnels'], r['via']) for r in d.values() if isinstance(r, dict)]")"
 ip -n "$G1" route show proto bgp | grep -q "192.0.2.128/25" ||
@@ -268,6 +50,11 @@ grep -q '"tunnel": "dc/2", "neighbor": "169.254.21.2"' "$work/bgp-console.txt" |
 	fail "show bgp summary json"
 grep -q "BGP session dc/2 reset" "$work/bgp-console.txt" || fail "clear bgp dc/2"
 echo "ok: console: show bgp summary, show ip route, show bgp neighbors, clear bgp"
+# Telemetry says the same.
+tel_ok() {
+	[ "$(tel gw1 /vpngw/bgp "d['sessions']['dc/1']['state'] + ' ' + str(d['feed']) + ' ' + str(d['fib_routes'] >= 4)")" = "Established 1 True" ]
+}
+wait_for 10 "telemetry /vpngw/bgp: dc/1 Established, the feed up, the routes in the FIB" tel_ok
 back2() { [ "$(grep -c "BGP dc/2 .*-> Established" "$work/gw1.log")" -ge 2 ]; }
 wait_for 60 "dc/2 Established again after clear bgp" back2
 wait_for 30 "192.0.2.128/25 over both tunnels again" route_both

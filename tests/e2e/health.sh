@@ -83,6 +83,8 @@ grep -q "e2e/1: up -> down (health check: 192.0.2.130 did not answer)" "$work/gw
 	fail "traffic did not fail over by health check (gap $gap ms; DPD alone takes 30 s)"
 # What the operator sees: show health (Debian's telnet under expect).
 console health 'show health' 'show health json'
+[ "$(tel gw1 /vpngw/health "d['e2e/1']['state'] + ' ' + d['e2e/2']['state']")" = "down up" ] ||
+	fail "telemetry /vpngw/health: $(tel gw1 /vpngw/health "d")"
 sed -n '/show health$/,/show health json$/p' "$work/health-console.txt"
 grep -Eq "^e2e/1 +192\.0\.2\.130 +$INTERVAL +$THRESHOLD +fail .* down \(health check: 192\.0\.2\.130 did not answer\)" \
 	"$work/health-console.txt" || fail "show health: tunnel 1 is not down by its health check"
