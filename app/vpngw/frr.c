@@ -50,7 +50,7 @@ extern char **environ;
 #define VTY_TIMEOUT_S  3
 #define VTY_MAX        (16u << 20) /* the largest answer read */
 
-enum { D_ZEBRA, D_BGPD, D_N };
+enum { D_ZEBRA, D_BGPD, D_BFDD, D_N };
 
 struct daemon {
 	const char *name;
@@ -58,6 +58,7 @@ struct daemon {
 	uint64_t start_at;  /* when to start it (ms) */
 	uint64_t started;   /* when it was */
 	unsigned int delay; /* before the next restart (ms) */
+	bool want;          /* run it (bfdd: only when BFD is asked for) */
 };
 
 static struct {
@@ -70,7 +71,8 @@ static struct {
 	size_t fpm_len;
 	bool dirty; /* the RIB changed: publish */
 	uint64_t last_publish, last_poll;
-	char *conf; /* bgpd's configuration as last applied */
+	char *conf;     /* bgpd's configuration as last applied */
+	char *bfd_conf; /* bfdd's, when BFD is asked for */
 	struct vpngw_bgp_peer *peers;
 	unsigned int npeers;
 } f = {.fpm_lfd = -1, .fpm_fd = -1};
@@ -158,24 +160,32 @@ peer_by_addr(uint32_t a)
 	return NULL;
 }
 
-/* bgpd's configuration for cfg (malloc'd text), or NULL. */
+/* A daemon's configuration from gen for cfg (malloc'd text; it logs to
+ * log in our directory), or NULL (none asked for, or no memory). */
 static char *
-conf_of(const struct vpn_cfg *cfg)
+text_of(int (*gen)(const struct vpn_cfg *, const char *, FILE *),
+        const struct vpn_cfg *cfg, const char *log)
 {
-	char log[4200], *buf = NULL;
+	char lp[4200], *buf = NULL;
 	size_t len = 0;
 	FILE *m = open_memstream(&buf, &len);
 
 	if (m == NULL)
 		return NULL;
-	path(log, sizeof(log), "bgpd.log");
-	if (vpn_cfg_frr_bgpd(cfg, log, m) != 0) {
+	path(lp, sizeof(lp), log);
+	if (gen(cfg, lp, m) != 0) {
 		fclose(m);
 		free(buf);
 		return NULL;
 	}
 	fclose(m);
 	return buf;
+}
+
+static char *
+conf_of(const struct vpn_cfg *cfg)
+{
+	return text_of(vpn_cfg_frr_bgpd, cfg, "bgpd.log");
 }
 
 /* ---- files and children ------------------------------------------------- */
@@ -239,6 +249,13 @@ spawn(struct daemon *d)
 	argv[argc++] = "127.0.0.1";
 	argv[argc++] = "-P";
 	argv[argc++] = "0"; /* no TCP vty: the unix socket only */
+	if (d == &f.d[D_BFDD]) {
+		static char ctl[4200];
+
+		path(ctl, sizeof(ctl), "bfdd.sock");
+		argv[argc++] = "--bfdctl";
+		argv[argc++] = ctl;
+	}
 	if (d == &f.d[D_ZEBRA]) {
 		argv[argc++] = "-M";
 		argv[argc++] = "dplane_fpm_nl";
@@ -286,18 +303,17 @@ reap(uint64_t now)
 		/* One that ran a minute earns the short delay again. */
 		if (now - d->started > 60000)
 			d->delay = RESTART_MIN_MS;
-		vpngw_log("BGP: FRR %s (pid %d) %s %d; started again in %u ms",
-		          d->name, (int)d->pid,
+		vpngw_log("BGP: FRR %s (pid %d) %s %d%s", d->name, (int)d->pid,
 		          WIFEXITED(st) ? "exited with" : "killed by signal",
 		          WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st),
-		          d->delay);
+		          d->want ? "; started again soon" : "");
 		d->pid = 0;
 		d->start_at = now + d->delay;
 		d->delay = d->delay * 2 > RESTART_MAX_MS ? RESTART_MAX_MS
 		                                         : d->delay * 2;
 	}
 	for (int i = 0; i < D_N; i++)
-		if (f.d[i].pid == 0 && now >= f.d[i].start_at)
+		if (f.d[i].want && f.d[i].pid == 0 && now >= f.d[i].start_at)
 			spawn(&f.d[i]);
 }
 
@@ -887,6 +903,43 @@ conf_diff(const char *old, const char *new)
 
 /* ---- start, apply, poll, stop -------------------------------------------- */
 
+/* bfdd runs while a connection asks for BFD; a changed configuration is
+ * written and bfdd started again on it (its sessions come back in a few
+ * packets; bgpd keeps its own). */
+static void
+bfd_follow(const struct vpn_cfg *cfg)
+{
+	char *text = text_of(vpn_cfg_frr_bfdd, cfg, "bfdd.log");
+	struct daemon *d = &f.d[D_BFDD];
+
+	if (text == NULL) {
+		if (d->want && d->pid > 0)
+			kill(d->pid, SIGTERM); /* reap() collects it */
+		d->want = false;
+		free(f.bfd_conf);
+		f.bfd_conf = NULL;
+		return;
+	}
+	if (f.bfd_conf != NULL && strcmp(text, f.bfd_conf) == 0) {
+		free(text);
+		return;
+	}
+	if (write_file("bfdd.conf", text) != 0) {
+		vpngw_log("BGP: cannot write bfdd.conf in %s", f.dir);
+		free(text);
+		return;
+	}
+	free(f.bfd_conf);
+	f.bfd_conf = text;
+	if (!d->want) {
+		*d = (struct daemon){
+		        .name = "bfdd", .delay = RESTART_MIN_MS, .want = true};
+		spawn(d);
+	} else if (d->pid > 0) {
+		kill(d->pid, SIGTERM);
+	}
+}
+
 /* The listener, the feed's buffer and the configuration text go. */
 static void
 release(void)
@@ -898,6 +951,8 @@ release(void)
 	f.fpm_buf = NULL;
 	free(f.conf);
 	f.conf = NULL;
+	free(f.bfd_conf);
+	f.bfd_conf = NULL;
 }
 
 static int
@@ -938,6 +993,7 @@ start(const struct vpn_cfg *cfg)
 	}
 	kill_stale("zebra");
 	kill_stale("bgpd");
+	kill_stale("bfdd");
 	/* zebra reaches us on the loopback. */
 	vpngw_kernel_lo_up();
 	rc = feed_listen();
@@ -963,14 +1019,17 @@ start(const struct vpn_cfg *cfg)
 		rc = rc ? rc : -ENOMEM;
 		goto fail;
 	}
-	f.d[D_ZEBRA] =
-	        (struct daemon){.name = "zebra", .delay = RESTART_MIN_MS};
-	f.d[D_BGPD] = (struct daemon){.name = "bgpd", .delay = RESTART_MIN_MS};
+	f.d[D_ZEBRA] = (struct daemon){
+	        .name = "zebra", .delay = RESTART_MIN_MS, .want = true};
+	f.d[D_BGPD] = (struct daemon){
+	        .name = "bgpd", .delay = RESTART_MIN_MS, .want = true};
+	f.d[D_BFDD] = (struct daemon){.name = "bfdd"};
 	f.on = true;
 	if (spawn(&f.d[D_ZEBRA]) != 0 || spawn(&f.d[D_BGPD]) != 0) {
 		vpngw_bgp_stop();
 		return -ECHILD;
 	}
+	bfd_follow(cfg);
 	return 0;
 fail: /* nothing started: nothing kept */
 	release();
@@ -1015,6 +1074,7 @@ vpngw_bgp_apply(const struct vpn_cfg *cfg)
 		start(cfg);
 		return;
 	}
+	bfd_follow(cfg); /* its profiles before bgpd names them */
 	conf = conf_of(cfg);
 	if (conf == NULL || strcmp(conf, f.conf) == 0) {
 		free(conf);

@@ -528,6 +528,10 @@ check_conn(struct checker *c, struct vpn_cfg_conn *conn)
 			     vpn_prefix_format(&conn->static_routes.v[i], p1));
 	}
 
+	if (conn->bgp_bfd && conn->routing != VPN_ROUTING_BGP)
+		ERR(c, opt_line(VPN_OBJ_CONN, conn, "bgp_bfd"),
+		    "bgp_bfd needs routing \"bgp\" (for a static connection, "
+		    "health checks: health_check_target)");
 	if (conn->health_check_target != 0) {
 		struct vpn_prefix h =
 		        vpn_prefix_v4(conn->health_check_target, 32);

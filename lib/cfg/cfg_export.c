@@ -269,6 +269,9 @@ export_frr(const struct vpn_cfg *cfg, const struct vpn_cfg_conn *c, FILE *out)
 		fprintf(out, " neighbor %s timers 10 30\n", a);
 		fprintf(out, " neighbor %s update-source %s\n", a,
 		        vpn_ipv4_format(vpn_cfg_inside_addr(t, false), b));
+		/* bfdd must run, with the same timers (a bfd profile). */
+		if (c->bgp_bfd)
+			fprintf(out, " neighbor %s bfd profile vpngw\n", a);
 	}
 	fprintf(out, " address-family ipv4 unicast\n");
 	for (unsigned int i = 0; i < c->remote_networks.n; i++) {
@@ -284,6 +287,13 @@ export_frr(const struct vpn_cfg *cfg, const struct vpn_cfg_conn *c, FILE *out)
 	}
 	fprintf(out, "  maximum-paths 2\n");
 	fprintf(out, " exit-address-family\n!\n");
+	if (c->bgp_bfd)
+		fprintf(out,
+		        "! BFD (start FRR's bfdd):\nbfd\n profile vpngw\n"
+		        "  receive-interval %lld\n  transmit-interval %lld\n"
+		        "  detect-multiplier %lld\n exit\nexit\n!\n",
+		        (long long)c->bfd_interval, (long long)c->bfd_interval,
+		        (long long)c->bfd_multiplier);
 	for (int ti = 0; ti < VPN_TUNNELS; ti++) {
 		vpn_ipv4_format(vpn_cfg_inside_addr(&c->tunnels[ti], false), a);
 		fprintf(out,

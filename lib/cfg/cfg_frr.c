@@ -75,6 +75,9 @@ session(const struct vpn_cfg *cfg, const struct vpn_cfg_conn *c, int t,
 	fprintf(out, " neighbor %s update-source %s\n", peer, ours);
 	fprintf(out, " neighbor %s timers 10 30\n", peer);
 	fprintf(out, " neighbor %s timers connect 5\n", peer);
+	if (c->bgp_bfd)
+		fprintf(out, " neighbor %s bfd profile vpngw-%s\n", peer,
+		        c->name);
 	if (!c->tunnels[t].enabled)
 		fprintf(out, " neighbor %s shutdown\n", peer);
 }
@@ -109,8 +112,8 @@ session_af(const struct vpn_cfg *cfg, const struct vpn_cfg_conn *c, int t,
 static void
 prefix_in(const struct vpn_cfg *cfg, const struct vpn_cfg_conn *c, FILE *out)
 {
-	static const char *const never[] = {"169.254.0.0/16", "0.0.0.0/8",
-	                                    "127.0.0.0/8", "224.0.0.0/3"};
+	static const char *const never[] = {"0.0.0.0/8", "127.0.0.0/8",
+	                                    "224.0.0.0/3"};
 	const struct vpn_cfg_appliance *a = &cfg->appliance;
 	char buf[VPN_PREFIX_STRLEN];
 	unsigned int seq = 0;
@@ -123,6 +126,20 @@ prefix_in(const struct vpn_cfg *cfg, const struct vpn_cfg_conn *c, FILE *out)
 	} while (0)
 	for (unsigned int i = 0; i < sizeof(never) / sizeof(never[0]); i++)
 		PL("deny %s le 32\n", never[i]);
+	/* Every tunnel's inside /30 (BGP sessions, health checks' answers
+	 * run between them), and the whole link-local /16 but as exact
+	 * routes: a CGW's own 169.254 networks stay possible. */
+	for (unsigned int i = 0; i < cfg->n_conns; i++)
+		for (int t = 0; t < VPN_TUNNELS; t++) {
+			const struct vpn_prefix *p =
+			        &cfg->conns[i].tunnels[t].inside_cidr;
+
+			if (p->family == AF_INET)
+				PL("deny %s/30 le 32\n",
+				   vpn_ipv4_format(vpn_prefix_v4_addr(p) & ~3u,
+				                   buf));
+		}
+	PL("deny 169.254.0.0/16 le 29\n");
 	for (unsigned int i = 0; i < a->inside_networks.n; i++)
 		if (a->inside_networks.v[i].family == AF_INET)
 			PL("deny %s le 32\n",
@@ -197,5 +214,40 @@ vpn_cfg_frr_bgpd(const struct vpn_cfg *cfg, const char *log_file, FILE *out)
 	each_session(cfg, session_af, out);
 	fprintf(out, " exit-address-family\n"
 	             "exit\n");
+	return 0;
+}
+
+int
+vpn_cfg_frr_bfdd(const struct vpn_cfg *cfg, const char *log_file, FILE *out)
+{
+	bool any = false;
+
+	for (unsigned int i = 0; i < cfg->n_conns; i++)
+		any |= cfg->conns[i].routing == VPN_ROUTING_BGP &&
+		       cfg->conns[i].bgp_bfd;
+	if (!any)
+		return -ENOENT;
+	fprintf(out, "! vpngw's BFD (FRR bfdd), generated from %s\n",
+	        cfg->file ? cfg->file : "its configuration");
+	fprintf(out, "hostname %s\n",
+	        cfg->appliance.name[0] ? cfg->appliance.name : "vpngw");
+	if (log_file != NULL)
+		fprintf(out, "log file %s informational\n", log_file);
+	fprintf(out, "bfd\n");
+	for (unsigned int i = 0; i < cfg->n_conns; i++) {
+		const struct vpn_cfg_conn *c = &cfg->conns[i];
+
+		if (c->routing != VPN_ROUTING_BGP || !c->bgp_bfd)
+			continue;
+		fprintf(out,
+		        " profile vpngw-%s\n"
+		        "  receive-interval %" PRId64 "\n"
+		        "  transmit-interval %" PRId64 "\n"
+		        "  detect-multiplier %" PRId64 "\n"
+		        " exit\n",
+		        c->name, c->bfd_interval, c->bfd_interval,
+		        c->bfd_multiplier);
+	}
+	fprintf(out, "exit\n");
 	return 0;
 }

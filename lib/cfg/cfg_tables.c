@@ -238,9 +238,17 @@ static const struct opt conn_opts[] = {
              "always UDP-encapsulate ESP (tgw only; fixed at creation)"),
         ENUM(T, "steering", steering, cfg_steer_names, "active-standby",
              "how traffic uses the two tunnels"),
-        INT(T, "bgp_max_prefixes", bgp_max_prefixes, 1, 10000, "100",
+        INT(T, "bgp_max_prefixes", bgp_max_prefixes, 1, 100000, "100",
             "prefixes one BGP session may announce; more: it goes down "
             "(AWS: 100)"),
+        BOOL(T, "bgp_bfd", bgp_bfd, "false",
+             "BFD on its BGP sessions: a dead tunnel is seen in "
+             "bfd_interval x bfd_multiplier, not the 30 s hold time (the "
+             "CGW must run BFD too)"),
+        INT(T, "bfd_interval", bfd_interval, 50, 10000, "300",
+            "milliseconds between BFD packets, each way"),
+        INT(T, "bfd_multiplier", bfd_multiplier, 2, 50, "3",
+            "BFD packets missed in a row that take the session down"),
         IPV4(T, "health_check_target", health_check_target,
              "a host behind the CGW that answers ping: probed through "
              "each tunnel (default: no health checks)"),

@@ -234,6 +234,9 @@ struct vpn_cfg_conn {
 	bool acceleration;
 	int steering;
 	int64_t bgp_max_prefixes; /* per session, from the CGW */
+	bool bgp_bfd;             /* BFD on its sessions (FRR's bfdd) */
+	int64_t bfd_interval;     /* ms, both ways */
+	int64_t bfd_multiplier;   /* packets missed: the session is down */
 	/* Health checks: ICMP echo to target through each tunnel every
 	 * interval ms; threshold misses in a row take the tunnel down, as
 	 * many answers bring it back. Target 0: none. */
@@ -404,6 +407,10 @@ uint32_t vpn_cfg_inside_addr(const struct vpn_cfg_tunnel *t, bool ours);
 int vpn_cfg_export(const struct vpn_cfg *cfg, const char *conn, const char *fmt,
                    FILE *out);
 
+/* BFD's configuration (FRR bfdd: a profile per connection with
+ * bgp_bfd), or -ENOENT when no connection asks for BFD. */
+int vpn_cfg_frr_bfdd(const struct vpn_cfg *cfg, const char *log_file,
+                     FILE *out);
 /* Whether a connection of cfg has routing "bgp". */
 bool vpn_cfg_has_bgp(const struct vpn_cfg *cfg);
 /* vpngw's own BGP speaker's configuration (FRR bgpd; log_file, when not

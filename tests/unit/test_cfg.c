@@ -1325,8 +1325,8 @@ test_export(void)
 	/* vpngw's own bgpd: a session per tunnel from our inside address,
 	 * AWS's timers, the maximum, our networks only to a VGW peer. */
 	{
-		char *b = NULL;
-		size_t bl = 0;
+		char *b = NULL, *b2 = NULL;
+		size_t bl = 0, bl2 = 0;
 		FILE *f = open_memstream(&b, &bl);
 
 		CU_ASSERT_EQUAL(vpn_cfg_frr_bgpd(cfg, "/x/bgpd.log", f), 0);
@@ -1350,13 +1350,23 @@ test_export(void)
 		CU_ASSERT_PTR_NOT_NULL(strstr(b, "  maximum-paths 8\n"));
 		CU_ASSERT_PTR_NOT_NULL(strstr(
 		        b,
-		        "ip prefix-list vpngw-in-c seq 5 deny 169.254.0.0/16 "
+		        "ip prefix-list vpngw-in-c seq 25 deny 169.254.10.4/30 "
 		        "le 32\n"));
+		CU_ASSERT_PTR_NOT_NULL(strstr(
+		        b,
+		        "ip prefix-list vpngw-in-c seq 30 deny 169.254.0.0/16 "
+		        "le 29\n"));
 		CU_ASSERT_PTR_NOT_NULL(
 		        strstr(b, "permit 192.0.2.128/25 le 32\n"));
 		CU_ASSERT_PTR_NOT_NULL(strstr(
 		        b,
 		        "  neighbor 169.254.10.2 prefix-list vpngw-in-c in\n"));
+		/* no BFD asked for: no bfdd, no profile named */
+		CU_ASSERT_PTR_NULL(strstr(b, "bfd"));
+		f = open_memstream(&b2, &bl2);
+		CU_ASSERT_EQUAL(vpn_cfg_frr_bfdd(cfg, NULL, f), -ENOENT);
+		fclose(f);
+		free(b2);
 		/* the deny after every permit of our networks */
 		CU_ASSERT_PTR_NOT_NULL(strstr(b, "seq 1000000 deny any"));
 		CU_ASSERT_PTR_NULL(strstr(b, "seq 1 deny"));
@@ -1367,6 +1377,34 @@ test_export(void)
 	CU_ASSERT_PTR_NOT_NULL(
 	        strstr(t, "local_ts = 192.0.2.128/25,169.254.10.0/30\n"));
 	free(t);
+	/* BFD asked for: a profile with its timers, named by both sessions */
+	OK(.conn = "routing = \"bgp\"; bgp_bfd = true; bfd_interval = 150; "
+	           "bfd_multiplier = 4;",
+	   .conn_base = "customer_gateway = \"g\";",
+	   .t1 = "inside_cidr = \"169.254.10.0/30\";",
+	   .t2 = "inside_cidr = \"169.254.10.4/30\";");
+	{
+		char *b = NULL;
+		size_t bl = 0;
+		FILE *f = open_memstream(&b, &bl);
+
+		CU_ASSERT_EQUAL(vpn_cfg_frr_bfdd(cfg, "/x/bfdd.log", f), 0);
+		fclose(f);
+		CU_ASSERT_PTR_NOT_NULL(strstr(
+		        b, "bfd\n profile vpngw-c\n  receive-interval 150\n"
+		           "  transmit-interval 150\n"
+		           "  detect-multiplier 4\n exit\nexit\n"));
+		free(b);
+		b = NULL;
+		f = open_memstream(&b, &bl);
+		CU_ASSERT_EQUAL(vpn_cfg_frr_bgpd(cfg, NULL, f), 0);
+		fclose(f);
+		CU_ASSERT_PTR_NOT_NULL(strstr(
+		        b, " neighbor 169.254.10.6 bfd profile vpngw-c\n"));
+		free(b);
+	}
+	FAILS_AT(L_CONN, "bgp_bfd needs routing \"bgp\"",
+	         .conn = "bgp_bfd = true;");
 }
 
 void register_cfg_tests(void);
