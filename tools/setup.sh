@@ -44,8 +44,12 @@ if ((${#missing[@]})); then
 	# service the package just enabled would run a second zebra beside
 	# them. Only when this run installed FRR: one already there is the
 	# administrator's.
-	if [[ " ${missing[*]} " == *" frr "* ]] && command -v systemctl >/dev/null; then
-		systemctl disable --now frr >/dev/null 2>&1 || true
+	if [[ " ${missing[*]} " == *" frr "* ]]; then
+		if command -v systemctl >/dev/null && [ -d /run/systemd/system ]; then
+			systemctl disable --now frr >/dev/null 2>&1 || true
+		elif [ -x /etc/init.d/frr ]; then
+			/etc/init.d/frr stop >/dev/null 2>&1 || true
+		fi
 	fi
 fi
 

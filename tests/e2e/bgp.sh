@@ -36,6 +36,19 @@ n=$(pings 10)
 echo "ping host A -> host B over the BGP route: $n of 10"
 [ "$n" -ge 8 ] || fail "ping over the BGP route: $n of 10"
 
+# Equal paths over both tunnels: many flows are spread over both (the
+# flow hash), each tunnel's ESP counts its share.
+ip netns exec "$B" iperf3 -s -B 192.0.2.130 -1 >"$work/iperf3-server.log" 2>&1 &
+pids+=($!)
+iperf3_ready "$B"
+a1=$(esp_out 1) a2=$(esp_out 2)
+ip netns exec "$A" timeout 30 iperf3 -c 192.0.2.130 -u -b 200K -l 200 -P 16 -t 3 \
+	>"$work/iperf3-spread.txt" 2>&1 || fail "iperf3 (16 flows)"
+b1=$(esp_out 1) b2=$(esp_out 2)
+echo "16 UDP flows over equal paths: tunnel 1 carried $((b1 - a1)) packets, tunnel 2 $((b2 - a2))"
+[ $((b1 - a1)) -ge 100 ] && [ $((b2 - a2)) -ge 100 ] ||
+	fail "equal paths did not spread flows over both tunnels"
+
 # The console, as an operator sees it (Debian's telnet under expect).
 console bgp 'show bgp summary' 'show ip route' 'show bgp neighbors dc/1' \
 	'show bgp summary json' 'enable' 'clear bgp dc/2'
