@@ -42,10 +42,13 @@ trap 'cleanup; [ -n "${own_work:-}" ] && rm -rf "$own_work"' EXIT
 
 fail() {
 	echo "FAIL: $*"
-	for f in "$work"/*.log; do
+	for f in "$work"/*.log "$work"/*.json; do
+		[ -f "$f" ] || continue
 		echo "--- $f"
 		tail -n 30 "$f"
 	done
+	# Again at the end: meson shows only a failed test's last 100 lines.
+	echo "FAIL: $*"
 	exit 1
 }
 
@@ -268,7 +271,8 @@ print(s["packets"], r["lost_packets"] +
 wait_for() {
 	local limit=$1 what=$2 t0=$SECONDS
 	shift 2
-	for _ in $(seq 1 $((limit * 5))); do
+	# A deadline in time, not a number of tries: a slow CMD gets fewer.
+	while [ $((SECONDS - t0)) -lt "$limit" ]; do
 		if "$@"; then
 			echo "ok: $what after $((SECONDS - t0)) s"
 			return 0

@@ -102,8 +102,14 @@ grep -q -i "frag needed\|message too long\|mtu" "$work/ping-df.log" ||
 	fail "no fragmentation-needed for a DF packet larger than the tunnel"
 
 # The counters over DPDK telemetry, as dpdk-telemetry.py reads them.
-printf '/vpngw/stats\n/vpngw/sa,0x2002\n/vpngw/tunnels,1\n/vpngw/tunnels,x\n' |
-	timeout 10 dpdk-telemetry.py -f "vpngw-e2e-gw1-$id" >"$work/telemetry.json" 2>&1
+# A loaded machine can make one try time out: ask again until all four
+# replies are there (a wrong reply still fails below, with the text).
+telemetry_asked() {
+	printf '/vpngw/stats\n/vpngw/sa,0x2002\n/vpngw/tunnels,1\n/vpngw/tunnels,x\n' |
+		timeout 20 dpdk-telemetry.py -f "vpngw-e2e-gw1-$id" >"$work/telemetry.json" 2>&1
+	[ "$(grep -c '^{' "$work/telemetry.json")" -eq 4 ]
+}
+wait_for 90 "four telemetry replies from vpngw 1" telemetry_asked
 tel_tx=$(/usr/bin/python3 -c '
 import json, sys
 d = [json.loads(l) for l in open(sys.argv[1]) if l.startswith("{")]
@@ -118,10 +124,11 @@ d = [json.loads(l) for l in open(sys.argv[1]) if l.startswith("{")]
 print(sorted(d[2]["/vpngw/tunnels"]), d[3]["/vpngw/tunnels"])
 ' "$work/telemetry.json")
 echo "telemetry /vpngw/tunnels,1 and ,x: $page"
-[ "$page" = "['e2e/2'] None" ] || fail "telemetry paging: $page"
+[ "$page" = "['e2e/2'] None" ] ||
+	fail "telemetry paging: $page; replies: $(cat "$work/telemetry.json")"
 set -- $tel_tx
 [ "${1:-0}" -gt 1000 ] && [ "${2:-0}" -gt 1000 ] ||
-	fail "telemetry counters missing or zero: $tel_tx"
+	fail "telemetry counters missing or zero: $tel_tx; replies: $(cat "$work/telemetry.json")"
 
 # From outside vpngw 2's remote networks: dropped after decryption.
 ip -n "$A" addr add 198.51.100.200/24 dev a0
