@@ -267,6 +267,9 @@ export_frr(const struct vpn_cfg *cfg, const struct vpn_cfg_conn *c, FILE *out)
 		fprintf(out, " neighbor %s remote-as %lld\n", a,
 		        (long long)cfg->appliance.bgp_asn);
 		fprintf(out, " neighbor %s timers 10 30\n", a);
+		/* Over a tunnel that has just come up, try again soon (FRR
+		 * waits 120 s by default). */
+		fprintf(out, " neighbor %s timers connect 10\n", a);
 		fprintf(out, " neighbor %s update-source %s\n", a,
 		        vpn_ipv4_format(vpn_cfg_inside_addr(t, false), b));
 		/* bfdd must run, with the same timers (a bfd profile). */
@@ -390,12 +393,25 @@ export_generic(const struct vpn_cfg *cfg, const struct vpn_cfg_conn *c,
 		        vpn_ipv4_format(vpn_cfg_inside_addr(t, false), a));
 		fprintf(out, "ours %s)\n",
 		        vpn_ipv4_format(vpn_cfg_inside_addr(t, true), b));
-		if (c->routing == VPN_ROUTING_BGP)
+		if (c->routing != VPN_ROUTING_BGP)
+			continue;
+		/* What vpngw's bgpd runs (cfg_frr.c): eBGP between the
+		 * inside addresses, AWS's timers. */
+		fprintf(out,
+		        "  #4 BGP\n    Your ASN: %lld, ours: %lld\n"
+		        "    Neighbor: %s, from your %s (over this tunnel)\n"
+		        "    Hold time: 30 s, keepalive 10 s\n"
+		        "    Announce: at most %lld prefixes, within your "
+		        "traffic selectors, not the inside /30\n",
+		        (long long)g->bgp_asn,
+		        (long long)cfg->appliance.bgp_asn, b, a,
+		        (long long)c->bgp_max_prefixes);
+		if (c->bgp_bfd)
 			fprintf(out,
-			        "  #4 BGP\n    Your ASN: %lld, ours: %lld, "
-			        "neighbor %s, hold time 30 s\n",
-			        (long long)g->bgp_asn,
-			        (long long)cfg->appliance.bgp_asn, b);
+			        "    BFD: single hop, %lld ms, multiplier "
+			        "%lld\n",
+			        (long long)c->bfd_interval,
+			        (long long)c->bfd_multiplier);
 	}
 }
 

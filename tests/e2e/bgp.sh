@@ -11,7 +11,9 @@
 # prepended on session 1 moves traffic to tunnel 2 (counted in vpngw's
 # per-tunnel ESP packets); 101 more prefixes than the maximum take
 # session 1 down (logged, Idle/PfxCt) while session 2 stays up and
-# carries the traffic; clear bgp brings it back.
+# carries the traffic; clear bgp brings it back. The CGW's BGP is set
+# up from vpngw's own export of it: FRR runs the "frr" export as it is,
+# BIRD is written from the values of the "generic" one.
 #
 #   host A ---- vpngw 1 (FRR) ==== underlay ==== charon + BIRD (G2) ---- host B
 #   198.51.100.10                                  169.254.20.2, .21.2  192.0.2.130
@@ -21,8 +23,13 @@
 . "$(dirname "$0")/swan.sh"
 . "$(dirname "$0")/bgp_lib.sh"
 
-
-bgp_setup
+# With FRR the connection names the CGW's networks: its exported FRR
+# configuration announces them (BIRD: any network, the default).
+if [ "$speaker" = frr ]; then
+	bgp_setup 'remote_networks = ["192.0.2.128/25"];'
+else
+	bgp_setup
+fi
 bgp_start
 grep -E "BGP: FRR (zebra|bgpd) started|route feed connected" "$work/gw1.log"
 grep "BGP dc/" "$work/gw1.log"

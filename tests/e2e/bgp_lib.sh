@@ -70,21 +70,21 @@ for i in range(int(sys.argv[1])):
 		cat <<EOF
 $([ "${BIRD_BFD:-0}" = 1 ] && echo 'protocol bfd { interface "*" { min rx interval 300 ms; min tx interval 300 ms; multiplier 3; }; }')
 template bgp aws {
-  local as $cgw_asn;
+  local as $exp_asn_yours;
   $([ "${BIRD_BFD:-0}" = 1 ] && echo 'bfd on;')
-  hold time 30; keepalive time 10;
+  hold time $exp_hold; keepalive time $exp_keepalive;
   connect retry time 5;
   ipv4 { import all; export where source ~ [RTS_DEVICE, RTS_STATIC] && proto != "many"; };
 }
 protocol bgp aws1 from aws {
-  local 169.254.20.2; neighbor 169.254.20.1 as 64512;
+  local $exp_local1; neighbor $exp_nb1 as $exp_asn_ours;
   ipv4 { import all; export filter {
     if source !~ [RTS_DEVICE, RTS_STATIC] then reject;
 EOF
 		for i in $(seq 1 "$prepend"); do echo "    bgp_path.prepend($cgw_asn);"; done
 		echo "    accept; }; };"
 		echo "}"
-		echo "protocol bgp aws2 from aws { local 169.254.21.2; neighbor 169.254.21.1 as 64512; }"
+		echo "protocol bgp aws2 from aws { local $exp_local2; neighbor $exp_nb2 as $exp_asn_ours; }"
 	} >"$work/cgw-bird.conf"
 }
 
@@ -97,32 +97,62 @@ bird_reconf() { # bird_reconf PREPEND MANY: the CGW's new configuration
 # tunnel N's ESP packets out of vpngw
 esp_out() { tel gw1 /vpngw/tunnels "d['dc/$1']['out_packets']"; }
 
+# The CGW's BGP comes from what vpngw's console exports for it: an
+# operator's FRR takes "show customer-gateway-config dc frr" as it is
+# (the test adds only its logs and a second network), BIRD is written
+# from the values of the "generic" export (cgw_from_generic). Either
+# way the sessions must come up against vpngw.
+export_of() { # export_of FORMAT: the export's text, on stdout
+	console "export-$1" "show customer-gateway-config dc $1"
+	awk -v c="show customer-gateway-config dc $1" \
+		'index($0, c) && !on {on=1; next} /^gw1[>#] /{on=0} on' \
+		"$work/export-$1-console.txt"
+}
+
+cgw_from_generic() { # exp_* from the generic export's BGP lines
+	local v
+	export_of generic >"$work/export-generic.txt"
+	v=$(awk '
+		/^Tunnel [12]$/ { t = $2 }
+		/Your ASN:/ { gsub(",", ""); print "exp_asn_yours=" $3 " exp_asn_ours=" $5 }
+		/Neighbor:/ { gsub(",", ""); print "exp_nb" t "=" $2 " exp_local" t "=" $5 }
+		/Hold time:/ { gsub(",", ""); print "exp_hold=" $3 " exp_keepalive=" $6 }
+	' "$work/export-generic.txt" | sort -u | tr '\n' ' ')
+	[[ $v =~ ^((exp_[a-z0-9_]+=[0-9.]+)\ )+$ ]] ||
+		fail "the generic export's BGP lines: $(cat "$work/export-generic.txt")"
+	eval "$v"
+	echo "from the generic export: $v"
+	[ "$exp_asn_yours" = "$cgw_asn" ] && [ "$exp_asn_ours" = 64512 ] &&
+		[ "$exp_nb1" = 169.254.20.1 ] && [ "$exp_local2" = 169.254.21.2 ] ||
+		fail "the generic export does not describe the sessions: $v"
+}
+
 frr_cgw_conf() {
 	mkdir -p "$work/cgw-frr"
 	cat >"$work/cgw-frr/zebra.conf" <<EOF
 hostname cgw
 log file $work/cgw-frr/zebra.log informational
 EOF
-	cat >"$work/cgw-frr/bgpd.conf" <<EOF
-hostname cgw
-log file $work/cgw-frr/bgpd.log informational
+	export_of frr >"$work/cgw-frr/export.conf"
+	grep -q "^router bgp $cgw_asn\$" "$work/cgw-frr/export.conf" &&
+		grep -q "^  network 192.0.2.128/25\$" "$work/cgw-frr/export.conf" ||
+		fail "no FRR configuration in the export: $(cat "$work/cgw-frr/export.conf")"
+	{
+		echo "hostname cgw"
+		echo "log file $work/cgw-frr/bgpd.log informational"
+		cat "$work/cgw-frr/export.conf"
+		# The test's own: a second network, with no route behind it.
+		cat <<EOF
 router bgp $cgw_asn
- bgp router-id 192.0.2.129
- no bgp ebgp-requires-policy
  no bgp network import-check
- timers bgp 10 30
- neighbor 169.254.20.1 remote-as 64512
- neighbor 169.254.20.1 update-source 169.254.20.2
- neighbor 169.254.20.1 timers connect 5
- neighbor 169.254.21.1 remote-as 64512
- neighbor 169.254.21.1 update-source 169.254.21.2
- neighbor 169.254.21.1 timers connect 5
  address-family ipv4 unicast
-  network 192.0.2.128/25
   network 192.0.2.192/27
  exit-address-family
 exit
 EOF
+	} >"$work/cgw-frr/bgpd.conf"
+	echo "--- the CGW's bgpd.conf, from the FRR export"
+	cat "$work/cgw-frr/bgpd.conf"
 	chown -R frr:frr "$work/cgw-frr"
 }
 
@@ -140,6 +170,7 @@ cgw_start() { # the CGW's BGP speaker in G2
 			sleep 0.5
 		done
 	else
+		cgw_from_generic
 		bird_conf
 		ip netns exec "$G2" bird -f -c "$work/cgw-bird.conf" \
 			-s "$work/cgw-bird.ctl" -P "$work/cgw-bird.pid" \
@@ -250,4 +281,8 @@ bgp_start() {
 	wait_for 60 "both Child SAs installed" two_children
 	wait_for 90 "both BGP sessions Established (vpngw's log, the CGW's $speaker)" \
 		both_established
+	# FRR read every line of the exported configuration.
+	if [ "$speaker" = frr ] && grep -iE "config line|no such command|unknown|error|invalid" "$work/cgw-frr/bgpd.out"; then
+		fail "the CGW's bgpd refused lines of the FRR export"
+	fi
 }

@@ -1321,6 +1321,18 @@ test_export(void)
 	CU_ASSERT_PTR_NOT_NULL(strstr(t, "network 192.0.2.128/25"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(
 	        t, "neighbor 169.254.10.1 update-source 169.254.10.2\n"));
+	CU_ASSERT_PTR_NOT_NULL(
+	        strstr(t, "neighbor 169.254.10.5 timers connect 10\n"));
+	CU_ASSERT_PTR_NULL(strstr(t, "bfd"));
+	free(t);
+	/* The same session in words, for any other BGP speaker. */
+	t = export(cfg, "c", "generic", &rc);
+	CU_ASSERT_PTR_NOT_NULL(strstr(t, "Your ASN: 65000, ours: 64512\n"));
+	CU_ASSERT_PTR_NOT_NULL(
+	        strstr(t, "Neighbor: 169.254.10.5, from your 169.254.10.6 "));
+	CU_ASSERT_PTR_NOT_NULL(strstr(t, "Hold time: 30 s, keepalive 10 s\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(t, "at most 100 prefixes"));
+	CU_ASSERT_PTR_NULL(strstr(t, "BFD"));
 	free(t);
 	/* vpngw's own bgpd: a session per tunnel from our inside address,
 	 * AWS's timers, the maximum, our networks only to a VGW peer. */
@@ -1403,6 +1415,18 @@ test_export(void)
 		        b, " neighbor 169.254.10.6 bfd profile vpngw-c\n"));
 		free(b);
 	}
+	/* ... and the CGW is told the same timers. */
+	t = export(cfg, "c", "frr", &rc);
+	CU_ASSERT_PTR_NOT_NULL(
+	        strstr(t, " neighbor 169.254.10.5 bfd profile vpngw\n"));
+	CU_ASSERT_PTR_NOT_NULL(
+	        strstr(t, " profile vpngw\n  receive-interval 150\n"
+	                  "  transmit-interval 150\n  detect-multiplier 4\n"));
+	free(t);
+	t = export(cfg, "c", "generic", &rc);
+	CU_ASSERT_PTR_NOT_NULL(
+	        strstr(t, "BFD: single hop, 150 ms, multiplier 4\n"));
+	free(t);
 	FAILS_AT(L_CONN, "bgp_bfd needs routing \"bgp\"",
 	         .conn = "bgp_bfd = true;");
 }
