@@ -8,10 +8,10 @@
 #     in the workers' FIB (vpngw's telemetry: /vpngw/bgp fib_routes), and
 #     how many FIBs were published meanwhile;
 #   - FLAPS full swaps (every route withdrawn, then announced again, each
-#     a FIB rebuilt and published with RCU) while iperf3 sends UDP from
-#     host A to host B through the tunnels on a route that stays: the
-#     datagrams iperf3 lost and what vpngw itself dropped (no_route,
-#     tunnel_down);
+#     a FIB rebuilt and published with RCU) while the bundled generator
+#     (vpngw-gen, playing host A and host B) sends UDP through the
+#     tunnels on a route that stays: the datagrams it lost, by sequence
+#     number, and what vpngw itself dropped (no_route, tunnel_down);
 #   - vpngw's resident memory before and after.
 #
 #   tools/bench-bgp.sh [ROUTES] [FLAPS]    (root; after tools/setup.sh and
@@ -63,15 +63,13 @@ echo "bench-bgp: $ROUTES routes from the CGW's announcement to the workers' FIB:
 rss1=$(rss_kb)
 
 # 2. Full swaps under traffic.
-ip netns exec "$B" iperf3 -s -B 192.0.2.130 -1 >"$work/iperf3-server.log" 2>&1 &
-pids+=($!)
-iperf3_ready "$B"
+# The bundled generator as both hosts: 1,000 datagrams a second of 200
+# bytes in 16 flows (over both tunnels), counted back by sequence number.
+gen_attach
 d0=$(drops)
 secs=$((10 + FLAPS * 20))
-ip netns exec "$A" timeout $((secs + 30)) iperf3 -c 192.0.2.130 -u -b 1M -l 200 \
-	-t "$secs" -J >"$work/iperf3-flaps.json" 2>&1 &
-client=$!
-pids+=($client)
+gen_start "$work/gen-flaps.json" --rate 1000 --size 200 --flows 16 \
+	--seconds "$secs" --drain-ms 2000
 sleep 3
 swaps=""
 for i in $(seq 1 "$FLAPS"); do
@@ -85,11 +83,14 @@ for i in $(seq 1 "$FLAPS"); do
 	swaps="$swaps withdrawn $(elapsed_ms "$t0" "$t1") ms / back $(elapsed_ms "$t1" "$t2") ms;"
 done
 pub2=$pub
-wait "$client"
-read -r sent lost <<<"$(udp_loss "$work/iperf3-flaps.json")"
+wait "$gen_pid"
+sent=$(gen_field "$work/gen-flaps.json" sent)
+lost=$(gen_field "$work/gen-flaps.json" lost)
+[ -n "$sent" ] && [ -n "$lost" ] ||
+	fail "vpngw-gen printed no figures: $(cat "$work/gen-flaps.json" "$work/gen-flaps.json.log")"
 d1=$(drops)
 rss2=$(rss_kb)
 echo "bench-bgp: $FLAPS full swaps of $ROUTES routes:$swaps $((pub2 - pub1)) FIBs published"
-echo "bench-bgp: under them iperf3 sent $sent datagrams on 192.0.2.128/25 and lost $lost; vpngw dropped $((d1 - d0)) (no_route + tunnel_down)"
+echo "bench-bgp: under them vpngw-gen sent $sent datagrams on 192.0.2.128/25 (received $(gen_field "$work/gen-flaps.json" received)) and lost $lost (reordered $(gen_field "$work/gen-flaps.json" reordered), duplicated $(gen_field "$work/gen-flaps.json" duplicates)); vpngw dropped $((d1 - d0)) (no_route + tunnel_down)"
 echo "bench-bgp: vpngw RSS: $rss0 kB before, $rss1 kB with $ROUTES routes, $rss2 kB after the swaps"
 status=0

@@ -1,13 +1,14 @@
 #!/bin/bash
 # Soak run of a BGP connection (not part of the test suite): vpngw and a
 # customer gateway of strongSwan and BIRD 2 (tests/e2e/bgp_lib.sh), for
-# MINUTES (default 30). Throughout, iperf3 sends UDP from host A to host
-# B through the tunnels at 1,000 datagrams a second; each tunnel's Child
+# MINUTES (default 30). Throughout, the bundled generator (vpngw-gen,
+# playing host A and host B) sends UDP through the tunnels at 1,000
+# datagrams a second in 16 flows and counts them back; each tunnel's Child
 # SA is rekeyed every minute (lab_rekey_packets at that rate); every
 # EVERY minutes (default 3) an event, in turn: a BGP session flap (BIRD
 # takes session 1 down for 10 s), or a CGW restart (charon and BIRD
-# killed and started again). Printed: datagrams lost in the minute after
-# each event, lost outside those windows (there should be none), the
+# killed and started again). Printed: datagrams lost in the minute of
+# each event, lost outside those minutes (there should be none), the
 # total, rekeys done, and vpngw's memory at the start and the end.
 #
 #   tools/soak-bgp.sh [MINUTES] [EVERY]   (root; after tools/setup.sh and
@@ -19,6 +20,8 @@ MINUTES=${1:-30}
 EVERY=${2:-3}
 vpngw=${VPNGW:-$root/build/app/vpngw/vpngw}
 [ -x "$vpngw" ] || { echo "soak-bgp: no $vpngw (tools/build.sh build)"; exit 2; }
+[ "$EVERY" -ge 2 ] && [ "$MINUTES" -ge "$EVERY" ] ||
+	{ echo "soak-bgp: EVERY is at least 2 (minutes), MINUTES at least EVERY"; exit 2; }
 . "$root/tests/e2e/lib.sh" "$vpngw" "${WORKDIR:-}"
 . "$root/tests/e2e/swan.sh"
 . "$root/tests/e2e/bgp_lib.sh"
@@ -39,16 +42,11 @@ rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$gw_pid/status"; }
 rss0=$(rss_kb)
 echo "soak-bgp: $MINUTES min, an event every $EVERY min, $RATE datagrams/s; vpngw RSS $rss0 kB"
 
-ip netns exec "$B" iperf3 -s -B 192.0.2.130 -1 >"$work/iperf3-server.log" 2>&1 &
-pids+=($!)
-iperf3_ready "$B"
-secs=$((MINUTES * 60))
-start=$(date +%s)
-ip netns exec "$A" timeout $((secs + 60)) iperf3 -c 192.0.2.130 -u -b $((RATE * 200 * 8)) \
-	-l 200 -t "$secs" -i 1 -J --get-server-output >"$work/iperf3-soak.json" 2>&1 &
-client=$!
-pids+=($client)
-
+# The bundled generator plays both hosts. It runs in turns: a quiet run
+# of EVERY minutes less one, then an event run of one minute with the
+# event 3 s in; each run counts its own loss by sequence number, so the
+# loss of an event is its run's, and the quiet runs must lose nothing.
+gen_attach
 cgw_restart() { # charon and BIRD killed, started again
 	swan_stop
 	kill -KILL "$(cat "$work/cgw-bird.pid" 2>/dev/null)" 2>/dev/null
@@ -56,45 +54,50 @@ cgw_restart() { # charon and BIRD killed, started again
 	SWAN_INSIDE="169.254.20.2/30 169.254.21.2/30" swan_start
 	cgw_start
 }
-: >"$work/events"
-n=0
-while [ $(($(date +%s) - start + EVERY * 60)) -lt "$secs" ]; do
-	sleep $((EVERY * 60))
-	n=$((n + 1))
+flap() { # BIRD takes session 1 down for 10 s
+	cgw_session 1 down
+	sleep 10
+	cgw_session 1 up
+}
+: >"$work/runs"
+start=$(date +%s)
+run() { # run NAME SECONDS [EVENT]: one generator run, EVENT 3 s into it
+	local name=$1 secs=$2 ev=${3:-} t sent lost
 	t=$(($(date +%s) - start))
+	gen_start "$work/gen-$name.json" --rate "$RATE" --size 200 --flows 16 \
+		--seconds "$secs" --drain-ms 3000
+	if [ -n "$ev" ]; then
+		sleep 3
+		echo "soak-bgp: +$((t + 3))s $name"
+		$ev
+	fi
+	wait "$gen_pid"
+	sent=$(gen_field "$work/gen-$name.json" sent)
+	lost=$(gen_field "$work/gen-$name.json" lost)
+	[ -n "$sent" ] && [ -n "$lost" ] ||
+		fail "vpngw-gen printed no figures: $(cat "$work/gen-$name.json.log")"
+	echo "$name $t $sent $lost" >>"$work/runs"
+	printf 'soak-bgp: %-12s +%5ds %7d datagrams sent, %5d lost\n' "$name" "$t" "$sent" "$lost"
+}
+# MINUTES / EVERY turns (each a little longer than EVERY minutes: the
+# generator starts afresh for each run).
+for n in $(seq 1 $((MINUTES / EVERY))); do
+	run "quiet-$n" $((EVERY * 60 - 60))
 	if [ $((n % 2)) = 1 ]; then
-		echo "$t flap" >>"$work/events"
-		echo "soak-bgp: +${t}s BGP session 1 flapped (10 s)"
-		cgw_session 1 down
-		sleep 10
-		cgw_session 1 up
+		run "flap-$n" 60 flap
 	else
-		echo "$t restart" >>"$work/events"
-		echo "soak-bgp: +${t}s customer gateway restarted (charon, BIRD)"
-		cgw_restart
+		run "restart-$n" 60 cgw_restart
 	fi
 done
-wait "$client"
 rss1=$(rss_kb)
 rekeys=$(tel gw1 /vpngw/ike "d.get('child_rekeys', d.get('counters', {}).get('child_rekeys', '?'))")
-/usr/bin/python3 - "$work/iperf3-soak.json" "$work/events" <<'PY'
-import json, re, sys
-d = json.load(open(sys.argv[1]))
-# The server's per-second report (its text: --get-server-output).
-lost = [(float(m.group(1)), int(m.group(2)))
-        for m in re.finditer(r'^\[\s*\d+\]\s+([\d.]+)-[\d.]+\s+sec.*?(-?\d+)/\d+ \(',
-                             d["server_output_text"], re.M)]
-events = [(int(t), what) for t, what in (l.split() for l in open(sys.argv[2]) if l.strip())]
-# The last line is the whole run's: not an interval.
-lost = lost[:-1] if len(lost) > 1 and lost[-1][0] == 0 else lost
-total = sum(max(l, 0) for _, l in lost)
-sent = d["end"]["sum"]["packets"]
-inside = 0
-for t, what in events:
-    w = sum(max(l, 0) for s, l in lost if t <= s < t + 60)
-    inside += w
-    print("soak-bgp: %-7s at +%4d s: %d datagrams lost in the minute after" % (what, t, w))
-print("soak-bgp: %d datagrams sent, %d lost in all, %d outside the event windows" % (sent, total, total - inside))
-PY
+awk '
+	{ sent += $3; lost += $4 }
+	$1 ~ /^quiet/ { qlost += $4 }
+	$1 !~ /^quiet/ { n++; elost += $4; if ($4 > emax) emax = $4 }
+	END {
+		printf "soak-bgp: %d datagrams sent, %d lost in all: %d in %d events (at most %d in one), %d outside them\n",
+			sent, lost, elost, n, emax, qlost
+	}' "$work/runs"
 echo "soak-bgp: Child SA rekeys done: $rekeys; vpngw RSS $rss0 kB at the start, $rss1 kB at the end"
 status=0

@@ -36,7 +36,8 @@ cleanup() {
 	for ns in "${namespaces[@]}"; do
 		ip netns del "$ns" 2>/dev/null
 	done
-	rm -rf "/var/run/dpdk/vpngw-e2e-gw1-$id" "/var/run/dpdk/vpngw-e2e-gw2-$id"
+	rm -rf "/var/run/dpdk/vpngw-e2e-gw1-$id" "/var/run/dpdk/vpngw-e2e-gw2-$id" \
+		"/var/run/dpdk/vpngw-e2e-gen-$id"
 }
 trap 'cleanup; [ -n "${own_work:-}" ] && rm -rf "$own_work"' EXIT
 
@@ -129,6 +130,37 @@ e2e_hosts() { # the namespaces, and host A's and host B's links
 	# is not done.
 	ip netns exec "$A" ethtool -K a0 tx off >/dev/null
 	ip netns exec "$B" ethtool -K b0 tx off >/dev/null
+}
+
+# The bundled generator (vpngw-gen) as host A and host B at once:
+# gen_attach moves host B's link into host A's namespace (G2 keeps a
+# permanent neighbour entry for 192.0.2.130), and gen_start sends UDP
+# from a0 to vpngw 1's inside port and counts what arrives on b0 by
+# sequence number (lost, reordered, duplicated).
+gen=$(dirname "$vpngw")/../vpngw-gen/vpngw-gen
+gen_attach() {
+	ip -n "$B" link set b0 netns "$A" || fail "b0 into host A's namespace"
+	link_up "$A" b0
+	ip -n "$G2" neigh replace 192.0.2.130 lladdr 02:00:00:00:0b:01 dev g2in \
+		nud permanent || fail "neighbour 192.0.2.130 in G2"
+}
+# gen_start OUT ARGS...: in the background (pid in gen_pid); its JSON
+# line in OUT, its log in OUT.log. ARGS: rate, count or seconds, etc.
+gen_start() {
+	local out=$1 dmac
+	shift
+	dmac=$(ip netns exec "$G1" cat /sys/class/net/g1in/address) || fail "g1in's MAC"
+	ip netns exec "$A" "$gen" --no-huge --no-shconf --no-pci -m 256 -l 0 \
+		--file-prefix "vpngw-e2e-gen-$id" --log-level '*:warning' \
+		--vdev "net_af_packet20,iface=a0,$AFP" --vdev "net_af_packet21,iface=b0,$AFP" \
+		-- --tx 0 --rx 1 --dmac "$dmac" --src 198.51.100.10 --dst 192.0.2.130 \
+		--json "$@" >"$out" 2>"$out.log" &
+	gen_pid=$!
+	pids+=($gen_pid)
+}
+# gen_field OUT KEY: a number from gen_start's JSON
+gen_field() {
+	/usr/bin/python3 -c 'import json, sys; print(json.loads(open(sys.argv[1]).read().splitlines()[-1])[sys.argv[2]])' "$1" "$2" 2>/dev/null
 }
 
 e2e_underlay_direct() {
@@ -232,12 +264,9 @@ e2e_start() { # check and start both gateways, wait until they run
 		ip netns exec "$ns" "$vpngw" "$work/$g.conf" >"$work/$g.log" 2>&1 &
 		pids+=($!)
 	done
+	# 60 s: a loaded machine can take a while over EAL and the TAP.
 	for g in gw1 gw2; do
-		for _ in $(seq 1 100); do
-			grep -q "vpngw: running" "$work/$g.log" && break
-			sleep 0.1
-		done
-		grep -q "vpngw: running" "$work/$g.log" || fail "$g did not start"
+		wait_for 60 "$g running" grep -q "vpngw: running" "$work/$g.log"
 	done
 }
 
