@@ -98,6 +98,7 @@ int show_connections(struct cli_def *cli, const char *cmd, char **argv,
 int show_counters(struct cli_def *cli, const char *cmd, char **argv, int argc);
 int show_health(struct cli_def *cli, const char *cmd, char **argv, int argc);
 int show_ike_sa(struct cli_def *cli, const char *cmd, char **argv, int argc);
+int show_pki(struct cli_def *cli, const char *cmd, char **argv, int argc);
 int show_interfaces(struct cli_def *cli, const char *cmd, char **argv,
                     int argc);
 int show_ipsec_sa(struct cli_def *cli, const char *cmd, char **argv, int argc);

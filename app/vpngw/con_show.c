@@ -12,6 +12,7 @@
 #include <rte_version.h>
 
 #include "gw_bgp.h"
+#include "gw_pki.h"
 #include "con_priv.h"
 
 /* ---- what the tables say --------------------------------------------------
@@ -991,4 +992,21 @@ CMD(show_cgw_config)
 	} else
 		fputs(buf, o);
 	free(buf);
+}
+
+/* Our certificate, its intermediates and the CA, as loaded at start (or
+ * by the last reload): subject, issuer, serial, key, validity. */
+CMD(show_pki)
+{
+	const struct vpn_pki *pki = vpngw_pki();
+
+	(void)cli;
+	if (pki == NULL) {
+		fprintf(o, con_has_flag(cli, "json")
+		                   ? "{}\n"
+		                   : "No PKI configured (appliance.pki: ca, "
+		                     "certificate, private_key)\n");
+		return;
+	}
+	vpn_pki_show(pki, 0, con_has_flag(cli, "json"), o);
 }

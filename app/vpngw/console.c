@@ -9,7 +9,7 @@
  *
  *   show version | vpn connections | tunnels [detail] | ipsec sa [detail]
  *        | ike sa | routes | interfaces | counters | log [tunnel NAME]
- *        | running-config | customer-gateway-config CONN [FORMAT]
+ *        | running-config | customer-gateway-config CONN [FORMAT] | pki
  *        (each also takes "json")
  *   tunnel NAME up|down|reset        clear counters        write
  *   configure [terminal]
@@ -188,6 +188,9 @@ setup(struct cli_def *cli, void *ctx)
 	sub = reg(cli, show, "ip", NULL, U, MODE_ANY, "IP routing");
 	c = reg(cli, sub, "route", show_routes, U, MODE_ANY,
 	        "The routes, as show routes");
+	flag(c, "json", "As JSON");
+	c = reg(cli, show, "pki", show_pki, U, MODE_ANY,
+	        "Our certificate, intermediates and CA: subjects, expiry");
 	flag(c, "json", "As JSON");
 	c = reg(cli, show, "health", show_health, U, MODE_ANY,
 	        "Health checks: each probed tunnel, its probes and state");

@@ -31,6 +31,7 @@
 #include "gw_ike.h"
 #include "gw_kernel.h"
 #include "gw_log.h"
+#include "gw_pki.h"
 #include "gw_routing.h"
 #include "gw_running.h"
 #include "gw_sa.h"
@@ -39,6 +40,43 @@
 static volatile int quit;
 
 static volatile int reload;
+static struct vpn_pki *pki;
+
+const struct vpn_pki *
+vpngw_pki(void)
+{
+	return pki;
+}
+
+static void
+log_pki(const char *when)
+{
+	time_t na;
+	struct tm tm;
+	char date[32];
+
+	if (pki == NULL)
+		return;
+	na = vpn_pki_not_after(pki);
+	gmtime_r(&na, &tm);
+	strftime(date, sizeof(date), "%Y-%m-%d", &tm);
+	vpngw_log("pki (%s): our certificate \"%s\", valid until %s", when,
+	          vpn_pki_subject(pki), date);
+}
+
+/* appliance.pki of a configuration that loaded without errors: read and
+ * checked (vpn_pki.h), its problems added to d. *out: the material, NULL
+ * when none is configured or on an error. */
+static void
+load_pki(const struct vpn_cfg *cfg, const char *file, struct vpn_diag *d,
+         struct vpn_pki **out)
+{
+	struct vpn_pki_params p = {.pki = &cfg->appliance.pki, .file = file};
+
+	*out = NULL;
+	if (d->errors == 0)
+		*out = vpn_pki_load(&p, d);
+}
 
 static void
 on_signal(int sig)
@@ -72,6 +110,7 @@ vpngw_ctl_unlock(void)
 static void
 reload_file(const char *file)
 {
+	struct vpn_pki *new_pki = NULL;
 	struct vpn_diag d;
 	struct vpn_cfg *cfg;
 	char *buf = NULL;
@@ -82,6 +121,8 @@ reload_file(const char *file)
 	vpngw_log("SIGHUP: reading %s again", file);
 	vpn_diag_init(&d);
 	cfg = vpn_cfg_load(file, &d);
+	if (cfg != NULL)
+		load_pki(cfg, file, &d, &new_pki);
 	vpn_diag_print(&d, stdout);
 	if (cfg == NULL || d.errors > 0) {
 		vpngw_log("reload: %u error(s); nothing changed", d.errors);
@@ -98,6 +139,15 @@ reload_file(const char *file)
 	rc = vpngw_apply(cfg, msg);
 	fclose(msg);
 	printf("%s", buf);
+	/* Renewed certificate files take effect with the file that names
+	 * them; established SAs stay as they are. */
+	if (rc == 0) {
+		vpn_pki_free(pki);
+		pki = new_pki;
+		log_pki("reload");
+	} else {
+		vpn_pki_free(new_pki);
+	}
 	vpngw_log("reload: %s",
 	          rc == 0 ? "applied" : "refused; nothing changed");
 	free(buf);
@@ -218,6 +268,11 @@ main(int argc, char **argv)
 
 	vpn_diag_init(&d);
 	cfg = vpn_cfg_load(file, &d);
+	/* The files the configuration names, checked with it: vpngw -n
+	 * finds a missing key or an expired certificate, not the first
+	 * IKE_AUTH. */
+	if (cfg != NULL)
+		load_pki(cfg, file, &d, &pki);
 	vpn_diag_print(&d, stderr);
 	if (cfg == NULL || d.errors > 0) {
 		fprintf(stderr, "%s: %u error(s), %u warning(s)\n", file,
@@ -247,9 +302,11 @@ main(int argc, char **argv)
 			       file, cfg->n_conns, d.warnings);
 		vpn_diag_free(&d);
 		vpn_cfg_free(cfg);
+		vpn_pki_free(pki);
 		return 0;
 	}
 	vpn_diag_free(&d);
+	log_pki("start");
 
 	vpn_diag_init(&d);
 	rc = vpn_cfg_apply_state(
@@ -258,6 +315,7 @@ main(int argc, char **argv)
 	vpn_diag_free(&d);
 	if (rc != 0) {
 		vpn_cfg_free(cfg);
+		vpn_pki_free(pki);
 		return 1;
 	}
 
@@ -345,6 +403,7 @@ main(int argc, char **argv)
 	vpngw_eal_cleanup();
 	/* Console changes replace the model: free the one running now. */
 	vpn_cfg_free(vpngw_running());
+	vpn_pki_free(pki);
 	vpngw_ctl_unlock();
 	return 0;
 
@@ -364,5 +423,6 @@ out_sas:
 	vpngw_eal_cleanup();
 out_cfg:
 	vpn_cfg_free(cfg);
+	vpn_pki_free(pki);
 	return 1;
 }

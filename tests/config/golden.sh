@@ -10,9 +10,20 @@
 # --update rewrites the expected files (review the diff before committing).
 set -eu
 vpngw=$1 dir=$2 name=$3 update=${4:-}
+pkitool=$(cd "$(dirname "$0")/../../tools" && pwd)/vpngw-pki.sh
 cd "$dir"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
+
+# A configuration whose pki paths start with @PKI@ gets a PKI made for
+# the run (tools/vpngw-pki.sh) and is read from a copy naming it; the
+# output names the placeholder and the file as given again.
+conf=$name.conf
+if grep -q '"@PKI@/' "$name.conf"; then
+	"$pkitool" "$tmp/pki" >/dev/null
+	sed "s|\"@PKI@/|\"$tmp/pki/|" "$name.conf" >"$tmp/$name.conf"
+	conf=$tmp/$name.conf
+fi
 
 run() { # run OUT ARGS...: output and status of vpngw ARGS into OUT
 	out=$1; shift
@@ -20,7 +31,8 @@ run() { # run OUT ARGS...: output and status of vpngw ARGS into OUT
 	"$vpngw" "$@" >"$out.stdout" 2>"$out.stderr"
 	echo "exit $?" >"$out.status"
 	set -e
-	cat "$out.stderr" "$out.stdout" "$out.status" >"$out"
+	cat "$out.stderr" "$out.stdout" "$out.status" |
+		sed -e "s|$tmp/pki/|@PKI@/|g" -e "s|$tmp/$name.conf|$name.conf|g" >"$out"
 }
 
 check() { # check EXPECTED ACTUAL
@@ -32,10 +44,10 @@ check() { # check EXPECTED ACTUAL
 	fi
 }
 
-run "$tmp/n" -n "$name.conf"
+run "$tmp/n" -n "$conf"
 check "$name.n.out" "$tmp/n"
 if [ -f "$name.nv.out" ]; then
-	run "$tmp/nv" -nv "$name.conf"
+	run "$tmp/nv" -nv "$conf"
 	check "$name.nv.out" "$tmp/nv"
 	# Round trip: the normalised file loads and normalises to itself.
 	cp "$tmp/nv.stdout" "$tmp/rt.conf"

@@ -35,6 +35,11 @@ sed -i -e "s|^  workers = \[1\];|& exception_iface = \"vpngwc0\"; console: { lis
 	"$work/gw1.conf"
 grep -q 'name = "b2"' "$work/gw1.conf" && grep -q password_hash "$work/gw1.conf" ||
 	fail "could not set up gw1.conf"
+# A PKI as README makes one (tools/vpngw-pki.sh, ECDSA): show pki.
+"$(dirname "$0")/../../tools/vpngw-pki.sh" "$work/pki" >"$work/pki.log" || fail "vpngw-pki.sh"
+sed -i "s|^  workers = \[1\];|& pki: { ca = \"$work/pki/ca.pem\"; certificate = \"$work/pki/vpngw.pem\"; private_key = \"$work/pki/vpngw.key\"; };|" \
+	"$work/gw1.conf"
+grep -q "vpngw.key" "$work/gw1.conf" || fail "could not give gw1.conf a pki"
 cp "$work/gw1.conf" "$work/gw1.conf.orig"
 e2e_start
 gw1=${pids[0]}
@@ -107,7 +112,7 @@ con show \
 	'sh tun | include e2e/2' 'show counters | exclude esp' \
 	'show ipsec sa | count' 'show tunnels | i e2e/2' 'show tunnels | inc e2e/2' \
 	'show counters | ex esp' 'show tunnels | gr -i E2E/2' 'show tunnels | egr e2e/[2]' \
-	'help' 'tunnel e2e/1 down'
+	'show pki' 'show pki json' 'help' 'tunnel e2e/1 down'
 # Unprivileged: the configuration without its secrets (manual keys here,
 # PSKs and the password hash alike), the customer gateway's export too.
 hasnt show "$K1"
@@ -127,6 +132,17 @@ has show "vpn_connections = ("
 has show "proposals = "
 has show "Pre-shared key:"
 has show "Commands available:"
+# Our certificate, its CA, the key's file (never the key).
+has show "  subject    C=US, O=vpngw, CN=vpngw"
+has show "  key        ECDSA P-256"
+has show "Private key  $work/pki/vpngw.key (read at start)"
+hasnt show "PRIVATE KEY"
+[ "$(json show 'show pki json' 'd["certificates"][1]["subject"]')" = "C=US, O=vpngw, CN=vpngw private CA" ] ||
+	fail "show pki json: the CA"
+[ "$(json show 'show pki json' 'd["certificates"][0]["days_left"] >= 364')" = True ] ||
+	fail "show pki json: days left"
+grep -q 'pki (start): our certificate "C=US, O=vpngw, CN=vpngw", valid until' "$work/gw1.log" ||
+	fail "vpngw did not log its certificate at start"
 [ "$(json show 'show tunnels json' 'len(d)')" = 2 ] || fail "show tunnels json"
 [ "$(json show 'show tunnels json' 'd[0]["state"]')" = up ] || fail "tunnel 1 not up in JSON"
 [ "$(json show 'show vpn connections json' 'd[0]["tunnels_up"]')" = 2 ] || fail "show vpn connections json"

@@ -9,6 +9,7 @@ void register_neigh_tests(void);
 void register_health_tests(void);
 void register_rib_tests(void);
 void register_cfg_tests(void);
+void register_pki_tests(void);
 void register_ike_tests(void);
 void register_ike_sa_tests(void);
 void register_console_tests(void);
@@ -26,6 +27,7 @@ main(void)
 	register_health_tests();
 	register_rib_tests();
 	register_cfg_tests();
+	register_pki_tests();
 	register_ike_tests();
 	register_ike_sa_tests();
 	register_console_tests();

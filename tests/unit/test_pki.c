@@ -1,0 +1,403 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* lib/pki: appliance.pki loaded and checked. The PKI is made here, with
+ * OpenSSL: a CA, an intermediate, RSA and ECDSA end entities, and the
+ * certificates and keys an operator gets wrong (expired, from another CA,
+ * not a CA, no signing usage, the wrong key, an encrypted or
+ * world-readable key, an Ed25519 key). */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <CUnit/Basic.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509v3.h>
+
+#include "vpn_pki.h"
+
+#define L_CA   10
+#define L_CERT 11
+#define L_KEY  12
+
+static char dir[64];
+static EVP_PKEY *ca_key, *ca2_key, *int_key, *rsa_key, *ec_key;
+static X509 *ca, *ca2, *inter;
+
+static EVP_PKEY *
+mk_key(const char *kind)
+{
+	if (strcmp(kind, "RSA") == 0)
+		return EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)2048);
+	if (strcmp(kind, "ED25519") == 0)
+		return EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
+	return EVP_PKEY_Q_keygen(NULL, NULL, "EC", kind);
+}
+
+/* No CUnit assertion in the helpers: the suite's set-up uses them. */
+static bool
+ext(X509 *x, X509 *issuer, int nid, const char *value)
+{
+	X509V3_CTX ctx;
+	X509_EXTENSION *e;
+
+	X509V3_set_ctx(&ctx, issuer ? issuer : x, x, NULL, NULL, 0);
+	e = X509V3_EXT_conf_nid(NULL, &ctx, nid, value);
+	if (e == NULL)
+		return false;
+	X509_add_ext(x, e, -1);
+	X509_EXTENSION_free(e);
+	return true;
+}
+
+/* A certificate for CN, valid from `from` to `to` days from now, signed
+ * by issuer (itself when NULL); ku NULL: no key usage extension. */
+static X509 *
+mk_cert(const char *cn, EVP_PKEY *key, X509 *issuer, EVP_PKEY *ikey, bool is_ca,
+        long from, long to, const char *ku)
+{
+	static long serial = 1;
+	X509 *x = X509_new();
+	X509_NAME *n = X509_NAME_new();
+
+	X509_set_version(x, X509_VERSION_3);
+	ASN1_INTEGER_set(X509_get_serialNumber(x), serial++);
+	X509_gmtime_adj(X509_getm_notBefore(x), from * 86400);
+	X509_gmtime_adj(X509_getm_notAfter(x), to * 86400);
+	X509_NAME_add_entry_by_txt(n, "C", MBSTRING_ASC,
+	                           (const unsigned char *)"US", -1, -1, 0);
+	X509_NAME_add_entry_by_txt(n, "O", MBSTRING_ASC,
+	                           (const unsigned char *)"vpngw test", -1, -1,
+	                           0);
+	X509_NAME_add_entry_by_txt(n, "CN", MBSTRING_ASC,
+	                           (const unsigned char *)cn, -1, -1, 0);
+	X509_set_subject_name(x, n);
+	X509_set_issuer_name(x, issuer ? X509_get_subject_name(issuer) : n);
+	X509_NAME_free(n);
+	X509_set_pubkey(x, key);
+	if (!ext(x, issuer, NID_basic_constraints,
+	         is_ca ? "critical,CA:TRUE" : "CA:FALSE") ||
+	    !ext(x, issuer, NID_subject_key_identifier, "hash") ||
+	    (ku && !ext(x, issuer, NID_key_usage, ku)) ||
+	    X509_sign(x, issuer ? ikey : key, EVP_sha256()) <= 0) {
+		fprintf(stderr, "test_pki: could not make %s\n", cn);
+		abort();
+	}
+	return x;
+}
+
+static const char *
+path(const char *name)
+{
+	static char p[4][128];
+	static int k;
+
+	k = (k + 1) % 4;
+	snprintf(p[k], sizeof(p[k]), "%s/%s", dir, name);
+	return p[k];
+}
+
+static void
+write_certs(const char *name, X509 *a, X509 *b)
+{
+	FILE *f = fopen(path(name), "w");
+
+	if (f == NULL)
+		abort();
+	PEM_write_X509(f, a);
+	if (b)
+		PEM_write_X509(f, b);
+	fclose(f);
+}
+
+static void
+write_key(const char *name, EVP_PKEY *k, mode_t mode, const char *pass)
+{
+	FILE *f = fopen(path(name), "w");
+
+	if (f == NULL)
+		abort();
+	PEM_write_PrivateKey(f, k, pass ? EVP_aes_128_cbc() : NULL,
+	                     (unsigned char *)pass,
+	                     pass ? (int)strlen(pass) : 0, NULL, NULL);
+	fclose(f);
+	chmod(path(name), mode);
+}
+
+static int
+suite_init(void)
+{
+	snprintf(dir, sizeof(dir), "/tmp/vpngw-pki-XXXXXX");
+	if (mkdtemp(dir) == NULL)
+		return -1;
+	ca_key = mk_key("P-384");
+	ca2_key = mk_key("P-256");
+	int_key = mk_key("RSA");
+	rsa_key = mk_key("RSA");
+	ec_key = mk_key("P-256");
+	if (!ca_key || !ca2_key || !int_key || !rsa_key || !ec_key)
+		return -1;
+	ca = mk_cert("vpngw test CA", ca_key, NULL, NULL, true, -1, 3650,
+	             "critical,keyCertSign,cRLSign");
+	ca2 = mk_cert("another CA", ca2_key, NULL, NULL, true, -1, 3650,
+	              "critical,keyCertSign,cRLSign");
+	inter = mk_cert("vpngw test intermediate", int_key, ca, ca_key, true,
+	                -1, 1000, "critical,keyCertSign,cRLSign");
+	write_certs("ca.pem", ca, NULL);
+	write_key("rsa.key", rsa_key, 0600, NULL);
+	write_key("ec.key", ec_key, 0640, NULL);
+	return 0;
+}
+
+static int
+suite_clean(void)
+{
+	char cmd[128];
+
+	X509_free(ca);
+	X509_free(ca2);
+	X509_free(inter);
+	EVP_PKEY_free(ca_key);
+	EVP_PKEY_free(ca2_key);
+	EVP_PKEY_free(int_key);
+	EVP_PKEY_free(rsa_key);
+	EVP_PKEY_free(ec_key);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+/* Load ca, cert and key (names in dir; NULL: not configured). */
+static struct vpn_pki *
+load(const char *c, const char *crt, const char *key, struct vpn_diag *d)
+{
+	struct vpn_cfg_pki p = {0};
+	struct vpn_pki_params pp = {.pki = &p, .file = "gw.conf"};
+
+	p.src.line = 9;
+	p.src.opt_line[vpn_opt_find(VPN_OBJ_PKI, "ca")] = L_CA;
+	p.src.opt_line[vpn_opt_find(VPN_OBJ_PKI, "certificate")] = L_CERT;
+	p.src.opt_line[vpn_opt_find(VPN_OBJ_PKI, "private_key")] = L_KEY;
+	if (c)
+		snprintf(p.ca, sizeof(p.ca), "%s", path(c));
+	if (crt)
+		snprintf(p.certificate, sizeof(p.certificate), "%s", path(crt));
+	if (key)
+		snprintf(p.private_key, sizeof(p.private_key), "%s", path(key));
+	vpn_diag_init(d);
+	return vpn_pki_load(&pp, d);
+}
+
+/* d has a message of that severity on that line containing text. */
+static bool
+said(const struct vpn_diag *d, enum vpn_severity sev, unsigned int line,
+     const char *text)
+{
+	for (unsigned int i = 0; i < d->n; i++)
+		if (d->msg[i].sev == sev && d->msg[i].line == line &&
+		    strcmp(d->msg[i].file, "gw.conf") == 0 &&
+		    strstr(d->msg[i].text, text) != NULL)
+			return true;
+	for (unsigned int i = 0; i < d->n; i++)
+		fprintf(stderr, "  (said: %u: %s)\n", d->msg[i].line,
+		        d->msg[i].text);
+	return false;
+}
+
+static char *
+shown(const struct vpn_pki *pki, bool json)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	vpn_pki_show(pki, 0, json, f);
+	fclose(f);
+	return buf;
+}
+
+static void
+test_pki_good(void)
+{
+	struct vpn_diag d;
+	struct vpn_pki *pki;
+	char *t;
+	X509 *rsa, *ecc;
+
+	/* RSA through an intermediate (in the certificate's file). */
+	rsa = mk_cert("gw1.example", rsa_key, inter, int_key, false, -1, 365,
+	              "critical,digitalSignature");
+	write_certs("rsa.pem", rsa, inter);
+	pki = load("ca.pem", "rsa.pem", "rsa.key", &d);
+	CU_ASSERT_PTR_NOT_NULL(pki);
+	CU_ASSERT_EQUAL(d.errors + d.warnings, 0);
+	if (pki) {
+		CU_ASSERT_STRING_EQUAL(vpn_pki_subject(pki),
+		                       "C=US, O=vpngw test, CN=gw1.example");
+		CU_ASSERT(vpn_pki_not_after(pki) > time(NULL) + 364 * 86400);
+		t = shown(pki, false);
+		CU_ASSERT_PTR_NOT_NULL(strstr(t, "key        RSA 2048\n"));
+		CU_ASSERT_PTR_NOT_NULL(strstr(
+		        t, "intermediate\n  subject    C=US, O=vpngw test, "
+		           "CN=vpngw test intermediate\n"));
+		CU_ASSERT_PTR_NOT_NULL(strstr(t, "day(s) left)"));
+		free(t);
+		t = shown(pki, true);
+		CU_ASSERT_PTR_NOT_NULL(strstr(
+		        t,
+		        "{\"certificates\": [{\"role\": \"certificate\", "
+		        "\"subject\": \"C=US, O=vpngw test, CN=gw1.example\""));
+		CU_ASSERT_PTR_NOT_NULL(strstr(t, "\"role\": \"ca\""));
+		free(t);
+	}
+	vpn_pki_free(pki);
+	vpn_diag_free(&d);
+	X509_free(rsa);
+
+	/* ECDSA P-256 straight from the CA, no key usage at all. */
+	ecc = mk_cert("gw2.example", ec_key, ca, ca_key, false, -1, 365, NULL);
+	write_certs("ec.pem", ecc, NULL);
+	pki = load("ca.pem", "ec.pem", "ec.key", &d);
+	CU_ASSERT_PTR_NOT_NULL(pki);
+	CU_ASSERT_EQUAL(d.errors + d.warnings, 0);
+	if (pki) {
+		t = shown(pki, false);
+		CU_ASSERT_PTR_NOT_NULL(strstr(t, "key        ECDSA P-256\n"));
+		free(t);
+	}
+	vpn_pki_free(pki);
+	vpn_diag_free(&d);
+	X509_free(ecc);
+
+	/* Nothing configured: nothing loaded, nothing said. */
+	CU_ASSERT_PTR_NULL(load(NULL, NULL, NULL, &d));
+	CU_ASSERT_EQUAL(errno, ENOENT);
+	CU_ASSERT_EQUAL(d.n, 0);
+	vpn_diag_free(&d);
+}
+
+/* Each broken set: no pki, an error at the option's line, why. */
+static void
+refused(const char *c, const char *crt, const char *key, unsigned int line,
+        const char *why)
+{
+	struct vpn_diag d;
+	struct vpn_pki *pki = load(c, crt, key, &d);
+
+	CU_ASSERT_PTR_NULL(pki);
+	CU_ASSERT(d.errors >= 1);
+	CU_ASSERT(said(&d, VPN_DIAG_ERROR, line, why));
+	vpn_pki_free(pki);
+	vpn_diag_free(&d);
+}
+
+static void
+test_pki_files(void)
+{
+	FILE *f;
+	X509 *x = mk_cert("gw1.example", rsa_key, ca, ca_key, false, -1, 365,
+	                  "critical,digitalSignature");
+
+	write_certs("good.pem", x, NULL);
+	refused("nope.pem", "good.pem", "rsa.key", L_CA,
+	        "nope.pem: No such file or directory");
+	refused("ca.pem", "good.pem", "nope.key", L_KEY,
+	        "nope.key: No such file or directory");
+	f = fopen(path("junk.pem"), "w");
+	fputs("not a certificate\n", f);
+	fclose(f);
+	refused("ca.pem", "junk.pem", "rsa.key", L_CERT, "no PEM certificate");
+	chmod(path("junk.pem"), 0600);
+	refused("ca.pem", "good.pem", "junk.pem", L_KEY, "no PEM private key");
+	refused(".", "good.pem", "rsa.key", L_CA, "not a regular file");
+	/* The key: another certificate's, readable by all, encrypted. */
+	refused("ca.pem", "good.pem", "ec.key", L_KEY,
+	        "is not the key of the certificate");
+	write_key("open.key", rsa_key, 0644, NULL);
+	refused("ca.pem", "good.pem", "open.key", L_KEY,
+	        "readable or writable by every user (mode 0644)");
+	write_key("locked.key", rsa_key, 0600, "secret");
+	refused("ca.pem", "good.pem", "locked.key", L_KEY, "an encrypted key");
+	X509_free(x);
+}
+
+static void
+test_pki_certs(void)
+{
+	EVP_PKEY *ed = mk_key("ED25519");
+	struct vpn_diag d;
+	struct vpn_pki *pki;
+	X509 *x;
+
+	/* From another CA. */
+	x = mk_cert("gw1.example", rsa_key, ca2, ca2_key, false, -1, 365, NULL);
+	write_certs("other.pem", x, NULL);
+	X509_free(x);
+	refused("ca.pem", "other.pem", "rsa.key", L_CERT,
+	        "does not chain to the CA in");
+	/* The intermediate left out of the file. */
+	x = mk_cert("gw1.example", rsa_key, inter, int_key, false, -1, 365,
+	            NULL);
+	write_certs("noint.pem", x, NULL);
+	X509_free(x);
+	refused("ca.pem", "noint.pem", "rsa.key", L_CERT,
+	        "unable to get local issuer certificate");
+	/* Expired; not yet valid; expiring soon (a warning only). */
+	x = mk_cert("gw1.example", rsa_key, ca, ca_key, false, -30, -1, NULL);
+	write_certs("expired.pem", x, NULL);
+	X509_free(x);
+	refused("ca.pem", "expired.pem", "rsa.key", L_CERT,
+	        "our certificate \"C=US, O=vpngw test, CN=gw1.example\" "
+	        "expired on ");
+	x = mk_cert("gw1.example", rsa_key, ca, ca_key, false, 2, 30, NULL);
+	write_certs("future.pem", x, NULL);
+	X509_free(x);
+	refused("ca.pem", "future.pem", "rsa.key", L_CERT,
+	        "is not valid before");
+	x = mk_cert("gw1.example", rsa_key, ca, ca_key, false, -1, 10, NULL);
+	write_certs("soon.pem", x, NULL);
+	X509_free(x);
+	pki = load("ca.pem", "soon.pem", "rsa.key", &d);
+	CU_ASSERT_PTR_NOT_NULL(pki);
+	CU_ASSERT_EQUAL(d.errors, 0);
+	CU_ASSERT(said(&d, VPN_DIAG_WARNING, L_CERT, "expires on "));
+	vpn_pki_free(pki);
+	vpn_diag_free(&d);
+	/* A certificate for key encipherment only: IKE can't sign. */
+	x = mk_cert("gw1.example", rsa_key, ca, ca_key, false, -1, 365,
+	            "critical,keyEncipherment");
+	write_certs("nosign.pem", x, NULL);
+	X509_free(x);
+	refused("ca.pem", "nosign.pem", "rsa.key", L_CERT,
+	        "key usage has no digitalSignature");
+	/* "CA" that is an end entity. */
+	x = mk_cert("not a CA", ca2_key, NULL, NULL, false, -1, 365, NULL);
+	write_certs("notca.pem", x, NULL);
+	X509_free(x);
+	x = mk_cert("gw1.example", rsa_key, ca2, ca2_key, false, -1, 365, NULL);
+	write_certs("under-notca.pem", x, NULL);
+	X509_free(x);
+	refused("notca.pem", "under-notca.pem", "rsa.key", L_CA,
+	        "is not a CA certificate");
+	/* An Ed25519 key: IKE signs with RSA or ECDSA here. */
+	CU_ASSERT_PTR_NOT_NULL_FATAL(ed);
+	write_key("ed.key", ed, 0600, NULL);
+	refused("ca.pem", "good.pem", "ed.key", L_KEY,
+	        "a key of type ED25519; IKE signs with RSA or ECDSA");
+	EVP_PKEY_free(ed);
+}
+
+void register_pki_tests(void);
+
+void
+register_pki_tests(void)
+{
+	CU_pSuite s = CU_add_suite("pki", suite_init, suite_clean);
+
+	CU_add_test(s, "pki: RSA through an intermediate, ECDSA",
+	            test_pki_good);
+	CU_add_test(s, "pki: files missing, not PEM, keys refused",
+	            test_pki_files);
+	CU_add_test(s, "pki: certificates refused and warned of",
+	            test_pki_certs);
+}
