@@ -17,19 +17,10 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
-#include "vpn_pki.h"
+#include "pki_priv.h"
 
 #define PKI_FILE_MAX  (1 << 20) /* bytes in one PEM file */
 #define PKI_CERTS_MAX 16        /* certificates in one file */
-
-struct vpn_pki {
-	STACK_OF(X509) * ca;    /* trust anchors (pki.ca) */
-	STACK_OF(X509) * chain; /* ours first, then intermediates */
-	EVP_PKEY *key;
-	char key_desc[24];
-	char subject[VPN_IDENTITY_MAX];
-	char path[3][VPN_PATH_MAX]; /* ca, certificate, private_key */
-};
 
 enum { F_CA, F_CERT, F_KEY };
 static const char *const opt_names[] = {"ca", "certificate", "private_key"};
@@ -61,8 +52,8 @@ say(struct loader *l, enum vpn_severity sev, int which, const char *fmt, ...)
 
 /* "C=US, O=Example, CN=gw1": the order of the certificate, as
  * strongSwan writes a distinguished name. */
-static void
-name_str(const X509_NAME *n, char *buf, size_t len)
+void
+pki_name_str(const X509_NAME *n, char *buf, size_t len)
 {
 	BIO *b = BIO_new(BIO_s_mem());
 	unsigned long flags = (XN_FLAG_RFC2253 & ~XN_FLAG_DN_REV &
@@ -162,7 +153,7 @@ check_dates(struct loader *l, int which, const char *what, X509 *x)
 	time_t na = asn1_time(X509_get0_notAfter(x));
 	char subj[VPN_IDENTITY_MAX], date[40];
 
-	name_str(X509_get_subject_name(x), subj, sizeof(subj));
+	pki_name_str(X509_get_subject_name(x), subj, sizeof(subj));
 	if (l->now < nb) {
 		date_str(nb, date, sizeof(date));
 		say(l, VPN_DIAG_ERROR, which,
@@ -291,10 +282,10 @@ check_chain(struct loader *l, struct vpn_pki *pki)
 	if (X509_verify_cert(ctx) != 1) {
 		err = X509_STORE_CTX_get_error(ctx);
 		depth = X509_STORE_CTX_get_error_depth(ctx);
-		name_str(X509_get_subject_name(
-		                 X509_STORE_CTX_get_current_cert(ctx)
-		                         ?: sk_X509_value(pki->chain, 0)),
-		         subj, sizeof(subj));
+		pki_name_str(X509_get_subject_name(
+		                     X509_STORE_CTX_get_current_cert(ctx)
+		                             ?: sk_X509_value(pki->chain, 0)),
+		             subj, sizeof(subj));
 		say(l, VPN_DIAG_ERROR, F_CERT,
 		    "does not chain to the CA in %s: %s (\"%s\", depth %d)",
 		    pki->path[F_CA], X509_verify_cert_error_string(err), subj,
@@ -317,7 +308,8 @@ check_cas(struct loader *l, struct vpn_pki *pki)
 		X509 *ca = sk_X509_value(pki->ca, i);
 
 		if (X509_check_ca(ca) == 0) {
-			name_str(X509_get_subject_name(ca), subj, sizeof(subj));
+			pki_name_str(X509_get_subject_name(ca), subj,
+			             sizeof(subj));
 			say(l, VPN_DIAG_ERROR, F_CA,
 			    "\"%s\" is not a CA certificate (no basic "
 			    "constraints CA:TRUE)",
@@ -380,8 +372,9 @@ vpn_pki_load(const struct vpn_pki_params *p, struct vpn_diag *d)
 	if (c->private_key[0] != '\0')
 		pki->key = read_key(&l, pki->key_desc, sizeof(pki->key_desc));
 	if (pki->chain != NULL)
-		name_str(X509_get_subject_name(sk_X509_value(pki->chain, 0)),
-		         pki->subject, sizeof(pki->subject));
+		pki_name_str(
+		        X509_get_subject_name(sk_X509_value(pki->chain, 0)),
+		        pki->subject, sizeof(pki->subject));
 	if (pki->ca != NULL)
 		check_cas(&l, pki);
 	if (pki->chain != NULL)
@@ -448,8 +441,8 @@ show_cert(X509 *x, const char *role, const char *path, const char *key,
 	BIGNUM *bn = ASN1_INTEGER_to_BN(sn, NULL);
 	char *serial = bn ? BN_bn2hex(bn) : NULL;
 
-	name_str(X509_get_subject_name(x), subj, sizeof(subj));
-	name_str(X509_get_issuer_name(x), iss, sizeof(iss));
+	pki_name_str(X509_get_subject_name(x), subj, sizeof(subj));
+	pki_name_str(X509_get_issuer_name(x), iss, sizeof(iss));
 	date_str(asn1_time(X509_get0_notBefore(x)), nb, sizeof(nb));
 	date_str(t_na, na, sizeof(na));
 	if (json) {

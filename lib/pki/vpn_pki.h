@@ -20,6 +20,9 @@
  * The result is what IKE authenticates with and what `show pki` shows.
  */
 
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <time.h>
 
@@ -49,5 +52,56 @@ void vpn_pki_show(const struct vpn_pki *pki, time_t now, bool json, FILE *out);
  * DER_ASN1_DN is written) and its expiry. */
 const char *vpn_pki_subject(const struct vpn_pki *pki);
 time_t vpn_pki_not_after(const struct vpn_pki *pki);
+
+/* ---- IKEv2 (pki_ike.c) ------------------------------------------------ */
+
+/* The octets a signature covers (RFC 7296 2.15: the message, the other
+ * side's nonce, prf(SK_p, ID')), in parts. */
+struct vpn_pki_data {
+	const uint8_t *part[4];
+	size_t len[4];
+	unsigned int n;
+};
+
+/* Payload bodies, each into out[0..max): its length, or 0 (no room).
+ * Our ID (ID_DER_ASN1_DN of our subject, type and reserved bytes
+ * first); CERT i (0: ours, then the intermediates; 0 past the last);
+ * CERTREQ (the SHA-1 hashes of the CAs' public keys). */
+size_t vpn_pki_id(const struct vpn_pki *pki, uint8_t *out, size_t max);
+size_t vpn_pki_cert(const struct vpn_pki *pki, unsigned int i, uint8_t *out,
+                    size_t max);
+size_t vpn_pki_certreq(const struct vpn_pki *pki, uint8_t *out, size_t max);
+
+/* AUTH data of method 14, Digital Signature (RFC 7427), after the
+ * method and reserved bytes: ECDSA with SHA-256 (SHA-384 on P-384), RSA
+ * PKCS#1 v1.5 with SHA-256. Its length, or 0. */
+size_t vpn_pki_sign(const struct vpn_pki *pki, const struct vpn_pki_data *data,
+                    uint8_t *out, size_t max);
+
+#define VPN_PKI_PEER_CERTS 4 /* CERT payloads taken: end entity + 3 */
+
+/* What the peer sent, checked by vpn_pki_verify_peer. */
+struct vpn_pki_peer {
+	const uint8_t *cert[VPN_PKI_PEER_CERTS]; /* CERT payload bodies */
+	size_t cert_len[VPN_PKI_PEER_CERTS];
+	unsigned int n_certs;
+	const uint8_t *id; /* its ID payload body */
+	size_t id_len;
+	const uint8_t *auth; /* AUTH data after method and reserved */
+	size_t auth_len;
+	struct vpn_pki_data data; /* what the signature covers */
+	const char *identity;     /* certificate_identity */
+	time_t now;               /* 0: the current time */
+	char subject[VPN_IDENTITY_MAX], issuer[VPN_IDENTITY_MAX]; /* out */
+};
+
+/* 0 when the peer's certificate chains to our CA (through the
+ * intermediates it sent), is valid now and may sign, its ID payload
+ * names it, it matches identity (a DN as a set of attributes, or a DNS
+ * name or email in its subjectAltName) and the AUTH signature verifies
+ * with its key; else -EACCES and why ("certificate expired", "unknown
+ * CA", "identity mismatch: ...", "bad signature", ...). */
+int vpn_pki_verify_peer(const struct vpn_pki *pki, struct vpn_pki_peer *in,
+                        char *why, size_t wlen);
 
 #endif

@@ -387,6 +387,183 @@ test_pki_certs(void)
 	EVP_PKEY_free(ed);
 }
 
+/* IKE: what one side signs with its pki, the other verifies with its
+ * own (the same CA); each refusal with its reason. */
+static size_t
+sign_as(const struct vpn_pki *pki, const char *octets, uint8_t *id,
+        size_t *id_len, uint8_t *cert, size_t *cert_len, uint8_t *auth)
+{
+	struct vpn_pki_data data = {.n = 2};
+
+	data.part[0] = (const uint8_t *)octets;
+	data.len[0] = 5;
+	data.part[1] = (const uint8_t *)octets + 5;
+	data.len[1] = strlen(octets) - 5;
+	*id_len = vpn_pki_id(pki, id, 512);
+	*cert_len = vpn_pki_cert(pki, 0, cert, 4096);
+	return vpn_pki_sign(pki, &data, auth, 1024);
+}
+
+static int
+verify_as(const struct vpn_pki *pki, const char *octets, const uint8_t *id,
+          size_t id_len, const uint8_t *cert, size_t cert_len,
+          const uint8_t *auth, size_t auth_len, const char *identity, char *why)
+{
+	struct vpn_pki_peer in = {.n_certs = 1,
+	                          .id = id,
+	                          .id_len = id_len,
+	                          .auth = auth,
+	                          .auth_len = auth_len,
+	                          .identity = identity};
+
+	in.cert[0] = cert;
+	in.cert_len[0] = cert_len;
+	in.data.n = 1;
+	in.data.part[0] = (const uint8_t *)octets;
+	in.data.len[0] = strlen(octets);
+	why[0] = '\0';
+	return vpn_pki_verify_peer(pki, &in, why, 200);
+}
+
+static void
+test_pki_ike(void)
+{
+	static uint8_t id[512], cert[4096], auth[1024], certreq[64], c1[4096];
+	const char *octets = "message|nonce|prf(SK_p, ID)";
+	struct vpn_pki *rsa, *ecc, *other;
+	size_t il, cl, al;
+	struct vpn_diag d;
+	char why[200];
+	X509 *x;
+
+	x = mk_cert("gw-rsa", rsa_key, inter, int_key, false, -1, 365,
+	            "critical,digitalSignature");
+	write_certs("ike-rsa.pem", x, inter);
+	X509_free(x);
+	x = mk_cert("gw-ec", ec_key, ca, ca_key, false, -1, 365, NULL);
+	write_certs("ike-ec.pem", x, NULL);
+	X509_free(x);
+	x = mk_cert("gw-other", ec_key, ca2, ca2_key, false, -1, 365, NULL);
+	write_certs("ike-other.pem", x, NULL);
+	write_certs("ca2.pem", ca2, NULL);
+	X509_free(x);
+	rsa = load("ca.pem", "ike-rsa.pem", "rsa.key", &d);
+	vpn_diag_free(&d);
+	ecc = load("ca.pem", "ike-ec.pem", "ec.key", &d);
+	vpn_diag_free(&d);
+	other = load("ca2.pem", "ike-other.pem", "ec.key", &d);
+	vpn_diag_free(&d);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(rsa);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(ecc);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(other);
+
+	/* ID_DER_ASN1_DN, CERT of encoding 4, CERTREQ of the CA's key. */
+	al = sign_as(ecc, octets, id, &il, cert, &cl, auth);
+	CU_ASSERT(al > 20 && il > 4 && cl > 100);
+	CU_ASSERT_EQUAL(id[0], 9);
+	CU_ASSERT_EQUAL(cert[0], 4);
+	CU_ASSERT_EQUAL(vpn_pki_certreq(ecc, certreq, sizeof(certreq)), 21);
+	CU_ASSERT_EQUAL(vpn_pki_cert(rsa, 1, c1, sizeof(c1)) > 100, true);
+	CU_ASSERT_EQUAL(vpn_pki_cert(rsa, 2, c1, sizeof(c1)), 0);
+	CU_ASSERT_EQUAL(vpn_pki_cert(ecc, 0, c1, 10), 0); /* no room */
+	/* ECDSA P-256 with SHA-256: the RSA side takes it, by DN (in any
+	 * order, spaces as written) or not at all by another name. */
+	CU_ASSERT_EQUAL(verify_as(rsa, octets, id, il, cert, cl, auth, al,
+	                          "CN=gw-ec, O=vpngw test, C=US", why),
+	                0);
+	CU_ASSERT_EQUAL(verify_as(rsa, octets, id, il, cert, cl, auth, al,
+	                          "CN=gw-ec", why),
+	                -EACCES);
+	CU_ASSERT_PTR_NOT_NULL(strstr(why, "identity mismatch"));
+	CU_ASSERT_EQUAL(verify_as(rsa, "message|nonce|prf(SK_p, IDx)", id, il,
+	                          cert, cl, auth, al,
+	                          "C=US,O=vpngw test,CN=gw-ec", why),
+	                -EACCES);
+	CU_ASSERT_STRING_EQUAL(why, "bad signature");
+	auth[al - 1] ^= 1;
+	CU_ASSERT_EQUAL(verify_as(rsa, octets, id, il, cert, cl, auth, al,
+	                          "C=US,O=vpngw test,CN=gw-ec", why),
+	                -EACCES);
+	auth[al - 1] ^= 1;
+	/* Its ID must be its certificate's name. */
+	id[il - 1] ^= 1;
+	CU_ASSERT_EQUAL(verify_as(rsa, octets, id, il, cert, cl, auth, al,
+	                          "C=US,O=vpngw test,CN=gw-ec", why),
+	                -EACCES);
+	id[il - 1] ^= 1;
+	/* RSA through the intermediate (sent as a second CERT). */
+	al = sign_as(rsa, octets, id, &il, cert, &cl, auth);
+	{
+		struct vpn_pki_peer in = {.n_certs = 2,
+		                          .id = id,
+		                          .id_len = il,
+		                          .auth = auth,
+		                          .auth_len = al,
+		                          .identity = "C=US, O=vpngw test, "
+		                                      "CN=gw-rsa"};
+
+		in.cert[0] = cert;
+		in.cert_len[0] = cl;
+		in.cert[1] = c1;
+		in.cert_len[1] = vpn_pki_cert(rsa, 1, c1, sizeof(c1));
+		in.data.n = 1;
+		in.data.part[0] = (const uint8_t *)octets;
+		in.data.len[0] = strlen(octets);
+		CU_ASSERT_EQUAL(vpn_pki_verify_peer(ecc, &in, why, sizeof(why)),
+		                0);
+		CU_ASSERT_STRING_EQUAL(in.subject,
+		                       "C=US, O=vpngw test, CN=gw-rsa");
+		CU_ASSERT_STRING_EQUAL(in.issuer, "C=US, O=vpngw test, "
+		                                  "CN=vpngw test intermediate");
+		/* Without the intermediate: no chain. */
+		in.n_certs = 1;
+		CU_ASSERT_EQUAL(vpn_pki_verify_peer(ecc, &in, why, sizeof(why)),
+		                -EACCES);
+		CU_ASSERT_STRING_EQUAL(why, "unknown CA");
+		/* Later than its validity: expired. */
+		in.n_certs = 2;
+		in.now = time(NULL) + 400 * 86400;
+		CU_ASSERT_EQUAL(vpn_pki_verify_peer(ecc, &in, why, sizeof(why)),
+		                -EACCES);
+		CU_ASSERT_STRING_EQUAL(why, "certificate expired");
+		/* No CERT, or not X.509. */
+		in.now = 0;
+		in.n_certs = 0;
+		CU_ASSERT_EQUAL(vpn_pki_verify_peer(ecc, &in, why, sizeof(why)),
+		                -EACCES);
+		in.n_certs = 1;
+		c1[0] = cert[0];
+		cert[0] = 1;
+		CU_ASSERT_EQUAL(vpn_pki_verify_peer(ecc, &in, why, sizeof(why)),
+		                -EACCES);
+		CU_ASSERT_PTR_NOT_NULL(strstr(why, "encoding 1"));
+		cert[0] = 4;
+		in.cert_len[0] = cl - 1; /* truncated DER */
+		CU_ASSERT_EQUAL(vpn_pki_verify_peer(ecc, &in, why, sizeof(why)),
+		                -EACCES);
+		CU_ASSERT_STRING_EQUAL(why, "malformed certificate");
+	}
+	/* From another CA. */
+	al = sign_as(other, octets, id, &il, cert, &cl, auth);
+	CU_ASSERT_EQUAL(verify_as(rsa, octets, id, il, cert, cl, auth, al,
+	                          "C=US,O=vpngw test,CN=gw-other", why),
+	                -EACCES);
+	CU_ASSERT_STRING_EQUAL(why, "unknown CA");
+	/* Garbage in AUTH: refused, never read past it. */
+	for (size_t n = 0; n < 24; n++) {
+		memset(auth, (int)n * 37, n);
+		if (n > 0)
+			auth[0] = (uint8_t)(n - 1);
+		CU_ASSERT_EQUAL(verify_as(ecc, octets, id, il, cert, cl, auth,
+		                          n, "C=US,O=vpngw test,CN=gw-other",
+		                          why),
+		                -EACCES);
+	}
+	vpn_pki_free(rsa);
+	vpn_pki_free(ecc);
+	vpn_pki_free(other);
+}
+
 void register_pki_tests(void);
 
 void
@@ -400,4 +577,6 @@ register_pki_tests(void)
 	            test_pki_files);
 	CU_add_test(s, "pki: certificates refused and warned of",
 	            test_pki_certs);
+	CU_add_test(s, "pki: IKE IDs, CERT, CERTREQ, signatures, peers",
+	            test_pki_ike);
 }
