@@ -22,6 +22,8 @@ packages=(
 	# dynamic routing: vpngw runs FRR (zebra, bgpd) as its BGP speaker;
 	# the tests' customer gateways speak BGP with BIRD 2 or FRR
 	frr bird2
+	# certificates: tools/vpngw-pki.sh makes a CA and certificates
+	openssl
 	# IKEv2 interop: strongSwan with its userspace ESP (kernel-libipsec)
 	strongswan-charon strongswan-swanctl libcharon-extra-plugins
 	libstrongswan-standard-plugins libstrongswan-extra-plugins

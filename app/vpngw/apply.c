@@ -436,7 +436,7 @@ vpngw_apply(struct vpn_cfg *cand, FILE *msg)
 				vpngw_log("tunnel %s/%d: settings changed: "
 				          "negotiating again",
 				          c->name, t + 1);
-				vpngw_ike_tunnel_update(c, t);
+				vpngw_ike_tunnel_update(cand, c, t);
 				renegotiated++;
 			}
 			if (c->tunnels[t].enabled != r->tunnels[t].enabled)
@@ -508,8 +508,8 @@ vpngw_tunnel_admin(const char *name, int what, FILE *msg)
 		return 0;
 	}
 	fprintf(msg,
-	        "%% tunnel %s has no IKE (certificate authentication is not "
-	        "supported yet)\n",
+	        "%% tunnel %s has no IKE (its customer gateway has no "
+	        "address)\n",
 	        name);
 	return -ENOENT;
 }

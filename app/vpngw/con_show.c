@@ -417,7 +417,8 @@ CMD(show_ipsec_sa)
 
 CMD(show_ike_sa)
 {
-	bool json = con_has_flag(cli, "json");
+	bool json = con_has_flag(cli, "json"),
+	     detail = con_has_flag(cli, "detail");
 	char a[16], b[16];
 
 	snapshot();
@@ -447,6 +448,10 @@ CMD(show_ike_sa)
 			        k->nat ? "true" : "false",
 			        k->child_up ? "true" : "false");
 			con_json_str(o, k->last);
+			fprintf(o, ", \"peer_subject\": ");
+			con_json_str(o, k->peer_subject);
+			fprintf(o, ", \"peer_issuer\": ");
+			con_json_str(o, k->peer_issuer);
 			fprintf(o, "}");
 			continue;
 		}
@@ -460,6 +465,13 @@ CMD(show_ike_sa)
 			        k->nat ? " NAT-T" : "");
 		else
 			fprintf(o, "- (%s)\n", k->last);
+		if (!detail)
+			continue;
+		fprintf(o, "  last: %s\n", k->last);
+		/* Certificates: who the peer proved to be, by which CA. */
+		if (k->peer_subject[0])
+			fprintf(o, "  peer certificate: %s\n  issued by: %s\n",
+			        k->peer_subject, k->peer_issuer);
 	}
 	if (json)
 		fprintf(o, "]\n");

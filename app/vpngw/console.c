@@ -180,6 +180,7 @@ setup(struct cli_def *cli, void *ctx)
 	flag(c, "json", "As JSON");
 	sub = reg(cli, show, "ike", NULL, U, MODE_ANY, "IKEv2");
 	c = reg(cli, sub, "sa", show_ike_sa, U, MODE_ANY, "Each IKE SA");
+	flag(c, "detail", "With the last change and the peer's certificate");
 	flag(c, "json", "As JSON");
 	c = reg(cli, show, "routes", show_routes, U, MODE_ANY,
 	        "Connected, static and BGP routes, selected, next tunnel");

@@ -21,7 +21,11 @@ int vpngw_ike_tunnel_add(const struct vpn_cfg *cfg,
                          const struct vpn_cfg_conn *c, int ti);
 /* Its settings changed: it negotiates again under the new ones. 0 or
  * -errno (-ENOENT: IKE has no such tunnel). */
-int vpngw_ike_tunnel_update(const struct vpn_cfg_conn *c, int ti);
+int vpngw_ike_tunnel_update(const struct vpn_cfg *cfg,
+                            const struct vpn_cfg_conn *c, int ti);
+/* The PKI certificate tunnels sign with from now on (a reload renewed
+ * the files); established SAs stay. */
+void vpngw_ike_pki(const struct vpn_pki *pki);
 /* Its connection was deleted: SAs deleted, the tunnel forgotten. */
 void vpngw_ike_tunnel_remove(unsigned int slot, unsigned int ti);
 enum { VPNGW_TUNNEL_UP, VPNGW_TUNNEL_DOWN, VPNGW_TUNNEL_RESET };

@@ -24,6 +24,7 @@
 #include "gw_dp.h"
 #include "gw_ike.h"
 #include "gw_log.h"
+#include "gw_pki.h"
 #include "gw_sa.h"
 
 #define CHILDREN 4 /* per tunnel, as the engine keeps them */
@@ -441,11 +442,20 @@ ts_from(const struct vpn_cfg_conn *c, int ti, bool local, struct vpn_ike_ts *ts,
 
 /* The engine's peer of tunnel ti of c. 0 or -E2BIG (logged). */
 static int
-peer_from(const struct vpn_cfg_conn *c, int ti, struct vpn_ike_peer *p)
+peer_from(const struct vpn_cfg *cfg, const struct vpn_cfg_conn *c, int ti,
+          struct vpn_ike_peer *p)
 {
 	const struct vpn_cfg_tunnel *t = &c->tunnels[ti];
+	const struct vpn_cfg_cgw *cgw = c->cgw >= 0 ? &cfg->cgws[c->cgw] : NULL;
 
 	memset(p, 0, sizeof(*p));
+	/* Certificates: appliance.pki signs (vpn_ike_set_pki), the CGW's
+	 * certificate must name certificate_identity. */
+	if (cgw != NULL && cgw->auth == VPN_AUTH_CERT) {
+		p->cert = true;
+		snprintf(p->identity, sizeof(p->identity), "%s",
+		         cgw->certificate_identity);
+	}
 	snprintf(p->name, sizeof(p->name), "%s/%d", c->name, ti + 1);
 	p->local = t->outside_address;
 	p->remote = t->remote_address;
@@ -509,11 +519,11 @@ vpngw_ike_tunnel_add(const struct vpn_cfg *cfg, const struct vpn_cfg_conn *c,
 
 	if (c->tunnels[ti].manual.present)
 		return 0;
-	if (c->cgw >= 0 && cfg->cgws[c->cgw].auth == VPN_AUTH_CERT) {
-		/* Not refused by the configuration (it is valid), but no
-		 * AUTH method for it yet. */
-		vpngw_log("tunnel %s/%d: certificate authentication is not "
-		          "supported yet: the tunnel stays down",
+	if (c->tunnels[ti].remote_address == 0) {
+		/* A customer gateway without an address (certificates): it
+		 * must be found by its identity, which is still to come. */
+		vpngw_log("tunnel %s/%d: a customer gateway without an "
+		          "address is not supported yet: the tunnel stays down",
 		          c->name, ti + 1);
 		return 0;
 	}
@@ -522,7 +532,7 @@ vpngw_ike_tunnel_add(const struct vpn_cfg *cfg, const struct vpn_cfg_conn *c,
 		          c->name, ti + 1);
 		return -ENOSPC;
 	}
-	rc = peer_from(c, ti, &p);
+	rc = peer_from(cfg, c, ti, &p);
 	if (rc == 0)
 		rc = socks_for(p.local);
 	if (rc != 0)
@@ -558,14 +568,20 @@ vpngw_ike_tunnel_add(const struct vpn_cfg *cfg, const struct vpn_cfg_conn *c,
 }
 
 int
-vpngw_ike_tunnel_update(const struct vpn_cfg_conn *c, int ti)
+vpngw_ike_tunnel_update(const struct vpn_cfg *cfg, const struct vpn_cfg_conn *c,
+                        int ti)
 {
 	struct vpn_ike_peer p;
 	int idx = peer_of(c->slot, (unsigned int)ti), rc;
 
+	/* One IKE did not take before (no address then) may run now. */
 	if (idx < 0)
-		return -ENOENT;
-	rc = peer_from(c, ti, &p);
+		return vpngw_ike_tunnel_add(cfg, c, ti);
+	if (c->tunnels[ti].remote_address == 0) {
+		vpngw_ike_tunnel_remove(c->slot, (unsigned int)ti);
+		return vpngw_ike_tunnel_add(cfg, c, ti);
+	}
+	rc = peer_from(cfg, c, ti, &p);
 	if (rc == 0)
 		rc = socks_for(p.local);
 	if (rc != 0)
@@ -641,6 +657,13 @@ vpngw_ike_sa_life(uint32_t spi, uint32_t *left_s)
 	return -ENOENT;
 }
 
+void
+vpngw_ike_pki(const struct vpn_pki *pki)
+{
+	if (g.ike != NULL)
+		vpn_ike_set_pki(g.ike, pki);
+}
+
 int
 vpngw_ike_start(const struct vpn_cfg *cfg, struct vpngw_sas *sas)
 {
@@ -663,6 +686,7 @@ vpngw_ike_start(const struct vpn_cfg *cfg, struct vpngw_sas *sas)
 		vpngw_log("IKE: out of memory");
 		return -ENOMEM;
 	}
+	vpn_ike_set_pki(g.ike, vpngw_pki());
 	for (unsigned int i = 0; i < cfg->n_conns; i++)
 		for (int ti = 0; ti < VPN_TUNNELS; ti++) {
 			int rc = vpngw_ike_tunnel_add(cfg, &cfg->conns[i], ti);

@@ -142,6 +142,8 @@ reload_file(const char *file)
 	/* Renewed certificate files take effect with the file that names
 	 * them; established SAs stay as they are. */
 	if (rc == 0) {
+		/* IKE signs with the new one before the old one goes. */
+		vpngw_ike_pki(new_pki);
 		vpn_pki_free(pki);
 		pki = new_pki;
 		log_pki("reload");

@@ -58,7 +58,7 @@ vpn_ike_free(struct vpn_ike *ike)
 static int
 peer_check(const struct vpn_ike_peer *p)
 {
-	if (p->psk_len == 0 || p->psk_len > VPN_IKE_PSK_MAX ||
+	if ((!p->cert && p->psk_len == 0) || p->psk_len > VPN_IKE_PSK_MAX ||
 	    p->ike.n_encr == 0 || p->ike.n_integ == 0 || p->ike.n_dh == 0 ||
 	    p->esp.n_encr == 0 || p->n_lts > VPN_IKE_MAX_TS ||
 	    p->n_rts > VPN_IKE_MAX_TS)
@@ -67,6 +67,12 @@ peer_check(const struct vpn_ike_peer *p)
 		if (!ike_dh_supported(p->ike.dh[i]))
 			return -ENOTSUP;
 	return 0;
+}
+
+void
+vpn_ike_set_pki(struct vpn_ike *ike, const struct vpn_pki *pki)
+{
+	ike->pki = pki;
 }
 
 int
@@ -93,6 +99,7 @@ vpn_ike_add_peer(struct vpn_ike *ike, const struct vpn_ike_peer *p)
 	memset(np, 0, sizeof(*np));
 	np->cfg = *p;
 	np->cfg.name[sizeof(np->cfg.name) - 1] = '\0';
+	np->cfg.identity[sizeof(np->cfg.identity) - 1] = '\0';
 	dh_order(&np->cfg.ike);
 	dh_order(&np->cfg.esp);
 	snprintf(np->last, sizeof(np->last), "configured");
@@ -118,6 +125,7 @@ vpn_ike_set_peer(struct vpn_ike *ike, unsigned int peer,
 	explicit_bzero(&np->cfg, sizeof(np->cfg));
 	np->cfg = *p;
 	np->cfg.name[sizeof(np->cfg.name) - 1] = '\0';
+	np->cfg.identity[sizeof(np->cfg.identity) - 1] = '\0';
 	dh_order(&np->cfg.ike);
 	dh_order(&np->cfg.esp);
 	np->ke_group = 0;
@@ -216,6 +224,9 @@ vpn_ike_peer_info(const struct vpn_ike *ike, unsigned int peer,
 	sa = p->sa;
 	memset(info, 0, sizeof(*info));
 	snprintf(info->last, sizeof(info->last), "%s", p->last);
+	snprintf(info->peer_subject, sizeof(info->peer_subject), "%s",
+	         p->subject);
+	snprintf(info->peer_issuer, sizeof(info->peer_issuer), "%s", p->issuer);
 	info->admin_down = p->down;
 	info->local = p->cfg.local;
 	info->remote = p->cfg.remote;

@@ -38,6 +38,7 @@ init_send(struct vpn_ike *ike, struct ike_sa *sa)
 	vpn_ike_add(&w, IKE_PT_NONCE, false, sa->ni, sa->ni_len);
 	add_nat_d(ike, &w, sa, 0);
 	add_notify(&w, 0, 0, IKE_N_FRAGMENTATION_SUPPORTED, NULL, 0);
+	add_sig_hashes(cfg, &w);
 	n = vpn_ike_finish(&w);
 	if (n == 0)
 		return;
@@ -104,9 +105,9 @@ give_up(struct vpn_ike *ike, unsigned int peer, const char *why)
 static void
 auth_send(struct vpn_ike *ike, struct ike_sa *sa)
 {
-	size_t alen;
+	size_t alen, il;
 	const struct vpn_ike_peer *cfg = &ike->peers[sa->peer].cfg;
-	uint8_t id[8], auth[4 + IKE_MAX_PRF_LEN];
+	uint8_t id[IKE_MAX_ID], auth[IKE_MAX_AUTH];
 	struct ike_proposal props[2];
 	struct ts_set tsi, tsr;
 	struct ike_writer w;
@@ -114,14 +115,19 @@ auth_send(struct vpn_ike *ike, struct ike_sa *sa)
 
 	sa->req_spi = new_spi(ike);
 	np = build_proposals(&cfg->esp, PM_ESP_AUTH, sa->req_spi, props);
-	make_id(sa, id);
-	alen = auth_make(cfg, sa, true, id, 8, auth);
-	if (alen == 0)
+	il = make_id(ike, cfg, sa, id, sizeof(id));
+	alen = il ? auth_make(ike, cfg, sa, true, id, il, auth, sizeof(auth))
+	          : 0;
+	if (alen == 0) {
+		plog(ike, sa->peer, "IKE_AUTH: could not make our AUTH%s",
+		     cfg->cert ? " (no certificate loaded?)" : "");
 		return;
+	}
 	ts_from_cfg(cfg->lts, cfg->n_lts, &tsi);
 	ts_from_cfg(cfg->rts, cfg->n_rts, &tsr);
 	inner_begin(ike, &w);
-	vpn_ike_add(&w, IKE_PT_IDI, false, id, 8);
+	vpn_ike_add(&w, IKE_PT_IDI, false, id, il);
+	add_certs(ike, cfg, &w, true);
 	vpn_ike_add(&w, IKE_PT_AUTH, false, auth, alen);
 	add_notify(&w, 0, 0, IKE_N_INITIAL_CONTACT, NULL, 0);
 	vpn_ike_add_sa(&w, props, np);
@@ -249,6 +255,7 @@ auth_response(struct vpn_ike *ike, struct ike_sa *sa,
 	const struct vpn_ike_peer *cfg = &ike->peers[sa->peer].cfg;
 	struct peer *p = &ike->peers[sa->peer];
 	const struct ike_payload *id, *auth, *psa;
+	struct auth_result ar;
 	struct ts_set tsi, tsr;
 	struct keysrc ks;
 	struct choice c;
@@ -271,14 +278,20 @@ auth_response(struct vpn_ike *ike, struct ike_sa *sa,
 		give_up(ike, sa->peer, "IKE_AUTH response without IDr/AUTH");
 		return;
 	}
-	if (!auth_verify(cfg, sa, false, id, auth)) {
+	if (!auth_verify(ike, cfg, sa, false, id, auth, pl, n, &ar)) {
 		ike->st.auth_failed++;
+		plog(ike, sa->peer, "IKE_AUTH: the responder%s%s%s: %s",
+		     ar.subject[0] ? " (\"" : "", ar.subject,
+		     ar.subject[0] ? "\")" : "", ar.why);
 		give_up(ike, sa->peer, "the responder's AUTH did not verify");
 		return;
 	}
+	note_peer(p, &ar);
 	free(sa->req);
 	sa->req = NULL;
-	sa_established(ike, sa, "PSK authenticated");
+	sa_established(ike, sa,
+	               cfg->cert ? "certificate authenticated"
+	                         : "PSK authenticated");
 	psa = vpn_ike_find(pl, n, IKE_PT_SA);
 	for (unsigned int i = 0; i < n; i++) {
 		uint16_t t = pl[i].type == IKE_PT_NOTIFY

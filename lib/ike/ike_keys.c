@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* Keys: SKEYSEED and the IKE SA's keys, Child SA keys (RFC 7296 2.13-2.18),
- * AUTH with a pre-shared key. See ike_sa.c. */
+/* Keys: SKEYSEED and the IKE SA's keys, Child SA keys (RFC 7296 2.13-2.18).
+ * AUTH is ike_auth.c's. See ike_sa.c. */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -108,79 +108,4 @@ derive_child_keys(const struct ike_sa *sa, struct vpn_ike_child *c, bool we_i,
 	memcpy(c->akey_out, we_i ? ai : ar, al);
 	explicit_bzero(km, sizeof(km));
 	return rc;
-}
-
-/* AUTH for PSK (RFC 7296 2.15): prf(prf(PSK, "Key Pad for IKEv2"),
- * <message> | <nonce> | prf(SK_p, <ID payload body>)). */
-static int
-psk_auth(const struct vpn_ike_peer *cfg, const struct ike_sa *sa,
-         bool of_initiator, const uint8_t *id, size_t id_len, uint8_t *out)
-{
-	static const char pad[] = "Key Pad for IKEv2";
-	uint8_t key[IKE_MAX_PRF_LEN], macid[IKE_MAX_PRF_LEN];
-	struct ike_iov iov[3];
-	size_t plen = ike_prf_len(sa->prf);
-	int rc;
-
-	iov[0] = (struct ike_iov){id, id_len};
-	rc = ike_prf(sa->prf, of_initiator ? sa->skpi : sa->skpr, plen, iov, 1,
-	             macid);
-	iov[0] = (struct ike_iov){pad, sizeof(pad) - 1};
-	rc |= ike_prf(sa->prf, cfg->psk, cfg->psk_len, iov, 1, key);
-	if (of_initiator) {
-		iov[0] = (struct ike_iov){sa->msg1, sa->msg1_len};
-		iov[1] = (struct ike_iov){sa->nr, sa->nr_len};
-	} else {
-		iov[0] = (struct ike_iov){sa->msg2, sa->msg2_len};
-		iov[1] = (struct ike_iov){sa->ni, sa->ni_len};
-	}
-	iov[2] = (struct ike_iov){macid, plen};
-	rc |= ike_prf(sa->prf, key, plen, iov, 3, out);
-	explicit_bzero(key, sizeof(key));
-	return rc;
-}
-
-/*
- * The AUTH step, one place per method: PSK today; certificates will be a
- * second method behind the same two calls.
- */
-
-/* Our AUTH payload body (method, reserved, data) as the initiator or the
- * responder, over our ID payload body id: its length, or 0. */
-size_t
-auth_make(const struct vpn_ike_peer *cfg, const struct ike_sa *sa,
-          bool of_initiator, const uint8_t *id, size_t id_len, uint8_t *out)
-{
-	memset(out, 0, 4);
-	out[0] = IKE_AUTH_PSK;
-	if (psk_auth(cfg, sa, of_initiator, id, id_len, out + 4) != 0)
-		return 0;
-	return 4 + ike_prf_len(sa->prf);
-}
-
-/* Whether the peer's AUTH payload verifies over its ID payload body. */
-bool
-auth_verify(const struct vpn_ike_peer *cfg, const struct ike_sa *sa,
-            bool of_initiator, const struct ike_payload *id,
-            const struct ike_payload *auth)
-{
-	uint8_t want[IKE_MAX_PRF_LEN];
-	size_t plen = ike_prf_len(sa->prf);
-	bool ok =
-	        auth->len == 4 + plen && auth->body[0] == IKE_AUTH_PSK &&
-	        psk_auth(cfg, sa, of_initiator, id->body, id->len, want) == 0 &&
-	        ike_equal(want, auth->body + 4, plen);
-
-	explicit_bzero(want, sizeof(want));
-	return ok;
-}
-
-/* Our ID payload body: ID_IPV4_ADDR of our outside address. */
-size_t
-make_id(const struct ike_sa *sa, uint8_t id[8])
-{
-	memset(id, 0, 8);
-	id[0] = IKE_ID_IPV4_ADDR;
-	put32(id + 4, sa->local);
-	return 8;
 }

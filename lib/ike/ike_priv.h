@@ -25,16 +25,18 @@ enum {
 	IKE_N_COOKIE = 16390,
 	IKE_N_USE_TRANSPORT_MODE = 16391,
 	IKE_N_REKEY_SA = 16393,
-	IKE_N_FRAGMENTATION_SUPPORTED = 16430, /* RFC 7383 */
+	IKE_N_FRAGMENTATION_SUPPORTED = 16430,   /* RFC 7383 */
+	IKE_N_SIGNATURE_HASH_ALGORITHMS = 16431, /* RFC 7427 */
 };
 
-#define IKE_ID_IPV4_ADDR 1
-#define IKE_AUTH_PSK     2 /* Shared Key Message Integrity Code */
-#define IKE_TS_IPV4      7
-#define IKE_NONCE_LEN    32
-#define IKE_PORT         500
-#define IKE_NATT_PORT    4500
-#define IKE_MAX_PAYLOADS 48
+#define IKE_ID_IPV4_ADDR   1
+#define IKE_AUTH_PSK       2  /* Shared Key Message Integrity Code */
+#define IKE_AUTH_SIGNATURE 14 /* Digital Signature (RFC 7427) */
+#define IKE_TS_IPV4        7
+#define IKE_NONCE_LEN      32
+#define IKE_PORT           500
+#define IKE_NATT_PORT      4500
+#define IKE_MAX_PAYLOADS   48
 /* Cookies are asked for past this many half-open SAs, and from a peer
  * address that has one already (see init_request). */
 #define IKE_COOKIE_HALF_OPEN 64
@@ -179,6 +181,8 @@ struct peer {
 	uint16_t ke_group; /* the DH group the peer took or asked for last:
 	                    * the next IKE_SA_INIT's KE (0: none yet) */
 	char last[96];
+	/* Certificates: the peer's subject and issuer, as last seen. */
+	char subject[VPN_IKE_ID_MAX], issuer[VPN_IKE_ID_MAX];
 };
 
 struct vpn_ike {
@@ -187,6 +191,7 @@ struct vpn_ike {
 	struct peer *peers;
 	unsigned int n, cap;
 	struct vpn_ike_stats st;
+	const struct vpn_pki *pki; /* certificates: vpn_ike_set_pki */
 	uint64_t now;
 	unsigned int half_open;
 	uint8_t cookie_secret[32];
@@ -283,13 +288,30 @@ int derive_child_keys(const struct ike_sa *sa, struct vpn_ike_child *c,
                       bool we_i, const uint8_t *gir, size_t gl,
                       const uint8_t *ni, size_t ni_len, const uint8_t *nr,
                       size_t nr_len);
-size_t auth_make(const struct vpn_ike_peer *cfg, const struct ike_sa *sa,
-                 bool of_initiator, const uint8_t *id, size_t id_len,
-                 uint8_t *out);
-bool auth_verify(const struct vpn_ike_peer *cfg, const struct ike_sa *sa,
-                 bool of_initiator, const struct ike_payload *id,
-                 const struct ike_payload *auth);
-size_t make_id(const struct ike_sa *sa, uint8_t id[8]);
+
+/* ike_auth.c: AUTH by PSK or by signature (RFC 7427) */
+#define IKE_MAX_ID   512  /* an ID payload body we send */
+#define IKE_MAX_AUTH 1100 /* an AUTH payload body we send */
+struct auth_result {
+	char why[160]; /* when it did not verify */
+	char subject[VPN_IKE_ID_MAX], issuer[VPN_IKE_ID_MAX]; /* the peer's */
+};
+size_t make_id(const struct vpn_ike *ike, const struct vpn_ike_peer *cfg,
+               const struct ike_sa *sa, uint8_t *id, size_t max);
+size_t auth_make(const struct vpn_ike *ike, const struct vpn_ike_peer *cfg,
+                 const struct ike_sa *sa, bool of_initiator, const uint8_t *id,
+                 size_t id_len, uint8_t *out, size_t max);
+bool auth_verify(const struct vpn_ike *ike, const struct vpn_ike_peer *cfg,
+                 const struct ike_sa *sa, bool of_initiator,
+                 const struct ike_payload *id, const struct ike_payload *auth,
+                 const struct ike_payload *pl, unsigned int n,
+                 struct auth_result *res);
+void add_certs(const struct vpn_ike *ike, const struct vpn_ike_peer *cfg,
+               struct ike_writer *w, bool certreq);
+void add_certreq(const struct vpn_ike *ike, const struct vpn_ike_peer *cfg,
+                 struct ike_writer *w);
+void add_sig_hashes(const struct vpn_ike_peer *cfg, struct ike_writer *w);
+void note_peer(struct peer *p, const struct auth_result *ar);
 
 /* ike_nat.c */
 void add_nat_d(struct vpn_ike *ike, struct ike_writer *w,

@@ -186,6 +186,8 @@ init_request(struct vpn_ike *ike, const struct ike_hdr *h,
 	add_nat_d(ike, &w, sa, sa->spi_r);
 	if (sa->frag)
 		add_notify(&w, 0, 0, IKE_N_FRAGMENTATION_SUPPORTED, NULL, 0);
+	add_sig_hashes(&p->cfg, &w);
+	add_certreq(ike, &p->cfg, &w);
 	ike_dh_free(sa->dh);
 	sa->dh = NULL;
 	rn = vpn_ike_finish(&w);
@@ -217,8 +219,10 @@ auth_request(struct vpn_ike *ike, struct ike_sa *sa, uint32_t msg_id,
 	const struct vpn_ike_peer *cfg = &ike->peers[sa->peer].cfg;
 	struct peer *p = &ike->peers[sa->peer];
 	const struct ike_payload *idi, *auth, *psa;
-	uint8_t id[8], rauth[4 + IKE_MAX_PRF_LEN];
+	uint8_t id[IKE_MAX_ID], rauth[IKE_MAX_AUTH];
 	struct ts_set tsi, tsr, ours, tsi_n, tsr_n;
+	struct auth_result ar;
+	size_t il, alen;
 	struct ike_writer w;
 	struct choice c;
 	uint16_t err = 0;
@@ -230,20 +234,25 @@ auth_request(struct vpn_ike *ike, struct ike_sa *sa, uint32_t msg_id,
 		return;
 	}
 	inner_begin(ike, &w);
-	if (!auth_verify(cfg, sa, true, idi, auth)) {
+	il = make_id(ike, cfg, sa, id, sizeof(id));
+	alen = il ? auth_make(ike, cfg, sa, false, id, il, rauth, sizeof(rauth))
+	          : 0;
+	if (!auth_verify(ike, cfg, sa, true, idi, auth, pl, n, &ar) ||
+	    alen == 0) {
 		ike->st.auth_failed++;
-		plog(ike, sa->peer,
-		     "IKE_AUTH: the initiator's AUTH did not "
-		     "verify (wrong PSK?)");
+		plog(ike, sa->peer, "IKE_AUTH: the initiator%s%s%s: %s",
+		     ar.subject[0] ? " (\"" : "", ar.subject,
+		     ar.subject[0] ? "\")" : "",
+		     alen ? ar.why : "could not make our AUTH");
 		add_notify(&w, 0, 0, IKE_N_AUTHENTICATION_FAILED, NULL, 0);
 		send_sk(ike, sa, IKE_AUTH, true, msg_id, &w, R_NONE);
 		sa_state(ike, sa, S_DEAD, "authentication failed");
 		return;
 	}
-	make_id(sa, id);
-	vpn_ike_add(&w, IKE_PT_IDR, false, id, 8);
-	vpn_ike_add(&w, IKE_PT_AUTH, false, rauth,
-	            auth_make(cfg, sa, false, id, 8, rauth));
+	note_peer(p, &ar);
+	vpn_ike_add(&w, IKE_PT_IDR, false, id, il);
+	add_certs(ike, cfg, &w, false);
+	vpn_ike_add(&w, IKE_PT_AUTH, false, rauth, alen);
 	explicit_bzero(rauth, sizeof(rauth));
 
 	psa = vpn_ike_find(pl, n, IKE_PT_SA);
@@ -266,7 +275,9 @@ auth_request(struct vpn_ike *ike, struct ike_sa *sa, uint32_t msg_id,
 			err = IKE_N_TS_UNACCEPTABLE;
 		}
 	}
-	sa_established(ike, sa, "PSK authenticated");
+	sa_established(ike, sa,
+	               cfg->cert ? "certificate authenticated"
+	                         : "PSK authenticated");
 	if (err == 0) {
 		uint32_t spi_in = new_spi(ike);
 

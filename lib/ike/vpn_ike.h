@@ -216,6 +216,8 @@ enum vpn_ike_dpd_action {
 };
 
 /* One tunnel's IKE settings. */
+#define VPN_IKE_ID_MAX 256
+
 struct vpn_ike_peer {
 	char name[48];          /* for logs: connection/N */
 	uint32_t local, remote; /* outside addresses, host order */
@@ -233,6 +235,12 @@ struct vpn_ike_peer {
 	uint16_t frag_size;        /* largest IKE fragment we send; 0: 1200 */
 	unsigned int n_lts, n_rts; /* ours and the peer's networks */
 	struct vpn_ike_ts lts[VPN_IKE_MAX_TS], rts[VPN_IKE_MAX_TS];
+	/* Certificate authentication instead of the PSK: we sign with the
+	 * engine's PKI (vpn_ike_set_pki; RFC 7427) and the peer's
+	 * certificate must chain to its CA and match identity (a DN, or a
+	 * DNS name or email in its subjectAltName). */
+	bool cert;
+	char identity[VPN_IKE_ID_MAX];
 };
 
 /* A negotiated Child SA, both directions (ours: in = the peer's
@@ -315,9 +323,15 @@ struct vpn_ike_stats {
 
 struct vpn_ike;
 
+struct vpn_pki;
+
 /* An engine, or NULL. ops is copied; ctx goes to every callback. */
 struct vpn_ike *vpn_ike_new(const struct vpn_ike_ops *ops, void *ctx);
 void vpn_ike_free(struct vpn_ike *ike);
+/* Our certificates and key for the peers with cert (NULL: none; their
+ * authentication fails). The caller keeps pki until it gives another;
+ * SAs already up stay. */
+void vpn_ike_set_pki(struct vpn_ike *ike, const struct vpn_pki *pki);
 /* Add a tunnel; its index (the peer of the callbacks), or -errno. */
 int vpn_ike_add_peer(struct vpn_ike *ike, const struct vpn_ike_peer *p);
 /* New settings for a tunnel: its SAs are deleted and it negotiates
@@ -357,6 +371,8 @@ struct vpn_ike_peer_info {
 	uint16_t encr, key_bits, integ, dh; /* the IKE SA's */
 	uint64_t established_ms;
 	char last[96]; /* the last state change and why */
+	/* Certificates: the peer's, as last presented (empty: none). */
+	char peer_subject[VPN_IKE_ID_MAX], peer_issuer[VPN_IKE_ID_MAX];
 };
 int vpn_ike_peer_info(const struct vpn_ike *ike, unsigned int peer,
                       struct vpn_ike_peer_info *info);

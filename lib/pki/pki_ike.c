@@ -392,7 +392,7 @@ verify_sig(X509 *x, const uint8_t *auth, size_t len,
 	const unsigned char *p = auth + 1;
 	X509_ALGOR *alg = NULL;
 	EVP_MD_CTX *ctx = NULL;
-	int md_nid = 0, pk_nid = 0, rc;
+	int md_nid = 0, pk_nid = 0, sig_nid, rc;
 	uint8_t *msg = NULL;
 	size_t mlen;
 
@@ -403,22 +403,22 @@ verify_sig(X509 *x, const uint8_t *auth, size_t len,
 		X509_ALGOR_free(alg);
 		return refuse(why, wlen, "malformed signature algorithm");
 	}
-	if (!OBJ_find_sigid_algs(OBJ_obj2nid(alg->algorithm), &md_nid,
-	                         &pk_nid) ||
+	sig_nid = OBJ_obj2nid(alg->algorithm);
+	X509_ALGOR_free(alg);
+	if (!OBJ_find_sigid_algs(sig_nid, &md_nid, &pk_nid) ||
 	    (md_nid != NID_sha256 && md_nid != NID_sha384 &&
 	     md_nid != NID_sha512) ||
 	    (pk_nid == NID_rsaEncryption
 	             ? EVP_PKEY_get_base_id(k) != EVP_PKEY_RSA
 	             : pk_nid != NID_X9_62_id_ecPublicKey ||
 	                       EVP_PKEY_get_base_id(k) != EVP_PKEY_EC)) {
-		X509_ALGOR_free(alg);
 		return refuse(why, wlen,
 		              "signature algorithm %s not accepted for a %s "
 		              "key",
-		              OBJ_nid2sn(OBJ_obj2nid(alg->algorithm)),
+		              sig_nid != NID_undef ? OBJ_nid2sn(sig_nid)
+		                                   : "(unknown)",
 		              OBJ_nid2sn(EVP_PKEY_get_base_id(k)));
 	}
-	X509_ALGOR_free(alg);
 	ctx = EVP_MD_CTX_new();
 	if (ctx == NULL || concat(data, &msg, &mlen) != 0) {
 		EVP_MD_CTX_free(ctx);

@@ -9,16 +9,24 @@
  *                    request (second byte: exchange, third: the first
  *                    inner payload), so the fuzzer reaches what only an
  *                    authenticated peer can send: INFORMATIONAL (DELETE),
- *                    CREATE_CHILD_SA (rekeys, PFS, selectors), anything.
+ *                    CREATE_CHILD_SA (rekeys, PFS, selectors), anything;
+ *   first byte 3 mod 4: a certificate initiator's real IKE_AUTH request
+ *                    (IDi, CERT, CERTREQ, AUTH by ECDSA, SA, TS) with the
+ *                    rest written over it at an offset (next two bytes),
+ *                    sealed to a responder that authenticates by
+ *                    certificate (lib/pki: the CERT's DER, the ID, the
+ *                    RFC 7427 AlgorithmIdentifier and signature).
  * The pair (an initiator engine and the responder) is made once and made
- * again whenever the responder's IKE SA is gone. Nothing may crash, leak
- * or read out of bounds; the responder's answers go nowhere.
+ * again whenever the responder's IKE SA is gone; the certificate pair
+ * for every input of its mode. Nothing may crash, leak or read out of
+ * bounds; the responder's answers go nowhere.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "ike_priv.h"
+#include "vpn_pki.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -148,20 +156,17 @@ pair(void)
 	nq = 0;
 }
 
-/* data as the plaintext of the peer's next request on the established
- * SA, sealed with its keys. */
+/* data as the plaintext of the peer's request msg_id on sa of engine
+ * to, sealed with the initiator's keys. */
 static void
-sealed(uint8_t exch, uint8_t first, const uint8_t *data, size_t size)
+seal_to(struct vpn_ike *to, struct ike_sa *sa, uint8_t exch, uint32_t msg_id,
+        uint8_t first, const uint8_t *data, size_t size)
 {
 	static uint8_t m[IKE_MAX_MSG];
-	struct ike_sa *sa = resp->peers[0].sa;
-	const struct ike_sk_keys *k;
+	const struct ike_sk_keys *k = &sa->ki;
 	struct ike_hdr h = {0};
 	size_t total;
 
-	if (sa == NULL || sa->state != S_ESTABLISHED)
-		return;
-	k = &sa->ki;
 	total = IKE_HDR_LEN + ike_sk_overhead(k, size) + size;
 	if (total > sizeof(m))
 		return;
@@ -171,7 +176,7 @@ sealed(uint8_t exch, uint8_t first, const uint8_t *data, size_t size)
 	h.version = 0x20;
 	h.exchange = exch;
 	h.flags = IKE_FLAG_INITIATOR;
-	h.msg_id = sa->peer_id;
+	h.msg_id = msg_id;
 	h.length = (uint32_t)total;
 	vpn_ike_hdr_write(m, &h);
 	m[IKE_HDR_LEN] = first;
@@ -182,7 +187,145 @@ sealed(uint8_t exch, uint8_t first, const uint8_t *data, size_t size)
 		memcpy(m + IKE_HDR_LEN + 4 + ike_sk_iv_len(k), data, size);
 	if (ike_sk_seal(k, m, total, IKE_HDR_LEN, size) != 0)
 		return;
-	vpn_ike_input(resp, now, R_ADDR, 500, I_ADDR, 500, m, total);
+	vpn_ike_input(to, now, R_ADDR, 500, I_ADDR, 500, m, total);
+}
+
+static void
+sealed(uint8_t exch, uint8_t first, const uint8_t *data, size_t size)
+{
+	struct ike_sa *sa = resp->peers[0].sa;
+
+	if (sa != NULL && sa->state == S_ESTABLISHED)
+		seal_to(resp, sa, exch, sa->peer_id, first, data, size);
+}
+
+/* ---- certificates ------------------------------------------------------ */
+
+static struct vpn_pki *pki_i, *pki_r;
+static uint8_t auth_pt[IKE_MAX_MSG];
+static size_t auth_len;
+static uint8_t auth_first;
+
+static struct vpn_pki *
+load_pki(const char *dir, const char *name)
+{
+	struct vpn_cfg_pki c = {0};
+	struct vpn_pki_params p = {.pki = &c, .file = "fuzz"};
+	struct vpn_diag d;
+	struct vpn_pki *k;
+
+	snprintf(c.ca, sizeof(c.ca), "%s/ca.pem", dir);
+	snprintf(c.certificate, sizeof(c.certificate), "%s/%s.pem", dir, name);
+	snprintf(c.private_key, sizeof(c.private_key), "%s/%s.key", dir, name);
+	vpn_diag_init(&d);
+	k = vpn_pki_load(&p, &d);
+	vpn_diag_free(&d);
+	return k;
+}
+
+/* The length of a payload chain of plaintext p (what send_sk sealed). */
+static size_t
+chain_len(const uint8_t *p, uint8_t first)
+{
+	size_t off = 0;
+	uint8_t next = first;
+
+	while (next != 0 && off + 4 <= IKE_MAX_MSG - IKE_HDR_LEN) {
+		size_t l = (size_t)p[off + 2] << 8 | p[off + 3];
+
+		if (l < 4)
+			return 0;
+		next = p[off];
+		off += l;
+	}
+	return off;
+}
+
+/* A certificate pair through IKE_SA_INIT: the responder half-open, the
+ * initiator's IKE_AUTH plaintext kept (the first time). */
+static struct vpn_ike *cini, *cresp;
+
+static struct ike_sa *
+cert_pair(void)
+{
+	static const struct vpn_ike_ops oi = {.send = f_send,
+	                                      .child_add = f_add,
+	                                      .child_route = f_spi,
+	                                      .child_del = f_spi};
+	struct vpn_ike_peer p;
+	struct ike_sa *rs;
+
+	if (pki_i == NULL) {
+		char dir[] = "/tmp/vpngw-fuzz-pki-XXXXXX", cmd[256];
+
+		if (mkdtemp(dir) == NULL)
+			abort();
+		snprintf(cmd, sizeof(cmd),
+		         "%s/tools/vpngw-pki.sh %s gw-i gw-r >/dev/null",
+		         VPNGW_SRCDIR, dir);
+		if (system(cmd) != 0)
+			abort();
+		pki_i = load_pki(dir, "gw-i");
+		pki_r = load_pki(dir, "gw-r");
+		snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+		if (pki_i == NULL || pki_r == NULL || system(cmd) != 0)
+			abort();
+	}
+	vpn_ike_free(cini);
+	vpn_ike_free(cresp);
+	cini = vpn_ike_new(&oi, &ini); /* its datagrams are queued */
+	cresp = vpn_ike_new(&oi, &cresp);
+	vpn_ike_set_pki(cini, pki_i);
+	vpn_ike_set_pki(cresp, pki_r);
+	cfg(&p, I_ADDR, R_ADDR, true);
+	p.cert = true;
+	snprintf(p.identity, sizeof(p.identity), "C=US, O=vpngw, CN=gw-r");
+	vpn_ike_add_peer(cini, &p);
+	cfg(&p, R_ADDR, I_ADDR, false);
+	p.cert = true;
+	snprintf(p.identity, sizeof(p.identity), "C=US, O=vpngw, CN=gw-i");
+	vpn_ike_add_peer(cresp, &p);
+	nq = 0;
+	vpn_ike_tick(cini, now);
+	for (unsigned int i = 0; i < nq; i++)
+		vpn_ike_input(cresp, now, R_ADDR, 500, I_ADDR, 500, q[i],
+		              qlen[i]);
+	nq = 0;
+	rs = cresp->peers[0].sa;
+	if (rs == NULL || rs->state != S_INIT_DONE)
+		abort(); /* the harness itself is broken */
+	if (auth_len == 0 && rs->resp != NULL && rs->resp_len > 2) {
+		uint16_t l;
+
+		/* The answer to the initiator: it derives its keys and
+		 * builds its IKE_AUTH, whose plaintext is kept. */
+		memcpy(&l, rs->resp, 2);
+		vpn_ike_input(cini, now, I_ADDR, 500, R_ADDR, 500, rs->resp + 2,
+		              l);
+		auth_first = cini->pt[16];
+		auth_len = chain_len(cini->pt + IKE_HDR_LEN, auth_first);
+		if (auth_len == 0 || auth_first != IKE_PT_IDI)
+			abort();
+		memcpy(auth_pt, cini->pt + IKE_HDR_LEN, auth_len);
+		nq = 0;
+	}
+	return rs;
+}
+
+/* The real IKE_AUTH plaintext with data written over it at off. */
+static void
+cert_auth(uint16_t off, const uint8_t *data, size_t size)
+{
+	static uint8_t pt[IKE_MAX_MSG];
+	struct ike_sa *rs = cert_pair();
+	size_t len = auth_len;
+
+	memcpy(pt, auth_pt, auth_len);
+	off %= (uint16_t)auth_len;
+	if (size > auth_len - off)
+		size = auth_len - off;
+	memcpy(pt + off, data, size);
+	seal_to(cresp, rs, IKE_AUTH, 1, auth_first, pt, len);
 }
 
 int
@@ -198,6 +341,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if ((data[0] & 1) == 0)
 		vpn_ike_input(resp, now, R_ADDR, 500, I_ADDR, 500, data + 1,
 		              size - 1);
+	else if ((data[0] & 3) == 3 && size >= 3)
+		cert_auth((uint16_t)(data[1] << 8 | data[2]), data + 3,
+		          size - 3);
 	else if (size >= 3)
 		sealed(data[1], data[2], data + 3, size - 3);
 	now += 100;

@@ -37,7 +37,7 @@ sys.stdout.buffer.write(hdr + pl)' >"$corpus/sa-init"
 ike-engine)
 	# Mode 0: an IKE_SA_INIT from the peer; mode 1 (sealed with the real
 	# keys): a Child SA rekey (REKEY_SA, SA, Ni, TSi, TSr), a DELETE, an
-	# IKE SA rekey (SA with an 8-byte SPI, Ni, KE).
+	# IKE SA rekey (SA with an 8-byte SPI, Ni, KE); mode 3: below.
 	/usr/bin/python3 - "$corpus" <<'PY'
 import os, struct, sys
 d = sys.argv[1]
@@ -64,6 +64,10 @@ open(d + "/rekey-child", "wb").write(b"\x01\x24\x29" + rekey)
 open(d + "/delete", "wb").write(b"\x01\x25\x2a" + pl(0, struct.pack("!BBH", 3, 4, 1) + b"\x01\x02\x03\x04"))
 ikr = prop(1, bytes(range(1, 9)), [(1, 20, kl), (2, 5), (4, 19)])
 open(d + "/rekey-ike", "wb").write(b"\x01\x24\x21" + pl(40, ikr) + pl(34, bytes(32)) + pl(0, ke))
+# Mode 3: the certificate IKE_AUTH with bytes written at an offset (into
+# IDi, the CERT's DER, CERTREQ, AUTH's AlgorithmIdentifier, signature).
+for off in (0, 6, 40, 120, 400, 700, 900, 1100):
+    open(d + "/cert-auth-%d" % off, "wb").write(b"\x03" + struct.pack("!H", off) + b"\x30\x82\xff\xff\x00")
 PY
 	;;
 cfg)

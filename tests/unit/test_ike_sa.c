@@ -15,6 +15,7 @@
 
 #include "../../lib/ike/ike_crypto.h"
 #include "vpn_ike.h"
+#include "vpn_pki.h"
 
 void register_ike_sa_tests(void);
 
@@ -823,6 +824,150 @@ test_pair_duplicates_and_cookies(void)
 	side_free(&b);
 }
 
+/* ---- certificates ------------------------------------------------------ */
+
+/* A PKI made by tools/vpngw-pki.sh in dir (names gw-a, gw-b), and one
+ * of its identities loaded. */
+static struct vpn_pki *
+pki_of(const char *dir, const char *name)
+{
+	struct vpn_cfg_pki c = {0};
+	struct vpn_pki_params p = {.pki = &c, .file = "test"};
+	struct vpn_diag d;
+	struct vpn_pki *pki;
+
+	snprintf(c.ca, sizeof(c.ca), "%s/ca.pem", dir);
+	snprintf(c.certificate, sizeof(c.certificate), "%s/%s.pem", dir, name);
+	snprintf(c.private_key, sizeof(c.private_key), "%s/%s.key", dir, name);
+	vpn_diag_init(&d);
+	pki = vpn_pki_load(&p, &d);
+	if (d.errors)
+		vpn_diag_print(&d, stdout);
+	vpn_diag_free(&d);
+	return pki;
+}
+
+static void
+cert_cfg(struct vpn_ike_peer *p, const char *identity)
+{
+	p->cert = true;
+	p->psk_len = 0;
+	memset(p->psk, 0, sizeof(p->psk));
+	snprintf(p->identity, sizeof(p->identity), "%s", identity);
+}
+
+static void
+test_pair_certs(void)
+{
+	char dir[64], cmd[256];
+	struct vpn_pki *ka, *kb, *kx;
+	struct vpn_ike_peer pa, pb;
+	struct vpn_ike_peer_info ia, ib;
+	struct side a, b;
+
+	snprintf(dir, sizeof(dir), "/tmp/vpngw-ike-pki-XXXXXX");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(dir));
+	for (int rsa = 0; rsa < 2; rsa++) {
+		snprintf(cmd, sizeof(cmd),
+		         "%s/tools/vpngw-pki.sh %s/%d %s gw-a gw-b >/dev/null "
+		         "&& "
+		         "%s/tools/vpngw-pki.sh %s/x >/dev/null",
+		         VPNGW_SRCDIR, dir, rsa, rsa ? "--rsa" : "",
+		         VPNGW_SRCDIR, dir);
+		CU_ASSERT_EQUAL_FATAL(system(cmd), 0);
+		snprintf(cmd, sizeof(cmd), "%s/%d", dir, rsa);
+		ka = pki_of(cmd, "gw-a");
+		kb = pki_of(cmd, "gw-b");
+		snprintf(cmd, sizeof(cmd), "%s/x", dir);
+		kx = pki_of(cmd, "vpngw"); /* another CA's */
+		CU_ASSERT_FATAL(ka && kb && kx);
+
+		/* Both sides by certificate: up, each names the other. */
+		peer_cfg(&pa, A_ADDR, B_ADDR, true);
+		peer_cfg(&pb, B_ADDR, A_ADDR, false);
+		cert_cfg(&pa, "CN=gw-b, O=vpngw, C=US");
+		cert_cfg(&pb, "C=US, O=vpngw, CN=gw-a");
+		side_init(&a, A_ADDR);
+		side_init(&b, B_ADDR);
+		vpn_ike_set_pki(a.ike, ka);
+		vpn_ike_set_pki(b.ike, kb);
+		CU_ASSERT_EQUAL(vpn_ike_add_peer(a.ike, &pa), 0);
+		CU_ASSERT_EQUAL(vpn_ike_add_peer(b.ike, &pb), 0);
+		pump(&a, &b, 20, 10);
+		CU_ASSERT(a.children == 1 && b.children == 1);
+		check_mirror(&a, &b);
+		vpn_ike_peer_info(a.ike, 0, &ia);
+		vpn_ike_peer_info(b.ike, 0, &ib);
+		CU_ASSERT_STRING_EQUAL(ia.peer_subject,
+		                       "C=US, O=vpngw, CN=gw-b");
+		CU_ASSERT_STRING_EQUAL(ib.peer_subject,
+		                       "C=US, O=vpngw, CN=gw-a");
+		CU_ASSERT_STRING_EQUAL(ib.peer_issuer,
+		                       "C=US, O=vpngw, CN=vpngw private CA");
+		side_free(&a);
+		side_free(&b);
+
+		/* The responder expects another identity: refused, both
+		 * count it, no Child SA. */
+		cert_cfg(&pb, "C=US, O=vpngw, CN=gw-c");
+		side_init(&a, A_ADDR);
+		side_init(&b, B_ADDR);
+		vpn_ike_set_pki(a.ike, ka);
+		vpn_ike_set_pki(b.ike, kb);
+		vpn_ike_add_peer(a.ike, &pa);
+		vpn_ike_add_peer(b.ike, &pb);
+		pump(&a, &b, 20, 10);
+		CU_ASSERT(a.children == 0 && b.children == 0);
+		CU_ASSERT(vpn_ike_stats(b.ike)->auth_failed >= 1);
+		CU_ASSERT(vpn_ike_stats(a.ike)->auth_failed >= 1);
+		side_free(&a);
+		side_free(&b);
+
+		/* The initiator's certificate from another CA. */
+		cert_cfg(&pb, "C=US, O=vpngw, CN=vpngw");
+		side_init(&a, A_ADDR);
+		side_init(&b, B_ADDR);
+		vpn_ike_set_pki(a.ike, kx);
+		vpn_ike_set_pki(b.ike, kb);
+		vpn_ike_add_peer(a.ike, &pa);
+		vpn_ike_add_peer(b.ike, &pb);
+		pump(&a, &b, 20, 10);
+		CU_ASSERT(a.children == 0 && b.children == 0);
+		CU_ASSERT(vpn_ike_stats(b.ike)->auth_failed >= 1);
+		side_free(&a);
+		side_free(&b);
+
+		/* One side by PSK, the other by certificate: refused. */
+		peer_cfg(&pb, B_ADDR, A_ADDR, false);
+		side_init(&a, A_ADDR);
+		side_init(&b, B_ADDR);
+		vpn_ike_set_pki(a.ike, ka);
+		vpn_ike_add_peer(a.ike, &pa);
+		vpn_ike_add_peer(b.ike, &pb);
+		pump(&a, &b, 20, 10);
+		CU_ASSERT(a.children == 0 && b.children == 0);
+		side_free(&a);
+		side_free(&b);
+
+		/* No PKI loaded: nothing to sign with, nothing up. */
+		cert_cfg(&pb, "C=US, O=vpngw, CN=gw-a");
+		side_init(&a, A_ADDR);
+		side_init(&b, B_ADDR);
+		vpn_ike_set_pki(b.ike, kb);
+		vpn_ike_add_peer(a.ike, &pa);
+		vpn_ike_add_peer(b.ike, &pb);
+		pump(&a, &b, 20, 10);
+		CU_ASSERT(a.children == 0 && b.children == 0);
+		side_free(&a);
+		side_free(&b);
+		vpn_pki_free(ka);
+		vpn_pki_free(kb);
+		vpn_pki_free(kx);
+	}
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	CU_ASSERT_EQUAL(system(cmd), 0);
+}
+
 static void
 test_pair_fragments(void)
 {
@@ -1032,6 +1177,8 @@ register_ike_sa_tests(void)
 	CU_add_test(s, "two engines: rekeys, collisions", test_pair_rekeys);
 	CU_add_test(s, "two engines: hostile requests", test_pair_hostile);
 	CU_add_test(s, "two engines: IKE fragmentation", test_pair_fragments);
+	CU_add_test(s, "two engines: certificates (ECDSA, RSA), refusals",
+	            test_pair_certs);
 	CU_add_test(s, "two engines: cached answers rate-limited",
 	            test_pair_resend_limit);
 	CU_add_test(s, "two engines: duplicates, cookies",

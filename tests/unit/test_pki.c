@@ -485,6 +485,19 @@ test_pki_ike(void)
 	                          "C=US,O=vpngw test,CN=gw-ec", why),
 	                -EACCES);
 	auth[al - 1] ^= 1;
+	/* A well-formed AlgorithmIdentifier of a hash we do not take
+	 * (sha1WithRSAEncryption): refused, named. */
+	{
+		static const uint8_t sha1rsa[] = {
+		        15,   0x30, 0x0d, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86,
+		        0xf7, 0x0d, 0x01, 0x01, 0x05, 0x05, 0x00, 1,    2};
+
+		CU_ASSERT_EQUAL(verify_as(rsa, octets, id, il, cert, cl,
+		                          sha1rsa, sizeof(sha1rsa),
+		                          "C=US,O=vpngw test,CN=gw-ec", why),
+		                -EACCES);
+		CU_ASSERT_PTR_NOT_NULL(strstr(why, "RSA-SHA1 not accepted"));
+	}
 	/* Its ID must be its certificate's name. */
 	id[il - 1] ^= 1;
 	CU_ASSERT_EQUAL(verify_as(rsa, octets, id, il, cert, cl, auth, al,
