@@ -129,7 +129,11 @@ auth_send(struct vpn_ike *ike, struct ike_sa *sa)
 	vpn_ike_add(&w, IKE_PT_IDI, false, id, il);
 	add_certs(ike, cfg, &w, true);
 	vpn_ike_add(&w, IKE_PT_AUTH, false, auth, alen);
-	add_notify(&w, 0, 0, IKE_N_INITIAL_CONTACT, NULL, 0);
+	/* "The only IKE SA between these identities" (RFC 7296 3.16):
+	 * with certificates both tunnels share ours and the peer's, and
+	 * the peer would delete the other tunnel's IKE SA. */
+	if (!cfg->cert)
+		add_notify(&w, 0, 0, IKE_N_INITIAL_CONTACT, NULL, 0);
 	vpn_ike_add_sa(&w, props, np);
 	add_ts(&w, IKE_PT_TSI, &tsi);
 	add_ts(&w, IKE_PT_TSR, &tsr);
