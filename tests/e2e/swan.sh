@@ -27,7 +27,7 @@ charon {
     # kernel-libipsec first (the ESP backend), kdf for key derivation,
     # and no bypass-lan (it would hijack the underlay route).
     load_modular = no
-    load = random nonce openssl aes sha1 sha2 hmac gcm gmp kdf pem pkcs1 x509 pubkey kernel-libipsec kernel-netlink socket-default vici
+    load = random nonce openssl aes sha1 sha2 hmac gcm gmp kdf pem pkcs1 pkcs8 x509 pubkey constraints kernel-libipsec kernel-netlink socket-default vici
     install_virtual_ip = no
     retransmit_timeout = 2.0
     retransmit_base = 1.4
@@ -50,7 +50,7 @@ charon {
 }
 swanctl {
     socket = unix://$swan/charon.vici
-    load = random openssl pem pkcs1 x509 pubkey
+    load = random openssl pem pkcs1 pkcs8 x509 pubkey
 }
 EOF
 }
