@@ -350,9 +350,12 @@ vpngw_apply(struct vpn_cfg *cand, FILE *msg)
 	if (!obj_same(VPN_OBJ_APPLIANCE, &cand->appliance,
 	              &run.cfg->appliance) ||
 	    !obj_same(VPN_OBJ_CONSOLE, &cand->appliance.console,
-	              &run.cfg->appliance.console))
+	              &run.cfg->appliance.console) ||
+	    !obj_same(VPN_OBJ_PKI, &cand->appliance.pki,
+	              &run.cfg->appliance.pki))
 		fprintf(msg, "%% appliance settings (ports, lcores, console, "
-		             "addresses) apply at a restart: not changed\n");
+		             "addresses, pki files) apply at a restart: not "
+		             "changed\n");
 	cand->appliance = run.cfg->appliance;
 
 	vpn_diag_init(&d);

@@ -121,8 +121,11 @@ reload_file(const char *file)
 	vpngw_log("SIGHUP: reading %s again", file);
 	vpn_diag_init(&d);
 	cfg = vpn_cfg_load(file, &d);
+	/* The files appliance.pki names, read again: renewed certificates
+	 * and keys. Its paths are appliance settings, which apply at a
+	 * restart (vpngw_apply keeps the running ones, and says so). */
 	if (cfg != NULL)
-		load_pki(cfg, file, &d, &new_pki);
+		load_pki(vpngw_running(), file, &d, &new_pki);
 	vpn_diag_print(&d, stdout);
 	if (cfg == NULL || d.errors > 0) {
 		vpngw_log("reload: %u error(s); nothing changed", d.errors);
@@ -134,12 +137,13 @@ reload_file(const char *file)
 	msg = open_memstream(&buf, &len);
 	if (msg == NULL) {
 		vpn_cfg_free(cfg);
+		vpn_pki_free(new_pki);
 		return;
 	}
 	rc = vpngw_apply(cfg, msg);
 	fclose(msg);
 	printf("%s", buf);
-	/* Renewed certificate files take effect with the file that names
+	/* Renewed certificate files take effect with the reload that read
 	 * them; established SAs stay as they are. */
 	if (rc == 0) {
 		/* IKE signs with the new one before the old one goes. */

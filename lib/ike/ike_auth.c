@@ -22,7 +22,6 @@
 #include "vpn_pki.h"
 
 #define IKE_ID_DER_ASN1_DN 9
-#define IKE_CERT_MAX       4096 /* one DER certificate in a CERT payload */
 
 /* prf(SK_p, ID') and where the message and nonce are: the octets the
  * AUTH of one side covers, in parts (msg, nonce, macid). */
@@ -182,7 +181,7 @@ void
 add_certs(const struct vpn_ike *ike, const struct vpn_ike_peer *cfg,
           struct ike_writer *w, bool certreq)
 {
-	uint8_t b[IKE_CERT_MAX];
+	uint8_t b[VPN_PKI_CERT_MAX];
 	size_t len;
 
 	if (!cfg->cert || ike->pki == NULL)
@@ -198,7 +197,7 @@ void
 add_certreq(const struct vpn_ike *ike, const struct vpn_ike_peer *cfg,
             struct ike_writer *w)
 {
-	uint8_t b[1 + 20 * 8];
+	uint8_t b[1 + 20 * VPN_PKI_CAS_MAX];
 	size_t len;
 
 	if (!cfg->cert || ike->pki == NULL)

@@ -6,6 +6,7 @@
 
 #include "ike_crypto.h"
 #include "vpn_ike.h"
+#include "vpn_pki.h"
 
 /* Notify message types (RFC 7296 3.10.1, RFC 7383). */
 enum {
@@ -290,8 +291,8 @@ int derive_child_keys(const struct ike_sa *sa, struct vpn_ike_child *c,
                       size_t nr_len);
 
 /* ike_auth.c: AUTH by PSK or by signature (RFC 7427) */
-#define IKE_MAX_ID   512  /* an ID payload body we send */
-#define IKE_MAX_AUTH 1100 /* an AUTH payload body we send */
+#define IKE_MAX_ID   VPN_PKI_ID_MAX /* an ID payload body we send */
+#define IKE_MAX_AUTH 1100           /* an AUTH payload body we send */
 struct auth_result {
 	char why[160]; /* when it did not verify */
 	char subject[VPN_IKE_ID_MAX], issuer[VPN_IKE_ID_MAX]; /* the peer's */

@@ -234,16 +234,25 @@ auth_request(struct vpn_ike *ike, struct ike_sa *sa, uint32_t msg_id,
 		return;
 	}
 	inner_begin(ike, &w);
-	il = make_id(ike, cfg, sa, id, sizeof(id));
-	alen = il ? auth_make(ike, cfg, sa, false, id, il, rauth, sizeof(rauth))
-	          : 0;
-	if (!auth_verify(ike, cfg, sa, true, idi, auth, pl, n, &ar) ||
-	    alen == 0) {
+	/* Verified first: no signature of ours for a peer that fails. */
+	il = 0;
+	alen = 0;
+	if (auth_verify(ike, cfg, sa, true, idi, auth, pl, n, &ar)) {
+		il = make_id(ike, cfg, sa, id, sizeof(id));
+		alen = il ? auth_make(ike, cfg, sa, false, id, il, rauth,
+		                      sizeof(rauth))
+		          : 0;
+		if (alen == 0)
+			snprintf(ar.why, sizeof(ar.why),
+			         "authenticated, but we could not make our "
+			         "AUTH%s",
+			         cfg->cert ? " (no certificate loaded?)" : "");
+	}
+	if (alen == 0) {
 		ike->st.auth_failed++;
 		plog(ike, sa->peer, "IKE_AUTH: the initiator%s%s%s: %s",
 		     ar.subject[0] ? " (\"" : "", ar.subject,
-		     ar.subject[0] ? "\")" : "",
-		     alen ? ar.why : "could not make our AUTH");
+		     ar.subject[0] ? "\")" : "", ar.why);
 		add_notify(&w, 0, 0, IKE_N_AUTHENTICATION_FAILED, NULL, 0);
 		send_sk(ike, sa, IKE_AUTH, true, msg_id, &w, R_NONE);
 		sa_state(ike, sa, S_DEAD, "authentication failed");

@@ -181,6 +181,13 @@ key_kind(struct loader *l, EVP_PKEY *k, char *desc, size_t len)
 	switch (EVP_PKEY_get_base_id(k)) {
 	case EVP_PKEY_RSA:
 		snprintf(desc, len, "RSA %d", EVP_PKEY_get_bits(k));
+		if (EVP_PKEY_get_bits(k) > VPN_PKI_RSA_MAX) {
+			say(l, VPN_DIAG_ERROR, F_KEY,
+			    "an RSA key of %d bits; IKE here signs with up to "
+			    "%d",
+			    EVP_PKEY_get_bits(k), VPN_PKI_RSA_MAX);
+			return false;
+		}
 		if (EVP_PKEY_get_bits(k) < 2048)
 			say(l, VPN_DIAG_WARNING, F_KEY,
 			    "an RSA key of %d bits; 2048 or more is advised",
@@ -268,15 +275,19 @@ check_chain(struct loader *l, struct vpn_pki *pki)
 	char subj[VPN_IDENTITY_MAX];
 	int err, depth;
 
-	if (store == NULL || ctx == NULL || inter == NULL)
+	if (store == NULL || ctx == NULL || inter == NULL) {
+		say(l, VPN_DIAG_ERROR, F_CERT, "out of memory");
 		goto out;
+	}
 	for (int i = 0; i < sk_X509_num(pki->ca); i++)
 		X509_STORE_add_cert(store, sk_X509_value(pki->ca, i));
 	for (int i = 1; i < sk_X509_num(pki->chain); i++)
 		sk_X509_push(inter, sk_X509_value(pki->chain, i));
 	if (X509_STORE_CTX_init(ctx, store, sk_X509_value(pki->chain, 0),
-	                        inter) != 1)
+	                        inter) != 1) {
+		say(l, VPN_DIAG_ERROR, F_CERT, "out of memory");
 		goto out;
+	}
 	X509_VERIFY_PARAM_set_flags(X509_STORE_CTX_get0_param(ctx),
 	                            X509_V_FLAG_NO_CHECK_TIME);
 	if (X509_verify_cert(ctx) != 1) {
@@ -325,6 +336,21 @@ check_ours(struct loader *l, struct vpn_pki *pki)
 {
 	X509 *ours = sk_X509_value(pki->chain, 0);
 
+	/* What IKE puts in its CERT and ID payloads must fit them. */
+	for (int i = 0; i < sk_X509_num(pki->chain); i++)
+		if (i2d_X509(sk_X509_value(pki->chain, i), NULL) + 1 >
+		    VPN_PKI_CERT_MAX)
+			say(l, VPN_DIAG_ERROR, F_CERT,
+			    "certificate %d of the file is larger than a CERT "
+			    "payload here (%d bytes)",
+			    i + 1, VPN_PKI_CERT_MAX - 1);
+	if (i2d_X509_NAME(X509_get_subject_name(ours), NULL) + 4 >
+	    VPN_PKI_ID_MAX)
+		say(l, VPN_DIAG_ERROR, F_CERT,
+		    "its subject is longer than an ID payload here (%d "
+		    "bytes)",
+		    VPN_PKI_ID_MAX - 4);
+
 	check_dates(l, F_CERT, "our certificate", ours);
 	for (int i = 1; i < sk_X509_num(pki->chain); i++)
 		check_dates(l, F_CERT, "the intermediate",
@@ -358,9 +384,25 @@ vpn_pki_load(const struct vpn_pki_params *p, struct vpn_diag *d)
 	}
 	l.now = p->now ? p->now : time(NULL);
 	l.warn_days = p->warn_days ? p->warn_days : 30;
+	/* Half a PKI is a mistake, whether anything uses it yet or not. */
+	for (int i = 0; i < 3; i++) {
+		const char *v = i == F_CA     ? c->ca
+		                : i == F_CERT ? c->certificate
+		                              : c->private_key;
+
+		if (v[0] == '\0')
+			vpn_diag_add(
+			        d, VPN_DIAG_ERROR, p->file, c->src.line,
+			        "pki needs ca, certificate and private_key "
+			        "(%s is missing)",
+			        opt_names[i]);
+	}
 	pki = calloc(1, sizeof(*pki));
-	if (pki == NULL)
+	if (pki == NULL) {
+		vpn_diag_add(d, VPN_DIAG_ERROR, p->file, c->src.line,
+		             "pki: out of memory");
 		return NULL;
+	}
 	snprintf(pki->path[F_CA], VPN_PATH_MAX, "%s", c->ca);
 	snprintf(pki->path[F_CERT], VPN_PATH_MAX, "%s", c->certificate);
 	snprintf(pki->path[F_KEY], VPN_PATH_MAX, "%s", c->private_key);

@@ -8,6 +8,7 @@
  * AUTH verified with its key. Every refusal says why in words a log line
  * can carry.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -180,9 +181,10 @@ refuse(char *why, size_t len, const char *fmt, ...)
 }
 
 /* "a=b, c=d" as a set of (attribute, value), spaces around '=' and ','
- * ignored: the identity as written in the configuration. */
+ * ignored, "\," a comma in a value: the identity as written in the
+ * configuration (and as the log writes a subject). */
 struct rdn {
-	char attr[16], value[128];
+	char attr[16], value[256];
 };
 
 static int
@@ -191,63 +193,73 @@ parse_dn(const char *s, struct rdn *r, int max)
 	int n = 0;
 
 	while (*s) {
-		const char *eq, *end;
-		size_t al, vl;
+		size_t al = 0, vl = 0;
 
 		while (*s == ' ' || *s == ',')
 			s++;
 		if (*s == '\0')
 			break;
-		eq = strchr(s, '=');
-		if (eq == NULL || n == max)
+		if (n == max)
 			return -1;
-		end = strchr(eq, ',');
-		if (end == NULL)
-			end = eq + strlen(eq);
-		al = (size_t)(eq - s);
-		while (al > 0 && s[al - 1] == ' ')
+		while (*s && *s != '=' && al + 1 < sizeof(r[n].attr))
+			r[n].attr[al++] = *s++;
+		if (*s != '=')
+			return -1;
+		while (al > 0 && r[n].attr[al - 1] == ' ')
 			al--;
-		eq++;
-		while (*eq == ' ')
-			eq++;
-		vl = (size_t)(end - eq);
-		while (vl > 0 && eq[vl - 1] == ' ')
-			vl--;
-		if (al == 0 || al >= sizeof(r[n].attr) ||
-		    vl >= sizeof(r[n].value))
-			return -1;
-		memcpy(r[n].attr, s, al);
 		r[n].attr[al] = '\0';
-		memcpy(r[n].value, eq, vl);
+		s++;
+		while (*s == ' ')
+			s++;
+		while (*s && *s != ',') {
+			if (*s == '\\' && s[1] != '\0')
+				s++;
+			if (vl + 1 >= sizeof(r[n].value))
+				return -1;
+			r[n].value[vl++] = *s++;
+		}
+		while (vl > 0 && r[n].value[vl - 1] == ' ')
+			vl--;
 		r[n].value[vl] = '\0';
+		if (al == 0)
+			return -1;
 		n++;
-		s = end;
 	}
 	return n;
 }
 
+/* An attribute as the configuration may name it: OpenSSL's short name,
+ * or E for the email address (strongSwan's). */
+static bool
+attr_is(const char *want, int nid)
+{
+	return strcasecmp(want, OBJ_nid2sn(nid)) == 0 ||
+	       (nid == NID_pkcs9_emailAddress && strcasecmp(want, "E") == 0);
+}
+
 /* The subject has exactly the identity's attributes and values, in any
- * order (the configuration may write CN first, the certificate C). */
+ * order (the configuration may write CN first, the certificate C), each
+ * in an RDN of its own (a multi-valued RDN matches no identity). */
 static bool
 dn_matches(X509 *x, const char *identity)
 {
 	X509_NAME *n = X509_get_subject_name(x);
 	struct rdn want[16];
-	int nw = parse_dn(identity, want, 16);
+	int nw = parse_dn(identity, want, 16), cnt = X509_NAME_entry_count(n);
 	bool used[16] = {false};
 
-	if (nw <= 0 || nw != X509_NAME_entry_count(n))
+	if (nw <= 0 || nw != cnt ||
+	    X509_NAME_ENTRY_set(X509_NAME_get_entry(n, cnt - 1)) != cnt - 1)
 		return false;
-	for (int i = 0; i < X509_NAME_entry_count(n); i++) {
+	for (int i = 0; i < cnt; i++) {
 		X509_NAME_ENTRY *e = X509_NAME_get_entry(n, i);
-		const char *sn =
-		        OBJ_nid2sn(OBJ_obj2nid(X509_NAME_ENTRY_get_object(e)));
+		int nid = OBJ_obj2nid(X509_NAME_ENTRY_get_object(e));
 		unsigned char *v = NULL;
 		int vl = ASN1_STRING_to_UTF8(&v, X509_NAME_ENTRY_get_data(e));
 		bool found = false;
 
 		for (int k = 0; k < nw && !found && vl >= 0; k++)
-			if (!used[k] && strcasecmp(want[k].attr, sn) == 0 &&
+			if (!used[k] && attr_is(want[k].attr, nid) &&
 			    strlen(want[k].value) == (size_t)vl &&
 			    memcmp(want[k].value, v, (size_t)vl) == 0)
 				found = used[k] = true;
@@ -287,12 +299,17 @@ san_has(X509 *x, int type, const char *name)
 }
 
 /* The configured identity: a DN (it has '='), else a name in the
- * subjectAltName (DNS or email), as strongSwan's remote.id. */
+ * subjectAltName (IPv4 address, email or DNS), as strongSwan's
+ * remote.id. */
 static bool
 identity_matches(X509 *x, const char *identity)
 {
+	struct in_addr a;
+
 	if (strchr(identity, '=') != NULL)
 		return dn_matches(x, identity);
+	if (inet_pton(AF_INET, identity, &a) == 1)
+		return san_has(x, GEN_IPADD, (const char *)&a);
 	return san_has(x, strchr(identity, '@') ? GEN_EMAIL : GEN_DNS,
 	               identity);
 }

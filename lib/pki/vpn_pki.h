@@ -63,6 +63,12 @@ struct vpn_pki_data {
 	unsigned int n;
 };
 
+/* What IKE sends, bounded; vpn_pki_load refuses material beyond it. */
+#define VPN_PKI_CERT_MAX 4096 /* a CERT payload body (DER + 1) */
+#define VPN_PKI_ID_MAX   512  /* an ID payload body (DN DER + 4) */
+#define VPN_PKI_CAS_MAX  16   /* certificates in one file (CAs too) */
+#define VPN_PKI_RSA_MAX  8192 /* bits: the AUTH payload's room */
+
 /* Payload bodies, each into out[0..max): its length, or 0 (no room).
  * Our ID (ID_DER_ASN1_DN of our subject, type and reserved bytes
  * first); CERT i (0: ours, then the intermediates; 0 past the last);

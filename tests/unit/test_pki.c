@@ -310,6 +310,9 @@ test_pki_files(void)
 	chmod(path("junk.pem"), 0600);
 	refused("ca.pem", "good.pem", "junk.pem", L_KEY, "no PEM private key");
 	refused(".", "good.pem", "rsa.key", L_CA, "not a regular file");
+	/* Half a PKI: said at the pki block's line. */
+	refused("ca.pem", NULL, NULL, 9, "(certificate is missing)");
+	refused(NULL, "good.pem", "rsa.key", 9, "(ca is missing)");
 	/* The key: another certificate's, readable by all, encrypted. */
 	refused("ca.pem", "good.pem", "ec.key", L_KEY,
 	        "is not the key of the certificate");
