@@ -6,6 +6,7 @@
 # UDP 4500 (which U maps to yet another port), put ESP in UDP, and vpngw 2
 # (behind the NAT) sends NAT keepalives. Then an IKE_SA_INIT flood from
 # the CGW's address: vpngw 1 answers with cookies and keeps its tunnels.
+# IKE_AUTH=cert: all of it with certificates (a CA of the test's own).
 #
 #   host A -- vpngw 1 ===== U (router, SNAT for tunnel 2) ===== vpngw 2 -- host B
 #            203.0.113.1, .11     .126 | .254            203.0.113.130
@@ -31,6 +32,22 @@ for g in gw1 gw2; do
 	grep -q exception_iface "$work/$g.conf" && grep -q gateway "$work/$g.conf" ||
 		fail "$g.conf"
 done
+# IKE_AUTH=cert: the same with certificates instead of PSKs, each gateway
+# the other's customer gateway by its subject (tools/vpngw-pki.sh).
+if [ "${IKE_AUTH:-psk}" = cert ]; then
+	"$(dirname "$0")/../../tools/vpngw-pki.sh" "$work/pki" gw1 gw2 >"$work/pki.log" ||
+		fail "vpngw-pki.sh"
+	for g in gw1 gw2; do
+		other=gw2
+		[ $g = gw2 ] && other=gw1
+		sed -i -e 's|psk = "nat.test.psk.[12]";||' \
+			-e "s|^  workers = \[1\];|& pki: { ca = \"$work/pki/ca.pem\"; certificate = \"$work/pki/$g.pem\"; private_key = \"$work/pki/$g.key\"; };|" \
+			-e "s|name = \"peer\"; address = \"\([0-9.]*\)\";|name = \"peer\"; address = \"\1\"; authentication = \"certificate\"; certificate_identity = \"C=US, O=vpngw, CN=$other\";|" \
+			"$work/$g.conf"
+		grep -q 'authentication = "certificate"' "$work/$g.conf" &&
+			! grep -q "psk =" "$work/$g.conf" || fail "$g.conf for certificates"
+	done
+fi
 # U: tunnel 2's traffic from vpngw 2 leaves as 203.0.113.126, ports
 # remapped (so 500 and 4500 both become something else).
 ip netns exec "$U" nft -f - <<'NFT' || fail "nft"
@@ -48,6 +65,13 @@ for _ in $(seq 1 150); do
 	sleep 0.1
 done
 grep "Child SA .* installed" "$work/gw1.log" "$work/gw2.log"
+if [ "${IKE_AUTH:-psk}" = cert ]; then
+	for g in gw1 gw2; do
+		[ "$(grep -c "established (certificate authenticated)" "$work/$g.log")" -ge 2 ] ||
+			fail "$g: the tunnels did not authenticate by certificate"
+	done
+	echo "both gateways: both tunnels authenticated by certificate"
+fi
 grep -q "ike e2e/1: Child SA .*protocol 50, NAT-T no NAT" "$work/gw1.log" ||
 	fail "tunnel 1 is not raw ESP without NAT"
 grep -q "ike e2e/2: Child SA .*UDP 4500, NAT-T peer behind a NAT" "$work/gw1.log" ||
