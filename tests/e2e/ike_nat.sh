@@ -40,7 +40,7 @@ if [ "${IKE_AUTH:-psk}" = cert ]; then
 	for g in gw1 gw2; do
 		other=gw2
 		[ $g = gw2 ] && other=gw1
-		sed -i -e 's|psk = "nat.test.psk.[12]";||' \
+		sed -i -e 's|psk = "nat.test.psk.[12]";||g' \
 			-e "s|^  workers = \[1\];|& pki: { ca = \"$work/pki/ca.pem\"; certificate = \"$work/pki/$g.pem\"; private_key = \"$work/pki/$g.key\"; };|" \
 			-e "s|name = \"peer\"; address = \"\([0-9.]*\)\";|name = \"peer\"; address = \"\1\"; authentication = \"certificate\"; certificate_identity = \"C=US, O=vpngw, CN=$other\";|" \
 			"$work/$g.conf"
