@@ -856,6 +856,23 @@ cert_cfg(struct vpn_ike_peer *p, const char *identity)
 	snprintf(p->identity, sizeof(p->identity), "%s", identity);
 }
 
+/* Bring a pair up with each side's PKI (NULL: none); true when both
+ * have the Child SA. */
+static bool
+cert_pair_up(struct side *a, struct side *b, const struct vpn_pki *ka,
+             const struct vpn_pki *kb, const struct vpn_ike_peer *pa,
+             const struct vpn_ike_peer *pb)
+{
+	side_init(a, A_ADDR);
+	side_init(b, B_ADDR);
+	vpn_ike_set_pki(a->ike, ka);
+	vpn_ike_set_pki(b->ike, kb);
+	CU_ASSERT_EQUAL(vpn_ike_add_peer(a->ike, pa), 0);
+	CU_ASSERT_EQUAL(vpn_ike_add_peer(b->ike, pb), 0);
+	pump(a, b, 20, 10);
+	return a->children == 1 && b->children == 1;
+}
+
 static void
 test_pair_certs(void)
 {
@@ -888,14 +905,7 @@ test_pair_certs(void)
 		/* By DN (any order), or by its subjectAltName. */
 		cert_cfg(&pa, rsa ? "gw-b" : "CN=gw-b, O=vpngw, C=US");
 		cert_cfg(&pb, "C=US, O=vpngw, CN=gw-a");
-		side_init(&a, A_ADDR);
-		side_init(&b, B_ADDR);
-		vpn_ike_set_pki(a.ike, ka);
-		vpn_ike_set_pki(b.ike, kb);
-		CU_ASSERT_EQUAL(vpn_ike_add_peer(a.ike, &pa), 0);
-		CU_ASSERT_EQUAL(vpn_ike_add_peer(b.ike, &pb), 0);
-		pump(&a, &b, 20, 10);
-		CU_ASSERT(a.children == 1 && b.children == 1);
+		CU_ASSERT(cert_pair_up(&a, &b, ka, kb, &pa, &pb));
 		check_mirror(&a, &b);
 		vpn_ike_peer_info(a.ike, 0, &ia);
 		vpn_ike_peer_info(b.ike, 0, &ib);
@@ -911,14 +921,7 @@ test_pair_certs(void)
 		/* The responder expects another identity: refused, both
 		 * count it, no Child SA. */
 		cert_cfg(&pb, "C=US, O=vpngw, CN=gw-c");
-		side_init(&a, A_ADDR);
-		side_init(&b, B_ADDR);
-		vpn_ike_set_pki(a.ike, ka);
-		vpn_ike_set_pki(b.ike, kb);
-		vpn_ike_add_peer(a.ike, &pa);
-		vpn_ike_add_peer(b.ike, &pb);
-		pump(&a, &b, 20, 10);
-		CU_ASSERT(a.children == 0 && b.children == 0);
+		CU_ASSERT(!cert_pair_up(&a, &b, ka, kb, &pa, &pb));
 		CU_ASSERT(vpn_ike_stats(b.ike)->auth_failed >= 1);
 		CU_ASSERT(vpn_ike_stats(a.ike)->auth_failed >= 1);
 		side_free(&a);
@@ -926,39 +929,20 @@ test_pair_certs(void)
 
 		/* The initiator's certificate from another CA. */
 		cert_cfg(&pb, "C=US, O=vpngw, CN=vpngw");
-		side_init(&a, A_ADDR);
-		side_init(&b, B_ADDR);
-		vpn_ike_set_pki(a.ike, kx);
-		vpn_ike_set_pki(b.ike, kb);
-		vpn_ike_add_peer(a.ike, &pa);
-		vpn_ike_add_peer(b.ike, &pb);
-		pump(&a, &b, 20, 10);
-		CU_ASSERT(a.children == 0 && b.children == 0);
+		CU_ASSERT(!cert_pair_up(&a, &b, kx, kb, &pa, &pb));
 		CU_ASSERT(vpn_ike_stats(b.ike)->auth_failed >= 1);
 		side_free(&a);
 		side_free(&b);
 
 		/* One side by PSK, the other by certificate: refused. */
 		peer_cfg(&pb, B_ADDR, A_ADDR, false);
-		side_init(&a, A_ADDR);
-		side_init(&b, B_ADDR);
-		vpn_ike_set_pki(a.ike, ka);
-		vpn_ike_add_peer(a.ike, &pa);
-		vpn_ike_add_peer(b.ike, &pb);
-		pump(&a, &b, 20, 10);
-		CU_ASSERT(a.children == 0 && b.children == 0);
+		CU_ASSERT(!cert_pair_up(&a, &b, ka, NULL, &pa, &pb));
 		side_free(&a);
 		side_free(&b);
 
 		/* No PKI loaded: nothing to sign with, nothing up. */
 		cert_cfg(&pb, "C=US, O=vpngw, CN=gw-a");
-		side_init(&a, A_ADDR);
-		side_init(&b, B_ADDR);
-		vpn_ike_set_pki(b.ike, kb);
-		vpn_ike_add_peer(a.ike, &pa);
-		vpn_ike_add_peer(b.ike, &pb);
-		pump(&a, &b, 20, 10);
-		CU_ASSERT(a.children == 0 && b.children == 0);
+		CU_ASSERT(!cert_pair_up(&a, &b, NULL, kb, &pa, &pb));
 		side_free(&a);
 		side_free(&b);
 		vpn_pki_free(ka);
