@@ -990,7 +990,11 @@ CMD(show_cgw_config)
 		vpn_cfg_free(copy);
 		return;
 	}
-	rc = conn ? vpn_cfg_export(cfg, conn, fmt, m) : -ENOENT;
+	rc = conn ? vpn_cfg_export_as(cfg, conn, fmt,
+	                              vpngw_pki() ? vpn_pki_subject(vpngw_pki())
+	                                          : NULL,
+	                              m)
+	          : -ENOENT;
 	fclose(m);
 	vpn_cfg_free(copy);
 	if (rc != 0)

@@ -149,16 +149,24 @@ ts_list(const struct vpn_cfg_conn *c, int ti, bool local, FILE *out)
 
 static void
 export_strongswan(const struct vpn_cfg *cfg, const struct vpn_cfg_conn *c,
-                  FILE *out)
+                  const char *our_id, FILE *out)
 {
 	const struct vpn_cfg_cgw *g = &cfg->cgws[c->cgw];
 	char cgw[16], ours[16];
 
 	fprintf(out,
 	        "# swanctl.conf for customer gateway %s, VPN connection %s "
-	        "of %s:\n# two tunnels; load with swanctl --load-all.\n"
-	        "connections {\n",
+	        "of %s:\n# two tunnels; load with swanctl --load-all.\n",
 	        g->name, c->name, cfg->appliance.name);
+	if (g->auth == VPN_AUTH_CERT)
+		fprintf(out,
+		        "# Certificates: this gateway's in "
+		        "swanctl/x509/%s.crt, "
+		        "its key in\n# swanctl/private/, and the CA's "
+		        "certificate (vpngw's appliance.pki.ca)\n# in "
+		        "swanctl/x509ca/.\n",
+		        g->name);
+	fprintf(out, "connections {\n");
 	for (int ti = 0; ti < VPN_TUNNELS; ti++) {
 		const struct vpn_cfg_tunnel *t = &c->tunnels[ti];
 		bool cgw_known =
@@ -182,15 +190,24 @@ export_strongswan(const struct vpn_cfg *cfg, const struct vpn_cfg_conn *c,
 		        "        encap = %s\n",
 		        (long long)(t->phase1_lifetime - t->rekey_margin),
 		        c->acceleration ? "yes" : "no");
-		if (g->auth == VPN_AUTH_CERT)
+		if (g->auth == VPN_AUTH_CERT) {
 			fprintf(out,
 			        "        local {\n            auth = pubkey\n"
 			        "            certs = %s.crt\n            id = "
 			        "\"%s\"\n"
 			        "        }\n        remote {\n"
-			        "            auth = pubkey\n        }\n",
+			        "            auth = pubkey\n",
 			        g->name, g->certificate_identity);
-		else
+			/* Our certificate's subject, when it is loaded. */
+			if (our_id != NULL && our_id[0] != '\0')
+				fprintf(out, "            id = \"%s\"\n",
+				        our_id);
+			else
+				fprintf(out,
+				        "            # id = \"<the subject "
+				        "of vpngw's certificate>\"\n");
+			fprintf(out, "        }\n");
+		} else
 			fprintf(out,
 			        "        local {\n            auth = psk\n"
 			        "            id = %s\n        }\n"
@@ -332,7 +349,7 @@ groups(uint32_t set, FILE *out)
 
 static void
 export_generic(const struct vpn_cfg *cfg, const struct vpn_cfg_conn *c,
-               FILE *out)
+               const char *our_id, FILE *out)
 {
 	const struct vpn_cfg_cgw *g = &cfg->cgws[c->cgw];
 	char a[16], b[16], p[VPN_PREFIX_STRLEN];
@@ -354,6 +371,16 @@ export_generic(const struct vpn_cfg *cfg, const struct vpn_cfg_conn *c,
 		                                 : "pre-shared key");
 		if (g->auth != VPN_AUTH_CERT)
 			fprintf(out, "    Pre-shared key: %s\n", t->psk);
+		else
+			fprintf(out,
+			        "    Your identity: %s\n    Ours: %s\n"
+			        "    Signatures: RFC 7427 (ECDSA, or RSA "
+			        "PKCS#1 "
+			        "v1.5), SHA-256/384/512\n",
+			        g->certificate_identity,
+			        our_id && our_id[0]
+			                ? our_id
+			                : "(our certificate's subject)");
 		fprintf(out, "    Encryption: ");
 		names(cfg_enc_names, t->phase1_encryption, out);
 		fprintf(out, "\n    Integrity/PRF: ");
@@ -419,16 +446,23 @@ int
 vpn_cfg_export(const struct vpn_cfg *cfg, const char *conn, const char *fmt,
                FILE *out)
 {
+	return vpn_cfg_export_as(cfg, conn, fmt, NULL, out);
+}
+
+int
+vpn_cfg_export_as(const struct vpn_cfg *cfg, const char *conn, const char *fmt,
+                  const char *our_id, FILE *out)
+{
 	const struct vpn_cfg_conn *c = vpn_cfg_conn_find(cfg, conn);
 
 	if (c == NULL || c->cgw < 0 || (unsigned int)c->cgw >= cfg->n_cgws)
 		return -ENOENT;
 	if (fmt == NULL || strcmp(fmt, "strongswan") == 0)
-		export_strongswan(cfg, c, out);
+		export_strongswan(cfg, c, our_id, out);
 	else if (strcmp(fmt, "frr") == 0)
 		export_frr(cfg, c, out);
 	else if (strcmp(fmt, "generic") == 0)
-		export_generic(cfg, c, out);
+		export_generic(cfg, c, our_id, out);
 	else
 		return -EINVAL;
 	return 0;

@@ -406,6 +406,11 @@ uint32_t vpn_cfg_inside_addr(const struct vpn_cfg_tunnel *t, bool ours);
  * ("strongswan", "frr" or "generic"). 0, -ENOENT or -EINVAL. */
 int vpn_cfg_export(const struct vpn_cfg *cfg, const char *conn, const char *fmt,
                    FILE *out);
+/* The same, naming our certificate's subject (our_id: NULL or "" when
+ * none is loaded) where the customer gateway authenticates by
+ * certificate. */
+int vpn_cfg_export_as(const struct vpn_cfg *cfg, const char *conn,
+                      const char *fmt, const char *our_id, FILE *out);
 
 /* BFD's configuration (FRR bfdd: a profile per connection with
  * bgp_bfd), or -ENOENT when no connection asks for BFD. */

@@ -7,9 +7,10 @@
 # console shows charon's (show ike sa detail), and host A pings host B
 # through them. Rounds: ECDSA P-256; RSA 2048 with vpngw's certificate
 # issued by an intermediate CA (sent in a second CERT payload). Then the
-# refusals, each with the tunnel down and the reason in vpngw's log:
-# charon's certificate from another CA, an identity vpngw was not told,
-# an expired certificate.
+# console's strongSwan export, loaded as it is, brings both tunnels up.
+# Then the refusals, each with the tunnel down and the reason in vpngw's
+# log: charon's certificate from another CA, an identity vpngw was not
+# told, an expired certificate.
 #
 #   host A ---- vpngw 1 ======== underlay ======== charon (G2) ---- host B
 #   198.51.100.10  |  .1          203.0.113.1, .11   203.0.113.2  |  192.0.2.130
@@ -168,6 +169,33 @@ round ecdsa "$work/ec"
 		cat ee.pem int.pem >vpngw.pem
 ) || fail "the intermediate CA"
 round rsa-intermediate "$work/rsa"
+
+# The console's export is charon's setup as it is: both identities, the
+# certificates where it says (vpngw waits, charon starts both tunnels).
+echo "=== round export"
+gw_cert_conf "$work/ec" "$CGW_ID"
+sed -i 's|startup_action = "start";||' "$work/gw1.conf"
+swan_write_conf
+swan_gw_start
+console export 'show customer-gateway-config e2e strongswan'
+awk '/show customer-gateway-config e2e strongswan$/{on=1; next} /^gw1[>#] /{on=0} on' \
+	"$work/export-console.txt" >"$swan/swanctl.conf"
+grep -q "id = \"$VPNGW_ID\"" "$swan/swanctl.conf" && ! grep -q "secrets" "$swan/swanctl.conf" ||
+	fail "export: no certificate setup: $(cat "$swan/swanctl.conf")"
+rm -rf "$swan/private" "$swan/x509" "$swan/x509ca"
+mkdir -p "$swan/private" "$swan/x509" "$swan/x509ca"
+cp "$work/ec/cgw.key" "$swan/private/"
+cp "$work/ec/cgw.pem" "$swan/x509/peer.crt"
+cp "$work/ec/ca.pem" "$swan/x509ca/"
+swan_start
+grep -v "opening directory" "$swan/load.log" | grep -iE "error|fail|invalid" &&
+	fail "export: swanctl reported problems"
+wait_for 60 "export: both tunnels up from the exported swanctl.conf" both_up
+n=$(pings 10)
+echo "export: ping host A -> host B: $n of 10"
+[ "$n" -ge 8 ] || fail "export: ping through the tunnels: $n of 10"
+swan_stop
+swan_gw_stop
 
 # Refusals: another CA's certificate for charon; an identity vpngw was
 # not given; an expired certificate (made with a validity in the past).

@@ -1429,6 +1429,50 @@ test_export(void)
 	free(t);
 	FAILS_AT(L_CONN, "bgp_bfd needs routing \"bgp\"",
 	         .conn = "bgp_bfd = true;");
+	/* A certificate gateway: swanctl's pubkey setup with both
+	 * identities (ours when loaded), no secrets; generic names them. */
+	OK(.appl = "pki: { ca = \"/etc/vpngw/ca.pem\"; certificate = "
+	           "\"/etc/vpngw/me.pem\"; private_key = "
+	           "\"/etc/vpngw/me.key\"; };",
+	   .cgw = "}, { name = \"gc\"; address = \"192.0.2.9\"; "
+	          "authentication = \"certificate\"; certificate_identity = "
+	          "\"C=US, O=Ex, CN=gc\";",
+	   .conn_base = "customer_gateway = \"gc\"; static_routes = "
+	                "[\"192.0.2.0/26\"];");
+	{
+		char *b = NULL;
+		size_t bl = 0;
+		FILE *f = open_memstream(&b, &bl);
+
+		CU_ASSERT_EQUAL(vpn_cfg_export_as(cfg, "c", "strongswan",
+		                                  "C=US, O=vpngw, CN=me", f),
+		                0);
+		fclose(f);
+		CU_ASSERT_PTR_NOT_NULL(strstr(
+		        b, "        local {\n            auth = pubkey\n"
+		           "            certs = gc.crt\n"
+		           "            id = \"C=US, O=Ex, CN=gc\"\n"
+		           "        }\n        remote {\n"
+		           "            auth = pubkey\n"
+		           "            id = \"C=US, O=vpngw, CN=me\"\n"
+		           "        }\n"));
+		CU_ASSERT_PTR_NULL(strstr(b, "secrets {"));
+		CU_ASSERT_PTR_NOT_NULL(strstr(b, "swanctl/x509/gc.crt"));
+		free(b);
+		t = export(cfg, "c", "strongswan", &rc);
+		CU_ASSERT_PTR_NOT_NULL(strstr(t, "# id = \"<the subject"));
+		free(t);
+		b = NULL;
+		f = open_memstream(&b, &bl);
+		vpn_cfg_export_as(cfg, "c", "generic", "C=US, O=vpngw, CN=me",
+		                  f);
+		fclose(f);
+		CU_ASSERT_PTR_NOT_NULL(strstr(
+		        b, "    Your identity: C=US, O=Ex, CN=gc\n"
+		           "    Ours: C=US, O=vpngw, CN=me\n"));
+		CU_ASSERT_PTR_NULL(strstr(b, "Pre-shared key"));
+		free(b);
+	}
 }
 
 void register_cfg_tests(void);
