@@ -1448,14 +1448,14 @@ test_export(void)
 		                                  "C=US, O=vpngw, CN=me", f),
 		                0);
 		fclose(f);
-		CU_ASSERT_PTR_NOT_NULL(strstr(
-		        b, "        local {\n            auth = pubkey\n"
-		           "            certs = gc.crt\n"
-		           "            id = \"C=US, O=Ex, CN=gc\"\n"
-		           "        }\n        remote {\n"
-		           "            auth = pubkey\n"
-		           "            id = \"C=US, O=vpngw, CN=me\"\n"
-		           "        }\n"));
+		CU_ASSERT_PTR_NOT_NULL(
+		        strstr(b, "        local {\n            auth = pubkey\n"
+		                  "            certs = gc.crt\n"
+		                  "            id = \"C=US, O=Ex, CN=gc\"\n"
+		                  "        }\n        remote {\n"
+		                  "            auth = pubkey\n"
+		                  "            id = \"C=US, O=vpngw, CN=me\"\n"
+		                  "        }\n"));
 		CU_ASSERT_PTR_NULL(strstr(b, "secrets {"));
 		CU_ASSERT_PTR_NOT_NULL(strstr(b, "swanctl/x509/gc.crt"));
 		free(b);
@@ -1467,9 +1467,9 @@ test_export(void)
 		vpn_cfg_export_as(cfg, "c", "generic", "C=US, O=vpngw, CN=me",
 		                  f);
 		fclose(f);
-		CU_ASSERT_PTR_NOT_NULL(strstr(
-		        b, "    Your identity: C=US, O=Ex, CN=gc\n"
-		           "    Ours: C=US, O=vpngw, CN=me\n"));
+		CU_ASSERT_PTR_NOT_NULL(
+		        strstr(b, "    Your identity: C=US, O=Ex, CN=gc\n"
+		                  "    Ours: C=US, O=vpngw, CN=me\n"));
 		CU_ASSERT_PTR_NULL(strstr(b, "Pre-shared key"));
 		free(b);
 	}
