@@ -115,35 +115,18 @@ auth_make(const struct vpn_ike *ike, const struct vpn_ike_peer *cfg,
 	return n ? 4 + n : 0;
 }
 
-bool
-auth_verify(const struct vpn_ike *ike, const struct vpn_ike_peer *cfg,
-            const struct ike_sa *sa, bool of_initiator,
-            const struct ike_payload *id, const struct ike_payload *auth,
-            const struct ike_payload *pl, unsigned int n,
-            struct auth_result *res)
+/* A signature AUTH (method 14) and the certificates that come with it,
+ * checked by lib/pki against in's identity or identities. */
+static bool
+sig_verify(const struct vpn_ike *ike, const struct ike_sa *sa,
+           bool of_initiator, const struct ike_payload *id,
+           const struct ike_payload *auth, const struct ike_payload *pl,
+           unsigned int n, struct vpn_pki_peer *in, struct auth_result *res)
 {
-	uint8_t want[IKE_MAX_PRF_LEN], macid[IKE_MAX_PRF_LEN];
-	size_t plen = ike_prf_len(sa->prf);
-	struct vpn_pki_peer in = {
-	        .id = id->body, .id_len = id->len, .identity = cfg->identity};
+	uint8_t macid[IKE_MAX_PRF_LEN];
 	struct ike_iov iov[3];
 	bool ok;
 
-	res->why[0] = res->subject[0] = res->issuer[0] = '\0';
-	if (!cfg->cert) {
-		ok = auth->len == 4 + plen && auth->body[0] == IKE_AUTH_PSK &&
-		     psk_auth(cfg, sa, of_initiator, id->body, id->len, want) ==
-		             0 &&
-		     ike_equal(want, auth->body + 4, plen);
-		explicit_bzero(want, sizeof(want));
-		if (!ok)
-			snprintf(res->why, sizeof(res->why),
-			         auth->body[0] == IKE_AUTH_PSK
-			                 ? "AUTH did not verify (wrong PSK?)"
-			                 : "AUTH method %u, not PSK",
-			         auth->body[0]);
-		return ok;
-	}
 	if (auth->body[0] != IKE_AUTH_SIGNATURE) {
 		snprintf(res->why, sizeof(res->why),
 		         "AUTH method %u, not a digital signature (14)",
@@ -154,25 +137,70 @@ auth_verify(const struct vpn_ike *ike, const struct vpn_ike_peer *cfg,
 		snprintf(res->why, sizeof(res->why), "no PKI loaded");
 		return false;
 	}
+	in->id = id->body;
+	in->id_len = id->len;
 	for (unsigned int i = 0; i < n; i++)
 		if (pl[i].type == IKE_PT_CERT &&
-		    in.n_certs < VPN_PKI_PEER_CERTS) {
-			in.cert[in.n_certs] = pl[i].body;
-			in.cert_len[in.n_certs++] = pl[i].len;
+		    in->n_certs < VPN_PKI_PEER_CERTS) {
+			in->cert[in->n_certs] = pl[i].body;
+			in->cert_len[in->n_certs++] = pl[i].len;
 		}
 	if (signed_octets(sa, of_initiator, id->body, id->len, macid, iov) !=
 	    0) {
 		snprintf(res->why, sizeof(res->why), "no PRF");
 		return false;
 	}
-	to_data(iov, &in.data);
-	in.auth = auth->body + 4;
-	in.auth_len = auth->len - 4u;
-	ok = vpn_pki_verify_peer(ike->pki, &in, res->why, sizeof(res->why)) ==
-	     0;
-	snprintf(res->subject, sizeof(res->subject), "%s", in.subject);
-	snprintf(res->issuer, sizeof(res->issuer), "%s", in.issuer);
+	to_data(iov, &in->data);
+	in->auth = auth->body + 4;
+	in->auth_len = auth->len - 4u;
+	ok = vpn_pki_verify_peer(ike->pki, in, res->why, sizeof(res->why)) == 0;
+	snprintf(res->subject, sizeof(res->subject), "%s", in->subject);
+	snprintf(res->issuer, sizeof(res->issuer), "%s", in->issuer);
 	return ok;
+}
+
+bool
+auth_verify(const struct vpn_ike *ike, const struct vpn_ike_peer *cfg,
+            const struct ike_sa *sa, bool of_initiator,
+            const struct ike_payload *id, const struct ike_payload *auth,
+            const struct ike_payload *pl, unsigned int n,
+            struct auth_result *res)
+{
+	uint8_t want[IKE_MAX_PRF_LEN];
+	size_t plen = ike_prf_len(sa->prf);
+	struct vpn_pki_peer in = {.identity = cfg->identity};
+	bool ok;
+
+	res->why[0] = res->subject[0] = res->issuer[0] = '\0';
+	if (cfg->cert)
+		return sig_verify(ike, sa, of_initiator, id, auth, pl, n, &in,
+		                  res);
+	ok = auth->len == 4 + plen && auth->body[0] == IKE_AUTH_PSK &&
+	     psk_auth(cfg, sa, of_initiator, id->body, id->len, want) == 0 &&
+	     ike_equal(want, auth->body + 4, plen);
+	explicit_bzero(want, sizeof(want));
+	if (!ok)
+		snprintf(res->why, sizeof(res->why),
+		         auth->body[0] == IKE_AUTH_PSK
+		                 ? "AUTH did not verify (wrong PSK?)"
+		                 : "AUTH method %u, not PSK",
+		         auth->body[0]);
+	return ok;
+}
+
+int
+auth_verify_any(const struct vpn_ike *ike, const struct ike_sa *sa,
+                const struct ike_payload *id, const struct ike_payload *auth,
+                const struct ike_payload *pl, unsigned int n,
+                const char *const *ids, unsigned int n_ids,
+                struct auth_result *res)
+{
+	struct vpn_pki_peer in = {.identities = ids, .n_identities = n_ids};
+
+	res->why[0] = res->subject[0] = res->issuer[0] = '\0';
+	if (!sig_verify(ike, sa, true, id, auth, pl, n, &in, res))
+		return -1;
+	return in.matched;
 }
 
 /* Our certificate and its intermediates, then (certreq) a CERTREQ for

@@ -41,6 +41,8 @@ vpn_ike_free(struct vpn_ike *ike)
 {
 	if (ike == NULL)
 		return;
+	while (ike->n_pend > 0)
+		sa_free(ike, ike->pend[0], "shutting down");
 	for (unsigned int i = 0; i < ike->n; i++) {
 		children_clear(ike, i, "shutting down");
 		sa_free(ike, ike->peers[i].nego, "shutting down");
@@ -62,6 +64,9 @@ peer_check(const struct vpn_ike_peer *p)
 	    p->ike.n_encr == 0 || p->ike.n_integ == 0 || p->ike.n_dh == 0 ||
 	    p->esp.n_encr == 0 || p->n_lts > VPN_IKE_MAX_TS ||
 	    p->n_rts > VPN_IKE_MAX_TS)
+		return -EINVAL;
+	/* No address: found by its certificate, and never started. */
+	if (p->remote == 0 && (!p->cert || p->initiate))
 		return -EINVAL;
 	for (unsigned int i = 0; i < p->ike.n_dh; i++)
 		if (!ike_dh_supported(p->ike.dh[i]))
@@ -236,6 +241,8 @@ vpn_ike_peer_info(const struct vpn_ike *ike, unsigned int peer,
 	}
 	info->ike_state =
 	        sa->state == S_ESTABLISHED ? "established" : "connecting";
+	info->remote = sa->remote;
+	info->rport = sa->rport;
 	for (int i = 0; i < IKE_MAX_CHILDREN; i++) {
 		const struct child *c = &p->ch[i];
 

@@ -88,7 +88,8 @@ initiate(struct vpn_ike *ike, unsigned int peer)
 bool
 starts(const struct peer *p)
 {
-	return !p->down && (p->cfg.initiate || p->restart);
+	/* A customer gateway without an address is only ever answered. */
+	return !p->down && !roaming(p) && (p->cfg.initiate || p->restart);
 }
 
 static void

@@ -18,6 +18,12 @@ find_sa(struct vpn_ike *ike, const struct ike_hdr *h)
 {
 	bool from_initiator = h->flags & IKE_FLAG_INITIATOR;
 
+	/* A pending SA only ever hears from its initiator. */
+	for (unsigned int i = 0; i < ike->n_pend; i++)
+		if (from_initiator && ike->pend[i]->state != S_DEAD &&
+		    ike->pend[i]->spi_i == h->spi_i &&
+		    ike->pend[i]->spi_r == h->spi_r)
+			return ike->pend[i];
 	for (unsigned int i = 0; i < ike->n; i++)
 		for (int k = 0; k < 4; k++) {
 			struct ike_sa *sa = k == 0   ? ike->peers[i].sa
@@ -116,6 +122,33 @@ fragment_in(struct vpn_ike *ike, struct ike_sa *sa, const struct ike_hdr *h,
 	*first = sa->rf_first;
 	fragments_drop(sa);
 	return 1;
+}
+
+/*
+ * An authenticated message from somewhere else than the SA knew: a NAT
+ * that mapped the peer anew, or a customer gateway without an address
+ * that moved. IKE answers there from now on; ESP follows with a new Child
+ * SA (a rekey now, make-before-break), whose endpoints are the new ones.
+ * A peer with an address and no NAT does not move (its ESP stays).
+ */
+static void
+moved(struct vpn_ike *ike, struct ike_sa *sa, uint32_t remote, uint16_t rport)
+{
+	struct peer *p = &ike->peers[sa->peer];
+
+	if (sa->state != S_ESTABLISHED || sa->pending || p->sa != sa ||
+	    (!udp_encap(ike, sa) && !roaming(p)))
+		return;
+	plog(ike, sa->peer,
+	     "the peer moved from %u.%u.%u.%u:%u to %u.%u.%u.%u:%u: its Child "
+	     "SA is rekeyed to follow",
+	     sa->remote >> 24, sa->remote >> 16 & 0xff, sa->remote >> 8 & 0xff,
+	     sa->remote & 0xff, sa->rport, remote >> 24, remote >> 16 & 0xff,
+	     remote >> 8 & 0xff, remote & 0xff, rport);
+	ike->st.peer_moves++;
+	for (int i = 0; i < IKE_MAX_CHILDREN; i++)
+		if (p->ch[i].used && p->ch[i].routed && !p->ch[i].rekeyed)
+			p->ch[i].rekey_at = ike->now;
 }
 
 void
@@ -218,6 +251,8 @@ vpn_ike_input(struct vpn_ike *ike, uint64_t now_ms, uint32_t local,
 	}
 	/* Authenticated: this is where the peer is now (RFC 7296 2.11). */
 	sa->last_rx = now_ms;
+	if (sa->remote != remote || sa->rport != rport)
+		moved(ike, sa, remote, rport);
 	sa->remote = remote;
 	sa->rport = rport;
 	sa->lport = lport;

@@ -41,6 +41,10 @@ enum {
 /* Cookies are asked for past this many half-open SAs, and from a peer
  * address that has one already (see init_request). */
 #define IKE_COOKIE_HALF_OPEN 64
+/* SAs from addresses no tunnel has, for the tunnels of customer gateways
+ * without an address, until IKE_AUTH names their identity: at most this
+ * many, and past half of it only initiators that return our cookie. */
+#define IKE_MAX_PENDING      64
 #define IKE_HALF_OPEN_MS     30000
 #define IKE_SETUP_GIVE_UP_MS 30000
 #define IKE_RETRY_MS         10000 /* an initiator's next try */
@@ -106,6 +110,10 @@ struct ike_sa {
 	unsigned int peer;
 	enum sa_state state;
 	bool initiator;
+	/* A responder's SA from an address no tunnel has (in the engine's
+	 * pend[]): peer is only the tunnel whose proposals it was answered
+	 * with; its own is the one whose identity its IKE_AUTH proves. */
+	bool pending;
 	uint64_t spi_i, spi_r;
 	/* The IKE SA's transforms. */
 	uint16_t encr, key_bits, integ, prf, dh_group;
@@ -195,6 +203,8 @@ struct vpn_ike {
 	const struct vpn_pki *pki; /* certificates: vpn_ike_set_pki */
 	uint64_t now;
 	unsigned int half_open;
+	struct ike_sa *pend[IKE_MAX_PENDING]; /* see ike_sa.pending */
+	unsigned int n_pend;
 	uint8_t cookie_secret[32];
 	uint8_t in[IKE_MAX_MSG];    /* a received message, decrypted in place */
 	uint8_t out[IKE_MAX_MSG];   /* a message being built */
@@ -231,6 +241,13 @@ struct keysrc {
 /* ike_sa.c */
 __attribute__((format(printf, 3, 4))) void
 plog(struct vpn_ike *ike, unsigned int peer, const char *fmt, ...);
+/* As plog, for an SA: a pending one is named by where it came from. */
+__attribute__((format(printf, 3, 4))) void
+salog(struct vpn_ike *ike, const struct ike_sa *sa, const char *fmt, ...);
+/* A tunnel of a customer gateway without an address (cfg.remote 0). */
+bool roaming(const struct peer *p);
+/* A pending SA out of pend[] (it is not freed). */
+void pend_drop(struct vpn_ike *ike, struct ike_sa *sa);
 void *dup_bytes(const void *p, size_t len);
 uint64_t rand64(void);
 uint32_t new_spi(struct vpn_ike *ike);
@@ -271,6 +288,7 @@ void send_init_error(struct vpn_ike *ike, const struct ike_hdr *req,
 
 /* ike_prop.c */
 bool dh_allowed(const struct vpn_ike_algs *a, uint16_t group);
+bool takes_ike_sa(const struct vpn_ike_algs *a, const struct ike_sa *sa);
 void dh_order(struct vpn_ike_algs *a);
 bool is_aead(uint16_t encr);
 unsigned int build_proposals(const struct vpn_ike_algs *a, enum pmode m,
@@ -307,6 +325,15 @@ bool auth_verify(const struct vpn_ike *ike, const struct vpn_ike_peer *cfg,
                  const struct ike_payload *id, const struct ike_payload *auth,
                  const struct ike_payload *pl, unsigned int n,
                  struct auth_result *res);
+/* An initiator's certificate AUTH checked against several identities
+ * (customer gateways without an address): the index of the one its
+ * certificate names, or -1 (why in res). */
+int auth_verify_any(const struct vpn_ike *ike, const struct ike_sa *sa,
+                    const struct ike_payload *id,
+                    const struct ike_payload *auth,
+                    const struct ike_payload *pl, unsigned int n,
+                    const char *const *ids, unsigned int n_ids,
+                    struct auth_result *res);
 void add_certs(const struct vpn_ike *ike, const struct vpn_ike_peer *cfg,
                struct ike_writer *w, bool certreq);
 void add_certreq(const struct vpn_ike *ike, const struct vpn_ike_peer *cfg,

@@ -40,6 +40,40 @@ find_peer(const struct vpn_ike *ike, uint32_t local, uint32_t remote)
 	return -1;
 }
 
+/* A pending SA from remote:rport with initiator SPI spi_i, or NULL. */
+static struct ike_sa *
+pend_find(struct vpn_ike *ike, uint64_t spi_i, uint32_t remote, uint16_t rport)
+{
+	for (unsigned int i = 0; i < ike->n_pend; i++) {
+		struct ike_sa *o = ike->pend[i];
+
+		if (o->spi_i == spi_i && o->remote == remote &&
+		    o->rport == rport)
+			return o;
+	}
+	return NULL;
+}
+
+/* The first tunnel of a customer gateway without an address, on our
+ * address local, that takes one of the proposals of psa (its choice in
+ * c), or -1. *any: there is such a tunnel at all. */
+static int
+find_roaming(struct vpn_ike *ike, uint32_t local, const struct ike_payload *psa,
+             struct choice *c, bool *any)
+{
+	*any = false;
+	for (unsigned int i = 0; i < ike->n; i++) {
+		const struct peer *p = &ike->peers[i];
+
+		if (!roaming(p) || p->cfg.local != local || p->down)
+			continue;
+		*any = true;
+		if (psa != NULL && choose(&p->cfg.ike, psa, PM_IKE, c, ike))
+			return (int)i;
+	}
+	return -1;
+}
+
 /* Whether the peer has a half-open SA we answered already. */
 static bool
 half_open_at(const struct peer *p)
@@ -64,33 +98,60 @@ init_request(struct vpn_ike *ike, const struct ike_hdr *h,
 	int pi = find_peer(ike, local, remote);
 	size_t gl, rn, pklen;
 	uint8_t *pk;
+	bool pend = false, any;
 
-	if (pi < 0) {
-		ike->st.no_peer++;
-		return;
-	}
-	p = &ike->peers[pi];
-	/* A retransmitted request: answer it again. */
-	for (int k = 0; k < 2; k++) {
-		struct ike_sa *o = k ? p->nego : p->sa;
-
-		if (o && !o->initiator && o->spi_i == h->spi_i &&
-		    o->state == S_INIT_DONE && o->resp) {
-			resend(ike, o);
-			return;
-		}
-	}
 	psa = vpn_ike_find(pl, n, IKE_PT_SA);
 	ke = vpn_ike_find(pl, n, IKE_PT_KE);
 	nonce = vpn_ike_find(pl, n, IKE_PT_NONCE);
+	if (pi < 0) {
+		/* From an address no tunnel has: a customer gateway without
+		 * one, maybe, which its IKE_AUTH will name. */
+		sa = pend_find(ike, h->spi_i, remote, rport);
+		if (sa != NULL) {
+			if (sa->state == S_INIT_DONE && sa->resp)
+				resend(ike, sa);
+			return;
+		}
+		pi = find_roaming(ike, local, psa, &c, &any);
+		if (!any) {
+			ike->st.no_peer++;
+			return;
+		}
+		pend = true;
+		if (ike->n_pend == IKE_MAX_PENDING) {
+			ike->st.pending_full++;
+			return;
+		}
+	}
+	if (pi >= 0) {
+		p = &ike->peers[pi];
+		/* A retransmitted request: answer it again. */
+		for (int k = 0; k < 2 && !pend; k++) {
+			struct ike_sa *o = k ? p->nego : p->sa;
+
+			if (o && !o->initiator && o->spi_i == h->spi_i &&
+			    o->state == S_INIT_DONE && o->resp) {
+				resend(ike, o);
+				return;
+			}
+		}
+	}
 	if (psa == NULL || ke == NULL || nonce == NULL || ke->len < 4 ||
 	    nonce->len < 16 || nonce->len > IKE_MAX_NONCE || h->msg_id != 0) {
 		ike->st.malformed++;
 		return;
 	}
+	if (pi < 0) {
+		/* No tunnel without an address takes any of its proposals. */
+		ike->st.no_proposal++;
+		send_init_error(ike, h, local, lport, remote, rport,
+		                IKE_N_NO_PROPOSAL_CHOSEN, NULL, 0);
+		return;
+	}
+	p = &ike->peers[pi];
 	/* Both ends starting the tunnel at once: the lower initiator nonce
 	 * gives way, so both end up with the same one IKE SA. */
-	if (p->sa != NULL && p->sa->initiator &&
+	if (!pend && p->sa != NULL && p->sa->initiator &&
 	    (p->sa->state == S_INIT_SENT || p->sa->state == S_AUTH_SENT)) {
 		size_t l =
 		        p->sa->ni_len < nonce->len ? p->sa->ni_len : nonce->len;
@@ -106,7 +167,8 @@ init_request(struct vpn_ike *ike, const struct ike_hdr *h,
 	 * replace (a flood spoofing the peer's address would replace the
 	 * real one's again and again): only initiators that return our
 	 * cookie, which needs the address to be theirs. */
-	if (ike->half_open >= IKE_COOKIE_HALF_OPEN || half_open_at(p)) {
+	if (ike->half_open >= IKE_COOKIE_HALF_OPEN ||
+	    (pend ? ike->n_pend >= IKE_MAX_PENDING / 2 : half_open_at(p))) {
 		uint8_t want[IKE_MAX_PRF_LEN];
 		size_t wl = make_cookie(ike, nonce->body, nonce->len, remote,
 		                        h->spi_i, want);
@@ -124,7 +186,7 @@ init_request(struct vpn_ike *ike, const struct ike_hdr *h,
 			return;
 		}
 	}
-	if (!choose(&p->cfg.ike, psa, PM_IKE, &c, ike)) {
+	if (!pend && !choose(&p->cfg.ike, psa, PM_IKE, &c, ike)) {
 		ike->st.no_proposal++;
 		plog(ike, (unsigned)pi, "IKE_SA_INIT: no acceptable proposal");
 		send_init_error(ike, h, local, lport, remote, rport,
@@ -142,8 +204,11 @@ init_request(struct vpn_ike *ike, const struct ike_hdr *h,
 	sa = sa_new(ike, (unsigned)pi, false);
 	if (sa == NULL)
 		return;
+	sa->pending = pend;
 	sa->spi_i = h->spi_i;
 	sa->spi_r = rand64();
+	sa->local = local;
+	sa->remote = remote;
 	sa->lport = lport;
 	sa->rport = rport;
 	sa->encr = c.encr;
@@ -198,7 +263,9 @@ init_request(struct vpn_ike *ike, const struct ike_hdr *h,
 	sa->msg2 = dup_bytes(ike->out, rn);
 	sa->msg2_len = sa->msg2 ? rn : 0;
 	/* It replaces the current SA only once it authenticates. */
-	if (p->sa == NULL)
+	if (pend)
+		ike->pend[ike->n_pend++] = sa;
+	else if (p->sa == NULL)
 		p->sa = sa;
 	else {
 		sa_free(ike, p->nego, "superseded");
@@ -211,13 +278,77 @@ init_request(struct vpn_ike *ike, const struct ike_hdr *h,
 		send_response(ike, sa, pk, pklen);
 }
 
+/*
+ * A pending SA's initiator proves its identity: the tunnel (of a customer
+ * gateway without an address, on the address it came to, that takes the
+ * SA's transforms) whose certificate_identity its certificate names, or
+ * -1 (why in ar). Two gateways behind one NAT are told apart here.
+ */
+static int
+match_roaming(struct vpn_ike *ike, const struct ike_sa *sa,
+              const struct ike_payload *idi, const struct ike_payload *auth,
+              const struct ike_payload *pl, unsigned int n,
+              struct auth_result *ar)
+{
+	const char **ids = calloc(ike->n ? ike->n : 1, sizeof(*ids));
+	unsigned int *idx = calloc(ike->n ? ike->n : 1, sizeof(*idx));
+	unsigned int k = 0;
+	int m = -1;
+
+	if (ids == NULL || idx == NULL) {
+		snprintf(ar->why, sizeof(ar->why), "out of memory");
+		goto out;
+	}
+	for (unsigned int i = 0; i < ike->n; i++) {
+		const struct peer *p = &ike->peers[i];
+
+		if (roaming(p) && !p->down && p->cfg.cert &&
+		    p->cfg.local == sa->local &&
+		    takes_ike_sa(&p->cfg.ike, sa)) {
+			ids[k] = p->cfg.identity;
+			idx[k++] = i;
+		}
+	}
+	if (k == 0) {
+		snprintf(ar->why, sizeof(ar->why),
+		         "no customer gateway without an address is up here");
+		goto out;
+	}
+	m = auth_verify_any(ike, sa, idi, auth, pl, n, ids, k, ar);
+	if (m >= 0)
+		m = (int)idx[m];
+out:
+	free(ids);
+	free(idx);
+	return m;
+}
+
+/* The pending SA sa proved it is tunnel pi's: the tunnel's current SA,
+ * or the one that replaces it once up. */
+static void
+adopt(struct vpn_ike *ike, struct ike_sa *sa, unsigned int pi)
+{
+	struct peer *p = &ike->peers[pi];
+
+	salog(ike, sa, "IKE_AUTH: the certificate names tunnel %s",
+	      p->cfg.name);
+	pend_drop(ike, sa);
+	sa->peer = pi;
+	if (p->sa == NULL)
+		p->sa = sa;
+	else {
+		sa_free(ike, p->nego, "superseded");
+		p->nego = sa;
+	}
+}
+
 /* The IKE_AUTH request (decrypted payloads). */
 void
 auth_request(struct vpn_ike *ike, struct ike_sa *sa, uint32_t msg_id,
              const struct ike_payload *pl, unsigned int n)
 {
-	const struct vpn_ike_peer *cfg = &ike->peers[sa->peer].cfg;
-	struct peer *p = &ike->peers[sa->peer];
+	const struct vpn_ike_peer *cfg;
+	struct peer *p;
 	const struct ike_payload *idi, *auth, *psa;
 	uint8_t id[IKE_MAX_ID], rauth[IKE_MAX_AUTH];
 	struct ts_set tsi, tsr, ours, tsi_n, tsr_n;
@@ -226,6 +357,7 @@ auth_request(struct vpn_ike *ike, struct ike_sa *sa, uint32_t msg_id,
 	struct ike_writer w;
 	struct choice c;
 	uint16_t err = 0;
+	bool ok;
 
 	idi = vpn_ike_find(pl, n, IKE_PT_IDI);
 	auth = vpn_ike_find(pl, n, IKE_PT_AUTH);
@@ -237,7 +369,18 @@ auth_request(struct vpn_ike *ike, struct ike_sa *sa, uint32_t msg_id,
 	/* Verified first: no signature of ours for a peer that fails. */
 	il = 0;
 	alen = 0;
-	if (auth_verify(ike, cfg, sa, true, idi, auth, pl, n, &ar)) {
+	if (sa->pending) {
+		int pi = match_roaming(ike, sa, idi, auth, pl, n, &ar);
+
+		ok = pi >= 0;
+		if (ok)
+			adopt(ike, sa, (unsigned int)pi);
+	} else
+		ok = auth_verify(ike, &ike->peers[sa->peer].cfg, sa, true, idi,
+		                 auth, pl, n, &ar);
+	cfg = &ike->peers[sa->peer].cfg;
+	p = &ike->peers[sa->peer];
+	if (ok) {
 		il = make_id(ike, cfg, sa, id, sizeof(id));
 		alen = il ? auth_make(ike, cfg, sa, false, id, il, rauth,
 		                      sizeof(rauth))
@@ -250,9 +393,9 @@ auth_request(struct vpn_ike *ike, struct ike_sa *sa, uint32_t msg_id,
 	}
 	if (alen == 0) {
 		ike->st.auth_failed++;
-		plog(ike, sa->peer, "IKE_AUTH: the initiator%s%s%s: %s",
-		     ar.subject[0] ? " (\"" : "", ar.subject,
-		     ar.subject[0] ? "\")" : "", ar.why);
+		salog(ike, sa, "IKE_AUTH: the initiator%s%s%s: %s",
+		      ar.subject[0] ? " (\"" : "", ar.subject,
+		      ar.subject[0] ? "\")" : "", ar.why);
 		add_notify(&w, 0, 0, IKE_N_AUTHENTICATION_FAILED, NULL, 0);
 		send_sk(ike, sa, IKE_AUTH, true, msg_id, &w, R_NONE);
 		sa_state(ike, sa, S_DEAD, "authentication failed");

@@ -63,19 +63,63 @@ static const char *const state_names[] = {
 
 /* ---- small helpers ------------------------------------------------------ */
 
-__attribute__((format(printf, 3, 4))) void
-plog(struct vpn_ike *ike, unsigned int peer, const char *fmt, ...)
+static void
+vlog(struct vpn_ike *ike, const char *who, const char *fmt, va_list ap)
 {
 	char line[512];
 	int n;
-	va_list ap;
 
-	n = snprintf(line, sizeof(line), "ike %s: ", ike->peers[peer].cfg.name);
-	va_start(ap, fmt);
+	n = snprintf(line, sizeof(line), "ike %s: ", who);
+	if (n < 0 || (size_t)n >= sizeof(line))
+		return;
 	vsnprintf(line + n, sizeof(line) - (size_t)n, fmt, ap);
-	va_end(ap);
 	if (ike->ops.log)
 		ike->ops.log(ike->ctx, line);
+}
+
+__attribute__((format(printf, 3, 4))) void
+plog(struct vpn_ike *ike, unsigned int peer, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vlog(ike, ike->peers[peer].cfg.name, fmt, ap);
+	va_end(ap);
+}
+
+__attribute__((format(printf, 3, 4))) void
+salog(struct vpn_ike *ike, const struct ike_sa *sa, const char *fmt, ...)
+{
+	char who[64];
+	va_list ap;
+
+	if (sa->pending)
+		snprintf(who, sizeof(who), "%u.%u.%u.%u:%u (identity to come)",
+		         sa->remote >> 24, sa->remote >> 16 & 0xff,
+		         sa->remote >> 8 & 0xff, sa->remote & 0xff, sa->rport);
+	else
+		snprintf(who, sizeof(who), "%s", ike->peers[sa->peer].cfg.name);
+	va_start(ap, fmt);
+	vlog(ike, who, fmt, ap);
+	va_end(ap);
+}
+
+bool
+roaming(const struct peer *p)
+{
+	return p->cfg.remote == 0;
+}
+
+void
+pend_drop(struct vpn_ike *ike, struct ike_sa *sa)
+{
+	for (unsigned int i = 0; i < ike->n_pend; i++)
+		if (ike->pend[i] == sa) {
+			ike->pend[i] = ike->pend[--ike->n_pend];
+			ike->pend[ike->n_pend] = NULL;
+			sa->pending = false;
+			return;
+		}
 }
 
 void *
@@ -187,25 +231,27 @@ sa_state(struct vpn_ike *ike, struct ike_sa *sa, enum sa_state to,
 		return;
 	if (!legal[sa->state][to]) {
 		ike->st.illegal_state++;
-		plog(ike, sa->peer,
-		     "IKE SA %016llx_i %016llx_r: %s -> %s (%s) is not a "
-		     "move the state machine has: refused",
-		     (unsigned long long)sa->spi_i,
-		     (unsigned long long)sa->spi_r, state_names[sa->state],
-		     state_names[to], why);
+		salog(ike, sa,
+		      "IKE SA %016llx_i %016llx_r: %s -> %s (%s) is not a "
+		      "move the state machine has: refused",
+		      (unsigned long long)sa->spi_i,
+		      (unsigned long long)sa->spi_r, state_names[sa->state],
+		      state_names[to], why);
 		return;
 	}
-	plog(ike, sa->peer, "IKE SA %016llx_i %016llx_r: %s -> %s (%s)",
-	     (unsigned long long)sa->spi_i, (unsigned long long)sa->spi_r,
-	     state_names[sa->state], state_names[to], why);
-	snprintf(p->last, sizeof(p->last), "%s -> %s (%s)",
-	         state_names[sa->state], state_names[to], why);
+	salog(ike, sa, "IKE SA %016llx_i %016llx_r: %s -> %s (%s)",
+	      (unsigned long long)sa->spi_i, (unsigned long long)sa->spi_r,
+	      state_names[sa->state], state_names[to], why);
+	if (!sa->pending)
+		snprintf(p->last, sizeof(p->last), "%s -> %s (%s)",
+		         state_names[sa->state], state_names[to], why);
 	if (sa->state == S_INIT_DONE && ike->half_open > 0)
 		ike->half_open--;
 	if (to == S_INIT_DONE)
 		ike->half_open++;
 	sa->state = to;
-	if (p->sa == sa || p->sa == NULL)
+	/* A pending SA is no tunnel's yet. */
+	if (!sa->pending && (p->sa == sa || p->sa == NULL))
 		status_log(ike, sa->peer, p->last);
 }
 
@@ -344,6 +390,8 @@ sa_free(struct vpn_ike *ike, struct ike_sa *sa, const char *why)
 	if (sa == NULL)
 		return;
 	sa_state(ike, sa, S_DEAD, why);
+	if (sa->pending)
+		pend_drop(ike, sa);
 	ike_dh_free(sa->dh);
 	ike_dh_free(sa->rk_dh);
 	free(sa->msg1);

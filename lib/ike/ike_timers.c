@@ -24,8 +24,9 @@ peer_dead(struct vpn_ike *ike, struct ike_sa *sa)
 	     p->cfg.dpd_timeout,
 	     p->cfg.dpd_action == VPN_IKE_DPD_RESTART ? "restart" : "clear");
 	sa_state(ike, sa, S_DEAD, "DPD timeout");
-	/* restart: we bring it up again, whoever started it first. */
-	if (p->cfg.dpd_action == VPN_IKE_DPD_RESTART) {
+	/* restart: we bring it up again, whoever started it first (not
+	 * to a customer gateway without an address: it comes back). */
+	if (p->cfg.dpd_action == VPN_IKE_DPD_RESTART && !roaming(p)) {
 		p->restart = true;
 		p->next_try = ike->now + 1000;
 	}
@@ -78,6 +79,8 @@ sa_tick(struct vpn_ike *ike, struct ike_sa *sa)
 		sa_state(ike, sa, S_DEAD, "no IKE_AUTH: half-open SA expired");
 		return;
 	}
+	if (sa->pending)
+		return;
 	if (sa->req != NULL) {
 		if (now >= sa->req_next)
 			req_tick(ike, sa);
@@ -156,6 +159,15 @@ void
 vpn_ike_tick(struct vpn_ike *ike, uint64_t now_ms)
 {
 	ike->now = now_ms;
+	/* Pending SAs: answered, waiting for an IKE_AUTH (sa_tick only
+	 * expires them), or refused in it. */
+	for (unsigned int i = ike->n_pend; i-- > 0;) {
+		struct ike_sa *sa = ike->pend[i];
+
+		sa_tick(ike, sa);
+		if (sa->state == S_DEAD)
+			sa_free(ike, sa, "gone");
+	}
 	for (unsigned int i = 0; i < ike->n; i++) {
 		struct peer *p = &ike->peers[i];
 

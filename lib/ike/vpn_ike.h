@@ -241,6 +241,10 @@ struct vpn_ike_peer {
 	 * DNS name or email in its subjectAltName). */
 	bool cert;
 	char identity[VPN_IKE_ID_MAX];
+	/* remote 0: a customer gateway without an address (cert only, never
+	 * initiate). Its IKE_SA_INIT comes from anywhere to local; the
+	 * tunnel is the one whose identity its IKE_AUTH proves, and the
+	 * address it came from (and moves to, behind a NAT) is its remote. */
 };
 
 /* A negotiated Child SA, both directions (ours: in = the peer's
@@ -286,33 +290,35 @@ struct vpn_ike_ops {
 };
 
 /* Why IKE messages were dropped, and what was sent. */
-#define VPN_IKE_COUNTERS(_)                                         \
-	_(rx, "messages received")                                  \
-	_(tx, "messages sent")                                      \
-	_(retransmits, "requests sent again")                       \
-	_(resent_responses, "cached responses sent for duplicates") \
-	_(malformed, "malformed message or payload")                \
-	_(no_peer, "IKE_SA_INIT from an address with no tunnel")    \
-	_(unknown_spi, "no IKE SA for the SPIs")                    \
-	_(bad_msg_id, "message ID outside the window")              \
-	_(bad_icv, "SK payload did not verify")                     \
-	_(unexpected, "message not valid in the SA's state")        \
-	_(no_proposal, "no acceptable proposal")                    \
-	_(auth_failed, "AUTH did not verify")                       \
-	_(ts_unacceptable, "traffic selectors did not match")       \
-	_(cookies_sent, "cookies asked for (half-open SAs)")        \
-	_(fragments_sent, "IKE fragments sent (RFC 7383)")          \
-	_(fragments_received, "IKE fragments received")             \
-	_(bad_cookie, "IKE_SA_INIT with a wrong or no cookie")      \
-	_(ike_up, "IKE SAs established")                            \
-	_(child_up, "Child SAs installed")                          \
-	_(child_rekeys, "Child SAs rekeyed")                        \
-	_(ike_rekeys, "IKE SAs rekeyed")                            \
-	_(collisions, "simultaneous rekeys resolved by nonces")     \
-	_(temporary_failures, "rekeys refused for now, retried")    \
-	_(invalid_ke, "INVALID_KE: our KE guessed wrong")           \
-	_(expired, "SAs removed at their hard lifetime")            \
-	_(dpd_dead, "peers declared dead")                          \
+#define VPN_IKE_COUNTERS(_)                                          \
+	_(rx, "messages received")                                   \
+	_(tx, "messages sent")                                       \
+	_(retransmits, "requests sent again")                        \
+	_(resent_responses, "cached responses sent for duplicates")  \
+	_(malformed, "malformed message or payload")                 \
+	_(no_peer, "IKE_SA_INIT from an address with no tunnel")     \
+	_(pending_full, "IKE_SA_INIT for no-address gateways: full") \
+	_(peer_moves, "peers that moved (NAT), followed by a rekey") \
+	_(unknown_spi, "no IKE SA for the SPIs")                     \
+	_(bad_msg_id, "message ID outside the window")               \
+	_(bad_icv, "SK payload did not verify")                      \
+	_(unexpected, "message not valid in the SA's state")         \
+	_(no_proposal, "no acceptable proposal")                     \
+	_(auth_failed, "AUTH did not verify")                        \
+	_(ts_unacceptable, "traffic selectors did not match")        \
+	_(cookies_sent, "cookies asked for (half-open SAs)")         \
+	_(fragments_sent, "IKE fragments sent (RFC 7383)")           \
+	_(fragments_received, "IKE fragments received")              \
+	_(bad_cookie, "IKE_SA_INIT with a wrong or no cookie")       \
+	_(ike_up, "IKE SAs established")                             \
+	_(child_up, "Child SAs installed")                           \
+	_(child_rekeys, "Child SAs rekeyed")                         \
+	_(ike_rekeys, "IKE SAs rekeyed")                             \
+	_(collisions, "simultaneous rekeys resolved by nonces")      \
+	_(temporary_failures, "rekeys refused for now, retried")     \
+	_(invalid_ke, "INVALID_KE: our KE guessed wrong")            \
+	_(expired, "SAs removed at their hard lifetime")             \
+	_(dpd_dead, "peers declared dead")                           \
 	_(illegal_state, "state changes refused as illegal (a bug)")
 
 struct vpn_ike_stats {
@@ -362,7 +368,9 @@ const struct vpn_ike_stats *vpn_ike_stats(const struct vpn_ike *ike);
 struct vpn_ike_peer_info {
 	const char *ike_state; /* "down", "connecting", "established" */
 	bool admin_down;
-	uint32_t local, remote; /* the outside addresses */
+	uint32_t local, remote; /* the outside addresses (remote: where the
+	                         * peer is now, when it has an SA) */
+	uint16_t rport;         /* its IKE port then (0: none) */
 	bool child_up;
 	unsigned int children; /* installed, rekeyed ones included */
 	bool nat;              /* NAT detected (or forced): ESP in UDP */

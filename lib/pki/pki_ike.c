@@ -462,6 +462,7 @@ vpn_pki_verify_peer(const struct vpn_pki *pki, struct vpn_pki_peer *in,
 	int rc;
 
 	in->subject[0] = in->issuer[0] = '\0';
+	in->matched = -1;
 	if (in->n_certs == 0) {
 		rc = refuse(why, wlen, "no certificate (CERT payload)");
 		goto out;
@@ -507,12 +508,29 @@ vpn_pki_verify_peer(const struct vpn_pki *pki, struct vpn_pki_peer *in,
 		            "ID payload does not name the certificate");
 		goto out;
 	}
-	if (!identity_matches(leaf, in->identity)) {
+	in->matched = -1;
+	if (in->identity != NULL) {
+		if (identity_matches(leaf, in->identity))
+			in->matched = 0;
+	} else
+		for (unsigned int i = 0; i < in->n_identities; i++)
+			if (identity_matches(leaf, in->identities[i])) {
+				in->matched = (int)i;
+				break;
+			}
+	if (in->matched < 0) {
 		char subj[VPN_IDENTITY_MAX];
 
 		pki_name_str(X509_get_subject_name(leaf), subj, sizeof(subj));
-		rc = refuse(why, wlen, "identity mismatch: \"%s\", not \"%s\"",
-		            subj, in->identity);
+		if (in->identity != NULL)
+			rc = refuse(why, wlen,
+			            "identity mismatch: \"%s\", not \"%s\"",
+			            subj, in->identity);
+		else
+			rc = refuse(why, wlen,
+			            "identity mismatch: \"%s\" is none of the "
+			            "%u customer gateway(s) without an address",
+			            subj, in->n_identities);
 		goto out;
 	}
 	rc = verify_sig(leaf, in->auth, in->auth_len, &in->data, why, wlen);

@@ -97,14 +97,21 @@ struct vpn_pki_peer {
 	size_t auth_len;
 	struct vpn_pki_data data; /* what the signature covers */
 	const char *identity;     /* certificate_identity */
-	time_t now;               /* 0: the current time */
+	/* Or, for a customer gateway without an address, the identities of
+	 * every such gateway it may be (identity NULL): the first that
+	 * matches goes in matched. */
+	const char *const *identities;
+	unsigned int n_identities;
+	int matched; /* out: its index, -1: none */
+	time_t now;  /* 0: the current time */
 	char subject[VPN_IDENTITY_MAX], issuer[VPN_IDENTITY_MAX]; /* out */
 };
 
 /* 0 when the peer's certificate chains to our CA (through the
  * intermediates it sent), is valid now and may sign, its ID payload
  * names it, it matches identity (a DN as a set of attributes, or a DNS
- * name or email in its subjectAltName) and the AUTH signature verifies
+ * name or email in its subjectAltName; or one of identities) and the AUTH
+ * signature verifies
  * with its key; else -EACCES and why ("certificate expired", "unknown
  * CA", "identity mismatch: ...", "bad signature", ...). */
 int vpn_pki_verify_peer(const struct vpn_pki *pki, struct vpn_pki_peer *in,

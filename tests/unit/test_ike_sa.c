@@ -953,6 +953,183 @@ test_pair_certs(void)
 	CU_ASSERT_EQUAL(system(cmd), 0);
 }
 
+/* ---- customer gateways without an address --------------------------- */
+
+/* Clients behind one NAT (public address A_ADDR): client k's port P
+ * leaves as 10000 + 100 * (k + shift[k]) + (P == 4500). */
+#define NAT_CLIENTS 3
+static unsigned int nat_shift[NAT_CLIENTS];
+
+static uint16_t
+nat_out(unsigned int k, uint16_t port)
+{
+	return (uint16_t)(10000 + 100 * (k + nat_shift[k]) + (port == 4500));
+}
+
+/* Deliver each client's messages to r through the NAT and r's answers
+ * back to the client whose mapping they are addressed to; tick all. */
+static void
+pump_nat(struct side *r, struct side *cl, unsigned int n, unsigned int rounds,
+         uint64_t step)
+{
+	for (unsigned int round = 0; round < rounds; round++) {
+		for (unsigned int k = 0; k < n; k++) {
+			struct side *c = &cl[k];
+
+			for (unsigned int i = 0; i < c->nq; i++)
+				vpn_ike_input(r->ike, clock_ms, r->addr,
+				              c->q[i].dport, A_ADDR,
+				              nat_out(k, c->q[i].sport),
+				              c->q[i].m, c->q[i].len);
+			c->nq = 0;
+		}
+		for (unsigned int i = 0; i < r->nq; i++)
+			for (unsigned int k = 0; k < n; k++) {
+				uint16_t d = r->q[i].dport;
+
+				if (d != nat_out(k, 500) &&
+				    d != nat_out(k, 4500))
+					continue;
+				vpn_ike_input(cl[k].ike, clock_ms, cl[k].addr,
+				              d == nat_out(k, 4500) ? 4500
+				                                    : 500,
+				              r->addr, r->q[i].sport, r->q[i].m,
+				              r->q[i].len);
+			}
+		r->nq = 0;
+		clock_ms += step;
+		vpn_ike_tick(r->ike, clock_ms);
+		for (unsigned int k = 0; k < n; k++)
+			vpn_ike_tick(cl[k].ike, clock_ms);
+	}
+}
+
+/* The Child SA r installed whose outbound SPI is spi, or NULL. */
+static const struct vpn_ike_child *
+kid_out(const struct side *r, uint32_t spi)
+{
+	for (int i = 0; i < 8; i++)
+		if (r->live[i] && r->kids[i].spi_out == spi)
+			return &r->kids[i];
+	return NULL;
+}
+
+static void
+test_pair_roaming(void)
+{
+	static const char *const names[NAT_CLIENTS] = {"gw-a", "gw-c", "gw-x"};
+	char dir[64], cmd[320];
+	struct vpn_pki *kr, *kc[NAT_CLIENTS];
+	struct vpn_ike_peer p;
+	struct vpn_ike_peer_info info;
+	struct side r, cl[NAT_CLIENTS];
+	const struct vpn_ike_child *k0, *k1;
+	uint32_t c_addr = 0xc000020au; /* 192.0.2.10, behind the NAT */
+
+	snprintf(dir, sizeof(dir), "/tmp/vpngw-ike-roam-XXXXXX");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(dir));
+	snprintf(cmd, sizeof(cmd),
+	         "%s/tools/vpngw-pki.sh %s gw-b gw-a gw-c gw-x >/dev/null",
+	         VPNGW_SRCDIR, dir);
+	CU_ASSERT_EQUAL_FATAL(system(cmd), 0);
+	kr = pki_of(dir, "gw-b");
+	CU_ASSERT_FATAL(kr != NULL);
+	for (int k = 0; k < NAT_CLIENTS; k++) {
+		kc[k] = pki_of(dir, names[k]);
+		CU_ASSERT_FATAL(kc[k] != NULL);
+	}
+
+	/* Without an address only by certificate, and never started. */
+	side_init(&r, B_ADDR);
+	vpn_ike_set_pki(r.ike, kr);
+	peer_cfg(&p, B_ADDR, 0, true);
+	cert_cfg(&p, "gw-a");
+	CU_ASSERT_EQUAL(vpn_ike_add_peer(r.ike, &p), -EINVAL);
+	peer_cfg(&p, B_ADDR, 0, false);
+	CU_ASSERT_EQUAL(vpn_ike_add_peer(r.ike, &p), -EINVAL);
+	/* The responder: two gateways without an address on B_ADDR (gw-c
+	 * first), one on another address of ours; DPD restart, which
+	 * must not start anything. */
+	cert_cfg(&p, "C=US, O=vpngw, CN=gw-c");
+	snprintf(p.name, sizeof(p.name), "c/1");
+	p.dpd_action = VPN_IKE_DPD_RESTART;
+	CU_ASSERT_EQUAL(vpn_ike_add_peer(r.ike, &p), 0);
+	cert_cfg(&p, "gw-a");
+	snprintf(p.name, sizeof(p.name), "a/1");
+	CU_ASSERT_EQUAL(vpn_ike_add_peer(r.ike, &p), 1);
+	p.local = B_ADDR + 1;
+	cert_cfg(&p, "gw-x");
+	snprintf(p.name, sizeof(p.name), "x/2");
+	CU_ASSERT_EQUAL(vpn_ike_add_peer(r.ike, &p), 2);
+	/* Three initiators behind one NAT, from the same private address:
+	 * gw-a and gw-c, and gw-x, whose tunnel is on another address. */
+	for (int k = 0; k < NAT_CLIENTS; k++) {
+		nat_shift[k] = 0;
+		side_init(&cl[k], c_addr);
+		vpn_ike_set_pki(cl[k].ike, kc[k]);
+		peer_cfg(&p, c_addr, B_ADDR, true);
+		cert_cfg(&p, "gw-b");
+		CU_ASSERT_EQUAL(vpn_ike_add_peer(cl[k].ike, &p), 0);
+	}
+	pump_nat(&r, cl, NAT_CLIENTS, 30, 10);
+	CU_ASSERT_EQUAL(cl[0].children, 1);
+	CU_ASSERT_EQUAL(cl[1].children, 1);
+	CU_ASSERT_EQUAL(cl[2].children, 0);
+	CU_ASSERT_EQUAL(r.children, 2);
+	CU_ASSERT(vpn_ike_stats(r.ike)->auth_failed >= 1);
+	/* Each tunnel has its own gateway: the certificate it proved, the
+	 * NAT's address and the port its mapping has; ESP in UDP to it. */
+	CU_ASSERT_EQUAL(vpn_ike_peer_info(r.ike, 1, &info), 0);
+	CU_ASSERT_STRING_EQUAL(info.ike_state, "established");
+	CU_ASSERT_STRING_EQUAL(info.peer_subject, "C=US, O=vpngw, CN=gw-a");
+	CU_ASSERT_EQUAL(info.remote, A_ADDR);
+	CU_ASSERT_EQUAL(info.rport, nat_out(0, 4500));
+	CU_ASSERT(info.nat);
+	CU_ASSERT_EQUAL(vpn_ike_peer_info(r.ike, 0, &info), 0);
+	CU_ASSERT_STRING_EQUAL(info.peer_subject, "C=US, O=vpngw, CN=gw-c");
+	CU_ASSERT_EQUAL(info.rport, nat_out(1, 4500));
+	CU_ASSERT_EQUAL(vpn_ike_peer_info(r.ike, 2, &info), 0);
+	CU_ASSERT_STRING_EQUAL(info.ike_state, "down");
+	for (int k = 0; k < 2; k++) {
+		const struct vpn_ike_child *c = kid(&cl[k], cl[k].routed);
+
+		CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+		k0 = kid_out(&r, c->spi_in);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(k0);
+		CU_ASSERT_EQUAL(k0->spi_in, c->spi_out);
+		CU_ASSERT(k0->udp_encap);
+		CU_ASSERT_EQUAL(k0->remote, A_ADDR);
+		CU_ASSERT_EQUAL(k0->dport, nat_out((unsigned int)k, 4500));
+	}
+	/* gw-a's NAT mapping changes: its next message (DPD) comes from
+	 * another port; the responder follows with a new Child SA there. */
+	k0 = kid_out(&r, kid(&cl[0], cl[0].routed)->spi_in);
+	nat_shift[0] = 50;
+	pump_nat(&r, cl, NAT_CLIENTS, 40, 1000);
+	CU_ASSERT_EQUAL(vpn_ike_stats(r.ike)->peer_moves, 1);
+	CU_ASSERT_EQUAL(vpn_ike_peer_info(r.ike, 1, &info), 0);
+	CU_ASSERT_STRING_EQUAL(info.ike_state, "established");
+	CU_ASSERT_EQUAL(info.rport, nat_out(0, 4500));
+	k1 = kid_out(&r, kid(&cl[0], cl[0].routed)->spi_in);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(k1);
+	CU_ASSERT(k0 == NULL || k1->spi_in != k0->spi_in);
+	CU_ASSERT_EQUAL(k1->dport, nat_out(0, 4500));
+	CU_ASSERT_EQUAL(k1->remote, A_ADDR);
+	/* gw-c did not move, and stays up. */
+	CU_ASSERT_EQUAL(vpn_ike_peer_info(r.ike, 0, &info), 0);
+	CU_ASSERT_STRING_EQUAL(info.ike_state, "established");
+	CU_ASSERT_EQUAL(info.rport, nat_out(1, 4500));
+
+	for (int k = 0; k < NAT_CLIENTS; k++) {
+		side_free(&cl[k]);
+		vpn_pki_free(kc[k]);
+	}
+	side_free(&r);
+	vpn_pki_free(kr);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	CU_ASSERT_EQUAL(system(cmd), 0);
+}
+
 static void
 test_pair_fragments(void)
 {
@@ -1164,6 +1341,8 @@ register_ike_sa_tests(void)
 	CU_add_test(s, "two engines: IKE fragmentation", test_pair_fragments);
 	CU_add_test(s, "two engines: certificates (ECDSA, RSA), refusals",
 	            test_pair_certs);
+	CU_add_test(s, "two engines: gateways without an address behind a NAT",
+	            test_pair_roaming);
 	CU_add_test(s, "two engines: cached answers rate-limited",
 	            test_pair_resend_limit);
 	CU_add_test(s, "two engines: duplicates, cookies",
