@@ -233,7 +233,12 @@ tunnel_detail(FILE *o, const struct vpngw_tunnel_view *v)
 	fprintf(o, "Tunnel %s is %s%s\n", v->name, v->up ? "up" : "down",
 	        v->admin_down ? " (administratively down)" : "");
 	fprintf(o, "  outside %s -> %s, ", con_ip(v->outside, a),
-	        con_ip(v->remote, b));
+	        v->learned && v->remote == 0 ? "any" : con_ip(v->remote, b));
+	if (v->learned && v->remote != 0)
+		fprintf(o, "(no fixed address: IKE heard it at %s:%u) ",
+		        con_ip(v->remote, b), v->rport);
+	else if (v->learned)
+		fprintf(o, "(no fixed address: not heard yet) ");
 	fprintf(o, "inside %s (ours %s)\n", vpn_prefix_format(&v->inside, p),
 	        con_ip(v->ours, a));
 	fprintf(o, "  phase 1 %s, phase 2 %s, keying %s\n", v->phase1,
@@ -313,7 +318,10 @@ CMD(show_tunnels)
 		else {
 			fprintf(o, "%-24s %-5s %-15s %-15s %-18s %-11s %-6s ",
 			        v->name, v->up ? "up" : "down",
-			        con_ip(v->outside, a), con_ip(v->remote, b),
+			        con_ip(v->outside, a),
+			        v->learned && v->remote == 0
+			                ? "any"
+			                : con_ip(v->remote, b),
 			        vpn_prefix_format(&v->inside, p), v->phase1,
 			        v->up ? "up" : "down");
 			con_uptime(o, v->since_s);
@@ -440,13 +448,14 @@ CMD(show_ike_sa)
 			        "\"remote\": \"%s\", \"spi_i\": \"%016llx\", "
 			        "\"spi_r\": \"%016llx\", \"encr\": %u, "
 			        "\"key_bits\": %u, \"integ\": %u, \"dh\": %u, "
-			        "\"nat\": %s, \"child_up\": %s, \"last\": ",
+			        "\"nat\": %s, \"child_up\": %s, \"rport\": %u, "
+			        "\"last\": ",
 			        st, con_ip(k->local, a), con_ip(k->remote, b),
 			        (unsigned long long)k->spi_i,
 			        (unsigned long long)k->spi_r, k->encr,
 			        k->key_bits, k->integ, k->dh,
 			        k->nat ? "true" : "false",
-			        k->child_up ? "true" : "false");
+			        k->child_up ? "true" : "false", k->rport);
 			con_json_str(o, k->last);
 			fprintf(o, ", \"peer_subject\": ");
 			con_json_str(o, k->peer_subject);
@@ -468,6 +477,9 @@ CMD(show_ike_sa)
 		if (!detail)
 			continue;
 		fprintf(o, "  last: %s\n", k->last);
+		if (k->remote != 0 && k->rport != 0)
+			fprintf(o, "  peer at %s:%u\n", con_ip(k->remote, b),
+			        k->rport);
 		/* Certificates: who the peer proved to be, by which CA. */
 		if (k->peer_subject[0])
 			fprintf(o, "  peer certificate: %s\n  issued by: %s\n",

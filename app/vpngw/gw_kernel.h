@@ -20,6 +20,8 @@ int vpngw_kernel_conn(const char *ifname, const struct vpn_cfg_conn *c);
 int vpngw_kernel_conn_withdraw(const char *ifname,
                                const struct vpn_cfg_conn *old,
                                const struct vpn_cfg *now);
+/* The policy rules vpngw_kernel_setup made gone (at the end). */
+void vpngw_kernel_teardown(void);
 /* The loopback up (FRR's zebra feeds routes over it). */
 void vpngw_kernel_lo_up(void);
 

@@ -30,6 +30,10 @@ struct vpngw_tunnel_view {
 	bool manual; /* keyed by hand (no IKE) */
 	bool nat;    /* IKE found a NAT (or it was forced): ESP in UDP */
 	uint32_t outside, remote, ours; /* ours: its inside address */
+	/* A customer gateway without an address: remote is where IKE
+	 * last heard it (0: not yet), port rport. */
+	bool learned;
+	uint16_t rport;
 	struct vpn_prefix inside;
 	const char *phase1;           /* IKE SA state, "manual", "no-ike" */
 	double since_s;               /* since the last change; -1: none */

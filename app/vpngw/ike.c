@@ -519,14 +519,6 @@ vpngw_ike_tunnel_add(const struct vpn_cfg *cfg, const struct vpn_cfg_conn *c,
 
 	if (c->tunnels[ti].manual.present)
 		return 0;
-	if (c->tunnels[ti].remote_address == 0) {
-		/* A customer gateway without an address (certificates): it
-		 * must be found by its identity, which is still to come. */
-		vpngw_log("tunnel %s/%d: a customer gateway without an "
-		          "address is not supported yet: the tunnel stays down",
-		          c->name, ti + 1);
-		return 0;
-	}
 	if (g.n >= MAX_PEERS) {
 		vpngw_log("tunnel %s/%d: IKE has no room for more tunnels",
 		          c->name, ti + 1);
@@ -559,7 +551,11 @@ vpngw_ike_tunnel_add(const struct vpn_cfg *cfg, const struct vpn_cfg_conn *c,
 	g.n++;
 	pthread_mutex_unlock(&g.lock);
 	vpngw_log("tunnel %s/%d: IKEv2, %s, %s", c->name, ti + 1,
-	          c->tunnels[ti].startup_action == VPN_STARTUP_START
+	          c->tunnels[ti].remote_address == 0
+	                  ? "a customer gateway without an address: we wait "
+	                    "for it from anywhere, and know it by its "
+	                    "certificate"
+	          : c->tunnels[ti].startup_action == VPN_STARTUP_START
 	                  ? "we initiate"
 	                  : "we wait for the peer",
 	          c->acceleration ? "ESP in UDP (accelerated)"
@@ -574,13 +570,9 @@ vpngw_ike_tunnel_update(const struct vpn_cfg *cfg, const struct vpn_cfg_conn *c,
 	struct vpn_ike_peer p;
 	int idx = peer_of(c->slot, (unsigned int)ti), rc;
 
-	/* One IKE did not take before (no address then) may run now. */
+	/* One IKE did not take before (manual keys then) may run now. */
 	if (idx < 0)
 		return vpngw_ike_tunnel_add(cfg, c, ti);
-	if (c->tunnels[ti].remote_address == 0) {
-		vpngw_ike_tunnel_remove(c->slot, (unsigned int)ti);
-		return vpngw_ike_tunnel_add(cfg, c, ti);
-	}
 	rc = peer_from(cfg, c, ti, &p);
 	if (rc == 0)
 		rc = socks_for(p.local);

@@ -10,6 +10,7 @@
  * addresses go on it too: the sessions (FRR's bgpd) use them.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <spawn.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -98,15 +99,46 @@ out:
 	return rc;
 }
 
+/* `ip ARGV...` now (argv[0] is "ip"): 0 when it exits 0. quiet: a
+ * failure is expected (nothing to delete), not logged, its stderr
+ * dropped. */
+static int
+ip_run(const char **argv, int argc, bool quiet)
+{
+	posix_spawn_file_actions_t fa;
+	int status, rc;
+	pid_t pid;
+
+	if (posix_spawn_file_actions_init(&fa) != 0)
+		return -ENOMEM;
+	if (quiet)
+		posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY,
+		                                 0);
+	rc = posix_spawnp(&pid, "ip", &fa, NULL, (char *const *)argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	if (rc != 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
+	    WEXITSTATUS(status) != 0) {
+		char cmd[200] = "";
+		size_t n = 0;
+
+		for (int i = 1; i < argc && n < sizeof(cmd); i++)
+			n += (size_t)snprintf(cmd + n, sizeof(cmd) - n, " %s",
+			                      argv[i]);
+		if (!quiet)
+			vpngw_log("exception path: 'ip%s' failed", cmd);
+		return -EIO;
+	}
+	return 0;
+}
+
 /* `ip ARGS...`: into the batch when one is open, else run now; 0 when it
  * exits 0 (or was batched). */
 static int
 ip_cmd(const char *first, ...)
 {
 	const char *argv[16] = {"ip", first};
-	int argc = 2, status;
+	int argc = 2;
 	va_list ap;
-	pid_t pid;
 
 	va_start(ap, first);
 	while (argc < 15 && (argv[argc] = va_arg(ap, const char *)) != NULL)
@@ -120,20 +152,37 @@ ip_cmd(const char *first, ...)
 		batch.n++;
 		return 0;
 	}
-	if (posix_spawnp(&pid, "ip", NULL, NULL, (char *const *)argv,
-	                 environ) != 0 ||
-	    waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
-	    WEXITSTATUS(status) != 0) {
-		char cmd[200] = "";
-		size_t n = 0;
+	return ip_run(argv, argc, false);
+}
 
-		for (int i = 1; i < argc && n < sizeof(cmd); i++)
-			n += (size_t)snprintf(cmd + n, sizeof(cmd) - n, " %s",
-			                      argv[i]);
-		vpngw_log("exception path: 'ip%s' failed", cmd);
-		return -EIO;
-	}
-	return 0;
+/*
+ * What the kernel sends from one of our outside addresses (IKE) goes into
+ * the TAP whatever its destination: to the data plane, which routes it
+ * out of the outside port. Customer gateways without an address answer
+ * from anywhere, and no route the kernel learns elsewhere (a host's
+ * default, FRR's) may take our IKE away. A rule per outside address
+ * (preference VPNGW_RULE_PREF) into a table of ours (VPNGW_TABLE) that
+ * holds one default route through the TAP.
+ */
+#define VPNGW_TABLE     "4500"
+#define VPNGW_RULE_PREF "4500"
+
+/* Our rules gone (at start: a run that was killed left them). */
+static void
+rules_flush(void)
+{
+	const char *argv[] = {"ip",   "rule",          "del",
+	                      "pref", VPNGW_RULE_PREF, NULL};
+
+	for (int i = 0; i < 2 * VPN_MAX_OUTSIDE + 2; i++)
+		if (ip_run(argv, 5, true) != 0)
+			break;
+}
+
+void
+vpngw_kernel_teardown(void)
+{
+	rules_flush();
 }
 
 static int
@@ -319,6 +368,7 @@ vpngw_kernel_setup(const struct vpn_cfg *cfg, const char *ifname)
 	rc |= ip_cmd("link", "set", "dev", ifname, "arp", "off", NULL);
 	if (ip_cmd("link", "set", "dev", ifname, "up", NULL) != 0)
 		return -EIO;
+	rules_flush();
 	/* The rest in one batch: addresses first, then the routes. */
 	if (batch_begin() != 0)
 		return -ENOMEM;
@@ -339,6 +389,17 @@ vpngw_kernel_setup(const struct vpn_cfg *cfg, const char *ifname)
 		if (!on_port)
 			add_addr(ifname, a->outside_addresses[i], 32);
 	}
+	for (unsigned int i = 0; i < a->n_outside; i++) {
+		char b[16], from[24];
+
+		snprintf(from, sizeof(from), "%s/32",
+		         vpn_ipv4_format(a->outside_addresses[i], b));
+		ip_cmd("rule", "add", "from", from, "lookup", VPNGW_TABLE,
+		       "pref", VPNGW_RULE_PREF, NULL);
+	}
+	if (a->n_outside > 0)
+		ip_cmd("route", "replace", "default", "dev", ifname, "table",
+		       VPNGW_TABLE, NULL);
 	for (unsigned int i = 0; i < cfg->n_conns; i++)
 		add_inside(ifname, &cfg->conns[i]);
 	for (unsigned int i = 0; i < cfg->n_conns; i++)

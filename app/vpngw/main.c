@@ -403,6 +403,9 @@ main(int argc, char **argv)
 	print_tunnels();
 	vpngw_dp_stop(&st, wst, &nw);
 	vpngw_routing_stop();
+	/* (cfg may be gone: console changes replace the running model.) */
+	if (vpngw_running()->appliance.exception_iface[0] != '\0')
+		vpngw_kernel_teardown();
 	rte_pdump_uninit();
 	print_stats(&st, wst, nw, &sas);
 	vpngw_sa_free(&sas);
@@ -424,6 +427,8 @@ out_dp:
 	quit = 1;
 	vpngw_dp_stop(&st, NULL, NULL);
 	vpngw_routing_stop();
+	if (cfg->appliance.exception_iface[0] != '\0')
+		vpngw_kernel_teardown();
 out_sas:
 	vpngw_sa_free(&sas);
 	vpngw_eal_cleanup();

@@ -63,6 +63,11 @@ view_one(struct vpngw_tunnel_view *v, const struct vpn_cfg_conn *c,
 	v->manual = tu->manual.present;
 	v->outside = tu->outside_address;
 	v->remote = tu->remote_address;
+	if (tu->remote_address == 0 && !v->manual) {
+		v->learned = true;
+		v->remote = k ? k->ike.remote : 0;
+		v->rport = k ? k->ike.rport : 0;
+	}
 	v->ours = vpn_cfg_inside_addr(tu, true);
 	v->inside = tu->inside_cidr;
 	v->phase1 = v->manual ? "manual"
@@ -123,6 +128,8 @@ vpngw_view_tunnel_fields(const struct vpngw_tunnel_view *v,
 	out->str(ctx, "keying", v->manual ? "manual" : "ikev2");
 	out->str(ctx, "outside", vpn_ipv4_format(v->outside, a));
 	out->str(ctx, "remote", vpn_ipv4_format(v->remote, a));
+	/* A customer gateway without an address: where it is now. */
+	out->flag(ctx, "remote_learned", v->learned);
 	out->str(ctx, "inside_cidr", vpn_prefix_format(&v->inside, p));
 	out->str(ctx, "phase1", v->phase1);
 	out->str(ctx, "phase2", v->up ? "up" : "down");
@@ -178,7 +185,8 @@ sa_tunnel(const struct vpn_esp_sa_params *p, char *buf, size_t len)
 			continue;
 		for (int t = 0; t < VPN_TUNNELS; t++)
 			if (c->tunnels[t].outside_address == p->tun_src &&
-			    c->tunnels[t].remote_address == p->tun_dst)
+			    (c->tunnels[t].remote_address == p->tun_dst ||
+			     c->tunnels[t].remote_address == 0))
 				snprintf(buf, len, "%s/%d", c->name, t + 1);
 	}
 }

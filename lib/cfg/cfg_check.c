@@ -612,6 +612,26 @@ check_tunnel_pairs(struct checker *c)
 				    "spi_in 0x%llx is also tunnel %u of '%s''s",
 				    (unsigned long long)ti->manual.spi_in,
 				    j % VPN_TUNNELS + 1, cj->name);
+			/* Customer gateways without an address are told
+			 * apart by their certificate's identity on each of
+			 * our outside addresses. */
+			if (ci != cj && ci->cgw >= 0 && cj->cgw >= 0 &&
+			    !ti->manual.present && !tj->manual.present &&
+			    ti->remote_address == 0 &&
+			    tj->remote_address == 0 &&
+			    ti->outside_address == tj->outside_address &&
+			    strcmp(cfg->cgws[ci->cgw].certificate_identity,
+			           cfg->cgws[cj->cgw].certificate_identity) ==
+			            0)
+				ERR(c, ti->src.line,
+				    "tunnel %u of '%s' and tunnel %u of '%s' "
+				    "both wait on %s for a customer gateway "
+				    "without an address named \"%s\"; IKE "
+				    "can't tell them apart",
+				    i % VPN_TUNNELS + 1, ci->name,
+				    j % VPN_TUNNELS + 1, cj->name,
+				    ip(ti->outside_address, b1),
+				    cfg->cgws[ci->cgw].certificate_identity);
 			/* IKE tells tunnels apart by the address pair
 			 * (manual SAs by their SPIs, checked above). */
 			if (ci != cj &&
