@@ -14,6 +14,8 @@ packages=(
 	python3-scapy tshark clang libclang-rt-14-dev
 	# end-to-end tests in network namespaces
 	iputils-ping ethtool iperf3 dpdk-dev nftables
+	# a NAT that maps a customer gateway anew (its entries flushed)
+	conntrack
 	# the console's tests drive Debian's telnet client under expect
 	telnet expect
 	# the benchmark builds DPDK's ipsec-secgw from its source here and
