@@ -14,6 +14,7 @@
 #include <CUnit/CUnit.h>
 
 #include "../../lib/ike/ike_crypto.h"
+#include "../../lib/pki/pki_priv.h" /* a key swapped, below */
 #include "vpn_ike.h"
 #include "vpn_pki.h"
 
@@ -242,11 +243,27 @@ t_child_del(void *ctx, unsigned int peer, uint32_t spi)
 		s->routed = 0;
 }
 
+/* The engines' log lines since the last logged_clear(). */
+static char logged[65536];
+static size_t logged_len;
+
+static void
+logged_clear(void)
+{
+	logged_len = 0;
+	logged[0] = '\0';
+}
+
 static void
 t_log(void *ctx, const char *line)
 {
+	int n;
+
 	(void)ctx;
-	(void)line;
+	n = snprintf(logged + logged_len, sizeof(logged) - logged_len, "%s\n",
+	             line);
+	if (n > 0 && logged_len + (size_t)n < sizeof(logged))
+		logged_len += (size_t)n;
 	if (getenv("VPNGW_TEST_IKE_LOG"))
 		printf("    %s\n", line);
 }
@@ -939,6 +956,27 @@ test_pair_certs(void)
 		CU_ASSERT(!cert_pair_up(&a, &b, ka, NULL, &pa, &pb));
 		side_free(&a);
 		side_free(&b);
+
+		/* The initiator sends gw-a's certificate but signs with
+		 * another key (gw-b's): what someone with a copy of the
+		 * certificate and not its key does. Refused, and why. */
+		{
+			EVP_PKEY *mine = ka->key;
+
+			ka->key = kb->key;
+			peer_cfg(&pb, B_ADDR, A_ADDR, false);
+			cert_cfg(&pb, "C=US, O=vpngw, CN=gw-a");
+			logged_clear();
+			CU_ASSERT(!cert_pair_up(&a, &b, ka, kb, &pa, &pb));
+			CU_ASSERT(vpn_ike_stats(b.ike)->auth_failed >= 1);
+			CU_ASSERT_PTR_NOT_NULL(strstr(
+			        logged, "(\"C=US, O=vpngw, CN=gw-a\"): bad "
+			                "signature"));
+			CU_ASSERT_EQUAL(b.children, 0);
+			side_free(&a);
+			side_free(&b);
+			ka->key = mine;
+		}
 
 		/* No PKI loaded: nothing to sign with, nothing up. */
 		cert_cfg(&pb, "C=US, O=vpngw, CN=gw-a");
