@@ -51,17 +51,27 @@ vpngw_pki(void)
 static void
 log_pki(const char *when)
 {
-	time_t na;
+	time_t na, next;
 	struct tm tm;
-	char date[32];
+	char date[32], crl[96] = "";
+	unsigned int n, revoked;
 
 	if (pki == NULL)
 		return;
 	na = vpn_pki_not_after(pki);
 	gmtime_r(&na, &tm);
 	strftime(date, sizeof(date), "%Y-%m-%d", &tm);
-	vpngw_log("pki (%s): our certificate \"%s\", valid until %s", when,
-	          vpn_pki_subject(pki), date);
+	n = vpn_pki_crls(pki, &revoked, &next);
+	if (n > 0) {
+		gmtime_r(&next, &tm);
+		snprintf(crl, sizeof(crl),
+		         "; %u CRL(s), %u certificate(s) revoked, next update ",
+		         n, revoked);
+		strftime(crl + strlen(crl), sizeof(crl) - strlen(crl),
+		         next ? "%Y-%m-%d %H:%M UTC" : "none", &tm);
+	}
+	vpngw_log("pki (%s): our certificate \"%s\", valid until %s%s", when,
+	          vpn_pki_subject(pki), date, crl);
 }
 
 /* appliance.pki of a configuration that loaded without errors: read and

@@ -199,6 +199,8 @@ static const struct opt pki_opts[] = {
             "our certificate (PEM)"),
         STR(T, "private_key", private_key, cfg_check_path, NULL,
             "our private key (PEM)"),
+        STR(T, "crl", crl, cfg_check_path, NULL,
+            "certificate revocation lists of the CA(s) (PEM; optional)"),
 };
 #undef T
 

@@ -145,6 +145,7 @@ struct vpn_cfg_pki {
 	char ca[VPN_PATH_MAX];
 	char certificate[VPN_PATH_MAX];
 	char private_key[VPN_PATH_MAX];
+	char crl[VPN_PATH_MAX]; /* optional: CRLs of the CA(s) (PEM) */
 	struct vpn_src src;
 };
 

@@ -22,8 +22,9 @@
 #define PKI_FILE_MAX  (1 << 20) /* bytes in one PEM file */
 #define PKI_CERTS_MAX 16        /* certificates in one file */
 
-enum { F_CA, F_CERT, F_KEY };
-static const char *const opt_names[] = {"ca", "certificate", "private_key"};
+enum { F_CA, F_CERT, F_KEY, F_CRL };
+static const char *const opt_names[] = {"ca", "certificate", "private_key",
+                                        "crl"};
 
 struct loader {
 	const struct vpn_pki_params *p;
@@ -264,6 +265,76 @@ read_key(struct loader *l, char *desc, size_t len)
 	return k;
 }
 
+/*
+ * The CRLs (pki.crl): each issued by one of the CAs or of our
+ * intermediates, and signed by it; one past its next update is a warning
+ * (peers' certificates from that issuer are refused until it is renewed:
+ * SIGHUP reads it again). NULL: said why.
+ */
+static STACK_OF(X509_CRL) * read_crls(struct loader *l, struct vpn_pki *pki)
+{
+	const char *path = l->p->pki->crl;
+	STACK_OF(X509_CRL) * sk;
+	char iss[VPN_IDENTITY_MAX], date[40];
+	X509_CRL *crl;
+	struct stat st;
+	FILE *f;
+
+	f = open_pem(l, F_CRL, path, &st);
+	if (f == NULL)
+		return NULL;
+	sk = sk_X509_CRL_new_null();
+	while (sk != NULL && sk_X509_CRL_num(sk) < PKI_CRLS_MAX &&
+	       (crl = PEM_read_X509_CRL(f, NULL, NULL, NULL)) != NULL)
+		if (sk_X509_CRL_push(sk, crl) <= 0)
+			X509_CRL_free(crl);
+	ERR_clear_error();
+	fclose(f);
+	if (sk == NULL || sk_X509_CRL_num(sk) == 0) {
+		say(l, VPN_DIAG_ERROR, F_CRL,
+		    "%s: no PEM CRL (-----BEGIN X509 CRL-----)", path);
+		sk_X509_CRL_free(sk);
+		return NULL;
+	}
+	for (int i = 0; i < sk_X509_CRL_num(sk); i++) {
+		X509_CRL *c = sk_X509_CRL_value(sk, i);
+		X509 *by = NULL;
+		time_t next = asn1_time(X509_CRL_get0_nextUpdate(c));
+
+		for (int k = 0; by == NULL && k < sk_X509_num(pki->ca); k++)
+			if (X509_NAME_cmp(X509_CRL_get_issuer(c),
+			                  X509_get_subject_name(sk_X509_value(
+			                          pki->ca, k))) == 0)
+				by = sk_X509_value(pki->ca, k);
+		for (int k = 1; by == NULL && pki->chain != NULL &&
+		                k < sk_X509_num(pki->chain);
+		     k++)
+			if (X509_NAME_cmp(X509_CRL_get_issuer(c),
+			                  X509_get_subject_name(sk_X509_value(
+			                          pki->chain, k))) == 0)
+				by = sk_X509_value(pki->chain, k);
+		pki_name_str(X509_CRL_get_issuer(c), iss, sizeof(iss));
+		if (by == NULL)
+			say(l, VPN_DIAG_ERROR, F_CRL,
+			    "%s: CRL %d is issued by \"%s\", which is not the "
+			    "CA (or an intermediate of ours)",
+			    path, i + 1, iss);
+		else if (X509_CRL_verify(c, X509_get0_pubkey(by)) != 1)
+			say(l, VPN_DIAG_ERROR, F_CRL,
+			    "%s: CRL %d is not signed by \"%s\"'s key", path,
+			    i + 1, iss);
+		else if (next != 0 && next < l->now) {
+			date_str(next, date, sizeof(date));
+			say(l, VPN_DIAG_WARNING, F_CRL,
+			    "%s: the CRL of \"%s\" was due for renewal on %s: "
+			    "certificates it covers are refused until it is",
+			    path, iss, date);
+		}
+	}
+	ERR_clear_error();
+	return sk;
+}
+
 /* Ours, through the intermediates in its file, to one of the CAs. The
  * dates are check_dates' (with the date in the message), not here. */
 static void
@@ -406,6 +477,7 @@ vpn_pki_load(const struct vpn_pki_params *p, struct vpn_diag *d)
 	snprintf(pki->path[F_CA], VPN_PATH_MAX, "%s", c->ca);
 	snprintf(pki->path[F_CERT], VPN_PATH_MAX, "%s", c->certificate);
 	snprintf(pki->path[F_KEY], VPN_PATH_MAX, "%s", c->private_key);
+	snprintf(pki->path[F_CRL], VPN_PATH_MAX, "%s", c->crl);
 	/* The model's checker says which of the three are missing. */
 	if (c->ca[0] != '\0')
 		pki->ca = read_certs(&l, F_CA);
@@ -423,6 +495,8 @@ vpn_pki_load(const struct vpn_pki_params *p, struct vpn_diag *d)
 		check_ours(&l, pki);
 	if (pki->ca != NULL && pki->chain != NULL)
 		check_chain(&l, pki);
+	if (c->crl[0] != '\0' && pki->ca != NULL)
+		pki->crls = read_crls(&l, pki);
 	if (d->errors != errors || pki->ca == NULL || pki->chain == NULL ||
 	    pki->key == NULL) {
 		vpn_pki_free(pki);
@@ -439,6 +513,7 @@ vpn_pki_free(struct vpn_pki *pki)
 		return;
 	sk_X509_pop_free(pki->ca, X509_free);
 	sk_X509_pop_free(pki->chain, X509_free);
+	sk_X509_CRL_pop_free(pki->crls, X509_CRL_free);
 	EVP_PKEY_free(pki->key);
 	free(pki);
 }
@@ -453,6 +528,25 @@ time_t
 vpn_pki_not_after(const struct vpn_pki *pki)
 {
 	return asn1_time(X509_get0_notAfter(sk_X509_value(pki->chain, 0)));
+}
+
+unsigned int
+vpn_pki_crls(const struct vpn_pki *pki, unsigned int *revoked, time_t *next)
+{
+	int n = sk_X509_CRL_num(pki->crls);
+
+	*revoked = 0;
+	*next = 0;
+	for (int i = 0; i < n; i++) {
+		X509_CRL *c = sk_X509_CRL_value(pki->crls, i);
+		STACK_OF(X509_REVOKED) *r = X509_CRL_get_REVOKED(c);
+		time_t t = asn1_time(X509_CRL_get0_nextUpdate(c));
+
+		*revoked += r ? (unsigned int)sk_X509_REVOKED_num(r) : 0;
+		if (t != 0 && (*next == 0 || t < *next))
+			*next = t;
+	}
+	return n > 0 ? (unsigned int)n : 0;
 }
 
 /* ---- show pki -------------------------------------------------------- */
@@ -516,6 +610,38 @@ show_cert(X509 *x, const char *role, const char *path, const char *key,
 	BN_free(bn);
 }
 
+/* A CRL: its issuer, dates and how many certificates it revokes. */
+static void
+show_crl(X509_CRL *c, const char *path, time_t now, bool json, bool first,
+         FILE *out)
+{
+	char iss[VPN_IDENTITY_MAX], last[40], next[40] = "-";
+	STACK_OF(X509_REVOKED) *rev = X509_CRL_get_REVOKED(c);
+	time_t t_next = asn1_time(X509_CRL_get0_nextUpdate(c));
+
+	pki_name_str(X509_CRL_get_issuer(c), iss, sizeof(iss));
+	date_str(asn1_time(X509_CRL_get0_lastUpdate(c)), last, sizeof(last));
+	if (t_next != 0)
+		date_str(t_next, next, sizeof(next));
+	if (json) {
+		fprintf(out, "%s{\"revoked\": %d", first ? "" : ", ",
+		        rev ? sk_X509_REVOKED_num(rev) : 0);
+		jstr(out, "issuer", iss);
+		jstr(out, "last_update", last);
+		jstr(out, "next_update", next);
+		fprintf(out, ", \"overdue\": %s",
+		        t_next != 0 && t_next < now ? "true" : "false");
+		jstr(out, "file", path);
+		fprintf(out, "}");
+		return;
+	}
+	fprintf(out, "\nCRL\n  issuer     %s\n  updated    %s, next %s%s\n",
+	        iss, last, next,
+	        t_next != 0 && t_next < now ? " (overdue)" : "");
+	fprintf(out, "  revoked    %d certificate(s)\n  file       %s\n",
+	        rev ? sk_X509_REVOKED_num(rev) : 0, path);
+}
+
 void
 vpn_pki_show(const struct vpn_pki *pki, time_t now, bool json, FILE *out)
 {
@@ -531,6 +657,11 @@ vpn_pki_show(const struct vpn_pki *pki, time_t now, bool json, FILE *out)
 	for (int i = 0; i < sk_X509_num(pki->ca); i++)
 		show_cert(sk_X509_value(pki->ca, i), "ca", pki->path[F_CA],
 		          NULL, now, json, false, out);
+	if (json)
+		fprintf(out, "], \"crls\": [");
+	for (int i = 0; i < sk_X509_CRL_num(pki->crls); i++)
+		show_crl(sk_X509_CRL_value(pki->crls, i), pki->path[F_CRL], now,
+		         json, i == 0, out);
 	if (json) {
 		fprintf(out, "]");
 		jstr(out, "private_key", pki->path[F_KEY]);

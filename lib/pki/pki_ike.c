@@ -369,6 +369,54 @@ chain_why(int err)
 	}
 }
 
+/*
+ * Revocation (pki.crl): each certificate of the verified chain against
+ * the CRL of the one that issued it, when we have that CRL (signed by that
+ * issuer's key). A CRL past its next update refuses what it covers: it
+ * can no longer say whether they are revoked.
+ */
+static int
+check_revoked(const struct vpn_pki *pki, X509_STORE_CTX *ctx, time_t now,
+              char *why, size_t wlen)
+{
+	STACK_OF(X509) *chain = X509_STORE_CTX_get0_chain(ctx);
+	char subj[VPN_IDENTITY_MAX];
+
+	if (now == 0)
+		now = time(NULL);
+	for (int i = 0; i + 1 < sk_X509_num(chain); i++) {
+		X509 *x = sk_X509_value(chain, i);
+		X509 *iss = sk_X509_value(chain, i + 1);
+
+		for (int k = 0; k < sk_X509_CRL_num(pki->crls); k++) {
+			X509_CRL *crl = sk_X509_CRL_value(pki->crls, k);
+			const ASN1_TIME *next = X509_CRL_get0_nextUpdate(crl);
+			X509_REVOKED *rev = NULL;
+
+			if (X509_NAME_cmp(X509_CRL_get_issuer(crl),
+			                  X509_get_subject_name(iss)) != 0 ||
+			    X509_CRL_verify(crl, X509_get0_pubkey(iss)) != 1)
+				continue;
+			pki_name_str(X509_get_subject_name(x), subj,
+			             sizeof(subj));
+			if (next != NULL && X509_cmp_time(next, &now) < 0)
+				return refuse(why, wlen,
+				              "the CRL that covers \"%s\" is "
+				              "past its next update: renew it",
+				              subj);
+			if (X509_CRL_get0_by_cert(crl, &rev, x) == 1)
+				return refuse(
+				        why, wlen,
+				        i == 0 ? "certificate revoked"
+				               : "certificate revoked: its "
+				                 "issuer \"%s\" is",
+				        subj);
+		}
+	}
+	ERR_clear_error();
+	return 0;
+}
+
 static int
 verify_chain(const struct vpn_pki *pki, X509 *leaf, STACK_OF(X509) * inter,
              time_t now, char *why, size_t wlen)
@@ -392,7 +440,8 @@ verify_chain(const struct vpn_pki *pki, X509 *leaf, STACK_OF(X509) * inter,
 	if (X509_verify_cert(ctx) != 1) {
 		err = X509_STORE_CTX_get_error(ctx);
 		rc = refuse(why, wlen, "%s", chain_why(err));
-	}
+	} else if (pki->crls != NULL)
+		rc = check_revoked(pki, ctx, now, why, wlen);
 out:
 	X509_STORE_CTX_free(ctx);
 	X509_STORE_free(store);

@@ -12,8 +12,11 @@ struct vpn_pki {
 	EVP_PKEY *key;
 	char key_desc[24];
 	char subject[VPN_IDENTITY_MAX];
-	char path[3][VPN_PATH_MAX]; /* ca, certificate, private_key */
+	STACK_OF(X509_CRL) * crls;  /* pki.crl: NULL when none */
+	char path[4][VPN_PATH_MAX]; /* ca, certificate, private_key, crl */
 };
+
+#define PKI_CRLS_MAX 16 /* CRLs in the crl file */
 
 /* "C=US, O=Example, CN=gw1": a name in the certificate's order. */
 void pki_name_str(const X509_NAME *n, char *buf, size_t len);

@@ -52,6 +52,10 @@ void vpn_pki_show(const struct vpn_pki *pki, time_t now, bool json, FILE *out);
  * DER_ASN1_DN is written) and its expiry. */
 const char *vpn_pki_subject(const struct vpn_pki *pki);
 time_t vpn_pki_not_after(const struct vpn_pki *pki);
+/* The CRLs loaded (pki.crl): how many, the certificates they revoke,
+ * and the earliest next update (0: none). */
+unsigned int vpn_pki_crls(const struct vpn_pki *pki, unsigned int *revoked,
+                          time_t *next);
 
 /* ---- IKEv2 (pki_ike.c) ------------------------------------------------ */
 

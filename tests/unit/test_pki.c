@@ -20,6 +20,7 @@
 #define L_CA   10
 #define L_CERT 11
 #define L_KEY  12
+#define L_CRL  13
 
 static char dir[64];
 static EVP_PKEY *ca_key, *ca2_key, *int_key, *rsa_key, *ec_key;
@@ -167,9 +168,10 @@ suite_clean(void)
 	return system(cmd) == 0 ? 0 : -1;
 }
 
-/* Load ca, cert and key (names in dir; NULL: not configured). */
+/* Load ca, cert, key and crl (names in dir; NULL: not configured). */
 static struct vpn_pki *
-load(const char *c, const char *crt, const char *key, struct vpn_diag *d)
+load_crl(const char *c, const char *crt, const char *key, const char *crl,
+         struct vpn_diag *d)
 {
 	struct vpn_cfg_pki p = {0};
 	struct vpn_pki_params pp = {.pki = &p, .file = "gw.conf"};
@@ -178,6 +180,9 @@ load(const char *c, const char *crt, const char *key, struct vpn_diag *d)
 	p.src.opt_line[vpn_opt_find(VPN_OBJ_PKI, "ca")] = L_CA;
 	p.src.opt_line[vpn_opt_find(VPN_OBJ_PKI, "certificate")] = L_CERT;
 	p.src.opt_line[vpn_opt_find(VPN_OBJ_PKI, "private_key")] = L_KEY;
+	p.src.opt_line[vpn_opt_find(VPN_OBJ_PKI, "crl")] = L_CRL;
+	if (crl)
+		snprintf(p.crl, sizeof(p.crl), "%s", path(crl));
 	if (c)
 		snprintf(p.ca, sizeof(p.ca), "%s", path(c));
 	if (crt)
@@ -186,6 +191,12 @@ load(const char *c, const char *crt, const char *key, struct vpn_diag *d)
 		snprintf(p.private_key, sizeof(p.private_key), "%s", path(key));
 	vpn_diag_init(d);
 	return vpn_pki_load(&pp, d);
+}
+
+static struct vpn_pki *
+load(const char *c, const char *crt, const char *key, struct vpn_diag *d)
+{
+	return load_crl(c, crt, key, NULL, d);
 }
 
 /* d has a message of that severity on that line containing text. */
@@ -580,6 +591,192 @@ test_pki_ike(void)
 	vpn_pki_free(other);
 }
 
+/* A CRL of issuer (key ikey) revoking the given serials, its next update
+ * next_days from now, written to name. */
+static void
+write_crl(const char *name, X509 *issuer, EVP_PKEY *ikey, long next_days,
+          const long *serials, int n)
+{
+	X509_CRL *crl = X509_CRL_new();
+	ASN1_TIME *t = ASN1_TIME_new();
+	FILE *f = fopen(path(name), "w");
+
+	if (crl == NULL || t == NULL || f == NULL)
+		abort();
+	X509_CRL_set_version(crl, 1);
+	X509_CRL_set_issuer_name(crl, X509_get_subject_name(issuer));
+	X509_gmtime_adj(t, -86400);
+	X509_CRL_set1_lastUpdate(crl, t);
+	X509_gmtime_adj(t, next_days * 86400);
+	X509_CRL_set1_nextUpdate(crl, t);
+	for (int i = 0; i < n; i++) {
+		X509_REVOKED *r = X509_REVOKED_new();
+		ASN1_INTEGER *sn = ASN1_INTEGER_new();
+
+		ASN1_INTEGER_set(sn, serials[i]);
+		X509_REVOKED_set_serialNumber(r, sn);
+		X509_gmtime_adj(t, -3600);
+		X509_REVOKED_set_revocationDate(r, t);
+		X509_CRL_add0_revoked(crl, r);
+		ASN1_INTEGER_free(sn);
+	}
+	X509_CRL_sort(crl);
+	if (X509_CRL_sign(crl, ikey, EVP_sha256()) <= 0)
+		abort();
+	PEM_write_X509_CRL(f, crl);
+	fclose(f);
+	ASN1_TIME_free(t);
+	X509_CRL_free(crl);
+}
+
+static long
+serial_of(X509 *x)
+{
+	return ASN1_INTEGER_get(X509_get0_serialNumber(x));
+}
+
+/* A peer (cert, with inter after it when given) signed by key, checked
+ * by pki as identity CN. */
+static int
+peer_check(const struct vpn_pki *pki, X509 *x, X509 *via, EVP_PKEY *key,
+           const char *cn, char *why)
+{
+	static uint8_t der[2][4096], id[512], sig[1024];
+	const char *octets = "message|nonce|prf(SK_p, ID)";
+	struct vpn_pki_peer in = {.n_certs = via ? 2 : 1};
+	X509 *xs[2] = {x, via};
+	unsigned char *p;
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	size_t sl = sizeof(sig) - 20;
+	char ident[64];
+	int n;
+
+	for (unsigned int i = 0; i < in.n_certs; i++) {
+		der[i][0] = 4;
+		p = der[i] + 1;
+		n = i2d_X509(xs[i], &p);
+		in.cert[i] = der[i];
+		in.cert_len[i] = (size_t)n + 1;
+	}
+	memset(id, 0, 4);
+	id[0] = 9;
+	p = id + 4;
+	n = i2d_X509_NAME(X509_get_subject_name(x), &p);
+	in.id = id;
+	in.id_len = (size_t)n + 4;
+	/* RFC 7427: ecdsa-with-SHA256's AlgorithmIdentifier, then the
+	 * signature. */
+	{
+		static const uint8_t alg[] = {0x30, 0x0a, 0x06, 0x08,
+		                              0x2a, 0x86, 0x48, 0xce,
+		                              0x3d, 0x04, 0x03, 0x02};
+
+		sig[0] = sizeof(alg);
+		memcpy(sig + 1, alg, sizeof(alg));
+		EVP_DigestSignInit(md, NULL, EVP_sha256(), NULL, key);
+		EVP_DigestSign(md, sig + 1 + sizeof(alg), &sl,
+		               (const uint8_t *)octets, strlen(octets));
+		EVP_MD_CTX_free(md);
+	}
+	in.auth = sig;
+	in.auth_len = 1 + 12 + sl;
+	in.data.n = 1;
+	in.data.part[0] = (const uint8_t *)octets;
+	in.data.len[0] = strlen(octets);
+	snprintf(ident, sizeof(ident), "C=US, O=vpngw test, CN=%s", cn);
+	in.identity = ident;
+	why[0] = '\0';
+	return vpn_pki_verify_peer(pki, &in, why, 200);
+}
+
+static void
+test_pki_crl(void)
+{
+	X509 *ours, *fine, *gone, *via, *inter2;
+	EVP_PKEY *k2 = mk_key("P-256");
+	struct vpn_pki *pki;
+	struct vpn_diag d;
+	char why[200], *txt;
+	long rev[2];
+
+	ours = mk_cert("gw-crl", ec_key, ca, ca_key, false, -1, 365, NULL);
+	write_certs("crl-ours.pem", ours, NULL);
+	fine = mk_cert("peer-fine", k2, ca, ca_key, false, -1, 365, NULL);
+	gone = mk_cert("peer-gone", k2, ca, ca_key, false, -1, 365, NULL);
+	/* An intermediate the CA revoked, and a peer certificate under it. */
+	inter2 = mk_cert("revoked intermediate", int_key, ca, ca_key, true, -1,
+	                 365, "critical,keyCertSign,cRLSign");
+	via = mk_cert("peer-via", k2, inter2, int_key, false, -1, 365, NULL);
+	rev[0] = serial_of(gone);
+	rev[1] = serial_of(inter2);
+	write_crl("ca.crl", ca, ca_key, 7, rev, 2);
+
+	/* Loaded and shown; the CA's CRL decides. */
+	pki = load_crl("ca.pem", "crl-ours.pem", "ec.key", "ca.crl", &d);
+	CU_ASSERT_EQUAL(d.errors, 0);
+	CU_ASSERT_EQUAL(d.warnings, 0);
+	vpn_diag_free(&d);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(pki);
+	CU_ASSERT_EQUAL(peer_check(pki, fine, NULL, k2, "peer-fine", why), 0);
+	CU_ASSERT_EQUAL(peer_check(pki, gone, NULL, k2, "peer-gone", why),
+	                -EACCES);
+	CU_ASSERT_STRING_EQUAL(why, "certificate revoked");
+	CU_ASSERT_EQUAL(peer_check(pki, via, inter2, k2, "peer-via", why),
+	                -EACCES);
+	CU_ASSERT_PTR_NOT_NULL(strstr(why, "revoked: its issuer"));
+	txt = shown(pki, false);
+	CU_ASSERT_PTR_NOT_NULL(strstr(txt, "revoked    2 certificate(s)"));
+	free(txt);
+	txt = shown(pki, true);
+	CU_ASSERT_PTR_NOT_NULL(strstr(txt, "\"crls\": [{\"revoked\": 2"));
+	free(txt);
+	vpn_pki_free(pki);
+
+	/* Without the CRL all three pass. */
+	pki = load("ca.pem", "crl-ours.pem", "ec.key", &d);
+	vpn_diag_free(&d);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(pki);
+	CU_ASSERT_EQUAL(peer_check(pki, gone, NULL, k2, "peer-gone", why), 0);
+	CU_ASSERT_EQUAL(peer_check(pki, via, inter2, k2, "peer-via", why), 0);
+	vpn_pki_free(pki);
+
+	/* Past its next update: a warning at load, and what it covers is
+	 * refused (it can't say any more what is revoked). */
+	write_crl("old.crl", ca, ca_key, -1, rev, 1);
+	pki = load_crl("ca.pem", "crl-ours.pem", "ec.key", "old.crl", &d);
+	CU_ASSERT(said(&d, VPN_DIAG_WARNING, L_CRL, "due for renewal"));
+	vpn_diag_free(&d);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(pki);
+	CU_ASSERT_EQUAL(peer_check(pki, fine, NULL, k2, "peer-fine", why),
+	                -EACCES);
+	CU_ASSERT_PTR_NOT_NULL(strstr(why, "past its next update"));
+	vpn_pki_free(pki);
+
+	/* Another CA's CRL, a forged one (our CA's name, another key), a
+	 * file with no CRL: errors at the crl line. */
+	write_crl("ca2.crl", ca2, ca2_key, 7, rev, 1);
+	pki = load_crl("ca.pem", "crl-ours.pem", "ec.key", "ca2.crl", &d);
+	CU_ASSERT_PTR_NULL(pki);
+	CU_ASSERT(said(&d, VPN_DIAG_ERROR, L_CRL, "which is not the CA"));
+	vpn_diag_free(&d);
+	write_crl("forged.crl", ca, ca2_key, 7, rev, 1);
+	pki = load_crl("ca.pem", "crl-ours.pem", "ec.key", "forged.crl", &d);
+	CU_ASSERT_PTR_NULL(pki);
+	CU_ASSERT(said(&d, VPN_DIAG_ERROR, L_CRL, "not signed by"));
+	vpn_diag_free(&d);
+	pki = load_crl("ca.pem", "crl-ours.pem", "ec.key", "ca.pem", &d);
+	CU_ASSERT_PTR_NULL(pki);
+	CU_ASSERT(said(&d, VPN_DIAG_ERROR, L_CRL, "no PEM CRL"));
+	vpn_diag_free(&d);
+
+	X509_free(ours);
+	X509_free(fine);
+	X509_free(gone);
+	X509_free(via);
+	X509_free(inter2);
+	EVP_PKEY_free(k2);
+}
+
 void register_pki_tests(void);
 
 void
@@ -593,6 +790,8 @@ register_pki_tests(void)
 	            test_pki_files);
 	CU_add_test(s, "pki: certificates refused and warned of",
 	            test_pki_certs);
+	CU_add_test(s, "pki: CRLs: revoked peers and intermediates, overdue",
+	            test_pki_crl);
 	CU_add_test(s, "pki: IKE IDs, CERT, CERTREQ, signatures, peers",
 	            test_pki_ike);
 }
