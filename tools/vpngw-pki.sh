@@ -4,6 +4,8 @@
 # through, in one command.
 #
 #   tools/vpngw-pki.sh DIR [--rsa] [NAME...]
+#   tools/vpngw-pki.sh DIR --revoke NAME...
+#   tools/vpngw-pki.sh DIR --crl
 #
 # In DIR (created, mode 700): ca.key and ca.pem, the CA (10 years); for
 # each NAME (default: vpngw cgw) NAME.key and NAME.pem, signed by the CA
@@ -12,17 +14,22 @@
 # ECDSA P-256, or RSA 2048 with --rsa; each key file has mode 600.
 # appliance.pki is then { ca = "DIR/ca.pem"; certificate = "DIR/vpngw.pem";
 # private_key = "DIR/vpngw.key"; }; the CGW takes cgw.pem and cgw.key, and
-# the CA's certificate (never its key).
+# the CA's certificate (never its key). Every run also writes the CA's
+# CRL, DIR/ca.crl (appliance.pki's crl; valid 30 days: run --crl to renew
+# it, then SIGHUP vpngw); --revoke adds NAME.pem's certificate to it.
 set -eu
-[ $# -ge 1 ] || { echo "usage: vpngw-pki.sh DIR [--rsa] [NAME...]" >&2; exit 2; }
+usage="usage: vpngw-pki.sh DIR [--rsa] [NAME...] | DIR --revoke NAME... | DIR --crl"
+[ $# -ge 1 ] || { echo "$usage" >&2; exit 2; }
 dir=$1
 shift
 alg=ec
-if [ "${1:-}" = --rsa ]; then
-	alg=rsa
-	shift
-fi
-[ $# -gt 0 ] || set -- vpngw cgw
+mode=issue
+case ${1:-} in
+--rsa) alg=rsa; shift ;;
+--revoke) mode=revoke; shift; [ $# -gt 0 ] || { echo "$usage" >&2; exit 2; } ;;
+--crl) mode=crl; shift ;;
+esac
+[ $# -gt 0 ] || [ $mode != issue ] || set -- vpngw cgw
 command -v openssl >/dev/null || { echo "vpngw-pki.sh: needs openssl" >&2; exit 2; }
 umask 077
 mkdir -p "$dir"
@@ -36,6 +43,33 @@ newkey() { # newkey FILE
 	fi
 	chmod 600 "$1"
 }
+
+# The CA's CRL from its database (openssl ca), valid 30 days.
+crl() {
+	[ -f "$dir/index.txt" ] || : >"$dir/index.txt"
+	[ -f "$dir/crlnumber" ] || echo 01 >"$dir/crlnumber"
+	printf '[ ca ]\ndefault_ca = here\n[ here ]\ndatabase = %s\ncrlnumber = %s\ncertificate = %s\nprivate_key = %s\ndefault_md = sha256\ndefault_crl_days = 30\n' \
+		"$dir/index.txt" "$dir/crlnumber" "$dir/ca.pem" "$dir/ca.key" >"$dir/ca.cnf"
+	openssl ca -batch -config "$dir/ca.cnf" -gencrl -out "$dir/ca.crl" 2>"$dir/ca.log" ||
+		{ cat "$dir/ca.log" >&2; exit 1; }
+	chmod 644 "$dir/ca.crl"
+	echo "vpngw-pki: CRL $dir/ca.crl ($(grep -c '^R' "$dir/index.txt" || true) revoked)"
+}
+
+if [ $mode != issue ]; then
+	[ -f "$dir/ca.pem" ] && [ -f "$dir/ca.key" ] ||
+		{ echo "vpngw-pki: no CA in $dir" >&2; exit 2; }
+	[ $mode = crl ] || crl # the database and its configuration
+	for name in "$@"; do
+		[ -f "$dir/$name.pem" ] || { echo "vpngw-pki: no $dir/$name.pem" >&2; exit 2; }
+		openssl ca -batch -config "$dir/ca.cnf" -revoke "$dir/$name.pem" \
+			-crl_reason keyCompromise 2>"$dir/ca.log" ||
+			{ cat "$dir/ca.log" >&2; exit 1; }
+		echo "vpngw-pki: $name revoked"
+	done
+	crl
+	exit 0
+fi
 
 if [ ! -f "$dir/ca.pem" ]; then
 	newkey "$dir/ca.key"
@@ -63,3 +97,4 @@ for name in "$@"; do
 	chmod 644 "$dir/$name.pem"
 	echo "vpngw-pki: $name: $dir/$name.pem, key $dir/$name.key"
 done
+crl

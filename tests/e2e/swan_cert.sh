@@ -10,7 +10,7 @@
 # console's strongSwan export, loaded as it is, brings both tunnels up.
 # Then the refusals, each with the tunnel down and the reason in vpngw's
 # log: charon's certificate from another CA, an identity vpngw was not
-# told, an expired certificate.
+# told, an expired certificate, a revoked one (pki.crl).
 #
 #   host A ---- vpngw 1 ======== underlay ======== charon (G2) ---- host B
 #   198.51.100.10  |  .1          203.0.113.1, .11   203.0.113.2  |  192.0.2.130
@@ -77,7 +77,7 @@ EOF
 gw_cert_conf() { # gw_cert_conf PKI_DIR CGW_IDENTITY
 	swan_gw_conf "" 'startup_action = "start";'
 	sed -i -e "s|^customer_gateways = ( { name = \"peer\"; address = \"203.0.113.2\"; } );|customer_gateways = ( { name = \"peer\"; address = \"203.0.113.2\"; authentication = \"certificate\"; certificate_identity = \"$2\"; } );|" \
-		-e "s|^  workers = \\[1\\];|& pki: { ca = \"$1/ca.pem\"; certificate = \"$1/vpngw.pem\"; private_key = \"$1/vpngw.key\"; };|" \
+		-e "s|^  workers = \\[1\\];|& pki: { ca = \"$1/ca.pem\"; certificate = \"$1/vpngw.pem\"; private_key = \"$1/vpngw.key\"; ${GW_CRL:+crl = \"$GW_CRL\"; }};|" \
 		"$work/gw1.conf"
 	grep -q 'authentication = "certificate"' "$work/gw1.conf" &&
 		grep -q "vpngw.key" "$work/gw1.conf" || fail "gw1.conf: $(cat "$work/gw1.conf")"
@@ -237,6 +237,16 @@ EOF
 			-extensions ee -notext >ca.log 2>&1
 ) || fail "the expired certificate: $(cat "$work/expired/ca.log")"
 refused expired "$work/expired" "$CGW_ID" "certificate expired"
+# Revoked: the CA's CRL lists charon's certificate (as README says to
+# revoke one: tools/vpngw-pki.sh DIR --revoke NAME).
+mkdir -p "$work/revoked"
+cp "$work/ec/ca.pem" "$work/ec/ca.key" "$work/ec/vpngw.pem" "$work/ec/vpngw.key" \
+	"$work/ec/cgw.pem" "$work/ec/cgw.key" "$work/revoked/"
+"$pkitool" "$work/revoked" --revoke cgw >"$work/revoke.log" 2>&1 ||
+	fail "vpngw-pki.sh --revoke: $(cat "$work/revoke.log")"
+GW_CRL=$work/revoked/ca.crl refused revoked "$work/revoked" "$CGW_ID" "certificate revoked"
+grep -q "pki (start): .*; 1 CRL(s), 1 certificate(s) revoked, next update " "$work/gw1.log" ||
+	fail "revoked: vpngw did not log its CRL at start"
 cleanup
 echo "ok: certificates against strongSwan: ECDSA, RSA through an intermediate, refusals"
 exit 0
