@@ -4,7 +4,9 @@
 # (app/ike-load, on lib/ike) runs N initiators from N addresses of its own
 # namespace, each setting its tunnel up, deleting it and starting again,
 # for SECONDS after a warm-up. PSK, AES-128-GCM, PRF SHA2-256, ECP-256
-# (DH 19) by default.
+# (DH 19) by default; --auth ecdsa or rsa: certificates instead (a PKI
+# made by tools/vpngw-pki.sh: ECDSA P-256 or RSA 2048 keys, the responder
+# signing and verifying one signature per setup).
 #
 #   namespace L (ike-load, CPU 0) ---- veth ---- namespace R (CPU 1)
 #   203.0.113.100 ...                            vpngw (af_packet), then charon
@@ -18,18 +20,24 @@
 # ike-load has the same share of CPU 0 in both runs.
 #
 #   tools/bench-ike.sh [--build DIR] [--tunnels N] [--seconds S] [--group G]
+#                      [--auth psk|ecdsa|rsa]
 set -u
 cd "$(dirname "$0")/.."
-build=build tunnels=16 seconds=10 group=19
+build=build tunnels=16 seconds=10 group=19 auth=psk
 while [ $# -gt 0 ]; do
 	case $1 in
 	--build) build=$2; shift 2 ;;
 	--tunnels) tunnels=$2; shift 2 ;;
 	--seconds) seconds=$2; shift 2 ;;
 	--group) group=$2; shift 2 ;;
-	*) echo "usage: $0 [--build DIR] [--tunnels N] [--seconds S] [--group G]" >&2; exit 2 ;;
+	--auth) auth=$2; shift 2 ;;
+	*) echo "usage: $0 [--build DIR] [--tunnels N] [--seconds S] [--group G] [--auth psk|ecdsa|rsa]" >&2; exit 2 ;;
 	esac
 done
+case $auth in
+psk | ecdsa | rsa) ;;
+*) echo "bench-ike: --auth is psk, ecdsa or rsa" >&2; exit 2 ;;
+esac
 [ $((tunnels % 2)) = 0 ] && [ "$tunnels" -ge 2 ] && [ "$tunnels" -le 100 ] ||
 	{ echo "bench-ike: --tunnels must be even, 2 to 100" >&2; exit 2; }
 vpngw=$build/app/vpngw/vpngw load=$build/app/ike-load/ike-load
@@ -68,11 +76,20 @@ done
 ip netns exec "$L" ethtool -K l0 tx off >/dev/null
 ip netns exec "$G2" sysctl -qw net.ipv4.conf.all.rp_filter=1 net.ipv4.conf.r0.rp_filter=1
 
+# Certificates: vpngw (and charon in its place) is "vpngw", every
+# initiator "cgw", one private CA.
+cred=(--psk bench.psk)
+if [ "$auth" != psk ]; then
+	tools/vpngw-pki.sh "$work/pki" $([ "$auth" = rsa ] && echo --rsa) vpngw cgw \
+		>"$work/pki.log" 2>&1 || fail "vpngw-pki.sh: $(cat "$work/pki.log")"
+	cred=(--pki "$work/pki")
+fi
+
 # run_load LABEL: ike-load on CPU 0 against 203.0.113.1 / .11
 run_load() {
 	ip netns exec "$L" taskset -c 0 "$load" --remote 203.0.113.1 \
 		--remote2 203.0.113.11 --base 203.0.113.100 --tunnels "$tunnels" \
-		--psk bench.psk --group "$group" --seconds "$seconds" --warmup 2 \
+		"${cred[@]}" --group "$group" --seconds "$seconds" --warmup 2 \
 		>"$work/load-$1.txt" 2>&1
 	cat "$work/load-$1.txt" | sed "s/^/$1: /" >&2
 	grep -o "[0-9.]* setups/s" "$work/load-$1.txt" | awk '{print $1}'
@@ -98,21 +115,27 @@ appliance:
       address = "198.51.100.1/24"; }
   );
   outside_addresses = ["203.0.113.1", "203.0.113.11"];
-};
-customer_gateways = (
 EOF
+	[ "$auth" = psk ] ||
+		echo "  pki: { ca = \"$work/pki/ca.pem\"; certificate = \"$work/pki/vpngw.pem\"; private_key = \"$work/pki/vpngw.key\"; };"
+	echo "};"
+	echo "customer_gateways = ("
+	certs=
+	[ "$auth" = psk ] || certs=' authentication = "certificate"; certificate_identity = "cgw";'
 	for k in $(seq 0 $((tunnels / 2 - 1))); do
 		sep=,; [ "$k" = $((tunnels / 2 - 1)) ] && sep=
-		echo "  { name = \"g$k\"; address = \"203.0.113.$((100 + 2 * k))\"; }$sep"
+		echo "  { name = \"g$k\"; address = \"203.0.113.$((100 + 2 * k))\";$certs }$sep"
 	done
 	echo ");"
 	echo "vpn_connections = ("
 	for k in $(seq 0 $((tunnels / 2 - 1))); do
 		sep=,; [ "$k" = $((tunnels / 2 - 1)) ] && sep=
+		p1="psk = \"bench.psk.$((2 * k))\";" p2="psk = \"bench.psk.$((2 * k + 1))\";"
+		[ "$auth" = psk ] || p1= p2=
 		cat <<EOF
   { name = "c$k"; customer_gateway = "g$k"; static_routes = ["192.0.2.$k/32"];
-    tunnels = ( { psk = "bench.psk.$((2 * k))"; },
-                { psk = "bench.psk.$((2 * k + 1))"; remote_address = "203.0.113.$((101 + 2 * k))"; } ); }$sep
+    tunnels = ( { $p1 },
+                { $p2 remote_address = "203.0.113.$((101 + 2 * k))"; } ); }$sep
 EOF
 	done
 	echo ");"
@@ -127,7 +150,7 @@ for _ in $(seq 1 100); do
 	sleep 0.1
 done
 grep -q "vpngw: running" "$work/vpngw.log" || { tail "$work/vpngw.log" >&2; fail "vpngw did not start"; }
-echo "bench-ike: vpngw as responder, $tunnels tunnels, DH $group, ${seconds} s" >&2
+echo "bench-ike: vpngw as responder, $tunnels tunnels, DH $group, $auth, ${seconds} s" >&2
 v=$(run_load vpngw)
 kill -INT "$vpid"
 wait "$vpid" 2>/dev/null
@@ -151,10 +174,18 @@ sed -i 's/^            ike = 2$/            ike = 0/' "$swan/strongswan.conf"
         remote_addrs = 203.0.113.$((100 + i))
         proposals = aes128gcm16-prfsha256-$( [ "$group" = 19 ] && echo ecp256 || echo modp2048)
         mobike = no
-        local { auth = psk
+        $(if [ "$auth" = psk ]; then
+			echo "local { auth = psk
                 id = $me }
         remote { auth = psk
-                 id = 203.0.113.$((100 + i)) }
+                 id = 203.0.113.$((100 + i)) }"
+		else
+			echo "local { auth = pubkey
+                certs = vpngw.pem
+                id = vpngw }
+        remote { auth = pubkey
+                 id = \"C=US, O=vpngw, CN=cgw\" }"
+		fi)
         children {
             t$i {
                 local_ts = 192.0.2.128/25
@@ -176,6 +207,12 @@ EOF
 	done
 	echo "}"
 } >"$swan/swanctl.conf"
+if [ "$auth" != psk ]; then
+	mkdir -p "$swan/private" "$swan/x509" "$swan/x509ca"
+	cp "$work/pki/vpngw.key" "$swan/private/"
+	cp "$work/pki/vpngw.pem" "$swan/x509/"
+	cp "$work/pki/ca.pem" "$swan/x509ca/"
+fi
 swan_start
 taskset -cp 1 "$swan_pid" >/dev/null
 for t in /proc/"$swan_pid"/task/*; do taskset -cp 1 "${t##*/}" >/dev/null; done
@@ -186,10 +223,11 @@ pids+=($spin)
 s=$(run_load charon)
 kill "$spin"
 swan_stop
-/usr/bin/python3 - "$v" "$s" "$tunnels" "$group" <<'PY'
+/usr/bin/python3 - "$v" "$s" "$tunnels" "$group" "$auth" <<'PY'
 import sys
 v, s = float(sys.argv[1] or 0), float(sys.argv[2] or 0)
-print(f"IKE SA + Child SA setups/s, responder on one CPU, {sys.argv[3]} initiators, DH {sys.argv[4]}:")
+auth = {"psk": "PSK", "ecdsa": "ECDSA P-256 certificates", "rsa": "RSA 2048 certificates"}[sys.argv[5]]
+print(f"IKE SA + Child SA setups/s, responder on one CPU, {sys.argv[3]} initiators, DH {sys.argv[4]}, {auth}:")
 print(f"  vpngw      {v:8.1f}")
 print(f"  strongSwan {s:8.1f}")
 print(f"  ratio vpngw/strongSwan {v / s:.2f}" if s else "  ratio: strongSwan gave no figure")

@@ -9,10 +9,13 @@
  * compare. Built on lib/ike; nothing is installed anywhere.
  *
  *   ike-load --remote A.B.C.D [--remote2 A.B.C.D] --base A.B.C.D
- *            --tunnels N --psk PREFIX [--group 19] [--seconds 10]
- *            [--warmup 2]
+ *            --tunnels N (--psk PREFIX | --pki DIR) [--group 19]
+ *            [--seconds 10] [--warmup 2]
  * With --remote2, odd-numbered tunnels go to that address (a vpngw
- * connection's second tunnel has the appliance's second address).
+ * connection's second tunnel has the appliance's second address). With
+ * --pki, certificates instead of PSKs: a PKI made by tools/vpngw-pki.sh
+ * (DIR/ca.pem; every initiator is DIR/cgw.pem with DIR/cgw.key) and the
+ * responder proves the identity "vpngw" (vpngw.pem's subjectAltName).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -27,6 +30,7 @@
 #include <unistd.h>
 
 #include "vpn_ike.h"
+#include "vpn_pki.h"
 
 #define MAX_TUNNELS 256
 
@@ -107,9 +111,9 @@ bind_udp(uint32_t addr, uint16_t port)
 static void
 usage(void)
 {
-	fprintf(stderr,
-	        "usage: ike-load --remote ADDR --base ADDR --tunnels N "
-	        "--psk PREFIX [--group G] [--seconds S] [--warmup S]\n");
+	fprintf(stderr, "usage: ike-load --remote ADDR --base ADDR --tunnels N "
+	                "(--psk PREFIX | --pki DIR) [--group G] [--seconds S] "
+	                "[--warmup S]\n");
 	exit(2);
 }
 
@@ -122,6 +126,7 @@ main(int argc, char **argv)
 	        {"base", required_argument, NULL, 'b'},
 	        {"tunnels", required_argument, NULL, 'n'},
 	        {"psk", required_argument, NULL, 'p'},
+	        {"pki", required_argument, NULL, 'k'},
 	        {"group", required_argument, NULL, 'g'},
 	        {"seconds", required_argument, NULL, 's'},
 	        {"warmup", required_argument, NULL, 'w'},
@@ -130,7 +135,8 @@ main(int argc, char **argv)
 	                                       .child_add = l_add,
 	                                       .child_route = l_nop,
 	                                       .child_del = l_nop};
-	const char *psk = NULL;
+	const char *psk = NULL, *pkidir = NULL;
+	struct vpn_pki *pki = NULL;
 	struct in_addr a;
 	uint32_t remote = 0, remote2 = 0;
 	unsigned int group = 19, seconds = 10, warmup = 2;
@@ -158,6 +164,9 @@ main(int argc, char **argv)
 		case 'p':
 			psk = optarg;
 			break;
+		case 'k':
+			pkidir = optarg;
+			break;
 		case 'g':
 			group = (unsigned int)atoi(optarg);
 			break;
@@ -171,10 +180,29 @@ main(int argc, char **argv)
 			usage();
 		}
 	}
-	if (remote == 0 || g.base == 0 || psk == NULL || g.n == 0 ||
-	    g.n > MAX_TUNNELS || seconds == 0)
+	if (remote == 0 || g.base == 0 || (psk == NULL) == (pkidir == NULL) ||
+	    g.n == 0 || g.n > MAX_TUNNELS || seconds == 0)
 		usage();
+	if (pkidir != NULL) {
+		struct vpn_cfg_pki c = {0};
+		struct vpn_pki_params pp = {.pki = &c, .file = "--pki"};
+		struct vpn_diag d;
+
+		snprintf(c.ca, sizeof(c.ca), "%s/ca.pem", pkidir);
+		snprintf(c.certificate, sizeof(c.certificate), "%s/cgw.pem",
+		         pkidir);
+		snprintf(c.private_key, sizeof(c.private_key), "%s/cgw.key",
+		         pkidir);
+		vpn_diag_init(&d);
+		pki = vpn_pki_load(&pp, &d);
+		vpn_diag_print(&d, stderr);
+		vpn_diag_free(&d);
+		if (pki == NULL)
+			return 1;
+	}
 	g.ike = vpn_ike_new(&ops, NULL);
+	if (g.ike != NULL)
+		vpn_ike_set_pki(g.ike, pki);
 	pf = calloc(2 * g.n, sizeof(*pf));
 	if (g.ike == NULL || pf == NULL)
 		return 1;
@@ -184,8 +212,12 @@ main(int argc, char **argv)
 		snprintf(p.name, sizeof(p.name), "load/%u", i);
 		p.local = g.base + i;
 		p.remote = remote2 && (i & 1) ? remote2 : remote;
-		p.psk_len = (size_t)snprintf((char *)p.psk, sizeof(p.psk),
-		                             "%s.%u", psk, i);
+		if (pki != NULL) {
+			p.cert = true;
+			snprintf(p.identity, sizeof(p.identity), "vpngw");
+		} else
+			p.psk_len = (size_t)snprintf(
+			        (char *)p.psk, sizeof(p.psk), "%s.%u", psk, i);
 		/* AES-128-GCM, PRF SHA2-256, the group asked for. */
 		p.ike.n_encr = p.esp.n_encr = 1;
 		p.ike.encr[0].id = p.esp.encr[0].id = 20;
@@ -256,9 +288,10 @@ main(int argc, char **argv)
 			}
 		vpn_ike_tick(g.ike, now);
 	}
-	printf("ike-load: %u tunnels, DH group %u: %llu IKE SA + Child SA "
+	printf("ike-load: %u tunnels, DH group %u, %s: %llu IKE SA + Child SA "
 	       "setups in %u s: %.1f setups/s\n",
-	       g.n, group, (unsigned long long)g.setups, seconds,
+	       g.n, group, pki ? "certificates" : "PSK",
+	       (unsigned long long)g.setups, seconds,
 	       (double)g.setups / seconds);
 	{
 		const struct vpn_ike_stats *st = vpn_ike_stats(g.ike);
@@ -271,5 +304,6 @@ main(int argc, char **argv)
 		       (unsigned long long)st->no_proposal);
 	}
 	vpn_ike_free(g.ike);
+	vpn_pki_free(pki);
 	return g.setups > 0 ? 0 : 1;
 }
