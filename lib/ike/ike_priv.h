@@ -146,6 +146,7 @@ struct ike_sa {
 	/* Fragmentation (RFC 7383): both sides support it; the fragments of
 	 * the message being reassembled. */
 	bool frag;
+	bool warned_ip_frag; /* said that a message went as IP fragments */
 	uint32_t rf_id;
 	uint16_t rf_total, rf_have;
 	uint8_t rf_first;

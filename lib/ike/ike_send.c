@@ -146,6 +146,21 @@ send_sk(struct vpn_ike *ike, struct ike_sa *sa, uint8_t exch, bool response,
 			return -1;
 	} else if (total > sizeof(ike->out))
 		return -1;
+	else if (total > max && cfg->force_encap && !sa->warned_ip_frag) {
+		/* A message this big (with certificates, IKE_AUTH is) goes
+		 * whole when the peer does not take IKE fragments, and a
+		 * link with a smaller MTU cuts it into IP fragments, which
+		 * an accelerated connection's path (AWS: Global
+		 * Accelerator) may drop. Said once per SA. */
+		sa->warned_ip_frag = true;
+		ike->st.ip_fragmented++;
+		plog(ike, sa->peer,
+		     "warning: a %zu-byte IKE message goes whole (no IKE "
+		     "fragmentation offered, RFC 7383): an accelerated path "
+		     "may drop its IP fragments; enable IKE fragmentation on "
+		     "the customer gateway",
+		     total);
+	}
 	h.spi_i = sa->spi_i;
 	h.spi_r = sa->spi_r;
 	h.version = 0x20;

@@ -309,6 +309,7 @@ struct vpn_ike_ops {
 	_(cookies_sent, "cookies asked for (half-open SAs)")         \
 	_(fragments_sent, "IKE fragments sent (RFC 7383)")           \
 	_(fragments_received, "IKE fragments received")              \
+	_(ip_fragmented, "accelerated: big messages unfragmented")   \
 	_(bad_cookie, "IKE_SA_INIT with a wrong or no cookie")       \
 	_(ike_up, "IKE SAs established")                             \
 	_(child_up, "Child SAs installed")                           \

@@ -6,7 +6,9 @@
 # both come up, charon lists vpngw's subject as the peer's and vpngw's
 # console shows charon's (show ike sa detail), and host A pings host B
 # through them. Rounds: ECDSA P-256; RSA 2048 with vpngw's certificate
-# issued by an intermediate CA (sent in a second CERT payload). Then the
+# issued by an intermediate CA (sent in a second CERT payload); the same
+# on an accelerated connection with charon's IKE fragmentation off (vpngw
+# warns that its IKE_AUTH goes whole). Then the
 # console's strongSwan export, loaded as it is, brings both tunnels up.
 # Then the refusals, each with the tunnel down and the reason in vpngw's
 # log: charon's certificate from another CA, an identity vpngw was not
@@ -45,6 +47,7 @@ swan_cert_conf() { # swan_cert_conf PKI_DIR
         keyingtries = 0
         mobike = no
         send_certreq = yes
+        fragmentation = ${SWAN_FRAGMENTATION:-yes}
         local { auth = pubkey
                 certs = $1/cgw.pem
                 id = "$CGW_ID" }
@@ -81,6 +84,10 @@ gw_cert_conf() { # gw_cert_conf PKI_DIR CGW_IDENTITY
 		"$work/gw1.conf"
 	grep -q 'authentication = "certificate"' "$work/gw1.conf" &&
 		grep -q "vpngw.key" "$work/gw1.conf" || fail "gw1.conf: $(cat "$work/gw1.conf")"
+	if [ -n "${GW_ACCEL:-}" ]; then # an accelerated (tgw) connection
+		sed -i 's|{ name = "e2e";|& attachment = "tgw"; acceleration = true;|' "$work/gw1.conf"
+		grep -q "acceleration = true" "$work/gw1.conf" || fail "gw1.conf: no acceleration"
+	fi
 }
 
 both_up() {
@@ -169,6 +176,15 @@ round ecdsa "$work/ec"
 		cat ee.pem int.pem >vpngw.pem
 ) || fail "the intermediate CA"
 round rsa-intermediate "$work/rsa"
+# The same accelerated, charon without IKE fragmentation: vpngw's IKE_AUTH
+# (an RSA certificate, an intermediate and its signature: over 1200
+# bytes) goes whole, with a warning that such a path may drop it.
+GW_ACCEL=1 SWAN_FRAGMENTATION=no round rsa-accelerated "$work/rsa"
+grep "goes whole" "$work/gw1-rsa-accelerated.log" | head -2
+[ "$(grep -c "warning: a [0-9]*-byte IKE message goes whole" "$work/gw1-rsa-accelerated.log")" -ge 2 ] ||
+	fail "rsa-accelerated: no warning about IKE messages going whole on both tunnels"
+grep -q "goes whole" "$work/gw1-rsa-intermediate.log" &&
+	fail "rsa-intermediate: a warning with IKE fragmentation on"
 
 # The console's export is charon's setup as it is: both identities, the
 # certificates where it says (vpngw waits, charon starts both tunnels).
