@@ -11,6 +11,7 @@
 #include <rte_version.h>
 
 #include "con_priv.h"
+#include "gw_pki.h"
 
 /* ---- tunnel, clear, write ------------------------------------------------ */
 
@@ -79,6 +80,13 @@ CMD(write_cmd)
 {
 	(void)cli;
 	vpngw_save(o);
+}
+
+/* Renewed certificate files (and CRLs) without a restart or a SIGHUP. */
+CMD(reload_pki)
+{
+	(void)cli;
+	(void)vpngw_pki_reload(o);
 }
 
 /* ---- configure ----------------------------------------------------------- */

@@ -110,6 +110,7 @@ int show_version(struct cli_def *cli, const char *cmd, char **argv, int argc);
 int tunnel_cmd(struct cli_def *cli, const char *cmd, char **argv, int argc);
 int tunnel_set_cmd(struct cli_def *cli, const char *cmd, char **argv, int argc);
 int write_cmd(struct cli_def *cli, const char *cmd, char **argv, int argc);
+int reload_pki(struct cli_def *cli, const char *cmd, char **argv, int argc);
 
 /* con_complete.c */
 int complete_tunnels(struct cli_def *cli, const char *name, const char *word,

@@ -243,6 +243,10 @@ setup(struct cli_def *cli, void *ctx)
 	        "Reset a BGP session (or all)");
 	con_arg(c, "neighbor", CLI_CMD_ARGUMENT, P,
 	        "Its address, CONNECTION/N, or all", complete_tunnels, NULL);
+	sub = reg(cli, NULL, "reload", NULL, P, MODE_EXEC, "Read again");
+	reg(cli, sub, "pki", reload_pki, P, MODE_EXEC,
+	    "appliance.pki's files (renewed certificates, CRLs); SAs up "
+	    "stay");
 	reg(cli, NULL, "write", write_cmd, P, MODE_ANY,
 	    "Save the running configuration to its file (old one kept as "
 	    ".bak)");

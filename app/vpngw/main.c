@@ -41,6 +41,7 @@ static volatile int quit;
 
 static volatile int reload;
 static struct vpn_pki *pki;
+static const char *config_file; /* for messages: FILE:LINE */
 
 const struct vpn_pki *
 vpngw_pki(void)
@@ -86,6 +87,50 @@ load_pki(const struct vpn_cfg *cfg, const char *file, struct vpn_diag *d,
 	*out = NULL;
 	if (d->errors == 0)
 		*out = vpn_pki_load(&p, d);
+}
+
+/* new takes the place of the loaded PKI: IKE signs with it before the old
+ * one goes; SAs up stay as they are. */
+static void
+pki_swap(struct vpn_pki *new, const char *when)
+{
+	vpngw_ike_pki(new);
+	vpn_pki_free(pki);
+	pki = new;
+	log_pki(when);
+}
+
+int
+vpngw_pki_reload(FILE *out)
+{
+	struct vpn_pki *new = NULL;
+	struct vpn_diag d;
+	char date[32];
+	time_t na;
+	struct tm tm;
+
+	vpn_diag_init(&d);
+	load_pki(vpngw_running(), config_file, &d, &new);
+	vpn_diag_print(&d, out);
+	if (d.errors > 0 || new == NULL) {
+		fprintf(out,
+		        d.errors ? "%% pki: %u error(s): the loaded one "
+		                   "stays\n"
+		                 : "%% no appliance.pki configured\n",
+		        d.errors);
+		vpn_diag_free(&d);
+		return d.errors ? -EINVAL : -ENOENT;
+	}
+	vpn_diag_free(&d);
+	pki_swap(new, "console reload");
+	na = vpn_pki_not_after(pki);
+	gmtime_r(&na, &tm);
+	strftime(date, sizeof(date), "%Y-%m-%d", &tm);
+	fprintf(out,
+	        "pki read again: our certificate \"%s\", valid until %s; new "
+	        "IKE SAs use it, those up stay\n",
+	        vpn_pki_subject(pki), date);
+	return 0;
 }
 
 static void
@@ -156,11 +201,7 @@ reload_file(const char *file)
 	/* Renewed certificate files take effect with the reload that read
 	 * them; established SAs stay as they are. */
 	if (rc == 0) {
-		/* IKE signs with the new one before the old one goes. */
-		vpngw_ike_pki(new_pki);
-		vpn_pki_free(pki);
-		pki = new_pki;
-		log_pki("reload");
+		pki_swap(new_pki, "reload");
 	} else {
 		vpn_pki_free(new_pki);
 	}
@@ -281,6 +322,7 @@ main(int argc, char **argv)
 		return 2;
 	}
 	file = argv[optind++];
+	config_file = file;
 
 	vpn_diag_init(&d);
 	cfg = vpn_cfg_load(file, &d);

@@ -10,6 +10,8 @@
 # on an accelerated connection with charon's IKE fragmentation off (vpngw
 # warns that its IKE_AUTH goes whole). Then the
 # console's strongSwan export, loaded as it is, brings both tunnels up.
+# Renewed certificate files (SIGHUP, the console's reload pki) with the
+# tunnels up.
 # Then the refusals, each with the tunnel down and the reason in vpngw's
 # log: charon's certificate from another CA, an identity vpngw was not
 # told, an expired certificate, a revoked one (pki.crl).
@@ -185,6 +187,59 @@ grep "goes whole" "$work/gw1-rsa-accelerated.log" | head -2
 	fail "rsa-accelerated: no warning about IKE messages going whole on both tunnels"
 grep -q "goes whole" "$work/gw1-rsa-intermediate.log" &&
 	fail "rsa-intermediate: a warning with IKE fragmentation on"
+
+# Renewed certificate files, both ways, with both tunnels up: vpngw's key
+# and certificate issued again, then SIGHUP; again, then the console's
+# `reload pki`; a broken file, which changes nothing. The tunnels stay up
+# throughout, show pki names the new serial, and tunnel 2 reset after
+# comes up again under the new certificate.
+echo "=== renewal"
+cp -r "$work/ec" "$work/renew"
+gw_cert_conf "$work/renew" "$CGW_ID"
+swan_write_conf
+swan_cert_conf "$work/renew"
+swan_gw_start
+swan_start
+wait_for 60 "renewal: both tunnels up" both_up
+serial() { # the serial of our certificate in show pki (console NAME)
+	console "$1" 'show pki'
+	awk '/^certificate/{on=1} on && /serial/{print $2; exit}' "$work/$1-console.txt"
+}
+s0=$(serial pki0)
+"$pkitool" "$work/renew" vpngw >/dev/null || fail "renewal: vpngw-pki.sh"
+kill -HUP "$gw_pid"
+hup() { grep -q "pki (reload): our certificate" "$work/gw1.log"; }
+wait_for 30 "renewal: vpngw read the renewed files on SIGHUP" hup
+s1=$(serial pki1)
+"$pkitool" "$work/renew" vpngw >/dev/null || fail "renewal: vpngw-pki.sh again"
+console reload 'enable' 'reload pki'
+grep -q 'pki read again: our certificate "C=US, O=vpngw, CN=vpngw"' "$work/reload-console.txt" ||
+	fail "renewal: reload pki: $(cat "$work/reload-console.txt")"
+s2=$(serial pki2)
+echo "renewal: serials $s0 -> $s1 (SIGHUP) -> $s2 (reload pki)"
+[ -n "$s0" ] && [ "$s0" != "$s1" ] && [ "$s1" != "$s2" ] || fail "renewal: the serial did not change"
+cp "$work/renew/vpngw.pem" "$work/renew/vpngw.pem.good"
+echo "not a certificate" >"$work/renew/vpngw.pem"
+console broken 'enable' 'reload pki'
+grep -q "error(s): the loaded one stays" "$work/broken-console.txt" ||
+	fail "renewal: a broken file was not refused: $(cat "$work/broken-console.txt")"
+[ "$(serial pki3)" = "$s2" ] || fail "renewal: a broken file changed the PKI"
+cp "$work/renew/vpngw.pem.good" "$work/renew/vpngw.pem"
+grep -q "up -> down" "$work/gw1.log" && fail "renewal: a tunnel went down"
+grep -q "tunnel e2e/2: down -> up" "$work/gw1.log" || fail "renewal: no tunnel 2"
+[ "$(swan_installed)" -ge 2 ] || fail "renewal: charon lost a CHILD_SA"
+n=$(pings 10)
+echo "renewal: ping host A -> host B after the renewals: $n of 10"
+[ "$n" -ge 8 ] || fail "renewal: pings: $n of 10"
+# Tunnel 2 (vpngw starts it) anew: charon checks the renewed certificate.
+console reset 'enable' 'tunnel e2e/2 reset'
+again() { [ "$(grep -c "tunnel e2e/2: down -> up" "$work/gw1.log")" -ge 2 ]; }
+wait_for 60 "renewal: tunnel 2 up again after a reset, under the renewed certificate" again
+grep "up -> down" "$work/gw1.log" | grep -qv "e2e/2" && fail "renewal: tunnel 1 went down"
+[ "$(swan_installed)" -ge 2 ] || fail "renewal: charon has not both CHILD_SAs after the reset"
+swan_stop
+swan_gw_stop
+grep -q "auth_failed 0 " "$work/gw1.log" || fail "renewal: authentication failures counted"
 
 # The console's export is charon's setup as it is: both identities, the
 # certificates where it says (vpngw waits, charon starts both tunnels).
