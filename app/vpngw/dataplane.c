@@ -140,6 +140,9 @@ setup_exception(const char *ifname)
 	if (vpn_port_start(dp.exc.id, 1, (uint16_t)dp.nwk, dp.pool, 0) != 0)
 		return -ENODEV;
 	rte_eth_macaddr_get(dp.exc.id, &dp.exc.mac);
+	if (rte_eth_dev_get_mtu(dp.exc.id, &dp.exc.mtu) != 0 ||
+	    dp.exc.mtu < 576)
+		dp.exc.mtu = 1500;
 	dp.exc.on = true; /* its kernel side: vpngw_kernel_setup, by main */
 	vpngw_log("exception path: kernel interface %s", ifname);
 	return 0;

@@ -91,18 +91,50 @@ tx(struct dp_worker *wk, struct dp_port *p, struct rte_mbuf **m, uint16_t n)
 	wk->st.tx_full += n - sent;
 }
 
-/* Hand m (data at its IP header) to the kernel over the TAP; false when
- * there is no exception path (the caller drops and counts). */
+static void exc_send_one(struct dp_worker *wk, struct rte_mbuf *m);
+
+/*
+ * Hand m (data at its IP header) to the kernel over the TAP; false when
+ * there is no exception path (the caller drops and counts). A packet
+ * bigger than the TAP's MTU (the port's reassembly made it: an IKE
+ * message from a peer without IKE fragmentation) goes as IP fragments,
+ * which the kernel puts together again: net_tap drops a bigger frame.
+ */
 static bool
 exc_send(struct dp_worker *wk, struct rte_mbuf *m)
 {
-	uint8_t *e;
+	struct rte_mbuf *frags[FRAG_MAX];
+	int nf;
 
 	if (!dp.exc.on)
 		return false;
+	if (rte_pktmbuf_pkt_len(m) <= dp.exc.mtu) {
+		exc_send_one(wk, m);
+		return true;
+	}
+	nf = vpn_ipv4_fragment(m, dp.exc.mtu, dp.pool, frags, FRAG_MAX);
+	rte_pktmbuf_free(m);
+	if (nf < 0) {
+		wk->st.frag_failed++;
+		return true;
+	}
+	wk->st.fragmented++;
+	for (int i = 0; i < nf; i++)
+		exc_send_one(wk, frags[i]);
+	return true;
+}
+
+static void
+exc_send_one(struct dp_worker *wk, struct rte_mbuf *m)
+{
+	uint8_t *e;
+
 	e = (uint8_t *)rte_pktmbuf_prepend(m, ETH_LEN);
-	if (e == NULL)
-		return false;
+	if (e == NULL) {
+		wk->st.tx_full++;
+		rte_pktmbuf_free(m);
+		return;
+	}
 	memcpy(e, dp.exc.mac.addr_bytes, 6);
 	memcpy(e + 6, dp.out.mac.addr_bytes, 6);
 	e[12] = ET_IPV4 >> 8;
@@ -112,7 +144,6 @@ exc_send(struct dp_worker *wk, struct rte_mbuf *m)
 		rte_pktmbuf_free(m);
 	} else
 		wk->st.to_kernel++;
-	return true;
 }
 
 /*

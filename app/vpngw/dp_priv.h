@@ -118,6 +118,7 @@ struct dp_worker {
 struct dp_exc {
 	bool on;
 	uint16_t id;
+	uint16_t mtu;              /* net_tap drops a frame above it */
 	struct rte_ether_addr mac; /* the kernel interface's */
 };
 
