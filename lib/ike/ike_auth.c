@@ -156,6 +156,7 @@ sig_verify(const struct vpn_ike *ike, const struct ike_sa *sa,
 	ok = vpn_pki_verify_peer(ike->pki, in, res->why, sizeof(res->why)) == 0;
 	snprintf(res->subject, sizeof(res->subject), "%s", in->subject);
 	snprintf(res->issuer, sizeof(res->issuer), "%s", in->issuer);
+	snprintf(res->sig_alg, sizeof(res->sig_alg), "%s", in->sig_alg);
 	return ok;
 }
 
@@ -171,7 +172,7 @@ auth_verify(const struct vpn_ike *ike, const struct vpn_ike_peer *cfg,
 	struct vpn_pki_peer in = {.identity = cfg->identity};
 	bool ok;
 
-	res->why[0] = res->subject[0] = res->issuer[0] = '\0';
+	res->why[0] = res->subject[0] = res->issuer[0] = res->sig_alg[0] = '\0';
 	if (cfg->cert)
 		return sig_verify(ike, sa, of_initiator, id, auth, pl, n, &in,
 		                  res);
@@ -197,7 +198,7 @@ auth_verify_any(const struct vpn_ike *ike, const struct ike_sa *sa,
 {
 	struct vpn_pki_peer in = {.identities = ids, .n_identities = n_ids};
 
-	res->why[0] = res->subject[0] = res->issuer[0] = '\0';
+	res->why[0] = res->subject[0] = res->issuer[0] = res->sig_alg[0] = '\0';
 	if (!sig_verify(ike, sa, true, id, auth, pl, n, &in, res))
 		return -1;
 	return in.matched;
@@ -247,10 +248,18 @@ add_sig_hashes(const struct vpn_ike_peer *cfg, struct ike_writer *w)
 		           sizeof(hashes));
 }
 
-/* The peer's certificate, as it authenticated, for the console. */
+/* The peer's certificate, as it authenticated, for the console and the
+ * log. */
 void
-note_peer(struct peer *p, const struct auth_result *ar)
+note_peer(struct vpn_ike *ike, unsigned int peer, const struct auth_result *ar)
 {
+	struct peer *p = &ike->peers[peer];
+
 	snprintf(p->subject, sizeof(p->subject), "%s", ar->subject);
 	snprintf(p->issuer, sizeof(p->issuer), "%s", ar->issuer);
+	if (ar->subject[0])
+		plog(ike, peer,
+		     "IKE_AUTH: the peer is \"%s\" (issued by \"%s\"), "
+		     "signature %s",
+		     ar->subject, ar->issuer, ar->sig_alg);
 }

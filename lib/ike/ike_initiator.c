@@ -291,7 +291,7 @@ auth_response(struct vpn_ike *ike, struct ike_sa *sa,
 		give_up(ike, sa->peer, "the responder's AUTH did not verify");
 		return;
 	}
-	note_peer(p, &ar);
+	note_peer(ike, sa->peer, &ar);
 	free(sa->req);
 	sa->req = NULL;
 	sa_established(ike, sa,

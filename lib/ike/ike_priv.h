@@ -315,6 +315,7 @@ int derive_child_keys(const struct ike_sa *sa, struct vpn_ike_child *c,
 struct auth_result {
 	char why[160]; /* when it did not verify */
 	char subject[VPN_IKE_ID_MAX], issuer[VPN_IKE_ID_MAX]; /* the peer's */
+	char sig_alg[48]; /* its signature's algorithm */
 };
 size_t make_id(const struct vpn_ike *ike, const struct vpn_ike_peer *cfg,
                const struct ike_sa *sa, uint8_t *id, size_t max);
@@ -340,7 +341,8 @@ void add_certs(const struct vpn_ike *ike, const struct vpn_ike_peer *cfg,
 void add_certreq(const struct vpn_ike *ike, const struct vpn_ike_peer *cfg,
                  struct ike_writer *w);
 void add_sig_hashes(const struct vpn_ike_peer *cfg, struct ike_writer *w);
-void note_peer(struct peer *p, const struct auth_result *ar);
+void note_peer(struct vpn_ike *ike, unsigned int peer,
+               const struct auth_result *ar);
 
 /* ike_nat.c */
 void add_nat_d(struct vpn_ike *ike, struct ike_writer *w,

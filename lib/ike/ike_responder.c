@@ -401,7 +401,7 @@ auth_request(struct vpn_ike *ike, struct ike_sa *sa, uint32_t msg_id,
 		sa_state(ike, sa, S_DEAD, "authentication failed");
 		return;
 	}
-	note_peer(p, &ar);
+	note_peer(ike, sa->peer, &ar);
 	vpn_ike_add(&w, IKE_PT_IDR, false, id, il);
 	add_certs(ike, cfg, &w, false);
 	vpn_ike_add(&w, IKE_PT_AUTH, false, rauth, alen);

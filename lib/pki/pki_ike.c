@@ -17,6 +17,7 @@
 
 #include <openssl/err.h>
 #include <openssl/evp.h>
+#include <openssl/rsa.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
@@ -448,20 +449,75 @@ out:
 	return rc;
 }
 
-/* RFC 7427 3: the AlgorithmIdentifier names hash and key type; ours
- * takes ECDSA and RSA PKCS#1 v1.5 with SHA-256, -384 or -512. */
+/* A hash we take in a signature: SHA2-256, -384 or -512. */
+static const EVP_MD *
+sig_md(int nid)
+{
+	return nid == NID_sha256 || nid == NID_sha384 || nid == NID_sha512
+	               ? EVP_get_digestbynid(nid)
+	               : NULL;
+}
+
+/*
+ * RSASSA-PSS parameters (RFC 4055 3.1): the hash, MGF1 with its hash, the
+ * salt length, trailer 1. Absent fields are SHA-1 and 20 by the RFC,
+ * which we do not take. 0, or -1 when they are malformed or not ours.
+ */
+static int
+pss_params(const X509_ALGOR *alg, const EVP_MD **md, const EVP_MD **mgf,
+           int *salt)
+{
+	RSA_PSS_PARAMS *pss = NULL;
+	X509_ALGOR *mh = NULL;
+	int rc = -1;
+
+	if (alg->parameter == NULL || alg->parameter->type != V_ASN1_SEQUENCE)
+		return -1;
+	pss = ASN1_TYPE_unpack_sequence(ASN1_ITEM_rptr(RSA_PSS_PARAMS),
+	                                alg->parameter);
+	if (pss == NULL || pss->hashAlgorithm == NULL ||
+	    pss->maskGenAlgorithm == NULL ||
+	    OBJ_obj2nid(pss->maskGenAlgorithm->algorithm) != NID_mgf1 ||
+	    (pss->trailerField != NULL &&
+	     ASN1_INTEGER_get(pss->trailerField) != 1))
+		goto out;
+	mh = ASN1_TYPE_unpack_sequence(ASN1_ITEM_rptr(X509_ALGOR),
+	                               pss->maskGenAlgorithm->parameter);
+	if (mh == NULL)
+		goto out;
+	*md = sig_md(OBJ_obj2nid(pss->hashAlgorithm->algorithm));
+	*mgf = sig_md(OBJ_obj2nid(mh->algorithm));
+	*salt = pss->saltLength ? (int)ASN1_INTEGER_get(pss->saltLength) : 20;
+	if (*md != NULL && *mgf != NULL && *salt >= 0 && *salt <= 512)
+		rc = 0;
+out:
+	X509_ALGOR_free(mh);
+	RSA_PSS_PARAMS_free(pss);
+	return rc;
+}
+
+/*
+ * RFC 7427 3: the AlgorithmIdentifier names hash and key type; ours
+ * takes ECDSA, RSA PKCS#1 v1.5 and RSASSA-PSS, each with SHA-256, -384 or
+ * -512. What it was goes in alg_name ("ecdsa-with-SHA256", "RSASSA-PSS
+ * SHA256").
+ */
 static int
 verify_sig(X509 *x, const uint8_t *auth, size_t len,
-           const struct vpn_pki_data *data, char *why, size_t wlen)
+           const struct vpn_pki_data *data, char *alg_name, size_t alen,
+           char *why, size_t wlen)
 {
 	EVP_PKEY *k = X509_get0_pubkey(x);
 	const unsigned char *p = auth + 1;
+	const EVP_MD *md = NULL, *mgf = NULL;
 	X509_ALGOR *alg = NULL;
 	EVP_MD_CTX *ctx = NULL;
-	int md_nid = 0, pk_nid = 0, sig_nid, rc;
+	EVP_PKEY_CTX *pctx = NULL;
+	int md_nid = 0, pk_nid = 0, sig_nid, salt = 0, rc;
 	uint8_t *msg = NULL;
 	size_t mlen;
 
+	alg_name[0] = '\0';
 	if (len < 2 || (size_t)auth[0] + 1 >= len)
 		return refuse(why, wlen, "malformed signature");
 	alg = d2i_X509_ALGOR(NULL, &p, auth[0]);
@@ -470,28 +526,46 @@ verify_sig(X509 *x, const uint8_t *auth, size_t len,
 		return refuse(why, wlen, "malformed signature algorithm");
 	}
 	sig_nid = OBJ_obj2nid(alg->algorithm);
-	X509_ALGOR_free(alg);
-	if (!OBJ_find_sigid_algs(sig_nid, &md_nid, &pk_nid) ||
-	    (md_nid != NID_sha256 && md_nid != NID_sha384 &&
-	     md_nid != NID_sha512) ||
-	    (pk_nid == NID_rsaEncryption
-	             ? EVP_PKEY_get_base_id(k) != EVP_PKEY_RSA
-	             : pk_nid != NID_X9_62_id_ecPublicKey ||
-	                       EVP_PKEY_get_base_id(k) != EVP_PKEY_EC)) {
-		return refuse(why, wlen,
-		              "signature algorithm %s not accepted for a %s "
-		              "key",
-		              sig_nid != NID_undef ? OBJ_nid2sn(sig_nid)
-		                                   : "(unknown)",
-		              OBJ_nid2sn(EVP_PKEY_get_base_id(k)));
+	if (sig_nid == NID_rsassaPss) {
+		rc = EVP_PKEY_get_base_id(k) == EVP_PKEY_RSA
+		             ? pss_params(alg, &md, &mgf, &salt)
+		             : -1;
+		X509_ALGOR_free(alg);
+		if (rc != 0)
+			return refuse(
+			        why, wlen,
+			        "RSASSA-PSS parameters not accepted (SHA-256, "
+			        "-384 or -512 and MGF1 with one of them)");
+		snprintf(alg_name, alen, "RSASSA-PSS %s", EVP_MD_get0_name(md));
+	} else {
+		X509_ALGOR_free(alg);
+		if (!OBJ_find_sigid_algs(sig_nid, &md_nid, &pk_nid) ||
+		    (md = sig_md(md_nid)) == NULL ||
+		    (pk_nid == NID_rsaEncryption
+		             ? EVP_PKEY_get_base_id(k) != EVP_PKEY_RSA
+		             : pk_nid != NID_X9_62_id_ecPublicKey ||
+		                       EVP_PKEY_get_base_id(k) != EVP_PKEY_EC))
+			return refuse(
+			        why, wlen,
+			        "signature algorithm %s not accepted for a %s "
+			        "key",
+			        sig_nid != NID_undef ? OBJ_nid2sn(sig_nid)
+			                             : "(unknown)",
+			        OBJ_nid2sn(EVP_PKEY_get_base_id(k)));
+		snprintf(alg_name, alen, "%s", OBJ_nid2sn(sig_nid));
 	}
 	ctx = EVP_MD_CTX_new();
 	if (ctx == NULL || concat(data, &msg, &mlen) != 0) {
 		EVP_MD_CTX_free(ctx);
 		return refuse(why, wlen, "out of memory");
 	}
-	rc = EVP_DigestVerifyInit(ctx, NULL, EVP_get_digestbynid(md_nid), NULL,
-	                          k) == 1 &&
+	rc = EVP_DigestVerifyInit(ctx, &pctx, md, NULL, k) == 1 &&
+	                     (mgf == NULL ||
+	                      (EVP_PKEY_CTX_set_rsa_padding(
+	                               pctx, RSA_PKCS1_PSS_PADDING) > 0 &&
+	                       EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, salt) >
+	                               0 &&
+	                       EVP_PKEY_CTX_set_rsa_mgf1_md(pctx, mgf) > 0)) &&
 	                     EVP_DigestVerify(ctx, auth + 1 + auth[0],
 	                                      len - 1 - auth[0], msg, mlen) == 1
 	             ? 0
@@ -510,7 +584,7 @@ vpn_pki_verify_peer(const struct vpn_pki *pki, struct vpn_pki_peer *in,
 	X509 *leaf = NULL;
 	int rc;
 
-	in->subject[0] = in->issuer[0] = '\0';
+	in->subject[0] = in->issuer[0] = in->sig_alg[0] = '\0';
 	in->matched = -1;
 	if (in->n_certs == 0) {
 		rc = refuse(why, wlen, "no certificate (CERT payload)");
@@ -582,7 +656,8 @@ vpn_pki_verify_peer(const struct vpn_pki *pki, struct vpn_pki_peer *in,
 			            subj, in->n_identities);
 		goto out;
 	}
-	rc = verify_sig(leaf, in->auth, in->auth_len, &in->data, why, wlen);
+	rc = verify_sig(leaf, in->auth, in->auth_len, &in->data, in->sig_alg,
+	                sizeof(in->sig_alg), why, wlen);
 out:
 	X509_free(leaf);
 	sk_X509_pop_free(inter, X509_free);

@@ -109,15 +109,17 @@ struct vpn_pki_peer {
 	int matched; /* out: its index, -1: none */
 	time_t now;  /* 0: the current time */
 	char subject[VPN_IDENTITY_MAX], issuer[VPN_IDENTITY_MAX]; /* out */
+	char sig_alg[48]; /* out: the signature's algorithm, when checked */
 };
 
 /* 0 when the peer's certificate chains to our CA (through the
  * intermediates it sent), is valid now and may sign, its ID payload
  * names it, it matches identity (a DN as a set of attributes, or a DNS
  * name or email in its subjectAltName; or one of identities) and the AUTH
- * signature verifies
- * with its key; else -EACCES and why ("certificate expired", "unknown
- * CA", "identity mismatch: ...", "bad signature", ...). */
+ * signature (ECDSA, RSA PKCS#1 v1.5 or RSASSA-PSS, with SHA-256, -384 or
+ * -512) verifies with its key; else -EACCES and why ("certificate
+ * expired", "unknown CA", "identity mismatch: ...", "bad signature",
+ * ...). */
 int vpn_pki_verify_peer(const struct vpn_pki *pki, struct vpn_pki_peer *in,
                         char *why, size_t wlen);
 

@@ -29,6 +29,8 @@ charon {
     load_modular = no
     load = random nonce openssl aes sha1 sha2 hmac gcm gmp kdf pem pkcs1 pkcs8 x509 pubkey constraints kernel-libipsec kernel-netlink socket-default vici
     install_virtual_ip = no
+    # RSA signatures as RSASSA-PSS (RFC 7427) rather than PKCS#1 v1.5
+    rsa_pss = ${SWAN_RSA_PSS:-no}
     retransmit_timeout = 2.0
     retransmit_base = 1.4
     retransmit_tries = ${SWAN_TRIES:-3}

@@ -8,7 +8,8 @@
 # through them. Rounds: ECDSA P-256; RSA 2048 with vpngw's certificate
 # issued by an intermediate CA (sent in a second CERT payload); the same
 # on an accelerated connection with charon's IKE fragmentation off (vpngw
-# warns that its IKE_AUTH goes whole). Then the
+# warns that its IKE_AUTH goes whole) and charon signing with RSASSA-PSS.
+# Then the
 # console's strongSwan export, loaded as it is, brings both tunnels up.
 # Renewed certificate files (SIGHUP, the console's reload pki) with the
 # tunnels up.
@@ -178,10 +179,15 @@ round ecdsa "$work/ec"
 		cat ee.pem int.pem >vpngw.pem
 ) || fail "the intermediate CA"
 round rsa-intermediate "$work/rsa"
-# The same accelerated, charon without IKE fragmentation: vpngw's IKE_AUTH
-# (an RSA certificate, an intermediate and its signature: over 1200
-# bytes) goes whole, with a warning that such a path may drop it.
-GW_ACCEL=1 SWAN_FRAGMENTATION=no round rsa-accelerated "$work/rsa"
+# The same accelerated, charon without IKE fragmentation and signing with
+# RSASSA-PSS: vpngw's IKE_AUTH (an RSA certificate, an intermediate and
+# its signature: over 1200 bytes) goes whole, with a warning that such a
+# path may drop it; vpngw names the PSS signature it verified.
+GW_ACCEL=1 SWAN_FRAGMENTATION=no SWAN_RSA_PSS=yes round rsa-accelerated "$work/rsa"
+grep -q 'IKE_AUTH: the peer is "C=US, O=vpngw, CN=cgw" .*signature RSASSA-PSS SHA' \
+	"$work/gw1-rsa-accelerated.log" || fail "rsa-accelerated: no RSASSA-PSS signature from charon"
+grep -q "signature RSA-SHA256" "$work/gw1-rsa-intermediate.log" ||
+	fail "rsa-intermediate: charon's PKCS#1 v1.5 signature not named"
 grep "goes whole" "$work/gw1-rsa-accelerated.log" | head -2
 [ "$(grep -c "warning: a [0-9]*-byte IKE message goes whole" "$work/gw1-rsa-accelerated.log")" -ge 2 ] ||
 	fail "rsa-accelerated: no warning about IKE messages going whole on both tunnels"

@@ -689,6 +689,104 @@ peer_check(const struct vpn_pki *pki, X509 *x, X509 *via, EVP_PKEY *key,
 	return vpn_pki_verify_peer(pki, &in, why, 200);
 }
 
+/* RFC 7427 A.4.3's AlgorithmIdentifier: RSASSA-PSS, SHA-256, MGF1 with
+ * SHA-256, salt 32; then the same with no parameters (SHA-1). */
+static const uint8_t pss256[] = {
+        0x30, 0x41, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01,
+        0x0a, 0x30, 0x34, 0xa0, 0x0f, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48,
+        0x01, 0x65, 0x03, 0x04, 0x02, 0x01, 0x05, 0x00, 0xa1, 0x1c, 0x30, 0x1a,
+        0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x08, 0x30,
+        0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01,
+        0x05, 0x00, 0xa2, 0x03, 0x02, 0x01, 0x20};
+static const uint8_t pss_sha1[] = {0x30, 0x0d, 0x06, 0x09, 0x2a,
+                                   0x86, 0x48, 0x86, 0xf7, 0x0d,
+                                   0x01, 0x01, 0x0a, 0x30, 0x00};
+
+/* A peer x (key, CN cn) whose AUTH is alg (DER) then an RSASSA-PSS
+ * signature with SHA-256, MGF1 SHA-256 and salt, checked by pki. */
+static int
+pss_check(const struct vpn_pki *pki, X509 *x, EVP_PKEY *key, const char *cn,
+          const uint8_t *alg, size_t alg_len, int salt, char *why,
+          char *sig_alg)
+{
+	static uint8_t der[4096], id[512], sig[1024];
+	const char *octets = "message|nonce|prf(SK_p, ID)";
+	struct vpn_pki_peer in = {.n_certs = 1};
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	EVP_PKEY_CTX *pctx = NULL;
+	size_t sl = sizeof(sig) - 1 - alg_len;
+	unsigned char *p;
+	char ident[64];
+	int n, rc;
+
+	der[0] = 4;
+	p = der + 1;
+	in.cert[0] = der;
+	in.cert_len[0] = (size_t)i2d_X509(x, &p) + 1;
+	memset(id, 0, 4);
+	id[0] = 9;
+	p = id + 4;
+	n = i2d_X509_NAME(X509_get_subject_name(x), &p);
+	in.id = id;
+	in.id_len = (size_t)n + 4;
+	sig[0] = (uint8_t)alg_len;
+	memcpy(sig + 1, alg, alg_len);
+	if (EVP_DigestSignInit(md, &pctx, EVP_sha256(), NULL, key) != 1 ||
+	    EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) <= 0 ||
+	    EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, salt) <= 0 ||
+	    EVP_PKEY_CTX_set_rsa_mgf1_md(pctx, EVP_sha256()) <= 0 ||
+	    EVP_DigestSign(md, sig + 1 + alg_len, &sl, (const uint8_t *)octets,
+	                   strlen(octets)) != 1)
+		abort();
+	EVP_MD_CTX_free(md);
+	in.auth = sig;
+	in.auth_len = 1 + alg_len + sl;
+	in.data.n = 1;
+	in.data.part[0] = (const uint8_t *)octets;
+	in.data.len[0] = strlen(octets);
+	snprintf(ident, sizeof(ident), "C=US, O=vpngw test, CN=%s", cn);
+	in.identity = ident;
+	why[0] = '\0';
+	rc = vpn_pki_verify_peer(pki, &in, why, 200);
+	strcpy(sig_alg, in.sig_alg);
+	return rc;
+}
+
+static void
+test_pki_pss(void)
+{
+	X509 *ours =
+	        mk_cert("gw-pss", ec_key, ca, ca_key, false, -1, 365, NULL);
+	X509 *peer = mk_cert("peer-pss", rsa_key, ca, ca_key, false, -1, 365,
+	                     "critical,digitalSignature");
+	struct vpn_pki *pki;
+	struct vpn_diag d;
+	char why[200], alg[48];
+
+	write_certs("pss-ours.pem", ours, NULL);
+	pki = load("ca.pem", "pss-ours.pem", "ec.key", &d);
+	vpn_diag_free(&d);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(pki);
+	/* RSASSA-PSS, SHA-256, salt 32: taken, and named. */
+	CU_ASSERT_EQUAL(pss_check(pki, peer, rsa_key, "peer-pss", pss256,
+	                          sizeof(pss256), 32, why, alg),
+	                0);
+	CU_ASSERT_STRING_EQUAL(alg, "RSASSA-PSS SHA256");
+	/* The parameters say salt 32, the signature has 20. */
+	CU_ASSERT_EQUAL(pss_check(pki, peer, rsa_key, "peer-pss", pss256,
+	                          sizeof(pss256), 20, why, alg),
+	                -EACCES);
+	CU_ASSERT_STRING_EQUAL(why, "bad signature");
+	/* Default parameters are SHA-1: not taken. */
+	CU_ASSERT_EQUAL(pss_check(pki, peer, rsa_key, "peer-pss", pss_sha1,
+	                          sizeof(pss_sha1), 20, why, alg),
+	                -EACCES);
+	CU_ASSERT_PTR_NOT_NULL(strstr(why, "RSASSA-PSS parameters not"));
+	vpn_pki_free(pki);
+	X509_free(ours);
+	X509_free(peer);
+}
+
 static void
 test_pki_crl(void)
 {
@@ -792,6 +890,7 @@ register_pki_tests(void)
 	            test_pki_certs);
 	CU_add_test(s, "pki: CRLs: revoked peers and intermediates, overdue",
 	            test_pki_crl);
+	CU_add_test(s, "pki: RSASSA-PSS signatures", test_pki_pss);
 	CU_add_test(s, "pki: IKE IDs, CERT, CERTREQ, signatures, peers",
 	            test_pki_ike);
 }
