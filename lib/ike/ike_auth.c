@@ -111,7 +111,7 @@ auth_make(const struct vpn_ike *ike, const struct vpn_ike_peer *cfg,
 	    signed_octets(sa, of_initiator, id, id_len, macid, iov) != 0)
 		return 0;
 	to_data(iov, &d);
-	n = vpn_pki_sign(ike->pki, &d, out + 4, max - 4);
+	n = vpn_pki_sign(ike->pki, &d, sa->sig_hashes, out + 4, max - 4);
 	return n ? 4 + n : 0;
 }
 
@@ -246,6 +246,31 @@ add_sig_hashes(const struct vpn_ike_peer *cfg, struct ike_writer *w)
 	if (cfg->cert)
 		add_notify(w, 0, 0, IKE_N_SIGNATURE_HASH_ALGORITHMS, hashes,
 		           sizeof(hashes));
+}
+
+/* The hashes the peer's SIGNATURE_HASH_ALGORITHMS names (2 bytes each),
+ * as a mask of 1 << number; 0 when it sent none. */
+unsigned int
+peer_sig_hashes(const struct ike_payload *pl, unsigned int n)
+{
+	unsigned int mask = 0;
+
+	for (unsigned int i = 0; i < n; i++) {
+		const uint8_t *d;
+		size_t len;
+
+		if (pl[i].type != IKE_PT_NOTIFY ||
+		    notify_type(&pl[i], &d, &len) !=
+		            IKE_N_SIGNATURE_HASH_ALGORITHMS)
+			continue;
+		for (size_t k = 0; k + 2 <= len; k += 2) {
+			uint16_t h = get16(d + k);
+
+			if (h < 32)
+				mask |= 1u << h;
+		}
+	}
+	return mask;
 }
 
 /* The peer's certificate, as it authenticated, for the console and the

@@ -236,6 +236,7 @@ init_response(struct vpn_ike *ike, struct ike_sa *sa, const struct ike_hdr *h,
 	sa->msg2_len = sa->msg2 ? h->length : 0;
 	nat_check(sa, pl, n, sa->spi_r);
 	sa->frag = has_notify(pl, n, IKE_N_FRAGMENTATION_SUPPORTED);
+	sa->sig_hashes = peer_sig_hashes(pl, n);
 	free(sa->req);
 	sa->req = NULL;
 	if (derive_ike_keys(sa, gir, gl, NULL) != 0) {

@@ -146,7 +146,8 @@ struct ike_sa {
 	/* Fragmentation (RFC 7383): both sides support it; the fragments of
 	 * the message being reassembled. */
 	bool frag;
-	bool warned_ip_frag; /* said that a message went as IP fragments */
+	unsigned int sig_hashes; /* the peer's SIGNATURE_HASH_ALGORITHMS */
+	bool warned_ip_frag;     /* said that a message went as IP fragments */
 	uint32_t rf_id;
 	uint16_t rf_total, rf_have;
 	uint8_t rf_first;
@@ -341,6 +342,7 @@ void add_certs(const struct vpn_ike *ike, const struct vpn_ike_peer *cfg,
 void add_certreq(const struct vpn_ike *ike, const struct vpn_ike_peer *cfg,
                  struct ike_writer *w);
 void add_sig_hashes(const struct vpn_ike_peer *cfg, struct ike_writer *w);
+unsigned int peer_sig_hashes(const struct ike_payload *pl, unsigned int n);
 void note_peer(struct vpn_ike *ike, unsigned int peer,
                const struct auth_result *ar);
 

@@ -233,6 +233,7 @@ init_request(struct vpn_ike *ike, const struct ike_hdr *h,
 	explicit_bzero(gir, sizeof(gir));
 	nat_check(sa, pl, n, 0);
 	sa->frag = has_notify(pl, n, IKE_N_FRAGMENTATION_SUPPORTED);
+	sa->sig_hashes = peer_sig_hashes(pl, n);
 	sa->msg1 = dup_bytes(msg, h->length);
 	sa->msg1_len = sa->msg1 ? h->length : 0;
 

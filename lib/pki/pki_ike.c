@@ -91,19 +91,35 @@ vpn_pki_certreq(const struct vpn_pki *pki, uint8_t *out, size_t max)
 }
 
 /* The signature scheme for our key: SHA-256 (SHA-384 on P-384), RSA
- * with PKCS#1 v1.5 (what strongSwan verifies without rsa_pss set). */
+ * with PKCS#1 v1.5 (what strongSwan verifies without rsa_pss set), or
+ * the first hash of ours the peer takes when it named some. */
 static const EVP_MD *
-our_md(const struct vpn_pki *pki, int *sig_nid)
+our_md(const struct vpn_pki *pki, unsigned int hashes, int *sig_nid)
 {
-	if (EVP_PKEY_get_base_id(pki->key) == EVP_PKEY_RSA) {
-		*sig_nid = NID_sha256WithRSAEncryption;
-		return EVP_sha256();
+	bool rsa = EVP_PKEY_get_base_id(pki->key) == EVP_PKEY_RSA;
+	unsigned int want = !rsa && EVP_PKEY_get_bits(pki->key) > 256
+	                            ? VPN_PKI_SHA384
+	                            : VPN_PKI_SHA256;
+	static const unsigned int order[] = {VPN_PKI_SHA256, VPN_PKI_SHA384,
+	                                     VPN_PKI_SHA512};
+
+	if (hashes != 0 && !(hashes & want))
+		for (unsigned int i = 0; i < 3; i++)
+			if (hashes & order[i]) {
+				want = order[i];
+				break;
+			}
+	if (want == VPN_PKI_SHA512) {
+		*sig_nid = rsa ? NID_sha512WithRSAEncryption
+		               : NID_ecdsa_with_SHA512;
+		return EVP_sha512();
 	}
-	if (EVP_PKEY_get_bits(pki->key) > 256) {
-		*sig_nid = NID_ecdsa_with_SHA384;
+	if (want == VPN_PKI_SHA384) {
+		*sig_nid = rsa ? NID_sha384WithRSAEncryption
+		               : NID_ecdsa_with_SHA384;
 		return EVP_sha384();
 	}
-	*sig_nid = NID_ecdsa_with_SHA256;
+	*sig_nid = rsa ? NID_sha256WithRSAEncryption : NID_ecdsa_with_SHA256;
 	return EVP_sha256();
 }
 
@@ -130,7 +146,7 @@ concat(const struct vpn_pki_data *d, uint8_t **buf, size_t *len)
  * the AlgorithmIdentifier (DER), the signature. */
 size_t
 vpn_pki_sign(const struct vpn_pki *pki, const struct vpn_pki_data *data,
-             uint8_t *out, size_t max)
+             unsigned int hashes, uint8_t *out, size_t max)
 {
 	X509_ALGOR *alg = X509_ALGOR_new();
 	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
@@ -138,15 +154,16 @@ vpn_pki_sign(const struct vpn_pki *pki, const struct vpn_pki_data *data,
 	uint8_t *msg = NULL;
 	size_t mlen, slen, res = 0;
 	int sig_nid, alen;
-	const EVP_MD *md = our_md(pki, &sig_nid);
+	const EVP_MD *md = our_md(pki, hashes, &sig_nid);
 
 	if (alg == NULL || ctx == NULL || concat(data, &msg, &mlen) != 0)
 		goto out;
 	/* RSA's AlgorithmIdentifier carries a NULL parameter, ECDSA's
 	 * none (RFC 3279, RFC 5758). */
 	X509_ALGOR_set0(alg, OBJ_nid2obj(sig_nid),
-	                sig_nid == NID_sha256WithRSAEncryption ? V_ASN1_NULL
-	                                                       : V_ASN1_UNDEF,
+	                EVP_PKEY_get_base_id(pki->key) == EVP_PKEY_RSA
+	                        ? V_ASN1_NULL
+	                        : V_ASN1_UNDEF,
 	                NULL);
 	alen = i2d_X509_ALGOR(alg, NULL);
 	if (alen <= 0 || alen > 255 || (size_t)alen + 1 > max)

@@ -82,11 +82,19 @@ size_t vpn_pki_cert(const struct vpn_pki *pki, unsigned int i, uint8_t *out,
                     size_t max);
 size_t vpn_pki_certreq(const struct vpn_pki *pki, uint8_t *out, size_t max);
 
+/* The hashes of RFC 7427's SIGNATURE_HASH_ALGORITHMS, as a mask of
+ * 1 << (its number): SHA2-256 (2), SHA2-384 (3), SHA2-512 (4). */
+#define VPN_PKI_SHA256 (1u << 2)
+#define VPN_PKI_SHA384 (1u << 3)
+#define VPN_PKI_SHA512 (1u << 4)
+
 /* AUTH data of method 14, Digital Signature (RFC 7427), after the
  * method and reserved bytes: ECDSA with SHA-256 (SHA-384 on P-384), RSA
- * PKCS#1 v1.5 with SHA-256. Its length, or 0. */
+ * PKCS#1 v1.5 with SHA-256, or the first of SHA-256/384/512 in hashes
+ * (what the peer said it verifies; 0: it said nothing). Its length, or
+ * 0. */
 size_t vpn_pki_sign(const struct vpn_pki *pki, const struct vpn_pki_data *data,
-                    uint8_t *out, size_t max);
+                    unsigned int hashes, uint8_t *out, size_t max);
 
 #define VPN_PKI_PEER_CERTS 4 /* CERT payloads taken: end entity + 3 */
 

@@ -402,7 +402,10 @@ test_pki_certs(void)
 }
 
 /* IKE: what one side signs with its pki, the other verifies with its
- * own (the same CA); each refusal with its reason. */
+ * own (the same CA); each refusal with its reason. hashes: what the
+ * verifier said it takes (RFC 7427's notify; 0: nothing). */
+static unsigned int sign_hashes;
+
 static size_t
 sign_as(const struct vpn_pki *pki, const char *octets, uint8_t *id,
         size_t *id_len, uint8_t *cert, size_t *cert_len, uint8_t *auth)
@@ -415,14 +418,18 @@ sign_as(const struct vpn_pki *pki, const char *octets, uint8_t *id,
 	data.len[1] = strlen(octets) - 5;
 	*id_len = vpn_pki_id(pki, id, 512);
 	*cert_len = vpn_pki_cert(pki, 0, cert, 4096);
-	return vpn_pki_sign(pki, &data, auth, 1024);
+	return vpn_pki_sign(pki, &data, sign_hashes, auth, 1024);
 }
+
+static char verified_alg[48]; /* the last verify_as's algorithm */
 
 static int
 verify_as(const struct vpn_pki *pki, const char *octets, const uint8_t *id,
           size_t id_len, const uint8_t *cert, size_t cert_len,
           const uint8_t *auth, size_t auth_len, const char *identity, char *why)
 {
+	int rc;
+
 	struct vpn_pki_peer in = {.n_certs = 1,
 	                          .id = id,
 	                          .id_len = id_len,
@@ -436,7 +443,9 @@ verify_as(const struct vpn_pki *pki, const char *octets, const uint8_t *id,
 	in.data.part[0] = (const uint8_t *)octets;
 	in.data.len[0] = strlen(octets);
 	why[0] = '\0';
-	return vpn_pki_verify_peer(pki, &in, why, 200);
+	rc = vpn_pki_verify_peer(pki, &in, why, 200);
+	snprintf(verified_alg, sizeof(verified_alg), "%s", in.sig_alg);
+	return rc;
 }
 
 static void
@@ -485,6 +494,22 @@ test_pki_ike(void)
 	CU_ASSERT_EQUAL(verify_as(rsa, octets, id, il, cert, cl, auth, al,
 	                          "CN=gw-ec, O=vpngw test, C=US", why),
 	                0);
+	CU_ASSERT_STRING_EQUAL(verified_alg, "ecdsa-with-SHA256");
+	/* A verifier that takes only SHA2-512 (or -384) gets it. */
+	sign_hashes = VPN_PKI_SHA512;
+	al = sign_as(ecc, octets, id, &il, cert, &cl, auth);
+	CU_ASSERT_EQUAL(verify_as(rsa, octets, id, il, cert, cl, auth, al,
+	                          "CN=gw-ec, O=vpngw test, C=US", why),
+	                0);
+	CU_ASSERT_STRING_EQUAL(verified_alg, "ecdsa-with-SHA512");
+	sign_hashes = VPN_PKI_SHA384 | VPN_PKI_SHA512;
+	al = sign_as(rsa, octets, id, &il, cert, &cl, auth);
+	CU_ASSERT_EQUAL(verify_as(ecc, octets, id, il, cert, cl, auth, al,
+	                          "C=US, O=vpngw test, CN=gw-rsa", why),
+	                -EACCES); /* (its intermediate is not sent here) */
+	CU_ASSERT_STRING_EQUAL(why, "unknown CA");
+	sign_hashes = 0;
+	al = sign_as(ecc, octets, id, &il, cert, &cl, auth);
 	CU_ASSERT_EQUAL(verify_as(rsa, octets, id, il, cert, cl, auth, al,
 	                          "CN=gw-ec", why),
 	                -EACCES);
