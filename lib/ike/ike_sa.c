@@ -63,7 +63,7 @@ static const char *const state_names[] = {
 
 /* ---- small helpers ------------------------------------------------------ */
 
-static void
+__attribute__((format(printf, 3, 0))) static void
 vlog(struct vpn_ike *ike, const char *who, const char *fmt, va_list ap)
 {
 	char line[512];

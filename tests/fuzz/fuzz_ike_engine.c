@@ -15,7 +15,10 @@
  *                    rest written over it at an offset (next two bytes),
  *                    sealed to a responder that authenticates by
  *                    certificate (lib/pki: the CERT's DER, the ID, the
- *                    RFC 7427 AlgorithmIdentifier and signature).
+ *                    RFC 7427 AlgorithmIdentifier and signature); with
+ *                    bit 2 set, the responder's tunnels are of customer
+ *                    gateways without an address (two identities), so
+ *                    the SA is pending and IKE_AUTH picks its tunnel.
  * The pair (an initiator engine and the responder) is made once and made
  * again whenever the responder's IKE SA is gone; the certificate pair
  * for every input of its mode. Nothing may crash, leak or read out of
@@ -246,7 +249,7 @@ chain_len(const uint8_t *p, uint8_t first)
 static struct vpn_ike *cini, *cresp;
 
 static struct ike_sa *
-cert_pair(void)
+cert_pair(bool roam)
 {
 	static const struct vpn_ike_ops oi = {.send = f_send,
 	                                      .child_add = f_add,
@@ -281,8 +284,12 @@ cert_pair(void)
 	p.cert = true;
 	snprintf(p.identity, sizeof(p.identity), "C=US, O=vpngw, CN=gw-r");
 	vpn_ike_add_peer(cini, &p);
-	cfg(&p, R_ADDR, I_ADDR, false);
+	cfg(&p, R_ADDR, roam ? 0 : I_ADDR, false);
 	p.cert = true;
+	if (roam) {
+		snprintf(p.identity, sizeof(p.identity), "someone.example");
+		vpn_ike_add_peer(cresp, &p);
+	}
 	snprintf(p.identity, sizeof(p.identity), "C=US, O=vpngw, CN=gw-i");
 	vpn_ike_add_peer(cresp, &p);
 	nq = 0;
@@ -291,7 +298,8 @@ cert_pair(void)
 		vpn_ike_input(cresp, now, R_ADDR, 500, I_ADDR, 500, q[i],
 		              qlen[i]);
 	nq = 0;
-	rs = cresp->peers[0].sa;
+	rs = roam ? (cresp->n_pend == 1 ? cresp->pend[0] : NULL)
+	          : cresp->peers[0].sa;
 	if (rs == NULL || rs->state != S_INIT_DONE)
 		abort(); /* the harness itself is broken */
 	if (auth_len == 0 && rs->resp != NULL && rs->resp_len > 2) {
@@ -314,10 +322,10 @@ cert_pair(void)
 
 /* The real IKE_AUTH plaintext with data written over it at off. */
 static void
-cert_auth(uint16_t off, const uint8_t *data, size_t size)
+cert_auth(bool roam, uint16_t off, const uint8_t *data, size_t size)
 {
 	static uint8_t pt[IKE_MAX_MSG];
-	struct ike_sa *rs = cert_pair();
+	struct ike_sa *rs = cert_pair(roam);
 	size_t len = auth_len;
 
 	memcpy(pt, auth_pt, auth_len);
@@ -342,8 +350,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		vpn_ike_input(resp, now, R_ADDR, 500, I_ADDR, 500, data + 1,
 		              size - 1);
 	else if ((data[0] & 3) == 3 && size >= 3)
-		cert_auth((uint16_t)(data[1] << 8 | data[2]), data + 3,
-		          size - 3);
+		cert_auth(data[0] & 4, (uint16_t)(data[1] << 8 | data[2]),
+		          data + 3, size - 3);
 	else if (size >= 3)
 		sealed(data[1], data[2], data + 3, size - 3);
 	now += 100;

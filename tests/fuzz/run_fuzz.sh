@@ -66,8 +66,10 @@ ikr = prop(1, bytes(range(1, 9)), [(1, 20, kl), (2, 5), (4, 19)])
 open(d + "/rekey-ike", "wb").write(b"\x01\x24\x21" + pl(40, ikr) + pl(34, bytes(32)) + pl(0, ke))
 # Mode 3: the certificate IKE_AUTH with bytes written at an offset (into
 # IDi, the CERT's DER, CERTREQ, AUTH's AlgorithmIdentifier, signature).
+# Mode 7: the same to a responder of customer gateways without an address.
 for off in (0, 6, 40, 120, 400, 700, 900, 1100):
     open(d + "/cert-auth-%d" % off, "wb").write(b"\x03" + struct.pack("!H", off) + b"\x30\x82\xff\xff\x00")
+    open(d + "/roam-auth-%d" % off, "wb").write(b"\x07" + struct.pack("!H", off) + b"\x30\x82\xff\xff\x00")
 PY
 	;;
 cfg)
