@@ -632,6 +632,25 @@ check_tunnel_pairs(struct checker *c)
 				    j % VPN_TUNNELS + 1, cj->name,
 				    ip(ti->outside_address, b1),
 				    cfg->cgws[ci->cgw].certificate_identity);
+			/* Their IKE SA is answered before IKE_AUTH says
+			 * which one it is: under proposals all of them take. */
+			if (ci != cj && !ti->manual.present &&
+			    !tj->manual.present && ti->remote_address == 0 &&
+			    tj->remote_address == 0 &&
+			    ti->outside_address == tj->outside_address &&
+			    (ti->phase1_encryption != tj->phase1_encryption ||
+			     ti->phase1_integrity != tj->phase1_integrity ||
+			     ti->phase1_dh_groups != tj->phase1_dh_groups))
+				WARN(c, ti->src.line,
+				     "tunnel %u of '%s' and tunnel %u of '%s' "
+				     "wait on %s for customer gateways without "
+				     "an address with different phase 1 "
+				     "algorithms: an IKE SA is answered before "
+				     "its gateway is known, and one the other "
+				     "tunnel does not take is refused",
+				     i % VPN_TUNNELS + 1, ci->name,
+				     j % VPN_TUNNELS + 1, cj->name,
+				     ip(ti->outside_address, b1));
 			/* IKE tells tunnels apart by the address pair
 			 * (manual SAs by their SPIs, checked above). */
 			if (ci != cj &&

@@ -97,6 +97,15 @@ fragment_in(struct vpn_ike *ike, struct ike_sa *sa, const struct ike_hdr *h,
 	}
 	if (sa->rf_chunk[num - 1] != NULL)
 		return 0; /* a duplicate */
+	/* What is kept is bounded by what can be put together. */
+	for (unsigned int i = 0; i < total; i++)
+		sum += sa->rf_chunk[i] ? sa->rf_len[i] : 0;
+	if (sum + clen > sizeof(ike->reasm)) {
+		ike->st.malformed++;
+		fragments_drop(sa);
+		return -1;
+	}
+	sum = 0;
 	sa->rf_chunk[num - 1] = dup_bytes(chunk, clen);
 	if (sa->rf_chunk[num - 1] == NULL)
 		return -1;

@@ -43,13 +43,17 @@ enum {
 #define IKE_COOKIE_HALF_OPEN 64
 /* SAs from addresses no tunnel has, for the tunnels of customer gateways
  * without an address, until IKE_AUTH names their identity: at most this
- * many, and past half of it only initiators that return our cookie. */
-#define IKE_MAX_PENDING      64
-#define IKE_HALF_OPEN_MS     30000
-#define IKE_SETUP_GIVE_UP_MS 30000
-#define IKE_RETRY_MS         10000 /* an initiator's next try */
-#define IKE_DPD_DELAY_MS     10000 /* idle before a liveness check */
-#define IKE_KEEPALIVE_MS     20000 /* NAT keepalives (RFC 3948 4) */
+ * many (the oldest goes for a new one), and past half of it only
+ * initiators that return our cookie; from one source at most
+ * IKE_PENDING_PER_SOURCE (two behind a NAT with retransmissions and some
+ * to spare), and past two only with a cookie. */
+#define IKE_MAX_PENDING        64
+#define IKE_PENDING_PER_SOURCE 8
+#define IKE_HALF_OPEN_MS       30000
+#define IKE_SETUP_GIVE_UP_MS   30000
+#define IKE_RETRY_MS           10000 /* an initiator's next try */
+#define IKE_DPD_DELAY_MS       10000 /* idle before a liveness check */
+#define IKE_KEEPALIVE_MS       20000 /* NAT keepalives (RFC 3948 4) */
 #define IKE_RESEND_MS                                                  \
 	500                    /* a cached response goes again at most \
 	                        * this often (retransmissions come a   \
@@ -290,6 +294,7 @@ void send_init_error(struct vpn_ike *ike, const struct ike_hdr *req,
 
 /* ike_prop.c */
 bool dh_allowed(const struct vpn_ike_algs *a, uint16_t group);
+bool takes_choice(const struct vpn_ike_algs *a, const struct choice *c);
 bool takes_ike_sa(const struct vpn_ike_algs *a, const struct ike_sa *sa);
 void dh_order(struct vpn_ike_algs *a);
 bool is_aead(uint16_t encr);

@@ -255,22 +255,33 @@ check_answer(const struct vpn_ike_algs *a, const struct ike_payload *sa,
 	return choose_one(a, &p, m, c);
 }
 
-/* Whether a takes the IKE SA transforms sa was made with (a customer
- * gateway without an address: answered under another tunnel's
- * proposals, before its identity was known). */
+/* Whether a takes the IKE SA transforms of c (a customer gateway
+ * without an address: answered under another tunnel's proposals, before
+ * its identity was known). */
+bool
+takes_choice(const struct vpn_ike_algs *a, const struct choice *c)
+{
+	struct ike_proposal p = {.num = 1, .protocol = IKE_PROTO_IKE};
+	struct choice x;
+
+	p.t[p.n++] = (struct ike_transform){IKE_TT_ENCR, c->encr, c->key_bits};
+	p.t[p.n++] = (struct ike_transform){IKE_TT_PRF, c->prf, 0};
+	if (c->integ)
+		p.t[p.n++] = (struct ike_transform){IKE_TT_INTEG, c->integ, 0};
+	p.t[p.n++] = (struct ike_transform){IKE_TT_DH, c->dh, 0};
+	return choose_one(a, &p, PM_IKE, &x);
+}
+
 bool
 takes_ike_sa(const struct vpn_ike_algs *a, const struct ike_sa *sa)
 {
-	struct ike_proposal p = {.num = 1, .protocol = IKE_PROTO_IKE};
-	struct choice c;
+	struct choice c = {.encr = sa->encr,
+	                   .key_bits = sa->key_bits,
+	                   .integ = sa->integ,
+	                   .prf = sa->prf,
+	                   .dh = sa->dh_group};
 
-	p.t[p.n++] =
-	        (struct ike_transform){IKE_TT_ENCR, sa->encr, sa->key_bits};
-	p.t[p.n++] = (struct ike_transform){IKE_TT_PRF, sa->prf, 0};
-	if (sa->integ)
-		p.t[p.n++] = (struct ike_transform){IKE_TT_INTEG, sa->integ, 0};
-	p.t[p.n++] = (struct ike_transform){IKE_TT_DH, sa->dh_group, 0};
-	return choose_one(a, &p, PM_IKE, &c);
+	return takes_choice(a, &c);
 }
 
 bool

@@ -33,45 +33,89 @@ static int
 find_peer(const struct vpn_ike *ike, uint32_t local, uint32_t remote)
 {
 	/* A tunnel that is administratively down is not there. */
+	/* (A tunnel without an address is found by identity, later.) */
 	for (unsigned int i = 0; i < ike->n; i++)
 		if (ike->peers[i].cfg.local == local &&
-		    ike->peers[i].cfg.remote == remote && !ike->peers[i].down)
+		    ike->peers[i].cfg.remote == remote && remote != 0 &&
+		    !ike->peers[i].down)
 			return (int)i;
 	return -1;
 }
 
-/* A pending SA from remote:rport with initiator SPI spi_i, or NULL. */
+/* A pending SA from remote with initiator SPI spi_i (from any port: a
+ * NAT may map a retransmission anew), or NULL. */
 static struct ike_sa *
-pend_find(struct vpn_ike *ike, uint64_t spi_i, uint32_t remote, uint16_t rport)
+pend_find(struct vpn_ike *ike, uint64_t spi_i, uint32_t remote)
 {
 	for (unsigned int i = 0; i < ike->n_pend; i++) {
 		struct ike_sa *o = ike->pend[i];
 
-		if (o->spi_i == spi_i && o->remote == remote &&
-		    o->rport == rport)
+		if (o->spi_i == spi_i && o->remote == remote)
 			return o;
 	}
 	return NULL;
 }
 
-/* The first tunnel of a customer gateway without an address, on our
- * address local, that takes one of the proposals of psa (its choice in
- * c), or -1. *any: there is such a tunnel at all. */
+/* Pending SAs from remote (of any source when 0): how many, and the
+ * oldest in *oldest when oldest is not NULL. */
+static unsigned int
+pend_from(struct vpn_ike *ike, uint32_t remote, struct ike_sa **oldest)
+{
+	struct ike_sa *old = NULL;
+	unsigned int n = 0;
+
+	for (unsigned int i = 0; i < ike->n_pend; i++) {
+		struct ike_sa *o = ike->pend[i];
+
+		if (remote != 0 && o->remote != remote)
+			continue;
+		n++;
+		if (old == NULL || o->created < old->created)
+			old = o;
+	}
+	if (oldest != NULL)
+		*oldest = old;
+	return n;
+}
+
+/*
+ * A tunnel of a customer gateway without an address, on our address
+ * local, that takes one of the proposals of psa (its choice in c), or -1;
+ * *any: there is such a tunnel at all. Which gateway it is comes at
+ * IKE_AUTH, so of the choices the tunnels would make, the one most of
+ * them take (the first such tunnel's on a tie).
+ */
 static int
 find_roaming(struct vpn_ike *ike, uint32_t local, const struct ike_payload *psa,
              struct choice *c, bool *any)
 {
+	int best = -1;
+	unsigned int best_n = 0;
+
 	*any = false;
 	for (unsigned int i = 0; i < ike->n; i++) {
 		const struct peer *p = &ike->peers[i];
+		struct choice x;
+		unsigned int n = 0;
 
 		if (!roaming(p) || p->cfg.local != local || p->down)
 			continue;
 		*any = true;
-		if (psa != NULL && choose(&p->cfg.ike, psa, PM_IKE, c, ike))
-			return (int)i;
+		if (psa == NULL || !choose(&p->cfg.ike, psa, PM_IKE, &x, ike))
+			continue;
+		for (unsigned int k = 0; k < ike->n; k++) {
+			const struct peer *o = &ike->peers[k];
+
+			n += roaming(o) && o->cfg.local == local && !o->down &&
+			     takes_choice(&o->cfg.ike, &x);
+		}
+		if (n > best_n) {
+			best = (int)i;
+			best_n = n;
+			*c = x;
+		}
 	}
-	return -1;
+	return best;
 }
 
 /* Whether the peer has a half-open SA we answered already. */
@@ -106,7 +150,7 @@ init_request(struct vpn_ike *ike, const struct ike_hdr *h,
 	if (pi < 0) {
 		/* From an address no tunnel has: a customer gateway without
 		 * one, maybe, which its IKE_AUTH will name. */
-		sa = pend_find(ike, h->spi_i, remote, rport);
+		sa = pend_find(ike, h->spi_i, remote);
 		if (sa != NULL) {
 			if (sa->state == S_INIT_DONE && sa->resp)
 				resend(ike, sa);
@@ -118,10 +162,6 @@ init_request(struct vpn_ike *ike, const struct ike_hdr *h,
 			return;
 		}
 		pend = true;
-		if (ike->n_pend == IKE_MAX_PENDING) {
-			ike->st.pending_full++;
-			return;
-		}
 	}
 	if (pi >= 0) {
 		p = &ike->peers[pi];
@@ -168,7 +208,9 @@ init_request(struct vpn_ike *ike, const struct ike_hdr *h,
 	 * real one's again and again): only initiators that return our
 	 * cookie, which needs the address to be theirs. */
 	if (ike->half_open >= IKE_COOKIE_HALF_OPEN ||
-	    (pend ? ike->n_pend >= IKE_MAX_PENDING / 2 : half_open_at(p))) {
+	    (pend ? ike->n_pend >= IKE_MAX_PENDING / 2 ||
+	                     pend_from(ike, remote, NULL) >= 2
+	          : half_open_at(p))) {
 		uint8_t want[IKE_MAX_PRF_LEN];
 		size_t wl = make_cookie(ike, nonce->body, nonce->len, remote,
 		                        h->spi_i, want);
@@ -201,7 +243,24 @@ init_request(struct vpn_ike *ike, const struct ike_hdr *h,
 		                IKE_N_INVALID_KE_PAYLOAD, g, 2);
 		return;
 	}
-	sa = sa_new(ike, (unsigned)pi, false);
+	/* Room among the pending ones (their initiators returned a cookie
+	 * past the first few): one source's oldest goes when it has its
+	 * share, else the oldest of all. */
+	if (pend) {
+		struct ike_sa *old = NULL;
+
+		if (pend_from(ike, remote, &old) < IKE_PENDING_PER_SOURCE) {
+			old = NULL;
+			if (ike->n_pend >= IKE_MAX_PENDING)
+				pend_from(ike, 0, &old);
+		}
+		if (old != NULL) {
+			ike->st.pending_full++;
+			sa_free(ike, old,
+			        "no room: the oldest pending SA goes");
+		}
+	}
+	sa = sa_new(ike, (unsigned int)pi, false);
 	if (sa == NULL)
 		return;
 	sa->pending = pend;
@@ -304,8 +363,7 @@ match_roaming(struct vpn_ike *ike, const struct ike_sa *sa,
 		const struct peer *p = &ike->peers[i];
 
 		if (roaming(p) && !p->down && p->cfg.cert &&
-		    p->cfg.local == sa->local &&
-		    takes_ike_sa(&p->cfg.ike, sa)) {
+		    p->cfg.local == sa->local) {
 			ids[k] = p->cfg.identity;
 			idx[k++] = i;
 		}
@@ -318,6 +376,15 @@ match_roaming(struct vpn_ike *ike, const struct ike_sa *sa,
 	m = auth_verify_any(ike, sa, idi, auth, pl, n, ids, k, ar);
 	if (m >= 0)
 		m = (int)idx[m];
+	/* Its IKE SA was made before its tunnel was known. */
+	if (m >= 0 && !takes_ike_sa(&ike->peers[m].cfg.ike, sa)) {
+		snprintf(ar->why, sizeof(ar->why),
+		         "its tunnel %s does not take the IKE SA's "
+		         "algorithms: give tunnels without an address the "
+		         "same phase 1 algorithms",
+		         ike->peers[m].cfg.name);
+		m = -1;
+	}
 out:
 	free(ids);
 	free(idx);

@@ -297,7 +297,7 @@ struct vpn_ike_ops {
 	_(resent_responses, "cached responses sent for duplicates")  \
 	_(malformed, "malformed message or payload")                 \
 	_(no_peer, "IKE_SA_INIT from an address with no tunnel")     \
-	_(pending_full, "IKE_SA_INIT for no-address gateways: full") \
+	_(pending_full, "no-address SAs dropped for room (oldest)")  \
 	_(peer_moves, "peers that moved (NAT), followed by a rekey") \
 	_(unknown_spi, "no IKE SA for the SPIs")                     \
 	_(bad_msg_id, "message ID outside the window")               \

@@ -405,7 +405,12 @@ check_revoked(const struct vpn_pki *pki, X509_STORE_CTX *ctx, time_t now,
 	for (int i = 0; i + 1 < sk_X509_num(chain); i++) {
 		X509 *x = sk_X509_value(chain, i);
 		X509 *iss = sk_X509_value(chain, i + 1);
+		bool covered = false, current = false;
 
+		pki_name_str(X509_get_subject_name(x), subj, sizeof(subj));
+		/* Any CRL of its issuer that lists it revokes it; it must
+		 * have one current CRL when it has any (an old one beside
+		 * the renewed one is no matter). */
 		for (int k = 0; k < sk_X509_CRL_num(pki->crls); k++) {
 			X509_CRL *crl = sk_X509_CRL_value(pki->crls, k);
 			const ASN1_TIME *next = X509_CRL_get0_nextUpdate(crl);
@@ -415,13 +420,9 @@ check_revoked(const struct vpn_pki *pki, X509_STORE_CTX *ctx, time_t now,
 			                  X509_get_subject_name(iss)) != 0 ||
 			    X509_CRL_verify(crl, X509_get0_pubkey(iss)) != 1)
 				continue;
-			pki_name_str(X509_get_subject_name(x), subj,
-			             sizeof(subj));
-			if (next != NULL && X509_cmp_time(next, &now) < 0)
-				return refuse(why, wlen,
-				              "the CRL that covers \"%s\" is "
-				              "past its next update: renew it",
-				              subj);
+			covered = true;
+			current |=
+			        next == NULL || X509_cmp_time(next, &now) > 0;
 			if (X509_CRL_get0_by_cert(crl, &rev, x) == 1)
 				return refuse(
 				        why, wlen,
@@ -430,6 +431,11 @@ check_revoked(const struct vpn_pki *pki, X509_STORE_CTX *ctx, time_t now,
 				                 "issuer \"%s\" is",
 				        subj);
 		}
+		if (covered && !current)
+			return refuse(why, wlen,
+			              "the CRL that covers \"%s\" is past its "
+			              "next update: renew it",
+			              subj);
 	}
 	ERR_clear_error();
 	return 0;
@@ -653,11 +659,23 @@ vpn_pki_verify_peer(const struct vpn_pki *pki, struct vpn_pki_peer *in,
 		if (identity_matches(leaf, in->identity))
 			in->matched = 0;
 	} else
-		for (unsigned int i = 0; i < in->n_identities; i++)
-			if (identity_matches(leaf, in->identities[i])) {
-				in->matched = (int)i;
-				break;
+		for (unsigned int i = 0; i < in->n_identities; i++) {
+			if (!identity_matches(leaf, in->identities[i]))
+				continue;
+			/* Two gateways it could be: neither, rather than
+			 * the first in the configuration. */
+			if (in->matched >= 0) {
+				rc = refuse(
+				        why, wlen,
+				        "identity ambiguous: the certificate "
+				        "is both \"%s\" and \"%s\"",
+				        in->identities[in->matched],
+				        in->identities[i]);
+				in->matched = -1;
+				goto out;
 			}
+			in->matched = (int)i;
+		}
 	if (in->matched < 0) {
 		char subj[VPN_IDENTITY_MAX];
 

@@ -14,6 +14,7 @@
 #include <CUnit/CUnit.h>
 
 #include "../../lib/ike/ike_crypto.h"
+#include "../../lib/ike/ike_priv.h" /* pending SAs counted, below */
 #include "../../lib/pki/pki_priv.h" /* a key swapped, below */
 #include "vpn_ike.h"
 #include "vpn_pki.h"
@@ -996,7 +997,8 @@ test_pair_certs(void)
 /* Clients behind one NAT (public address A_ADDR): client k's port P
  * leaves as 10000 + 100 * (k + shift[k]) + (P == 4500). */
 #define NAT_CLIENTS 3
-static unsigned int nat_shift[NAT_CLIENTS];
+static unsigned int nat_shift[16];
+static bool nat_init_only; /* clients get no further than IKE_SA_INIT */
 
 static uint16_t
 nat_out(unsigned int k, uint16_t port)
@@ -1015,10 +1017,11 @@ pump_nat(struct side *r, struct side *cl, unsigned int n, unsigned int rounds,
 			struct side *c = &cl[k];
 
 			for (unsigned int i = 0; i < c->nq; i++)
-				vpn_ike_input(r->ike, clock_ms, r->addr,
-				              c->q[i].dport, A_ADDR,
-				              nat_out(k, c->q[i].sport),
-				              c->q[i].m, c->q[i].len);
+				if (!nat_init_only || c->q[i].m[18] == 34)
+					vpn_ike_input(r->ike, clock_ms, r->addr,
+					              c->q[i].dport, A_ADDR,
+					              nat_out(k, c->q[i].sport),
+					              c->q[i].m, c->q[i].len);
 			c->nq = 0;
 		}
 		for (unsigned int i = 0; i < r->nq; i++)
@@ -1157,12 +1160,86 @@ test_pair_roaming(void)
 	CU_ASSERT_EQUAL(vpn_ike_peer_info(r.ike, 0, &info), 0);
 	CU_ASSERT_STRING_EQUAL(info.ike_state, "established");
 	CU_ASSERT_EQUAL(info.rport, nat_out(1, 4500));
-
-	for (int k = 0; k < NAT_CLIENTS; k++) {
+	for (int k = 0; k < NAT_CLIENTS; k++)
 		side_free(&cl[k]);
-		vpn_pki_free(kc[k]);
-	}
 	side_free(&r);
+
+	/* Two tunnels gw-a's certificate names both (its DNS name, its DN):
+	 * neither, and said why; a tunnel whose phase 1 algorithms differ
+	 * from the one its IKE SA was answered under: refused, said why. */
+	for (int round = 0; round < 2; round++) {
+		side_init(&r, B_ADDR);
+		vpn_ike_set_pki(r.ike, kr);
+		peer_cfg(&p, B_ADDR, 0, false);
+		cert_cfg(&p, round ? "gw-c" : "gw-a");
+		if (round) { /* AES-256 only, then AES-128 only */
+			p.ike.encr[0].key_bits = 256;
+		}
+		vpn_ike_add_peer(r.ike, &p);
+		peer_cfg(&p, B_ADDR, 0, false);
+		cert_cfg(&p, "C=US, O=vpngw, CN=gw-a");
+		vpn_ike_add_peer(r.ike, &p);
+		side_init(&cl[0], c_addr);
+		vpn_ike_set_pki(cl[0].ike, kc[0]);
+		peer_cfg(&p, c_addr, B_ADDR, true);
+		cert_cfg(&p, "gw-b");
+		p.ike.n_encr = 2; /* AES-256 first, then AES-128 */
+		p.ike.encr[1] = p.ike.encr[0];
+		p.ike.encr[0].key_bits = 256;
+		vpn_ike_add_peer(cl[0].ike, &p);
+		logged_clear();
+		pump_nat(&r, cl, 1, 20, 10);
+		CU_ASSERT_EQUAL(r.children, 0);
+		CU_ASSERT(vpn_ike_stats(r.ike)->auth_failed >= 1);
+		CU_ASSERT_PTR_NOT_NULL(strstr(
+		        logged, round ? "does not take the IKE SA's algorithms"
+		                      : "identity ambiguous"));
+		side_free(&cl[0]);
+		side_free(&r);
+	}
+
+	/* A source behind which twelve initiators (cookies returned, so
+	 * real) start IKE SAs and never authenticate: past two of its
+	 * pending SAs it must return cookies, it keeps at most 8, its
+	 * oldest make room; then gw-a from behind it still gets in. */
+	{
+		static struct side fl[12];
+
+		side_init(&r, B_ADDR);
+		vpn_ike_set_pki(r.ike, kr);
+		peer_cfg(&p, B_ADDR, 0, false);
+		cert_cfg(&p, "gw-a");
+		vpn_ike_add_peer(r.ike, &p);
+		for (int k = 0; k < 12; k++) {
+			nat_shift[k] = 0;
+			side_init(&fl[k], c_addr);
+			vpn_ike_set_pki(fl[k].ike, kc[1]);
+			peer_cfg(&p, c_addr, B_ADDR, true);
+			cert_cfg(&p, "gw-b");
+			vpn_ike_add_peer(fl[k].ike, &p);
+		}
+		nat_init_only = true;
+		pump_nat(&r, fl, 12, 10, 10);
+		nat_init_only = false;
+		CU_ASSERT(vpn_ike_stats(r.ike)->cookies_sent >= 10);
+		CU_ASSERT(vpn_ike_stats(r.ike)->pending_full >= 4);
+		CU_ASSERT(r.ike->n_pend <= IKE_PENDING_PER_SOURCE);
+		for (int k = 0; k < 12; k++)
+			side_free(&fl[k]);
+		side_init(&cl[0], c_addr);
+		vpn_ike_set_pki(cl[0].ike, kc[0]);
+		peer_cfg(&p, c_addr, B_ADDR, true);
+		cert_cfg(&p, "gw-b");
+		vpn_ike_add_peer(cl[0].ike, &p);
+		pump_nat(&r, cl, 1, 20, 10);
+		CU_ASSERT_EQUAL(cl[0].children, 1);
+		CU_ASSERT_EQUAL(r.children, 1);
+		side_free(&cl[0]);
+		side_free(&r);
+	}
+
+	for (int k = 0; k < NAT_CLIENTS; k++)
+		vpn_pki_free(kc[k]);
 	vpn_pki_free(kr);
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
 	CU_ASSERT_EQUAL(system(cmd), 0);
