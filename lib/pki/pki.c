@@ -278,58 +278,93 @@ static STACK_OF(X509_CRL) * read_crls(struct loader *l, struct vpn_pki *pki)
 	char iss[VPN_IDENTITY_MAX], date[40];
 	X509_CRL *crl;
 	struct stat st;
+	unsigned long err;
+	bool more = false;
 	FILE *f;
 
 	f = open_pem(l, F_CRL, path, &st);
 	if (f == NULL)
 		return NULL;
 	sk = sk_X509_CRL_new_null();
-	while (sk != NULL && sk_X509_CRL_num(sk) < PKI_CRLS_MAX &&
-	       (crl = PEM_read_X509_CRL(f, NULL, NULL, NULL)) != NULL)
+	ERR_clear_error();
+	while (sk != NULL && (crl = PEM_read_X509_CRL(f, NULL, NULL, NULL))) {
+		if (sk_X509_CRL_num(sk) == PKI_CRLS_MAX) {
+			X509_CRL_free(crl);
+			more = true;
+			break;
+		}
 		if (sk_X509_CRL_push(sk, crl) <= 0)
 			X509_CRL_free(crl);
+	}
+	/* The file's end, or something that is not a CRL (a damaged one, a
+	 * certificate): every revocation after it would be lost unseen. */
+	err = ERR_peek_last_error();
 	ERR_clear_error();
 	fclose(f);
-	if (sk == NULL || sk_X509_CRL_num(sk) == 0) {
-		say(l, VPN_DIAG_ERROR, F_CRL,
-		    "%s: no PEM CRL (-----BEGIN X509 CRL-----)", path);
-		sk_X509_CRL_free(sk);
+	if (sk == NULL || sk_X509_CRL_num(sk) == 0 || more ||
+	    (err != 0 && ERR_GET_REASON(err) != PEM_R_NO_START_LINE)) {
+		if (more)
+			say(l, VPN_DIAG_ERROR, F_CRL, "%s: more than %d CRLs",
+			    path, PKI_CRLS_MAX);
+		else if (sk != NULL && sk_X509_CRL_num(sk) > 0)
+			say(l, VPN_DIAG_ERROR, F_CRL,
+			    "%s: after CRL %d, a PEM block that is not a "
+			    "CRL, or a damaged one",
+			    path, sk_X509_CRL_num(sk));
+		else
+			say(l, VPN_DIAG_ERROR, F_CRL,
+			    "%s: no PEM CRL (-----BEGIN X509 CRL-----)", path);
+		sk_X509_CRL_pop_free(sk, X509_CRL_free);
 		return NULL;
 	}
 	for (int i = 0; i < sk_X509_CRL_num(sk); i++) {
 		X509_CRL *c = sk_X509_CRL_value(sk, i);
-		X509 *by = NULL;
 		time_t next = asn1_time(X509_CRL_get0_nextUpdate(c));
+		bool named = false, signed_ok = false;
 
-		for (int k = 0; by == NULL && k < sk_X509_num(pki->ca); k++)
+		/* Its issuer: one of the CAs or of our intermediates with
+		 * that name (a CA renewed under the same name: any of them)
+		 * whose key signed it. */
+		for (int k = 0;
+		     !signed_ok &&
+		     k < sk_X509_num(pki->ca) +
+		                     (pki->chain ? sk_X509_num(pki->chain) : 0);
+		     k++) {
+			int nca = sk_X509_num(pki->ca);
+			X509 *by = k < nca ? sk_X509_value(pki->ca, k)
+			                   : sk_X509_value(pki->chain, k - nca);
+
+			if (k == nca)
+				continue; /* our own certificate */
 			if (X509_NAME_cmp(X509_CRL_get_issuer(c),
-			                  X509_get_subject_name(sk_X509_value(
-			                          pki->ca, k))) == 0)
-				by = sk_X509_value(pki->ca, k);
-		for (int k = 1; by == NULL && pki->chain != NULL &&
-		                k < sk_X509_num(pki->chain);
-		     k++)
-			if (X509_NAME_cmp(X509_CRL_get_issuer(c),
-			                  X509_get_subject_name(sk_X509_value(
-			                          pki->chain, k))) == 0)
-				by = sk_X509_value(pki->chain, k);
+			                  X509_get_subject_name(by)) != 0)
+				continue;
+			named = true;
+			signed_ok =
+			        X509_CRL_verify(c, X509_get0_pubkey(by)) == 1;
+		}
 		pki_name_str(X509_CRL_get_issuer(c), iss, sizeof(iss));
-		if (by == NULL)
+		date_str(next, date, sizeof(date));
+		if (!named)
 			say(l, VPN_DIAG_ERROR, F_CRL,
 			    "%s: CRL %d is issued by \"%s\", which is not the "
 			    "CA (or an intermediate of ours)",
 			    path, i + 1, iss);
-		else if (X509_CRL_verify(c, X509_get0_pubkey(by)) != 1)
+		else if (!signed_ok)
 			say(l, VPN_DIAG_ERROR, F_CRL,
 			    "%s: CRL %d is not signed by \"%s\"'s key", path,
 			    i + 1, iss);
-		else if (next != 0 && next < l->now) {
-			date_str(next, date, sizeof(date));
+		else if (next != 0 && next < l->now)
 			say(l, VPN_DIAG_WARNING, F_CRL,
 			    "%s: the CRL of \"%s\" was due for renewal on %s: "
 			    "certificates it covers are refused until it is",
 			    path, iss, date);
-		}
+		else if (next != 0 && next - l->now < 3 * 86400)
+			say(l, VPN_DIAG_WARNING, F_CRL,
+			    "%s: the CRL of \"%s\" is due for renewal on %s, "
+			    "in %lld hour(s); past that, certificates it "
+			    "covers are refused",
+			    path, iss, date, (long long)(next - l->now) / 3600);
 	}
 	ERR_clear_error();
 	return sk;

@@ -875,6 +875,41 @@ test_pki_crl(void)
 	CU_ASSERT_PTR_NOT_NULL(strstr(why, "past its next update"));
 	vpn_pki_free(pki);
 
+	/* The overdue one beside its renewal: the renewed one decides. */
+	{
+		char cmd[512];
+
+		snprintf(cmd, sizeof(cmd), "cat %s %s > %s", path("old.crl"),
+		         path("ca.crl"), path("both.crl"));
+		CU_ASSERT_EQUAL_FATAL(system(cmd), 0);
+	}
+	pki = load_crl("ca.pem", "crl-ours.pem", "ec.key", "both.crl", &d);
+	vpn_diag_free(&d);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(pki);
+	CU_ASSERT_EQUAL(peer_check(pki, fine, NULL, k2, "peer-fine", why), 0);
+	CU_ASSERT_EQUAL(peer_check(pki, gone, NULL, k2, "peer-gone", why),
+	                -EACCES);
+	vpn_pki_free(pki);
+	/* Due within 3 days: a warning ahead of it. */
+	write_crl("soon.crl", ca, ca_key, 1, rev, 1);
+	pki = load_crl("ca.pem", "crl-ours.pem", "ec.key", "soon.crl", &d);
+	CU_ASSERT(said(&d, VPN_DIAG_WARNING, L_CRL, "is due for renewal on"));
+	vpn_diag_free(&d);
+	vpn_pki_free(pki);
+	/* A damaged CRL after a good one (its end line lost): whatever
+	 * follows would be lost unseen. */
+	{
+		char cmd[512];
+
+		snprintf(cmd, sizeof(cmd), "(cat %s; head -n -1 %s) > %s",
+		         path("ca.crl"), path("ca.crl"), path("mixed.crl"));
+		CU_ASSERT_EQUAL_FATAL(system(cmd), 0);
+	}
+	pki = load_crl("ca.pem", "crl-ours.pem", "ec.key", "mixed.crl", &d);
+	CU_ASSERT_PTR_NULL(pki);
+	CU_ASSERT(said(&d, VPN_DIAG_ERROR, L_CRL, "not a CRL"));
+	vpn_diag_free(&d);
+
 	/* Another CA's CRL, a forged one (our CA's name, another key), a
 	 * file with no CRL: errors at the crl line. */
 	write_crl("ca2.crl", ca2, ca2_key, 7, rev, 1);
