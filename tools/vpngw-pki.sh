@@ -27,8 +27,13 @@ mode=issue
 case ${1:-} in
 --rsa) alg=rsa; shift ;;
 --revoke) mode=revoke; shift; [ $# -gt 0 ] || { echo "$usage" >&2; exit 2; } ;;
---crl) mode=crl; shift ;;
+--crl) mode=crl; shift; [ $# = 0 ] || { echo "$usage" >&2; exit 2; } ;;
 esac
+for name in "$@"; do
+	case $name in
+	*[!A-Za-z0-9.-]* | "" | -*) echo "vpngw-pki: bad name '$name' ($usage)" >&2; exit 2 ;;
+	esac
+done
 [ $# -gt 0 ] || [ $mode != issue ] || set -- vpngw cgw
 command -v openssl >/dev/null || { echo "vpngw-pki.sh: needs openssl" >&2; exit 2; }
 umask 077
@@ -82,9 +87,6 @@ if [ ! -f "$dir/ca.pem" ]; then
 	echo "vpngw-pki: CA $dir/ca.pem"
 fi
 for name in "$@"; do
-	case $name in
-	*[!A-Za-z0-9.-]* | "") echo "vpngw-pki: bad name '$name'" >&2; exit 2 ;;
-	esac
 	newkey "$dir/$name.key"
 	printf 'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nsubjectAltName=DNS:%s\n' \
 		"$name" >"$dir/$name.ext"

@@ -171,11 +171,13 @@ ip_cmd(const char *first, ...)
 static void
 rules_flush(void)
 {
-	const char *argv[] = {"ip",   "rule",          "del",
-	                      "pref", VPNGW_RULE_PREF, NULL};
+	/* Ours only: that preference into our table. */
+	const char *argv[] = {
+	        "ip",     "rule",      "del", "pref", VPNGW_RULE_PREF,
+	        "lookup", VPNGW_TABLE, NULL};
 
 	for (int i = 0; i < 2 * VPN_MAX_OUTSIDE + 2; i++)
-		if (ip_run(argv, 5, true) != 0)
+		if (ip_run(argv, 7, true) != 0)
 			break;
 }
 

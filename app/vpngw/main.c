@@ -113,13 +113,14 @@ vpngw_pki_reload(FILE *out)
 	load_pki(vpngw_running(), config_file, &d, &new);
 	vpn_diag_print(&d, out);
 	if (d.errors > 0 || new == NULL) {
+		unsigned int errors = d.errors; /* d is gone below */
+
 		fprintf(out,
-		        d.errors ? "%% pki: %u error(s): the loaded one "
-		                   "stays\n"
-		                 : "%% no appliance.pki configured\n",
-		        d.errors);
+		        errors ? "%% pki: %u error(s): the loaded one stays\n"
+		               : "%% no appliance.pki configured\n",
+		        errors);
 		vpn_diag_free(&d);
-		return d.errors ? -EINVAL : -ENOENT;
+		return errors ? -EINVAL : -ENOENT;
 	}
 	vpn_diag_free(&d);
 	pki_swap(new, "console reload");
