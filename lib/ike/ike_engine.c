@@ -78,6 +78,23 @@ void
 vpn_ike_set_pki(struct vpn_ike *ike, const struct vpn_pki *pki)
 {
 	ike->pki = pki;
+	/* A CRL now loaded may revoke a peer that is up: its SAs go (and
+	 * a tunnel we start tries again, and is refused). */
+	for (unsigned int i = 0; pki != NULL && i < ike->n; i++) {
+		struct peer *p = &ike->peers[i];
+
+		if (!p->cfg.cert || p->sa == NULL ||
+		    p->sa->state != S_ESTABLISHED || p->serial_len == 0 ||
+		    !vpn_pki_revoked(pki, p->serial, p->serial_len,
+		                     p->issuer_der, p->issuer_len))
+			continue;
+		plog(ike, i,
+		     "the peer's certificate \"%s\" is revoked by a CRL now "
+		     "loaded: its SAs go",
+		     p->subject);
+		ike->st.auth_failed++;
+		vpn_ike_reset(ike, i, true);
+	}
 }
 
 int

@@ -337,7 +337,8 @@ struct vpn_ike *vpn_ike_new(const struct vpn_ike_ops *ops, void *ctx);
 void vpn_ike_free(struct vpn_ike *ike);
 /* Our certificates and key for the peers with cert (NULL: none; their
  * authentication fails). The caller keeps pki until it gives another;
- * SAs already up stay. */
+ * SAs already up stay, but for a peer whose certificate pki's CRLs
+ * revoke: its SAs are deleted. */
 void vpn_ike_set_pki(struct vpn_ike *ike, const struct vpn_pki *pki);
 /* Add a tunnel; its index (the peer of the callbacks), or -errno. */
 int vpn_ike_add_peer(struct vpn_ike *ike, const struct vpn_ike_peer *p);

@@ -693,8 +693,52 @@ vpn_pki_verify_peer(const struct vpn_pki *pki, struct vpn_pki_peer *in,
 	}
 	rc = verify_sig(leaf, in->auth, in->auth_len, &in->data, in->sig_alg,
 	                sizeof(in->sig_alg), why, wlen);
+	if (rc == 0) {
+		int sl = i2d_ASN1_INTEGER(X509_get0_serialNumber(leaf), NULL);
+		int il = i2d_X509_NAME(X509_get_issuer_name(leaf), NULL);
+		unsigned char *p;
+
+		in->serial_len = in->issuer_len = 0;
+		if (sl > 0 && (size_t)sl <= sizeof(in->serial)) {
+			p = in->serial;
+			in->serial_len = (size_t)i2d_ASN1_INTEGER(
+			        X509_get0_serialNumber(leaf), &p);
+		}
+		if (il > 0 && (size_t)il <= sizeof(in->issuer_der)) {
+			p = in->issuer_der;
+			in->issuer_len = (size_t)i2d_X509_NAME(
+			        X509_get_issuer_name(leaf), &p);
+		}
+	}
 out:
 	X509_free(leaf);
 	sk_X509_pop_free(inter, X509_free);
 	return rc;
+}
+
+bool
+vpn_pki_revoked(const struct vpn_pki *pki, const uint8_t *serial,
+                size_t serial_len, const uint8_t *issuer, size_t issuer_len)
+{
+	const unsigned char *p = serial;
+	ASN1_INTEGER *sn = d2i_ASN1_INTEGER(NULL, &p, (long)serial_len);
+	X509_NAME *name;
+	bool revoked = false;
+
+	p = issuer;
+	name = d2i_X509_NAME(NULL, &p, (long)issuer_len);
+	for (int k = 0; sn != NULL && name != NULL && !revoked &&
+	                k < sk_X509_CRL_num(pki->crls);
+	     k++) {
+		X509_CRL *crl = sk_X509_CRL_value(pki->crls, k);
+		X509_REVOKED *rev = NULL;
+
+		/* (Its signature was checked when it was loaded.) */
+		revoked = X509_NAME_cmp(X509_CRL_get_issuer(crl), name) == 0 &&
+		          X509_CRL_get0_by_serial(crl, &rev, sn) == 1;
+	}
+	ASN1_INTEGER_free(sn);
+	X509_NAME_free(name);
+	ERR_clear_error();
+	return revoked;
 }

@@ -118,6 +118,10 @@ struct vpn_pki_peer {
 	time_t now;  /* 0: the current time */
 	char subject[VPN_IDENTITY_MAX], issuer[VPN_IDENTITY_MAX]; /* out */
 	char sig_alg[48]; /* out: the signature's algorithm, when checked */
+	/* out, when it verified: its certificate's serial and issuer (DER),
+	 * for vpn_pki_revoked later. */
+	uint8_t serial[40], issuer_der[VPN_PKI_ID_MAX];
+	size_t serial_len, issuer_len;
 };
 
 /* 0 when the peer's certificate chains to our CA (through the
@@ -130,5 +134,12 @@ struct vpn_pki_peer {
  * ...). */
 int vpn_pki_verify_peer(const struct vpn_pki *pki, struct vpn_pki_peer *in,
                         char *why, size_t wlen);
+
+/* Whether a CRL of pki revokes the certificate of that serial and issuer
+ * (as vpn_pki_verify_peer gave them): a peer up since before a CRL was
+ * loaded. */
+bool vpn_pki_revoked(const struct vpn_pki *pki, const uint8_t *serial,
+                     size_t serial_len, const uint8_t *issuer,
+                     size_t issuer_len);
 
 #endif

@@ -198,10 +198,11 @@ grep -q "goes whole" "$work/gw1-rsa-intermediate.log" &&
 # and certificate issued again, then SIGHUP; again, then the console's
 # `reload pki`; a broken file, which changes nothing. The tunnels stay up
 # throughout, show pki names the new serial, and tunnel 2 reset after
-# comes up again under the new certificate.
+# comes up again under the new certificate. Then charon's certificate is
+# revoked and the CRL read again: both tunnels go down, and stay down.
 echo "=== renewal"
 cp -r "$work/ec" "$work/renew"
-gw_cert_conf "$work/renew" "$CGW_ID"
+GW_CRL=$work/renew/ca.crl gw_cert_conf "$work/renew" "$CGW_ID"
 swan_write_conf
 swan_cert_conf "$work/renew"
 swan_gw_start
@@ -243,9 +244,21 @@ again() { [ "$(grep -c "tunnel e2e/2: down -> up" "$work/gw1.log")" -ge 2 ]; }
 wait_for 60 "renewal: tunnel 2 up again after a reset, under the renewed certificate" again
 grep "up -> down" "$work/gw1.log" | grep -qv "e2e/2" && fail "renewal: tunnel 1 went down"
 [ "$(swan_installed)" -ge 2 ] || fail "renewal: charon has not both CHILD_SAs after the reset"
+# charon's certificate revoked while both tunnels are up: the CRL read
+# again takes them down, and charon's next try is refused.
+"$pkitool" "$work/renew" --revoke cgw >"$work/revoke2.log" 2>&1 ||
+	fail "renewal: vpngw-pki.sh --revoke: $(cat "$work/revoke2.log")"
+console revoke 'enable' 'reload pki'
+revoked_down() {
+	[ "$(grep -c 'certificate "C=US, O=vpngw, CN=cgw" is revoked by a CRL now loaded' "$work/gw1.log")" -ge 2 ] &&
+		grep -q "tunnel e2e/1: up -> down" "$work/gw1.log" &&
+		grep -q "tunnel e2e/2: up -> down" "$work/gw1.log"
+}
+wait_for 30 "renewal: both tunnels down once charon's certificate is revoked" revoked_down
+refused_now() { grep -q "IKE_AUTH: .*certificate revoked" "$work/gw1.log"; }
+wait_for 60 "renewal: a new try with the revoked certificate refused" refused_now
 swan_stop
 swan_gw_stop
-grep -q "auth_failed 0 " "$work/gw1.log" || fail "renewal: authentication failures counted"
 
 # The console's export is charon's setup as it is: both identities, the
 # certificates where it says (vpngw waits, charon starts both tunnels).
