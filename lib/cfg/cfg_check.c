@@ -573,6 +573,38 @@ check_conn(struct checker *c, struct vpn_cfg_conn *conn)
 		    conn->name, ip(conn->tunnels[0].outside_address, b));
 }
 
+/* Tunnel i of ci and tunnel j of cj wait on one of our addresses for
+ * customer gateways without an address. */
+static void
+check_roaming_pair(struct checker *c, const struct vpn_cfg_conn *ci,
+                   unsigned int i, const struct vpn_cfg_conn *cj,
+                   unsigned int j)
+{
+	const struct vpn_cfg_tunnel *ti = &ci->tunnels[i % VPN_TUNNELS];
+	const struct vpn_cfg_tunnel *tj = &cj->tunnels[j % VPN_TUNNELS];
+	const char *id = c->cfg->cgws[ci->cgw].certificate_identity;
+	char b[16];
+
+	if (strcmp(id, c->cfg->cgws[cj->cgw].certificate_identity) == 0)
+		ERR(c, ti->src.line,
+		    "tunnel %u of '%s' and tunnel %u of '%s' both wait on %s "
+		    "for a customer gateway without an address named \"%s\"; "
+		    "IKE can't tell them apart",
+		    i % VPN_TUNNELS + 1, ci->name, j % VPN_TUNNELS + 1,
+		    cj->name, ip(ti->outside_address, b), id);
+	if (ti->phase1_encryption != tj->phase1_encryption ||
+	    ti->phase1_integrity != tj->phase1_integrity ||
+	    ti->phase1_dh_groups != tj->phase1_dh_groups)
+		WARN(c, ti->src.line,
+		     "tunnel %u of '%s' and tunnel %u of '%s' wait on %s for "
+		     "customer gateways without an address with different "
+		     "phase 1 algorithms: an IKE SA is answered before its "
+		     "gateway is known, and one the other tunnel does not take "
+		     "is refused",
+		     i % VPN_TUNNELS + 1, ci->name, j % VPN_TUNNELS + 1,
+		     cj->name, ip(ti->outside_address, b));
+}
+
 /* Pairs of tunnels that can't both exist. */
 static void
 check_tunnel_pairs(struct checker *c)
@@ -612,45 +644,17 @@ check_tunnel_pairs(struct checker *c)
 				    "spi_in 0x%llx is also tunnel %u of '%s''s",
 				    (unsigned long long)ti->manual.spi_in,
 				    j % VPN_TUNNELS + 1, cj->name);
-			/* Customer gateways without an address are told
-			 * apart by their certificate's identity on each of
-			 * our outside addresses. */
+			/* Customer gateways without an address on one of
+			 * our addresses: told apart by their certificate's
+			 * identity, and their IKE SA answered before
+			 * IKE_AUTH says which one it is (under proposals
+			 * all of them take). */
 			if (ci != cj && ci->cgw >= 0 && cj->cgw >= 0 &&
 			    !ti->manual.present && !tj->manual.present &&
 			    ti->remote_address == 0 &&
 			    tj->remote_address == 0 &&
-			    ti->outside_address == tj->outside_address &&
-			    strcmp(cfg->cgws[ci->cgw].certificate_identity,
-			           cfg->cgws[cj->cgw].certificate_identity) ==
-			            0)
-				ERR(c, ti->src.line,
-				    "tunnel %u of '%s' and tunnel %u of '%s' "
-				    "both wait on %s for a customer gateway "
-				    "without an address named \"%s\"; IKE "
-				    "can't tell them apart",
-				    i % VPN_TUNNELS + 1, ci->name,
-				    j % VPN_TUNNELS + 1, cj->name,
-				    ip(ti->outside_address, b1),
-				    cfg->cgws[ci->cgw].certificate_identity);
-			/* Their IKE SA is answered before IKE_AUTH says
-			 * which one it is: under proposals all of them take. */
-			if (ci != cj && !ti->manual.present &&
-			    !tj->manual.present && ti->remote_address == 0 &&
-			    tj->remote_address == 0 &&
-			    ti->outside_address == tj->outside_address &&
-			    (ti->phase1_encryption != tj->phase1_encryption ||
-			     ti->phase1_integrity != tj->phase1_integrity ||
-			     ti->phase1_dh_groups != tj->phase1_dh_groups))
-				WARN(c, ti->src.line,
-				     "tunnel %u of '%s' and tunnel %u of '%s' "
-				     "wait on %s for customer gateways without "
-				     "an address with different phase 1 "
-				     "algorithms: an IKE SA is answered before "
-				     "its gateway is known, and one the other "
-				     "tunnel does not take is refused",
-				     i % VPN_TUNNELS + 1, ci->name,
-				     j % VPN_TUNNELS + 1, cj->name,
-				     ip(ti->outside_address, b1));
+			    ti->outside_address == tj->outside_address)
+				check_roaming_pair(c, ci, i, cj, j);
 			/* IKE tells tunnels apart by the address pair
 			 * (manual SAs by their SPIs, checked above). */
 			if (ci != cj &&

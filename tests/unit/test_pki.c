@@ -660,6 +660,46 @@ serial_of(X509 *x)
 	return ASN1_INTEGER_get(X509_get0_serialNumber(x));
 }
 
+/* in's CERT payloads (x, then via when given) and ID (x's subject as
+ * ID_DER_ASN1_DN), in der[0..1] and id. */
+static void
+peer_payloads(struct vpn_pki_peer *in, X509 *x, X509 *via, uint8_t der[2][4096],
+              uint8_t *id)
+{
+	X509 *xs[2] = {x, via};
+	unsigned char *p;
+
+	in->n_certs = via ? 2 : 1;
+	for (unsigned int i = 0; i < in->n_certs; i++) {
+		der[i][0] = 4;
+		p = der[i] + 1;
+		in->cert[i] = der[i];
+		in->cert_len[i] = (size_t)i2d_X509(xs[i], &p) + 1;
+	}
+	memset(id, 0, 4);
+	id[0] = 9;
+	p = id + 4;
+	in->id = id;
+	in->id_len = (size_t)i2d_X509_NAME(X509_get_subject_name(x), &p) + 4;
+}
+
+/* in (payloads and signature made) over octets, checked by pki as the
+ * identity "C=US, O=vpngw test, CN=cn". */
+static int
+verify_in(const struct vpn_pki *pki, struct vpn_pki_peer *in,
+          const char *octets, const char *cn, char *why)
+{
+	static char ident[64];
+
+	in->data.n = 1;
+	in->data.part[0] = (const uint8_t *)octets;
+	in->data.len[0] = strlen(octets);
+	snprintf(ident, sizeof(ident), "C=US, O=vpngw test, CN=%s", cn);
+	in->identity = ident;
+	why[0] = '\0';
+	return vpn_pki_verify_peer(pki, in, why, 200);
+}
+
 /* A peer (cert, with inter after it when given) signed by key, checked
  * by pki as identity CN. */
 static int
@@ -668,27 +708,11 @@ peer_check(const struct vpn_pki *pki, X509 *x, X509 *via, EVP_PKEY *key,
 {
 	static uint8_t der[2][4096], id[512], sig[1024];
 	const char *octets = "message|nonce|prf(SK_p, ID)";
-	struct vpn_pki_peer in = {.n_certs = via ? 2 : 1};
-	X509 *xs[2] = {x, via};
-	unsigned char *p;
+	struct vpn_pki_peer in = {0};
 	EVP_MD_CTX *md = EVP_MD_CTX_new();
 	size_t sl = sizeof(sig) - 20;
-	char ident[64];
-	int n;
 
-	for (unsigned int i = 0; i < in.n_certs; i++) {
-		der[i][0] = 4;
-		p = der[i] + 1;
-		n = i2d_X509(xs[i], &p);
-		in.cert[i] = der[i];
-		in.cert_len[i] = (size_t)n + 1;
-	}
-	memset(id, 0, 4);
-	id[0] = 9;
-	p = id + 4;
-	n = i2d_X509_NAME(X509_get_subject_name(x), &p);
-	in.id = id;
-	in.id_len = (size_t)n + 4;
+	peer_payloads(&in, x, via, der, id);
 	/* RFC 7427: ecdsa-with-SHA256's AlgorithmIdentifier, then the
 	 * signature. */
 	{
@@ -705,13 +729,7 @@ peer_check(const struct vpn_pki *pki, X509 *x, X509 *via, EVP_PKEY *key,
 	}
 	in.auth = sig;
 	in.auth_len = 1 + 12 + sl;
-	in.data.n = 1;
-	in.data.part[0] = (const uint8_t *)octets;
-	in.data.len[0] = strlen(octets);
-	snprintf(ident, sizeof(ident), "C=US, O=vpngw test, CN=%s", cn);
-	in.identity = ident;
-	why[0] = '\0';
-	return vpn_pki_verify_peer(pki, &in, why, 200);
+	return verify_in(pki, &in, octets, cn, why);
 }
 
 /* RFC 7427 A.4.3's AlgorithmIdentifier: RSASSA-PSS, SHA-256, MGF1 with
@@ -734,26 +752,15 @@ pss_check(const struct vpn_pki *pki, X509 *x, EVP_PKEY *key, const char *cn,
           const uint8_t *alg, size_t alg_len, int salt, char *why,
           char *sig_alg)
 {
-	static uint8_t der[4096], id[512], sig[1024];
+	static uint8_t der[2][4096], id[512], sig[1024];
 	const char *octets = "message|nonce|prf(SK_p, ID)";
-	struct vpn_pki_peer in = {.n_certs = 1};
+	struct vpn_pki_peer in = {0};
 	EVP_MD_CTX *md = EVP_MD_CTX_new();
 	EVP_PKEY_CTX *pctx = NULL;
 	size_t sl = sizeof(sig) - 1 - alg_len;
-	unsigned char *p;
-	char ident[64];
-	int n, rc;
+	int rc;
 
-	der[0] = 4;
-	p = der + 1;
-	in.cert[0] = der;
-	in.cert_len[0] = (size_t)i2d_X509(x, &p) + 1;
-	memset(id, 0, 4);
-	id[0] = 9;
-	p = id + 4;
-	n = i2d_X509_NAME(X509_get_subject_name(x), &p);
-	in.id = id;
-	in.id_len = (size_t)n + 4;
+	peer_payloads(&in, x, NULL, der, id);
 	sig[0] = (uint8_t)alg_len;
 	memcpy(sig + 1, alg, alg_len);
 	if (EVP_DigestSignInit(md, &pctx, EVP_sha256(), NULL, key) != 1 ||
@@ -766,13 +773,7 @@ pss_check(const struct vpn_pki *pki, X509 *x, EVP_PKEY *key, const char *cn,
 	EVP_MD_CTX_free(md);
 	in.auth = sig;
 	in.auth_len = 1 + alg_len + sl;
-	in.data.n = 1;
-	in.data.part[0] = (const uint8_t *)octets;
-	in.data.len[0] = strlen(octets);
-	snprintf(ident, sizeof(ident), "C=US, O=vpngw test, CN=%s", cn);
-	in.identity = ident;
-	why[0] = '\0';
-	rc = vpn_pki_verify_peer(pki, &in, why, 200);
+	rc = verify_in(pki, &in, octets, cn, why);
 	strcpy(sig_alg, in.sig_alg);
 	return rc;
 }
