@@ -176,7 +176,7 @@ auth_verify(const struct vpn_ike *ike, const struct vpn_ike_peer *cfg,
 	struct vpn_pki_peer in = {.identity = cfg->identity};
 	bool ok;
 
-	res->why[0] = res->subject[0] = res->issuer[0] = res->sig_alg[0] = '\0';
+	memset(res, 0, sizeof(*res));
 	if (cfg->cert)
 		return sig_verify(ike, sa, of_initiator, id, auth, pl, n, &in,
 		                  res);
@@ -202,7 +202,7 @@ auth_verify_any(const struct vpn_ike *ike, const struct ike_sa *sa,
 {
 	struct vpn_pki_peer in = {.identities = ids, .n_identities = n_ids};
 
-	res->why[0] = res->subject[0] = res->issuer[0] = res->sig_alg[0] = '\0';
+	memset(res, 0, sizeof(*res));
 	if (!sig_verify(ike, sa, true, id, auth, pl, n, &in, res))
 		return -1;
 	return in.matched;
