@@ -130,7 +130,7 @@ enum ike_transform_type {
 enum ike_protocol { IKE_PROTO_IKE = 1, IKE_PROTO_AH = 2, IKE_PROTO_ESP = 3 };
 
 #define IKE_ATTR_KEY_LENGTH 14
-#define IKE_MAX_TRANSFORMS  32 /* per proposal */
+#define IKE_MAX_TRANSFORMS  128 /* per proposal (strongSwan's default: 38) */
 #define IKE_MAX_PROPOSALS   16
 
 struct ike_transform {

@@ -55,6 +55,41 @@ sa_init(uint8_t *buf, size_t cap)
 	return vpn_ike_finish(&w);
 }
 
+/* strongSwan's `proposals = default` is one proposal of 38 transforms
+ * (13 encryption, 4 integrity, 4 PRF, 17 groups): all of it read. */
+static void
+test_many_transforms(void)
+{
+	static struct ike_proposal p[1], got[2];
+	static uint8_t buf[2048];
+	struct ike_payload pl[4];
+	struct ike_writer w;
+	unsigned int n, np;
+	uint8_t bad;
+
+	memset(p, 0, sizeof(p));
+	p[0].protocol = IKE_PROTO_IKE;
+	for (unsigned int i = 0; i < 40; i++)
+		p[0].t[p[0].n++] = (struct ike_transform){
+		        i < 13   ? IKE_TT_ENCR
+		        : i < 17 ? IKE_TT_INTEG
+		        : i < 21 ? IKE_TT_PRF
+		                 : IKE_TT_DH,
+		        (uint16_t)(i + 1), i < 13 ? 128 : 0};
+	vpn_ike_begin(&w, buf, sizeof(buf), &HDR);
+	vpn_ike_add_sa(&w, p, 1);
+	CU_ASSERT_FATAL(vpn_ike_finish(&w) > 0);
+	CU_ASSERT_EQUAL_FATAL(vpn_ike_payloads(buf + IKE_HDR_LEN,
+	                                       w.len - IKE_HDR_LEN, IKE_PT_SA,
+	                                       pl, 4, &np, &bad),
+	                      IKE_ERR_OK);
+	CU_ASSERT_EQUAL(vpn_ike_sa_parse(pl[0].body, pl[0].len, got, 2, &n),
+	                IKE_ERR_OK);
+	CU_ASSERT_EQUAL(n, 1);
+	CU_ASSERT_EQUAL(got[0].n, 40);
+	CU_ASSERT_EQUAL(got[0].t[39].id, 40);
+}
+
 static void
 test_round_trip(void)
 {
@@ -324,6 +359,8 @@ register_ike_tests(void)
 	CU_pSuite s = CU_add_suite("ike messages", NULL, NULL);
 
 	CU_add_test(s, "round trip", test_round_trip);
+	CU_add_test(s, "a proposal of 40 transforms (strongSwan default)",
+	            test_many_transforms);
 	CU_add_test(s, "SA payload bytes", test_sa_bytes);
 	CU_add_test(s, "hostile header", test_hostile_header);
 	CU_add_test(s, "hostile payload chain", test_hostile_payloads);
