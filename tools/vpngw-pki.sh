@@ -22,6 +22,7 @@ usage="usage: vpngw-pki.sh DIR [--rsa] [NAME...] | DIR --revoke NAME... | DIR --
 [ $# -ge 1 ] || { echo "$usage" >&2; exit 2; }
 dir=$1
 shift
+case $dir in -*) echo "$usage" >&2; exit 2 ;; esac
 alg=ec
 mode=issue
 case ${1:-} in
@@ -32,13 +33,17 @@ esac
 for name in "$@"; do
 	case $name in
 	*[!A-Za-z0-9.-]* | "" | -*) echo "vpngw-pki: bad name '$name' ($usage)" >&2; exit 2 ;;
+	# the CA's own files
+	ca | index.txt* | crlnumber* | serial) echo "vpngw-pki: '$name' is the CA's; choose another name" >&2; exit 2 ;;
 	esac
 done
 [ $# -gt 0 ] || [ $mode != issue ] || set -- vpngw cgw
 command -v openssl >/dev/null || { echo "vpngw-pki.sh: needs openssl" >&2; exit 2; }
 umask 077
-mkdir -p "$dir"
-chmod 700 "$dir"
+if [ $mode = issue ]; then
+	mkdir -p "$dir"
+	chmod 700 "$dir"
+fi
 
 newkey() { # newkey FILE
 	if [ "$alg" = rsa ]; then
@@ -64,6 +69,10 @@ crl() {
 if [ $mode != issue ]; then
 	[ -f "$dir/ca.pem" ] && [ -f "$dir/ca.key" ] ||
 		{ echo "vpngw-pki: no CA in $dir" >&2; exit 2; }
+	# All of them there, or none revoked.
+	for name in "$@"; do
+		[ -f "$dir/$name.pem" ] || { echo "vpngw-pki: no $dir/$name.pem: nothing revoked" >&2; exit 2; }
+	done
 	[ $mode = crl ] || crl # the database and its configuration
 	for name in "$@"; do
 		[ -f "$dir/$name.pem" ] || { echo "vpngw-pki: no $dir/$name.pem" >&2; exit 2; }
