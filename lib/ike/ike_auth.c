@@ -157,10 +157,8 @@ sig_verify(const struct vpn_ike *ike, const struct ike_sa *sa,
 	snprintf(res->subject, sizeof(res->subject), "%s", in->subject);
 	snprintf(res->issuer, sizeof(res->issuer), "%s", in->issuer);
 	snprintf(res->sig_alg, sizeof(res->sig_alg), "%s", in->sig_alg);
-	memcpy(res->serial, in->serial, in->serial_len);
-	res->serial_len = in->serial_len;
-	memcpy(res->issuer_der, in->issuer_der, in->issuer_len);
-	res->issuer_len = in->issuer_len;
+	memcpy(res->chain, in->chain, sizeof(res->chain));
+	res->n_chain = in->n_chain;
 	return ok;
 }
 
@@ -286,10 +284,8 @@ note_peer(struct vpn_ike *ike, unsigned int peer, const struct auth_result *ar)
 
 	snprintf(p->subject, sizeof(p->subject), "%s", ar->subject);
 	snprintf(p->issuer, sizeof(p->issuer), "%s", ar->issuer);
-	memcpy(p->serial, ar->serial, ar->serial_len);
-	p->serial_len = ar->serial_len;
-	memcpy(p->issuer_der, ar->issuer_der, ar->issuer_len);
-	p->issuer_len = ar->issuer_len;
+	memcpy(p->chain, ar->chain, sizeof(p->chain));
+	p->n_chain = ar->n_chain;
 	if (ar->subject[0])
 		plog(ike, peer,
 		     "IKE_AUTH: the peer is \"%s\" (issued by \"%s\"), "

@@ -84,13 +84,12 @@ vpn_ike_set_pki(struct vpn_ike *ike, const struct vpn_pki *pki)
 		struct peer *p = &ike->peers[i];
 
 		if (!p->cfg.cert || p->sa == NULL ||
-		    p->sa->state != S_ESTABLISHED || p->serial_len == 0 ||
-		    !vpn_pki_revoked(pki, p->serial, p->serial_len,
-		                     p->issuer_der, p->issuer_len))
+		    p->sa->state != S_ESTABLISHED || p->n_chain == 0 ||
+		    !vpn_pki_revoked(pki, p->chain, p->n_chain))
 			continue;
 		plog(ike, i,
-		     "the peer's certificate \"%s\" is revoked by a CRL now "
-		     "loaded: its SAs go",
+		     "the peer's certificate \"%s\" (or one that issued it) "
+		     "is revoked by a CRL now loaded: its SAs go",
 		     p->subject);
 		ike->st.auth_failed++;
 		vpn_ike_reset(ike, i, true);

@@ -197,10 +197,10 @@ struct peer {
 	                    * the next IKE_SA_INIT's KE (0: none yet) */
 	char last[96];
 	/* Certificates: the peer's subject and issuer, as last seen, and
-	 * its serial and issuer's name (DER), for a CRL loaded later. */
+	 * its chain as CRLs name it, for a CRL loaded later. */
 	char subject[VPN_IKE_ID_MAX], issuer[VPN_IKE_ID_MAX];
-	uint8_t serial[40], issuer_der[VPN_PKI_ID_MAX];
-	size_t serial_len, issuer_len;
+	struct vpn_pki_cert_ref chain[VPN_PKI_PEER_CERTS];
+	unsigned int n_chain;
 };
 
 struct vpn_ike {
@@ -325,8 +325,8 @@ struct auth_result {
 	char why[160]; /* when it did not verify */
 	char subject[VPN_IKE_ID_MAX], issuer[VPN_IKE_ID_MAX]; /* the peer's */
 	char sig_alg[48]; /* its signature's algorithm */
-	uint8_t serial[40], issuer_der[VPN_PKI_ID_MAX]; /* its certificate's */
-	size_t serial_len, issuer_len;
+	struct vpn_pki_cert_ref chain[VPN_PKI_PEER_CERTS]; /* its chain */
+	unsigned int n_chain;
 };
 size_t make_id(const struct vpn_ike *ike, const struct vpn_ike_peer *cfg,
                const struct ike_sa *sa, uint8_t *id, size_t max);

@@ -318,12 +318,33 @@ san_has(X509 *x, int type, const char *name)
 
 /* The configured identity: a DN (it has '='), else a name in the
  * subjectAltName (IPv4 address, email or DNS), as strongSwan's
- * remote.id. */
+ * remote.id; strongSwan's type prefixes (asn1dn:, fqdn: or dns:,
+ * email: or rfc822:, ipv4: or ip:) say which, as there. */
 static bool
 identity_matches(X509 *x, const char *identity)
 {
+	static const struct {
+		const char *prefix;
+		int type; /* GEN_*, or 0: a DN */
+	} typed[] = {{"asn1dn:", 0},         {"fqdn:", GEN_DNS},
+	             {"dns:", GEN_DNS},      {"email:", GEN_EMAIL},
+	             {"rfc822:", GEN_EMAIL}, {"ipv4:", GEN_IPADD},
+	             {"ip:", GEN_IPADD}};
 	struct in_addr a;
 
+	for (size_t i = 0; i < sizeof(typed) / sizeof(typed[0]); i++) {
+		size_t n = strlen(typed[i].prefix);
+
+		if (strncasecmp(identity, typed[i].prefix, n) != 0)
+			continue;
+		identity += n;
+		if (typed[i].type == 0)
+			return dn_matches(x, identity);
+		if (typed[i].type == GEN_IPADD)
+			return inet_pton(AF_INET, identity, &a) == 1 &&
+			       san_has(x, GEN_IPADD, (const char *)&a);
+		return san_has(x, typed[i].type, identity);
+	}
 	if (strchr(identity, '=') != NULL)
 		return dn_matches(x, identity);
 	if (inet_pton(AF_INET, identity, &a) == 1)
@@ -441,9 +462,37 @@ check_revoked(const struct vpn_pki *pki, X509_STORE_CTX *ctx, time_t now,
 	return 0;
 }
 
+/* The verified chain's certificates but its anchor, as CRLs name them. */
+static void
+chain_refs(STACK_OF(X509) * chain, struct vpn_pki_peer *in)
+{
+	in->n_chain = 0;
+	for (int i = 0;
+	     i + 1 < sk_X509_num(chain) && in->n_chain < VPN_PKI_PEER_CERTS;
+	     i++) {
+		X509 *x = sk_X509_value(chain, i);
+		struct vpn_pki_cert_ref *r = &in->chain[in->n_chain++];
+		int sl = i2d_ASN1_INTEGER(X509_get0_serialNumber(x), NULL);
+		int il = i2d_X509_NAME(X509_get_issuer_name(x), NULL);
+		unsigned char *p;
+
+		r->serial_len = r->issuer_len = 0;
+		if (sl > 0 && (size_t)sl <= sizeof(r->serial)) {
+			p = r->serial;
+			r->serial_len = (size_t)i2d_ASN1_INTEGER(
+			        X509_get0_serialNumber(x), &p);
+		}
+		if (il > 0 && (size_t)il <= sizeof(r->issuer)) {
+			p = r->issuer;
+			r->issuer_len = (size_t)i2d_X509_NAME(
+			        X509_get_issuer_name(x), &p);
+		}
+	}
+}
+
 static int
 verify_chain(const struct vpn_pki *pki, X509 *leaf, STACK_OF(X509) * inter,
-             time_t now, char *why, size_t wlen)
+             time_t now, struct vpn_pki_peer *in, char *why, size_t wlen)
 {
 	X509_STORE *store = X509_STORE_new();
 	X509_STORE_CTX *ctx = X509_STORE_CTX_new();
@@ -464,8 +513,12 @@ verify_chain(const struct vpn_pki *pki, X509 *leaf, STACK_OF(X509) * inter,
 	if (X509_verify_cert(ctx) != 1) {
 		err = X509_STORE_CTX_get_error(ctx);
 		rc = refuse(why, wlen, "%s", chain_why(err));
-	} else if (pki->crls != NULL)
-		rc = check_revoked(pki, ctx, now, why, wlen);
+	} else {
+		if (pki->crls != NULL)
+			rc = check_revoked(pki, ctx, now, why, wlen);
+		if (rc == 0 && in != NULL)
+			chain_refs(X509_STORE_CTX_get0_chain(ctx), in);
+	}
 out:
 	X509_STORE_CTX_free(ctx);
 	X509_STORE_free(store);
@@ -641,7 +694,8 @@ vpn_pki_verify_peer(const struct vpn_pki *pki, struct vpn_pki_peer *in,
 	             sizeof(in->subject));
 	pki_name_str(X509_get_issuer_name(leaf), in->issuer,
 	             sizeof(in->issuer));
-	rc = verify_chain(pki, leaf, inter, in->now, why, wlen);
+	in->n_chain = 0;
+	rc = verify_chain(pki, leaf, inter, in->now, in, why, wlen);
 	if (rc != 0)
 		goto out;
 	if ((X509_get_extension_flags(leaf) & EXFLAG_KUSAGE) &&
@@ -693,23 +747,6 @@ vpn_pki_verify_peer(const struct vpn_pki *pki, struct vpn_pki_peer *in,
 	}
 	rc = verify_sig(leaf, in->auth, in->auth_len, &in->data, in->sig_alg,
 	                sizeof(in->sig_alg), why, wlen);
-	if (rc == 0) {
-		int sl = i2d_ASN1_INTEGER(X509_get0_serialNumber(leaf), NULL);
-		int il = i2d_X509_NAME(X509_get_issuer_name(leaf), NULL);
-		unsigned char *p;
-
-		in->serial_len = in->issuer_len = 0;
-		if (sl > 0 && (size_t)sl <= sizeof(in->serial)) {
-			p = in->serial;
-			in->serial_len = (size_t)i2d_ASN1_INTEGER(
-			        X509_get0_serialNumber(leaf), &p);
-		}
-		if (il > 0 && (size_t)il <= sizeof(in->issuer_der)) {
-			p = in->issuer_der;
-			in->issuer_len = (size_t)i2d_X509_NAME(
-			        X509_get_issuer_name(leaf), &p);
-		}
-	}
 out:
 	X509_free(leaf);
 	sk_X509_pop_free(inter, X509_free);
@@ -717,28 +754,33 @@ out:
 }
 
 bool
-vpn_pki_revoked(const struct vpn_pki *pki, const uint8_t *serial,
-                size_t serial_len, const uint8_t *issuer, size_t issuer_len)
+vpn_pki_revoked(const struct vpn_pki *pki, const struct vpn_pki_cert_ref *chain,
+                unsigned int n)
 {
-	const unsigned char *p = serial;
-	ASN1_INTEGER *sn = d2i_ASN1_INTEGER(NULL, &p, (long)serial_len);
-	X509_NAME *name;
 	bool revoked = false;
 
-	p = issuer;
-	name = d2i_X509_NAME(NULL, &p, (long)issuer_len);
-	for (int k = 0; sn != NULL && name != NULL && !revoked &&
-	                k < sk_X509_CRL_num(pki->crls);
-	     k++) {
-		X509_CRL *crl = sk_X509_CRL_value(pki->crls, k);
-		X509_REVOKED *rev = NULL;
+	for (unsigned int c = 0; c < n && !revoked; c++) {
+		const unsigned char *p = chain[c].serial;
+		ASN1_INTEGER *sn =
+		        d2i_ASN1_INTEGER(NULL, &p, (long)chain[c].serial_len);
+		X509_NAME *name;
 
-		/* (Its signature was checked when it was loaded.) */
-		revoked = X509_NAME_cmp(X509_CRL_get_issuer(crl), name) == 0 &&
-		          X509_CRL_get0_by_serial(crl, &rev, sn) == 1;
+		p = chain[c].issuer;
+		name = d2i_X509_NAME(NULL, &p, (long)chain[c].issuer_len);
+		for (int k = 0; sn != NULL && name != NULL && !revoked &&
+		                k < sk_X509_CRL_num(pki->crls);
+		     k++) {
+			X509_CRL *crl = sk_X509_CRL_value(pki->crls, k);
+			X509_REVOKED *rev = NULL;
+
+			/* (Its signature was checked when it was loaded.) */
+			revoked = X509_NAME_cmp(X509_CRL_get_issuer(crl),
+			                        name) == 0 &&
+			          X509_CRL_get0_by_serial(crl, &rev, sn) == 1;
+		}
+		ASN1_INTEGER_free(sn);
+		X509_NAME_free(name);
 	}
-	ASN1_INTEGER_free(sn);
-	X509_NAME_free(name);
 	ERR_clear_error();
 	return revoked;
 }

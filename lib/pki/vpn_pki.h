@@ -98,6 +98,13 @@ size_t vpn_pki_sign(const struct vpn_pki *pki, const struct vpn_pki_data *data,
 
 #define VPN_PKI_PEER_CERTS 4 /* CERT payloads taken: end entity + 3 */
 
+/* A certificate as a CRL names it: its serial and its issuer's name
+ * (DER); lengths 0 when it did not fit. */
+struct vpn_pki_cert_ref {
+	uint8_t serial[40], issuer[256];
+	size_t serial_len, issuer_len;
+};
+
 /* What the peer sent, checked by vpn_pki_verify_peer. */
 struct vpn_pki_peer {
 	const uint8_t *cert[VPN_PKI_PEER_CERTS]; /* CERT payload bodies */
@@ -118,10 +125,10 @@ struct vpn_pki_peer {
 	time_t now;  /* 0: the current time */
 	char subject[VPN_IDENTITY_MAX], issuer[VPN_IDENTITY_MAX]; /* out */
 	char sig_alg[48]; /* out: the signature's algorithm, when checked */
-	/* out, when it verified: its certificate's serial and issuer (DER),
-	 * for vpn_pki_revoked later. */
-	uint8_t serial[40], issuer_der[VPN_PKI_ID_MAX];
-	size_t serial_len, issuer_len;
+	/* out, when it verified: its certificate and the intermediates of
+	 * its chain (the CA's not), for vpn_pki_revoked later. */
+	struct vpn_pki_cert_ref chain[VPN_PKI_PEER_CERTS];
+	unsigned int n_chain;
 };
 
 /* 0 when the peer's certificate chains to our CA (through the
@@ -135,11 +142,10 @@ struct vpn_pki_peer {
 int vpn_pki_verify_peer(const struct vpn_pki *pki, struct vpn_pki_peer *in,
                         char *why, size_t wlen);
 
-/* Whether a CRL of pki revokes the certificate of that serial and issuer
+/* Whether a CRL of pki revokes one of the certificates of chain[0..n)
  * (as vpn_pki_verify_peer gave them): a peer up since before a CRL was
  * loaded. */
-bool vpn_pki_revoked(const struct vpn_pki *pki, const uint8_t *serial,
-                     size_t serial_len, const uint8_t *issuer,
-                     size_t issuer_len);
+bool vpn_pki_revoked(const struct vpn_pki *pki,
+                     const struct vpn_pki_cert_ref *chain, unsigned int n);
 
 #endif

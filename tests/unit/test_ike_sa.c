@@ -920,8 +920,9 @@ test_pair_certs(void)
 		/* Both sides by certificate: up, each names the other. */
 		peer_cfg(&pa, A_ADDR, B_ADDR, true);
 		peer_cfg(&pb, B_ADDR, A_ADDR, false);
-		/* By DN (any order), or by its subjectAltName. */
-		cert_cfg(&pa, rsa ? "gw-b" : "CN=gw-b, O=vpngw, C=US");
+		/* By DN (any order), or by its subjectAltName (with
+		 * strongSwan's type prefix). */
+		cert_cfg(&pa, rsa ? "DNS:gw-b" : "CN=gw-b, O=vpngw, C=US");
 		cert_cfg(&pb, "C=US, O=vpngw, CN=gw-a");
 		CU_ASSERT(cert_pair_up(&a, &b, ka, kb, &pa, &pb));
 		check_mirror(&a, &b);

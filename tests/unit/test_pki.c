@@ -685,11 +685,15 @@ peer_payloads(struct vpn_pki_peer *in, X509 *x, X509 *via, uint8_t der[2][4096],
 
 /* in (payloads and signature made) over octets, checked by pki as the
  * identity "C=US, O=vpngw test, CN=cn". */
+static struct vpn_pki_cert_ref last_chain[VPN_PKI_PEER_CERTS];
+static unsigned int last_n_chain; /* of the last verify_in */
+
 static int
 verify_in(const struct vpn_pki *pki, struct vpn_pki_peer *in,
           const char *octets, const char *cn, char *why)
 {
 	static char ident[64];
+	int rc;
 
 	in->data.n = 1;
 	in->data.part[0] = (const uint8_t *)octets;
@@ -697,7 +701,10 @@ verify_in(const struct vpn_pki *pki, struct vpn_pki_peer *in,
 	snprintf(ident, sizeof(ident), "C=US, O=vpngw test, CN=%s", cn);
 	in->identity = ident;
 	why[0] = '\0';
-	return vpn_pki_verify_peer(pki, in, why, 200);
+	rc = vpn_pki_verify_peer(pki, in, why, 200);
+	memcpy(last_chain, in->chain, sizeof(last_chain));
+	last_n_chain = in->n_chain;
+	return rc;
 }
 
 /* A peer (cert, with inter after it when given) signed by key, checked
@@ -856,13 +863,43 @@ test_pki_crl(void)
 	free(txt);
 	vpn_pki_free(pki);
 
-	/* Without the CRL all three pass. */
-	pki = load("ca.pem", "crl-ours.pem", "ec.key", &d);
-	vpn_diag_free(&d);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(pki);
-	CU_ASSERT_EQUAL(peer_check(pki, gone, NULL, k2, "peer-gone", why), 0);
-	CU_ASSERT_EQUAL(peer_check(pki, via, inter2, k2, "peer-via", why), 0);
-	vpn_pki_free(pki);
+	/* Without the CRL all three pass; what their chains were is what a
+	 * CRL loaded later finds revoked (the peer's own certificate, or
+	 * the intermediate that issued it). */
+	{
+		struct vpn_pki_cert_ref gone_c[VPN_PKI_PEER_CERTS],
+		        via_c[VPN_PKI_PEER_CERTS], fine_c[VPN_PKI_PEER_CERTS];
+		unsigned int gone_n, via_n, fine_n;
+		struct vpn_pki *later;
+
+		pki = load("ca.pem", "crl-ours.pem", "ec.key", &d);
+		vpn_diag_free(&d);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(pki);
+		CU_ASSERT_EQUAL(
+		        peer_check(pki, gone, NULL, k2, "peer-gone", why), 0);
+		memcpy(gone_c, last_chain, sizeof(gone_c));
+		gone_n = last_n_chain;
+		CU_ASSERT_EQUAL(
+		        peer_check(pki, via, inter2, k2, "peer-via", why), 0);
+		memcpy(via_c, last_chain, sizeof(via_c));
+		via_n = last_n_chain;
+		CU_ASSERT_EQUAL(
+		        peer_check(pki, fine, NULL, k2, "peer-fine", why), 0);
+		memcpy(fine_c, last_chain, sizeof(fine_c));
+		fine_n = last_n_chain;
+		CU_ASSERT_EQUAL(gone_n, 1);
+		CU_ASSERT_EQUAL(via_n, 2);
+		later = load_crl("ca.pem", "crl-ours.pem", "ec.key", "ca.crl",
+		                 &d);
+		vpn_diag_free(&d);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(later);
+		CU_ASSERT(vpn_pki_revoked(later, gone_c, gone_n));
+		CU_ASSERT(vpn_pki_revoked(later, via_c, via_n));
+		CU_ASSERT(!vpn_pki_revoked(later, fine_c, fine_n));
+		CU_ASSERT(!vpn_pki_revoked(pki, gone_c, gone_n));
+		vpn_pki_free(later);
+		vpn_pki_free(pki);
+	}
 
 	/* Past its next update: a warning at load, and what it covers is
 	 * refused (it can't say any more what is revoked). */
