@@ -10,6 +10,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "cfg_priv.h"
 #include "vpn_crypto.h"
@@ -573,6 +574,90 @@ check_conn(struct checker *c, struct vpn_cfg_conn *conn)
 		    conn->name, ip(conn->tunnels[0].outside_address, b));
 }
 
+/* An identity as IKE compares it: a strongSwan type prefix dropped; a
+ * DN (it has '=') as its attributes, each "attr=value" trimmed, sorted;
+ * all of it without case. */
+#define ID_PARTS 16
+
+static int
+cmp_part(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void
+identity_key(const char *id, char *out, size_t len)
+{
+	static const char *const prefixes[] = {
+	        "asn1dn:", "fqdn:", "dns:", "email:",
+	        "rfc822:", "ipv4:", "ip:"};
+	char buf[VPN_IDENTITY_MAX], *part[ID_PARTS], *p;
+	size_t o = 0;
+	int n = 0;
+
+	for (size_t i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++)
+		if (strncasecmp(id, prefixes[i], strlen(prefixes[i])) == 0) {
+			id += strlen(prefixes[i]);
+			break;
+		}
+	snprintf(buf, sizeof(buf), "%s", id);
+	if (strchr(buf, '=') == NULL) {
+		for (p = buf; *p; p++)
+			*p = (char)tolower((unsigned char)*p);
+		snprintf(out, len, "%s", buf);
+		return;
+	}
+	/* Split at commas that are not escaped ("\,"). */
+	for (p = buf; n < ID_PARTS;) {
+		char *e = p, *eq;
+
+		while (*e && !(*e == ',' && (e == buf || e[-1] != '\\')))
+			e++;
+		part[n] = p;
+		p = *e ? e + 1 : e;
+		*e = '\0';
+		while (isspace((unsigned char)*part[n]))
+			part[n]++;
+		for (e = part[n] + strlen(part[n]);
+		     e > part[n] && isspace((unsigned char)e[-1]); e--)
+			e[-1] = '\0';
+		eq = strchr(part[n], '=');
+		for (e = part[n]; eq != NULL && e < eq; e++)
+			*e = (char)toupper((unsigned char)*e);
+		if (eq != NULL) { /* no spaces around '=' */
+			char *v = eq + 1, *k = eq;
+
+			while (k > part[n] && isspace((unsigned char)k[-1]))
+				k--;
+			while (isspace((unsigned char)*v))
+				v++;
+			memmove(k + 1, v, strlen(v) + 1);
+			*k = '=';
+		}
+		n++;
+		if (*p == '\0')
+			break;
+	}
+	qsort(part, (size_t)n, sizeof(part[0]), cmp_part);
+	out[0] = '\0';
+	for (int i = 0; i < n && o < len; i++)
+		o += (size_t)snprintf(out + o, len - o, "%s%s", i ? "," : "",
+		                      part[i]);
+	/* (Values compare without case too, as IKE compares them.) */
+	for (p = out; *p; p++)
+		*p = (char)tolower((unsigned char)*p);
+}
+
+static bool
+same_identity(const char *a, const char *b)
+{
+	char ka[VPN_IDENTITY_MAX], kb[VPN_IDENTITY_MAX];
+
+	identity_key(a, ka, sizeof(ka));
+	identity_key(b, kb, sizeof(kb));
+	return strcmp(ka, kb) == 0;
+}
+
 /* Tunnel i of ci and tunnel j of cj wait on one of our addresses for
  * customer gateways without an address. */
 static void
@@ -585,7 +670,7 @@ check_roaming_pair(struct checker *c, const struct vpn_cfg_conn *ci,
 	const char *id = c->cfg->cgws[ci->cgw].certificate_identity;
 	char b[16];
 
-	if (strcmp(id, c->cfg->cgws[cj->cgw].certificate_identity) == 0)
+	if (same_identity(id, c->cfg->cgws[cj->cgw].certificate_identity))
 		ERR(c, ti->src.line,
 		    "tunnel %u of '%s' and tunnel %u of '%s' both wait on %s "
 		    "for a customer gateway without an address named \"%s\"; "

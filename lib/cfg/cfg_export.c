@@ -374,9 +374,8 @@ export_generic(const struct vpn_cfg *cfg, const struct vpn_cfg_conn *c,
 		else
 			fprintf(out,
 			        "    Your identity: %s\n    Ours: %s\n"
-			        "    Signatures: RFC 7427 (ECDSA, or RSA "
-			        "PKCS#1 "
-			        "v1.5), SHA-256/384/512\n",
+			        "    Signatures: RFC 7427 (ECDSA, RSA PKCS#1 "
+			        "v1.5 or RSASSA-PSS), SHA-256/384/512\n",
 			        g->certificate_identity,
 			        our_id && our_id[0]
 			                ? our_id
