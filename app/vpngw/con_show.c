@@ -232,14 +232,14 @@ tunnel_detail(FILE *o, const struct vpngw_tunnel_view *v)
 
 	fprintf(o, "Tunnel %s is %s%s\n", v->name, v->up ? "up" : "down",
 	        v->admin_down ? " (administratively down)" : "");
-	fprintf(o, "  outside %s -> %s, ", con_ip(v->outside, a),
+	fprintf(o, "  outside %s -> %s", con_ip(v->outside, a),
 	        v->learned && v->remote == 0 ? "any" : con_ip(v->remote, b));
 	if (v->learned && v->remote != 0)
-		fprintf(o, "(no fixed address: IKE heard it at %s:%u) ",
+		fprintf(o, " (no fixed address: IKE heard it at %s:%u)",
 		        con_ip(v->remote, b), v->rport);
 	else if (v->learned)
-		fprintf(o, "(no fixed address: not heard yet) ");
-	fprintf(o, "inside %s (ours %s)\n", vpn_prefix_format(&v->inside, p),
+		fprintf(o, " (no fixed address: not heard yet)");
+	fprintf(o, ", inside %s (ours %s)\n", vpn_prefix_format(&v->inside, p),
 	        con_ip(v->ours, a));
 	fprintf(o, "  phase 1 %s, phase 2 %s, keying %s\n", v->phase1,
 	        v->up ? "up" : "down", v->manual ? "manual" : "IKEv2");
