@@ -107,7 +107,7 @@ grep -q "tunnel e2e/1: up -> down" "$work/gw2.log" || fail "tunnel 1 not declare
 n=$(pings 10)
 echo "ping host A -> host B over tunnel 2 (ESP in UDP through the NAT): $n of 10"
 [ "$n" -ge 9 ] || fail "tunnel 2 through the NAT: $n of 10"
-wait "$cap" 2>/dev/null
+capture_done 60 "$cap"
 tshark -n -r "$work/nat.pcap" -T fields -e ip.src -e udp.srcport -e ip.dst \
 	-e udp.dstport 2>/dev/null | sort | uniq -c | sort -rn | head -5
 tshark -n -r "$work/nat.pcap" -T fields -e udp.srcport 2>/dev/null |

@@ -55,6 +55,30 @@ fail() {
 
 mkdir -p "$work"
 
+# capture_done SECONDS PID...: until the captures (tshark with an autostop
+# of their own) have ended; one still running after SECONDS is stopped
+# (SIGINT writes its file; SIGKILL 5 s later), and says so. A loaded
+# machine has left tshark running past its duration.
+capture_done() {
+	local limit=$1 t0=$SECONDS p
+	shift
+	for p in "$@"; do
+		while kill -0 "$p" 2>/dev/null && [ $((SECONDS - t0)) -lt "$limit" ]; do
+			sleep 0.2
+		done
+		if kill -0 "$p" 2>/dev/null; then
+			echo "capture $p still running after $limit s: stopped"
+			kill -INT "$p" 2>/dev/null
+			for _ in $(seq 1 25); do
+				kill -0 "$p" 2>/dev/null || break
+				sleep 0.2
+			done
+			kill -KILL "$p" 2>/dev/null
+		fi
+		wait "$p" 2>/dev/null
+	done
+}
+
 capture_started() { # capture_started LOG: tshark is capturing (a loaded
 	for _ in $(seq 1 100); do # machine can take seconds to start it)
 		grep -q "Capture started" "$1" 2>/dev/null && return 0

@@ -48,7 +48,7 @@ iperf3_ready "$B"
 ip netns exec "$A" timeout 60 iperf3 -c 192.0.2.130 -u -b 16M -l 1000 -t 15 \
 	-J >"$work/iperf3.json" 2>&1 || fail "iperf3"
 kill -INT "$cap" 2>/dev/null
-wait "$cap"
+capture_done 60 "$cap"
 read -r sent lost <<<"$(udp_loss "$work/iperf3.json")"
 soft=$(grep -c "soft packet/byte limit reached" "$work/gw1.log")
 hard=$(grep -c "hard packet/byte limit reached" "$work/gw1.log")

@@ -89,7 +89,7 @@ capture_started "$work/tshark-seq.log"
 ip netns exec "$A" timeout 20 iperf3 -c 192.0.2.130 -p 5201 -t 4 -P 8 \
 	-f m >"$work/iperf3.log" 2>&1
 kill "$iperf_srv" 2>/dev/null
-wait "$cap" "$capb" "$capseq"
+capture_done 60 "$cap" "$capb" "$capseq"
 
 echo "ping: $replies of 8 replies; 2000-byte pings: $big of 3"
 [ "$replies" -ge 6 ] || fail "ping through the tunnel: only $replies replies"
