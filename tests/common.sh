@@ -16,6 +16,18 @@ stop_pids() {
 	pids=()
 }
 
+# kill_wait SIGNAL PID: SIGNAL to one process of ours, SIGKILL when it is
+# not gone in 5 s, and reaped.
+kill_wait() {
+	kill -"$1" "$2" 2>/dev/null
+	for _ in $(seq 1 50); do
+		kill -0 "$2" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -KILL "$2" 2>/dev/null
+	wait "$2" 2>/dev/null
+}
+
 # Killed (meson's timeout sends SIGTERM, Ctrl-C SIGINT): exit, so that the
 # harness's EXIT trap still stops its processes and deletes its
 # namespaces. Without these, bash dies on the signal and runs no trap.

@@ -66,16 +66,9 @@ capture_done() {
 		while kill -0 "$p" 2>/dev/null && [ $((SECONDS - t0)) -lt "$limit" ]; do
 			sleep 0.2
 		done
-		if kill -0 "$p" 2>/dev/null; then
+		kill -0 "$p" 2>/dev/null &&
 			echo "capture $p still running after $limit s: stopped"
-			kill -INT "$p" 2>/dev/null
-			for _ in $(seq 1 25); do
-				kill -0 "$p" 2>/dev/null || break
-				sleep 0.2
-			done
-			kill -KILL "$p" 2>/dev/null
-		fi
-		wait "$p" 2>/dev/null
+		kill_wait INT "$p" # (gone already: nothing to do)
 	done
 }
 

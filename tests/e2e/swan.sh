@@ -136,15 +136,7 @@ swan_start() { # start charon in G2, load swanctl.conf
 }
 
 # swan_kill SIGNAL PID: SIGNAL, then SIGKILL when it is not gone in 5 s.
-swan_kill() {
-	kill -"$1" "$2" 2>/dev/null
-	for _ in $(seq 1 50); do
-		kill -0 "$2" 2>/dev/null || break
-		sleep 0.1
-	done
-	kill -KILL "$2" 2>/dev/null
-	wait "$2" 2>/dev/null
-}
+swan_kill() { kill_wait "$@"; }
 
 swan_stop() {
 	[ -n "${swan_pid:-}" ] || return 0
