@@ -339,7 +339,7 @@ vpngw_running_start(void)
 }
 
 int
-vpngw_apply(struct vpn_cfg *cand, FILE *msg)
+vpngw_apply(struct vpn_cfg *cand, FILE *msg, bool placed)
 {
 	unsigned int added = 0, deleted = 0, renegotiated = 0;
 	struct vpn_diag d;
@@ -359,6 +359,8 @@ vpngw_apply(struct vpn_cfg *cand, FILE *msg)
 	cand->appliance = run.cfg->appliance;
 
 	vpn_diag_init(&d);
+	if (!placed)
+		d.unplaced = cand->file;
 	vpn_cfg_check(cand, &d);
 	if (d.errors == 0)
 		vpn_cfg_apply_state(cand, run.state_dir, &d);

@@ -82,7 +82,6 @@ complete_words(const char *const *w, const char *word, struct cli_comphelp *ch)
 }
 
 static const char *const actions[] = {"up", "down", "reset", NULL};
-static const char *const tunnel_nums[] = {"1", "2", NULL};
 
 int
 complete_action(struct cli_def *cli, const char *name, const char *word,
@@ -109,64 +108,4 @@ valid_action(struct cli_def *cli, const char *name, const char *value)
 	(void)cli;
 	(void)name;
 	return in_words(actions, value) ? CLI_OK : CLI_ERROR;
-}
-
-int
-complete_tunnel_num(struct cli_def *cli, const char *name, const char *word,
-                    struct cli_comphelp *ch)
-{
-	(void)cli;
-	(void)name;
-	complete_words(tunnel_nums, word, ch);
-	return CLI_OK;
-}
-
-int
-valid_tunnel_num(struct cli_def *cli, const char *name, const char *value)
-{
-	(void)cli;
-	(void)name;
-	return in_words(tunnel_nums, value) ? CLI_OK : CLI_ERROR;
-}
-
-static void
-complete_opts(enum vpn_obj kind, const char *word, struct cli_comphelp *ch)
-{
-	for (unsigned int i = 0; i < vpn_opt_count(kind); i++) {
-		const char *n = vpn_opt_name(kind, (int)i);
-
-		if (strcmp(n, "name") != 0 &&
-		    (word == NULL || strncmp(n, word, strlen(word)) == 0))
-			cli_add_comphelp_entry(ch, n);
-	}
-}
-
-int
-complete_conn_opt(struct cli_def *cli, const char *name, const char *word,
-                  struct cli_comphelp *ch)
-{
-	(void)cli;
-	(void)name;
-	complete_opts(VPN_OBJ_CONN, word, ch);
-	return CLI_OK;
-}
-
-int
-complete_tunnel_opt(struct cli_def *cli, const char *name, const char *word,
-                    struct cli_comphelp *ch)
-{
-	(void)cli;
-	(void)name;
-	complete_opts(VPN_OBJ_TUNNEL, word, ch);
-	return CLI_OK;
-}
-
-int
-complete_cgw_opt(struct cli_def *cli, const char *name, const char *word,
-                 struct cli_comphelp *ch)
-{
-	(void)cli;
-	(void)name;
-	complete_opts(VPN_OBJ_CGW, word, ch);
-	return CLI_OK;
 }

@@ -95,8 +95,10 @@ int
 con_configure(struct cli_def *cli, const char *cmd, char **argv, int argc)
 {
 	(void)cmd;
-	(void)argv;
-	(void)argc;
+	if (argc > 0) {
+		vpn_console_invalid(cli, argv);
+		return CLI_ERROR;
+	}
 	cli_set_configmode(cli, MODE_CONFIG, NULL);
 	return CLI_OK;
 }
@@ -105,8 +107,10 @@ int
 con_end(struct cli_def *cli, const char *cmd, char **argv, int argc)
 {
 	(void)cmd;
-	(void)argv;
-	(void)argc;
+	if (argc > 0) {
+		vpn_console_invalid(cli, argv);
+		return CLI_ERROR;
+	}
 	cli_set_configmode(cli, MODE_EXEC, NULL);
 	return CLI_OK;
 }
@@ -126,7 +130,8 @@ con_change(FILE *o, int (*edit)(struct vpn_cfg *cand, void *con_arg, FILE *o),
 		vpn_cfg_free(cand);
 		return -EINVAL;
 	}
-	return vpngw_apply(cand, o);
+	/* The file's lines are not where this change came from. */
+	return vpngw_apply(cand, o, false);
 }
 
 struct conn_arg {
@@ -360,8 +365,9 @@ edit_opt(struct vpn_cfg *cand, void *con_arg, FILE *o)
 		}
 		return 0;
 	}
+	/* err names the option. */
 	if (vpn_opt_set(kind, obj, idx, a->vals, a->n, err, sizeof(err)) != 0) {
-		fprintf(o, "%% %s: %s\n", a->name, err);
+		fprintf(o, "%% %s\n", err);
 		return -EINVAL;
 	}
 	return 0;
@@ -421,23 +427,33 @@ CMD(route_del)
 	        cli_get_optarg_value(cli, "prefix", NULL), false, true);
 }
 
-CMD(set_cmd)
+/* The option is the command's last word ("set steering", "tunnel 2
+ * dpd_timeout": libcli gives the full names, whatever was typed). */
+static const char *
+opt_of(const char *cmd)
 {
-	opt_run(cli, o, false, 0, cli_get_optarg_value(cli, "option", NULL),
+	const char *sp = strrchr(cmd, ' ');
+
+	return sp ? sp + 1 : cmd;
+}
+
+CMD_REST(set_cmd)
+{
+	opt_run(cli, o, false, 0, opt_of(con_sess_of(cli)->cmd),
 	        cli_get_optarg_value(cli, "value", NULL), false, false);
 }
 
-CMD(cgw_set_cmd)
+CMD_REST(cgw_set_cmd)
 {
-	opt_run(cli, o, true, 0, cli_get_optarg_value(cli, "option", NULL),
+	opt_run(cli, o, true, 0, opt_of(con_sess_of(cli)->cmd),
 	        cli_get_optarg_value(cli, "value", NULL), false, false);
 }
 
-CMD(tunnel_set_cmd)
+CMD_REST(tunnel_set_cmd)
 {
-	const char *t = cli_get_optarg_value(cli, "tunnel", NULL);
-
-	opt_run(cli, o, false, t[0] == '2' ? 2 : 1,
-	        cli_get_optarg_value(cli, "option", NULL),
+	/* "tunnel 1 OPTION" or "tunnel 2 OPTION" */
+	opt_run(cli, o, false,
+	        strncmp(con_sess_of(cli)->cmd, "tunnel 2 ", 9) == 0 ? 2 : 1,
+	        opt_of(con_sess_of(cli)->cmd),
 	        cli_get_optarg_value(cli, "value", NULL), false, false);
 }

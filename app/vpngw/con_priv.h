@@ -36,6 +36,8 @@ struct sess {
 	/* A mode to enter once the command's output is out (enter()). */
 	int next_mode;
 	char next_prompt[VPN_NAME_MAX + 8];
+	/* The command running: its full name ("tunnel 2 dpd_timeout"). */
+	const char *cmd;
 };
 
 /* clear counters: what the counters read then, subtracted when shown;
@@ -65,16 +67,23 @@ extern time_t con_started;
 typedef void (*cmd_fn)(struct cli_def *cli, FILE *o);
 int run(struct cli_def *cli, cmd_fn fn);
 
-#define CMD(name)                                                             \
+/* A command: words no argument took are refused (CMD), or, when its last
+ * argument takes the rest of the line (CMD_REST), left in that argument
+ * (libcli passes them on as argv too). */
+#define CMD_(name, rest)                                                      \
 	static void name##_do(struct cli_def *cli, FILE *o);                  \
 	int name(struct cli_def *cli, const char *cmd, char **argv, int argc) \
 	{                                                                     \
-		(void)cmd;                                                    \
-		(void)argv;                                                   \
-		(void)argc;                                                   \
+		con_sess_of(cli)->cmd = cmd;                                  \
+		if (argc > 0 && !(rest)) {                                    \
+			vpn_console_invalid(cli, argv);                       \
+			return CLI_ERROR;                                     \
+		}                                                             \
 		return run(cli, name##_do);                                   \
 	}                                                                     \
 	static void name##_do(struct cli_def *cli, FILE *o)
+#define CMD(name)      CMD_(name, false)
+#define CMD_REST(name) CMD_(name, true)
 
 /* The commands, for the command tree. */
 int cgw_cmd(struct cli_def *cli, const char *cmd, char **argv, int argc);
@@ -122,15 +131,6 @@ int complete_cgws(struct cli_def *cli, const char *name, const char *word,
 int complete_action(struct cli_def *cli, const char *name, const char *word,
                     struct cli_comphelp *ch);
 int valid_action(struct cli_def *cli, const char *name, const char *value);
-int complete_tunnel_num(struct cli_def *cli, const char *name, const char *word,
-                        struct cli_comphelp *ch);
-int valid_tunnel_num(struct cli_def *cli, const char *name, const char *value);
-int complete_conn_opt(struct cli_def *cli, const char *name, const char *word,
-                      struct cli_comphelp *ch);
-int complete_tunnel_opt(struct cli_def *cli, const char *name, const char *word,
-                        struct cli_comphelp *ch);
-int complete_cgw_opt(struct cli_def *cli, const char *name, const char *word,
-                     struct cli_comphelp *ch);
 
 /* con_config.c */
 int con_configure(struct cli_def *cli, const char *cmd, char **argv, int argc);

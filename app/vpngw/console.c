@@ -152,6 +152,48 @@ con_arg(struct cli_command *c, const char *name, int flags, int priv,
 	                    NULL);
 }
 
+/* Under parent, a command for each option of kind (as in the file):
+ * OPTION VALUE..., its help the option's, and `?` after it says what the
+ * value may be, its default, and the words it takes. */
+static void
+reg_opts(struct cli_def *cli, struct cli_command *parent, enum vpn_obj kind,
+         int (*fn)(struct cli_def *, const char *, char **, int), int mode)
+{
+	for (unsigned int i = 0; i < vpn_opt_count(kind); i++) {
+		const char *name = vpn_opt_name(kind, (int)i);
+		struct vpn_opt_info in;
+		struct cli_command *c;
+		struct cli_optarg *v;
+		char help[256];
+
+		if (strcmp(name, "name") == 0 || strcmp(name, "tunnels") == 0)
+			continue;
+		vpn_opt_info(kind, (int)i, &in);
+		c = reg(cli, parent, name, fn, PRIVILEGE_PRIVILEGED, mode,
+		        in.help);
+		if (c == NULL)
+			continue;
+		snprintf(help, sizeof(help), "%s%s; %s%s%s", in.syntax,
+		         in.list ? " (space or comma between values)" : "",
+		         in.deflt == NULL ? "no default"
+		         : in.deflt[0]    ? "default "
+		                          : "default: none",
+		         in.deflt ? in.deflt : "", in.names ? ":" : "");
+		v = cli_register_optarg(
+		        c, "value",
+		        CLI_CMD_ARGUMENT | CLI_CMD_REMAINDER_OF_LINE,
+		        PRIVILEGE_PRIVILEGED, MODE_ANY, help, NULL, NULL, NULL);
+		/* libcli shows a value's line only with some text. */
+		for (const char *const *w = in.names; v && w && *w; w++)
+			cli_optarg_addhelp(
+			        v, *w,
+			        in.deflt && !in.list &&
+			                        strcmp(in.deflt, *w) == 0
+			                ? "(the default)"
+			                : "-");
+	}
+}
+
 static void
 setup(struct cli_def *cli, void *ctx)
 {
@@ -283,13 +325,10 @@ setup(struct cli_def *cli, void *ctx)
 	        complete_cgws, NULL);
 	con_arg(c, "address", CLI_CMD_OPTIONAL_ARGUMENT, P,
 	        "Its outside IPv4 address", NULL, NULL);
-	c = reg(cli, NULL, "set", cgw_set_cmd, P, MODE_CGW,
+	c = reg(cli, NULL, "set", NULL, P, MODE_CGW,
 	        "Set a customer gateway option (as in the file): its "
 	        "connections' tunnels negotiate again");
-	con_arg(c, "option", CLI_CMD_ARGUMENT, P, "Option name",
-	        complete_cgw_opt, NULL);
-	con_arg(c, "value", CLI_CMD_ARGUMENT | CLI_CMD_REMAINDER_OF_LINE, P,
-	        "Value, or values for a list", NULL, NULL);
+	reg_opts(cli, c, VPN_OBJ_CGW, cgw_set_cmd, MODE_CGW);
 
 	c = reg(cli, NULL, "static-route", route_add, P, MODE_CONN,
 	        "Add a static route into this connection");
@@ -298,21 +337,16 @@ setup(struct cli_def *cli, void *ctx)
 	c = reg(cli, sub, "static-route", route_del, P, MODE_CONN,
 	        "Remove a static route");
 	con_arg(c, "prefix", CLI_CMD_ARGUMENT, P, "A.B.C.D/N", NULL, NULL);
-	c = reg(cli, NULL, "set", set_cmd, P, MODE_CONN,
+	c = reg(cli, NULL, "set", NULL, P, MODE_CONN,
 	        "Set a connection option (as in the file)");
-	con_arg(c, "option", CLI_CMD_ARGUMENT, P, "Option name",
-	        complete_conn_opt, NULL);
-	con_arg(c, "value", CLI_CMD_ARGUMENT | CLI_CMD_REMAINDER_OF_LINE, P,
-	        "Value, or values for a list", NULL, NULL);
-	c = reg(cli, NULL, "tunnel", tunnel_set_cmd, P, MODE_CONN,
+	reg_opts(cli, c, VPN_OBJ_CONN, set_cmd, MODE_CONN);
+	c = reg(cli, NULL, "tunnel", NULL, P, MODE_CONN,
 	        "Set a tunnel option (as in the file): only that tunnel "
 	        "negotiates again");
-	con_arg(c, "tunnel", CLI_CMD_ARGUMENT, P, "1 or 2", complete_tunnel_num,
-	        valid_tunnel_num);
-	con_arg(c, "option", CLI_CMD_ARGUMENT, P, "Option name",
-	        complete_tunnel_opt, NULL);
-	con_arg(c, "value", CLI_CMD_ARGUMENT | CLI_CMD_REMAINDER_OF_LINE, P,
-	        "Value, or values for a list", NULL, NULL);
+	sub = reg(cli, c, "1", NULL, P, MODE_CONN, "The first tunnel");
+	reg_opts(cli, sub, VPN_OBJ_TUNNEL, tunnel_set_cmd, MODE_CONN);
+	sub = reg(cli, c, "2", NULL, P, MODE_CONN, "The second tunnel");
+	reg_opts(cli, sub, VPN_OBJ_TUNNEL, tunnel_set_cmd, MODE_CONN);
 }
 
 static void
@@ -335,6 +369,8 @@ vpngw_console_start(const struct vpn_cfg *cfg)
 	        .idle_timeout = (unsigned int)c->idle_timeout,
 	        .login_delay_ms = 2000,
 	        .login_attempts = 3,
+	        .login_timeout = (unsigned int)c->login_timeout,
+	        .login_block = (unsigned int)c->login_block,
 	        .hostname = cfg->appliance.name,
 	        .banner = c->password_hash[0]
 	                          ? "vpngw console"

@@ -30,8 +30,10 @@ struct vpngw_sas *vpngw_running_sas(void);
  * while running refused (acceleration of a connection, manual keys,
  * appliance settings are kept), connections created and deleted, only
  * the tunnels whose settings changed negotiate again, routes published.
- * Messages to msg. Takes cand (freed when refused). 0 or -errno. */
-int vpngw_apply(struct vpn_cfg *cand, FILE *msg);
+ * Messages to msg, as FILE:LINE when placed (the file read again), else
+ * as "% text" (a console change: the lines of the file read at start are
+ * not where it came from). Takes cand (freed when refused). 0 or -errno. */
+int vpngw_apply(struct vpn_cfg *cand, FILE *msg, bool placed);
 /* The running configuration to its file, atomically; the old file is
  * kept as FILE.bak. 0 or -errno (message to msg). */
 int vpngw_save(FILE *msg);

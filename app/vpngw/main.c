@@ -196,7 +196,7 @@ reload_file(const char *file)
 		vpn_pki_free(new_pki);
 		return;
 	}
-	rc = vpngw_apply(cfg, msg);
+	rc = vpngw_apply(cfg, msg, true);
 	fclose(msg);
 	printf("%s", buf);
 	/* Renewed certificate files take effect with the reload that read

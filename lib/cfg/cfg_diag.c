@@ -50,6 +50,11 @@ vpn_diag_add(struct vpn_diag *d, enum vpn_severity sev, const char *file,
 	va_end(ap);
 	if (text == NULL)
 		return;
+	if (file != NULL && d->unplaced != NULL &&
+	    strcmp(file, d->unplaced) == 0) {
+		file = NULL;
+		line = 0;
+	}
 	m = &d->msg[d->n];
 	m->sev = sev;
 	m->file = file ? strdup(file) : NULL;
@@ -88,7 +93,9 @@ vpn_diag_print(struct vpn_diag *d, FILE *out)
 			        m->text);
 		else if (m->file)
 			fprintf(out, "%s: %s: %s\n", m->file, sev, m->text);
+		else if (m->sev == VPN_DIAG_ERROR)
+			fprintf(out, "%% %s\n", m->text);
 		else
-			fprintf(out, "%s: %s\n", sev, m->text);
+			fprintf(out, "%% warning: %s\n", m->text);
 	}
 }

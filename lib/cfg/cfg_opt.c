@@ -76,6 +76,78 @@ vpn_opt_shape(enum vpn_obj kind, int idx)
 	}
 }
 
+void
+vpn_opt_info(enum vpn_obj kind, int idx, struct vpn_opt_info *in)
+{
+	static const char *const bools[] = {"true", "false", NULL};
+	const struct opt *o = &vpn_opt_tables[kind].opts[idx];
+	char *s = in->syntax;
+	size_t len = sizeof(in->syntax), n = 0;
+
+	*in = (struct vpn_opt_info){.help = o->help, .deflt = o->deflt};
+	switch (o->kind) {
+	case K_INT:
+		snprintf(s, len, "%" PRId64 "-%" PRId64, o->min, o->max);
+		break;
+	case K_BOOL:
+		in->names = bools;
+		snprintf(s, len, "true or false");
+		break;
+	case K_ENUM:
+	case K_SET:
+		in->names = o->names;
+		in->list = o->kind == K_SET;
+		snprintf(s, len, "%s",
+		         in->list ? "one or more of these" : "one of these");
+		break;
+	case K_DH_SET:
+		/* The groups as runs: "2 5 14-24". */
+		in->list = true;
+		n = (size_t)snprintf(s, len, "DH groups");
+		for (int g = 0; g < 32 && n < len; g++) {
+			int e = g;
+
+			if (!(o->mask & (1u << g)))
+				continue;
+			while (e + 1 < 32 && (o->mask & (1u << (e + 1))))
+				e++;
+			n += (size_t)snprintf(s + n, len - n,
+			                      e > g ? " %d-%d" : " %d", g, e);
+			g = e;
+		}
+		break;
+	case K_IPV4:
+		snprintf(s, len, "A.B.C.D");
+		break;
+	case K_PREFIX:
+	case K_IFADDR:
+		snprintf(s, len, "A.B.C.D/N");
+		break;
+	case K_PREFIX_LIST:
+		in->list = true;
+		snprintf(s, len, "A.B.C.D/N ... (up to %" PRId64 ")", o->max);
+		break;
+	case K_IPV4_LIST:
+		in->list = true;
+		snprintf(s, len, "A.B.C.D ... (up to %" PRId64 ")", o->max);
+		break;
+	case K_INT_LIST:
+		in->list = true;
+		snprintf(s, len, "N ... (up to %" PRId64 ")", o->max);
+		break;
+	case K_STR_LIST:
+		in->list = true;
+		snprintf(s, len, "TEXT ... (up to %" PRId64 ")", o->max);
+		break;
+	case K_HOSTPORT:
+		snprintf(s, len, "A.B.C.D:PORT");
+		break;
+	case K_STR:
+		snprintf(s, len, "TEXT");
+		break;
+	}
+}
+
 unsigned int
 opt_line(enum vpn_obj kind, const void *obj, const char *name)
 {

@@ -188,6 +188,12 @@ static const struct opt console_opts[] = {
             "simultaneous console sessions"),
         INT(T, "idle_timeout", idle_timeout, 0, 86400, "600",
             "seconds before an idle session is closed (0: never)"),
+        INT(T, "login_timeout", login_timeout, 5, 600, "30",
+            "seconds from connecting to logged in, or the connection "
+            "closes"),
+        INT(T, "login_block", login_block, 0, 86400, "60",
+            "seconds an address is refused after 3 failed logins, "
+            "doubled for each further lockout (0: never)"),
 };
 #undef T
 

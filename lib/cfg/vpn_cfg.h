@@ -57,6 +57,10 @@ struct vpn_diag {
 	struct vpn_diag_msg *msg;
 	unsigned int n, cap;
 	unsigned int errors, warnings;
+	/* Messages about this file are kept without file and line: a
+	 * console change checked on a copy of the running model, whose
+	 * objects still carry the lines of the file read at start. */
+	const char *unplaced;
 };
 
 void vpn_diag_init(struct vpn_diag *d);
@@ -64,7 +68,8 @@ void vpn_diag_free(struct vpn_diag *d);
 __attribute__((format(printf, 5, 6))) void
 vpn_diag_add(struct vpn_diag *d, enum vpn_severity sev, const char *file,
              unsigned int line, const char *fmt, ...);
-/* Print every message, sorted by file and line, as FILE:LINE: sev: text. */
+/* Print every message, sorted by file and line, as FILE:LINE: sev: text
+ * (one without a file as "% text" or "% warning: text"). */
 void vpn_diag_print(struct vpn_diag *d, FILE *out);
 
 /* ---- enumerations ----------------------------------------------------- */
@@ -138,6 +143,8 @@ struct vpn_cfg_console {
 	char password_hash[VPN_HASH_MAX + 1]; /* crypt(3); empty: none */
 	int64_t max_sessions;
 	int64_t idle_timeout;
+	int64_t login_timeout;
+	int64_t login_block;
 	struct vpn_src src;
 };
 
@@ -327,6 +334,18 @@ int vpn_opt_find(enum vpn_obj kind, const char *name);
 const char *vpn_opt_name(enum vpn_obj kind, int idx);
 unsigned int vpn_opt_count(enum vpn_obj kind);
 enum vpn_opt_shape vpn_opt_shape(enum vpn_obj kind, int idx);
+
+/* What option idx takes, for the console's help. */
+struct vpn_opt_info {
+	const char *help;  /* what it is */
+	const char *deflt; /* as the file writes it; NULL: none */
+	/* The words it takes (an enumeration, a set, a boolean),
+	 * NULL-terminated; NULL: see syntax. */
+	const char *const *names;
+	bool list;       /* takes several values */
+	char syntax[96]; /* "1-100000", "A.B.C.D/N", "group 2 5 14-24" */
+};
+void vpn_opt_info(enum vpn_obj kind, int idx, struct vpn_opt_info *in);
 
 /*
  * Set option idx of obj (of the given kind) from n text values (one for a

@@ -37,6 +37,9 @@
 #define STALL_S  30
 #define CTRL_U   0x15
 
+#define SRC_MAX    64   /* addresses whose failed logins are remembered */
+#define SRC_FORGET 3600 /* s after a block ends: its doubling is forgotten */
+
 #define TELNET_IAC  255
 #define TELNET_SB   250
 #define TELNET_SE   240
@@ -47,14 +50,17 @@ enum tstate { T_DATA, T_IAC, T_OPT, T_SB, T_SB_IAC };
 
 struct session {
 	struct vpn_console *con;
-	int tcp;    /* the client */
-	int sp;     /* our end of the socketpair to libcli */
-	int sp_cli; /* libcli's end: its loop closes it */
+	uint32_t addr; /* the client's, host order */
+	time_t born;
+	atomic_bool authed; /* logged in (or no login asked) */
+	bool expired;       /* no login in time: closing */
+	int tcp;            /* the client */
+	int sp;             /* our end of the socketpair to libcli */
+	int sp_cli;         /* libcli's end: its loop closes it */
 	pthread_t th;
 	atomic_bool cli_done;
 	atomic_bool locked; /* too many failed logins: closing */
 	bool client_gone, cli_eof;
-	unsigned int fails; /* failed logins on this connection */
 	enum tstate ts;
 	bool cr;      /* the last byte handed on was a CR */
 	size_t line;  /* bytes of the current line */
@@ -77,6 +83,14 @@ struct vpn_console {
 	pthread_mutex_t lock; /* st */
 	struct vpn_console_stats st;
 	struct session *sessions;
+	/* Failed logins by address, under lock: they add up across
+	 * connections, so reconnecting does not give a guesser new tries. */
+	struct src_rec {
+		uint32_t addr;
+		unsigned int fails;    /* since the last lockout or login */
+		unsigned int lockouts; /* in a row: each doubles the block */
+		time_t last, blocked_until;
+	} src[SRC_MAX];
 };
 
 /* The session a libcli thread serves: libcli's login callbacks carry no
@@ -118,10 +132,48 @@ vpn_console_password_ok(const char *password, const char *hash)
 	return ok;
 }
 
+/* The record of addr (under lock), or NULL; with make, a new one in place
+ * of a free one or the least recently used (a blocked one last). */
+static struct src_rec *
+src_find(struct vpn_console *con, uint32_t addr, bool make, time_t now)
+{
+	struct src_rec *victim = NULL;
+
+	for (unsigned int i = 0; i < SRC_MAX; i++) {
+		struct src_rec *r = &con->src[i];
+		bool r_blocked = r->blocked_until > now;
+
+		if (r->last != 0 && r->addr == addr)
+			return r;
+		if (victim == NULL || r->last == 0 ||
+		    (victim->last != 0 &&
+		     ((victim->blocked_until > now) != r_blocked
+		              ? !r_blocked
+		              : r->last < victim->last)))
+			victim = r;
+	}
+	if (!make)
+		return NULL;
+	*victim = (struct src_rec){.addr = addr, .last = now};
+	return victim;
+}
+
+/* Seconds addr must still wait (under lock); 0: it may log in. */
+static long
+src_blocked(struct vpn_console *con, uint32_t addr, time_t now)
+{
+	struct src_rec *r = src_find(con, addr, false, now);
+
+	return r != NULL && r->blocked_until > now ? r->blocked_until - now : 0;
+}
+
 static void
 login_failed(struct session *s)
 {
 	struct vpn_console *con = s->con;
+	struct src_rec *r;
+	time_t now;
+	bool lock;
 
 	count(con, &con->st.login_failures, 1);
 	/* Past the limit (lines the client sent ahead): no more waiting,
@@ -130,13 +182,48 @@ login_failed(struct session *s)
 		return;
 	/* Slow a guesser down: this session's thread only. */
 	usleep(con->p.login_delay_ms * 1000u);
-	if (++s->fails >= con->p.login_attempts) {
-		count(con, &con->st.lockouts, 1);
+	pthread_mutex_lock(&con->lock);
+	now = time(NULL);
+	r = src_find(con, s->addr, true, now);
+	if (r->blocked_until != 0 && now > r->blocked_until + SRC_FORGET)
+		r->lockouts = 0;
+	r->last = now;
+	/* Blocked meanwhile by another connection's failures: this one
+	 * goes too. */
+	lock = ++r->fails >= con->p.login_attempts || r->blocked_until > now;
+	if (lock) {
+		con->st.lockouts++;
+		r->fails = 0;
+		if (con->p.login_block && r->blocked_until <= now) {
+			unsigned int k = r->lockouts < 6 ? r->lockouts : 6;
+
+			r->blocked_until =
+			        now + (time_t)con->p.login_block * (1 << k);
+			r->lockouts++;
+		}
+	}
+	pthread_mutex_unlock(&con->lock);
+	if (lock) {
 		atomic_store(&s->locked, true);
 		/* The console thread closes the client and ends libcli's
 		 * input. */
 		(void)!write(con->wake[1], "", 1);
 	}
+}
+
+static void
+login_ok(struct session *s)
+{
+	struct vpn_console *con = s->con;
+	struct src_rec *r;
+
+	pthread_mutex_lock(&con->lock);
+	con->st.logins++;
+	r = src_find(con, s->addr, false, time(NULL));
+	if (r != NULL)
+		r->fails = r->lockouts = 0;
+	pthread_mutex_unlock(&con->lock);
+	atomic_store(&s->authed, true);
 }
 
 static int
@@ -152,7 +239,7 @@ auth_cb(const char *user, const char *password)
 		login_failed(s);
 		return CLI_ERROR;
 	}
-	count(con, &con->st.logins, 1);
+	login_ok(s);
 	return CLI_OK;
 }
 
@@ -198,7 +285,9 @@ session_main(void *arg)
 		if (con->banner[0])
 			cli_set_banner(cli, con->banner);
 		cli_telnet_protocol(cli, 1);
+		cli_print_callback(cli, console_print_line);
 		console_filters_register(cli);
+		console_builtins_register(cli);
 		if (con->hash[0]) {
 			cli_set_auth_callback(cli, auth_cb);
 			cli_set_enable_callback(cli, enable_cb);
@@ -243,21 +332,52 @@ out_add(struct session *s, const char *msg)
 	}
 }
 
-static void
-session_new(struct vpn_console *con, int fd)
+/* Sessions from addr still logging in (the console thread's list). */
+static unsigned int
+logging_in(struct vpn_console *con, uint32_t addr)
 {
-	static const char full[] = "% too many console sessions; try later\r\n";
+	unsigned int n = 0;
+
+	for (struct session *s = con->sessions; s; s = s->next)
+		n += s->addr == addr && !atomic_load(&s->authed) &&
+		     !s->client_gone;
+	return n;
+}
+
+static void
+session_new(struct vpn_console *con, int fd, uint32_t addr)
+{
+	/* At most half the sessions may be logging in from one address, so
+	 * clients that never log in cannot hold every slot. */
+	unsigned int busy_max =
+	        con->p.max_sessions > 1 ? con->p.max_sessions / 2 : 1;
+	bool login = con->hash[0] != '\0';
+	char msg[128] = "";
 	struct session *s;
 	int sp[2], one = 1;
-	unsigned int open;
+	time_t now = time(NULL);
+	long wait;
 
 	pthread_mutex_lock(&con->lock);
-	open = con->st.sessions;
-	if (open >= con->p.max_sessions)
+	if (login && (wait = src_blocked(con, addr, now)) > 0) {
+		con->st.blocked++;
+		snprintf(msg, sizeof(msg),
+		         "%% too many failed logins from this address; try "
+		         "again in %ld s\r\n",
+		         wait);
+	} else if (con->st.sessions >= con->p.max_sessions) {
 		con->st.refused++;
+		snprintf(msg, sizeof(msg),
+		         "%% too many console sessions; try later\r\n");
+	} else if (login && logging_in(con, addr) >= busy_max) {
+		con->st.busy++;
+		snprintf(msg, sizeof(msg),
+		         "%% too many logins in progress from this address; "
+		         "try later\r\n");
+	}
 	pthread_mutex_unlock(&con->lock);
-	if (open >= con->p.max_sessions) {
-		(void)!send(fd, full, sizeof(full) - 1, MSG_NOSIGNAL);
+	if (msg[0]) {
+		(void)!send(fd, msg, strlen(msg), MSG_NOSIGNAL);
 		close(fd);
 		return;
 	}
@@ -272,6 +392,9 @@ session_new(struct vpn_console *con, int fd)
 	nonblock(fd);
 	nonblock(sp[0]);
 	s->con = con;
+	s->addr = addr;
+	s->born = now;
+	atomic_store(&s->authed, !login);
 	s->tcp = fd;
 	s->sp = sp[0];
 	s->sp_cli = sp[1];
@@ -392,6 +515,20 @@ session_io(struct session *s, short tcp_ev, short sp_ev, time_t now)
 		s->in_len = 0;
 		shutdown(s->sp, SHUT_WR);
 	}
+	if (con->p.login_timeout && !s->client_gone && !s->expired &&
+	    !atomic_load(&s->authed) &&
+	    now - s->born >= (time_t)con->p.login_timeout) {
+		char bye[96];
+
+		snprintf(bye, sizeof(bye),
+		         "\r\n%% no login within %u s: closing\r\n",
+		         con->p.login_timeout);
+		(void)!send(s->tcp, bye, strlen(bye), MSG_NOSIGNAL);
+		count(con, &con->st.login_timeouts, 1);
+		s->expired = s->client_gone = true;
+		s->in_len = 0;
+		shutdown(s->sp, SHUT_WR);
+	}
 	if (!s->client_gone && (tcp_ev & (POLLIN | POLLHUP | POLLERR)) &&
 	    s->in_len < sizeof(s->in) / 2) {
 		uint8_t buf[IOBUF / 4];
@@ -499,12 +636,16 @@ console_main(void *arg)
 		}
 		if (pf[1].revents & POLLIN)
 			for (int i = 0; i < 16; i++) {
-				int fd = accept4(con->lfd, NULL, NULL,
+				struct sockaddr_in sin;
+				socklen_t sl = sizeof(sin);
+				int fd = accept4(con->lfd,
+				                 (struct sockaddr *)&sin, &sl,
 				                 SOCK_CLOEXEC);
 
 				if (fd < 0)
 					break;
-				session_new(con, fd);
+				session_new(con, fd,
+				            ntohl(sin.sin_addr.s_addr));
 			}
 		now = time(NULL);
 		for (unsigned int i = 0; i < k; i++) {

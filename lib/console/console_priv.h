@@ -10,4 +10,12 @@
  * libcli's (filter.c), so that abbreviations of them work. */
 void console_filters_register(struct cli_def *cli);
 
+/* Every line a session prints (invalid.c): libcli's parse errors become
+ * "% Invalid input" with a caret, the rest is written as libcli would. */
+void console_print_line(struct cli_def *cli, const char *line);
+
+/* libcli's help, quit, logout, exit, history, enable and disable again,
+ * refusing words after them. */
+void console_builtins_register(struct cli_def *cli);
+
 #endif /* CONSOLE_PRIV_H */

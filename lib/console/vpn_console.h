@@ -30,7 +30,12 @@ struct vpn_console_params {
 	unsigned int max_sessions;
 	unsigned int idle_timeout;   /* seconds; 0: never */
 	unsigned int login_delay_ms; /* after a failed login */
-	unsigned int login_attempts; /* per connection before it is closed */
+	unsigned int login_attempts; /* from one address before a lockout */
+	unsigned int login_timeout;  /* seconds from connect to logged in;
+	                              * 0: none */
+	unsigned int login_block;    /* seconds an address is refused after a
+	                              * lockout, doubled for each further one
+	                              * (at most 64 times); 0: none */
 	const char *hostname;        /* the prompt */
 	const char *banner;
 	/* Register the commands of a new session. */
@@ -40,17 +45,20 @@ struct vpn_console_params {
 	void *ctx;
 };
 
-#define VPN_CONSOLE_COUNTERS(_)                                  \
-	_(accepted, "connections accepted")                      \
-	_(refused, "connections refused: too many sessions")     \
-	_(logins, "successful logins")                           \
-	_(login_failures, "failed logins")                       \
-	_(lockouts, "connections closed after failed logins")    \
-	_(idle_closed, "sessions closed when idle")              \
-	_(stalled_closed, "sessions closed: client not reading") \
-	_(long_lines, "lines over the length limit, ignored")    \
-	_(telnet_commands, "telnet commands from clients")       \
-	_(bytes_in, "bytes received")                            \
+#define VPN_CONSOLE_COUNTERS(_)                                   \
+	_(accepted, "connections accepted")                       \
+	_(refused, "connections refused: too many sessions")      \
+	_(logins, "successful logins")                            \
+	_(login_failures, "failed logins")                        \
+	_(lockouts, "connections closed after failed logins")     \
+	_(blocked, "connections refused: address blocked")        \
+	_(login_timeouts, "connections closed: no login in time") \
+	_(busy, "connections refused: logins in progress")        \
+	_(idle_closed, "sessions closed when idle")               \
+	_(stalled_closed, "sessions closed: client not reading")  \
+	_(long_lines, "lines over the length limit, ignored")     \
+	_(telnet_commands, "telnet commands from clients")        \
+	_(bytes_in, "bytes received")                             \
 	_(bytes_out, "bytes sent")
 
 struct vpn_console_stats {
@@ -78,5 +86,10 @@ bool vpn_console_password_ok(const char *password, const char *hash);
 /* Print text (lines ending in \n) on the session through libcli, so that
  * `| include` and the other filters apply to each line. */
 void vpn_console_print(struct cli_def *cli, const char *text, size_t len);
+
+/* Refuse the line a command is running for: a caret under argv[0] (a
+ * word of the line, as a callback's argv has them) and "% Invalid input
+ * detected at '^' marker.". Commands call it for words they do not take. */
+void vpn_console_invalid(struct cli_def *cli, char **argv);
 
 #endif /* VPN_CONSOLE_H */

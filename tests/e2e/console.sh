@@ -30,7 +30,7 @@ e2e_underlay_direct
 e2e_configs
 # gw1: the console with a password, an exception TAP (connections made at
 # run time have IKE tunnels), a second customer gateway for them.
-sed -i -e "s|^  workers = \[1\];|& exception_iface = \"vpngwc0\"; console: { listen = \"127.0.0.1:2323\"; user = \"admin\"; password_hash = \"$HASH\"; max_sessions = 4; idle_timeout = 120; };|" \
+sed -i -e "s|^  workers = \[1\];|& exception_iface = \"vpngwc0\"; console: { listen = \"127.0.0.1:2323\"; user = \"admin\"; password_hash = \"$HASH\"; max_sessions = 4; idle_timeout = 120; login_timeout = 5; login_block = 3; };|" \
 	-e 's|^customer_gateways = ( { name = "peer"; address = "\([0-9.]*\)"; } );|customer_gateways = ( { name = "peer"; address = "\1"; }, { name = "b2"; address = "192.0.2.77"; } );|' \
 	"$work/gw1.conf"
 grep -q 'name = "b2"' "$work/gw1.conf" && grep -q password_hash "$work/gw1.conf" ||
@@ -314,9 +314,9 @@ con route '!enable' 'configure terminal' 'connection e2e' 'static-route 192.0.2.
 has route "static     192.0.2.128/25       yes"
 [ -n "$(tap_route 192.0.2.128/25)" ] || fail "the static route did not come back to the kernel"
 has route "manual keys change only at a restart"
-has route "no connection option no_such_option"
+has route "% Invalid input detected at '^' marker." # no_such_option, tunnel 3
 has route "is not a network"
-has route "missing required argument 'value'"
+has route "% Incomplete command: value needed"
 n=$(pings 5)
 echo "route back: $n of 5 pings"
 [ "$n" -ge 4 ] || fail "the static route did not come back"
@@ -409,7 +409,7 @@ has cgw "applied: 0 connection(s) created, 0 deleted, 0 tunnel(s)"
 has cgw "applied: 1 connection(s) created"
 has cgw "customer gateway b3: connection b-3.c is on it (delete that first)"
 has cgw "applied: 0 connection(s) created, 0 deleted, 2 tunnel(s) negotiating again"
-has cgw "no customer gateway option no_such"
+has cgw "% Invalid input detected at '^' marker." # set no_such
 has cgw "% address: "
 hasnt cgw "cgw-b4"
 has cgw "name 'b@d' may only use letters"
@@ -432,6 +432,79 @@ has cgwdel "applied: 0 connection(s) created, 1 deleted"
 has cgwdel "% no customer gateway b3"
 grep -q '"b3"' "$work/con-cgwdel.txt" && fail "b3 is still in the running configuration"
 [ -z "$(tap_route 192.0.2.89)" ] || fail "the kernel route to b3 stayed after its connection went"
+
+echo "=== strict parsing: extra or misspelt words refused with a caret, ? on values"
+con strict '!enable' 'show tunnels detial' 'show running-config jsn' 'clear counters all' \
+	'tunnel e2e/1 down now' 'show ipsec route' 'sh ipsec rout' 'show tunnels | foo' \
+	'configure' 'connection e2e' 'static-route 198.51.100.0/28 203.0.113.0/28' \
+	'!help set steering ' '!help tunnel 1 dpd_action ' '!help set bgp_max_prefixes ' \
+	'set steering bogus' 'tunnel 3 dpd_timeout 40' 'set bgp_bfd true' \
+	'end' 'show running-config | i 198.51.100.0/28' 'show tunnels'
+n=$(grep -c "^% Invalid input detected at '^' marker.$" "$work/con-strict.txt")
+[ "$n" -eq 9 ] || { cat "$work/con-strict.txt"; fail "$n of 9 bad lines refused"; }
+# The caret sits under the word that is wrong, past the prompt.
+caret_under() { # caret_under LINE WORD: the line after LINE marks WORD
+	/usr/bin/python3 - "$work/con-strict.txt" "$1" "$2" <<'PY'
+import sys
+lines = open(sys.argv[1]).read().split("\n")
+for i, l in enumerate(lines):
+    if l.endswith(sys.argv[2]) and l.rstrip().startswith("gw1"):
+        col = l.rindex(sys.argv[3])
+        sys.exit(0 if lines[i + 1] == " " * col + "^" else 1)
+sys.exit(2)
+PY
+}
+caret_under 'show tunnels detial' detial || fail "caret not under 'detial'"
+caret_under 'clear counters all' all || fail "caret not under 'all'"
+caret_under 'show ipsec route' route || fail "caret not under 'route'"
+caret_under 'static-route 198.51.100.0/28 203.0.113.0/28' 203.0.113.0/28 ||
+	fail "caret not under the second prefix"
+hasnt strict "Invalid command"
+hasnt strict "Problem parsing"
+# Refused lines did nothing: no route added, the tunnel stayed up.
+section_s() { awk -v c="$1" '/^gw1[>#(]/{on=0} on; index($0, c) && $0 ~ /^gw1/{on=1}' "$work/con-strict.txt"; }
+section_s 'show running-config | i 198.51.100.0/28' | grep -q 198.51.100.0/28 &&
+	fail "static-route with an extra word added a route"
+grep -q "tunnel e2e/1: up -> down" "$work/gw1.log" && fail "'tunnel e2e/1 down now' ran"
+# ? after an option: its values, range and default.
+has strict "one of these; default active-standby:"
+has strict "    active-standby     (the default)"
+has strict "    active-active      -"
+has strict "    restart            -"
+has strict "1-100000; default 100"
+# An option's error names it once; a cross-field error is the console's,
+# not a line of the file read at start.
+has strict "% steering: unknown value 'bogus'"
+hasnt strict "steering: steering:"
+has strict '% bgp_bfd needs routing "bgp"'
+hasnt strict "gw1.conf:"
+echo "strict parsing: 9 bad lines refused at the right word, ? lists values, errors worded once"
+
+echo "=== login deadline, and failed logins blocking an address across reconnects"
+# A client that never finishes logging in is closed after login_timeout (5 s).
+t0=$(date +%s)
+ip netns exec "$G1" expect -c '
+	set timeout 20
+	spawn -noecho telnet 127.0.0.1 2323
+	expect "Username: " { send "adm" }
+	expect { "no login within 5 s" { exit 0 } timeout { exit 2 } eof { exit 3 } }' \
+	>"$work/deadline.txt" 2>&1 || { cat "$work/deadline.txt"; fail "no login deadline"; }
+echo "a client that never logged in was closed after $(($(date +%s) - t0)) s"
+# Three wrong passwords, one per connection: the address is blocked (3 s).
+for i in 1 2 3; do
+	timeout 60 expect "$exp" "$G1" admin wrong.password "$work/one.cmds" >"$work/guess$i.txt" 2>&1
+done
+grep -q "too many failed logins" "$work/guess3.txt" || { cat "$work/guess3.txt"; fail "no lockout on the third guess"; }
+ip netns exec "$G1" expect -c '
+	set timeout 10
+	spawn -noecho telnet 127.0.0.1 2323
+	expect { "try again in" { exit 0 } "Username: " { exit 2 } timeout { exit 2 } }' \
+	>"$work/blocked.txt" 2>&1 || { cat "$work/blocked.txt"; fail "the address was not blocked"; }
+grep -o "too many failed logins from this address; try again in [0-9]* s" "$work/blocked.txt"
+sleep 3.5
+con unblocked 'show version'
+has unblocked "vpngw 0.1.0"
+echo "blocked for 3 s after three failures over three connections, then in again"
 
 echo "=== hostile clients"
 ip netns exec "$G1" /usr/bin/python3 - <<'PY' || fail "hostile clients"
@@ -488,11 +561,15 @@ s.sendall(b"\r\nshow version\r\n")
 out = drain(s, 3)
 assert b"line too long" in out and b"vpngw 0.1.0" in out, "1 MB line"
 s.close()
-# More connections than max_sessions (4): the rest are turned away.
+# More connections than max_sessions (4): the rest are turned away (two
+# logged in first: from one address at most two may be logging in).
+held = [dial(), dial()]
+for s in held:
+    login(s)
 conns = [dial() for _ in range(10)]
 time.sleep(1)
 refused = sum(b"too many console sessions" in drain(c, 0.5) for c in conns)
-for c in conns:
+for c in conns + held:
     c.close()
 assert refused >= 6, "refused %d of 10" % refused
 time.sleep(1)

@@ -61,7 +61,8 @@ setup(struct cli_def *cli, void *ctx)
 }
 
 static struct vpn_console *
-start(const char *h, unsigned int max, unsigned int idle)
+start_login(const char *h, unsigned int max, unsigned int idle,
+            unsigned int login_timeout, unsigned int login_block)
 {
 	struct vpn_console_params p = {.addr = 0x7f000001,
 	                               .port = 0,
@@ -71,6 +72,8 @@ start(const char *h, unsigned int max, unsigned int idle)
 	                               .idle_timeout = idle,
 	                               .login_delay_ms = 50,
 	                               .login_attempts = 3,
+	                               .login_timeout = login_timeout,
+	                               .login_block = login_block,
 	                               .hostname = "t",
 	                               .setup = setup};
 	char err[128];
@@ -78,6 +81,12 @@ start(const char *h, unsigned int max, unsigned int idle)
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
 	return c;
+}
+
+static struct vpn_console *
+start(const char *h, unsigned int max, unsigned int idle)
+{
+	return start_login(h, max, idle, 0, 0);
 }
 
 static int
@@ -356,9 +365,11 @@ test_session_limit(void)
 {
 	struct vpn_console *c = start(hash, 2, 0);
 	struct vpn_console_stats st;
-	int a = dial(c), b = dial(c), x;
+	int a = dial(c), b, x;
 
-	CU_ASSERT(wait_for(a, "Username:", 2000));
+	/* One logged in, one logging in (of 2 sessions, 1 may be). */
+	login(a);
+	b = dial(c);
 	CU_ASSERT(wait_for(b, "Username:", 2000));
 	for (int i = 0; i < 5; i++) {
 		x = dial(c);
@@ -366,13 +377,13 @@ test_session_limit(void)
 		CU_ASSERT(closed(x, 2000));
 		close(x);
 	}
-	close(a);
+	close(b);
 	/* A place is free again once a session is gone. */
 	sessions_below(c, 2);
 	x = dial(c);
 	CU_ASSERT(wait_for(x, "Username:", 2000));
 	close(x);
-	close(b);
+	close(a);
 	vpn_console_stats(c, &st);
 	CU_ASSERT_EQUAL(st.refused, 5);
 	vpn_console_stop(c);
@@ -408,6 +419,127 @@ test_gone_mid_answer(void)
 		CU_ASSERT(wait_for(fd, "hello-answer", 2000));
 		close(fd);
 	}
+	vpn_console_stop(c);
+}
+
+static void
+test_busy(void)
+{
+	struct vpn_console *c = start(hash, 4, 0);
+	struct vpn_console_stats st;
+	int a = dial(c), b = dial(c), x;
+
+	/* Clients that never log in hold at most half the sessions from
+	 * one address: the administrator still gets in. */
+	CU_ASSERT(wait_for(a, "Username:", 2000));
+	CU_ASSERT(wait_for(b, "Username:", 2000));
+	x = dial(c);
+	CU_ASSERT(wait_for(x, "too many logins in progress", 2000));
+	CU_ASSERT(closed(x, 2000));
+	close(x);
+	say(a, "admin\r\n");
+	CU_ASSERT(wait_for(a, "Password:", 2000));
+	say(a, "secret\r\n");
+	CU_ASSERT(wait_for(a, "t> ", 2000));
+	x = dial(c);
+	CU_ASSERT(wait_for(x, "Username:", 2000));
+	close(x);
+	close(a);
+	close(b);
+	vpn_console_stats(c, &st);
+	CU_ASSERT_EQUAL(st.busy, 1);
+	CU_ASSERT_EQUAL(st.refused, 0);
+	vpn_console_stop(c);
+}
+
+static void
+test_login_deadline(void)
+{
+	struct vpn_console *c = start_login(hash, 4, 0, 1, 0);
+	struct vpn_console_stats st;
+	int a = dial(c), b;
+
+	/* a types its name a byte at a time and never finishes. */
+	CU_ASSERT(wait_for(a, "Username:", 2000));
+	say(a, "a");
+	CU_ASSERT(wait_for(a, "no login within 1 s", 4000));
+	CU_ASSERT(closed(a, 2000));
+	close(a);
+	/* b logged in in time: the deadline is over for it. */
+	b = dial(c);
+	login(b);
+	usleep(1500 * 1000);
+	say(b, "hello\r\n");
+	CU_ASSERT(wait_for(b, "hello-answer", 2000));
+	close(b);
+	vpn_console_stats(c, &st);
+	CU_ASSERT_EQUAL(st.login_timeouts, 1);
+	vpn_console_stop(c);
+}
+
+/* Three failed logins from one address: in one connection or across
+ * reconnects. */
+static void
+fail_logins(struct vpn_console *c, int n)
+{
+	int fd = -1;
+
+	for (int i = 0; i < n; i++) {
+		if (fd < 0) {
+			fd = dial(c);
+			CU_ASSERT(wait_for(fd, "Username:", 2000));
+		}
+		say(fd, "admin\r\n");
+		CU_ASSERT(wait_for(fd, "Password:", 2000));
+		say(fd, "guess\r\n");
+		/* Refused and asked again, or locked out. */
+		CU_ASSERT(
+		        wait_for(fd, i + 1 < n ? "Username:" : "failed", 3000));
+		if (i == 0) { /* a new connection for each further guess */
+			close(fd);
+			fd = -1;
+		}
+	}
+	if (fd >= 0) {
+		CU_ASSERT(closed(fd, 3000));
+		close(fd);
+	}
+}
+
+static void
+test_block(void)
+{
+	struct vpn_console *c = start_login(hash, 4, 0, 0, 1);
+	struct vpn_console_stats st;
+	int fd;
+
+	/* 1 guess, reconnect, 2 more: the third closes the connection and
+	 * blocks the address for 1 s. */
+	fail_logins(c, 3);
+	fd = dial(c);
+	CU_ASSERT(wait_for(fd, "try again in 1 s", 2000));
+	CU_ASSERT(closed(fd, 2000));
+	close(fd);
+	usleep(1100 * 1000);
+	/* Three more after the block: 2 s this time. */
+	fail_logins(c, 3);
+	fd = dial(c);
+	CU_ASSERT(wait_for(fd, "try again in 2 s", 2000));
+	close(fd);
+	usleep(2100 * 1000);
+	/* A login clears it: three more failures block for 1 s again. */
+	fd = dial(c);
+	login(fd);
+	close(fd);
+	fail_logins(c, 3);
+	fd = dial(c);
+	CU_ASSERT(wait_for(fd, "try again in 1 s", 2000));
+	close(fd);
+	vpn_console_stats(c, &st);
+	CU_ASSERT_EQUAL(st.lockouts, 3);
+	CU_ASSERT_EQUAL(st.blocked, 3);
+	CU_ASSERT_EQUAL(st.login_failures, 9);
+	CU_ASSERT_EQUAL(st.logins, 1);
 	vpn_console_stop(c);
 }
 
@@ -483,6 +615,9 @@ register_console_tests(void)
 	CU_add_test(s, "session limit", test_session_limit);
 	CU_add_test(s, "client gone mid-answer", test_gone_mid_answer);
 	CU_add_test(s, "idle timeout", test_idle);
+	CU_add_test(s, "logins in progress: half the sessions", test_busy);
+	CU_add_test(s, "login deadline", test_login_deadline);
+	CU_add_test(s, "lockout across reconnects, doubling block", test_block);
 	CU_add_test(s, "no password: loopback only", test_no_password);
 	CU_add_test(s, "port in use", test_port_in_use);
 }
