@@ -2,6 +2,7 @@
 /* The show commands: tunnels, connections, SAs, routes, interfaces, counters,
  * the log, the running configuration and the customer gateway's. See console.c.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -863,8 +864,33 @@ CMD(show_log)
 	free(buf);
 }
 
-/* An object's options as JSON: each value is its text in the file's
- * (libconfig) syntax. */
+/* A value in the file's (libconfig) syntax as JSON: numbers, booleans,
+ * strings and lists are written alike but for a 64-bit number's L suffix
+ * and a control character's \xHH escape. */
+static void
+cfg_value_json(FILE *o, const char *v)
+{
+	bool in_str = false;
+
+	for (const char *p = v; *p; p++) {
+		if (in_str && p[0] == '\\' && p[1] == 'x' && p[2] && p[3]) {
+			fprintf(o, "\\u00%c%c", p[2], p[3]);
+			p += 3;
+		} else if (in_str && p[0] == '\\' && p[1]) {
+			fputc(*p++, o);
+			fputc(*p, o);
+		} else if (*p == '"') {
+			in_str = !in_str;
+			fputc('"', o);
+		} else if (!in_str && *p == 'L' && p > v &&
+		           isdigit((unsigned char)p[-1]))
+			continue;
+		else
+			fputc(*p, o);
+	}
+}
+
+/* An object's options as JSON, each value typed as in the file. */
 static void
 obj_json(FILE *o, enum vpn_obj kind, const void *obj)
 {
@@ -877,7 +903,7 @@ obj_json(FILE *o, enum vpn_obj kind, const void *obj)
 			continue;
 		fprintf(o, "%s\"%s\": ", first ? "" : ", ",
 		        vpn_opt_name(kind, (int)i));
-		con_json_str(o, v);
+		cfg_value_json(o, v);
 		first = false;
 	}
 }

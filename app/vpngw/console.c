@@ -262,7 +262,7 @@ setup(struct cli_def *cli, void *ctx)
 	flag(c, "json", "As JSON");
 	c = reg(cli, show, "running-config", show_running, U, MODE_ANY,
 	        "The running configuration, every option");
-	flag(c, "json", "As JSON (each value in the file's syntax)");
+	flag(c, "json", "As JSON (numbers, booleans, strings, lists)");
 	c = reg(cli, show, "customer-gateway-config", show_cgw_config, U,
 	        MODE_ANY, "What the customer gateway needs for a connection");
 	con_arg(c, "connection", CLI_CMD_ARGUMENT, U, "VPN connection",

@@ -184,11 +184,13 @@ vpngw_dp_tunnels(struct vpngw_tunnel_info *info, unsigned int max)
 			info[n].up = __atomic_load_n(&dp.conns[i].up,
 			                             __ATOMIC_RELAXED) &
 			             (1u << ti);
-			info[n].silent_s = t->manual && t->sa != NULL
-			                           ? (double)vpn_health_silent(
-			                                     &t->h, now) /
-			                                     hz
-			                           : -1;
+			/* -1: nothing heard on this SA yet. */
+			info[n].silent_s =
+			        t->manual && t->sa != NULL && t->h.rx_seen > 0
+			                ? (double)vpn_health_silent(&t->h,
+			                                            now) /
+			                          hz
+			                : -1;
 			info[n].keepalives = t->keepalives;
 			info[n].changes = t->h.changes;
 			info[n].conn = i;

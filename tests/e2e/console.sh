@@ -160,8 +160,11 @@ keys_tel=$(tel gw1 /vpngw/routes '" ".join(sorted(d["2"]))')
 	fail "/vpngw/routes: no static route 192.0.2.128/25"
 json show 'show version json' 'd["connections"]' | grep -q 1 || fail "show version json"
 json show 'show log json' 'd[0]["line"]' | grep -q . || fail "show log json"
-json show 'show running-config json' 'd["vpn_connections"][0]["tunnels"][1]["manual_keys"]["spi_in"]' |
-	grep -qE '^(4098|0x0*1002)$' || fail "show running-config json"
+# Typed values: numbers, booleans and lists as JSON has them.
+[ "$(json show 'show running-config json' 'd["vpn_connections"][0]["tunnels"][1]["manual_keys"]["spi_in"] == 4098')" = True ] ||
+	fail "show running-config json: spi_in is not the number 4098"
+[ "$(json show 'show running-config json' 'd["vpn_connections"][0]["acceleration"] is False and 19 in d["vpn_connections"][0]["tunnels"][0]["phase1_dh_groups"] and d["appliance"]["console"]["max_sessions"] == 4')" = True ] ||
+	fail "show running-config json: booleans, lists or numbers as strings"
 json show 'show customer-gateway-config e2e generic json' 'd["config"][0]' |
 	grep -q "VPN connection e2e" || fail "show customer-gateway-config json"
 # | include kept e2e/2's lines only; | count counted the SA lines.
