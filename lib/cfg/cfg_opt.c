@@ -80,6 +80,12 @@ void
 vpn_opt_info(enum vpn_obj kind, int idx, struct vpn_opt_info *in)
 {
 	static const char *const bools[] = {"true", "false", NULL};
+	static const char *const words[] = {
+	        [K_IPV4] = "A.B.C.D",      [K_PREFIX] = "A.B.C.D/N",
+	        [K_IFADDR] = "A.B.C.D/N",  [K_PREFIX_LIST] = "A.B.C.D/N",
+	        [K_IPV4_LIST] = "A.B.C.D", [K_INT_LIST] = "N",
+	        [K_STR_LIST] = "TEXT",     [K_HOSTPORT] = "A.B.C.D:PORT",
+	        [K_STR] = "TEXT"};
 	const struct opt *o = &vpn_opt_tables[kind].opts[idx];
 	char *s = in->syntax;
 	size_t len = sizeof(in->syntax), n = 0;
@@ -116,34 +122,14 @@ vpn_opt_info(enum vpn_obj kind, int idx, struct vpn_opt_info *in)
 			g = e;
 		}
 		break;
-	case K_IPV4:
-		snprintf(s, len, "A.B.C.D");
-		break;
-	case K_PREFIX:
-	case K_IFADDR:
-		snprintf(s, len, "A.B.C.D/N");
-		break;
-	case K_PREFIX_LIST:
-		in->list = true;
-		snprintf(s, len, "A.B.C.D/N ... (up to %" PRId64 ")", o->max);
-		break;
-	case K_IPV4_LIST:
-		in->list = true;
-		snprintf(s, len, "A.B.C.D ... (up to %" PRId64 ")", o->max);
-		break;
-	case K_INT_LIST:
-		in->list = true;
-		snprintf(s, len, "N ... (up to %" PRId64 ")", o->max);
-		break;
-	case K_STR_LIST:
-		in->list = true;
-		snprintf(s, len, "TEXT ... (up to %" PRId64 ")", o->max);
-		break;
-	case K_HOSTPORT:
-		snprintf(s, len, "A.B.C.D:PORT");
-		break;
-	case K_STR:
-		snprintf(s, len, "TEXT");
+	default: /* addresses, strings and lists of them */
+		in->list = o->kind == K_PREFIX_LIST || o->kind == K_IPV4_LIST ||
+		           o->kind == K_INT_LIST || o->kind == K_STR_LIST;
+		if (in->list)
+			snprintf(s, len, "%s ... (up to %" PRId64 ")",
+			         words[o->kind], o->max);
+		else
+			snprintf(s, len, "%s", words[o->kind]);
 		break;
 	}
 }
