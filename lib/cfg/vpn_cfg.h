@@ -391,6 +391,13 @@ int vpn_cfg_cgw_del(struct vpn_cfg *cfg, const char *name);
  * be read or parsed (or is over VPN_CFG_MAX_SIZE, has a NUL byte or an
  * @include); otherwise the model even if d->errors > 0. */
 struct vpn_cfg *vpn_cfg_load(const char *path, struct vpn_diag *d);
+
+/* Print what differs between a and b option by option: each object that
+ * differs on a line ("connection NAME tunnel 2", "(new)", "(deleted)"),
+ * then "-   option = old;" and "+   option = new;" as the file writes
+ * them. Returns how many options and objects differ (0: the same). */
+unsigned int vpn_cfg_diff(const struct vpn_cfg *a, const struct vpn_cfg *b,
+                          FILE *o);
 /* The same from text, named name in messages (tests, console). */
 struct vpn_cfg *vpn_cfg_load_string(const char *text, const char *name,
                                     struct vpn_diag *d);

@@ -1475,6 +1475,56 @@ test_export(void)
 	}
 }
 
+/* The diff of two models: nothing for a copy; a changed option, a tunnel's
+ * option, a new and a deleted object each named with old and new values. */
+static void
+test_diff(void)
+{
+	struct vpn_cfg *d;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *m;
+	const char *v40 = "40", *aa = "active-active";
+	char err[128];
+
+	OK(.conn2 = ", { name = \"c2\"; customer_gateway = \"g\"; "
+	            "tunnels = ( { remote_address = \"192.0.2.9\"; }, "
+	            "{ remote_address = \"192.0.2.9\"; } ); }");
+	d = vpn_cfg_dup(cfg);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(d);
+	m = open_memstream(&buf, &len);
+	CU_ASSERT_EQUAL(vpn_cfg_diff(cfg, d, m), 0);
+	fclose(m);
+	CU_ASSERT_EQUAL(len, 0);
+	free(buf);
+	CU_ASSERT_EQUAL(vpn_opt_set(VPN_OBJ_CONN, &d->conns[0],
+	                            vpn_opt_find(VPN_OBJ_CONN, "steering"), &aa,
+	                            1, err, sizeof(err)),
+	                0);
+	CU_ASSERT_EQUAL(vpn_opt_set(VPN_OBJ_TUNNEL, &d->conns[0].tunnels[1],
+	                            vpn_opt_find(VPN_OBJ_TUNNEL, "dpd_timeout"),
+	                            &v40, 1, err, sizeof(err)),
+	                0);
+	CU_ASSERT_EQUAL(vpn_cfg_conn_del(d, "c2"), 0);
+	CU_ASSERT_PTR_NOT_NULL(vpn_cfg_cgw_add(d, "g2"));
+	buf = NULL;
+	m = open_memstream(&buf, &len);
+	CU_ASSERT_EQUAL(vpn_cfg_diff(cfg, d, m), 4);
+	fclose(m);
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf,
+	                              "connection c\n"
+	                              "-   steering = \"active-standby\";\n"
+	                              "+   steering = \"active-active\";\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "connection c tunnel 2\n"
+	                                   "-   dpd_timeout = 30;\n"
+	                                   "+   dpd_timeout = 40;\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "connection c2 (deleted)\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "customer-gateway g2 (new)\n"));
+	CU_ASSERT_PTR_NULL(strstr(buf, "tunnel 1"));
+	free(buf);
+	vpn_cfg_free(d);
+}
+
 void register_cfg_tests(void);
 
 void
@@ -1525,6 +1575,7 @@ register_cfg_tests(void)
 	CU_add_test(s, "enum names", test_enum_names);
 	CU_add_test(s, "manual keys", test_manual_keys);
 	CU_add_test(s, "benchmark profiles", test_bench_profiles);
+	CU_add_test(s, "diff of two models", test_diff);
 }
 
 void cleanup_cfg_tests(void);
