@@ -32,6 +32,8 @@ static struct {
 	char state_dir[VPN_PATH_MAX];
 	struct vpngw_sas *sas;
 	bool admin_down[VPN_MAX_CONNS][VPN_TUNNELS]; /* by slot */
+	uint64_t gen; /* changes applied (the console's candidates are made
+	               * from one generation and commit onto it only) */
 } run;
 
 /* ---- what the data plane runs with ---------------------------------- */
@@ -132,6 +134,12 @@ struct vpn_cfg *
 vpngw_running(void)
 {
 	return run.cfg;
+}
+
+uint64_t
+vpngw_running_gen(void)
+{
+	return run.gen;
 }
 
 struct vpngw_sas *
@@ -455,6 +463,7 @@ vpngw_apply(struct vpn_cfg *cand, FILE *msg, bool placed)
 		             "stay\n");
 	vpn_cfg_free(run.cfg);
 	run.cfg = cand;
+	run.gen++;
 	/* bgpd follows (its sessions that did not change stay up). */
 	vpngw_bgp_apply(cand);
 	fprintf(msg,

@@ -79,7 +79,12 @@ CMD(clear_counters)
 CMD(write_cmd)
 {
 	(void)cli;
-	vpngw_save(o);
+	/* Saved, an unconfirmed change would outlive its rollback. */
+	if (con_confirm.prev != NULL)
+		fprintf(o, "%% a commit confirmed is pending: commit to "
+		           "confirm it, then write\n");
+	else
+		vpngw_save(o);
 }
 
 /* Renewed certificate files (and CRLs) without a restart or a SIGHUP. */
@@ -91,47 +96,79 @@ CMD(reload_pki)
 
 /* ---- configure ----------------------------------------------------------- */
 
-int
-con_configure(struct cli_def *cli, const char *cmd, char **argv, int argc)
+/* Once the output is out, the session is in mode (prompt: NULL or
+ * "prefix-name"). */
+static void
+to_mode(struct cli_def *cli, int mode, const char *prompt)
 {
-	(void)cmd;
-	if (argc > 0) {
-		vpn_console_invalid(cli, argv);
-		return CLI_ERROR;
-	}
-	cli_set_configmode(cli, MODE_CONFIG, NULL);
-	return CLI_OK;
+	struct sess *ss = con_sess_of(cli);
+
+	snprintf(ss->next_prompt, sizeof(ss->next_prompt), "%s",
+	         prompt ? prompt : "");
+	ss->next_mode = mode;
+	ss->mode_change = true;
 }
 
-int
-con_end(struct cli_def *cli, const char *cmd, char **argv, int argc)
+/* configure [terminal]: changes collect in the session's candidate. */
+CMD(con_configure)
 {
-	(void)cmd;
-	if (argc > 0) {
-		vpn_console_invalid(cli, argv);
-		return CLI_ERROR;
-	}
-	cli_set_configmode(cli, MODE_EXEC, NULL);
-	return CLI_OK;
+	struct sess *ss = con_sess_of(cli);
+
+	if (ss->cand != NULL && ss->edits > 0)
+		fprintf(o,
+		        "%% %u uncommitted change(s) kept from before: commit "
+		        "to apply them, abort to discard them\n",
+		        ss->edits);
+	if (con_cand(cli) == NULL)
+		fprintf(o, "%% out of memory\n");
+	else
+		to_mode(cli, MODE_CONFIG, NULL);
 }
 
-/* Apply a change made by edit() to a copy of the running model. */
+/* end, and exit at the top of configure mode: the candidate stays. */
+CMD(con_end)
+{
+	struct sess *ss = con_sess_of(cli);
+
+	if (ss->edits > 0)
+		fprintf(o,
+		        "%% %u uncommitted change(s) kept: configure, then "
+		        "commit to apply them or abort to discard them\n",
+		        ss->edits);
+	to_mode(cli, MODE_EXEC, NULL);
+}
+
+/* exit in a connection or customer gateway: back to configure mode (libcli
+ * would take configure mode's exit, which leaves it). */
+CMD(con_up)
+{
+	(void)o;
+	to_mode(cli, MODE_CONFIG, NULL);
+}
+
+/* A change made by edit() to the session's candidate (commit applies). */
 int
-con_change(FILE *o, int (*edit)(struct vpn_cfg *cand, void *con_arg, FILE *o),
+con_change(struct cli_def *cli, FILE *o,
+           int (*edit)(struct vpn_cfg *cand, void *con_arg, FILE *o),
            void *con_arg)
 {
-	struct vpn_cfg *cand = vpn_cfg_dup(vpngw_running());
+	struct sess *ss = con_sess_of(cli);
+	struct vpn_cfg *cand = con_cand(cli);
+	/* On a copy: a refused edit leaves nothing half done. */
+	struct vpn_cfg *next = cand ? vpn_cfg_dup(cand) : NULL;
 
-	if (cand == NULL) {
+	if (next == NULL) {
 		fprintf(o, "%% out of memory\n");
 		return -ENOMEM;
 	}
-	if (edit(cand, con_arg, o) != 0) {
-		vpn_cfg_free(cand);
+	if (edit(next, con_arg, o) != 0) {
+		vpn_cfg_free(next);
 		return -EINVAL;
 	}
-	/* The file's lines are not where this change came from. */
-	return vpngw_apply(cand, o, false);
+	vpn_cfg_free(ss->cand);
+	ss->cand = next;
+	ss->edits++;
+	return 0;
 }
 
 struct conn_arg {
@@ -181,6 +218,7 @@ enter(struct cli_def *cli, char *field, const char *name, int mode,
 	snprintf(ss->next_prompt, sizeof(ss->next_prompt), "%s-%s", prefix,
 	         name);
 	ss->next_mode = mode;
+	ss->mode_change = true;
 }
 
 CMD(conn_cmd)
@@ -188,7 +226,8 @@ CMD(conn_cmd)
 	struct conn_arg a = {
 	        cli_get_optarg_value(cli, "name", NULL),
 	        cli_get_optarg_value(cli, "customer-gateway", NULL)};
-	bool ok = vpn_cfg_conn_find(vpngw_running(), a.name) != NULL;
+	struct vpn_cfg *cand = con_cand(cli);
+	bool ok = cand != NULL && vpn_cfg_conn_find(cand, a.name) != NULL;
 
 	if (!ok && a.cgw == NULL)
 		fprintf(o,
@@ -196,7 +235,7 @@ CMD(conn_cmd)
 		        "%s customer-gateway CGW\n",
 		        a.name, a.name);
 	else if (!ok)
-		ok = con_change(o, edit_conn_add, &a) == 0;
+		ok = con_change(cli, o, edit_conn_add, &a) == 0;
 	if (ok)
 		enter(cli, con_sess_of(cli)->conn, a.name, MODE_CONN, "conn");
 }
@@ -205,7 +244,7 @@ CMD(no_conn_cmd)
 {
 	struct conn_arg a = {cli_get_optarg_value(cli, "name", NULL), NULL};
 
-	con_change(o, edit_conn_del, &a);
+	con_change(cli, o, edit_conn_del, &a);
 }
 
 /* customer-gateway NAME [address A.B.C.D]: name and, when given, the
@@ -265,11 +304,12 @@ CMD(cgw_cmd)
 {
 	struct cgw_arg a = {cli_get_optarg_value(cli, "name", NULL),
 	                    cli_get_optarg_value(cli, "address", NULL)};
-	bool ok = vpn_cfg_cgw_find(vpngw_running(), a.name) != NULL &&
+	struct vpn_cfg *cand = con_cand(cli);
+	bool ok = cand != NULL && vpn_cfg_cgw_find(cand, a.name) != NULL &&
 	          a.address == NULL;
 
 	if (!ok)
-		ok = con_change(o, edit_cgw_add, &a) == 0;
+		ok = con_change(cli, o, edit_cgw_add, &a) == 0;
 	if (ok)
 		enter(cli, con_sess_of(cli)->cgw, a.name, MODE_CGW, "cgw");
 }
@@ -278,7 +318,7 @@ CMD(no_cgw_cmd)
 {
 	struct cgw_arg a = {cli_get_optarg_value(cli, "name", NULL), NULL};
 
-	con_change(o, edit_cgw_del, &a);
+	con_change(cli, o, edit_cgw_del, &a);
 }
 
 /* An option of the connection being configured (tunnel 0: the
@@ -412,7 +452,7 @@ opt_run(struct cli_def *cli, FILE *o, bool cgw, int tunnel, const char *name,
 		fprintf(o, "%% at most %d values\n", VPN_MAX_PREFIXES);
 		return;
 	}
-	con_change(o, edit_opt, &a);
+	con_change(cli, o, edit_opt, &a);
 }
 
 CMD(route_add)

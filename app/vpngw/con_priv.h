@@ -34,8 +34,15 @@ struct sess {
 	char conn[VPN_NAME_MAX + 1];
 	char cgw[VPN_NAME_MAX + 1];
 	/* A mode to enter once the command's output is out (enter()). */
+	bool mode_change;
 	int next_mode;
 	char next_prompt[VPN_NAME_MAX + 8];
+	/* Configure mode's candidate: the changes made so far (edits of
+	 * them), put into effect together by commit; made from generation
+	 * base of the running model (con_commit.c). NULL: none yet. */
+	struct vpn_cfg *cand;
+	uint64_t base;
+	unsigned int edits;
 	/* The command running: its full name ("tunnel 2 dpd_timeout"). */
 	const char *cmd;
 };
@@ -61,6 +68,15 @@ struct con_cleared {
 };
 
 extern struct con_cleared con_cleared;
+
+/* A `commit confirmed` waiting (under the control lock): the running
+ * model before it, put back at deadline unless a commit confirms it. */
+struct con_confirm {
+	struct vpn_cfg *prev; /* NULL: none pending */
+	time_t deadline;
+	unsigned int seconds;
+};
+extern struct con_confirm con_confirm;
 extern struct vpn_console *con_console;
 extern time_t con_started;
 
@@ -135,9 +151,26 @@ int valid_action(struct cli_def *cli, const char *name, const char *value);
 /* con_config.c */
 int con_configure(struct cli_def *cli, const char *cmd, char **argv, int argc);
 int con_end(struct cli_def *cli, const char *cmd, char **argv, int argc);
-int con_change(FILE *o,
+int con_up(struct cli_def *cli, const char *cmd, char **argv, int argc);
+/* An edit of the session's candidate (nothing runs until commit). */
+int con_change(struct cli_def *cli, FILE *o,
                int (*edit)(struct vpn_cfg *cand, void *con_arg, FILE *o),
                void *con_arg);
+
+/* con_commit.c: the candidate, commit, commit confirmed, rollback, abort,
+ * show configuration diff, show startup-config */
+int commit_cmd(struct cli_def *cli, const char *cmd, char **argv, int argc);
+int commit_confirmed_cmd(struct cli_def *cli, const char *cmd, char **argv,
+                         int argc);
+int rollback_cmd(struct cli_def *cli, const char *cmd, char **argv, int argc);
+int abort_cmd(struct cli_def *cli, const char *cmd, char **argv, int argc);
+int show_config_diff(struct cli_def *cli, const char *cmd, char **argv,
+                     int argc);
+int show_startup(struct cli_def *cli, const char *cmd, char **argv, int argc);
+int valid_seconds(struct cli_def *cli, const char *name, const char *value);
+/* The session's candidate, made from the running model when it has none. */
+struct vpn_cfg *con_cand(struct cli_def *cli);
+void con_cand_free(struct sess *ss);
 
 /* console.c */
 struct sess *con_sess_of(struct cli_def *cli);

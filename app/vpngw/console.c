@@ -12,13 +12,14 @@
  *        | running-config | customer-gateway-config CONN [FORMAT] | pki
  *        (each also takes "json")
  *   tunnel NAME up|down|reset        clear counters        write
- *   configure [terminal]
+ *   show configuration diff | startup-config [diff]
+ *   configure [terminal]          (changes collect in a candidate)
  *     connection NAME [customer-gateway CGW]    no connection NAME
  *       static-route PREFIX   no static-route PREFIX
  *       set OPTION VALUE...   tunnel 1|2 OPTION VALUE...
  *     customer-gateway NAME [address A.B.C.D]   no customer-gateway NAME
  *       set OPTION VALUE...
- *     end
+ *     commit [confirmed [SECONDS]]   rollback   abort   end
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -116,9 +117,10 @@ run(struct cli_def *cli, cmd_fn fn)
 	free(buf);
 	struct sess *ss = con_sess_of(cli);
 
-	if (ss != NULL && ss->next_mode) {
-		cli_set_configmode(cli, ss->next_mode, ss->next_prompt);
-		ss->next_mode = 0;
+	if (ss != NULL && ss->mode_change) {
+		cli_set_configmode(cli, ss->next_mode,
+		                   ss->next_prompt[0] ? ss->next_prompt : NULL);
+		ss->mode_change = false;
 	}
 	return CLI_OK;
 }
@@ -263,6 +265,15 @@ setup(struct cli_def *cli, void *ctx)
 	c = reg(cli, show, "running-config", show_running, U, MODE_ANY,
 	        "The running configuration, every option");
 	flag(c, "json", "As JSON (numbers, booleans, strings, lists)");
+	sub = reg(cli, show, "configuration", NULL, P, MODE_ANY,
+	          "The candidate configuration (configure mode)");
+	reg(cli, sub, "diff", show_config_diff, P, MODE_ANY,
+	    "Its uncommitted changes against the running configuration");
+	c = reg(cli, show, "startup-config", show_startup, P, MODE_ANY,
+	        "The configuration file, as on disk");
+	flag(c, "diff",
+	     "What differs between it and the running "
+	     "configuration");
 	c = reg(cli, show, "customer-gateway-config", show_cgw_config, U,
 	        MODE_ANY, "What the customer gateway needs for a connection");
 	con_arg(c, "connection", CLI_CMD_ARGUMENT, U, "VPN connection",
@@ -299,11 +310,32 @@ setup(struct cli_def *cli, void *ctx)
 	        "Enter configuration mode");
 	reg(cli, c, "terminal", con_configure, P, MODE_EXEC,
 	    "Enter configuration mode");
-	reg(cli, NULL, "end", con_end, P, MODE_CONFIG,
-	    "Leave configuration mode");
-	reg(cli, NULL, "end", con_end, P, MODE_CONN,
-	    "Leave configuration mode");
-	reg(cli, NULL, "end", con_end, P, MODE_CGW, "Leave configuration mode");
+	reg(cli, NULL, "exit", con_end, P, MODE_CONFIG,
+	    "Leave configuration mode (uncommitted changes are kept)");
+	reg(cli, NULL, "exit", con_up, P, MODE_CONN,
+	    "Back to configuration mode");
+	reg(cli, NULL, "exit", con_up, P, MODE_CGW,
+	    "Back to configuration mode");
+	for (int i = 0; i < 3; i++) {
+		const int m[] = {MODE_CONFIG, MODE_CONN, MODE_CGW};
+
+		reg(cli, NULL, "end", con_end, P, m[i],
+		    "Leave configuration mode (uncommitted changes are kept)");
+		c = reg(cli, NULL, "commit", commit_cmd, P, m[i],
+		        "Check the changes as a whole and apply them (and "
+		        "confirm a commit confirmed)");
+		c = reg(cli, c, "confirmed", commit_confirmed_cmd, P, m[i],
+		        "Apply them, rolled back unless a commit confirms "
+		        "within SECONDS");
+		con_arg(c, "seconds", CLI_CMD_OPTIONAL_FLAG, P,
+		        "10-65535 seconds (default 600)", NULL, valid_seconds);
+		reg(cli, NULL, "rollback", rollback_cmd, P, m[i],
+		    "Discard the uncommitted changes (start again from the "
+		    "running configuration)");
+		reg(cli, NULL, "abort", abort_cmd, P, m[i],
+		    "Discard the uncommitted changes and leave configuration "
+		    "mode");
+	}
 	c = reg(cli, NULL, "connection", conn_cmd, P, MODE_CONFIG,
 	        "Configure a VPN connection (created with customer-gateway)");
 	con_arg(c, "name", CLI_CMD_ARGUMENT, P, "Connection name",
@@ -353,6 +385,7 @@ static void
 teardown(struct cli_def *cli, void *ctx)
 {
 	(void)ctx;
+	con_cand_free(cli_get_context(cli));
 	free(cli_get_context(cli));
 }
 
@@ -419,4 +452,6 @@ vpngw_console_stop(void)
 	free(con_cleared.tun);
 	con_cleared.tun = NULL;
 	con_cleared.ntun = 0;
+	vpn_cfg_free(con_confirm.prev);
+	con_confirm.prev = NULL;
 }

@@ -14,5 +14,8 @@ void vpngw_console_start(const struct vpn_cfg *cfg);
 void vpngw_console_stop(void);
 /* Its counters (zero when it does not run). */
 void vpngw_console_counters(struct vpn_console_stats *st);
+/* The control core's turn (under the control lock): a `commit confirmed`
+ * not confirmed in time is rolled back. */
+void vpngw_console_tick(void);
 
 #endif /* GW_CONSOLE_H */

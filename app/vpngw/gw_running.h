@@ -24,6 +24,9 @@ int vpngw_running_init(struct vpn_cfg *cfg, const char *state_dir,
 /* What the data plane starts with, from cfg. 0 or -EINVAL. */
 int vpngw_dp_params_of(const struct vpn_cfg *cfg, struct vpngw_dp_params *p);
 struct vpn_cfg *vpngw_running(void);
+/* How many changes have been applied to it (a change made on a copy of
+ * an older generation would undo the ones since). */
+uint64_t vpngw_running_gen(void);
 struct vpngw_sas *vpngw_running_sas(void);
 /* Make cand (a changed copy of the running model, or a file read again)
  * the running configuration: checked like a file, what can't change

@@ -439,6 +439,7 @@ main(int argc, char **argv)
 		vpngw_dp_control();
 		vpngw_ike_poll();
 		vpngw_bgp_poll();
+		vpngw_console_tick();
 		if (reload) {
 			reload = 0;
 			reload_file(file);

@@ -145,7 +145,7 @@ if [ "$speaker" = bird ]; then
 	# whole (BIRD then refuses them: its AS is still the old one), and
 	# changed back brings them up with every setting they had.
 	resets=$(grep -c "BGP dc/[12] .*Established ->" "$work/gw1.log")
-	console bgp4 'enable' 'configure' 'connection dc' 'set bgp_max_prefixes 50' 'end' 'show bgp neighbors dc/2'
+	console bgp4 'enable' 'configure' 'connection dc' 'set bgp_max_prefixes 50' 'commit' 'end' 'show bgp neighbors dc/2'
 	grep -q "Maximum prefixes allowed 50" "$work/bgp4-console.txt" ||
 		fail "bgp_max_prefixes 50 did not reach bgpd: $(grep -i maximum "$work/bgp4-console.txt")"
 	sleep 3
@@ -153,10 +153,10 @@ if [ "$speaker" = bird ]; then
 		fail "a new maximum reset a session"
 	echo "ok: bgp_max_prefixes changed while running; no session reset"
 	grep "BGP: configuration changed" "$work/gw1.log" | tail -n 1
-	console bgp5 'enable' 'configure' 'customer-gateway cgw' 'set bgp_asn 65011' 'end'
+	console bgp5 'enable' 'configure' 'customer-gateway cgw' 'set bgp_asn 65011' 'commit' 'end'
 	wait_for 60 "the CGW's AS changed: sessions made again, refused by BIRD, routes gone" route_none
 	grep "BGP: configuration changed" "$work/gw1.log" | tail -n 1
-	console bgp6 'enable' 'configure' 'customer-gateway cgw' 'set bgp_asn 65010' 'end'
+	console bgp6 'enable' 'configure' 'customer-gateway cgw' 'set bgp_asn 65010' 'commit' 'end'
 	birdc -s "$work/cgw-bird.ctl" restart aws1 >/dev/null # out of its error wait
 	birdc -s "$work/cgw-bird.ctl" restart aws2 >/dev/null
 	wait_for 90 "the AS back: both sessions again, both tunnels" route_both

@@ -87,7 +87,7 @@ grep -E "tunnel dc/1: up -> down|BGP dc/1 .*Established -> " "$work/gw1.log" | t
 
 # BFD on, from the console (vpngw starts bfdd) and on the CGW's BIRD.
 console bfd 'enable' 'configure' 'connection dc' 'set bgp_bfd true' \
-	'set bfd_interval 300' 'set bfd_multiplier 3' 'end'
+	'set bfd_interval 300' 'set bfd_multiplier 3' 'commit' 'end'
 grep -q "applied" "$work/bfd-console.txt" || fail "bgp_bfd true: $(cat "$work/bfd-console.txt")"
 BIRD_BFD=1 bird_reconf 0 0
 wait_for 30 "vpngw started bfdd" grep -q "BGP: FRR bfdd started" "$work/gw1.log"
