@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* Tab completion and validation of the console's values (connections, tunnels,
  * options, actions). See console.c. */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -108,4 +109,18 @@ valid_action(struct cli_def *cli, const char *name, const char *value)
 	(void)cli;
 	(void)name;
 	return in_words(actions, value) ? CLI_OK : CLI_ERROR;
+}
+
+/* A BGP session as a word: an address or CONNECTION/N (which one is
+ * looked up when the command runs). */
+int
+valid_neighbor(struct cli_def *cli, const char *name, const char *value)
+{
+	struct in_addr a;
+
+	(void)cli;
+	(void)name;
+	return strchr(value, '/') != NULL || inet_pton(AF_INET, value, &a) == 1
+	               ? CLI_OK
+	               : CLI_ERROR;
 }

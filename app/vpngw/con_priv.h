@@ -147,6 +147,7 @@ int complete_cgws(struct cli_def *cli, const char *name, const char *word,
 int complete_action(struct cli_def *cli, const char *name, const char *word,
                     struct cli_comphelp *ch);
 int valid_action(struct cli_def *cli, const char *name, const char *value);
+int valid_neighbor(struct cli_def *cli, const char *name, const char *value);
 
 /* con_config.c */
 int con_configure(struct cli_def *cli, const char *cmd, char **argv, int argc);

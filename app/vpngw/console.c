@@ -247,9 +247,11 @@ setup(struct cli_def *cli, void *ctx)
 	flag(c, "json", "As JSON");
 	c = reg(cli, sub, "neighbors", show_bgp_neighbors, U, MODE_ANY,
 	        "bgpd's detail of each session, or of one");
-	con_arg(c, "neighbor", CLI_CMD_OPTIONAL_ARGUMENT, U,
+	/* A word of its own, not "neighbor X": a flag its validator
+	 * recognises. */
+	con_arg(c, "neighbor", CLI_CMD_OPTIONAL_FLAG, U,
 	        "A session: its address or CONNECTION/N", complete_tunnels,
-	        NULL);
+	        valid_neighbor);
 	flag(c, "json", "As JSON (bgpd's)");
 	c = reg(cli, show, "interfaces", show_interfaces, U, MODE_ANY,
 	        "DPDK ports and their counters");

@@ -66,6 +66,10 @@ grep -Eq "^bgp +192\.0\.2\.128/25 +yes +dc/1 and dc/2 \(flow hash\)" "$work/bgp-
 	fail "show ip route: no BGP route over both tunnels"
 grep -q "BGP state = Established" "$work/bgp-console.txt" ||
 	fail "show bgp neighbors dc/1: not bgpd's detail"
+# dc/1's session only (the word after neighbors names one).
+grep -q "BGP neighbor is 169.254.20.2" "$work/bgp-console.txt" &&
+	! grep -q "BGP neighbor is 169.254.21.2" "$work/bgp-console.txt" ||
+	fail "show bgp neighbors dc/1: not dc/1's session alone"
 grep -q '"tunnel": "dc/2", "neighbor": "169.254.21.2"' "$work/bgp-console.txt" ||
 	fail "show bgp summary json"
 grep -q "BGP session dc/2 reset" "$work/bgp-console.txt" || fail "clear bgp dc/2"
