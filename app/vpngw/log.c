@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "gw_log.h"
+#include "gw_tunlog.h"
 
 #define LOG_LINES 2048
 #define LOG_LEN   240
@@ -37,6 +38,7 @@ vpngw_log(const char *fmt, ...)
 	lg.when[k] = time(NULL);
 	printf("vpngw: %s\n", buf);
 	fflush(stdout);
+	vpngw_tunlog_line(buf);
 	pthread_mutex_unlock(&lg.lock);
 }
 

@@ -31,6 +31,7 @@
 #include "gw_ike.h"
 #include "gw_kernel.h"
 #include "gw_log.h"
+#include "gw_tunlog.h"
 #include "gw_pki.h"
 #include "gw_routing.h"
 #include "gw_running.h"
@@ -392,6 +393,8 @@ main(int argc, char **argv)
 	 * that dies before reading all its commands, is an error on that
 	 * write, not the end of the appliance. */
 	signal(SIGPIPE, SIG_IGN);
+	/* Before the tunnels come up: their first events are logged. */
+	vpngw_tunlog_start(cfg);
 	if (vpngw_dp_params_of(cfg, &dpp) != 0 ||
 	    vpngw_dp_start(&dpp, &sas, &quit) != 0)
 		goto out_dp;
@@ -440,8 +443,10 @@ main(int argc, char **argv)
 		vpngw_ike_poll();
 		vpngw_bgp_poll();
 		vpngw_console_tick();
+		vpngw_tunlog_flush();
 		if (reload) {
 			reload = 0;
+			vpngw_tunlog_reopen();
 			reload_file(file);
 		}
 		vpngw_ctl_unlock();
@@ -449,6 +454,9 @@ main(int argc, char **argv)
 	}
 
 	printf("vpngw: stopping\n");
+	vpngw_ctl_lock();
+	vpngw_tunlog_stop();
+	vpngw_ctl_unlock();
 	vpngw_telemetry_stop();
 	vpngw_console_stop();
 	vpngw_ctl_lock();

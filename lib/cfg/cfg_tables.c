@@ -137,6 +137,14 @@ static const struct opt appliance_opts[] = {
         STR(T, "exception_iface", exception_iface, cfg_check_ifname, "",
             "kernel TAP interface for traffic to our own addresses "
             "(ICMP, IKE, BGP); empty: none"),
+        STR(T, "tunnel_log", tunnel_log, cfg_check_path, NULL,
+            "file for the tunnels' activity log: a JSON line per event "
+            "with AWS's fields (reopened on SIGHUP)"),
+        BOOL(T, "tunnel_log_syslog", tunnel_log_syslog, "false",
+             "the tunnel log to syslog too (daemon.info)"),
+        INT(T, "tunnel_log_max_kb", tunnel_log_max_kb, 0, 1048576, "10240",
+            "KiB the tunnel log file may grow to before it becomes FILE.1 "
+            "(0: no limit)"),
 };
 #undef T
 

@@ -169,6 +169,9 @@ struct vpn_cfg_appliance {
 	struct vpn_prefix_list inside_networks;
 	int64_t bgp_asn;
 	char exception_iface[16]; /* kernel TAP for our own traffic; "": none */
+	char tunnel_log[VPN_PATH_MAX]; /* "": none */
+	bool tunnel_log_syslog;
+	int64_t tunnel_log_max_kb;
 	unsigned int n_ports;
 	struct vpn_cfg_port ports[VPN_MAX_PORTS];
 	struct vpn_cfg_console console;

@@ -140,6 +140,9 @@ done
 ip netns exec "$A" timeout 80 iperf3 -c 192.0.2.130 -u -b 4M -l 1000 -t 45 \
 	-J >"$work/iperf3-rekey.json" 2>&1 || fail "rekey: iperf3"
 read -r sent lost <<<"$(udp_loss "$work/iperf3-rekey.json")"
+# The tunnel's counters count across its rekeys: every packet iperf3
+# sent went out on tunnel 1, over every Child SA it had.
+out1=$(tel gw1 /vpngw/tunnels "d['e2e/1']['out_packets']")
 swan_stop
 swan_gw_stop
 grep "vpngw: IKE:" "$work/gw1.log"
@@ -152,6 +155,10 @@ echo "rekey: iperf3 UDP $sent packets, $lost lost, across $cr Child SA and $ir I
 [ "$ir" -ge 2 ] || fail "rekey: only $ir IKE SA rekeys"
 [ "$sent" -gt 20000 ] || fail "rekey: iperf3 sent $sent"
 [ "$lost" = 0 ] || fail "rekey: $lost packets lost"
+echo "rekey: tunnel e2e/1 sent $out1 ESP packets over its Child SAs"
+[ "$out1" -ge "$sent" ] || fail "rekey: tunnel 1's counters did not count across rekeys ($out1 < $sent)"
+tunnel_log_check 'any(d["TunnelName"] == "e2e/2" and "rekeying Child SA" in d["VpnLogDetail"] and d["TunnelIKEPhase2State"] == "Rekeying" and d["TunnelIKEPhase1State"] == "Established" and d["TunnelDPDEnabled"] and d["TunnelCGWNATTDetectionStatus"] and d["TunnelOutsideIPAddress"] == "203.0.113.11" and d["TunnelCGWOutsideIPAddress"] == "203.0.113.2" for d in L)' ||
+	fail "rekey: the tunnel log"
 grep -q "malformed 0 .*bad_icv 0 .*auth_failed 0" "$work/gw1.log" ||
 	fail "rekey: vpngw dropped IKE messages"
 
@@ -195,6 +202,8 @@ done
 [ "$(grep -c "tunnel e2e/1: down -> up" "$work/gw1.log")" -ge 2 ] ||
 	fail "dpd: tunnel 1 did not come back (restart)"
 echo "dpd: tunnel 1 back $((SECONDS - t0)) s after the path healed"
+tunnel_log_check 'any("DPD: no answer" in d["VpnLogDetail"] and d["TunnelName"] == "e2e/1" for d in L) and any(d["VpnLogDetail"].startswith("tunnel e2e/1: up -> down") and d["TunnelIKEPhase2State"] != "Established" for d in L) and L[-1]["TunnelIKEPhase2State"] in ("Established", "Negotiating")' ||
+	fail "dpd: the tunnel log"
 swan_stop
 swan_gw_stop
 cp "$work/gw1.log" "$work/gw1-dpd.log"

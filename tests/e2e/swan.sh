@@ -165,11 +165,34 @@ swan_gw_conf() {
 		'["203.0.113.1", "203.0.113.11"]' 203.0.113.2 192.0.2.128/25 \
 		"${PSK1:+psk = \"$PSK1\"; }$1" "${PSK2:+psk = \"$PSK2\"; }$2" \
 		>"$work/gw1.conf"
-	sed -i -e 's|^  workers = \[1\];|& exception_iface = "vpngw0";|' \
+	sed -i -e "s|^  workers = \\[1\\];|& exception_iface = \"vpngw0\"; tunnel_log = \"$work/tunnel-log.json\";|" \
 		-e 's|static_routes = \["192.0.2.128/25"\];|& local_networks = ["198.51.100.0/24"]; remote_networks = ["192.0.2.128/25"];|' \
 		"$work/gw1.conf"
 	grep -q exception_iface "$work/gw1.conf" &&
 		grep -q remote_networks "$work/gw1.conf" || fail "gw1.conf"
+}
+
+# tunnel_log_check PYTHON: every line of vpngw's tunnel log (appended by
+# every round) is JSON with AWS's fields and states, and the Python
+# expression PYTHON holds over L (the lines, as dicts).
+tunnel_log_check() {
+	/usr/bin/python3 - "$work/tunnel-log.json" "$1" <<'PY'
+import json, sys
+states = {"Established", "Rekeying", "Negotiating", "Down"}
+fields = {"VpnLogCreationTimestamp": str, "VpnConnectionId": str, "TunnelName": str,
+          "TunnelOutsideIPAddress": str, "TunnelCGWOutsideIPAddress": str,
+          "TunnelDPDEnabled": bool, "TunnelCGWNATTDetectionStatus": bool,
+          "TunnelIKEPhase1State": str, "TunnelIKEPhase2State": str, "VpnLogDetail": str}
+L = [json.loads(l) for l in open(sys.argv[1])]
+for d in L:
+    assert set(d) == set(fields), d
+    assert all(isinstance(d[k], t) for k, t in fields.items()), d
+    assert d["TunnelIKEPhase1State"] in states and d["TunnelIKEPhase2State"] in states, d
+    assert d["VpnConnectionId"] == "e2e" and d["TunnelName"] in ("e2e/1", "e2e/2"), d
+if not eval(sys.argv[2]):
+    sys.exit("tunnel log: not %s" % sys.argv[2])
+print("tunnel log: %d JSON lines with AWS's fields; %s" % (len(L), sys.argv[2]))
+PY
 }
 
 # swan_gw_start [PATTERN]: check and start vpngw 1, wait (30 s at most:
