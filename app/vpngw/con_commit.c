@@ -45,7 +45,9 @@ con_cand(struct cli_def *cli)
 {
 	struct sess *ss = con_sess_of(cli);
 
-	if (ss->cand == NULL)
+	/* Without edits it follows the running model. */
+	if (ss->cand == NULL ||
+	    (ss->edits == 0 && ss->base != vpngw_running_gen()))
 		cand_reset(ss);
 	return ss->cand;
 }

@@ -2,6 +2,7 @@
 /* Tab completion and validation of the console's values (connections, tunnels,
  * options, actions). See console.c. */
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -123,4 +124,22 @@ valid_neighbor(struct cli_def *cli, const char *name, const char *value)
 	return strchr(value, '/') != NULL || inet_pton(AF_INET, value, &a) == 1
 	               ? CLI_OK
 	               : CLI_ERROR;
+}
+
+/* show tunnels NAME: a word that is not (an abbreviation of) the command's
+ * flags, and could be a connection or tunnel name. */
+int
+valid_tunnel_name(struct cli_def *cli, const char *name, const char *value)
+{
+	size_t n = strlen(value);
+
+	(void)cli;
+	(void)name;
+	if (n == 0 || strncmp(value, "detail", n) == 0 ||
+	    strncmp(value, "json", n) == 0)
+		return CLI_ERROR;
+	for (const char *p = value; *p; p++)
+		if (!isalnum((unsigned char)*p) && !strchr("_.-/", *p))
+			return CLI_ERROR;
+	return CLI_OK;
 }

@@ -132,6 +132,13 @@ int show_routes(struct cli_def *cli, const char *cmd, char **argv, int argc);
 int show_running(struct cli_def *cli, const char *cmd, char **argv, int argc);
 int show_tunnels(struct cli_def *cli, const char *cmd, char **argv, int argc);
 int show_version(struct cli_def *cli, const char *cmd, char **argv, int argc);
+int show_clock(struct cli_def *cli, const char *cmd, char **argv, int argc);
+int show_users(struct cli_def *cli, const char *cmd, char **argv, int argc);
+int terminal_monitor(struct cli_def *cli, const char *cmd, char **argv,
+                     int argc);
+int terminal_no_monitor(struct cli_def *cli, const char *cmd, char **argv,
+                        int argc);
+int valid_tunnel_name(struct cli_def *cli, const char *name, const char *value);
 int tunnel_cmd(struct cli_def *cli, const char *cmd, char **argv, int argc);
 int tunnel_set_cmd(struct cli_def *cli, const char *cmd, char **argv, int argc);
 int write_cmd(struct cli_def *cli, const char *cmd, char **argv, int argc);

@@ -291,13 +291,35 @@ tunnel_detail(FILE *o, const struct vpngw_tunnel_view *v)
 	        (long long)tu->phase1_lifetime, (long long)tu->phase2_lifetime);
 }
 
+/* A tunnel (CONNECTION/N) or connection name names view v. */
+static bool
+names(const char *want, const struct vpngw_tunnel_view *v)
+{
+	size_t n = strlen(want);
+
+	return strcmp(want, v->name) == 0 ||
+	       (strncmp(want, v->name, n) == 0 && v->name[n] == '/');
+}
+
 CMD(show_tunnels)
 {
 	bool json = con_has_flag(cli, "json"),
 	     detail = con_has_flag(cli, "detail");
+	const char *want = cli_get_optarg_value(cli, "name", NULL);
 	char a[16], b[16], p[VPN_PREFIX_STRLEN];
+	bool first = true;
 
 	snapshot();
+	if (want != NULL) {
+		unsigned int k = 0;
+
+		while (k < g_nview && !names(want, &g_view[k]))
+			k++;
+		if (k == g_nview) {
+			fprintf(o, "%% no tunnel or connection %s\n", want);
+			return;
+		}
+	}
 	if (json)
 		fprintf(o, "[");
 	else if (!detail)
@@ -307,11 +329,14 @@ CMD(show_tunnels)
 	for (unsigned int i = 0; i < g_nview; i++) {
 		struct vpngw_tunnel_view *v = &g_view[i];
 
+		if (want != NULL && !names(want, v))
+			continue;
 		since_clear(v);
 		if (json) {
 			struct json_out j = {o, true};
 
-			fprintf(o, "%s{", i ? ", " : "");
+			fprintf(o, "%s{", first ? "" : ", ");
+			first = false;
 			vpngw_view_tunnel_fields(v, &json_out, &j);
 			fprintf(o, "}");
 		} else if (detail)
@@ -1063,4 +1088,59 @@ CMD(show_pki)
 		return;
 	}
 	vpn_pki_show(pki, 0, con_has_flag(cli, "json"), o);
+}
+
+CMD(show_clock)
+{
+	struct timespec ts;
+	struct tm tm;
+	char b[64];
+
+	(void)cli;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	strftime(b, sizeof(b), "%H:%M:%S", &tm);
+	fprintf(o, "%s.%03ld UTC ", b, ts.tv_nsec / 1000000);
+	strftime(b, sizeof(b), "%a %b %e %Y", &tm);
+	fprintf(o, "%s (up ", b);
+	con_uptime(o, difftime(time(NULL), con_started));
+	fprintf(o, ")\n");
+}
+
+CMD(show_users)
+{
+	struct vpn_console_user u[64];
+	unsigned int n =
+	        con_console ? vpn_console_users(con_console, u, 64) : 0;
+	char a[16];
+
+	(void)cli;
+	fprintf(o, "  %-21s %-12s %-12s %-10s %-9s %s\n", "From", "User",
+	        "State", "Connected", "Idle", "Monitor");
+	for (unsigned int i = 0; i < n; i++) {
+		char from[32];
+
+		snprintf(from, sizeof(from), "%s:%u", con_ip(u[i].addr, a),
+		         u[i].port);
+		fprintf(o, "%c %-21s %-12s %-12s ", u[i].self ? '*' : ' ', from,
+		        u[i].user[0] ? u[i].user : "-",
+		        u[i].logged_in ? "logged in" : "logging in");
+		con_uptime(o, u[i].connected_s);
+		fprintf(o, "   ");
+		con_uptime(o, u[i].idle_s);
+		fprintf(o, "  %s\n", u[i].monitor ? "on" : "off");
+	}
+}
+
+CMD(terminal_monitor)
+{
+	vpn_console_monitor(cli, true);
+	fprintf(o, "log lines will show here as they come (terminal no "
+	           "monitor: stop)\n");
+}
+
+CMD(terminal_no_monitor)
+{
+	(void)o;
+	vpn_console_monitor(cli, false);
 }

@@ -217,6 +217,21 @@ setup(struct cli_def *cli, void *ctx)
 	        "Each tunnel: state, addresses, phase 1/2, last change");
 	flag(c, "detail", "Everything about each tunnel");
 	flag(c, "json", "As JSON");
+	/* After the flags: their abbreviations are theirs. */
+	con_arg(c, "name", CLI_CMD_OPTIONAL_FLAG, U,
+	        "Only this tunnel (CONNECTION/N) or connection's",
+	        complete_tunnels, valid_tunnel_name);
+	reg(cli, show, "clock", show_clock, U, MODE_ANY,
+	    "The time (UTC) and how long vpngw has run");
+	reg(cli, show, "users", show_users, U, MODE_ANY,
+	    "The console's sessions (* is this one)");
+	sub = reg(cli, NULL, "terminal", NULL, U, MODE_EXEC,
+	          "This session's settings");
+	reg(cli, sub, "monitor", terminal_monitor, U, MODE_EXEC,
+	    "Show log lines here as they come");
+	c = reg(cli, sub, "no", NULL, U, MODE_EXEC, "Turn off");
+	reg(cli, c, "monitor", terminal_no_monitor, U, MODE_EXEC,
+	    "Log lines no more");
 	sub = reg(cli, show, "ipsec", NULL, U, MODE_ANY, "ESP");
 	c = reg(cli, sub, "sa", show_ipsec_sa, U, MODE_ANY,
 	        "Each ESP SA: SPI, algorithm, counters, lifetime");
@@ -427,12 +442,14 @@ vpngw_console_start(const struct vpn_cfg *cfg)
 		          "on without it)",
 		          vpn_ipv4_format(c->listen_addr, b), c->listen_port,
 		          err);
-	else
+	else {
+		vpngw_log_console(con_console);
 		vpngw_log("console: listening on %s:%u (telnet), %s",
 		          vpn_ipv4_format(c->listen_addr, b),
 		          vpn_console_port(con_console),
 		          c->password_hash[0] ? "login required"
 		                              : "no password");
+	}
 }
 
 void
@@ -446,6 +463,7 @@ vpngw_console_counters(struct vpn_console_stats *st)
 void
 vpngw_console_stop(void)
 {
+	vpngw_log_console(NULL);
 	vpn_console_stop(con_console);
 	con_console = NULL;
 	free(con_cleared.sa);

@@ -11,6 +11,7 @@
 
 #include "gw_log.h"
 #include "gw_tunlog.h"
+#include "vpn_console.h"
 
 #define LOG_LINES 2048
 #define LOG_LEN   240
@@ -19,8 +20,17 @@ static struct {
 	pthread_mutex_t lock;
 	char line[LOG_LINES][LOG_LEN];
 	time_t when[LOG_LINES];
-	unsigned long long n; /* lines ever logged */
+	unsigned long long n;    /* lines ever logged */
+	struct vpn_console *con; /* terminal monitor's sessions */
 } lg = {.lock = PTHREAD_MUTEX_INITIALIZER};
+
+void
+vpngw_log_console(struct vpn_console *con)
+{
+	pthread_mutex_lock(&lg.lock);
+	lg.con = con;
+	pthread_mutex_unlock(&lg.lock);
+}
 
 void
 vpngw_log(const char *fmt, ...)
@@ -39,6 +49,16 @@ vpngw_log(const char *fmt, ...)
 	printf("vpngw: %s\n", buf);
 	fflush(stdout);
 	vpngw_tunlog_line(buf);
+	if (lg.con != NULL) {
+		char ts[16];
+		char line[LOG_LEN + 20];
+		struct tm tm;
+
+		localtime_r(&lg.when[k], &tm);
+		strftime(ts, sizeof(ts), "%H:%M:%S", &tm);
+		snprintf(line, sizeof(line), "%s %s", ts, buf);
+		vpn_console_log(lg.con, line);
+	}
 	pthread_mutex_unlock(&lg.lock);
 }
 

@@ -40,7 +40,12 @@
 #define SRC_MAX    64   /* addresses whose failed logins are remembered */
 #define SRC_FORGET 3600 /* s after a block ends: its doubling is forgotten */
 
+#define MON_LINES 64 /* log lines waiting for monitoring sessions */
+#define MON_LEN   256
+
 #define TELNET_IAC  255
+#define TELNET_IP   244 /* interrupt process: a telnet client's Ctrl-C */
+#define CTRL_C      0x03
 #define TELNET_SB   250
 #define TELNET_SE   240
 #define TELNET_WILL 251
@@ -51,12 +56,16 @@ enum tstate { T_DATA, T_IAC, T_OPT, T_SB, T_SB_IAC };
 struct session {
 	struct vpn_console *con;
 	uint32_t addr; /* the client's, host order */
+	uint16_t port;
 	time_t born;
-	atomic_bool authed; /* logged in (or no login asked) */
-	bool expired;       /* no login in time: closing */
-	int tcp;            /* the client */
-	int sp;             /* our end of the socketpair to libcli */
-	int sp_cli;         /* libcli's end: its loop closes it */
+	atomic_llong last_in; /* time of the client's last byte */
+	atomic_bool monitor;  /* terminal monitor: log lines come too */
+	char user[64];        /* logged in as (under con->lock) */
+	atomic_bool authed;   /* logged in (or no login asked) */
+	bool expired;         /* no login in time: closing */
+	int tcp;              /* the client */
+	int sp;               /* our end of the socketpair to libcli */
+	int sp_cli;           /* libcli's end: its loop closes it */
 	pthread_t th;
 	atomic_bool cli_done;
 	atomic_bool locked; /* too many failed logins: closing */
@@ -82,7 +91,13 @@ struct vpn_console {
 	atomic_bool stop;
 	pthread_mutex_t lock; /* st */
 	struct vpn_console_stats st;
-	struct session *sessions;
+	struct session *sessions; /* changed under lock */
+	/* Log lines for sessions with terminal monitor on (under lock): the
+	 * console thread adds them to those sessions' output. */
+	char mon[MON_LINES][MON_LEN];
+	unsigned int mon_n;
+	uint64_t mon_lost;
+	atomic_uint monitors; /* sessions with terminal monitor on */
 	/* Failed logins by address, under lock: they add up across
 	 * connections, so reconnecting does not give a guesser new tries. */
 	struct src_rec {
@@ -212,12 +227,13 @@ login_failed(struct session *s)
 }
 
 static void
-login_ok(struct session *s)
+login_ok(struct session *s, const char *user)
 {
 	struct vpn_console *con = s->con;
 	struct src_rec *r;
 
 	pthread_mutex_lock(&con->lock);
+	snprintf(s->user, sizeof(s->user), "%s", user);
 	con->st.logins++;
 	r = src_find(con, s->addr, false, time(NULL));
 	if (r != NULL)
@@ -239,7 +255,7 @@ auth_cb(const char *user, const char *password)
 		login_failed(s);
 		return CLI_ERROR;
 	}
-	login_ok(s);
+	login_ok(s, user);
 	return CLI_OK;
 }
 
@@ -345,7 +361,7 @@ logging_in(struct vpn_console *con, uint32_t addr)
 }
 
 static void
-session_new(struct vpn_console *con, int fd, uint32_t addr)
+session_new(struct vpn_console *con, int fd, uint32_t addr, uint16_t port)
 {
 	/* At most half the sessions may be logging in from one address, so
 	 * clients that never log in cannot hold every slot. */
@@ -393,7 +409,9 @@ session_new(struct vpn_console *con, int fd, uint32_t addr)
 	nonblock(sp[0]);
 	s->con = con;
 	s->addr = addr;
+	s->port = port;
 	s->born = now;
+	atomic_store(&s->last_in, (long long)now);
 	atomic_store(&s->authed, !login);
 	s->tcp = fd;
 	s->sp = sp[0];
@@ -405,9 +423,9 @@ session_new(struct vpn_console *con, int fd, uint32_t addr)
 		free(s);
 		return;
 	}
+	pthread_mutex_lock(&con->lock);
 	s->next = con->sessions;
 	con->sessions = s;
-	pthread_mutex_lock(&con->lock);
 	con->st.sessions++;
 	con->st.accepted++;
 	pthread_mutex_unlock(&con->lock);
@@ -416,6 +434,8 @@ session_new(struct vpn_console *con, int fd, uint32_t addr)
 static void
 session_free(struct vpn_console *con, struct session *s)
 {
+	if (atomic_load(&s->monitor))
+		atomic_fetch_sub(&con->monitors, 1);
 	/* libcli's loop ends on the end of its input, if it has not. */
 	shutdown(s->sp, SHUT_RDWR);
 	pthread_join(s->th, NULL);
@@ -434,6 +454,20 @@ in_put(struct session *s, uint8_t c)
 	s->in[s->in_len++] = c;
 }
 
+/* Ctrl-C: the line typed so far is dropped (libcli clears it on Ctrl-U)
+ * and a fresh prompt comes (an empty line). Before login it is only
+ * dropped: an empty line there would be a failed login. */
+static void
+abandon_line(struct session *s)
+{
+	s->line = 0;
+	s->discard = false;
+	s->cr = false;
+	in_put(s, CTRL_U);
+	if (atomic_load(&s->authed))
+		in_put(s, '\r');
+}
+
 /* Bytes from the client: the telnet protocol out, lines bounded, each
  * ending in one CR. Writes at most 2 bytes per byte given. */
 static void
@@ -447,6 +481,11 @@ filter_in(struct session *s, const uint8_t *b, size_t n)
 		switch (s->ts) {
 		case T_IAC:
 			cmds++;
+			if (c == TELNET_IP) { /* Ctrl-C, as telnet sends it */
+				s->ts = T_DATA;
+				abandon_line(s);
+				continue;
+			}
 			s->ts = c >= TELNET_WILL && c <= TELNET_DONT ? T_OPT
 			        : c == TELNET_SB                     ? T_SB
 			                                             : T_DATA;
@@ -466,6 +505,10 @@ filter_in(struct session *s, const uint8_t *b, size_t n)
 		case T_DATA:
 			if (c == TELNET_IAC) {
 				s->ts = T_IAC;
+				continue;
+			}
+			if (c == CTRL_C) {
+				abandon_line(s);
 				continue;
 			}
 			break;
@@ -537,6 +580,7 @@ session_io(struct session *s, short tcp_ev, short sp_ev, time_t now)
 		n = read(s->tcp, buf, room < sizeof(buf) ? room : sizeof(buf));
 		if (n > 0) {
 			count(con, &con->st.bytes_in, (uint64_t)n);
+			atomic_store(&s->last_in, (long long)now);
 			filter_in(s, buf, (size_t)n);
 		} else if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
 			s->client_gone = true;
@@ -596,6 +640,29 @@ session_io(struct session *s, short tcp_ev, short sp_ev, time_t now)
 	return !(s->cli_eof && atomic_load(&s->cli_done) && s->out_len == 0);
 }
 
+/* Log lines waiting for monitoring sessions: into their output. */
+static void
+monitor_deliver(struct vpn_console *con)
+{
+	static char lines[MON_LINES][MON_LEN];
+	unsigned int n;
+
+	pthread_mutex_lock(&con->lock);
+	n = con->mon_n;
+	memcpy(lines, con->mon, sizeof(lines[0]) * n);
+	con->mon_n = 0;
+	pthread_mutex_unlock(&con->lock);
+	for (struct session *s = con->sessions; n && s; s = s->next) {
+		if (!atomic_load(&s->monitor) || s->client_gone)
+			continue;
+		for (unsigned int i = 0; i < n; i++) {
+			out_add(s, "\r\n");
+			out_add(s, lines[i]);
+		}
+		out_add(s, "\r\n");
+	}
+}
+
 static void *
 console_main(void *arg)
 {
@@ -644,9 +711,11 @@ console_main(void *arg)
 
 				if (fd < 0)
 					break;
-				session_new(con, fd,
-				            ntohl(sin.sin_addr.s_addr));
+				session_new(con, fd, ntohl(sin.sin_addr.s_addr),
+				            ntohs(sin.sin_port));
 			}
+		if (atomic_load(&con->monitors))
+			monitor_deliver(con);
 		now = time(NULL);
 		for (unsigned int i = 0; i < k; i++) {
 			struct session *s = ss[i];
@@ -654,19 +723,27 @@ console_main(void *arg)
 			if (session_io(s, pf[2 + 2 * i].revents,
 			               pf[3 + 2 * i].revents, now))
 				continue;
+			pthread_mutex_lock(&con->lock);
 			for (struct session **pp = &con->sessions; *pp;
 			     pp = &(*pp)->next)
 				if (*pp == s) {
 					*pp = s->next;
 					break;
 				}
+			pthread_mutex_unlock(&con->lock);
 			session_free(con, s);
 		}
 	}
-	while (con->sessions) {
-		struct session *s = con->sessions;
+	for (;;) {
+		struct session *s;
 
-		con->sessions = s->next;
+		pthread_mutex_lock(&con->lock);
+		s = con->sessions;
+		if (s != NULL)
+			con->sessions = s->next;
+		pthread_mutex_unlock(&con->lock);
+		if (s == NULL)
+			break;
 		session_free(con, s);
 	}
 	return NULL;
@@ -787,4 +864,59 @@ vpn_console_print(struct cli_def *cli, const char *text, size_t len)
 		cli_print(cli, "%.*s", (int)n, text + i);
 		i += n + 1;
 	}
+}
+
+void
+vpn_console_monitor(struct cli_def *cli, bool on)
+{
+	struct session *s = cur;
+
+	(void)cli;
+	if (s == NULL || atomic_exchange(&s->monitor, on) == on)
+		return;
+	if (on)
+		atomic_fetch_add(&s->con->monitors, 1);
+	else
+		atomic_fetch_sub(&s->con->monitors, 1);
+}
+
+void
+vpn_console_log(struct vpn_console *con, const char *line)
+{
+	if (con == NULL || atomic_load(&con->monitors) == 0)
+		return;
+	pthread_mutex_lock(&con->lock);
+	if (con->mon_n < MON_LINES)
+		snprintf(con->mon[con->mon_n++], MON_LEN, "%s", line);
+	else
+		con->mon_lost++;
+	pthread_mutex_unlock(&con->lock);
+	(void)!write(con->wake[1], "", 1);
+}
+
+unsigned int
+vpn_console_users(struct vpn_console *con, struct vpn_console_user *u,
+                  unsigned int max)
+{
+	time_t now = time(NULL);
+	unsigned int n = 0;
+
+	pthread_mutex_lock(&con->lock);
+	for (struct session *s = con->sessions; s && n < max; s = s->next) {
+		struct vpn_console_user *x = &u[n++];
+
+		*x = (struct vpn_console_user){
+		        .addr = s->addr,
+		        .port = s->port,
+		        .logged_in = atomic_load(&s->authed),
+		        .monitor = atomic_load(&s->monitor),
+		        .self = s == cur,
+		        .connected_s = (unsigned int)(now - s->born),
+		        .idle_s = (unsigned int)(now - (time_t)atomic_load(
+		                                               &s->last_in)),
+		};
+		snprintf(x->user, sizeof(x->user), "%s", s->user);
+	}
+	pthread_mutex_unlock(&con->lock);
+	return n;
 }

@@ -87,6 +87,25 @@ bool vpn_console_password_ok(const char *password, const char *hash);
  * `| include` and the other filters apply to each line. */
 void vpn_console_print(struct cli_def *cli, const char *text, size_t len);
 
+/* terminal monitor [on|off] for the session a command runs in: log lines
+ * given to vpn_console_log() are added to its output as they come. */
+void vpn_console_monitor(struct cli_def *cli, bool on);
+/* A log line (any thread) for the sessions with terminal monitor on (64
+ * waiting at most; more are lost until the console thread takes them). */
+void vpn_console_log(struct vpn_console *con, const char *line);
+
+/* The sessions, for show users. */
+struct vpn_console_user {
+	uint32_t addr; /* host order */
+	uint16_t port;
+	char user[64]; /* "" before login, or with no password */
+	bool logged_in, monitor;
+	bool self; /* the session asking */
+	unsigned int connected_s, idle_s;
+};
+unsigned int vpn_console_users(struct vpn_console *con,
+                               struct vpn_console_user *u, unsigned int max);
+
 /* Refuse the line a command is running for: a caret under argv[0] (a
  * word of the line, as a callback's argv has them) and "% Invalid input
  * detected at '^' marker.". Commands call it for words they do not take. */
