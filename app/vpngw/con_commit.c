@@ -16,7 +16,9 @@
  * `commit confirmed [SECONDS]` keeps the running model from before; unless
  * a `commit` (from any session) confirms within SECONDS, the control core
  * puts it back (vpngw_console_tick()): what lets an operator change a
- * remote appliance without locking themselves out.
+ * remote appliance without locking themselves out. A rollback that fails
+ * is tried again every 10 s (write stays refused); a reload that came
+ * after the commit cancels it (rolling back would undo the reload).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -96,15 +98,24 @@ commit(struct cli_def *cli, FILE *o, unsigned int confirm_s)
 
 	if (con_confirm.prev != NULL) {
 		if (confirm_s > 0) {
+			uint64_t now = vpngw_now_ms();
+
 			fprintf(o,
-			        "%% a commit confirmed is pending (%lld s "
+			        "%% a commit confirmed is pending (%llu s "
 			        "left): commit to confirm it first\n",
-			        (long long)(con_confirm.deadline - time(NULL)));
+			        (unsigned long long)(con_confirm.deadline > now
+			                                     ? (con_confirm
+			                                                .deadline -
+			                                        now) / 1000
+			                                     : 0));
 			return;
 		}
-		confirm_pending(o);
-		if (edits == 0)
+		/* With changes of its own, this commit confirms only once
+		 * it has applied. */
+		if (edits == 0) {
+			confirm_pending(o);
 			return;
+		}
 	}
 	if (ss->cand == NULL || edits == 0) {
 		fprintf(o, "%% no changes to commit\n");
@@ -136,10 +147,13 @@ commit(struct cli_def *cli, FILE *o, unsigned int confirm_s)
 	}
 	vpngw_log("configuration committed by the console: %u change(s)%s",
 	          edits, confirm_s ? ", to be confirmed" : "");
+	if (con_confirm.prev != NULL)
+		confirm_pending(o);
 	if (confirm_s > 0) {
 		con_confirm.prev = prev;
 		con_confirm.seconds = confirm_s;
-		con_confirm.deadline = time(NULL) + confirm_s;
+		con_confirm.deadline = vpngw_now_ms() + confirm_s * 1000ull;
+		con_confirm.gen = vpngw_running_gen();
 		fprintf(o,
 		        "commit confirmed: rolled back in %u s unless a commit "
 		        "confirms it\n",
@@ -242,29 +256,45 @@ CMD(show_startup)
 void
 vpngw_console_tick(void)
 {
-	struct vpn_cfg *prev = con_confirm.prev;
+	struct vpn_cfg *back;
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *m;
 	int rc;
 
-	if (prev == NULL || time(NULL) < con_confirm.deadline)
+	if (con_confirm.prev == NULL || vpngw_now_ms() < con_confirm.deadline)
 		return;
-	con_confirm.prev = NULL;
-	m = open_memstream(&buf, &len);
-	if (m == NULL) {
-		vpn_cfg_free(prev);
-		vpngw_log("commit confirmed: not confirmed, but out of memory "
-		          "to roll back");
+	if (vpngw_running_gen() != con_confirm.gen) {
+		/* A reload came after the commit: rolling back would undo
+		 * it too. */
+		vpn_cfg_free(con_confirm.prev);
+		con_confirm.prev = NULL;
+		vpngw_log("commit confirmed: not confirmed, but the "
+		          "configuration was reloaded since: not rolled back");
 		return;
 	}
-	rc = vpngw_apply(prev, m, false);
-	fclose(m);
+	back = vpn_cfg_dup(con_confirm.prev);
+	m = back ? open_memstream(&buf, &len) : NULL;
+	rc = m ? vpngw_apply(back, m, false) : -ENOMEM;
+	if (m != NULL)
+		fclose(m);
+	else
+		vpn_cfg_free(back);
 	for (char *l = buf ? strtok(buf, "\n") : NULL; l;
 	     l = strtok(NULL, "\n"))
 		vpngw_log("commit confirmed: %s", l);
-	vpngw_log("commit confirmed: not confirmed within %u s: %s",
-	          con_confirm.seconds,
-	          rc == 0 ? "rolled back" : "rolling back FAILED");
 	free(buf);
+	if (rc == 0) {
+		vpn_cfg_free(con_confirm.prev);
+		con_confirm.prev = NULL;
+		vpngw_log("commit confirmed: not confirmed within %u s: "
+		          "rolled back",
+		          con_confirm.seconds);
+		return;
+	}
+	/* Kept: tried again, and write stays refused meanwhile. */
+	con_confirm.deadline = vpngw_now_ms() + 10000;
+	vpngw_log("commit confirmed: not confirmed within %u s: rolling "
+	          "back FAILED (%d): trying again in 10 s",
+	          con_confirm.seconds, rc);
 }

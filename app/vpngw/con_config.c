@@ -146,6 +146,20 @@ CMD(con_up)
 	to_mode(cli, MODE_CONFIG, NULL);
 }
 
+int
+con_exit(struct cli_def *cli, const char *cmd, char **argv, int argc)
+{
+	if (cli->mode == MODE_EXEC) {
+		if (argc > 0) {
+			vpn_console_invalid(cli, argv);
+			return CLI_ERROR;
+		}
+		return cli_quit(cli, cmd, argv, argc);
+	}
+	return cli->mode == MODE_CONFIG ? con_end(cli, cmd, argv, argc)
+	                                : con_up(cli, cmd, argv, argc);
+}
+
 /* A change made by edit() to the session's candidate (commit applies). */
 int
 con_change(struct cli_def *cli, FILE *o,

@@ -73,8 +73,9 @@ extern struct con_cleared con_cleared;
  * model before it, put back at deadline unless a commit confirms it. */
 struct con_confirm {
 	struct vpn_cfg *prev; /* NULL: none pending */
-	time_t deadline;
+	uint64_t deadline;    /* vpngw_now_ms() */
 	unsigned int seconds;
+	uint64_t gen; /* the running model's generation it made */
 };
 extern struct con_confirm con_confirm;
 extern struct vpn_console *con_console;
@@ -133,6 +134,9 @@ int show_running(struct cli_def *cli, const char *cmd, char **argv, int argc);
 int show_tunnels(struct cli_def *cli, const char *cmd, char **argv, int argc);
 int show_version(struct cli_def *cli, const char *cmd, char **argv, int argc);
 int show_clock(struct cli_def *cli, const char *cmd, char **argv, int argc);
+/* con_ping.c (without the control lock) */
+int ping_cmd(struct cli_def *cli, const char *cmd, char **argv, int argc);
+int traceroute_cmd(struct cli_def *cli, const char *cmd, char **argv, int argc);
 int show_users(struct cli_def *cli, const char *cmd, char **argv, int argc);
 int terminal_monitor(struct cli_def *cli, const char *cmd, char **argv,
                      int argc);
@@ -160,6 +164,7 @@ int valid_neighbor(struct cli_def *cli, const char *name, const char *value);
 int con_configure(struct cli_def *cli, const char *cmd, char **argv, int argc);
 int con_end(struct cli_def *cli, const char *cmd, char **argv, int argc);
 int con_up(struct cli_def *cli, const char *cmd, char **argv, int argc);
+int con_exit(struct cli_def *cli, const char *cmd, char **argv, int argc);
 /* An edit of the session's candidate (nothing runs until commit). */
 int con_change(struct cli_def *cli, FILE *o,
                int (*edit)(struct vpn_cfg *cand, void *con_arg, FILE *o),

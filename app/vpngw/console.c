@@ -204,6 +204,8 @@ setup(struct cli_def *cli, void *ctx)
 	struct sess *s = calloc(1, sizeof(*s));
 
 	(void)ctx;
+	if (s == NULL) /* no commands: the session can only quit */
+		return;
 	cli_set_context(cli, s);
 	show = reg(cli, NULL, "show", NULL, U, MODE_ANY, "Show the state");
 	c = reg(cli, show, "version", show_version, U, MODE_ANY,
@@ -221,6 +223,26 @@ setup(struct cli_def *cli, void *ctx)
 	con_arg(c, "name", CLI_CMD_OPTIONAL_FLAG, U,
 	        "Only this tunnel (CONNECTION/N) or connection's",
 	        complete_tunnels, valid_tunnel_name);
+	c = reg(cli, NULL, "ping", ping_cmd, U, MODE_EXEC,
+	        "ICMP echo through the data plane (a tunnel, as routed)");
+	con_arg(c, "target", CLI_CMD_ARGUMENT, U, "A.B.C.D", NULL, NULL);
+	con_arg(c, "source", CLI_CMD_OPTIONAL_ARGUMENT, U,
+	        "From this address of ours (inside, a tunnel's)", NULL, NULL);
+	con_arg(c, "count", CLI_CMD_OPTIONAL_ARGUMENT, U, "1-100 (5)", NULL,
+	        NULL);
+	con_arg(c, "size", CLI_CMD_OPTIONAL_ARGUMENT, U,
+	        "ICMP data bytes 0-1472 (100)", NULL, NULL);
+	con_arg(c, "timeout", CLI_CMD_OPTIONAL_ARGUMENT, U,
+	        "Seconds to wait for each answer, 1-10 (2)", NULL, NULL);
+	c = reg(cli, NULL, "traceroute", traceroute_cmd, U, MODE_EXEC,
+	        "The hops to an address (ICMP echo, TTL 1 up)");
+	con_arg(c, "target", CLI_CMD_ARGUMENT, U, "A.B.C.D", NULL, NULL);
+	con_arg(c, "source", CLI_CMD_OPTIONAL_ARGUMENT, U,
+	        "From this address of ours (inside, a tunnel's)", NULL, NULL);
+	con_arg(c, "maxttl", CLI_CMD_OPTIONAL_ARGUMENT, U, "1-30 (30)", NULL,
+	        NULL);
+	con_arg(c, "timeout", CLI_CMD_OPTIONAL_ARGUMENT, U,
+	        "Seconds to wait for each answer, 1-10 (2)", NULL, NULL);
 	reg(cli, show, "clock", show_clock, U, MODE_ANY,
 	    "The time (UTC) and how long vpngw has run");
 	reg(cli, show, "users", show_users, U, MODE_ANY,
@@ -327,12 +349,11 @@ setup(struct cli_def *cli, void *ctx)
 	        "Enter configuration mode");
 	reg(cli, c, "terminal", con_configure, P, MODE_EXEC,
 	    "Enter configuration mode");
-	reg(cli, NULL, "exit", con_end, P, MODE_CONFIG,
-	    "Leave configuration mode (uncommitted changes are kept)");
-	reg(cli, NULL, "exit", con_up, P, MODE_CONN,
-	    "Back to configuration mode");
-	reg(cli, NULL, "exit", con_up, P, MODE_CGW,
-	    "Back to configuration mode");
+	/* One exit for every mode (two would each need the full word). */
+	cli_unregister_command(cli, "exit");
+	reg(cli, NULL, "exit", con_exit, U, MODE_ANY,
+	    "Leave this mode (configure mode: the uncommitted changes are "
+	    "kept); disconnect at the top");
 	for (int i = 0; i < 3; i++) {
 		const int m[] = {MODE_CONFIG, MODE_CONN, MODE_CGW};
 
@@ -402,6 +423,8 @@ static void
 teardown(struct cli_def *cli, void *ctx)
 {
 	(void)ctx;
+	if (cli_get_context(cli) == NULL)
+		return;
 	con_cand_free(cli_get_context(cli));
 	free(cli_get_context(cli));
 }

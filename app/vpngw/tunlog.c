@@ -237,9 +237,14 @@ rotate_if_full(void)
 	    (uint64_t)st.st_size < tl.max_bytes)
 		return;
 	snprintf(old, sizeof(old), "%s.1", tl.path);
-	if (rename(tl.path, old) != 0)
-		vpngw_log("tunnel log: cannot rename %s: %s", tl.path,
-		          strerror(errno));
+	if (rename(tl.path, old) != 0) {
+		/* Said once: the file grows on. */
+		vpngw_log("tunnel log: cannot rename %s: %s (no more "
+		          "rotation by size)",
+		          tl.path, strerror(errno));
+		tl.max_bytes = 0;
+		return;
+	}
 	open_file();
 }
 

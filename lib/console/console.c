@@ -202,6 +202,9 @@ login_failed(struct session *s)
 	r = src_find(con, s->addr, true, now);
 	if (r->blocked_until != 0 && now > r->blocked_until + SRC_FORGET)
 		r->lockouts = 0;
+	/* Failures an hour apart are typos, not a guesser's run. */
+	if (now - r->last > SRC_FORGET)
+		r->fails = 0;
 	r->last = now;
 	/* Blocked meanwhile by another connection's failures: this one
 	 * goes too. */
@@ -226,20 +229,52 @@ login_failed(struct session *s)
 	}
 }
 
+/* A right password: the address's failures are forgotten. */
+static void
+src_clear(struct session *s)
+{
+	struct src_rec *r;
+
+	pthread_mutex_lock(&s->con->lock);
+	r = src_find(s->con, s->addr, false, time(NULL));
+	if (r != NULL)
+		r->fails = r->lockouts = 0;
+	pthread_mutex_unlock(&s->con->lock);
+}
+
 static void
 login_ok(struct session *s, const char *user)
 {
 	struct vpn_console *con = s->con;
-	struct src_rec *r;
 
 	pthread_mutex_lock(&con->lock);
 	snprintf(s->user, sizeof(s->user), "%s", user);
 	con->st.logins++;
-	r = src_find(con, s->addr, false, time(NULL));
-	if (r != NULL)
-		r->fails = r->lockouts = 0;
 	pthread_mutex_unlock(&con->lock);
+	src_clear(s);
 	atomic_store(&s->authed, true);
+}
+
+/* A session locked out, or from an address blocked since it connected:
+ * its guesses (sent ahead, queued for libcli) are refused unchecked, so
+ * they cost no time and a right one does not log in (nor clear the
+ * address's record, which would tell the guesser). */
+static bool
+may_try(struct session *s)
+{
+	long wait;
+
+	if (atomic_load(&s->locked))
+		return false;
+	pthread_mutex_lock(&s->con->lock);
+	wait = src_blocked(s->con, s->addr, time(NULL));
+	pthread_mutex_unlock(&s->con->lock);
+	if (wait > 0) {
+		atomic_store(&s->locked, true);
+		(void)!write(s->con->wake[1], "", 1);
+		return false;
+	}
+	return true;
 }
 
 static int
@@ -247,8 +282,13 @@ auth_cb(const char *user, const char *password)
 {
 	struct session *s = cur;
 	struct vpn_console *con = s->con;
-	bool ok = vpn_console_password_ok(password, con->hash);
+	bool ok;
 
+	if (!may_try(s)) {
+		count(con, &con->st.login_failures, 1);
+		return CLI_ERROR;
+	}
+	ok = vpn_console_password_ok(password, con->hash);
 	/* Both compared, whichever is wrong. */
 	ok = (strcmp(user, con->user) == 0) & ok;
 	if (!ok) {
@@ -264,8 +304,14 @@ enable_cb(const char *password)
 {
 	struct session *s = cur;
 
-	if (vpn_console_password_ok(password, s->con->hash))
+	if (!may_try(s)) {
+		count(s->con, &s->con->st.login_failures, 1);
+		return 0;
+	}
+	if (vpn_console_password_ok(password, s->con->hash)) {
+		src_clear(s);
 		return 1;
+	}
 	login_failed(s);
 	return 0;
 }
@@ -857,6 +903,7 @@ vpn_console_print(struct cli_def *cli, const char *text, size_t len)
 {
 	size_t i = 0;
 
+	console_output(true);
 	while (i < len) {
 		const char *nl = memchr(text + i, '\n', len - i);
 		size_t n = nl ? (size_t)(nl - (text + i)) : len - i;
@@ -864,6 +911,7 @@ vpn_console_print(struct cli_def *cli, const char *text, size_t len)
 		cli_print(cli, "%.*s", (int)n, text + i);
 		i += n + 1;
 	}
+	console_output(false);
 }
 
 void

@@ -4,6 +4,8 @@
 
 /* Shared inside lib/console. */
 
+#include <stdbool.h>
+
 #include <libcli.h>
 
 /* The output filters include, exclude, grep and egrep in place of
@@ -13,6 +15,9 @@ void console_filters_register(struct cli_def *cli);
 /* Every line a session prints (invalid.c): libcli's parse errors become
  * "% Invalid input" with a caret, the rest is written as libcli would. */
 void console_print_line(struct cli_def *cli, const char *line);
+/* A command's own output is being printed (true) or not: it is never
+ * taken for libcli's messages. */
+void console_output(bool on);
 
 /* libcli's help, quit, logout, exit, history, enable and disable again,
  * refusing words after them. */

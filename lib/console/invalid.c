@@ -159,6 +159,14 @@ vpn_console_invalid(struct cli_def *cli, char **argv)
 	mark(cli, w, "% Invalid input detected at '^' marker.");
 }
 
+static __thread bool output;
+
+void
+console_output(bool on)
+{
+	output = on;
+}
+
 /* libcli's messages, as its 1.10 series words them. */
 static bool
 rewrite(struct cli_def *cli, const char *line)
@@ -171,7 +179,7 @@ rewrite(struct cli_def *cli, const char *line)
 	char msg[CLI_MAX_LINE_LENGTH + 64];
 	const char *q;
 
-	if (cli->pipeline == NULL)
+	if (cli->pipeline == NULL || output)
 		return false;
 	if (strncmp(line, inv, sizeof(inv) - 1) == 0) {
 		/* "Invalid command "show ipsec rout"": the last word is the

@@ -603,6 +603,23 @@ con cand5 'show running-config | i steering' 'show running-config | i bgp_max_pr
 has cand5 'steering = "active-standby";'
 has cand5 'bgp_max_prefixes = 90;'
 
+echo "=== ping and traceroute from the console, through a tunnel"
+# From the inside address: out through the TAP, encrypted into the tunnel
+# to host B, and back the same way (counted on the tunnel's SA).
+before=$(tel gw1 /vpngw/tunnels "d['e2e/1']['out_packets'] + d['e2e/2']['out_packets']")
+con ping 'ping 192.0.2.130 source 198.51.100.1 count 3' \
+	'traceroute 192.0.2.130 source 198.51.100.1 maxttl 4 timeout 1' \
+	'ping 192.0.2.130 source 192.0.2.99 count 1' 'ping 192.0.2.130 count 0'
+after=$(tel gw1 /vpngw/tunnels "d['e2e/1']['out_packets'] + d['e2e/2']['out_packets']")
+has ping "Sending 3, 108-byte ICMP Echos to 192.0.2.130 from 198.51.100.1, timeout is 2 seconds:"
+has ping "Success rate is 100 percent (3/3)"
+has ping "% source 192.0.2.99: "
+has ping "% count must be 1 to 100"
+grep -Eq "^ ?[0-9]+  192\.0\.2\.130 " "$work/con-ping.txt" || { cat "$work/con-ping.txt"; fail "traceroute did not reach 192.0.2.130"; }
+[ $((after - before)) -ge 3 ] || fail "the pings did not go through a tunnel ($before -> $after ESP packets)"
+sed -n '/^gw1> traceroute/,/^gw1> ping 192.0.2.130 source 192.0.2.99/p' "$work/con-ping.txt" | head -n 6
+echo "ping from the console: 3 of 3 through the tunnels ($((after - before)) ESP packets out)"
+
 echo "=== login deadline, and failed logins blocking an address across reconnects"
 # A client that never finishes logging in is closed after login_timeout
 # (15 s: the other sessions log in well within it on a loaded machine).

@@ -543,6 +543,39 @@ test_block(void)
 	vpn_console_stop(c);
 }
 
+/* Guesses sent ahead of a lockout, the right password among them, are
+ * refused unchecked: no login, and the block stays as it was (a login
+ * would clear the address's record and shorten the next block). */
+static void
+test_guesses_ahead(void)
+{
+	struct vpn_console *c = start_login(hash, 4, 0, 0, 1);
+	struct vpn_console_stats st;
+	int fd = dial(c);
+
+	CU_ASSERT(wait_for(fd, "Username:", 2000));
+	for (int i = 0; i < 3; i++)
+		say(fd, "admin\r\nguess\r\n");
+	for (int i = 0; i < 50; i++)
+		say(fd, "admin\r\nsecret\r\n");
+	CU_ASSERT(closed(fd, 5000));
+	close(fd);
+	sessions_below(c, 1);
+	vpn_console_stats(c, &st);
+	CU_ASSERT_EQUAL(st.logins, 0);
+	CU_ASSERT_EQUAL(st.lockouts, 1);
+	fd = dial(c);
+	CU_ASSERT(wait_for(fd, "try again in 1 s", 2000));
+	close(fd);
+	usleep(1100 * 1000);
+	/* The next lockout doubles: the right guesses cleared nothing. */
+	fail_logins(c, 3);
+	fd = dial(c);
+	CU_ASSERT(wait_for(fd, "try again in 2 s", 2000));
+	close(fd);
+	vpn_console_stop(c);
+}
+
 static void
 test_idle(void)
 {
@@ -618,6 +651,8 @@ register_console_tests(void)
 	CU_add_test(s, "logins in progress: half the sessions", test_busy);
 	CU_add_test(s, "login deadline", test_login_deadline);
 	CU_add_test(s, "lockout across reconnects, doubling block", test_block);
+	CU_add_test(s, "guesses sent ahead of a lockout are not checked",
+	            test_guesses_ahead);
 	CU_add_test(s, "no password: loopback only", test_no_password);
 	CU_add_test(s, "port in use", test_port_in_use);
 }
