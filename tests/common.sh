@@ -7,11 +7,12 @@ stop_pids() {
 		kill -INT "$p" 2>/dev/null
 	done
 	for p in "${pids[@]}"; do
-		for _ in $(seq 1 50); do
+		for _ in $(seq 1 150); do
 			kill -0 "$p" 2>/dev/null || break
 			sleep 0.1
 		done
 		kill -KILL "$p" 2>/dev/null
+		wait "$p" 2>/dev/null
 	done
 	pids=()
 }

@@ -31,6 +31,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <rte_ip.h>
+
 #include "con_priv.h"
 
 #define ICMP_ECHO_REPLY 0
@@ -55,21 +57,6 @@ now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &t);
 	return (double)t.tv_sec * 1e3 + (double)t.tv_nsec / 1e6;
-}
-
-/* The Internet checksum (RFC 1071). */
-static uint16_t
-icmp_csum(const uint8_t *p, size_t len)
-{
-	uint32_t s = 0;
-
-	for (size_t i = 0; i + 1 < len; i += 2)
-		s += (uint32_t)p[i] << 8 | p[i + 1];
-	if (len & 1)
-		s += (uint32_t)p[len - 1] << 8;
-	while (s >> 16)
-		s = (s & 0xffff) + (s >> 16);
-	return (uint16_t)~s;
 }
 
 /* Append to a line of len bytes at *k, cut at its end. */
@@ -155,9 +142,9 @@ echo_send(struct pinger *p, uint16_t seq, int ttl)
 	pkt[7] = (uint8_t)seq;
 	for (unsigned int i = 0; i < p->size; i++)
 		pkt[8 + i] = (uint8_t)(0xab + i);
-	c = icmp_csum(pkt, 8 + p->size);
-	pkt[2] = (uint8_t)(c >> 8);
-	pkt[3] = (uint8_t)c;
+	/* In memory as read (RFC 1071): stored as it comes. */
+	c = (uint16_t)~rte_raw_cksum(pkt, 8 + p->size);
+	memcpy(pkt + 2, &c, 2);
 	return sendto(p->fd, pkt, 8 + p->size, 0, (struct sockaddr *)&to,
 	              sizeof(to)) == (ssize_t)(8 + p->size)
 	               ? 0

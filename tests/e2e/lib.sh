@@ -272,6 +272,26 @@ e2e_configs() {
 	fi
 }
 
+# e2e_ike_configs PSK T1_EXTRA: gw1.conf and gw2.conf for IKEv2 with PSKs
+# PSK.1 and PSK.2, both with the exception path; vpngw 2 plays the
+# customer gateway and starts both tunnels; T1_EXTRA goes into tunnel 1
+# on both sides (lab lifetimes, say).
+e2e_ike_configs() {
+	local psk=$1 t1=$2
+	conf gw1 g1in 198.51.100.1/24 g1out 203.0.113.1/24 \
+		'["203.0.113.1", "203.0.113.11"]' 203.0.113.2 192.0.2.128/25 \
+		"psk = \"$psk.1\"; $t1" "psk = \"$psk.2\";" >"$work/gw1.conf"
+	conf gw2 g2in 192.0.2.129/25 g2out 203.0.113.2/24 '["203.0.113.2"]' \
+		203.0.113.1 198.51.100.0/24 \
+		"remote_address = \"203.0.113.1\"; startup_action = \"start\"; psk = \"$psk.1\"; $t1" \
+		"remote_address = \"203.0.113.11\"; startup_action = \"start\"; psk = \"$psk.2\";" \
+		>"$work/gw2.conf"
+	for g in gw1 gw2; do
+		sed -i 's|^  workers = \[1\];|& exception_iface = "vpngw0";|' "$work/$g.conf"
+		grep -q exception_iface "$work/$g.conf" || fail "no exception_iface"
+	done
+}
+
 e2e_start() { # check and start both gateways, wait until they run
 	for g in gw1 gw2; do
 		ns=$G1

@@ -16,20 +16,8 @@
 . "$(dirname "$0")/lib.sh" "$@"
 
 e2e_underlay_direct
-LAB='lab_phase1_lifetime = 14; lab_phase2_lifetime = 6; lab_rekey_margin = 2; rekey_fuzz = 0;'
-conf gw1 g1in 198.51.100.1/24 g1out 203.0.113.1/24 \
-	'["203.0.113.1", "203.0.113.11"]' 203.0.113.2 192.0.2.128/25 \
-	"psk = \"rekey.test.psk.1\"; $LAB" "psk = \"rekey.test.psk.2\";" \
-	>"$work/gw1.conf"
-conf gw2 g2in 192.0.2.129/25 g2out 203.0.113.2/24 '["203.0.113.2"]' \
-	203.0.113.1 198.51.100.0/24 \
-	"remote_address = \"203.0.113.1\"; startup_action = \"start\"; psk = \"rekey.test.psk.1\"; $LAB" \
-	"remote_address = \"203.0.113.11\"; startup_action = \"start\"; psk = \"rekey.test.psk.2\";" \
-	>"$work/gw2.conf"
-for g in gw1 gw2; do
-	sed -i 's|^  workers = \[1\];|& exception_iface = "vpngw0";|' "$work/$g.conf"
-	grep -q exception_iface "$work/$g.conf" || fail "no exception_iface"
-done
+e2e_ike_configs rekey.test.psk \
+	'lab_phase1_lifetime = 14; lab_phase2_lifetime = 6; lab_rekey_margin = 2; rekey_fuzz = 0;'
 e2e_start
 for _ in $(seq 1 100); do
 	[ "$(grep -c "down -> up" "$work/gw1.log")" -ge 2 ] && break
