@@ -134,6 +134,7 @@ int show_running(struct cli_def *cli, const char *cmd, char **argv, int argc);
 int show_tunnels(struct cli_def *cli, const char *cmd, char **argv, int argc);
 int show_version(struct cli_def *cli, const char *cmd, char **argv, int argc);
 int show_clock(struct cli_def *cli, const char *cmd, char **argv, int argc);
+int show_arp(struct cli_def *cli, const char *cmd, char **argv, int argc);
 /* con_ping.c (without the control lock) */
 int ping_cmd(struct cli_def *cli, const char *cmd, char **argv, int argc);
 int traceroute_cmd(struct cli_def *cli, const char *cmd, char **argv, int argc);

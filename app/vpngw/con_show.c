@@ -1144,3 +1144,53 @@ CMD(terminal_no_monitor)
 	(void)o;
 	vpn_console_monitor(cli, false);
 }
+
+/* show arp: each port's resolved neighbours, static (static_arp) or
+ * learned. */
+CMD(show_arp)
+{
+	struct vpngw_neigh_view v[2 * 64]; /* 64 a port (dp_priv.h) */
+	const struct vpn_cfg_appliance *a = &vpngw_running()->appliance;
+	unsigned int n = vpngw_dp_neighbours(v, sizeof(v) / sizeof(v[0]));
+	bool json = con_has_flag(cli, "json");
+	char ip[16];
+
+	if (!json)
+		fprintf(o, "%-10s %-15s %-17s %s\n", "Port", "Address", "MAC",
+		        "Type");
+	else
+		fprintf(o, "[");
+	for (unsigned int i = 0; i < n; i++) {
+		const char *port = vpn_port_role_name(v[i].role),
+		           *type = "learned";
+		char mac[18];
+
+		for (unsigned int p = 0; p < a->n_ports; p++) {
+			const struct vpn_cfg_port *cp = &a->ports[p];
+
+			if (cp->role != v[i].role)
+				continue;
+			port = cp->name;
+			con_ip(v[i].ip, ip);
+			for (unsigned int s = 0; s < cp->n_static_arp; s++)
+				if (strncmp(cp->static_arp[s], ip,
+				            strlen(ip)) == 0 &&
+				    cp->static_arp[s][strlen(ip)] == ' ')
+					type = "static";
+		}
+		snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x",
+		         v[i].mac[0], v[i].mac[1], v[i].mac[2], v[i].mac[3],
+		         v[i].mac[4], v[i].mac[5]);
+		if (json)
+			fprintf(o,
+			        "%s{\"port\": \"%s\", \"address\": \"%s\", "
+			        "\"mac\": \"%s\", \"type\": \"%s\"}",
+			        i ? ", " : "", port, con_ip(v[i].ip, ip), mac,
+			        type);
+		else
+			fprintf(o, "%-10s %-15s %-17s %s\n", port,
+			        con_ip(v[i].ip, ip), mac, type);
+	}
+	if (json)
+		fprintf(o, "]\n");
+}

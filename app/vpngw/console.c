@@ -243,6 +243,9 @@ setup(struct cli_def *cli, void *ctx)
 	        NULL);
 	con_arg(c, "timeout", CLI_CMD_OPTIONAL_ARGUMENT, U,
 	        "Seconds to wait for each answer, 1-10 (2)", NULL, NULL);
+	c = reg(cli, show, "arp", show_arp, U, MODE_ANY,
+	        "Each port's neighbours: address, MAC, static or learned");
+	flag(c, "json", "As JSON");
 	reg(cli, show, "clock", show_clock, U, MODE_ANY,
 	    "The time (UTC) and how long vpngw has run");
 	reg(cli, show, "users", show_users, U, MODE_ANY,

@@ -179,3 +179,26 @@ dp_arp_counters(void)
 	                         i->overflow,
 	                 __ATOMIC_RELAXED);
 }
+
+unsigned int
+vpngw_dp_neighbours(struct vpngw_neigh_view *v, unsigned int max)
+{
+	struct dp_port *ports[] = {&dp.out, &dp.in};
+	const int roles[] = {VPN_PORT_OUTSIDE, VPN_PORT_INSIDE};
+	struct vpn_neigh_entry e[ARP_SLOTS];
+	unsigned int n = 0;
+
+	for (unsigned int p = 0; p < 2; p++) {
+		unsigned int k;
+
+		if (ports[p]->nb == NULL)
+			continue;
+		k = vpn_neigh_snapshot(ports[p]->nb, e, ARP_SLOTS);
+		for (unsigned int i = 0; i < k && n < max; i++, n++) {
+			v[n].role = roles[p];
+			v[n].ip = e[i].ip;
+			memcpy(v[n].mac, e[i].mac, 6);
+		}
+	}
+	return n;
+}

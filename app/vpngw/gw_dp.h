@@ -174,6 +174,16 @@ struct vpngw_tunnel_info {
 };
 /* Up to max tunnels with SAs; how many were filled. */
 unsigned int vpngw_dp_tunnels(struct vpngw_tunnel_info *info, unsigned int max);
+
+/* A resolved neighbour (ARP) of a port, for show arp. */
+struct vpngw_neigh_view {
+	int role; /* enum vpn_port_role */
+	uint32_t ip;
+	uint8_t mac[6];
+};
+/* Every port's resolved neighbours (learned and static) into v[0..max):
+ * how many. Under the control lock. */
+unsigned int vpngw_dp_neighbours(struct vpngw_neigh_view *v, unsigned int max);
 /* Wait for the workers, stop the ports, hand back the counters (as
  * vpngw_dp_read). */
 void vpngw_dp_stop(struct vpngw_dp_stats *st, struct vpngw_dp_stats *per_worker,

@@ -31,6 +31,7 @@
 #include "gw_ike.h"
 #include "gw_kernel.h"
 #include "gw_log.h"
+#include "gw_metrics.h"
 #include "gw_tunlog.h"
 #include "gw_pki.h"
 #include "gw_routing.h"
@@ -432,6 +433,7 @@ main(int argc, char **argv)
 		printf("vpngw: packet capture (dpdk-dumpcap) unavailable: %s\n",
 		       rte_strerror(rte_errno));
 	vpngw_console_start(cfg);
+	vpngw_metrics_start(cfg);
 	printf("vpngw: running; SIGINT or SIGTERM stops it\n");
 	fflush(stdout);
 
@@ -454,6 +456,7 @@ main(int argc, char **argv)
 	}
 
 	printf("vpngw: stopping\n");
+	vpngw_metrics_stop();
 	vpngw_ctl_lock();
 	vpngw_tunlog_stop();
 	vpngw_ctl_unlock();

@@ -194,6 +194,14 @@ check_appliance(struct checker *c)
 		    "set one or listen on 127.0.0.1",
 		    ip(con->listen_addr, b));
 
+	/* The metrics endpoint has no login: loopback only (a collector
+	 * beside the appliance, or a proxy that authenticates). */
+	if (a->metrics_port != 0 && (a->metrics_addr >> 24) != 127)
+		ERR(c, opt_line(VPN_OBJ_APPLIANCE, a, "metrics_listen"),
+		    "metrics_listen %s is not on loopback (127.0.0.0/8): the "
+		    "endpoint has no authentication",
+		    ip(a->metrics_addr, b));
+
 	if ((pki->certificate[0] != '\0') != (pki->private_key[0] != '\0'))
 		ERR(c, pki->src.line,
 		    "pki needs both certificate and private_key");

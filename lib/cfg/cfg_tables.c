@@ -145,6 +145,12 @@ static const struct opt appliance_opts[] = {
         INT(T, "tunnel_log_max_kb", tunnel_log_max_kb, 0, 1048576, "10240",
             "KiB the tunnel log file may grow to before it becomes FILE.1 "
             "(0: no limit)"),
+        {.name = "metrics_listen",
+         .kind = K_HOSTPORT,
+         .off = offsetof(T, metrics_addr),
+         .count_off = offsetof(T, metrics_port),
+         .help = "loopback address:port of a Prometheus text endpoint "
+                 "(GET /metrics); not set: none"},
 };
 #undef T
 

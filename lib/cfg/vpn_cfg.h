@@ -172,6 +172,8 @@ struct vpn_cfg_appliance {
 	char tunnel_log[VPN_PATH_MAX]; /* "": none */
 	bool tunnel_log_syslog;
 	int64_t tunnel_log_max_kb;
+	uint32_t metrics_addr; /* Prometheus endpoint; port 0: none */
+	uint16_t metrics_port;
 	unsigned int n_ports;
 	struct vpn_cfg_port ports[VPN_MAX_PORTS];
 	struct vpn_cfg_console console;

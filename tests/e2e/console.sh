@@ -112,7 +112,7 @@ con show \
 	'sh tun | include e2e/2' 'show counters | exclude esp' \
 	'show ipsec sa | count' 'show tunnels | i e2e/2' 'show tunnels | inc e2e/2' \
 	'show counters | ex esp' 'show tunnels | gr -i E2E/2' 'show tunnels | egr e2e/[2]' \
-	'show pki' 'show pki json' 'help' 'tunnel e2e/1 down'
+	'show pki' 'show pki json' 'show arp' 'show arp json' 'help' 'tunnel e2e/1 down'
 # Unprivileged: the configuration without its secrets (manual keys here,
 # PSKs and the password hash alike), the customer gateway's export too.
 hasnt show "$K1"
@@ -132,6 +132,11 @@ has show "vpn_connections = ("
 has show "proposals = "
 has show "Pre-shared key:"
 has show "Commands available:"
+# The neighbours: vpngw 2 on the outside port, host A inside, learned.
+grep -Eq "^outside +203\.0\.113\.2 +([0-9a-f]{2}:){5}[0-9a-f]{2} +learned$" "$work/con-show.txt" ||
+	fail "show arp: vpngw 2 not a learned neighbour"
+[ "$(json show 'show arp json' '[e["type"] for e in d if e["address"] == "198.51.100.10"][0]')" = learned ] ||
+	fail "show arp json: host A"
 # Our certificate, its CA, the key's file (never the key).
 has show "  subject    C=US, O=vpngw, CN=vpngw"
 has show "  key        ECDSA P-256"

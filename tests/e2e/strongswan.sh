@@ -143,6 +143,22 @@ read -r sent lost <<<"$(udp_loss "$work/iperf3-rekey.json")"
 # The tunnel's counters count across its rekeys: every packet iperf3
 # sent went out on tunnel 1, over every Child SA it had.
 out1=$(tel gw1 /vpngw/tunnels "d['e2e/1']['out_packets']")
+# The same from the Prometheus endpoint (every line well formed).
+prom1=$(ip netns exec "$G1" /usr/bin/python3 - <<'PY'
+import re, urllib.request
+b = urllib.request.urlopen("http://127.0.0.1:9464/metrics", timeout=10).read().decode()
+v = {}
+for l in b.splitlines():
+    if l.startswith("#"):
+        assert re.match(r"# (HELP|TYPE) vpngw_\w+ ", l), l
+        continue
+    m = re.fullmatch(r'(vpngw_\w+)(\{[^}]*\})? (\d+)', l)
+    assert m, l
+    v[m.group(1) + (m.group(2) or "")] = int(m.group(3))
+print(v['vpngw_tunnel_data_out_packets_total{connection="e2e",tunnel="e2e/1"}'],
+      v['vpngw_tunnel_state{connection="e2e",tunnel="e2e/2"}'])
+PY
+)
 swan_stop
 swan_gw_stop
 grep "vpngw: IKE:" "$work/gw1.log"
@@ -157,6 +173,10 @@ echo "rekey: iperf3 UDP $sent packets, $lost lost, across $cr Child SA and $ir I
 [ "$lost" = 0 ] || fail "rekey: $lost packets lost"
 echo "rekey: tunnel e2e/1 sent $out1 ESP packets over its Child SAs"
 [ "$out1" -ge "$sent" ] || fail "rekey: tunnel 1's counters did not count across rekeys ($out1 < $sent)"
+echo "rekey: Prometheus endpoint: e2e/1 data out packets, e2e/2 state: $prom1"
+read -r p_out p_state <<<"$prom1"
+[ "${p_out:-0}" -ge "$sent" ] && [ "${p_state:-0}" = 1 ] ||
+	fail "rekey: the metrics endpoint ($prom1)"
 tunnel_log_check 'any(d["TunnelName"] == "e2e/2" and "rekeying Child SA" in d["VpnLogDetail"] and d["TunnelIKEPhase2State"] == "Rekeying" and d["TunnelIKEPhase1State"] == "Established" and d["TunnelDPDEnabled"] and d["TunnelCGWNATTDetectionStatus"] and d["TunnelOutsideIPAddress"] == "203.0.113.11" and d["TunnelCGWOutsideIPAddress"] == "203.0.113.2" for d in L)' ||
 	fail "rekey: the tunnel log"
 grep -q "malformed 0 .*bad_icv 0 .*auth_failed 0" "$work/gw1.log" ||

@@ -165,7 +165,7 @@ swan_gw_conf() {
 		'["203.0.113.1", "203.0.113.11"]' 203.0.113.2 192.0.2.128/25 \
 		"${PSK1:+psk = \"$PSK1\"; }$1" "${PSK2:+psk = \"$PSK2\"; }$2" \
 		>"$work/gw1.conf"
-	sed -i -e "s|^  workers = \\[1\\];|& exception_iface = \"vpngw0\"; tunnel_log = \"$work/tunnel-log.json\";|" \
+	sed -i -e "s|^  workers = \\[1\\];|& exception_iface = \"vpngw0\"; tunnel_log = \"$work/tunnel-log.json\"; metrics_listen = \"127.0.0.1:9464\";|" \
 		-e 's|static_routes = \["192.0.2.128/25"\];|& local_networks = ["198.51.100.0/24"]; remote_networks = ["192.0.2.128/25"];|' \
 		"$work/gw1.conf"
 	grep -q exception_iface "$work/gw1.conf" &&

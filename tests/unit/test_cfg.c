@@ -638,6 +638,15 @@ test_console(void)
 	FAILS_AT(L_APPL, "port 1-65535",
 	         .appl = "console: { listen = \"127.0.0.1:0\"; };");
 	FAILS_AT(L_APPL, "1 to 64", .appl = "console: { max_sessions = 0; };");
+	/* The metrics endpoint has no login: loopback only. */
+	OK(.appl = "metrics_listen = \"127.0.0.1:9464\";");
+	CU_ASSERT_EQUAL(cfg->appliance.metrics_port, 9464);
+	OK();
+	CU_ASSERT_EQUAL(cfg->appliance.metrics_port, 0);
+	FAILS_AT(L_APPL, "not on loopback",
+	         .appl = "metrics_listen = \"203.0.113.1:9464\";");
+	FAILS_AT(L_APPL, "5 to 600",
+	         .appl = "console: { login_timeout = 2; };");
 }
 
 static void
