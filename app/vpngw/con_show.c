@@ -980,19 +980,79 @@ shown_cfg(struct cli_def *cli, struct vpn_cfg **copy)
 	return c;
 }
 
+/* A copy of cfg with connection name and its customer gateway only
+ * (NULL: no such connection, or out of memory; said). */
+static struct vpn_cfg *
+only_conn(const struct vpn_cfg *cfg, const char *name, FILE *o)
+{
+	const struct vpn_cfg_conn *c = vpn_cfg_conn_find(cfg, name);
+	struct vpn_cfg *f;
+
+	if (c == NULL) {
+		fprintf(o, "%% no connection %s\n", name);
+		return NULL;
+	}
+	f = vpn_cfg_dup(cfg);
+	if (f == NULL) {
+		fprintf(o, "%% out of memory\n");
+		return NULL;
+	}
+	while (f->n_conns > 1 &&
+	       vpn_cfg_conn_del(f, strcmp(f->conns[0].name, name) != 0
+	                                   ? f->conns[0].name
+	                                   : f->conns[1].name) == 0)
+		;
+	for (unsigned int i = 0; i < f->n_cgws;)
+		if (strcmp(f->cgws[i].name, f->conns[0].customer_gateway) != 0)
+			vpn_cfg_cgw_del(f, f->cgws[i].name);
+		else
+			i++;
+	return f;
+}
+
+/* The file text of cfg from its customer gateways on (a connection's
+ * part, without the appliance's settings). */
+static void
+write_conn_part(const struct vpn_cfg *cfg, FILE *o)
+{
+	char *buf = NULL, *from;
+	size_t len = 0;
+	FILE *m = open_memstream(&buf, &len);
+
+	if (m == NULL)
+		return;
+	vpn_cfg_write(cfg, m);
+	fclose(m);
+	from = strstr(buf, "\ncustomer_gateways");
+	fputs(from ? from + 1 : buf, o);
+	free(buf);
+}
+
 CMD(show_running)
 {
-	struct vpn_cfg *copy;
+	struct vpn_cfg *copy, *conn_only = NULL;
 	const struct vpn_cfg *cfg = shown_cfg(cli, &copy);
+	const char *name = cli_get_optarg_value(cli, "connection", NULL);
 	const struct vpn_cfg_appliance *a;
 
 	if (cfg == NULL) {
 		fprintf(o, "%% out of memory\n");
 		return;
 	}
+	if (name != NULL) {
+		conn_only = only_conn(cfg, name, o);
+		vpn_cfg_free(copy);
+		copy = conn_only;
+		cfg = conn_only;
+		if (cfg == NULL)
+			return;
+	}
 	a = &cfg->appliance;
 	if (!con_has_flag(cli, "json")) {
-		vpn_cfg_write(cfg, o);
+		if (conn_only != NULL)
+			write_conn_part(cfg, o);
+		else
+			vpn_cfg_write(cfg, o);
 		vpn_cfg_free(copy);
 		return;
 	}

@@ -306,6 +306,9 @@ setup(struct cli_def *cli, void *ctx)
 	flag(c, "json", "As JSON");
 	c = reg(cli, show, "running-config", show_running, U, MODE_ANY,
 	        "The running configuration, every option");
+	con_arg(c, "connection", CLI_CMD_OPTIONAL_ARGUMENT, U,
+	        "Only this connection (and its customer gateway)",
+	        complete_conns, NULL);
 	flag(c, "json", "As JSON (numbers, booleans, strings, lists)");
 	sub = reg(cli, show, "configuration", NULL, P, MODE_ANY,
 	          "The candidate configuration (configure mode)");

@@ -336,7 +336,7 @@ con create '!enable' 'configure' 'connection nope' 'connection b2c customer-gate
 	'set static_routes 10.20.0.0/16' 'commit' 'tunnel 2 phase2_lifetime 1800' 'tunnel 1 enabled false' \
 	'commit' 'set attachment tgw' 'set acceleration true' 'commit' 'abort' \
 	'show tunnels' 'show vpn connections' 'show customer-gateway-config b2c' \
-	'show ike sa' 'show running-config' 'write'
+	'show ike sa' 'show running-config' 'write' 'show running-config connection b2c'
 has create "% no connection nope"
 has create "applied: 1 connection(s) created"
 has create "applied: 0 connection(s) created, 0 deleted, 1 tunnel(s) negotiating again"
@@ -345,6 +345,11 @@ has create "acceleration can't change on an existing connection"
 has create "b2c                  b2               192.0.2.77"
 has create "remote_addrs = 203.0.113.1"
 has create "wrote $work/gw1.conf (the previous one is $work/gw1.conf.bak)"
+# One connection's part: it and its customer gateway, nothing else.
+section_r=$(awk '/^gw1[>#(]/{on=0} on; index($0, "show running-config connection b2c") && $0 ~ /^gw1/{on=1}' "$work/con-create.txt")
+echo "$section_r" | grep -q 'name = "b2c";' && echo "$section_r" | grep -q 'name = "b2";' &&
+	! echo "$section_r" | grep -q 'name = "e2e";' && ! echo "$section_r" | grep -q "appliance" ||
+	fail "show running-config connection b2c: $section_r"
 # The kernel (IKE's sockets) reaches the new connection's endpoint and
 # routes through the exception path.
 ip -n "$G1" route get 192.0.2.77 | grep -q "dev vpngwc0" || fail "no kernel route to b2c's CGW"
