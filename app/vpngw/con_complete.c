@@ -143,3 +143,16 @@ valid_tunnel_name(struct cli_def *cli, const char *name, const char *value)
 			return CLI_ERROR;
 	return CLI_OK;
 }
+
+/* terminal length: 0-512 lines. */
+int
+valid_lines(struct cli_def *cli, const char *name, const char *value)
+{
+	char *end;
+	long v = strtol(value, &end, 10);
+
+	(void)cli;
+	(void)name;
+	return end != value && *end == '\0' && v >= 0 && v <= 512 ? CLI_OK
+	                                                          : CLI_ERROR;
+}

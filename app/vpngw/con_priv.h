@@ -141,6 +141,9 @@ int traceroute_cmd(struct cli_def *cli, const char *cmd, char **argv, int argc);
 int show_users(struct cli_def *cli, const char *cmd, char **argv, int argc);
 int terminal_monitor(struct cli_def *cli, const char *cmd, char **argv,
                      int argc);
+int terminal_length(struct cli_def *cli, const char *cmd, char **argv,
+                    int argc);
+int valid_lines(struct cli_def *cli, const char *name, const char *value);
 int terminal_no_monitor(struct cli_def *cli, const char *cmd, char **argv,
                         int argc);
 int valid_tunnel_name(struct cli_def *cli, const char *name, const char *value);

@@ -1254,3 +1254,16 @@ CMD(show_arp)
 	if (json)
 		fprintf(o, "]\n");
 }
+
+CMD(terminal_length)
+{
+	const char *v = cli_get_optarg_value(cli, "lines", NULL);
+	unsigned int n = v ? (unsigned int)atoi(v) : 0;
+
+	vpn_console_length(cli, n);
+	if (n)
+		fprintf(o,
+		        "output stops every %u lines at --More-- (space: a "
+		        "page more, Enter: a line more, q: no more)\n",
+		        n);
+}

@@ -254,6 +254,9 @@ setup(struct cli_def *cli, void *ctx)
 	          "This session's settings");
 	reg(cli, sub, "monitor", terminal_monitor, U, MODE_EXEC,
 	    "Show log lines here as they come");
+	c = reg(cli, sub, "length", terminal_length, U, MODE_EXEC,
+	        "Lines a page of output (--More--); 0: no paging");
+	con_arg(c, "lines", CLI_CMD_ARGUMENT, U, "0-512", NULL, valid_lines);
 	c = reg(cli, sub, "no", NULL, U, MODE_EXEC, "Turn off");
 	reg(cli, c, "monitor", terminal_no_monitor, U, MODE_EXEC,
 	    "Log lines no more");

@@ -60,12 +60,16 @@ struct session {
 	time_t born;
 	atomic_llong last_in; /* time of the client's last byte */
 	atomic_bool monitor;  /* terminal monitor: log lines come too */
-	char user[64];        /* logged in as (under con->lock) */
-	atomic_bool authed;   /* logged in (or no login asked) */
-	bool expired;         /* no login in time: closing */
-	int tcp;              /* the client */
-	int sp;               /* our end of the socketpair to libcli */
-	int sp_cli;           /* libcli's end: its loop closes it */
+	/* terminal length (the session thread's): a page of output, then
+	 * --More--; 0: no paging. */
+	unsigned int page_len, page_lines;
+	bool page_quit;     /* q at --More--: the rest of this output goes */
+	char user[64];      /* logged in as (under con->lock) */
+	atomic_bool authed; /* logged in (or no login asked) */
+	bool expired;       /* no login in time: closing */
+	int tcp;            /* the client */
+	int sp;             /* our end of the socketpair to libcli */
+	int sp_cli;         /* libcli's end: its loop closes it */
 	pthread_t th;
 	atomic_bool cli_done;
 	atomic_bool locked; /* too many failed logins: closing */
@@ -903,6 +907,10 @@ vpn_console_print(struct cli_def *cli, const char *text, size_t len)
 {
 	size_t i = 0;
 
+	if (cur != NULL) {
+		cur->page_lines = 0;
+		cur->page_quit = false;
+	}
 	console_output(true);
 	while (i < len) {
 		const char *nl = memchr(text + i, '\n', len - i);
@@ -967,4 +975,55 @@ vpn_console_users(struct vpn_console *con, struct vpn_console_user *u,
 	}
 	pthread_mutex_unlock(&con->lock);
 	return n;
+}
+
+void
+vpn_console_length(struct cli_def *cli, unsigned int lines)
+{
+	(void)cli;
+	if (cur != NULL)
+		cur->page_len = lines;
+}
+
+/* One byte typed at --More-- (the session's own end of the socketpair:
+ * libcli is not reading while a command prints); -1: gone. */
+static int
+more_key(struct session *s, int ms)
+{
+	struct pollfd pf = {s->sp_cli, POLLIN, 0};
+	uint8_t c;
+
+	if (poll(&pf, 1, ms) <= 0 || read(s->sp_cli, &c, 1) != 1)
+		return -1;
+	return c;
+}
+
+bool
+console_page(struct cli_def *cli)
+{
+	static const char more[] = " --More-- ", erase[] = "\r          \r";
+	struct session *s = cur;
+	int c;
+
+	if (s == NULL || s->page_quit)
+		return s == NULL;
+	if (s->page_len == 0 || ++s->page_lines < s->page_len)
+		return true;
+	fflush(cli->client);
+	(void)!write(s->sp_cli, more, sizeof(more) - 1);
+	/* Space: a page more; Enter: a line more; q or Ctrl-C: no more. */
+	c = more_key(s, 600 * 1000);
+	(void)!write(s->sp_cli, erase, sizeof(erase) - 1);
+	if (c == ' ')
+		s->page_lines = 1;
+	else if (c == '\r' || c == '\n')
+		s->page_lines = s->page_len - 1;
+	else {
+		s->page_quit = true;
+		/* Ctrl-C comes as Ctrl-U and CR (filter_in): both taken. */
+		if (c == CTRL_U)
+			(void)more_key(s, 50);
+		return false;
+	}
+	return true;
 }

@@ -18,6 +18,10 @@ void console_print_line(struct cli_def *cli, const char *line);
 /* A command's own output is being printed (true) or not: it is never
  * taken for libcli's messages. */
 void console_output(bool on);
+/* A command's output line is about to be written: false when the
+ * operator quit at --More-- (the line and the rest are dropped). With
+ * terminal length set, a full page waits for a key first. */
+bool console_page(struct cli_def *cli);
 
 /* libcli's help, quit, logout, exit, history, enable and disable again,
  * refusing words after them. */

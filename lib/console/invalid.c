@@ -238,7 +238,10 @@ rewrite(struct cli_def *cli, const char *line)
 void
 console_print_line(struct cli_def *cli, const char *line)
 {
-	if (!rewrite(cli, line))
+	if (output) {
+		if (console_page(cli))
+			out(cli, line);
+	} else if (!rewrite(cli, line))
 		out(cli, line);
 }
 

@@ -94,6 +94,11 @@ void vpn_console_monitor(struct cli_def *cli, bool on);
  * waiting at most; more are lost until the console thread takes them). */
 void vpn_console_log(struct vpn_console *con, const char *line);
 
+/* terminal length for the session a command runs in: a command's output
+ * stops after lines - 1 lines at " --More-- " (space: a page more, Enter:
+ * a line more, q: the rest dropped); 0: no paging (the default). */
+void vpn_console_length(struct cli_def *cli, unsigned int lines);
+
 /* The sessions, for show users. */
 struct vpn_console_user {
 	uint32_t addr; /* host order */

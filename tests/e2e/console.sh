@@ -606,8 +606,20 @@ out = m.cmd("show tunnels e2e/2")
 assert "\ne2e/2 " in out and "\ne2e/1 " not in out, out
 out = m.cmd("show tunnels nosuch")
 assert "% no tunnel or connection nosuch" in out, out
+# terminal length: a page, --More--, space for the next, q for no more.
+m.cmd("terminal length 12")
+m.s.sendall(b"show running-config\r\n")
+first = m.wait(b"--More--")
+m.s.sendall(b" ")
+second = m.wait(b"--More--")
+m.s.sendall(b"q")
+rest = m.wait(prompt)
+assert first.count("\n") <= 13 and "appliance:" in first, first
+assert "vpn_connections = (" not in first + second + rest, "q did not stop the output"
+m.cmd("terminal length 0")
+assert "vpn_connections = (" in m.cmd("show running-config"), "paging did not stop"
 print("terminal monitor showed another session's commit; Ctrl-C dropped the line; "
-      "show users, show clock, show tunnels NAME")
+      "show users, show clock, show tunnels NAME; terminal length paged and q stopped")
 PY
 con cand5 'show running-config | i steering' 'show running-config | i bgp_max_prefixes'
 has cand5 'steering = "active-standby";'
