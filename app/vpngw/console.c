@@ -196,6 +196,22 @@ reg_opts(struct cli_def *cli, struct cli_command *parent, enum vpn_obj kind,
 	}
 }
 
+/* ping's and traceroute's target, source and timeout. */
+static struct cli_command *
+ping_args(struct cli_command *c)
+{
+	const int U = PRIVILEGE_UNPRIVILEGED;
+
+	if (c == NULL)
+		return NULL;
+	con_arg(c, "target", CLI_CMD_ARGUMENT, U, "A.B.C.D", NULL, NULL);
+	con_arg(c, "source", CLI_CMD_OPTIONAL_ARGUMENT, U,
+	        "From this address of ours (inside, a tunnel's)", NULL, NULL);
+	con_arg(c, "timeout", CLI_CMD_OPTIONAL_ARGUMENT, U,
+	        "Seconds to wait for each answer, 1-10 (2)", NULL, NULL);
+	return c;
+}
+
 static void
 setup(struct cli_def *cli, void *ctx)
 {
@@ -223,26 +239,17 @@ setup(struct cli_def *cli, void *ctx)
 	con_arg(c, "name", CLI_CMD_OPTIONAL_FLAG, U,
 	        "Only this tunnel (CONNECTION/N) or connection's",
 	        complete_tunnels, valid_tunnel_name);
-	c = reg(cli, NULL, "ping", ping_cmd, U, MODE_EXEC,
-	        "ICMP echo through the data plane (a tunnel, as routed)");
-	con_arg(c, "target", CLI_CMD_ARGUMENT, U, "A.B.C.D", NULL, NULL);
-	con_arg(c, "source", CLI_CMD_OPTIONAL_ARGUMENT, U,
-	        "From this address of ours (inside, a tunnel's)", NULL, NULL);
+	c = ping_args(reg(cli, NULL, "ping", ping_cmd, U, MODE_EXEC,
+	                  "ICMP echo through the data plane (a tunnel, as "
+	                  "routed)"));
 	con_arg(c, "count", CLI_CMD_OPTIONAL_ARGUMENT, U, "1-100 (5)", NULL,
 	        NULL);
 	con_arg(c, "size", CLI_CMD_OPTIONAL_ARGUMENT, U,
 	        "ICMP data bytes 0-1472 (100)", NULL, NULL);
-	con_arg(c, "timeout", CLI_CMD_OPTIONAL_ARGUMENT, U,
-	        "Seconds to wait for each answer, 1-10 (2)", NULL, NULL);
-	c = reg(cli, NULL, "traceroute", traceroute_cmd, U, MODE_EXEC,
-	        "The hops to an address (ICMP echo, TTL 1 up)");
-	con_arg(c, "target", CLI_CMD_ARGUMENT, U, "A.B.C.D", NULL, NULL);
-	con_arg(c, "source", CLI_CMD_OPTIONAL_ARGUMENT, U,
-	        "From this address of ours (inside, a tunnel's)", NULL, NULL);
+	c = ping_args(reg(cli, NULL, "traceroute", traceroute_cmd, U, MODE_EXEC,
+	                  "The hops to an address (ICMP echo, TTL 1 up)"));
 	con_arg(c, "maxttl", CLI_CMD_OPTIONAL_ARGUMENT, U, "1-30 (30)", NULL,
 	        NULL);
-	con_arg(c, "timeout", CLI_CMD_OPTIONAL_ARGUMENT, U,
-	        "Seconds to wait for each answer, 1-10 (2)", NULL, NULL);
 	c = reg(cli, show, "arp", show_arp, U, MODE_ANY,
 	        "Each port's neighbours: address, MAC, static or learned");
 	flag(c, "json", "As JSON");

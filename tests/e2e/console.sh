@@ -333,7 +333,8 @@ echo "route back: $n of 5 pings"
 
 echo "=== a connection created at run time, then write and restart"
 con create '!enable' 'configure' 'connection nope' 'connection b2c customer-gateway b2' \
-	'set static_routes 10.20.0.0/16' 'commit' 'tunnel 2 phase2_lifetime 1800' 'tunnel 1 enabled false' \
+	'set static_routes 10.20.0.0/16' 'commit' 'tunnel 2 phase2_lifetime 1800' 'tunnel 2 dpd_timeout 40' \
+	'tunnel 2 rekey_margin 300' 'tunnel 2 replay_window 2048' 'tunnel 1 enabled false' \
 	'commit' 'set attachment tgw' 'set acceleration true' 'commit' 'abort' \
 	'show tunnels' 'show vpn connections' 'show customer-gateway-config b2c' \
 	'show ike sa' 'show running-config' 'write' 'show running-config connection b2c'
@@ -354,6 +355,9 @@ echo "$section_r" | grep -q 'name = "b2c";' && echo "$section_r" | grep -q 'name
 # routes through the exception path.
 ip -n "$G1" route get 192.0.2.77 | grep -q "dev vpngwc0" || fail "no kernel route to b2c's CGW"
 ip -n "$G1" route get 10.20.1.1 | grep -q "dev vpngwc0" || fail "no kernel route for b2c's static route"
+# Four of tunnel 2's options in one commit: it negotiates again once.
+[ "$(grep -c "tunnel b2c/2: settings changed: negotiating again" "$work/gw1.log")" = 1 ] ||
+	fail "tunnel 2 of b2c did not negotiate again exactly once for its four changes"
 grep -q "tunnel b2c/2: settings changed: negotiating again" "$work/gw1.log" ||
 	fail "tunnel 2 of b2c did not renegotiate"
 grep -q "tunnel b2c/1: settings changed" "$work/gw1.log" &&
