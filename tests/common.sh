@@ -1,7 +1,7 @@
 # Sourced by the shell test harnesses (tests/app/lib.sh, tests/e2e/lib.sh).
 
 # Stop every process in the pids array (ours, started by the test): SIGINT
-# first so vpngw prints its final counters, SIGKILL after 5 s.
+# first so vpngw prints its final counters, SIGKILL after 15 s, reaped.
 stop_pids() {
 	for p in "${pids[@]}"; do
 		kill -INT "$p" 2>/dev/null
