@@ -35,3 +35,22 @@ kill_wait() {
 trap 'exit 143' TERM
 trap 'exit 130' INT
 trap 'exit 129' HUP
+
+# The capabilities vpngw keeps once started (app/vpngw/service.c): chown,
+# dac_override, fowner, kill, setgid, setuid, net_bind_service, net_admin,
+# net_raw, ipc_lock, sys_admin, as /proc's CapBnd/CapEff mask.
+VPNGW_CAPS=00000000002074eb
+
+# privs_dropped PID: "ok" when every thread of vpngw PID has only
+# VPNGW_CAPS (effective and bounding) and no_new_privs; else what differs.
+privs_dropped() {
+	local t bad=
+	for t in /proc/"$1"/task/*; do
+		[ -r "$t/status" ] || continue
+		awk -v want="$VPNGW_CAPS" -v t="$t" '
+			/^(CapEff|CapBnd):/ && $2 != want { print t, $1, $2; bad = 1 }
+			/^NoNewPrivs:/ && $2 != 1 { print t, "NoNewPrivs", $2; bad = 1 }
+			END { exit bad }' "$t/status" || bad=1
+	done
+	[ -z "$bad" ] && echo ok
+}

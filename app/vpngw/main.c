@@ -36,6 +36,7 @@
 #include "gw_pki.h"
 #include "gw_routing.h"
 #include "gw_running.h"
+#include "gw_service.h"
 #include "gw_sa.h"
 #include "gw_telemetry.h"
 
@@ -434,7 +435,14 @@ main(int argc, char **argv)
 		       rte_strerror(rte_errno));
 	vpngw_console_start(cfg);
 	vpngw_metrics_start(cfg);
-	printf("vpngw: running; SIGINT or SIGTERM stops it\n");
+	/* Started: from here on, only the capabilities it needs running. */
+	if (vpngw_priv_drop() != 0) {
+		printf("vpngw: could not drop its privileges: stopping\n");
+		quit = 1;
+	} else {
+		printf("vpngw: running; SIGINT or SIGTERM stops it\n");
+		vpngw_notify("READY=1\nSTATUS=running");
+	}
 	fflush(stdout);
 
 	/* The control core's event loop; console commands run
@@ -448,14 +456,17 @@ main(int argc, char **argv)
 		vpngw_tunlog_flush();
 		if (reload) {
 			reload = 0;
+			vpngw_notify("RELOADING=1");
 			vpngw_tunlog_reopen();
 			reload_file(file);
+			vpngw_notify("READY=1");
 		}
 		vpngw_ctl_unlock();
 		vpngw_ike_wait(1);
 	}
 
 	printf("vpngw: stopping\n");
+	vpngw_notify("STOPPING=1");
 	vpngw_metrics_stop();
 	vpngw_ctl_lock();
 	vpngw_tunlog_stop();

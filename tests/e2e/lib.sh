@@ -305,6 +305,13 @@ e2e_start() { # check and start both gateways, wait until they run
 	for g in gw1 gw2; do
 		wait_for 60 "$g running" grep -q "vpngw: running" "$work/$g.log"
 	done
+	# What forwards, rekeys and writes from here has dropped its
+	# privileges (every thread).
+	for p in "${pids[@]: -2}"; do
+		[ "$(privs_dropped "$p")" = ok ] ||
+			fail "vpngw $p kept more than it needs: $(privs_dropped "$p")"
+	done
+	echo "ok: both gateways run with only their capabilities ($VPNGW_CAPS)"
 }
 
 iperf3_ready() { # iperf3_ready NS: until its iperf3 server listens (10 s)

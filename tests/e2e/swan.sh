@@ -204,7 +204,13 @@ swan_gw_start() {
 	gw_pid=$!
 	pids+=($gw_pid)
 	for _ in $(seq 1 300); do
-		grep -q "$want" "$work/gw1.log" && return 0
+		if grep -q "$want" "$work/gw1.log"; then
+			# Running: its privileges are dropped (every thread).
+			! grep -q "vpngw: running" "$work/gw1.log" ||
+				[ "$(privs_dropped "$gw_pid")" = ok ] ||
+				fail "vpngw kept more than it needs: $(privs_dropped "$gw_pid")"
+			return 0
+		fi
 		sleep 0.1
 	done
 	fail "vpngw 1 did not log '$want' within 30 s"
