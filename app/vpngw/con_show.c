@@ -738,6 +738,74 @@ CMD(clear_bgp)
 	vpngw_log("console: clear bgp %s", p ? p->name : "all");
 }
 
+/* The names of the bits of mask, name(bit) each, space-separated (or
+ * "none"), into buf. */
+static const char *
+bit_names(char *buf, size_t len, uint64_t mask, const char *(*name)(uint64_t),
+          bool json)
+{
+	size_t n = 0;
+
+	buf[0] = '\0';
+	for (unsigned int b = 0; b < 64; b++) {
+		const char *w;
+
+		if (!(mask & (1ull << b)))
+			continue;
+		w = name(1ull << b);
+		if (w == NULL || strcmp(w, "UNKNOWN") == 0)
+			continue;
+		n += (size_t)snprintf(buf + n, n < len ? len - n : 0,
+		                      json ? "%s\"%s\"" : "%s%s",
+		                      n ? (json ? ", " : " ") : "", w);
+		if (n >= len)
+			break;
+	}
+	if (n == 0 && !json)
+		snprintf(buf, len, "none");
+	for (char *c = buf; *c; c++)
+		*c = (char)tolower((unsigned char)*c);
+	return buf;
+}
+
+static const char *
+rss_name(uint64_t bit)
+{
+	static const struct {
+		uint64_t bit;
+		const char *name;
+	} n[] = {
+	        {RTE_ETH_RSS_IPV4, "ipv4"},
+	        {RTE_ETH_RSS_FRAG_IPV4, "ipv4-frag"},
+	        {RTE_ETH_RSS_NONFRAG_IPV4_TCP, "ipv4-tcp"},
+	        {RTE_ETH_RSS_NONFRAG_IPV4_UDP, "ipv4-udp"},
+	        {RTE_ETH_RSS_NONFRAG_IPV4_OTHER, "ipv4-other"},
+	        {RTE_ETH_RSS_ESP, "esp"},
+	        {RTE_ETH_RSS_L2TPV3, "l2tpv3"},
+	        {RTE_ETH_RSS_L3_SRC_ONLY, "l3-src-only"},
+	        {RTE_ETH_RSS_L3_DST_ONLY, "l3-dst-only"},
+	        {RTE_ETH_RSS_L4_SRC_ONLY, "l4-src-only"},
+	        {RTE_ETH_RSS_L4_DST_ONLY, "l4-dst-only"},
+	};
+
+	for (size_t i = 0; i < RTE_DIM(n); i++)
+		if (n[i].bit == bit)
+			return n[i].name;
+	return NULL;
+}
+
+static const char *
+rx_name(uint64_t bit)
+{
+	return rte_eth_dev_rx_offload_name(bit);
+}
+
+static const char *
+tx_name(uint64_t bit)
+{
+	return rte_eth_dev_tx_offload_name(bit);
+}
+
 CMD(show_interfaces)
 {
 	const struct vpn_cfg *cfg = vpngw_running();
@@ -749,29 +817,76 @@ CMD(show_interfaces)
 		const struct vpn_cfg_port *pt = &cfg->appliance.ports[i];
 		struct rte_eth_stats s;
 		struct rte_eth_link l;
+		struct rte_eth_dev_info info;
+		struct vpngw_port_link pl;
 		struct rte_ether_addr mac;
 		char m[RTE_ETHER_ADDR_FMT_SIZE], p[VPN_PREFIX_STRLEN];
+		char rxo[512], txo[512], rss[256], speed[32], numa[16];
+		const char *dev;
+		bool up;
+		int node;
 		uint16_t id;
 
 		if (vpngw_port_id(pt->device, &id) != 0 ||
-		    rte_eth_stats_get(id, &s) != 0)
+		    rte_eth_stats_get(id, &s) != 0 ||
+		    rte_eth_dev_info_get(id, &info) != 0)
 			continue;
+		memset(&l, 0, sizeof(l));
 		rte_eth_link_get_nowait(id, &l);
+		if (!vpngw_dp_port_link(id, &pl)) {
+			memset(&pl, 0, sizeof(pl));
+			pl.up = l.link_status == RTE_ETH_LINK_UP;
+			pl.since_s = -1;
+		}
+		up = pl.up;
 		rte_eth_macaddr_get(id, &mac);
 		rte_ether_format_addr(m, sizeof(m), &mac);
+		dev = info.device != NULL ? rte_dev_name(info.device) : "?";
+		node = rte_eth_dev_socket_id(id);
+		if (l.link_speed == RTE_ETH_SPEED_NUM_NONE ||
+		    l.link_speed == RTE_ETH_SPEED_NUM_UNKNOWN)
+			snprintf(speed, sizeof(speed), "speed unknown");
+		else if (l.link_speed >= 1000)
+			snprintf(speed, sizeof(speed), "%u Gbps",
+			         l.link_speed / 1000);
+		else
+			snprintf(speed, sizeof(speed), "%u Mbps", l.link_speed);
 		if (json) {
 			fprintf(o,
 			        "%s{\"name\": \"%s\", \"port\": %u, \"role\": "
 			        "\"%s\", \"link\": %s, \"speed_mbps\": %u, "
-			        "\"mac\": \"%s\", \"ipackets\": %llu, "
+			        "\"full_duplex\": %s, \"link_changes\": %llu, "
+			        "\"link_since_s\": %.1f, \"link_events\": "
+			        "\"%s\", \"carrier_of\": \"%s\", "
+			        "\"driver\": \"%s\", \"device\": \"%s\", "
+			        "\"numa_node\": %d, \"rx_queues\": %u, "
+			        "\"tx_queues\": %u, \"mac\": \"%s\", ",
+			        i ? ", " : "", pt->name, id,
+			        vpn_port_role_name(pt->role),
+			        up ? "true" : "false", l.link_speed,
+			        l.link_duplex == RTE_ETH_LINK_FULL_DUPLEX
+			                ? "true"
+			                : "false",
+			        (unsigned long long)pl.changes, pl.since_s,
+			        pl.lsc ? "interrupt" : "polled", pl.ifname,
+			        info.driver_name, dev, node, info.nb_rx_queues,
+			        info.nb_tx_queues, m);
+			fprintf(o, "\"rx_offloads\": [%s], ",
+			        bit_names(rxo, sizeof(rxo), pl.rx_offloads,
+			                  rx_name, true));
+			fprintf(o, "\"tx_offloads\": [%s], ",
+			        bit_names(txo, sizeof(txo), pl.tx_offloads,
+			                  tx_name, true));
+			fprintf(o, "\"rss\": [%s], ",
+			        bit_names(rss, sizeof(rss), pl.rss_hf, rss_name,
+			                  true));
+			fprintf(o,
+			        "\"ipackets\": %llu, "
 			        "\"opackets\": %llu, \"ibytes\": %llu, "
 			        "\"obytes\": %llu, \"imissed\": %llu, "
 			        "\"ierrors\": %llu, \"oerrors\": %llu, "
 			        "\"rx_nombuf\": %llu}",
-			        i ? ", " : "", pt->name, id,
-			        vpn_port_role_name(pt->role),
-			        l.link_status ? "true" : "false", l.link_speed,
-			        m, (unsigned long long)s.ipackets,
+			        (unsigned long long)s.ipackets,
 			        (unsigned long long)s.opackets,
 			        (unsigned long long)s.ibytes,
 			        (unsigned long long)s.obytes,
@@ -784,8 +899,38 @@ CMD(show_interfaces)
 		fprintf(o,
 		        "%s (%s) is %s, dpdk port %u, %s, mac %s, mtu %lld\n",
 		        pt->name, vpn_port_role_name(pt->role),
-		        l.link_status ? "up" : "down", id, pt->device, m,
+		        up ? "up" : "down", id, pt->device, m,
 		        (long long)pt->mtu);
+		if (up)
+			fprintf(o, "  link up, %s%s; ", speed,
+			        l.link_duplex == RTE_ETH_LINK_FULL_DUPLEX
+			                ? " full-duplex"
+			                : "");
+		else
+			fprintf(o, "  link down; ");
+		fprintf(o, "%llu change%s", (unsigned long long)pl.changes,
+		        pl.changes == 1 ? "" : "s");
+		if (pl.since_s >= 0)
+			fprintf(o, ", the last %.0f s ago", pl.since_s);
+		fprintf(o, " (%s%s%s)\n",
+		        pl.lsc ? "interrupts" : "polled every 250 ms",
+		        pl.ifname[0] ? "; carrier of " : "", pl.ifname);
+		if (node < 0)
+			snprintf(numa, sizeof(numa), "any");
+		else
+			snprintf(numa, sizeof(numa), "%d", node);
+		fprintf(o,
+		        "  driver %s, device %s, NUMA node %s, %u RX and %u TX "
+		        "queues\n",
+		        info.driver_name, dev, numa, info.nb_rx_queues,
+		        info.nb_tx_queues);
+		fprintf(o, "  offloads rx %s; tx %s; RSS %s\n",
+		        bit_names(rxo, sizeof(rxo), pl.rx_offloads, rx_name,
+		                  false),
+		        bit_names(txo, sizeof(txo), pl.tx_offloads, tx_name,
+		                  false),
+		        bit_names(rss, sizeof(rss), pl.rss_hf, rss_name,
+		                  false));
 		if (pt->address.len)
 			fprintf(o, "  address %s\n",
 			        vpn_prefix_format(&pt->address, p));

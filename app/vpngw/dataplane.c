@@ -7,8 +7,12 @@
  * dp_neigh.c and dp_tunnel.c (dp_priv.h).
  */
 #include <errno.h>
+#include <net/if.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
@@ -20,6 +24,88 @@
 #include "vpn_port.h"
 
 struct dp dp;
+
+/* ---- links ----------------------------------------------------------------
+ *
+ * A port's link is the device's (an LSC interrupt says when it changes,
+ * for devices that have one; the others are polled every LINK_POLL_MS),
+ * and for a device over a kernel interface (net_af_packet, net_af_xdp:
+ * `iface=`), that interface's carrier too: DPDK 22.11's af_packet always
+ * says up. The outside port's link is a source of every tunnel's state
+ * (lib/health's LINK): down, steering stops using them at once, not when
+ * DPD gives up; IKE retransmits and DPD run on as they would. */
+#define LINK_POLL_MS 250
+
+static int
+on_lsc(uint16_t port_id, enum rte_eth_event_type type, void *arg, void *ret)
+{
+	(void)port_id;
+	(void)type;
+	(void)arg;
+	(void)ret;
+	__atomic_store_n(&dp.link_event, 1, __ATOMIC_RELEASE);
+	return 0;
+}
+
+static bool
+link_read(const struct dp_port *p)
+{
+	struct rte_eth_link l;
+	struct ifreq r;
+
+	memset(&l, 0, sizeof(l));
+	if (rte_eth_link_get_nowait(p->id, &l) != 0 ||
+	    l.link_status != RTE_ETH_LINK_UP)
+		return false;
+	if (p->ifname[0] == '\0' || dp.ifsock < 0)
+		return true;
+	memset(&r, 0, sizeof(r));
+	snprintf(r.ifr_name, sizeof(r.ifr_name), "%s", p->ifname);
+	if (ioctl(dp.ifsock, SIOCGIFFLAGS, &r) != 0)
+		return false; /* gone */
+	return (r.ifr_flags & IFF_UP) && (r.ifr_flags & IFF_RUNNING);
+}
+
+static void
+link_check(struct dp_port *p, uint64_t now)
+{
+	bool up = link_read(p);
+	char why[VPN_NAME_MAX + 32];
+
+	if (up == p->link)
+		return;
+	p->link = up;
+	p->link_changes++;
+	p->link_since = now;
+	snprintf(why, sizeof(why), "port %s: link %s", p->name,
+	         up ? "up" : "down");
+	vpngw_log("%s%s%s%s", why, p->ifname[0] ? " (" : "", p->ifname,
+	          p->ifname[0] ? "'s carrier)" : "");
+	if (p == &dp.out)
+		dp_tunnels_link(up, why);
+}
+
+bool
+vpngw_dp_port_link(uint16_t id, struct vpngw_port_link *l)
+{
+	const struct dp_port *p = id == dp.out.id ? &dp.out : &dp.in;
+
+	if (!dp.started || p->id != id)
+		return false;
+	memset(l, 0, sizeof(*l));
+	l->up = p->link;
+	l->lsc = p->lsc;
+	snprintf(l->ifname, sizeof(l->ifname), "%s", p->ifname);
+	l->changes = p->link_changes;
+	l->rx_offloads = p->conf.rx_offloads;
+	l->tx_offloads = p->conf.tx_offloads;
+	l->rss_hf = p->conf.rss_hf;
+	l->since_s = p->link_since == 0
+	                     ? -1
+	                     : (double)(rte_rdtsc() - p->link_since) /
+	                               (double)rte_get_tsc_hz();
+	return true;
+}
 
 void
 vpngw_dp_control(void)
@@ -59,6 +145,12 @@ vpngw_dp_control(void)
 			dp_arp_publish(ports[pi]);
 	}
 	dp_arp_counters();
+	if (__atomic_exchange_n(&dp.link_event, 0, __ATOMIC_ACQ_REL) ||
+	    now - dp.last_link >= rte_get_tsc_hz() * LINK_POLL_MS / 1000) {
+		dp.last_link = now;
+		link_check(&dp.out, now);
+		link_check(&dp.in, now);
+	}
 	dp_probes_run(now);
 	if (now - dp.last_check >= rte_get_tsc_hz()) {
 		dp.last_check = now;
@@ -88,11 +180,26 @@ setup_port(const struct vpngw_dp_port *cp, struct dp_port *p,
 	p->nrxq = (uint16_t)cp->queues;
 	p->mtu = cp->mtu;
 	if (vpn_port_start(p->id, p->nrxq, (uint16_t)dp.nwk, dp.pool,
-	                   (uint16_t)p->mtu) != 0) {
+	                   (uint16_t)p->mtu, &p->conf) != 0) {
 		vpngw_log("port %s: %s did not start", cp->name, cp->device);
 		return -ENODEV;
 	}
 	rte_eth_macaddr_get(p->id, &p->mac);
+	snprintf(p->name, sizeof(p->name), "%s", cp->name);
+	{
+		/* A device over a kernel interface: its carrier counts. */
+		const char *f = strstr(cp->device, "iface=");
+
+		if (f != NULL)
+			snprintf(p->ifname, sizeof(p->ifname), "%.*s",
+			         (int)strcspn(f + 6, ","), f + 6);
+	}
+	p->lsc = p->conf.lsc &&
+	         rte_eth_dev_callback_register(p->id, RTE_ETH_EVENT_INTR_LSC,
+	                                       on_lsc, NULL) == 0;
+	p->link = link_read(p);
+	if (!p->link)
+		vpngw_log("port %s: link down at start", cp->name);
 	if (!cp->has_addr) {
 		vpngw_log("port %s needs an address to forward", cp->name);
 		return -EINVAL;
@@ -137,7 +244,8 @@ setup_exception(const char *ifname)
 		          ifname);
 		return -ENODEV;
 	}
-	if (vpn_port_start(dp.exc.id, 1, (uint16_t)dp.nwk, dp.pool, 0) != 0)
+	if (vpn_port_start(dp.exc.id, 1, (uint16_t)dp.nwk, dp.pool, 0, NULL) !=
+	    0)
 		return -ENODEV;
 	rte_eth_macaddr_get(dp.exc.id, &dp.exc.mac);
 	if (rte_eth_dev_get_mtu(dp.exc.id, &dp.exc.mtu) != 0 ||
@@ -174,6 +282,7 @@ vpngw_dp_start(const struct vpngw_dp_params *a, const struct vpngw_sas *sas,
 
 	memset(&dp, 0, sizeof(dp));
 	pthread_mutex_init(&dp.names, NULL);
+	dp.ifsock = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	dp.quit = quit;
 	dp.nwk = a->n_workers;
 	dp.nconns = 0; /* the highest slot in use + 1 (vpngw_dp_conn_set) */
@@ -315,9 +424,18 @@ vpngw_dp_stop(struct vpngw_dp_stats *st, struct vpngw_dp_stats *per_worker,
 	dp_probes_stop();
 	vpngw_dp_read(st, per_worker, n);
 	if (dp.started) {
-		vpn_port_stop(dp.out.id);
-		vpn_port_stop(dp.in.id);
+		for (int pi = 0; pi < 2; pi++) {
+			struct dp_port *p = pi ? &dp.in : &dp.out;
+
+			if (p->lsc)
+				rte_eth_dev_callback_unregister(
+				        p->id, RTE_ETH_EVENT_INTR_LSC, on_lsc,
+				        NULL);
+			vpn_port_stop(p->id);
+		}
 	}
+	if (dp.ifsock > 0) /* (0: dp cleared; never ours) */
+		close(dp.ifsock);
 	if (dp.exc.on)
 		vpn_port_stop(dp.exc.id);
 	for (int pi = 0; pi < 2; pi++) {

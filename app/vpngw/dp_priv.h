@@ -32,6 +32,7 @@
 #include "gw_eal.h"
 #include "gw_log.h"
 #include "gw_sa.h"
+#include "vpn_port.h"
 
 #define DP_BUF_SIZE 10240 /* data room of a packet buffer */
 #define FRAG_MAX    8     /* fragments of one packet */
@@ -69,6 +70,14 @@ struct dp_port {
 	struct vpn_neigh *nb;
 	struct rte_ring *ctl_tx; /* frames the control core sends (worker 0
 	                          * puts them on the wire) */
+	/* Its link (the control core's: dataplane.c's link_check). */
+	char name[VPN_NAME_MAX + 1]; /* the configuration's */
+	bool link;                   /* up: the device's and ifname's carrier */
+	bool lsc;                    /* the device interrupts on changes */
+	struct vpn_port_conf conf;   /* what it was started with */
+	char ifname[16]; /* kernel interface under it (af_packet); "" */
+	uint64_t link_changes;
+	uint64_t link_since; /* TSC of the last change; 0: none */
 };
 
 struct dp_tunnel {
@@ -147,6 +156,9 @@ struct dp {
 	uint64_t last_check;          /* TSC of the last liveness check */
 	struct vpngw_dp_stats ctl_st; /* what the control core counts */
 	bool started;                 /* ports started */
+	int link_event;               /* an LSC interrupt came (atomic) */
+	int ifsock;                   /* for SIOCGIFFLAGS; -1: none */
+	uint64_t last_link;           /* TSC of the last link poll */
 	volatile int *quit;           /* the workers stop when set */
 };
 
@@ -213,6 +225,7 @@ void dp_free_mbuf(void *m);
  * false when it could not be (m freed). */
 bool dp_ctl_esp_send(struct vpn_esp_sa *sa, struct rte_mbuf *m, uint64_t now);
 void dp_tunnels_check(uint64_t now);
+void dp_tunnels_link(bool up, const char *why);
 void dp_nh_tunnel(unsigned int slot, unsigned int ti, struct vpn_esp_sa *out);
 
 /* dp_probe.c: health checks, on the control core. */

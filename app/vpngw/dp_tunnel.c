@@ -49,8 +49,9 @@ dp_tunnel_settle(struct dp_conn *c, unsigned int ti, int rc)
 	use = vpn_health_usable(h, VPN_TUNNELS);
 	was = __atomic_exchange_n(&c->up, use, __ATOMIC_ACQ_REL);
 	{
-		const uint32_t basic =
-		        1u << VPN_HEALTH_ADMIN | 1u << VPN_HEALTH_SA;
+		const uint32_t basic = 1u << VPN_HEALTH_ADMIN |
+		                       1u << VPN_HEALTH_LINK |
+		                       1u << VPN_HEALTH_SA;
 		unsigned int own = 0;
 
 		for (unsigned int i = 0; i < VPN_TUNNELS; i++)
@@ -86,6 +87,15 @@ tunnel_set(struct dp_conn *c, unsigned int ti, enum vpn_health_src src, bool ok,
 	        c, ti, vpn_health_set(&c->t[ti].h, src, ok, why, rte_rdtsc()));
 }
 
+/* The outside port's link went up or down: every tunnel leaves by it. */
+void
+dp_tunnels_link(bool up, const char *why)
+{
+	for (unsigned int i = 0; i < dp.nconns; i++)
+		for (unsigned int ti = 0; ti < VPN_TUNNELS; ti++)
+			tunnel_set(&dp.conns[i], ti, VPN_HEALTH_LINK, up, why);
+}
+
 /* What lib/health watches on tunnel ti of c. */
 static struct vpn_health_params
 health_params(const struct vpngw_dp_conn *c, unsigned int ti)
@@ -93,7 +103,8 @@ health_params(const struct vpngw_dp_conn *c, unsigned int ti)
 	uint64_t hz = rte_get_tsc_hz();
 	struct vpn_health_params p = {
 	        .hz = hz,
-	        .sources = 1u << VPN_HEALTH_ADMIN | 1u << VPN_HEALTH_SA,
+	        .sources = 1u << VPN_HEALTH_ADMIN | 1u << VPN_HEALTH_LINK |
+	                   1u << VPN_HEALTH_SA,
 	};
 
 	if (c->probe_target != 0) {
@@ -400,9 +411,13 @@ vpngw_dp_conn_set(const struct vpngw_dp_conn *c)
 
 		/* A new slot starts as lib/health starts one; a changed
 		 * connection keeps what its sources said. */
-		if (dt->h.p.hz == 0)
+		if (dt->h.p.hz == 0) {
 			(void)vpn_health_init(&dt->h, &p, rte_rdtsc());
-		else
+			if (!dp.out.link)
+				(void)vpn_health_set(&dt->h, VPN_HEALTH_LINK,
+				                     false, "outside link down",
+				                     rte_rdtsc());
+		} else
 			dp_tunnel_settle(
 			        d, t,
 			        vpn_health_reconfig(&dt->h, &p, rte_rdtsc()));

@@ -184,6 +184,21 @@ struct vpngw_neigh_view {
 /* Every port's resolved neighbours (learned and static) into v[0..max):
  * how many. Under the control lock. */
 unsigned int vpngw_dp_neighbours(struct vpngw_neigh_view *v, unsigned int max);
+/* A port's link as the data plane acts on it (show interfaces, metrics). */
+struct vpngw_port_link {
+	bool up;         /* the device's link, and its kernel interface's
+	                  * carrier when it has one (af_packet, af_xdp) */
+	bool lsc;        /* the device reports changes (LSC interrupt); else
+	                  * polled every second */
+	char ifname[16]; /* that kernel interface; "" none */
+	uint64_t changes;
+	double since_s; /* since the last change; -1: none */
+	uint64_t rx_offloads, tx_offloads, rss_hf; /* as started */
+};
+/* The link of DPDK port id (false: not one of the data plane's). Under
+ * the control lock. */
+bool vpngw_dp_port_link(uint16_t id, struct vpngw_port_link *l);
+
 /* Wait for the workers, stop the ports, hand back the counters (as
  * vpngw_dp_read). */
 void vpngw_dp_stop(struct vpngw_dp_stats *st, struct vpngw_dp_stats *per_worker,

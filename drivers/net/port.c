@@ -9,7 +9,7 @@
 
 int
 vpn_port_start(uint16_t port_id, uint16_t nrxq, uint16_t ntxq,
-               struct rte_mempool *pool, uint16_t mtu)
+               struct rte_mempool *pool, uint16_t mtu, struct vpn_port_conf *pc)
 {
 	struct rte_eth_conf conf = {0};
 	struct rte_eth_dev_info info;
@@ -28,6 +28,10 @@ vpn_port_start(uint16_t port_id, uint16_t nrxq, uint16_t ntxq,
 		return -EINVAL;
 	}
 	conf.rxmode.mtu = mtu;
+	/* Link changes as interrupts where the device has them (the caller
+	 * registers RTE_ETH_EVENT_INTR_LSC); the others are polled. */
+	if (info.dev_flags != NULL && (*info.dev_flags & RTE_ETH_DEV_INTR_LSC))
+		conf.intr_conf.lsc = 1;
 	if (nrxq > 1) {
 		/* Spread flows over the workers' queues by addresses (ESP
 		 * has no ports; UDP 4500 keeps one SA on one queue too). */
@@ -63,6 +67,14 @@ vpn_port_start(uint16_t port_id, uint16_t nrxq, uint16_t ntxq,
 		fprintf(stderr, "vpngw: port %u: cannot start: %s\n", port_id,
 		        rte_strerror(-rc));
 		return rc;
+	}
+	if (pc != NULL) {
+		pc->rx_offloads = conf.rxmode.offloads;
+		pc->tx_offloads = conf.txmode.offloads;
+		pc->rss_hf = conf.rxmode.mq_mode == RTE_ETH_MQ_RX_RSS
+		                     ? conf.rx_adv_conf.rss_conf.rss_hf
+		                     : 0;
+		pc->lsc = conf.intr_conf.lsc != 0;
 	}
 	/* Not every virtual device has a promiscuous mode: that's fine. */
 	(void)rte_eth_promiscuous_enable(port_id);

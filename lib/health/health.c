@@ -7,9 +7,9 @@
 #include "vpn_health.h"
 
 static const char *const src_names[VPN_HEALTH_NSRC] = {
-        [VPN_HEALTH_ADMIN] = "admin", [VPN_HEALTH_SA] = "sa",
-        [VPN_HEALTH_ESP] = "esp",     [VPN_HEALTH_PROBE] = "probe",
-        [VPN_HEALTH_BGP] = "bgp",
+        [VPN_HEALTH_ADMIN] = "admin", [VPN_HEALTH_LINK] = "link",
+        [VPN_HEALTH_SA] = "sa",       [VPN_HEALTH_ESP] = "esp",
+        [VPN_HEALTH_PROBE] = "probe", [VPN_HEALTH_BGP] = "bgp",
 };
 
 /* What holds a source down before it has said anything. */

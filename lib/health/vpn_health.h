@@ -5,12 +5,12 @@
 /*
  * One tunnel's liveness. Every source that has a say in whether a tunnel
  * may carry traffic feeds one up/down state here: its administrative
- * state, an installed outbound SA (IKE's Child SA, or manual keys), ESP
- * heard from the peer (manual keys have no DPD: silence is death, and an
- * idle tunnel sends dummy packets), health probes answered (customer
- * gateways without BGP), and the BGP session over it. The tunnel is up
- * while no source that has a say holds it down; when down, the reason is
- * that of the first source holding it (in the order below).
+ * state, the link of the port it leaves by, an installed outbound SA (IKE's
+ * Child SA, or manual keys), ESP heard from the peer (manual keys have no DPD:
+ * silence is death, and an idle tunnel sends dummy packets), health probes
+ * answered (customer gateways without BGP), and the BGP session over it. The
+ * tunnel is up while no source that has a say holds it down; when down, the
+ * reason is that of the first source holding it (in the order below).
  *
  * No DPDK and no clock: times are what the caller passes (any monotonic
  * unit, hz of them a second). A call that changes the state returns 1,
@@ -23,6 +23,7 @@
 
 enum vpn_health_src {
 	VPN_HEALTH_ADMIN, /* administratively enabled */
+	VPN_HEALTH_LINK,  /* its port's link up */
 	VPN_HEALTH_SA,    /* an outbound SA installed */
 	VPN_HEALTH_ESP,   /* ESP heard within dead_after */
 	VPN_HEALTH_PROBE, /* health probes answered */

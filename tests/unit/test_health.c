@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* lib/health: one tunnel state from administrative state, SA, ESP heard,
+/* lib/health: one tunnel state from administrative state, link, SA, ESP heard,
  * health probes and BGP. Time is in seconds here (hz 1). */
 #include <errno.h>
 #include <string.h>
@@ -82,6 +82,35 @@ test_health_admin_sa(void)
 	CU_ASSERT_EQUAL(vpn_health_set(&h, VPN_HEALTH_BGP, false, "idle", 11),
 	                0);
 	CU_ASSERT_TRUE(vpn_health_up(&h));
+}
+
+/* Its port's link: down holds the tunnel whatever its SA says, and is
+ * the reason shown before the SA's; up again gives the SA back its say. */
+static void
+test_health_link(void)
+{
+	struct vpn_health h = tunnel(SRC(ADMIN) | SRC(LINK) | SRC(SA), 0, 0);
+
+	CU_ASSERT_EQUAL(vpn_health_set(&h, VPN_HEALTH_SA, true, "IKE: up", 1),
+	                1);
+	CU_ASSERT_EQUAL(vpn_health_set(&h, VPN_HEALTH_LINK, false,
+	                               "port outside: link down", 2),
+	                1);
+	CU_ASSERT_FALSE(vpn_health_up(&h));
+	CU_ASSERT_STRING_EQUAL(vpn_health_why(&h), "port outside: link down");
+	/* the SA goes too (DPD): still the link's reason first */
+	CU_ASSERT_EQUAL(
+	        vpn_health_set(&h, VPN_HEALTH_SA, false, "IKE: gone", 3), 0);
+	CU_ASSERT_EQUAL(vpn_health_holder(&h), VPN_HEALTH_LINK);
+	/* link back, no SA yet: held by the SA */
+	CU_ASSERT_EQUAL(vpn_health_set(&h, VPN_HEALTH_LINK, true,
+	                               "port outside: link up", 4),
+	                0);
+	CU_ASSERT_EQUAL(vpn_health_holder(&h), VPN_HEALTH_SA);
+	CU_ASSERT_EQUAL(vpn_health_set(&h, VPN_HEALTH_SA, true, "IKE: up", 5),
+	                1);
+	CU_ASSERT_TRUE(vpn_health_up(&h));
+	CU_ASSERT_STRING_EQUAL(vpn_health_src_name(VPN_HEALTH_LINK), "link");
 }
 
 /* A manual-key tunnel: silence beyond dead_after takes it down, ESP heard
@@ -240,6 +269,7 @@ register_health_tests(void)
 
 	CU_add_test(s, "health: parameters", test_health_params);
 	CU_add_test(s, "health: admin and SA", test_health_admin_sa);
+	CU_add_test(s, "health: the port's link", test_health_link);
 	CU_add_test(s, "health: ESP silence and keepalives", test_health_esp);
 	CU_add_test(s, "health: probes", test_health_probe);
 	CU_add_test(s, "health: usable tunnels, failing open",
