@@ -17,6 +17,7 @@
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
 #include <rte_ip.h>
+#include <rte_lcore.h>
 #include <rte_malloc.h>
 
 #include "dp_priv.h"
@@ -158,6 +159,58 @@ vpngw_dp_control(void)
 	}
 }
 
+/* Packet buffers: one pool per NUMA node that has a port, on that node
+ * (a port's RX queues fill from its own node's memory; the control
+ * core's node's is dp.pool). */
+#define POOL_MBUFS(nwk) (8191 + 4096 * ((nwk)-1))
+
+static struct rte_mempool *
+node_pool(int node)
+{
+	char name[32];
+
+	if (node < 0 || node >= RTE_MAX_NUMA_NODES ||
+	    node == (int)rte_socket_id())
+		return dp.pool;
+	if (dp.node_pool[node] == NULL) {
+		snprintf(name, sizeof(name), "dp_node%d", node);
+		dp.node_pool[node] = rte_pktmbuf_pool_create(
+		        name, POOL_MBUFS(dp.nwk), 256, 0,
+		        RTE_PKTMBUF_HEADROOM + DP_BUF_SIZE, node);
+		if (dp.node_pool[node] == NULL) {
+			vpngw_log("no packet buffers on NUMA node %d (its "
+			          "hugepages?): the port there uses node %u's",
+			          node, rte_socket_id());
+			return dp.pool;
+		}
+	}
+	return dp.node_pool[node];
+}
+
+/* A worker polling a port on another NUMA node pays for every packet
+ * crossing between the sockets: said once at start. */
+static void
+numa_check(void)
+{
+	const struct dp_port *ports[2] = {&dp.out, &dp.in};
+
+	for (unsigned int i = 0; i < dp.nwk; i++)
+		for (int pi = 0; pi < 2; pi++) {
+			int node = rte_eth_dev_socket_id(ports[pi]->id);
+			unsigned int wn =
+			        rte_lcore_to_socket_id(dp.wk[i].lcore);
+
+			if (i < ports[pi]->nrxq && node >= 0 &&
+			    (unsigned int)node != wn)
+				vpngw_log("worker %u (lcore %u, NUMA node %u) "
+				          "polls port %s on node %d: each "
+				          "packet crosses between the sockets; "
+				          "choose workers on node %d",
+				          i, dp.wk[i].lcore, wn,
+				          ports[pi]->name, node, node);
+		}
+}
+
 static int
 setup_port(const struct vpngw_dp_port *cp, struct dp_port *p,
            const char *ring_name)
@@ -179,7 +232,8 @@ setup_port(const struct vpngw_dp_port *cp, struct dp_port *p,
 	}
 	p->nrxq = (uint16_t)cp->queues;
 	p->mtu = cp->mtu;
-	if (vpn_port_start(p->id, p->nrxq, (uint16_t)dp.nwk, dp.pool,
+	if (vpn_port_start(p->id, p->nrxq, (uint16_t)dp.nwk,
+	                   node_pool(rte_eth_dev_socket_id(p->id)),
 	                   (uint16_t)p->mtu, &p->conf) != 0) {
 		vpngw_log("port %s: %s did not start", cp->name, cp->device);
 		return -ENODEV;
@@ -297,8 +351,8 @@ vpngw_dp_start(const struct vpngw_dp_params *a, const struct vpngw_sas *sas,
 		return -ENOMEM;
 	/* Jumbo-sized buffers: ports hand over whole frames (net_af_packet
 	 * even reassembled ones), and the ESP library takes no chains. */
-	dp.pool = rte_pktmbuf_pool_create("dp", 8191 + 4096 * (dp.nwk - 1), 256,
-	                                  0, RTE_PKTMBUF_HEADROOM + DP_BUF_SIZE,
+	dp.pool = rte_pktmbuf_pool_create("dp", POOL_MBUFS(dp.nwk), 256, 0,
+	                                  RTE_PKTMBUF_HEADROOM + DP_BUF_SIZE,
 	                                  rte_socket_id());
 	/* Every slot a connection can take, so that connections come and
 	 * go while the workers read. */
@@ -340,6 +394,7 @@ vpngw_dp_start(const struct vpngw_dp_params *a, const struct vpngw_sas *sas,
 			return rc;
 	}
 	dp.started = true;
+	numa_check();
 	memcpy(dp.ours, a->outside, sizeof(dp.ours));
 	dp.nours = a->n_outside;
 	dp.sad = sas->sad;
@@ -472,6 +527,8 @@ vpngw_dp_stop(struct vpngw_dp_stats *st, struct vpngw_dp_stats *per_worker,
 	free(dp.nh_tables[0]);
 	free(dp.nh_tables[1]);
 	rte_mempool_free(dp.pool);
+	for (int node = 0; node < RTE_MAX_NUMA_NODES; node++)
+		rte_mempool_free(dp.node_pool[node]);
 	free(dp.conns);
 	memset(&dp, 0, sizeof(dp));
 }

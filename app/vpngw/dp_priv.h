@@ -20,6 +20,7 @@
 
 #include <rte_byteorder.h>
 #include <rte_ether.h>
+#include <rte_mempool.h>
 #include <rte_mbuf.h>
 #include <rte_rcu_qsbr.h>
 #include <rte_ring.h>
@@ -145,7 +146,10 @@ struct dp {
 	                                    * them (steering, SAs, MTUs) */
 	pthread_mutex_t names;             /* tunnel names: telemetry reads */
 	const struct vpn_esp_sad *sad;
-	struct rte_mempool *pool;
+	struct rte_mempool *pool; /* on the control core's NUMA node: what
+	                           * the control core and the workers make
+	                           * (ICMP, fragments, keepalives) */
+	struct rte_mempool *node_pool[RTE_MAX_NUMA_NODES]; /* ports' RX */
 	struct rte_ring *ctl_arp;     /* ARP frames, workers -> control */
 	struct rte_ring *ctl_resolve; /* next hops to resolve, ditto */
 	struct rte_rcu_qsbr *qs;

@@ -33,11 +33,15 @@ vpn_port_start(uint16_t port_id, uint16_t nrxq, uint16_t ntxq,
 	if (info.dev_flags != NULL && (*info.dev_flags & RTE_ETH_DEV_INTR_LSC))
 		conf.intr_conf.lsc = 1;
 	if (nrxq > 1) {
-		/* Spread flows over the workers' queues by addresses (ESP
-		 * has no ports; UDP 4500 keeps one SA on one queue too). */
+		/* Spread flows over the workers' queues: inside, by
+		 * addresses and ports; outside, ESP by addresses and SPI
+		 * where the NIC hashes ESP (many tunnels between the same
+		 * two addresses spread), ESP in UDP by addresses and ports
+		 * (a NAT's source port). One SA stays on one queue. */
 		conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
 		conf.rx_adv_conf.rss_conf.rss_hf =
-		        (RTE_ETH_RSS_IP | RTE_ETH_RSS_UDP) &
+		        (RTE_ETH_RSS_IP | RTE_ETH_RSS_UDP | RTE_ETH_RSS_TCP |
+		         RTE_ETH_RSS_ESP) &
 		        info.flow_type_rss_offloads;
 	}
 	/* A NIC that checks IPv4 header checksums saves us the work:
