@@ -51,7 +51,8 @@ from benchlib.common import ROOT, Ctx, die, log  # noqa: E402
 from benchlib.peers import build_secgw  # noqa: E402
 from benchlib.processes import Run, Telemetry  # noqa: E402
 from benchlib.report import (cpu_hz, machine, many_tunnel_cost,  # noqa: E402
-                             markdown, plots, summarize, versions)
+                             markdown, plots, summarize, versions,
+                             worker_scaling)
 from benchlib.topologies import (cases, estimate, load_profiles,  # noqa: E402
                                  memif_case, netns_case, pcap_case)
 
@@ -88,12 +89,22 @@ def main():
         return 0
     if os.geteuid() != 0:
         die("run as root (DPDK, network namespaces)")
+    # A scaling profile: the same cases with 1, 2, ... workers, each a
+    # profile NAME-Kw of its own (report: the ratios to 1 worker).
+    profs = [dict(p, workers=k, name=f"{p['name']}-{k}w",
+                  scaling_of=p["name"])
+             for p in profs if p.get("scaling")
+             for k in range(1, p["workers"] + 1)] + \
+        [p for p in profs if not p.get("scaling")]
     ncpu = len(os.sched_getaffinity(0))
     for p in profs:
-        if p["workers"] + 1 > ncpu:
-            die(f"profile {p['name']}: {p['workers']} worker(s) and the "
-                f"generator's core need {p['workers'] + 1} CPUs; this "
-                f"machine has {ncpu}")
+        # pcap: the workers alone (the control lcore sleeps between
+        # events and shares a CPU); memif, netns: and the generator.
+        need = p["workers"] + (p["topology"] != "pcap")
+        if need > ncpu:
+            die(f"profile {p['name']}: {p['workers']} worker(s)"
+                + (" and the generator's core" if need > p["workers"]
+                   else "") + f" need {need} CPUs; this machine has {ncpu}")
     started = datetime.datetime.now(datetime.timezone.utc)
     out_dir = os.path.abspath(a.out or "bench-report-" +
                               started.strftime("%Y%m%d-%H%M%S"))
@@ -165,6 +176,7 @@ def main():
             "runs": [{k: v for k, v in r.items() if k != "trials"}
                      for r in results[p["name"]]]})
     many_tunnel_cost(report)
+    worker_scaling(report)
     with open(os.path.join(out_dir, "report.json"), "w") as f:
         json.dump(report, f, indent=1)
     made = plots(report, out_dir)

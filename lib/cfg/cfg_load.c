@@ -575,6 +575,14 @@ profile_check(struct loader *l, const struct vpn_bench_profile *p)
 	if (p->tunnels > 1 && p->topology != VPN_BENCH_PCAP)
 		err_at(l, opt_line(k, p, "tunnels"),
 		       "tunnels: more than one tunnel needs topology \"pcap\"");
+	if (p->scaling && p->topology != VPN_BENCH_PCAP)
+		err_at(l, opt_line(k, p, "scaling"),
+		       "scaling: needs topology \"pcap\" (each worker replays "
+		       "its own queue; nothing else needs a core)");
+	if (p->scaling && p->workers < 2)
+		err_at(l, opt_line(k, p, "scaling"),
+		       "scaling: needs workers of 2 or more (it runs 1 to "
+		       "workers)");
 	if ((p->peers & VPN_BENCH_STRONGSWAN) && p->topology != VPN_BENCH_NETNS)
 		err_at(l, opt_line(k, p, "peers"),
 		       "peers: strongswan runs only in topology \"netns\" "

@@ -502,6 +502,9 @@ static const struct opt profile_opts[] = {
             "implementations measured beside vpngw", .may_be_empty = true),
         BOOL(T, "default", default_set, "false",
              "in the runner's default profile set"),
+        BOOL(T, "scaling", scaling, "false",
+             "run each case with 1 to workers workers and report the "
+             "rate against 1 worker's (pcap)"),
 };
 #undef T
 

@@ -301,6 +301,7 @@ struct vpn_bench_profile {
 	char max_loss[16]; /* percent, decimal text: "0.1" */
 	uint32_t peers;    /* VPN_BENCH_SECGW|STRONGSWAN: run beside vpngw */
 	bool default_set;  /* one of the runner's default profiles */
+	bool scaling;      /* each case with 1, 2, ... workers workers */
 	struct vpn_src src;
 };
 

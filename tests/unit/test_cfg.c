@@ -864,6 +864,24 @@ test_bench_profiles(void)
 	CU_ASSERT_TRUE(has(VPN_DIAG_ERROR, 10, "only in topology \"netns\""));
 	CU_ASSERT_TRUE(has(VPN_DIAG_ERROR, 11, "seconds"));
 	CU_ASSERT_EQUAL(diag.errors, 7);
+	/* scaling: pcap only, and 2 workers or more */
+	CU_ASSERT_NOT_EQUAL(load_profile("profile: { name = \"s\";\n topology "
+	                                 "= \"memif\"; workers = 2;\n"
+	                                 " scaling = true; };\n",
+	                                 &p),
+	                    0);
+	CU_ASSERT_TRUE(has(VPN_DIAG_ERROR, 3, "scaling: needs topology"));
+	CU_ASSERT_NOT_EQUAL(load_profile("profile: { name = \"s\";\n topology "
+	                                 "= \"pcap\";\n scaling = true; };\n",
+	                                 &p),
+	                    0);
+	CU_ASSERT_TRUE(has(VPN_DIAG_ERROR, 3, "needs workers of 2 or more"));
+	CU_ASSERT_EQUAL(load_profile("profile: { name = \"s\"; topology = "
+	                             "\"pcap\"; workers = 2; scaling = true; "
+	                             "};\n",
+	                             &p),
+	                0);
+	CU_ASSERT_TRUE(p.scaling);
 	/* no name, no topology; a second top-level group; syntax */
 	CU_ASSERT_NOT_EQUAL(load_profile("profile: { };\nother = 1;\n", &p), 0);
 	CU_ASSERT_TRUE(has(VPN_DIAG_ERROR, 1, "has no name"));

@@ -49,6 +49,18 @@ def keys(alg):
     return ck.hex(), bytes((0x71 + i) & 0xFF for i in range(alen)).hex()
 
 
+def lcores_args(lcores):
+    """EAL arguments that place lcores (ids) on this machine's CPUs: none
+    when each has a CPU of its number, else --lcores mapping them round
+    the CPUs there are (the control lcore, which sleeps between events,
+    shares a CPU with a worker)."""
+    cpus = sorted(os.sched_getaffinity(0))
+    if max(lcores) < len(cpus) and all(c in cpus for c in lcores):
+        return []
+    return ["--lcores", ",".join(f"{l}@{cpus[l % len(cpus)]}"
+                                 for l in lcores)]
+
+
 def frames(size):
     return FRAMES.get(size) or [int(size)]
 

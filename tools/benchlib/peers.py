@@ -13,7 +13,7 @@ import time
 
 from .common import (ALGS, HOST_IN, HOST_OUT, LOCAL, MANY_NET, MANY_STEP,
                      REMOTE, SPI_IN, SPI_OUT, die, gen_size_args, ip_str,
-                     keys, log)
+                     keys, log, lcores_args)
 from .processes import log_tails, sh
 
 SECGW_SRC = "/usr/share/dpdk/examples/ipsec-secgw"
@@ -31,11 +31,12 @@ def manual_keys(alg, spi_in, spi_out, extra=""):
 
 def vpngw_conf(path, ctx, name, outside_dev, inside_dev, alg, tunnels=1,
                replay=True, udp=False, outside_mac="02:00:00:00:02:02",
-               inside_mac="02:00:00:00:02:01"):
+               inside_mac="02:00:00:00:02:01", queues_out=1, queues_in=1):
     """vpngw with one connection per tunnel asked for, manual keys; the
     next hops of both ports are static ARP entries (the generator's or
     the null port's MACs)."""
-    eal = ", ".join('"%s"' % a for a in ctx.eal)
+    eal = ", ".join('"%s"' % a for a in
+                    ctx.eal + lcores_args(range(ctx.workers + 1)))
     workers = ", ".join(str(1 + i) for i in range(ctx.workers))
     extra = "" if replay else " replay_check = false;"
     if udp:
@@ -66,8 +67,10 @@ appliance:
   workers = [{workers}];
   ports = (
     {{ name = "outside"; role = "outside"; device = "{outside_dev}";
+      queues = {queues_out};
       address = "{LOCAL}/24"; static_arp = ["{REMOTE} {outside_mac}"]; }},
     {{ name = "inside"; role = "inside"; device = "{inside_dev}";
+      queues = {queues_in};
       address = "198.51.100.1/24"; static_arp = ["{HOST_IN} {inside_mac}"]; }}
   );
   outside_addresses = ["{LOCAL}", "203.0.113.11"];
@@ -122,11 +125,19 @@ def secgw_conf(path, alg, tunnels, inner_port, outer_port):
     open(path, "w").write(text)
 
 
-def secgw_cmd(ctx, vdevs, cfg, unprotected_mask, crypto_vdev, mtu=1600):
-    """memif ports take frames up to 1518 bytes: mtu 1500 there."""
-    cores = ",".join(str(1 + i) for i in range(ctx.workers))
-    conf = ",".join(f"({p},0,{1 + (p % ctx.workers)})" for p in range(2))
-    return [ctx.secgw, "-l", cores, "--no-pci",
+def secgw_cmd(ctx, vdevs, cfg, unprotected_mask, crypto_vdev, mtu=1600,
+              rxq=None):
+    """memif ports take frames up to 1518 bytes: mtu 1500 there. rxq:
+    the (port, queue) pairs to poll, one lcore each (port p's queue 0 on
+    lcore 1 + p % workers when not given)."""
+    lcores = [1 + i for i in range(ctx.workers)]
+    if rxq is None:
+        rxq = [(p, 0) for p in range(2)]
+    conf = ",".join(f"({p},{q},{lcores[i % len(lcores)]})"
+                    for i, (p, q) in enumerate(rxq))
+    place = lcores_args(lcores)
+    return [ctx.secgw, *(place or ["-l", ",".join(map(str, lcores))]),
+            "--no-pci",
             "--file-prefix", ctx.cur_prefix, *sum((["--vdev", v]
                                                   for v in vdevs), []),
             "--vdev", crypto_vdev, *ctx.eal, "--log-level", "*:warning",

@@ -129,6 +129,69 @@ def many_tunnel_cost(report):
                                     row[impl]["extra_cycles"] = cn - c1
 
 
+def worker_scaling(report):
+    """For the profiles one scaling profile became (NAME-Kw, K workers):
+    each row's rate against the same case with 1 worker, and that per
+    worker (the goal is 0.9 or more)."""
+    for p in report["profiles"]:
+        of = p["profile"].get("scaling_of")
+        if not of:
+            continue
+        base = [q for q in report["profiles"]
+                if q["profile"].get("scaling_of") == of and
+                q["profile"]["workers"] == 1]
+        k = p["profile"]["workers"]
+        for row in p["rows"]:
+            for b in (base[0]["rows"] if base else []):
+                if (b["algorithm"], b["size"], b["direction"]) != \
+                        (row["algorithm"], row["size"], row["direction"]):
+                    continue
+                for impl in ["vpngw"] + p["profile"]["peers"]:
+                    if row[impl]["mpps"] and b[impl]["mpps"]:
+                        x = row[impl]["mpps"] / b[impl]["mpps"]
+                        row[impl]["vs_one_worker"] = x
+                        row[impl]["per_worker"] = x / k
+
+
+def scaling_table(report):
+    """Markdown: every scaling profile's rates by workers, and the
+    ratios."""
+    out = []
+    fams = []
+    for p in report["profiles"]:
+        of = p["profile"].get("scaling_of")
+        if of and of not in fams:
+            fams.append(of)
+    for of in fams:
+        ps = sorted((p for p in report["profiles"]
+                     if p["profile"].get("scaling_of") == of),
+                    key=lambda p: p["profile"]["workers"])
+        peers = ps[0]["profile"]["peers"]
+        out += [f"## {of}: one tunnel over 1 to "
+                f"{ps[-1]['profile']['workers']} workers", "",
+                "Rate with K workers / rate with 1 (goal: K x 0.9 or "
+                "more), from the rows above.", ""]
+        head = ["algorithm", "size", "dir"]
+        for p in ps:
+            head += [f"vpngw {p['profile']['workers']}w Mpps"]
+        head += ["vpngw scaling", "per worker"]
+        for peer in peers:
+            head += [f"{peer} scaling"]
+        out += ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+        for i, r in enumerate(ps[0]["rows"]):
+            top = ps[-1]["rows"][i]
+            cells = [r["algorithm"], r["size"], r["direction"]]
+            cells += [num("%.3f", p["rows"][i]["vpngw"]["mpps"]) for p in ps]
+            v = top["vpngw"]
+            cells += [num("**%.2f**", v.get("vs_one_worker")),
+                      num("%.2f", v.get("per_worker"))]
+            for peer in peers:
+                cells += [num("%.2f", top[peer].get("vs_one_worker"))]
+            out.append("| " + " | ".join(cells) + " |")
+        out.append("")
+    return out
+
+
 def num(fmt, v):
     """v formatted, or "-" when there is none (no passing trial)."""
     return "-" if v is None else fmt % v
@@ -196,6 +259,7 @@ def markdown(report):
                 cells += [latt(v0)] + [latt(r[peer]) for peer in peers]
             out.append("| " + " | ".join(cells) + " |")
         out.append("")
+    out += scaling_table(report)
     out += ["Mpps with `+`: the first trial, at the most the generator "
             "could offer, lost nothing: the gateway may do more. Cycles "
             "per packet: TSC Hz x workers / packet rate (the gateway's "

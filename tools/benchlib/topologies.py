@@ -112,7 +112,12 @@ def pcap_case(ctx, prof, impl, alg, size, direction):
     tunnels = prof["tunnels"]
     plain, esp = pcaps(ctx, alg, size, tunnels)
     pcap = plain if direction == "encrypt" else esp
-    replay = f"net_pcap0,rx_pcap={pcap},infinite_rx=1"
+    # One RX queue a worker, each replaying the same packets: one
+    # tunnel's traffic reaches every worker (as RSS over inner flows does
+    # outbound), and they share its SA.
+    nq = ctx.workers
+    replay = "net_pcap0," + ",".join([f"rx_pcap={pcap}"] * nq) + \
+        ",infinite_rx=1"
     null = "net_null0,no-rx=1"
     pre = ctx.new_prefix(impl)
     dlog = ctx.logpath(impl)
@@ -123,7 +128,9 @@ def pcap_case(ctx, prof, impl, alg, size, direction):
         # A replayed pcap repeats its sequence numbers: no replay check
         # (ipsec-secgw runs without one too).
         vpngw_conf(cfg, ctx, "bench", out_dev, in_dev, alg, tunnels,
-                   replay=False)
+                   replay=False,
+                   queues_out=1 if direction == "encrypt" else nq,
+                   queues_in=nq if direction == "encrypt" else 1)
         cmd = [ctx.vpngw, cfg]
         key = "outside_tx" if direction == "encrypt" else "inside_tx"
 
@@ -135,7 +142,8 @@ def pcap_case(ctx, prof, impl, alg, size, direction):
         secgw_conf(cfg, alg, tunnels, inner_port=inner, outer_port=1 - inner)
         cmd = secgw_cmd(ctx, [replay, null], cfg,
                         "0x2" if direction == "encrypt" else "0x1",
-                        crypto_vdev(alg))
+                        crypto_vdev(alg),
+                        rxq=[(0, q) for q in range(nq)] + [(1, 0)])
 
         def counter(t):
             return t.get("/ethdev/stats,1")["opackets"]
