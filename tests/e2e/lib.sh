@@ -368,6 +368,23 @@ console() {
 		fail "console session $name"
 }
 
+sa_packets() { # sa_packets GW SPI: packets of GW's SA SPI, as telemetry says
+	tel "$1" "/vpngw/sa,$2" "d['packets']"
+}
+
+# pings_carried WHAT SPI MIN: 10 pings from host A to host B, of which
+# at least MIN answered and carried by vpngw 1's outbound SA SPI; said,
+# or the test fails for WHAT.
+pings_carried() {
+	local before n after
+	before=$(sa_packets gw1 "$2")
+	n=$(pings 10)
+	after=$(sa_packets gw1 "$2")
+	echo "$1: $n of 10 pings answered; SA $2 carried $((after - before)) packets"
+	[ "$n" -ge "$3" ] && [ $((after - before)) -ge "$3" ] ||
+		fail "$1: the pings did not go through SA $2"
+}
+
 pings() { # pings N: how many of N pings from host A to host B were answered
 	ip netns exec "$A" ping -c "$1" -i 0.2 -W 1 192.0.2.130 2>/dev/null |
 		grep -c "bytes from 192.0.2.130"
