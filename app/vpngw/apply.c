@@ -73,6 +73,13 @@ vpngw_dp_params_of(const struct vpn_cfg *cfg, struct vpngw_dp_params *p)
 	         a->exception_iface);
 	p->n_outside = a->n_outside;
 	memcpy(p->outside, a->outside_addresses, sizeof(p->outside));
+	for (unsigned int i = 0; i < a->n_outside; i++) {
+		int rank = vpn_cfg_outside_port(a, a->outside_addresses[i]);
+
+		if (rank < 0)
+			return -EINVAL; /* the checker let it by */
+		p->outside_port[i] = (uint8_t)rank;
+	}
 	return 0;
 }
 
@@ -90,6 +97,7 @@ dp_conn_of(const struct vpn_cfg_conn *c)
 		d.t[t].manual = c->tunnels[t].manual.present;
 		d.t[t].dpd_clear = c->tunnels[t].dpd_action != VPN_DPD_NONE;
 		d.t[t].dpd_timeout = (unsigned int)c->tunnels[t].dpd_timeout;
+		d.t[t].local = c->tunnels[t].outside_address;
 		if (vpn_cfg_uses_inside(c) &&
 		    c->tunnels[t].inside_cidr.family == AF_INET)
 			d.t[t].inside =

@@ -1373,7 +1373,7 @@ CMD(show_arp)
 		for (unsigned int p = 0; p < a->n_ports; p++) {
 			const struct vpn_cfg_port *cp = &a->ports[p];
 
-			if (cp->role != v[i].role)
+			if (strcmp(cp->name, v[i].port) != 0)
 				continue;
 			port = cp->name;
 			con_ip(v[i].ip, ip);

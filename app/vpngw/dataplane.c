@@ -82,14 +82,14 @@ link_check(struct dp_port *p, uint64_t now)
 	         up ? "up" : "down");
 	vpngw_log("%s%s%s%s", why, p->ifname[0] ? " (" : "", p->ifname,
 	          p->ifname[0] ? "'s carrier)" : "");
-	if (p == &dp.out)
-		dp_tunnels_link(up, why);
+	if (p->outside)
+		dp_tunnels_link(p, up, why);
 }
 
 bool
 vpngw_dp_port_link(uint16_t id, struct vpngw_port_link *l)
 {
-	const struct dp_port *p = id == dp.out.id ? &dp.out : &dp.in;
+	const struct dp_port *p = dp_port_of_id(id);
 
 	if (!dp.started || p->id != id)
 		return false;
@@ -111,8 +111,7 @@ vpngw_dp_port_link(uint16_t id, struct vpngw_port_link *l)
 void
 vpngw_dp_control(void)
 {
-	struct dp_port *ports[2] = {&dp.out, &dp.in};
-	bool changed[2] = {false, false};
+	bool changed[DP_IN_SLOT + 1] = {false};
 	uint64_t now = rte_rdtsc();
 	void *objs[BURST];
 	unsigned int n;
@@ -122,10 +121,10 @@ vpngw_dp_control(void)
 	while ((n = rte_ring_dequeue_burst(dp.ctl_arp, objs, BURST, NULL)) > 0)
 		for (unsigned int i = 0; i < n; i++) {
 			struct rte_mbuf *m = objs[i];
-			unsigned int pi = m->port == dp.in.id;
+			struct dp_port *p = dp_port_of_id(m->port);
 
-			changed[pi] |= dp_arp_input(
-			        ports[pi],
+			changed[p->slot] |= dp_arp_input(
+			        p,
 			        rte_pktmbuf_mtod_offset(m, uint8_t *, ETH_LEN),
 			        rte_pktmbuf_data_len(m) - ETH_LEN, now);
 			rte_pktmbuf_free(m);
@@ -137,20 +136,22 @@ vpngw_dp_control(void)
 		for (unsigned int i = 0; i < n; i++) {
 			struct rte_mbuf *m = objs[i];
 
-			dp_ctl_ip_send(ports[m->hash.fdir.hi & 1], m,
+			dp_ctl_ip_send(dp_port_at(m->hash.fdir.hi), m,
 			               m->hash.fdir.lo, now);
 		}
-	for (int pi = 0; pi < 2; pi++) {
-		changed[pi] |= dp_arp_age(ports[pi], now);
-		if (changed[pi])
-			dp_arp_publish(ports[pi]);
+	for (unsigned int s = 0; s <= dp.nout; s++) {
+		struct dp_port *p = dp_port_at(s);
+
+		changed[p->slot] |= dp_arp_age(p, now);
+		if (changed[p->slot])
+			dp_arp_publish(p);
 	}
 	dp_arp_counters();
 	if (__atomic_exchange_n(&dp.link_event, 0, __ATOMIC_ACQ_REL) ||
 	    now - dp.last_link >= rte_get_tsc_hz() * LINK_POLL_MS / 1000) {
 		dp.last_link = now;
-		link_check(&dp.out, now);
-		link_check(&dp.in, now);
+		for (unsigned int s = 0; s <= dp.nout; s++)
+			link_check(dp_port_at(s), now);
 	}
 	dp_probes_run(now);
 	if (now - dp.last_check >= rte_get_tsc_hz()) {
@@ -192,22 +193,21 @@ node_pool(int node)
 static void
 numa_check(void)
 {
-	const struct dp_port *ports[2] = {&dp.out, &dp.in};
-
 	for (unsigned int i = 0; i < dp.nwk; i++)
-		for (int pi = 0; pi < 2; pi++) {
-			int node = rte_eth_dev_socket_id(ports[pi]->id);
+		for (unsigned int s = 0; s <= dp.nout; s++) {
+			const struct dp_port *p = dp_port_at(s);
+			int node = rte_eth_dev_socket_id(p->id);
 			unsigned int wn =
 			        rte_lcore_to_socket_id(dp.wk[i].lcore);
 
-			if (i < ports[pi]->nrxq && node >= 0 &&
+			if (i < p->nrxq && node >= 0 &&
 			    (unsigned int)node != wn)
 				vpngw_log("worker %u (lcore %u, NUMA node %u) "
 				          "polls port %s on node %d: each "
 				          "packet crosses between the sockets; "
 				          "choose workers on node %d",
-				          i, dp.wk[i].lcore, wn,
-				          ports[pi]->name, node, node);
+				          i, dp.wk[i].lcore, wn, p->name, node,
+				          node);
 		}
 }
 
@@ -382,9 +382,17 @@ vpngw_dp_start(const struct vpngw_dp_params *a, const struct vpngw_sas *sas,
 	}
 	for (unsigned int i = 0; i < a->n_ports; i++) {
 		bool outside = a->ports[i].outside;
+		struct dp_port *p = outside ? &dp.out[dp.nout] : &dp.in;
+		char ring[32];
 
-		rc = setup_port(&a->ports[i], outside ? &dp.out : &dp.in,
-		                outside ? "ctl_tx_out" : "ctl_tx_in");
+		if (outside && dp.nout == VPN_MAX_OUT_PORTS)
+			return -EINVAL; /* the checker let it by */
+		p->outside = outside;
+		p->slot = outside ? (uint8_t)dp.nout : DP_IN_SLOT;
+		snprintf(ring, sizeof(ring), "ctl_tx_%u", p->slot);
+		if (outside)
+			dp.nout++;
+		rc = setup_port(&a->ports[i], p, ring);
 		if (rc != 0)
 			return rc;
 	}
@@ -396,6 +404,7 @@ vpngw_dp_start(const struct vpngw_dp_params *a, const struct vpngw_sas *sas,
 	dp.started = true;
 	numa_check();
 	memcpy(dp.ours, a->outside, sizeof(dp.ours));
+	memcpy(dp.ours_port, a->outside_port, sizeof(dp.ours_port));
 	dp.nours = a->n_outside;
 	dp.sad = sas->sad;
 	rc = setup_tables();
@@ -409,14 +418,21 @@ vpngw_dp_start(const struct vpngw_dp_params *a, const struct vpngw_sas *sas,
 			          dp.wk[i].lcore);
 			return rc;
 		}
-		vpngw_log("worker %u on lcore %u: polls RX queue %u of "
-		          "%s, sends on TX queue %u",
-		          i, dp.wk[i].lcore, i,
-		          i < dp.in.nrxq && i < dp.out.nrxq ? "both ports"
-		          : i < dp.in.nrxq                  ? "the inside port"
-		          : i < dp.out.nrxq                 ? "the outside port"
-		                                            : "no port",
-		          i);
+		{
+			char polled[VPN_MAX_PORTS * (VPN_NAME_MAX + 2)] = "";
+
+			for (unsigned int s = 0; s <= dp.nout; s++)
+				if (i < dp_port_at(s)->nrxq)
+					snprintf(polled + strlen(polled),
+					         sizeof(polled) -
+					                 strlen(polled),
+					         "%s%s", polled[0] ? ", " : "",
+					         dp_port_at(s)->name);
+			vpngw_log("worker %u on lcore %u: polls RX queue %u "
+			          "of %s, sends on TX queue %u",
+			          i, dp.wk[i].lcore, i,
+			          polled[0] ? polled : "no port", i);
+		}
 	}
 	return 0;
 }
@@ -479,8 +495,8 @@ vpngw_dp_stop(struct vpngw_dp_stats *st, struct vpngw_dp_stats *per_worker,
 	dp_probes_stop();
 	vpngw_dp_read(st, per_worker, n);
 	if (dp.started) {
-		for (int pi = 0; pi < 2; pi++) {
-			struct dp_port *p = pi ? &dp.in : &dp.out;
+		for (unsigned int s = 0; s <= dp.nout; s++) {
+			struct dp_port *p = dp_port_at(s);
 
 			if (p->lsc)
 				rte_eth_dev_callback_unregister(
@@ -493,8 +509,8 @@ vpngw_dp_stop(struct vpngw_dp_stats *st, struct vpngw_dp_stats *per_worker,
 		close(dp.ifsock);
 	if (dp.exc.on)
 		vpn_port_stop(dp.exc.id);
-	for (int pi = 0; pi < 2; pi++) {
-		struct dp_port *p = pi ? &dp.in : &dp.out;
+	for (unsigned int s = 0; s <= dp.nout; s++) {
+		struct dp_port *p = dp_port_at(s);
 		struct rte_mbuf *m;
 
 		while (p->ctl_tx != NULL &&

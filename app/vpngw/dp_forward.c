@@ -58,25 +58,19 @@ l2_out(struct dp_worker *wk, struct dp_port *p, struct rte_mbuf *m,
 {
 	uint32_t nh = dp_next_hop(p, dst);
 	const struct rte_ether_addr *mac = arp_find(p, nh);
-	uint8_t *e;
 
 	if (mac == NULL) {
 		wk->st.arp_miss++;
 		m->hash.fdir.lo = nh;
-		m->hash.fdir.hi = port_index(p);
+		m->hash.fdir.hi = p->slot;
 		if (rte_ring_enqueue(dp.ctl_resolve, m) != 0)
 			rte_pktmbuf_free(m); /* the control core is behind */
 		return false;
 	}
-	e = (uint8_t *)rte_pktmbuf_prepend(m, ETH_LEN);
-	if (e == NULL) {
+	if (!dp_eth_push(p, m, mac->addr_bytes, ET_IPV4)) {
 		rte_pktmbuf_free(m);
 		return false;
 	}
-	memcpy(e, mac->addr_bytes, 6);
-	memcpy(e + 6, p->mac.addr_bytes, 6);
-	e[12] = ET_IPV4 >> 8;
-	e[13] = ET_IPV4 & 0xff;
 	return true;
 }
 
@@ -136,7 +130,7 @@ exc_send_one(struct dp_worker *wk, struct rte_mbuf *m)
 		return;
 	}
 	memcpy(e, dp.exc.mac.addr_bytes, 6);
-	memcpy(e + 6, dp.out.mac.addr_bytes, 6);
+	memcpy(e + 6, dp.out[0].mac.addr_bytes, 6);
 	e[12] = ET_IPV4 >> 8;
 	e[13] = ET_IPV4 & 0xff;
 	if (rte_eth_tx_burst(dp.exc.id, (uint16_t)wk->id, &m, 1) != 1) {
@@ -313,6 +307,46 @@ drop:
 	return 0;
 }
 
+/* Send m[0..n) (outer IPv4 from one of our outside addresses) out of the
+ * outside port their source address leaves by, to their next hops. */
+static void
+out_send(struct dp_worker *wk, struct rte_mbuf **m, unsigned int n)
+{
+	struct rte_mbuf *out[ENC_MAX];
+	uint8_t port[ENC_MAX];
+	unsigned int nout = 0;
+
+	for (unsigned int i = 0; i < n; i++) {
+		struct dp_port *p = dp_out_port(ip_src(m[i]));
+
+		if (l2_out(wk, p, m[i], ip_dst(m[i]))) {
+			port[nout] = p->slot;
+			out[nout++] = m[i];
+		}
+	}
+	if (likely(dp.nout == 1)) {
+		for (unsigned int j = 0; j < nout; j += BURST)
+			tx(wk, &dp.out[0], out + j,
+			   (uint16_t)(nout - j < BURST ? nout - j : BURST));
+		return;
+	}
+	for (unsigned int k = 0; k < dp.nout; k++) {
+		struct rte_mbuf *burst[BURST];
+		unsigned int nb = 0;
+
+		for (unsigned int i = 0; i < nout; i++) {
+			if (port[i] != k)
+				continue;
+			burst[nb++] = out[i];
+			if (nb == BURST) {
+				tx(wk, &dp.out[k], burst, BURST);
+				nb = 0;
+			}
+		}
+		tx(wk, &dp.out[k], burst, (uint16_t)nb);
+	}
+}
+
 /* Encrypt enc[0..n) (their SAs in sas[]: the crypto of many tunnels goes
  * in one engine call per algorithm) and send what comes out to its next
  * hop. */
@@ -320,27 +354,17 @@ static void
 encrypt_and_send(struct dp_worker *wk, struct rte_mbuf **enc,
                  struct vpn_esp_sa **sas, unsigned int n)
 {
-	struct rte_mbuf *out[ENC_MAX];
-	unsigned int nout = 0, j;
 	uint8_t why[ENC_MAX];
 	uint16_t ok;
 
 	if (n == 0)
 		return;
 	ok = vpn_esp_outbound_sas(wk->w, sas, enc, (uint16_t)n, why);
-	for (unsigned int i = 0; i < n; i++) {
-		struct rte_mbuf *m = enc[i];
-
-		if (i >= ok) {
-			wk->st.esp_out_drop++;
-			rte_pktmbuf_free(m);
-		} else if (l2_out(wk, &dp.out, m, ip_dst(m))) {
-			out[nout++] = m;
-		}
+	for (unsigned int i = ok; i < n; i++) {
+		wk->st.esp_out_drop++;
+		rte_pktmbuf_free(enc[i]);
 	}
-	for (j = 0; j < nout; j += BURST)
-		tx(wk, &dp.out, out + j,
-		   (uint16_t)(nout - j < BURST ? nout - j : BURST));
+	out_send(wk, enc, ok);
 }
 
 /* Route m into a tunnel (fwd: forwarded, not the appliance's own): its
@@ -479,7 +503,8 @@ drop:
 }
 
 static void
-outside_input(struct dp_worker *wk, struct rte_mbuf **pkts, uint16_t n)
+outside_input(struct dp_worker *wk, const struct dp_port *p,
+              struct rte_mbuf **pkts, uint16_t n)
 {
 	struct rte_mbuf *esp[BURST], *out[BURST], *enc[ENC_MAX];
 	struct vpn_esp_sa *sas[BURST], *enc_sas[ENC_MAX];
@@ -492,7 +517,7 @@ outside_input(struct dp_worker *wk, struct rte_mbuf **pkts, uint16_t n)
 
 		if (!l2_input(wk, m))
 			continue;
-		if (!is_ours(&dp.out, ip_dst(m))) {
+		if (!is_ours(p, ip_dst(m))) {
 			wk->st.not_for_us++;
 			rte_pktmbuf_free(m);
 			continue;
@@ -570,6 +595,7 @@ static void
 exc_input(struct dp_worker *wk, struct rte_mbuf **pkts, uint16_t n)
 {
 	struct rte_mbuf *enc[ENC_MAX], *to_out[BURST], *to_in[BURST];
+	struct dp_port *out = &dp.out[0];
 	struct vpn_esp_sa *sas[ENC_MAX];
 	unsigned int nenc = 0, nout = 0, nin = 0;
 
@@ -590,19 +616,18 @@ exc_input(struct dp_worker *wk, struct rte_mbuf **pkts, uint16_t n)
 		if (!l2_input(wk, m))
 			continue;
 		dst = ip_dst(m);
-		if (is_ours(&dp.out, ip_src(m))) {
-			if (l2_out(wk, &dp.out, m, dst))
-				to_out[nout++] = m;
-		} else if (route_lookup(dst, &conn, &via) == 0)
+		if (is_ours(out, ip_src(m)))
+			to_out[nout++] = m; /* its port: out_send */
+		else if (route_lookup(dst, &conn, &via) == 0)
 			to_tunnel_queue(wk, m, false, enc, sas, &nenc);
 		else if (((dst ^ dp.in.addr) & dp.in.mask) == 0) {
 			if (l2_out(wk, &dp.in, m, dst))
 				to_in[nin++] = m;
-		} else if (l2_out(wk, &dp.out, m, dst))
-			to_out[nout++] = m;
+		} else if (l2_out(wk, out, m, dst))
+			tx(wk, out, &m, 1); /* (rare: the underlay) */
 	}
 	encrypt_and_send(wk, enc, sas, nenc);
-	tx(wk, &dp.out, to_out, (uint16_t)nout);
+	out_send(wk, to_out, nout);
 	tx(wk, &dp.in, to_in, (uint16_t)nin);
 }
 
@@ -622,7 +647,7 @@ dp_worker_loop(void *arg)
 {
 	struct dp_worker *wk = arg;
 	struct rte_mbuf *pkts[BURST];
-	bool in = wk->id < dp.in.nrxq, out = wk->id < dp.out.nrxq;
+	bool in = wk->id < dp.in.nrxq;
 
 	rte_rcu_qsbr_thread_register(dp.qs, wk->id);
 	rte_rcu_qsbr_thread_online(dp.qs, wk->id);
@@ -637,15 +662,20 @@ dp_worker_loop(void *arg)
 			if (n)
 				inside_input(wk, pkts, n);
 		}
-		if (out) {
-			n = rte_eth_rx_burst(dp.out.id, (uint16_t)wk->id, pkts,
+		for (unsigned int k = 0; k < dp.nout; k++) {
+			const struct dp_port *p = &dp.out[k];
+
+			if (wk->id >= p->nrxq)
+				continue;
+			n = rte_eth_rx_burst(p->id, (uint16_t)wk->id, pkts,
 			                     BURST);
 			wk->st.rx[0] += n;
 			if (n)
-				outside_input(wk, pkts, n);
+				outside_input(wk, p, pkts, n);
 		}
 		if (wk->id == 0) {
-			ctl_tx_drain(wk, &dp.out);
+			for (unsigned int k = 0; k < dp.nout; k++)
+				ctl_tx_drain(wk, &dp.out[k]);
 			ctl_tx_drain(wk, &dp.in);
 			if (dp.exc.on) {
 				n = rte_eth_rx_burst(dp.exc.id, 0, pkts, BURST);

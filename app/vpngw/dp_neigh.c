@@ -26,22 +26,19 @@ arp_send(struct dp_port *p, uint16_t op, const uint8_t *dst_mac, uint32_t tpa,
 {
 	struct rte_mbuf *m = rte_pktmbuf_alloc(dp.pool);
 	struct vpn_arp a = {.op = op, .spa = spa, .tpa = tpa};
-	uint8_t *e;
+	uint8_t *body;
 
-	if (m == NULL || rte_pktmbuf_append(m, ETH_LEN + 28) == NULL) {
+	if (m == NULL ||
+	    (body = (uint8_t *)rte_pktmbuf_append(m, 28)) == NULL) {
 		if (m != NULL)
 			rte_pktmbuf_free(m);
 		return;
 	}
-	e = rte_pktmbuf_mtod(m, uint8_t *);
-	memcpy(e, dst_mac, 6);
-	memcpy(e + 6, p->mac.addr_bytes, 6);
-	e[12] = ET_ARP >> 8;
-	e[13] = ET_ARP & 0xff;
 	memcpy(a.sha, p->mac.addr_bytes, 6);
 	memcpy(a.tha, tha, 6);
-	vpn_arp_write(e + ETH_LEN, &a);
-	if (rte_ring_enqueue(p->ctl_tx, m) != 0)
+	vpn_arp_write(body, &a);
+	if (!dp_eth_push(p, m, dst_mac, ET_ARP) ||
+	    rte_ring_enqueue(p->ctl_tx, m) != 0)
 		rte_pktmbuf_free(m);
 }
 
@@ -91,7 +88,6 @@ dp_ctl_ip_send(struct dp_port *p, struct rte_mbuf *m, uint32_t nh, uint64_t now)
 {
 	const uint8_t *mac = vpn_neigh_find(p->nb, nh);
 	struct vpn_neigh_request r;
-	uint8_t *e;
 	int rc;
 
 	if (mac == NULL) {
@@ -102,15 +98,9 @@ dp_ctl_ip_send(struct dp_port *p, struct rte_mbuf *m, uint32_t nh, uint64_t now)
 			rte_pktmbuf_free(m);
 		return;
 	}
-	e = (uint8_t *)rte_pktmbuf_prepend(m, ETH_LEN);
-	if (e == NULL || rte_ring_enqueue(p->ctl_tx, m) != 0) {
+	if (!dp_eth_push(p, m, mac, ET_IPV4) ||
+	    rte_ring_enqueue(p->ctl_tx, m) != 0)
 		rte_pktmbuf_free(m);
-		return;
-	}
-	memcpy(e, mac, 6);
-	memcpy(e + 6, p->mac.addr_bytes, 6);
-	e[12] = ET_IPV4 >> 8;
-	e[13] = ET_IPV4 & 0xff;
 }
 
 /* ip answered: what was held for it goes out. */
@@ -165,37 +155,41 @@ dp_arp_age(struct dp_port *p, uint64_t now)
 void
 dp_arp_counters(void)
 {
-	const struct vpn_neigh_stats *o = vpn_neigh_stats(dp.out.nb),
-	                             *i = vpn_neigh_stats(dp.in.nb);
+	uint64_t refresh = 0, expired = 0, held = 0, unresolved = 0;
 
-	__atomic_store_n(&dp.ctl_st.arp_refresh, o->refresh + i->refresh,
-	                 __ATOMIC_RELAXED);
-	__atomic_store_n(&dp.ctl_st.arp_expired, o->expired + i->expired,
-	                 __ATOMIC_RELAXED);
-	__atomic_store_n(&dp.ctl_st.arp_held, o->held + i->held,
-	                 __ATOMIC_RELAXED);
-	__atomic_store_n(&dp.ctl_st.arp_unresolved,
-	                 o->unresolved + o->overflow + i->unresolved +
-	                         i->overflow,
+	for (unsigned int s = 0; s <= dp.nout; s++) {
+		const struct vpn_neigh_stats *t =
+		        vpn_neigh_stats(dp_port_at(s)->nb);
+
+		refresh += t->refresh;
+		expired += t->expired;
+		held += t->held;
+		unresolved += t->unresolved + t->overflow;
+	}
+	__atomic_store_n(&dp.ctl_st.arp_refresh, refresh, __ATOMIC_RELAXED);
+	__atomic_store_n(&dp.ctl_st.arp_expired, expired, __ATOMIC_RELAXED);
+	__atomic_store_n(&dp.ctl_st.arp_held, held, __ATOMIC_RELAXED);
+	__atomic_store_n(&dp.ctl_st.arp_unresolved, unresolved,
 	                 __ATOMIC_RELAXED);
 }
 
 unsigned int
 vpngw_dp_neighbours(struct vpngw_neigh_view *v, unsigned int max)
 {
-	struct dp_port *ports[] = {&dp.out, &dp.in};
-	const int roles[] = {VPN_PORT_OUTSIDE, VPN_PORT_INSIDE};
 	struct vpn_neigh_entry e[ARP_SLOTS];
 	unsigned int n = 0;
 
-	for (unsigned int p = 0; p < 2; p++) {
+	for (unsigned int s = 0; s <= dp.nout; s++) {
+		const struct dp_port *p = dp_port_at(s);
 		unsigned int k;
 
-		if (ports[p]->nb == NULL)
+		if (p->nb == NULL)
 			continue;
-		k = vpn_neigh_snapshot(ports[p]->nb, e, ARP_SLOTS);
+		k = vpn_neigh_snapshot(p->nb, e, ARP_SLOTS);
 		for (unsigned int i = 0; i < k && n < max; i++, n++) {
-			v[n].role = roles[p];
+			v[n].role =
+			        p->outside ? VPN_PORT_OUTSIDE : VPN_PORT_INSIDE;
+			snprintf(v[n].port, sizeof(v[n].port), "%s", p->name);
 			v[n].ip = e[i].ip;
 			memcpy(v[n].mac, e[i].mac, 6);
 		}

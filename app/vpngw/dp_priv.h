@@ -61,6 +61,8 @@ struct arp_table {
 
 struct dp_port {
 	uint16_t id;
+	bool outside;
+	uint8_t slot;     /* out[slot], or DP_IN_SLOT */
 	uint16_t nrxq;    /* RX queues: workers 0..nrxq-1 poll one each */
 	unsigned int mtu; /* the largest IP packet it sends (port mtu) */
 	struct rte_ether_addr mac;
@@ -89,8 +91,9 @@ struct dp_tunnel {
 	struct vpn_health h;         /* its state, from every source */
 	char why[VPN_HEALTH_WHY];    /* h's last reason (telemetry reads) */
 	uint64_t keepalives;
-	bool manual;     /* keyed by hand: liveness by dummy ESP, not IKE */
-	uint32_t inside; /* our inside address (BGP), 0: none; workers read */
+	bool manual;      /* keyed by hand: liveness by dummy ESP, not IKE */
+	uint8_t out_slot; /* the outside port it leaves by (out[]) */
+	uint32_t inside;  /* our inside address (BGP), 0: none; workers read */
 	/* Health checks (dp_probe.c). */
 	uint64_t probe_next;    /* TSC when the next probe is due */
 	uint32_t probe_round;   /* the probe in flight */
@@ -133,9 +136,13 @@ struct dp_exc {
 };
 
 struct dp {
-	struct dp_port out, in;
+	struct dp_port out[VPN_MAX_OUT_PORTS]; /* the outside ports: an
+	                                        * uplink per tunnel */
+	unsigned int nout;
+	struct dp_port in;
 	struct dp_exc exc;
 	uint32_t ours[VPN_MAX_OUTSIDE];
+	uint8_t ours_port[VPN_MAX_OUTSIDE]; /* each one's out[] */
 	unsigned int nours;
 	struct vpn_fib *routes;  /* RCU: built whole, published at start and
 	                          * on each change (lib/route) */
@@ -186,23 +193,63 @@ ip_src(const struct rte_mbuf *m)
 	return rte_be_to_cpu_32(v);
 }
 
+#define DP_IN_SLOT VPN_MAX_OUT_PORTS
+
+/* Whether ip is one of our addresses on p's side: p's own, and for an
+ * outside port any outside port's or outside address. */
 static inline bool
 is_ours(const struct dp_port *p, uint32_t ip)
 {
 	if (ip == p->addr)
 		return true;
-	if (p != &dp.out)
+	if (!p->outside)
 		return false;
 	for (unsigned int i = 0; i < dp.nours; i++)
 		if (dp.ours[i] == ip)
 			return true;
-	return false;
+	for (unsigned int k = 1; k < dp.nout; k++)
+		if (dp.out[k].addr == ip)
+			return true;
+	return dp.out[0].addr == ip;
 }
 
+/* The outside port what is sent from our outside address src leaves by
+ * (the configuration's vpn_cfg_outside_port, kept per address). */
+static inline struct dp_port *
+dp_out_port(uint32_t src)
+{
+	if (likely(dp.nout == 1))
+		return &dp.out[0];
+	for (unsigned int i = 0; i < dp.nours; i++)
+		if (dp.ours[i] == src)
+			return &dp.out[dp.ours_port[i]];
+	for (unsigned int k = 0; k < dp.nout; k++)
+		if (dp.out[k].addr == src)
+			return &dp.out[k];
+	return &dp.out[0];
+}
+
+/* A port by its slot (a ring's note of it) and by DPDK port id. */
+static inline struct dp_port *
+dp_port_at(unsigned int slot)
+{
+	return slot < dp.nout ? &dp.out[slot] : &dp.in;
+}
+
+static inline struct dp_port *
+dp_port_of_id(uint16_t id)
+{
+	for (unsigned int k = 0; k < dp.nout; k++)
+		if (dp.out[k].id == id)
+			return &dp.out[k];
+	return &dp.in;
+}
+
+/* Counters by role: 0 outside, 1 inside. */
 static inline unsigned int
 port_index(const struct dp_port *p)
 {
-	return p == &dp.in;
+	return !p->outside;
 }
 
 /* Next hop on p for dst. */
@@ -211,6 +258,23 @@ dp_next_hop(const struct dp_port *p, uint32_t dst)
 {
 	return ((dst ^ p->addr) & p->mask) == 0 || p->gateway == 0 ? dst
 	                                                           : p->gateway;
+}
+
+/* Prepend to m an Ethernet header to dst from p's MAC for ethertype et.
+ * false: no headroom (m is left as it was). */
+static inline bool
+dp_eth_push(const struct dp_port *p, struct rte_mbuf *m, const uint8_t *dst,
+            uint16_t et)
+{
+	uint8_t *e = (uint8_t *)rte_pktmbuf_prepend(m, ETH_LEN);
+
+	if (e == NULL)
+		return false;
+	memcpy(e, dst, 6);
+	memcpy(e + 6, p->mac.addr_bytes, 6);
+	e[12] = (uint8_t)(et >> 8);
+	e[13] = (uint8_t)et;
+	return true;
 }
 
 /* dp_neigh.c: the control core's ARP. */
@@ -229,7 +293,7 @@ void dp_free_mbuf(void *m);
  * false when it could not be (m freed). */
 bool dp_ctl_esp_send(struct vpn_esp_sa *sa, struct rte_mbuf *m, uint64_t now);
 void dp_tunnels_check(uint64_t now);
-void dp_tunnels_link(bool up, const char *why);
+void dp_tunnels_link(const struct dp_port *p, bool up, const char *why);
 void dp_nh_tunnel(unsigned int slot, unsigned int ti, struct vpn_esp_sa *out);
 
 /* dp_probe.c: health checks, on the control core. */

@@ -87,13 +87,15 @@ tunnel_set(struct dp_conn *c, unsigned int ti, enum vpn_health_src src, bool ok,
 	        c, ti, vpn_health_set(&c->t[ti].h, src, ok, why, rte_rdtsc()));
 }
 
-/* The outside port's link went up or down: every tunnel leaves by it. */
+/* Outside port p's link went up or down: the tunnels that leave by it. */
 void
-dp_tunnels_link(bool up, const char *why)
+dp_tunnels_link(const struct dp_port *p, bool up, const char *why)
 {
 	for (unsigned int i = 0; i < dp.nconns; i++)
 		for (unsigned int ti = 0; ti < VPN_TUNNELS; ti++)
-			tunnel_set(&dp.conns[i], ti, VPN_HEALTH_LINK, up, why);
+			if (dp.conns[i].t[ti].out_slot == p->slot)
+				tunnel_set(&dp.conns[i], ti, VPN_HEALTH_LINK,
+				           up, why);
 }
 
 /* What lib/health watches on tunnel ti of c. */
@@ -132,7 +134,11 @@ dp_ctl_esp_send(struct vpn_esp_sa *sa, struct rte_mbuf *m, uint64_t now)
 		rte_pktmbuf_free(m);
 		return false;
 	}
-	dp_ctl_ip_send(&dp.out, m, dp_next_hop(&dp.out, ip_dst(m)), now);
+	{
+		struct dp_port *p = dp_out_port(ip_src(m));
+
+		dp_ctl_ip_send(p, m, dp_next_hop(p, ip_dst(m)), now);
+	}
 	return true;
 }
 
@@ -278,7 +284,8 @@ dp_nh_tunnel(unsigned int slot, unsigned int ti, struct vpn_esp_sa *out)
 	e.t[ti] = (struct vpn_nh_tunnel){0};
 	if (out != NULL) {
 		e.t[ti].sa = out;
-		e.t[ti].inner_mtu = inner_mtu(out, dp.out.mtu);
+		e.t[ti].inner_mtu = inner_mtu(
+		        out, dp_out_port(vpn_esp_sa_params(out)->tun_src)->mtu);
 		e.t[ti].mss = vpn_mss_for_mtu(e.t[ti].inner_mtu, false);
 	}
 	nh_publish(slot, &e);
@@ -402,6 +409,7 @@ vpngw_dp_conn_set(const struct vpngw_dp_conn *c)
 
 		snprintf(dt->name, sizeof(dt->name), "%s/%d", c->name, t + 1);
 		dt->manual = c->t[t].manual;
+		dt->out_slot = dp_out_port(c->t[t].local)->slot;
 		__atomic_store_n(&dt->inside, c->t[t].inside, __ATOMIC_RELEASE);
 	}
 	pthread_mutex_unlock(&dp.names);
@@ -411,16 +419,22 @@ vpngw_dp_conn_set(const struct vpngw_dp_conn *c)
 
 		/* A new slot starts as lib/health starts one; a changed
 		 * connection keeps what its sources said. */
-		if (dt->h.p.hz == 0) {
+		if (dt->h.p.hz == 0)
 			(void)vpn_health_init(&dt->h, &p, rte_rdtsc());
-			if (!dp.out.link)
-				(void)vpn_health_set(&dt->h, VPN_HEALTH_LINK,
-				                     false, "outside link down",
-				                     rte_rdtsc());
-		} else
+		else
 			dp_tunnel_settle(
 			        d, t,
 			        vpn_health_reconfig(&dt->h, &p, rte_rdtsc()));
+		/* The link of the port it leaves by (which a changed
+		 * outside address may have changed). */
+		{
+			const struct dp_port *op = &dp.out[dt->out_slot];
+			char why[VPN_NAME_MAX + 32];
+
+			snprintf(why, sizeof(why), "port %s: link %s", op->name,
+			         op->link ? "up" : "down");
+			tunnel_set(d, t, VPN_HEALTH_LINK, op->link, why);
+		}
 	}
 	/* The workers see the slot once a route names it (next FIB). */
 	if (c->slot >= dp.nconns)

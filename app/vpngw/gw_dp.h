@@ -42,6 +42,8 @@ struct vpngw_dp_params {
 	char exception_iface[VPN_NAME_MAX + 1]; /* empty: none */
 	unsigned int n_outside;
 	uint32_t outside[VPN_MAX_OUTSIDE];
+	uint8_t outside_port[VPN_MAX_OUTSIDE]; /* each one's outside port:
+	                                        * its rank among them */
 };
 
 /* A connection as the data plane keeps it (its slot's settings). */
@@ -57,6 +59,7 @@ struct vpngw_dp_conn {
 		bool manual;    /* keyed by hand: liveness by ESP heard */
 		bool dpd_clear; /* silence takes it down */
 		unsigned int dpd_timeout; /* seconds of silence */
+		uint32_t local;           /* our outside address: its port */
 		uint32_t inside; /* our inside address (BGP): what comes
 		                  * out of the tunnel to it is the kernel's;
 		                  * 0: none */
@@ -178,6 +181,7 @@ unsigned int vpngw_dp_tunnels(struct vpngw_tunnel_info *info, unsigned int max);
 /* A resolved neighbour (ARP) of a port, for show arp. */
 struct vpngw_neigh_view {
 	int role; /* enum vpn_port_role */
+	char port[VPN_NAME_MAX + 1];
 	uint32_t ip;
 	uint8_t mac[6];
 };

@@ -157,11 +157,11 @@ check_appliance(struct checker *c)
 			    "workers to poll them",
 			    p->name, (long long)p->queues, a->n_workers);
 	}
-	if (outside != 1 || inside != 1)
+	if (outside < 1 || outside > VPN_MAX_OUT_PORTS || inside != 1)
 		ERR(c, a->src.line,
-		    "the appliance needs exactly one outside and one inside "
-		    "port (has %d outside, %d inside)",
-		    outside, inside);
+		    "the appliance needs one inside port and one to %d "
+		    "outside ports (has %d outside, %d inside)",
+		    VPN_MAX_OUT_PORTS, outside, inside);
 
 	if (a->n_workers == 0)
 		ERR(c, opt_line(VPN_OBJ_APPLIANCE, a, "workers"),
@@ -173,12 +173,23 @@ check_appliance(struct checker *c)
 			    "their own",
 			    (long long)a->workers[i]);
 
-	for (unsigned int i = 0; i < a->n_outside; i++)
+	for (unsigned int i = 0; i < a->n_outside; i++) {
 		if (!endpoint_ok(a->outside_addresses[i]))
 			ERR(c,
 			    opt_line(VPN_OBJ_APPLIANCE, a, "outside_addresses"),
 			    "outside address %s is not a unicast address",
 			    ip(a->outside_addresses[i], b));
+		/* With several outside ports, each address says which:
+		 * the port's own, or on its subnet. */
+		else if (outside > 1 &&
+		         vpn_cfg_outside_port(a, a->outside_addresses[i]) < 0)
+			ERR(c,
+			    opt_line(VPN_OBJ_APPLIANCE, a, "outside_addresses"),
+			    "outside address %s is on no outside port's subnet "
+			    "(with several outside ports, each address leaves "
+			    "by the port whose subnet holds it)",
+			    ip(a->outside_addresses[i], b));
+	}
 	if (c->cfg->n_conns > 0 && a->n_outside == 0)
 		ERR(c, a->src.line,
 		    "VPN connections need outside_addresses (our tunnel "

@@ -55,6 +55,29 @@ vpn_cfg_inside_addr(const struct vpn_cfg_tunnel *t, bool ours)
 	return (vpn_prefix_v4_addr(&t->inside_cidr) & ~3u) + (ours ? 1 : 2);
 }
 
+int
+vpn_cfg_outside_port(const struct vpn_cfg_appliance *a, uint32_t addr)
+{
+	int rank = 0, subnet = -1;
+
+	for (unsigned int i = 0; i < a->n_ports; i++) {
+		const struct vpn_cfg_port *p = &a->ports[i];
+		uint32_t pa = vpn_prefix_v4_addr(&p->address);
+		uint32_t mask =
+		        p->address.len ? ~0u << (32 - p->address.len) : 0;
+
+		if (p->role != VPN_PORT_OUTSIDE)
+			continue;
+		if (p->address.family == AF_INET && pa == addr)
+			return rank;
+		if (subnet < 0 && p->address.family == AF_INET &&
+		    ((pa ^ addr) & mask) == 0)
+			subnet = rank;
+		rank++;
+	}
+	return subnet >= 0 ? subnet : rank == 1 ? 0 : -1;
+}
+
 static const char *const swan_enc[] = {"aes128", "aes256", "aes128gcm16",
                                        "aes256gcm16"};
 static const char *const swan_integ[] = {"sha1", "sha256", "sha384", "sha512"};

@@ -27,6 +27,7 @@
 #define VPN_IDENTITY_MAX   256 /* certificate identity (subject DN or SAN) */
 #define VPN_HASH_MAX       128 /* crypt(3) password hash */
 #define VPN_MAX_PORTS      8
+#define VPN_MAX_OUT_PORTS  4 /* outside ports: an uplink per tunnel */
 #define VPN_MAX_WORKERS    64
 #define VPN_MAX_LCORE      127
 #define VPN_MAX_QUEUES     16
@@ -435,6 +436,11 @@ int vpn_cfg_tunnel_ts(const struct vpn_cfg_conn *c, int ti, bool local,
 bool vpn_cfg_uses_inside(const struct vpn_cfg_conn *c);
 /* Our (or the customer gateway's) address in a tunnel's inside /30. */
 uint32_t vpn_cfg_inside_addr(const struct vpn_cfg_tunnel *t, bool ours);
+/* The outside port (its rank among the outside ports, in file order) that
+ * outside address addr leaves by: the one with that address, else the
+ * one whose subnet holds it, else, when there is one outside port, that
+ * one; -1: none. */
+int vpn_cfg_outside_port(const struct vpn_cfg_appliance *a, uint32_t addr);
 /* The customer gateway's configuration for connection conn in format fmt
  * ("strongswan", "frr" or "generic"). 0, -ENOENT or -EINVAL. */
 int vpn_cfg_export(const struct vpn_cfg *cfg, const char *conn, const char *fmt,

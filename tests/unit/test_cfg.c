@@ -683,14 +683,57 @@ test_ports(void)
 	CU_ASSERT_TRUE(has(VPN_DIAG_ERROR, 5, "port has no name"));
 	CU_ASSERT_TRUE(has(VPN_DIAG_ERROR, 5, "port has no device"));
 	CU_ASSERT_TRUE(has(VPN_DIAG_ERROR, 1,
-	                   "exactly one outside and one "
-	                   "inside port"));
+	                   "one inside port and one to 4 outside ports"));
 	/* a bad role is reported once: not also as a missing one */
 	CU_ASSERT_FALSE(has(VPN_DIAG_ERROR, 5, "port has no role"));
 	CU_ASSERT_TRUE(vpn_device_is_pci("0000:03:00.0"));
 	CU_ASSERT_TRUE(vpn_device_is_pci("03:00.1"));
 	CU_ASSERT_FALSE(vpn_device_is_pci("0000:03:00"));
 	CU_ASSERT_FALSE(vpn_device_is_pci("net_null0"));
+}
+
+/* Several outside ports (an uplink per tunnel): each outside address
+ * leaves by the port that has it or whose subnet holds it. */
+static void
+test_outside_ports(void)
+{
+	static const char head[] =
+	        "appliance: {\n"
+	        "  workers = [1];\n"
+	        "  ports = ( { name = \"up1\"; role = \"outside\"; device = "
+	        "\"net_null0\"; address = \"203.0.113.1/26\"; },\n"
+	        "    { name = \"up2\"; role = \"outside\"; device = "
+	        "\"net_null1\"; address = \"203.0.113.65/26\"; },\n"
+	        "    { name = \"in\"; role = \"inside\"; device = "
+	        "\"net_null2\"; address = \"198.51.100.1/24\"; } );\n";
+	char text[1024];
+
+	snprintf(text, sizeof(text), "%s%s", head,
+	         "  outside_addresses = [\"203.0.113.1\", \"203.0.113.70\"];"
+	         "\n};\n");
+	vpn_cfg_free(cfg);
+	vpn_diag_free(&diag);
+	vpn_diag_init(&diag);
+	cfg = vpn_cfg_load_string(text, "t.conf", &diag);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(cfg);
+	if (diag.errors != 0)
+		dump();
+	CU_ASSERT_EQUAL(diag.errors, 0);
+	CU_ASSERT_EQUAL(vpn_cfg_outside_port(&cfg->appliance, 0xCB007101), 0);
+	CU_ASSERT_EQUAL(vpn_cfg_outside_port(&cfg->appliance, 0xCB007146), 1);
+	CU_ASSERT_EQUAL(vpn_cfg_outside_port(&cfg->appliance, 0xCB007141), 1);
+	CU_ASSERT_EQUAL(vpn_cfg_outside_port(&cfg->appliance, 0xCB0071C1), -1);
+	/* an address on neither port's subnet */
+	snprintf(text, sizeof(text), "%s%s", head,
+	         "  outside_addresses = [\"203.0.113.1\", "
+	         "\"203.0.113.200\"];\n};\n");
+	vpn_cfg_free(cfg);
+	vpn_diag_free(&diag);
+	vpn_diag_init(&diag);
+	cfg = vpn_cfg_load_string(text, "t.conf", &diag);
+	CU_ASSERT_TRUE(has(VPN_DIAG_ERROR, 6,
+	                   "outside address 203.0.113.200 is on no outside "
+	                   "port's subnet"));
 }
 
 /* ---- loader behaviour ---------------------------------------------------- */
@@ -1591,6 +1634,7 @@ register_cfg_tests(void)
 	CU_add_test(s, "console", test_console);
 	CU_add_test(s, "appliance", test_appliance);
 	CU_add_test(s, "ports", test_ports);
+	CU_add_test(s, "several outside ports", test_outside_ports);
 	CU_add_test(s, "unknown options", test_unknown_options);
 	CU_add_test(s, "all errors reported", test_all_errors_reported);
 	CU_add_test(s, "names", test_names);
