@@ -61,6 +61,7 @@ vpngw_dp_params_of(const struct vpn_cfg *cfg, struct vpngw_dp_params *p)
 		d->addr = d->has_addr ? vpn_prefix_v4_addr(&c->address) : 0;
 		d->len = (uint8_t)c->address.len;
 		d->gateway = c->gateway;
+		d->vlan = (uint16_t)c->vlan;
 		d->arp_timeout = (unsigned int)c->arp_timeout;
 		d->n_static_arp = c->n_static_arp;
 		for (unsigned int k = 0; k < c->n_static_arp; k++)

@@ -231,6 +231,7 @@ setup_port(const struct vpngw_dp_port *cp, struct dp_port *p,
 		return -EINVAL;
 	}
 	p->nrxq = (uint16_t)cp->queues;
+	p->vlan = cp->vlan;
 	p->mtu = cp->mtu;
 	if (vpn_port_start(p->id, p->nrxq, (uint16_t)dp.nwk,
 	                   node_pool(rte_eth_dev_socket_id(p->id)),

@@ -141,22 +141,36 @@ exc_send_one(struct dp_worker *wk, struct rte_mbuf *m)
 }
 
 /*
- * The Ethernet layer of a frame received on p: ARP goes to the control
- * core, an IPv4 packet comes back with its Ethernet header stripped
- * (true); anything else is counted and freed (false).
+ * The Ethernet layer of a frame received on p (NULL: the exception TAP,
+ * untagged): its VLAN tag checked and taken off (a port with a VLAN
+ * takes only frames of that VLAN, one without only untagged frames), ARP
+ * to the control core, an IPv4 packet back with its Ethernet header
+ * stripped (true); anything else is counted and freed (false).
  */
 static bool
-l2_input(struct dp_worker *wk, struct rte_mbuf *m)
+l2_input(struct dp_worker *wk, const struct dp_port *p, struct rte_mbuf *m)
 {
-	const uint8_t *e = rte_pktmbuf_mtod(m, const uint8_t *);
+	uint8_t *e = rte_pktmbuf_mtod(m, uint8_t *);
 	unsigned int len = rte_pktmbuf_data_len(m);
-	uint16_t et;
+	uint16_t et, vlan = p != NULL ? p->vlan : 0;
 
 	if (m->nb_segs != 1 || len < ETH_LEN) {
 		wk->st.bad_frame++;
 		goto consumed;
 	}
 	et = (uint16_t)(e[12] << 8 | e[13]);
+	if (unlikely(vlan != 0 || et == ET_VLAN)) {
+		if (et != ET_VLAN || len < ETH_LEN + VLAN_LEN ||
+		    ((e[14] << 8 | e[15]) & 0xfff) != vlan) {
+			wk->st.vlan_other++;
+			goto consumed;
+		}
+		/* Untagged: the MACs move over the tag. */
+		memmove(e + VLAN_LEN, e, 12);
+		e = (uint8_t *)rte_pktmbuf_adj(m, VLAN_LEN);
+		len -= VLAN_LEN;
+		et = (uint16_t)(e[12] << 8 | e[13]);
+	}
 	if (et == ET_ARP) {
 		if (rte_ring_enqueue(dp.ctl_arp, m) == 0)
 			return false;
@@ -399,7 +413,7 @@ inside_input(struct dp_worker *wk, struct rte_mbuf **pkts, uint16_t n)
 	for (uint16_t i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
 
-		if (!l2_input(wk, m))
+		if (!l2_input(wk, &dp.in, m))
 			continue;
 		if (ip_dst(m) == dp.in.addr) { /* for us: the kernel */
 			if (!exc_send(wk, m)) {
@@ -515,7 +529,7 @@ outside_input(struct dp_worker *wk, const struct dp_port *p,
 	for (uint16_t i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
 
-		if (!l2_input(wk, m))
+		if (!l2_input(wk, p, m))
 			continue;
 		if (!is_ours(p, ip_dst(m))) {
 			wk->st.not_for_us++;
@@ -613,7 +627,7 @@ exc_input(struct dp_worker *wk, struct rte_mbuf **pkts, uint16_t n)
 			rte_pktmbuf_free(m);
 			continue;
 		}
-		if (!l2_input(wk, m))
+		if (!l2_input(wk, NULL, m))
 			continue;
 		dst = ip_dst(m);
 		if (is_ours(out, ip_src(m)))

@@ -46,6 +46,8 @@
 #define ETH_LEN     14
 #define ET_IPV4     0x0800
 #define ET_ARP      0x0806
+#define ET_VLAN     0x8100
+#define VLAN_LEN    4
 
 /* A neighbour as the workers see it. */
 struct arp_entry {
@@ -63,6 +65,7 @@ struct dp_port {
 	uint16_t id;
 	bool outside;
 	uint8_t slot;     /* out[slot], or DP_IN_SLOT */
+	uint16_t vlan;    /* 802.1Q VLAN ID its frames carry; 0: none */
 	uint16_t nrxq;    /* RX queues: workers 0..nrxq-1 poll one each */
 	unsigned int mtu; /* the largest IP packet it sends (port mtu) */
 	struct rte_ether_addr mac;
@@ -260,18 +263,27 @@ dp_next_hop(const struct dp_port *p, uint32_t dst)
 	                                                           : p->gateway;
 }
 
-/* Prepend to m an Ethernet header to dst from p's MAC for ethertype et.
- * false: no headroom (m is left as it was). */
+/* Prepend to m an Ethernet header to dst from p (its MAC, and its VLAN
+ * tag when it has one) for ethertype et. false: no headroom (m is left
+ * as it was). */
 static inline bool
 dp_eth_push(const struct dp_port *p, struct rte_mbuf *m, const uint8_t *dst,
             uint16_t et)
 {
-	uint8_t *e = (uint8_t *)rte_pktmbuf_prepend(m, ETH_LEN);
+	uint8_t *e = (uint8_t *)rte_pktmbuf_prepend(
+	        m, ETH_LEN + (p->vlan ? VLAN_LEN : 0));
 
 	if (e == NULL)
 		return false;
 	memcpy(e, dst, 6);
 	memcpy(e + 6, p->mac.addr_bytes, 6);
+	if (p->vlan) {
+		e[12] = ET_VLAN >> 8;
+		e[13] = ET_VLAN & 0xff;
+		e[14] = (uint8_t)(p->vlan >> 8);
+		e[15] = (uint8_t)p->vlan;
+		e += VLAN_LEN;
+	}
 	e[12] = (uint8_t)(et >> 8);
 	e[13] = (uint8_t)et;
 	return true;

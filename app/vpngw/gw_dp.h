@@ -29,6 +29,7 @@ struct vpngw_dp_port {
 	uint32_t addr; /* host order */
 	uint8_t len;
 	uint32_t gateway;         /* 0: none */
+	uint16_t vlan;            /* 802.1Q VLAN ID; 0: untagged */
 	unsigned int arp_timeout; /* seconds a learned neighbour is trusted */
 	unsigned int n_static_arp;
 	struct vpn_neigh_entry static_arp[VPN_MAX_STATIC_ARP];
@@ -95,7 +96,8 @@ struct vpngw_dp_conn {
 	_(esp_out_drop) \
 	_(esp_in_drop) \
 	_(keepalive_in) \
-	_(inner_src)
+	_(inner_src) \
+	_(vlan_other)
 /* clang-format on */
 
 /* Forwarding counters (rx/tx index 0: outside port, 1: inside port). */

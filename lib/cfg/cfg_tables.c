@@ -171,6 +171,9 @@ static const struct opt port_opts[] = {
          .off = offsetof(T, address),
          .help = "interface IPv4 address/length"},
         IPV4(T, "gateway", gateway, "next-hop router on this port"),
+        INT(T, "vlan", vlan, 0, 4094, "0",
+            "802.1Q VLAN ID of the port's frames, tagged and untagged by "
+            "vpngw (0: untagged; a VF tagged by its PF is untagged here)"),
         INT(T, "arp_timeout", arp_timeout, 5, 86400, "300",
             "seconds before a learned neighbour is asked again"),
         {.name = "static_arp",

@@ -131,6 +131,7 @@ struct vpn_cfg_port {
 	int64_t mtu;
 	struct vpn_prefix address; /* interface address/len, optional */
 	uint32_t gateway;          /* next hop, optional */
+	int64_t vlan;              /* 802.1Q VLAN ID; 0: untagged */
 	int64_t arp_timeout;       /* seconds a learned neighbour is trusted */
 	unsigned int n_static_arp; /* permanent neighbours */
 	char static_arp[VPN_MAX_STATIC_ARP][VPN_NEIGHBOR_MAX];
