@@ -15,6 +15,10 @@
  * process that is not root has nothing to drop: 0. */
 int vpngw_priv_drop(void);
 
+/* $NOTIFY_SOCKET taken from the environment (and out of it, so that no
+ * child inherits it): call first thing. */
+void vpngw_notify_init(void);
+
 /* sd_notify(3)'s protocol without libsystemd: STATE (e.g. "READY=1",
  * "RELOADING=1", "STOPPING=1") to $NOTIFY_SOCKET; nothing when it is not
  * set (not started by systemd). */

@@ -297,8 +297,9 @@ main(int argc, char **argv)
 	struct vpngw_sas sas;
 	struct vpn_diag d;
 	struct vpn_cfg *cfg;
-	int opt, rc;
+	int opt, rc, exit_rc = 0;
 
+	vpngw_notify_init();
 	while ((opt = getopt(argc, argv, "nvS:Vh")) != -1) {
 		switch (opt) {
 		case 'n':
@@ -433,13 +434,15 @@ main(int argc, char **argv)
 	if (rte_pdump_init() != 0)
 		printf("vpngw: packet capture (dpdk-dumpcap) unavailable: %s\n",
 		       rte_strerror(rte_errno));
-	vpngw_console_start(cfg);
-	vpngw_metrics_start(cfg);
-	/* Started: from here on, only the capabilities it needs running. */
+	/* Started: from here on, only the capabilities it needs running
+	 * (the console's and metrics' threads start with no more). */
 	if (vpngw_priv_drop() != 0) {
 		printf("vpngw: could not drop its privileges: stopping\n");
 		quit = 1;
+		exit_rc = 1;
 	} else {
+		vpngw_console_start(cfg);
+		vpngw_metrics_start(cfg);
 		printf("vpngw: running; SIGINT or SIGTERM stops it\n");
 		vpngw_notify("READY=1\nSTATUS=running");
 	}
@@ -490,7 +493,7 @@ main(int argc, char **argv)
 	vpn_cfg_free(vpngw_running());
 	vpn_pki_free(pki);
 	vpngw_ctl_unlock();
-	return 0;
+	return exit_rc;
 
 	/* A start that failed: what was started, stopped in reverse. */
 out_bgp:

@@ -64,8 +64,8 @@ static const struct {
 
 static struct __user_cap_data_struct caps[_LINUX_CAPABILITY_U32S_3];
 static int last_cap;
-static int drop_sig;
-static int drops_ok, drops_failed;
+static bool drop_bset; /* the bounding set too (needs CAP_SETPCAP) */
+static int drop_errno; /* a handler's first failure (atomic) */
 
 static bool
 kept(int cap)
@@ -76,15 +76,16 @@ kept(int cap)
 	return false;
 }
 
-/* This thread's drop: the bounding set, then what it holds. Async-signal
- * safe (system calls only). */
+/* This thread's drop: the bounding set (when we may), then what it
+ * holds, then no_new_privs. Async-signal safe (system calls only);
+ * doing it twice is harmless. */
 static int
 drop_here(void)
 {
 	struct __user_cap_header_struct h = {
 	        .version = _LINUX_CAPABILITY_VERSION_3, .pid = 0};
 
-	for (int c = 0; c <= last_cap; c++)
+	for (int c = 0; drop_bset && c <= last_cap; c++)
 		if (!kept(c) && prctl(PR_CAPBSET_READ, c, 0, 0, 0) == 1 &&
 		    prctl(PR_CAPBSET_DROP, c, 0, 0, 0) != 0)
 			return -errno;
@@ -98,13 +99,16 @@ drop_here(void)
 static void
 on_drop(int sig)
 {
-	int saved = errno;
+	int saved = errno, rc;
 
 	(void)sig;
-	if (drop_here() == 0)
-		__atomic_add_fetch(&drops_ok, 1, __ATOMIC_RELEASE);
-	else
-		__atomic_add_fetch(&drops_failed, 1, __ATOMIC_RELEASE);
+	rc = drop_here();
+	if (rc != 0) {
+		int none = 0;
+
+		__atomic_compare_exchange_n(&drop_errno, &none, -rc, false,
+		                            __ATOMIC_RELEASE, __ATOMIC_RELAXED);
+	}
 	errno = saved;
 }
 
@@ -122,99 +126,177 @@ read_last_cap(void)
 	return v;
 }
 
+/* A thread's (or the process's) capability sets and no_new_privs, from
+ * its status file. false: gone (or unreadable). */
+struct caps_seen {
+	uint64_t eff, prm, bnd;
+	int nnp;
+};
+
+static bool
+caps_of(const char *status, struct caps_seen *c)
+{
+	FILE *f = fopen(status, "r");
+	char line[128];
+	unsigned long long v;
+	int n = 0;
+
+	if (f == NULL)
+		return false;
+	memset(c, 0, sizeof(*c));
+	while (fgets(line, sizeof(line), f) != NULL) {
+		if (sscanf(line, "CapEff: %llx", &v) == 1)
+			c->eff = v, n++;
+		else if (sscanf(line, "CapPrm: %llx", &v) == 1)
+			c->prm = v, n++;
+		else if (sscanf(line, "CapBnd: %llx", &v) == 1)
+			c->bnd = v, n++;
+		else if (sscanf(line, "NoNewPrivs: %d", &c->nnp) == 1)
+			n++;
+	}
+	fclose(f);
+	return n == 4;
+}
+
+/*
+ * Until every thread shows the sets wanted: each pass reads every
+ * thread's status and signals those that have not dropped yet (a thread
+ * made by one that had not dropped yet inherits its sets, and a thread
+ * gone is no longer listed), so threads made or ended during the drop
+ * are caught by the next pass. Returns how many threads were seen, or
+ * -errno.
+ */
+static int
+drop_all(uint64_t eff, uint64_t bnd, int sig)
+{
+	pid_t self = (pid_t)syscall(SYS_gettid);
+	struct timespec t0, t;
+	int rc;
+
+	rc = drop_here(); /* this thread first: it makes none meanwhile */
+	if (rc != 0)
+		return rc;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (;;) {
+		unsigned int seen = 0, behind = 0;
+		DIR *d = opendir("/proc/self/task");
+		struct dirent *e;
+
+		if (d == NULL)
+			return -errno;
+		while ((e = readdir(d)) != NULL) {
+			pid_t tid = (pid_t)atoi(e->d_name);
+			char path[64];
+			struct caps_seen c;
+
+			if (tid <= 0)
+				continue;
+			snprintf(path, sizeof(path),
+			         "/proc/self/task/%d/status", (int)tid);
+			if (!caps_of(path, &c))
+				continue; /* ended */
+			seen++;
+			if (c.eff == eff && c.prm == eff && c.nnp == 1 &&
+			    (!drop_bset || c.bnd == bnd))
+				continue;
+			behind++;
+			if (tid != self)
+				(void)syscall(SYS_tgkill, getpid(), tid, sig);
+		}
+		closedir(d);
+		rc = __atomic_load_n(&drop_errno, __ATOMIC_ACQUIRE);
+		if (rc != 0)
+			return -rc;
+		if (behind == 0)
+			return (int)seen;
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		if (t.tv_sec - t0.tv_sec > 5) {
+			vpngw_log(
+			        "privileges: %u thread(s) did not drop theirs "
+			        "in 5 s",
+			        behind);
+			return -ETIMEDOUT;
+		}
+		usleep(2000);
+	}
+}
+
 int
 vpngw_priv_drop(void)
 {
-	struct sigaction sa = {0}, old;
+	struct sigaction sa = {0}, ign = {0};
 	char names[512] = "";
-	pid_t self = (pid_t)syscall(SYS_gettid);
-	unsigned int sent = 0;
-	struct timespec t0, t;
-	DIR *d;
-	struct dirent *e;
-	int rc;
+	struct caps_seen now;
+	uint64_t keep_all = 0, want;
+	int sig = SIGRTMIN + 2, rc;
 
 	if (geteuid() != 0) {
 		vpngw_log("privileges: running as uid %u: none to drop",
 		          (unsigned int)geteuid());
 		return 0;
 	}
+	if (!caps_of("/proc/self/status", &now))
+		return -EIO;
 	last_cap = read_last_cap();
-	memset(caps, 0, sizeof(caps));
 	for (size_t i = 0; i < NKEEP; i++) {
-		int c = keep[i].cap;
-
-		caps[c / 32].effective |= 1u << (c % 32);
-		caps[c / 32].permitted |= 1u << (c % 32);
+		keep_all |= 1ull << keep[i].cap;
 		snprintf(names + strlen(names), sizeof(names) - strlen(names),
 		         "%s%s", i ? " " : "", keep[i].name);
 	}
-	/* The other threads first (this one still may drop theirs' set:
-	 * each thread drops its own), then this one. */
-	drop_sig = SIGRTMIN + 2;
+	/* What we keep of what we have (a unit may have taken some away);
+	 * the bounding set only with CAP_SETPCAP (no_new_privs keeps what
+	 * children may get to this permitted set without it). */
+	want = keep_all & now.prm;
+	drop_bset = (now.eff >> CAP_SETPCAP) & 1;
+	memset(caps, 0, sizeof(caps));
+	for (int w = 0; w < _LINUX_CAPABILITY_U32S_3; w++)
+		caps[w].effective = caps[w].permitted =
+		        (uint32_t)(want >> (32 * w));
 	sa.sa_handler = on_drop;
 	sigemptyset(&sa.sa_mask);
 	sa.sa_flags = SA_RESTART;
-	if (sigaction(drop_sig, &sa, &old) != 0)
+	if (sigaction(sig, &sa, NULL) != 0)
 		return -errno;
-	d = opendir("/proc/self/task");
-	if (d == NULL) {
-		rc = -errno;
-		sigaction(drop_sig, &old, NULL);
-		return rc;
-	}
-	while ((e = readdir(d)) != NULL) {
-		pid_t tid = (pid_t)atoi(e->d_name);
-
-		if (tid <= 0 || tid == self)
-			continue;
-		if (syscall(SYS_tgkill, getpid(), tid, drop_sig) == 0)
-			sent++;
-	}
-	closedir(d);
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	for (;;) {
-		unsigned int n = (unsigned int)__atomic_load_n(
-		                         &drops_ok, __ATOMIC_ACQUIRE) +
-		                 (unsigned int)__atomic_load_n(
-		                         &drops_failed, __ATOMIC_ACQUIRE);
-
-		if (n >= sent)
-			break;
-		clock_gettime(CLOCK_MONOTONIC, &t);
-		if (t.tv_sec - t0.tv_sec > 5) {
-			vpngw_log("privileges: %u of %u threads did not drop "
-			          "theirs in 5 s",
-			          sent - n, sent);
-			return -ETIMEDOUT; /* (the handler stays: a late one) */
-		}
-		usleep(1000);
-	}
-	sigaction(drop_sig, &old, NULL);
-	if (drops_failed != 0) {
-		vpngw_log("privileges: %d thread(s) could not drop theirs",
-		          drops_failed);
-		return -EPERM;
-	}
-	rc = drop_here();
-	if (rc != 0) {
+	rc = drop_all(want, now.bnd & keep_all, sig);
+	/* Late copies of the signal are ignored (never the default action,
+	 * which would end the process). */
+	ign.sa_handler = SIG_IGN;
+	sigaction(sig, &ign, NULL);
+	if (rc < 0) {
 		vpngw_log("privileges: cannot drop: %s", strerror(-rc));
 		return rc;
 	}
-	vpngw_log("privileges: %u threads keep only %s (no_new_privs)",
-	          sent + 1, names);
+	vpngw_log("privileges: %d threads keep only %s%s (no_new_privs)", rc,
+	          names,
+	          drop_bset ? ""
+	                    : "; the bounding set is as given (no "
+	                      "CAP_SETPCAP)");
 	return 0;
+}
+
+static char notify_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+
+void
+vpngw_notify_init(void)
+{
+	const char *p = getenv("NOTIFY_SOCKET");
+
+	if (p != NULL && strlen(p) < sizeof(notify_path))
+		snprintf(notify_path, sizeof(notify_path), "%s", p);
+	/* Ours alone: FRR's daemons (which speak sd_notify too) and the ip
+	 * commands must not report to systemd as if they were vpngw. */
+	unsetenv("NOTIFY_SOCKET");
 }
 
 void
 vpngw_notify(const char *state)
 {
-	const char *path = getenv("NOTIFY_SOCKET");
+	const char *path = notify_path;
 	struct sockaddr_un a = {.sun_family = AF_UNIX};
 	size_t len;
 	int fd;
 
-	if (path == NULL || (path[0] != '/' && path[0] != '@'))
+	if (path[0] != '/' && path[0] != '@')
 		return;
 	len = strlen(path);
 	if (len >= sizeof(a.sun_path))
