@@ -335,6 +335,10 @@ kill_stale(const char *name)
 	if (fscanf(in, "%ld", &pid) != 1)
 		pid = 0;
 	fclose(in);
+	/* Gone before the daemon starts again: it writes its pid file as
+	 * frr, and systemd's StateDirectory= gives everything under the
+	 * state directory back to root at each start. */
+	unlink(p);
 	if (pid <= 1)
 		return;
 	snprintf(p, sizeof(p), "/proc/%ld/cmdline", pid);
