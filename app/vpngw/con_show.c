@@ -755,11 +755,13 @@ bit_names(char *buf, size_t len, uint64_t mask, const char *(*name)(uint64_t),
 		w = name(1ull << b);
 		if (w == NULL || strcmp(w, "UNKNOWN") == 0)
 			continue;
-		n += (size_t)snprintf(buf + n, n < len ? len - n : 0,
+		/* Whole names only (JSON stays valid): one that does not
+		 * fit ends the list. */
+		if (n + strlen(w) + 5 >= len)
+			break;
+		n += (size_t)snprintf(buf + n, len - n,
 		                      json ? "%s\"%s\"" : "%s%s",
 		                      n ? (json ? ", " : " ") : "", w);
-		if (n >= len)
-			break;
 	}
 	if (n == 0 && !json)
 		snprintf(buf, len, "none");
@@ -846,9 +848,12 @@ CMD(show_interfaces)
 		if (l.link_speed == RTE_ETH_SPEED_NUM_NONE ||
 		    l.link_speed == RTE_ETH_SPEED_NUM_UNKNOWN)
 			snprintf(speed, sizeof(speed), "speed unknown");
-		else if (l.link_speed >= 1000)
+		else if (l.link_speed >= 1000 && l.link_speed % 1000 == 0)
 			snprintf(speed, sizeof(speed), "%u Gbps",
 			         l.link_speed / 1000);
+		else if (l.link_speed >= 1000) /* 2.5, 12.5 Gbps */
+			snprintf(speed, sizeof(speed), "%.1f Gbps",
+			         l.link_speed / 1000.0);
 		else
 			snprintf(speed, sizeof(speed), "%u Mbps", l.link_speed);
 		if (json) {

@@ -242,10 +242,15 @@ setup_port(const struct vpngw_dp_port *cp, struct dp_port *p,
 	rte_eth_macaddr_get(p->id, &p->mac);
 	snprintf(p->name, sizeof(p->name), "%s", cp->name);
 	{
-		/* A device over a kernel interface: its carrier counts. */
+		/* A device over a kernel interface (af_packet, af_xdp: not
+		 * net_vhost, whose iface= is a socket path): its carrier
+		 * counts. */
 		const char *f = strstr(cp->device, "iface=");
+		bool kernel_if =
+		        strcmp(info.driver_name, "net_af_packet") == 0 ||
+		        strcmp(info.driver_name, "net_af_xdp") == 0;
 
-		if (f != NULL)
+		if (f != NULL && kernel_if && (f == cp->device || f[-1] == ','))
 			snprintf(p->ifname, sizeof(p->ifname), "%.*s",
 			         (int)strcspn(f + 6, ","), f + 6);
 	}
@@ -495,16 +500,15 @@ vpngw_dp_stop(struct vpngw_dp_stats *st, struct vpngw_dp_stats *per_worker,
 	rte_eal_mp_wait_lcore();
 	dp_probes_stop();
 	vpngw_dp_read(st, per_worker, n);
-	if (dp.started) {
-		for (unsigned int s = 0; s <= dp.nout; s++) {
-			struct dp_port *p = dp_port_at(s);
+	for (unsigned int s = 0; s <= dp.nout; s++) {
+		struct dp_port *p = dp_port_at(s);
 
-			if (p->lsc)
-				rte_eth_dev_callback_unregister(
-				        p->id, RTE_ETH_EVENT_INTR_LSC, on_lsc,
-				        NULL);
+		/* (A start that failed half way registered some too.) */
+		if (p->lsc)
+			rte_eth_dev_callback_unregister(
+			        p->id, RTE_ETH_EVENT_INTR_LSC, on_lsc, NULL);
+		if (dp.started)
 			vpn_port_stop(p->id);
-		}
 	}
 	if (dp.ifsock > 0) /* (0: dp cleared; never ours) */
 		close(dp.ifsock);

@@ -190,12 +190,12 @@ struct vpngw_neigh_view {
 /* Every port's resolved neighbours (learned and static) into v[0..max):
  * how many. Under the control lock. */
 unsigned int vpngw_dp_neighbours(struct vpngw_neigh_view *v, unsigned int max);
-/* A port's link as the data plane acts on it (show interfaces, metrics). */
+/* A port's link as the data plane acts on it (show interfaces). */
 struct vpngw_port_link {
 	bool up;         /* the device's link, and its kernel interface's
 	                  * carrier when it has one (af_packet, af_xdp) */
 	bool lsc;        /* the device reports changes (LSC interrupt); else
-	                  * polled every second */
+	                  * polled every 250 ms */
 	char ifname[16]; /* that kernel interface; "" none */
 	uint64_t changes;
 	double since_s; /* since the last change; -1: none */
