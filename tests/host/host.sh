@@ -51,6 +51,7 @@ build_tree() {
 	echo 0 >"$p/numa_node"
 	echo 8 >"$p/sriov_totalvfs"
 	echo 0 >"$p/sriov_numvfs"
+	echo 1 >"$p/sriov_drivers_autoprobe"
 	: >"$p/driver_override"
 	ln -s ../../drivers/ixgbe "$p/driver"
 	ln -s ../$vf0 "$p/virtfn0"
@@ -97,17 +98,19 @@ before=$(snapshot)
 out=$("$tool" --root "$r" --dry-run vfs enp3s0f0 --count 2 --vlan 100 \
 	--trust on --spoofchk off --bind 2>&1)
 rc=$?
-want="would write /sys/bus/pci/devices/$pf/sriov_numvfs: 2
-would run ip link set dev enp3s0f0 vf 0 mac 02:fd:fe:01:02:10 vlan 100 trust on spoofchk off
-would run ip link set dev enp3s0f0 vf 1 mac 02:fd:fe:01:02:11 vlan 100 trust on spoofchk off
+want="would write /sys/bus/pci/devices/$pf/sriov_drivers_autoprobe: 0
+would write /sys/bus/pci/devices/$pf/sriov_numvfs: 2
+would run ip link set dev enp3s0f0 vf 0 mac 02:fe:01:02:03:00 vlan 100 trust on spoofchk off
+would run ip link set dev enp3s0f0 vf 1 mac 02:fe:01:02:03:01 vlan 100 trust on spoofchk off
 would write /sys/bus/pci/devices/$vf0/driver/unbind: $vf0
 would write /sys/bus/pci/devices/$vf0/driver_override: vfio-pci
 would write /sys/bus/pci/drivers_probe: $vf0
 would write /sys/bus/pci/devices/$vf1/driver/unbind: $vf1
 would write /sys/bus/pci/devices/$vf1/driver_override: vfio-pci
-would write /sys/bus/pci/drivers_probe: $vf1"
+would write /sys/bus/pci/drivers_probe: $vf1
+would write /sys/bus/pci/devices/$pf/sriov_drivers_autoprobe: 1"
 if [ $rc -eq 0 ] && [ "$out" = "$want" ]; then
-	pass "dry run prints the 9 expected steps"
+	pass "dry run prints the 11 expected steps"
 else
 	fail "dry run (exit $rc) printed:"
 	echo "$out"
@@ -147,8 +150,9 @@ p=$r/sys/bus/pci/devices
 	[ "$(cat "$r/sys/bus/pci/drivers_probe")" = "$vf1" ] &&
 	pass "VFs handed to vfio-pci (unbind, driver_override, drivers_probe)" ||
 	fail "VF binding files"
-[ "$(cat "$r/ip.log")" = "link set dev enp3s0f0 vf 0 mac 02:fd:fe:01:02:10 vlan 100 trust on spoofchk off
-link set dev enp3s0f0 vf 1 mac 02:fd:fe:01:02:11 vlan 100 trust on spoofchk off" ] &&
+[ "$(cat "$r/ip.log")" = "link set dev enp3s0f0 vf 0 mac 02:fe:01:02:03:00 vlan 100 trust on spoofchk off
+link set dev enp3s0f0 vf 1 mac 02:fe:01:02:03:01 vlan 100 trust on spoofchk off" ] &&
+	[ "$(cat "$p/$pf/sriov_drivers_autoprobe")" = 1 ] &&
 	pass "ip run for each VF's MAC, VLAN, trust and spoof check" ||
 	{ fail "ip log"; cat "$r/ip.log"; }
 [ "$(cat "$r/sys/devices/system/node/node0/hugepages/hugepages-2048kB/nr_hugepages")" = 512 ] &&
@@ -199,7 +203,35 @@ rc=$?
 	[ -z "$(cat "$p/$vf0/driver_override")" ] &&
 	pass "reset: VFs off vfio-pci and removed" || { fail "reset (exit $rc)"; cat "$t/out"; }
 
+# 6b. A new count over VFs there: 0 first (the kernel's rule), then it.
+echo 2 >"$p/$pf/sriov_numvfs"
+out=$("$tool" --root "$r" --dry-run vfs $pf --count 3 2>&1)
+[ "$(grep -c "sriov_numvfs" <<<"$out")" = 2 ] &&
+	grep -A1 "sriov_numvfs: 0" <<<"$out" | grep -q "sriov_numvfs: 3" &&
+	pass "a new VF count goes through 0" || fail "new VF count: $out"
+
+# 6c. GRUB lines in other forms: quotes, export and a comment kept, other
+# parameters kept; one it can't read refused; grub.d's override noted.
+printf 'GRUB_DEFAULT=0\nexport GRUB_CMDLINE_LINUX_DEFAULT='"'"'quiet console=ttyS0,115200 iommu=soft'"'"' # serial\n' \
+	>"$r/etc/default/grub"
+mkdir -p "$r/etc/default/grub.d"
+echo 'GRUB_CMDLINE_LINUX_DEFAULT="$GRUB_CMDLINE_LINUX_DEFAULT cloud"' \
+	>"$r/etc/default/grub.d/50-cloud.cfg"
+out=$("$tool" --root "$r" iommu 2>&1)
+grep -qx "export GRUB_CMDLINE_LINUX_DEFAULT='quiet console=ttyS0,115200 iommu=pt intel_iommu=on' # serial" \
+	"$r/etc/default/grub" && grep -q "note: /etc/default/grub.d/50-cloud.cfg sets" <<<"$out" &&
+	pass "grub: quotes, export, comment and console= kept; grub.d noted" ||
+	{ fail "grub other forms"; cat "$r/etc/default/grub"; echo "$out"; }
+printf 'GRUB_CMDLINE_LINUX_DEFAULT="$EXTRA quiet"\n' >"$r/etc/default/grub"
+"$tool" --root "$r" iommu >"$t/out" 2>&1
+[ $? -eq 1 ] && grep -q "grub:1: can't edit this GRUB_CMDLINE_LINUX_DEFAULT safely" "$t/out" &&
+	grep -qx 'GRUB_CMDLINE_LINUX_DEFAULT="$EXTRA quiet"' "$r/etc/default/grub" &&
+	pass "grub: a line with a variable refused, untouched" || fail "grub variable: $(cat "$t/out")"
+
 # 7. Wrong input: a clear message and exit 2, or 1 for a device not there.
+"$tool" --root "$r" vfs $pf --count 2 --mac-base 02:ff:ff:ff:ff:ff >"$t/out" 2>&1
+[ $? -eq 2 ] && grep -q "run over into the first byte" "$t/out" && pass "a MAC base that overflows refused" ||
+	fail "mac base overflow: $(cat "$t/out")"
 "$tool" --root "$r" vfs $pf --count 9 >"$t/out" 2>&1
 [ $? -eq 2 ] && grep -q "takes 1 to 8 VFs, not 9" "$t/out" && pass "too many VFs refused" ||
 	fail "too many VFs: $(cat "$t/out")"
