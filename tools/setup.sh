@@ -16,8 +16,9 @@ packages=(
 	iputils-ping ethtool iperf3 dpdk-dev nftables
 	# a NAT that maps a customer gateway anew (its entries flushed)
 	conntrack
-	# tests/host checks what tools/vpngw-host touches with strace
-	strace
+	# tests/host checks what tools/vpngw-host touches with strace;
+	# app-service verifies the unit with systemd-analyze
+	strace systemd
 	# the console's tests drive Debian's telnet client under expect
 	telnet expect
 	# the benchmark builds DPDK's ipsec-secgw from its source here and
