@@ -150,6 +150,42 @@ counter_u64(void *ctx, const char *key, uint64_t v)
 	        (int)(dot - key), key, dot + 1, (unsigned long long)v);
 }
 
+/* Each port's link (names are [A-Za-z0-9_.-]: nothing to escape). */
+static void
+ports(FILE *o)
+{
+	const struct vpn_cfg_appliance *a = &vpngw_running()->appliance;
+	struct vpngw_port_link l[VPN_MAX_PORTS];
+	bool have[VPN_MAX_PORTS];
+
+	for (unsigned int i = 0; i < a->n_ports; i++) {
+		uint16_t id;
+
+		have[i] = vpngw_port_id(a->ports[i].device, &id) == 0 &&
+		          vpngw_dp_port_link(id, &l[i]);
+	}
+	family(o, "vpngw_port_link_up", "gauge",
+	       "1 when the port's link is up, as vpngw acts on it (the "
+	       "device's, and over a kernel interface its carrier)");
+	for (unsigned int i = 0; i < a->n_ports; i++)
+		if (have[i])
+			fprintf(o,
+			        "vpngw_port_link_up{port=\"%s\",role=\"%s\"} "
+			        "%d\n",
+			        a->ports[i].name,
+			        vpn_port_role_name(a->ports[i].role), l[i].up);
+	family(o, "vpngw_port_link_changes_total", "counter",
+	       "times the port's link went up or down");
+	for (unsigned int i = 0; i < a->n_ports; i++)
+		if (have[i])
+			fprintf(o,
+			        "vpngw_port_link_changes_total{port=\"%s\","
+			        "role=\"%s\"} %llu\n",
+			        a->ports[i].name,
+			        vpn_port_role_name(a->ports[i].role),
+			        (unsigned long long)l[i].changes);
+}
+
 /* The whole answer's body, under the control lock. */
 static void
 body(FILE *o)
@@ -180,6 +216,7 @@ body(FILE *o)
 	tunnel_family(o, mx.v, n, "vpngw_tunnel_state_changes_total", "counter",
 	              "times the tunnel went up or down", v_changes);
 	drops(o, mx.v, n);
+	ports(o);
 	vpngw_view_counters(&c);
 	vpngw_ctl_unlock();
 	family(o, "vpngw_counter", "untyped",

@@ -156,7 +156,9 @@ for l in b.splitlines():
     assert m, l
     v[m.group(1) + (m.group(2) or "")] = int(m.group(3))
 print(v['vpngw_tunnel_data_out_packets_total{connection="e2e",tunnel="e2e/1"}'],
-      v['vpngw_tunnel_state{connection="e2e",tunnel="e2e/2"}'])
+      v['vpngw_tunnel_state{connection="e2e",tunnel="e2e/2"}'],
+      v['vpngw_port_link_up{port="outside",role="outside"}'],
+      v['vpngw_port_link_up{port="inside",role="inside"}'])
 PY
 )
 swan_stop
@@ -173,9 +175,10 @@ echo "rekey: iperf3 UDP $sent packets, $lost lost, across $cr Child SA and $ir I
 [ "$lost" = 0 ] || fail "rekey: $lost packets lost"
 echo "rekey: tunnel e2e/1 sent $out1 ESP packets over its Child SAs"
 [ "$out1" -ge "$sent" ] || fail "rekey: tunnel 1's counters did not count across rekeys ($out1 < $sent)"
-echo "rekey: Prometheus endpoint: e2e/1 data out packets, e2e/2 state: $prom1"
-read -r p_out p_state <<<"$prom1"
-[ "${p_out:-0}" -ge "$sent" ] && [ "${p_state:-0}" = 1 ] ||
+echo "rekey: Prometheus endpoint: e2e/1 data out packets, e2e/2 state, outside and inside links: $prom1"
+read -r p_out p_state p_lout p_lin <<<"$prom1"
+[ "${p_out:-0}" -ge "$sent" ] && [ "${p_state:-0}" = 1 ] &&
+	[ "${p_lout:-0}" = 1 ] && [ "${p_lin:-0}" = 1 ] ||
 	fail "rekey: the metrics endpoint ($prom1)"
 tunnel_log_check 'any(d["TunnelName"] == "e2e/2" and "rekeying Child SA" in d["VpnLogDetail"] and d["TunnelIKEPhase2State"] == "Rekeying" and d["TunnelIKEPhase1State"] == "Established" and d["TunnelDPDEnabled"] and d["TunnelCGWNATTDetectionStatus"] and d["TunnelOutsideIPAddress"] == "203.0.113.11" and d["TunnelCGWOutsideIPAddress"] == "203.0.113.2" for d in L)' ||
 	fail "rekey: the tunnel log"
