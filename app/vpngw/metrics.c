@@ -164,26 +164,23 @@ ports(FILE *o)
 		have[i] = vpngw_port_id(a->ports[i].device, &id) == 0 &&
 		          vpngw_dp_port_link(id, &l[i]);
 	}
-	family(o, "vpngw_port_link_up", "gauge",
-	       "1 when the port's link is up, as vpngw acts on it (the "
-	       "device's, and over a kernel interface its carrier)");
-	for (unsigned int i = 0; i < a->n_ports; i++)
-		if (have[i])
-			fprintf(o,
-			        "vpngw_port_link_up{port=\"%s\",role=\"%s\"} "
-			        "%d\n",
-			        a->ports[i].name,
-			        vpn_port_role_name(a->ports[i].role), l[i].up);
-	family(o, "vpngw_port_link_changes_total", "counter",
-	       "times the port's link went up or down");
-	for (unsigned int i = 0; i < a->n_ports; i++)
-		if (have[i])
-			fprintf(o,
-			        "vpngw_port_link_changes_total{port=\"%s\","
-			        "role=\"%s\"} %llu\n",
-			        a->ports[i].name,
-			        vpn_port_role_name(a->ports[i].role),
-			        (unsigned long long)l[i].changes);
+	for (int f = 0; f < 2; f++) {
+		const char *name = f ? "vpngw_port_link_changes_total"
+		                     : "vpngw_port_link_up";
+
+		family(o, name, f ? "counter" : "gauge",
+		       f ? "times the port's link went up or down"
+		         : "1 when the port's link is up, as vpngw acts on it "
+		           "(the device's, and over a kernel interface its "
+		           "carrier)");
+		for (unsigned int i = 0; i < a->n_ports; i++)
+			if (have[i])
+				fprintf(o, "%s{port=\"%s\",role=\"%s\"} %llu\n",
+				        name, a->ports[i].name,
+				        vpn_port_role_name(a->ports[i].role),
+				        (unsigned long long)(f ? l[i].changes
+				                               : l[i].up));
+	}
 }
 
 /* The whole answer's body, under the control lock. */
