@@ -21,6 +21,7 @@
  *       [--srcs N] [--dsts N [--dst-step S]] [--esp-udp] [--line-rate]
  *       [--dport P] [--dmac XX:..] [--gap SEQ] [--swap SEQ]
  *       [--rfc2544 [--trials N] [--loss PCT]] [--drain-ms MS] [--json]
+ *       [--wait-link S] [--warmup S]
  *
  * Sizes are Ethernet frames with their FCS (RFC 2544's 64 B is 60 bytes
  * in the mbuf); IMIX is 7:4:1 of 64/594/1518, interleaved. --flows N
@@ -37,10 +38,19 @@
  * --rate) whose trial of --seconds loses nothing (or at most --loss %), by
  * bisection over --trials trials (below what came back in the first trial
  * at --rate, when that one loses; nothing back ends the search).
+ * --wait-link S waits up to S seconds for the ports' links (a memif
+ * peer connected). --warmup S is RFC 2544's learning phase: a device
+ * under test forwards only once it is ready (a router learns its link,
+ * its neighbours, its routes), so before the first run one packet every
+ * 10 ms, marked as learning and never counted, until one comes back (up
+ * to S seconds; then quiet for --drain-ms). One back says one path is
+ * ready: with --dsts/--srcs over many tunnels, the first packets of the
+ * others may still meet a gateway that is not.
  *
  * This file: main (EAL, ports, the ESP SAs, links, one run or a search);
  * gen_priv.h says what the others hold.
  */
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -169,6 +179,24 @@ main(int argc, char **argv)
 		if (a.link_status && (!o.rx_on || b.link_status))
 			break;
 		rte_delay_ms(100);
+	}
+	if (o.warmup_s) {
+		int64_t ms = gen_warmup(&o);
+
+		if (ms < -1) {
+			fprintf(stderr, "vpngw-gen: the learning packets "
+			                "could not be built\n");
+			return finish(&o, 1);
+		}
+		if (ms >= 0)
+			printf("vpngw-gen: learning: the first packet came "
+			       "back after %" PRId64 " ms\n",
+			       ms);
+		else
+			printf("vpngw-gen: learning: nothing came back in %u "
+			       "s\n",
+			       o.warmup_s);
+		fflush(stdout);
 	}
 	if (o.line_rate) {
 		struct rte_eth_link l = {0};

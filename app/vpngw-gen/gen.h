@@ -15,7 +15,9 @@
 #define BURST     32
 #define MAX_SIZES 16
 #define GEN_MAGIC 0x7667u /* "vg" */
-#define HDRS      (14 + 20 + 8)
+/* Learning packets (--warmup): same layout, never counted in a run. */
+#define GEN_MAGIC_LEARN 0x766cu /* "vl" */
+#define HDRS            (14 + 20 + 8)
 
 /* What follows the UDP header of every packet: 18 bytes, so that it fits
  * a 64-byte frame (the flow is the UDP source port). */
@@ -46,6 +48,7 @@ struct opts {
 	double loss_pct;
 	unsigned int drain_ms;
 	unsigned int wait_link_s;
+	unsigned int warmup_s;
 	bool json;
 	/* ESP: what is sent is encrypted with esp_out (to drive the
 	 * inbound path), what comes back is decrypted with esp_in. */

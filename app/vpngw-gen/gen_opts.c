@@ -197,7 +197,8 @@ gen_usage(void)
 	        "PCT]] [--drain-ms MS] [--json]\n"
 	        "  [--esp-out ALG,SPI,KEY[,AUTHKEY] --tunnel SRC,DST] "
 	        "[--esp-in ALG,SPI,KEY[,AUTHKEY]] [--esp-udp] [--wait-link S]\n"
-	        "  [--srcs N] [--dsts N [--dst-step S]] [--line-rate]\n");
+	        "  [--warmup S]"
+	        " [--srcs N] [--dsts N [--dst-step S]] [--line-rate]\n");
 }
 
 int
@@ -220,7 +221,8 @@ gen_parse(int argc, char **argv, struct opts *o)
 	        {"tunnel", 1, NULL, 'u'},    {"wait-link", 1, NULL, 'W'},
 	        {"dsts", 1, NULL, 'X'},      {"dst-step", 1, NULL, 'Y'},
 	        {"esp-udp", 0, NULL, 'U'},   {"srcs", 1, NULL, 'x'},
-	        {"line-rate", 0, NULL, 'l'}, {NULL, 0, NULL, 0}};
+	        {"line-rate", 0, NULL, 'l'}, {"warmup", 1, NULL, 'A'},
+	        {NULL, 0, NULL, 0}};
 	int c;
 
 	*o = (struct opts){.rx_on = true,
@@ -359,6 +361,10 @@ gen_parse(int argc, char **argv, struct opts *o)
 			    0)
 				return -1;
 			break;
+		case 'A':
+			if (NUM("warmup", optarg, 0, 3600, o->warmup_s) != 0)
+				return -1;
+			break;
 		case 'X':
 			if (NUM("dsts", optarg, 1, 65536, o->ndst) != 0)
 				return -1;
@@ -399,6 +405,11 @@ gen_parse(int argc, char **argv, struct opts *o)
 		return -1;
 	if (o->esp_out_on && o->tun_dst == 0)
 		return -1; /* --tunnel SRC,DST */
+	if (o->warmup_s && !o->rx_on) {
+		fprintf(stderr, "vpngw-gen: --warmup: learning waits for "
+		                "packets back (not with --rx none)\n");
+		return -1;
+	}
 	o->esp_out.tun_src = o->tun_src;
 	o->esp_out.tun_dst = o->tun_dst;
 	o->esp_in.replay_window = 1024;

@@ -30,6 +30,7 @@
 struct rx_stats {
 	uint64_t packets, bytes, other;
 	uint64_t reordered, duplicates;
+	uint64_t learning; /* learning packets back (never in a run's) */
 	uint64_t max_seq;
 	bool any;
 	uint8_t *seen; /* bit per sequence number (up to seen_bits) */
@@ -58,6 +59,11 @@ void gen_build_pattern(const struct opts *o);
 double gen_mean_frame(void);
 /* One run at rate pps (0: as fast as the port takes): 0 or -errno. */
 int gen_run_once(const struct opts *o, double pps, struct run *r);
+/* The learning phase (RFC 2544 section 23) before any run: a packet
+ * every 10 ms until one comes back through the device under test, up to
+ * o->warmup_s; then quiet for drain_ms. The milliseconds it took, or -1
+ * if nothing came back (-errno on failure). */
+int64_t gen_warmup(const struct opts *o);
 
 /* gen_rx.c */
 /* A burst from the rx port (if any) counted into st. */

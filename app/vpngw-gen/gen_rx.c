@@ -56,6 +56,10 @@ rx_packet(struct rx_stats *st, struct rte_mbuf *m, uint64_t now, bool l2)
 		return;
 	}
 	memcpy(&pl, p + off + 28, sizeof(pl));
+	if (pl.magic == rte_cpu_to_be_16(GEN_MAGIC_LEARN)) {
+		st->learning++;
+		return;
+	}
 	if (pl.magic != rte_cpu_to_be_16(GEN_MAGIC)) {
 		st->other++;
 		return;

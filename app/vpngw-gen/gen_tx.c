@@ -224,3 +224,56 @@ gen_run_once(const struct opts *o, double pps, struct run *r)
 	}
 	return 0;
 }
+
+int64_t
+gen_warmup(const struct opts *o)
+{
+	const uint64_t hz = rte_get_tsc_hz();
+	struct rx_stats st = {0};
+	struct rte_ether_addr smac;
+	uint64_t start = rte_rdtsc(), next = start, last_rx;
+	int64_t took = -1;
+
+	rte_eth_macaddr_get(o->tx, &smac);
+	for (uint64_t i = 0; rte_rdtsc() - start < o->warmup_s * hz;) {
+		uint64_t now = rte_rdtsc();
+
+		if (now >= next) {
+			struct rte_mbuf *m = make_packet(o, &smac, i++, now);
+			struct gen_payload *pl;
+
+			if (m == NULL)
+				return -ENOMEM;
+			pl = rte_pktmbuf_mtod_offset(m, struct gen_payload *,
+			                             HDRS);
+			pl->magic = rte_cpu_to_be_16(GEN_MAGIC_LEARN);
+			if (gen_sa_out != NULL &&
+			    esp_seal(o, &smac, &m, 1) != 0) {
+				rte_pktmbuf_free(m);
+				return -EIO;
+			}
+			if (rte_eth_tx_burst(o->tx, 0, &m, 1) != 1)
+				rte_pktmbuf_free(m);
+			next = now + hz / 100;
+		}
+		gen_rx_poll(o, &st);
+		if (st.learning > 0) {
+			took = (int64_t)((rte_rdtsc() - start) * 1000 / hz);
+			break;
+		}
+	}
+	/* Learning packets still on their way: until none for drain_ms
+	 * (other traffic does not count: a port may never be quiet), at
+	 * most warmup_s more. */
+	last_rx = rte_rdtsc();
+	for (uint64_t t0 = last_rx;
+	     rte_rdtsc() - last_rx < (uint64_t)o->drain_ms * hz / 1000 &&
+	     rte_rdtsc() - t0 < o->warmup_s * hz;) {
+		uint64_t before = st.learning;
+
+		gen_rx_poll(o, &st);
+		if (st.learning != before)
+			last_rx = rte_rdtsc();
+	}
+	return took;
+}

@@ -6,7 +6,8 @@
 # ESP made with one SA is decrypted with it and counted; with no receive
 # side (net_null) it still sends exactly N; --dsts and --srcs spread
 # addresses and --esp-udp encapsulates (read back from a pcap); --line-rate
-# takes the link's speed; an RFC 2544
+# takes the link's speed; the learning phase (--warmup) waits for the
+# first packet back and is never counted; an RFC 2544
 # search on the loopback finds the rate it was given.
 #
 #   gen.sh VPNGW-GEN
@@ -99,6 +100,24 @@ out=$(timeout 60 "$gen" --no-huge --no-shconf --no-pci -m 256 -l 0 \
 echo "$out" | grep -q "line rate of port 0: 14880952 pps" || fail "line rate: $out"
 check "$(echo "$out" | grep '^{')" 'd["asked_pps"] == 14880952 and d["received"] == 1000' ||
 	fail "line rate run"
+# The learning phase: on the loopback the first learning packet is back at
+# once and none of them is counted in the run (ESP too: they take
+# sequence numbers of the same SA); on net_null nothing comes back, and
+# after --warmup seconds the run goes on and says so.
+out=$(timeout 60 "$gen" --no-huge --no-shconf --no-pci -m 256 -l 0 \
+	--file-prefix "vpngw-gen-$id" --vdev net_ring0 --log-level '*:warning' \
+	-- --warmup 5 --count 1000 --rate 100000 --esp-out "aes128gcm16,0x1001,$K" \
+	--tunnel 203.0.113.1,203.0.113.10 --esp-in "aes128gcm16,0x1001,$K" --json 2>/dev/null) || fail "run"
+echo "$out" | grep -q "learning: the first packet came back after" || fail "learning on a loopback: $out"
+echo "learning on a loopback: $(echo "$out" | grep learning:)"
+check "$(echo "$out" | grep '^{')" 'd["sent"] == 1000 and d["received"] == 1000 and d["other"] == 0 and d["lost"] == 0' ||
+	fail "learning packets counted in the run: $out"
+out=$(timeout 60 "$gen" --no-huge --no-shconf --no-pci -m 256 -l 0 \
+	--file-prefix "vpngw-gen-$id" --vdev net_null0,no-rx=1 --log-level '*:warning' \
+	-- --warmup 1 --count 1000 --json 2>/dev/null) || fail "run"
+echo "$out" | grep -q "learning: nothing came back in 1 s" || fail "learning on net_null: $out"
+check "$(echo "$out" | grep '^{')" 'd["sent"] == 1000 and d["received"] == 0' || fail "run after learning"
+echo "learning on net_null: $(echo "$out" | grep learning:)"
 out=$(run net_null0 --rx none --count 100000) || fail "run"
 echo "net_null, no receive side: $out"
 check "$out" 'd["sent"] == 100000' || fail "net_null count"
@@ -110,7 +129,7 @@ check "$(echo "$out" | tail -1)" 'd["throughput_pps"] > 900000' || fail "RFC 254
 # (usage, exit 2) before anything is sent.
 for bad in "--dsts 0" "--srcs 0" "--dst-step 0" "--dsts 70000" \
 	"--dst 255.255.255.250 --dsts 7" "--dst 255.255.255.0 --dsts 2 --dst-step 256" \
-	"--src 255.255.255.255 --srcs 2"; do
+	"--src 255.255.255.255 --srcs 2" "--warmup 1"; do
 	# shellcheck disable=SC2086
 	timeout 60 "$gen" --no-huge --no-shconf --no-pci -m 256 -l 0 \
 		--file-prefix "vpngw-gen-$id" --vdev net_null0,no-rx=1 --log-level '*:warning' \
@@ -118,12 +137,12 @@ for bad in "--dsts 0" "--srcs 0" "--dst-step 0" "--dsts 70000" \
 	rc=$?
 	[ "$rc" = 2 ] || fail "$bad: exit $rc, not 2"
 done
-echo "bad address ranges refused"
+echo "bad address ranges (and learning with nothing to receive) refused"
 # Numbers are checked (atoi took "abc" as 0: no rate limit at all): each
 # refusal names its option and exits 2.
 for bad in "--rate abc" "--rate 1e999" "--flows 70000" "--seconds -1" \
 	"--trials 0" "--loss 101" "--sport 0" "--count 10x" "--tx 9999" \
-	"--drain-ms 1.5"; do
+	"--drain-ms 1.5" "--warmup x"; do
 	# shellcheck disable=SC2086
 	timeout 60 "$gen" --no-huge --no-shconf --no-pci -m 256 -l 0 \
 		--file-prefix "vpngw-gen-$id" --vdev net_null0,no-rx=1 --log-level '*:warning' \

@@ -6,7 +6,8 @@
 #            -> gen decrypts with vpngw's outbound SA and counts
 #   decrypt: gen encrypts with vpngw's inbound SA -> vpngw outside ->
 #            plaintext out of vpngw's inside -> gen counts
-# Each run: every packet sent comes back, none lost, latency measured
+# Each run (after the generator's learning phase: vpngw forwards once it
+# has seen its links up): every packet sent comes back, none lost, latency measured
 # (IMIX with 1400 for 1518: a 1518-byte frame is fragmented before
 # encryption, and its second fragment is not the generator's to count).
 #
@@ -57,7 +58,7 @@ leg() {
 		--file-prefix "gen-memif-$id" --log-level '*:warning' \
 		--vdev "net_memif0,role=server,id=0,mac=02:00:00:00:02:01,$M" \
 		--vdev "net_memif1,role=server,id=1,mac=02:00:00:00:02:02,$M" \
-		-- --wait-link 30 --json "$@" >"$work/$name.out" 2>"$work/$name.err" &
+		-- --wait-link 30 --warmup 10 --json "$@" >"$work/$name.out" 2>"$work/$name.err" &
 	local gpid=$!
 	pids+=($gpid)
 	for _ in $(seq 1 100); do
@@ -69,6 +70,9 @@ leg() {
 	wait "$gpid" || fail "$name: the generator failed: $(cat "$work/$name.err")"
 	kill -INT "$vpngw_pid"
 	wait "$vpngw_pid"
+	grep -q "learning: the first packet came back" "$work/$name.out" ||
+		fail "$name: nothing came through vpngw in the learning phase"
+	echo "$name: $(grep learning: "$work/$name.out")"
 	grep '^{' "$work/$name.out" >"$work/$name.json"
 	echo "$name: $(cat "$work/$name.json")"
 }

@@ -32,7 +32,8 @@ def memif_case(ctx, prof, impl, alg, size, direction):
         ctx, prof, alg, size, direction,
         [f"net_memif0,role=server,id=0,mac=02:00:00:00:02:01,{m}",
          f"net_memif1,role=server,id=1,mac=02:00:00:00:02:02,{m}"],
-        SPI_OUT, SPI_IN, (ck, ak, ck, ak), ["--wait-link", "30"])
+        SPI_OUT, SPI_IN, (ck, ak, ck, ak),
+        ["--wait-link", "30", "--warmup", "10"])
     glog = ctx.logpath(f"gen-{impl}")
     g = ctx.run.start(["timeout", str(bound), *gen], glog)
     if not wait_for(glog, "waiting up to", g, 30):
