@@ -363,6 +363,7 @@ vpngw_dp_start(const struct vpngw_dp_params *a, const struct vpngw_sas *sas,
 	/* Every slot a connection can take, so that connections come and
 	 * go while the workers read. */
 	dp.conns = calloc(VPN_MAX_CONNS, sizeof(*dp.conns));
+	dp.live = calloc(VPN_MAX_CONNS, sizeof(*dp.live));
 	dp.wk = rte_zmalloc("workers", dp.nwk * sizeof(*dp.wk),
 	                    RTE_CACHE_LINE_SIZE);
 	dp.ctl_arp = rte_ring_create("ctl_arp", CTL_RING, rte_socket_id(),
@@ -371,9 +372,9 @@ vpngw_dp_start(const struct vpngw_dp_params *a, const struct vpngw_sas *sas,
 	                                 rte_socket_id(), RING_F_SC_DEQ);
 	qsz = rte_rcu_qsbr_get_memsize(dp.nwk);
 	dp.qs = rte_zmalloc("qsbr", qsz, RTE_CACHE_LINE_SIZE);
-	if (dp.pool == NULL || dp.conns == NULL || dp.wk == NULL ||
-	    dp.ctl_arp == NULL || dp.ctl_resolve == NULL || dp.qs == NULL ||
-	    rte_rcu_qsbr_init(dp.qs, dp.nwk) != 0) {
+	if (dp.pool == NULL || dp.conns == NULL || dp.live == NULL ||
+	    dp.wk == NULL || dp.ctl_arp == NULL || dp.ctl_resolve == NULL ||
+	    dp.qs == NULL || rte_rcu_qsbr_init(dp.qs, dp.nwk) != 0) {
 		vpngw_log("data plane: out of memory");
 		return -ENOMEM;
 	}
@@ -551,5 +552,6 @@ vpngw_dp_stop(struct vpngw_dp_stats *st, struct vpngw_dp_stats *per_worker,
 	for (int node = 0; node < RTE_MAX_NUMA_NODES; node++)
 		rte_mempool_free(dp.node_pool[node]);
 	free(dp.conns);
+	free(dp.live);
 	memset(&dp, 0, sizeof(dp));
 }

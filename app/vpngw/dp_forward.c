@@ -278,8 +278,8 @@ to_tunnel(struct dp_worker *wk, struct rte_mbuf *m, bool fwd,
 	nh = &nt->nh[conn];
 	/* A tunnel's own /30 (BGP, health checks' answers) goes whatever
 	 * they say of the tunnel, or they could never say it is back. */
-	up = __atomic_load_n(via >= VPN_VIA_ONLY1 ? &dp.conns[conn].own
-	                                          : &dp.conns[conn].up,
+	up = __atomic_load_n(via >= VPN_VIA_ONLY1 ? &dp.live[conn].own
+	                                          : &dp.live[conn].up,
 	                     __ATOMIC_ACQUIRE);
 	/* The flow hash only matters when there is a choice. */
 	t = vpn_via_pick(via, nh->steer, up,

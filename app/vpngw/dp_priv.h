@@ -111,6 +111,12 @@ struct dp_conn {
 	struct dp_tunnel t[VPN_TUNNELS];
 	uint32_t probe_target; /* health checks: 0 none */
 	uint64_t probe_every;  /* TSC between a tunnel's probes */
+};
+
+/* What the workers read of a connection's liveness for every packet:
+ * apart from struct dp_conn (1.5 KB each), 8 bytes a connection, so that
+ * a thousand connections' stay in the cache. */
+struct dp_live {
 	unsigned int up;  /* bit per live tunnel (the control core flips it;
 	                   * each burst reads it once per packet) */
 	unsigned int own; /* bit per tunnel that may carry its own inside
@@ -151,6 +157,7 @@ struct dp {
 	                          * on each change (lib/route) */
 	unsigned int routes_gen; /* names each FIB */
 	struct dp_conn *conns;   /* the control core's, by slot */
+	struct dp_live *live;    /* by slot, as conns */
 	struct vpn_nh_table *nh_tables[2]; /* nh is one of them */
 	struct vpn_nh_table *nh;           /* RCU: what the workers read of
 	                                    * them (steering, SAs, MTUs) */

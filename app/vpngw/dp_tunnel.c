@@ -38,6 +38,7 @@ void
 dp_tunnel_settle(struct dp_conn *c, unsigned int ti, int rc)
 {
 	struct dp_tunnel *t = &c->t[ti];
+	struct dp_live *l = &dp.live[c - dp.conns];
 	bool up = vpn_health_up(&t->h);
 	struct vpn_health h[VPN_TUNNELS];
 	unsigned int use, was;
@@ -47,7 +48,7 @@ dp_tunnel_settle(struct dp_conn *c, unsigned int ti, int rc)
 	for (unsigned int i = 0; i < VPN_TUNNELS; i++)
 		h[i] = c->t[i].h;
 	use = vpn_health_usable(h, VPN_TUNNELS);
-	was = __atomic_exchange_n(&c->up, use, __ATOMIC_ACQ_REL);
+	was = __atomic_exchange_n(&l->up, use, __ATOMIC_ACQ_REL);
 	{
 		const uint32_t basic = 1u << VPN_HEALTH_ADMIN |
 		                       1u << VPN_HEALTH_LINK |
@@ -59,7 +60,7 @@ dp_tunnel_settle(struct dp_conn *c, unsigned int ti, int rc)
 			                       basic) == 0 &&
 			                      h[i].p.hz != 0)
 			       << i;
-		__atomic_store_n(&c->own, own, __ATOMIC_RELEASE);
+		__atomic_store_n(&l->own, own, __ATOMIC_RELEASE);
 	}
 	if (use != was && use != 0 && (use & ~was) && !vpn_health_up(&h[0]) &&
 	    !vpn_health_up(&h[1]))
@@ -198,7 +199,7 @@ vpngw_dp_tunnels(struct vpngw_tunnel_info *info, unsigned int max)
 				continue;
 			snprintf(info[n].name, sizeof(info[n].name), "%s",
 			         t->name);
-			info[n].up = __atomic_load_n(&dp.conns[i].up,
+			info[n].up = __atomic_load_n(&dp.live[i].up,
 			                             __ATOMIC_RELAXED) &
 			             (1u << ti);
 			/* -1: nothing heard on this SA yet. */
@@ -456,9 +457,9 @@ vpngw_dp_conn_clear(unsigned int slot)
 		dp.conns[slot].probe_target = 0;
 		/* The next connection in this slot starts afresh: down,
 		 * its state made at vpngw_dp_conn_set. */
-		__atomic_fetch_and(&dp.conns[slot].up, ~(1u << t),
+		__atomic_fetch_and(&dp.live[slot].up, ~(1u << t),
 		                   __ATOMIC_RELEASE);
-		__atomic_fetch_and(&dp.conns[slot].own, ~(1u << t),
+		__atomic_fetch_and(&dp.live[slot].own, ~(1u << t),
 		                   __ATOMIC_RELEASE);
 		dp.conns[slot].t[t].keepalives = 0;
 		dp.conns[slot].t[t].probe_pending = false;
