@@ -320,16 +320,19 @@ run(struct vpn_esp_worker *w, struct vpn_esp_sa *sa, struct rte_mbuf **pkts,
 	return good;
 }
 
-/* Where the CBC runs of one algorithm that start at run r (ending at
- * ends[r]) end: the run after the last of them. */
+/* Where the runs of one algorithm that start at run r (packets from
+ * ops[j], run r ending at ends[r]) end, holding at most max packets in
+ * all: the run after the last of them. */
 static unsigned int
-cbc_runs(const struct vpn_esp_worker *w, const uint8_t *idx,
-         const uint8_t *ends, unsigned int r, unsigned int nruns)
+alg_runs(const struct vpn_esp_worker *w, const uint8_t *idx,
+         const uint8_t *ends, unsigned int r, unsigned int nruns,
+         unsigned int j, unsigned int max)
 {
 	const struct vpn_esp_sa *sa = w->sa[idx[ends[r] - 1]];
 	unsigned int q = r + 1;
 
-	while (q < nruns && !w->sa[idx[ends[q] - 1]]->gcm &&
+	while (q < nruns && ends[q] - j <= max &&
+	       w->sa[idx[ends[q] - 1]]->gcm == sa->gcm &&
 	       vpn_crypto_key_same_alg(w->sa[idx[ends[q] - 1]]->key, sa->key))
 		q++;
 	return q;
@@ -348,6 +351,31 @@ inbound_burst(struct vpn_esp_worker *w, const struct vpn_esp_sad *sad,
 	unsigned int k = 0, nruns = 0, good = 0;
 	struct vpn_esp_sa *last = NULL, *prev = NULL;
 
+	/* A burst over many SAs (a thousand do not stay in the cache):
+	 * each packet's SA found first and its lines loaded while the
+	 * others are, then the packets handled. A burst whose first eight
+	 * packets are one SA's is taken for one tunnel's: no more looks. */
+	for (uint32_t i = 0, seen = 0, changes = 0; i < n; i++) {
+		const struct rte_mbuf *m = pkts[i];
+		unsigned int off;
+		uint32_t spi_be;
+
+		if (i + 2 < n)
+			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 2], void *));
+		off = parse_fast(m);
+		if (off == 0)
+			continue;
+		memcpy(&spi_be,
+		       rte_pktmbuf_mtod_offset(m, const uint8_t *, off), 4);
+		if (spi_be == 0 || spi_be == seen) {
+			if (i == 7 && changes == 1)
+				break;
+			continue;
+		}
+		seen = spi_be;
+		changes++;
+		esp_sad_prefetch(sad, rte_be_to_cpu_32(spi_be), w->id);
+	}
 	for (uint16_t i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
 		struct vpn_esp_sa *sa = NULL;
@@ -411,7 +439,8 @@ inbound_burst(struct vpn_esp_worker *w, const struct vpn_esp_sad *sad,
 	for (unsigned int r = 0, j = 0; r < nruns;) {
 		struct vpn_esp_sa *sa = w->sa[idx[j]];
 		unsigned int q =
-		        sa->gcm ? r + 1 : cbc_runs(w, idx, ends, r, nruns);
+		        alg_runs(w, idx, ends, r, nruns, j,
+		                 sa->gcm ? GCM_CHUNK : VPN_ESP_MAX_BURST);
 
 		if (q == r + 1) {
 			good += run(w, sa, pkts, idx, j, ends[r], false);
@@ -419,7 +448,9 @@ inbound_burst(struct vpn_esp_worker *w, const struct vpn_esp_sad *sad,
 			continue;
 		}
 		/* Many SAs' CBC and HMAC: one engine call fills the lanes
-		 * across them, then each run is checked. */
+		 * across them; GCM: a chunk of packets of many SAs, the
+		 * engine loading each key while the one before runs. Then
+		 * each run is checked. */
 		for (unsigned int x = j; x < ends[q - 1]; x++)
 			keys[x] = w->sa[idx[x]]->key;
 		vpn_crypto_decrypt_keys(w->cw, keys + j, w->ops + j,

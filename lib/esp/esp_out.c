@@ -243,8 +243,11 @@ prepare_run(struct vpn_esp_worker *w, struct vpn_esp_sa *sa,
 			continue;
 		}
 		bytes += rte_pktmbuf_data_len(pkts[i]);
-		if (keys != NULL)
+		if (keys != NULL) {
 			keys[k] = sa->key;
+			/* Read for the burst's crypto (its algorithm). */
+			__builtin_prefetch(sa->key, 0, 3);
+		}
 		build(w, sa, pkts[i], nh[i], each ? w->seq[i] : seq + (k - k0),
 		      k);
 		k++;
@@ -257,6 +260,10 @@ prepare_run(struct vpn_esp_worker *w, struct vpn_esp_sa *sa,
 	st->bytes += bytes;
 	w->stats.packets += k - k0;
 	w->stats.bytes += bytes;
+	/* The shared byte count is for byte lifetimes only (a locked add
+	 * per burst and SA: with a burst over many tunnels, per packet). */
+	if (!sa->soft_bytes && !sa->hard_bytes)
+		return k;
 	before = __atomic_fetch_add(&sa->bytes, bytes, __ATOMIC_RELAXED);
 	if (sa->soft_bytes && before < sa->soft_bytes &&
 	    before + bytes >= sa->soft_bytes)

@@ -58,6 +58,19 @@ put_be64(uint8_t *p, uint64_t v)
 	memcpy(p, &v, 8);
 }
 
+/* Load a line the caller is about to write (an atomic add: owned, not
+ * shared). PREFETCHW is a no-op where the CPU lacks it; the compiler
+ * emits it only with -mprfchw, which the build does not assume. */
+static inline void
+esp_prefetch_write(const void *p)
+{
+#if defined(__x86_64__)
+	__asm__ volatile("prefetchw %0" : : "m"(*(const char *)p));
+#else
+	__builtin_prefetch(p, 1, 3);
+#endif
+}
+
 /* Counters of one worker for one SA, padded to whole cache lines. */
 struct esp_stats_slot {
 	struct vpn_esp_stats s;
@@ -93,16 +106,15 @@ struct vpn_esp_sa {
 	uint32_t tmpl_sum; /* ones' complement sum of the template's IPv4
 	                    * header words, without length, ID, TOS, DF */
 
-	/* Cache line 1: read-only limits. */
-	uint64_t soft_packets __attribute__((aligned(64)));
-	uint64_t hard_packets, soft_bytes, hard_bytes;
-	uint64_t seq_max; /* 2^32 - 1 without ESN */
-	uint32_t tag;     /* the owner's, e.g. the connection's index */
-
-	/* Cache line 2: written by every worker using the SA. */
+	/* Cache line 1: written by every worker using the SA (the
+	 * sequence number), with the read-only limits checked beside it: a
+	 * packet touches two lines of its SA, and its counters. */
 	uint64_t seq __attribute__((aligned(64))); /* outbound: last used */
 	uint64_t bytes;                            /* for byte lifetimes */
 	uint32_t events;
+	uint32_t tag; /* the owner's, e.g. the connection's index */
+	uint64_t soft_packets, hard_packets, soft_bytes, hard_bytes;
+	uint64_t seq_max; /* 2^32 - 1 without ESN */
 
 	struct esp_replay replay __attribute__((aligned(64)));
 	struct esp_stats_slot stats[VPN_ESP_MAX_WORKERS];
@@ -112,8 +124,9 @@ struct vpn_esp_sa {
 	struct vpn_esp_sa_params params; /* keys wiped */
 };
 
-_Static_assert(__builtin_offsetof(struct vpn_esp_sa, soft_packets) == 64,
-               "the hot part of an SA fits one cache line");
+_Static_assert(__builtin_offsetof(struct vpn_esp_sa, seq) == 64 &&
+                       __builtin_offsetof(struct vpn_esp_sa, replay) == 128,
+               "the hot part of an SA is two cache lines");
 
 struct vpn_esp_worker {
 	unsigned int id;
@@ -156,6 +169,11 @@ uint16_t esp_compact(struct rte_mbuf **pkts, const uint8_t *reason, uint16_t n,
 uint16_t esp_merge(struct rte_mbuf **pkts, uint8_t *why,
                    struct vpn_esp_sa **sa_out, uint16_t ok, uint16_t done,
                    uint16_t got);
+
+/* Start loading the lines of the SA the SAD holds for spi that worker
+ * wid's inbound path reads and writes (a hint: nothing is checked). */
+void esp_sad_prefetch(const struct vpn_esp_sad *sad, uint32_t spi,
+                      unsigned int wid);
 
 /* Replay window (esp_replay.c; the per-packet checks are inline in
  * esp_replay.h). */

@@ -160,6 +160,14 @@ vpn_esp_sa_spi(const struct vpn_esp_sa *sa)
 	return sa->spi;
 }
 
+void
+vpn_esp_sa_prefetch(const struct vpn_esp_sa *sa, const struct vpn_esp_worker *w)
+{
+	__builtin_prefetch(sa, 0, 3);
+	esp_prefetch_write(&sa->seq);
+	esp_prefetch_write(&sa->stats[w->id]);
+}
+
 uint32_t
 vpn_esp_sa_tag(const struct vpn_esp_sa *sa)
 {

@@ -56,6 +56,25 @@ vpn_esp_sad_free(struct vpn_esp_sad *sad)
 	free(sad);
 }
 
+void
+esp_sad_prefetch(const struct vpn_esp_sad *sad, uint32_t spi, unsigned int wid)
+{
+	const struct sad_entry *e = &sad->e[slot(spi, sad->mask)];
+	const struct vpn_esp_sa *sa;
+
+	/* The first probe's entry only (a table at most half full: mostly
+	 * the one); its SA, if any, is not checked: a hint. */
+	if (__atomic_load_n(&e->spi, __ATOMIC_RELAXED) != spi)
+		return;
+	sa = __atomic_load_n(&e->sa, __ATOMIC_ACQUIRE);
+	if (sa == NULL)
+		return;
+	__builtin_prefetch(sa, 0, 3);
+	__builtin_prefetch(&sa->seq, 0, 3);
+	esp_prefetch_write(&sa->replay);
+	esp_prefetch_write(&sa->stats[wid]);
+}
+
 struct vpn_esp_sa *
 vpn_esp_sad_lookup(const struct vpn_esp_sad *sad, uint32_t spi)
 {

@@ -123,6 +123,13 @@ struct vpn_esp_sa *vpn_esp_sa_new(struct vpn_crypto *c,
                                   const struct vpn_esp_sa_params *p);
 void vpn_esp_sa_free(struct vpn_esp_sa *sa);
 uint32_t vpn_esp_sa_spi(const struct vpn_esp_sa *sa);
+/* Start loading what worker w's next packet on sa touches (the SA's hot
+ * lines and its counters; not the key, whose address is in them) into
+ * the cache: with a burst
+ * spread over many tunnels, called as each packet's SA is known, well
+ * before vpn_esp_outbound_sas encrypts them. */
+void vpn_esp_sa_prefetch(const struct vpn_esp_sa *sa,
+                         const struct vpn_esp_worker *w);
 /* The tag given in the parameters (the data plane keeps the connection's
  * index there, to check an inner packet against its networks). */
 uint32_t vpn_esp_sa_tag(const struct vpn_esp_sa *sa);
@@ -133,7 +140,8 @@ uint32_t vpn_esp_sa_events(struct vpn_esp_sa *sa);
 /* What the SA was made with (keys wiped): algorithms, endpoints,
  * window, lifetimes. */
 const struct vpn_esp_sa_params *vpn_esp_sa_params(const struct vpn_esp_sa *sa);
-/* Bytes counted against its byte lifetime so far. */
+/* Bytes counted against its byte lifetime so far (not counted without
+ * one: vpn_esp_sa_stats has every byte). */
 uint64_t vpn_esp_sa_bytes(const struct vpn_esp_sa *sa);
 /* Outbound: the last sequence number handed out. Inbound: the highest
  * authenticated one. */

@@ -729,7 +729,9 @@ test_burst_order(void)
  * byte what vpn_esp_outbound makes SA by SA (twin SAs, same keys: CBC
  * IVs are derived from the sequence number), on both engines; the
  * inbound side, given all of it in one burst, accepts every packet once,
- * each with its SA, and the replayed burst not at all.
+ * each with its SA, but one whose ICV was changed (in the GCM packets of
+ * three SAs that are verified in one engine call), and the replayed
+ * burst not at all but that one, genuine this time.
  */
 static void
 test_many_sas(void)
@@ -802,23 +804,35 @@ test_many_sas(void)
 			}
 			k++;
 		}
-		/* all of them in one inbound burst, then again */
+		/* all of them in one inbound burst (packet 4 changed),
+		 * then again */
+		CU_ASSERT_EQUAL(sa_of[4], 2); /* SAs 0-2: GCM, 6 packets */
 		for (int round = 0; round < 2; round++) {
 			struct rte_mbuf *c[N];
 
 			for (int i = 0; i < ok; i++)
 				c[i] = copy(m[i]);
+			if (round == 0)
+				rte_pktmbuf_mtod(
+				        c[4],
+				        uint8_t *)[rte_pktmbuf_data_len(c[4]) -
+				                   1] ^= 1;
 			uint16_t back =
 			        vpn_esp_inbound(w, sad, c, ok, why, got);
 
-			CU_ASSERT_EQUAL(back, round == 0 ? ok : 0);
-			for (int i = 0, k = 0; i < back; k++) {
-				if (k == 17)
+			CU_ASSERT_EQUAL(back, round == 0 ? ok - 1 : 1);
+			for (int i = 0, k = 0; round == 0 && i < back; k++) {
+				if (k == 17 || k == 4)
 					continue;
 				CU_ASSERT_PTR_EQUAL(got[i], in[sa_of[k]]);
 				i++;
 			}
-			for (int i = back; i < ok; i++)
+			if (round == 0)
+				CU_ASSERT_EQUAL(why[ok - 1],
+				                VPN_ESP_AUTH_FAILED);
+			if (round == 1)
+				CU_ASSERT_PTR_EQUAL(got[0], in[sa_of[4]]);
+			for (int i = back; i < ok - (round == 0); i++)
 				CU_ASSERT_EQUAL(why[i], VPN_ESP_REPLAY);
 			for (int i = 0; i < ok; i++)
 				rte_pktmbuf_free(c[i]);
