@@ -9,8 +9,32 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <rte_malloc.h>
+#include <rte_memory.h>
+
 #include "gw_log.h"
 #include "gw_sa.h"
+
+/* SAs and their keys in DPDK's memory (hugepages in production): the
+ * workers touch a few lines of each SA and key per packet, and a
+ * thousand of them in 4 KiB pages would cost a TLB miss each. Should
+ * that memory run out, the heap's. */
+static void *
+sa_mem_alloc(size_t size)
+{
+	void *p = rte_malloc("vpngw_sa", size, 64);
+
+	return p != NULL ? p : aligned_alloc(64, (size + 63) & ~(size_t)63);
+}
+
+static void
+sa_mem_free(void *p)
+{
+	if (rte_mem_virt2memseg_list(p) != NULL)
+		rte_free(p);
+	else
+		free(p);
+}
 
 /* The ESP parameters of one direction of a tunnel's manual keys. */
 static int
@@ -59,6 +83,10 @@ vpngw_sa_install_manual(const struct vpn_cfg *cfg, struct vpngw_sas *s,
 	memset(s, 0, sizeof(*s));
 	pthread_mutex_init(&s->lock, NULL);
 	s->eng = vpn_crypto_open(VPN_CRYPTO_IMB);
+	if (s->eng != NULL)
+		vpn_crypto_set_mem(s->eng, &(const struct vpn_crypto_mem){
+		                                   .alloc = sa_mem_alloc,
+		                                   .free = sa_mem_free});
 	/* IKE keeps up to four Child SAs a tunnel while it replaces them,
 	 * and the table stays at most half full; at least room for 2048
 	 * inbound SAs (a 64 KiB table) for connections made while running. */

@@ -8,6 +8,36 @@
 
 #include "crypto_priv.h"
 
+static void *
+mem_alloc(size_t size)
+{
+	/* aligned_alloc wants a multiple of the alignment. */
+	return aligned_alloc(64, (size + 63) & ~(size_t)63);
+}
+
+void
+vpn_crypto_set_mem(struct vpn_crypto *c, const struct vpn_crypto_mem *m)
+{
+	c->mem = *m;
+}
+
+void *
+vpn_crypto_mem_alloc(const struct vpn_crypto *c, size_t size)
+{
+	void *p = c->mem.alloc(size);
+
+	if (p != NULL)
+		memset(p, 0, size);
+	return p;
+}
+
+void
+vpn_crypto_mem_free(const struct vpn_crypto *c, void *p)
+{
+	if (p != NULL)
+		c->mem.free(p);
+}
+
 struct vpn_crypto *
 vpn_crypto_open(enum vpn_crypto_kind kind)
 {
@@ -17,6 +47,7 @@ vpn_crypto_open(enum vpn_crypto_kind kind)
 		return NULL;
 	c->e = kind == VPN_CRYPTO_IMB ? &crypto_imb_engine
 	                              : &crypto_ossl_engine;
+	c->mem = (struct vpn_crypto_mem){.alloc = mem_alloc, .free = free};
 	snprintf(c->name, sizeof(c->name), "%s", c->e->name);
 	if (c->e->open(c) != 0) {
 		free(c);
@@ -122,22 +153,28 @@ crypto_key_check(const struct vpn_crypto_key_params *p,
 struct vpn_crypto_key *
 vpn_crypto_key_new(struct vpn_crypto *c, const struct vpn_crypto_key_params *p)
 {
-	struct vpn_crypto_key head;
+	struct vpn_crypto_key head, *k;
 
 	if (crypto_key_check(p, &head) != 0) {
 		errno = EINVAL;
 		return NULL;
 	}
-	return c->e->key_new(c, p);
+	k = c->e->key_new(c, p);
+	if (k != NULL)
+		k->c = c;
+	return k;
 }
 
 void
 vpn_crypto_key_free(struct vpn_crypto_key *k)
 {
+	const struct vpn_crypto *c;
+
 	if (k == NULL)
 		return;
+	c = k->c;
 	explicit_bzero(k, k->size);
-	free(k);
+	vpn_crypto_mem_free(c, k);
 }
 
 void

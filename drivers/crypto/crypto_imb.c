@@ -232,12 +232,11 @@ static struct vpn_crypto_key *
 imb_key_new(struct vpn_crypto *c, const struct vpn_crypto_key_params *p)
 {
 	struct imb_priv *pr = c->priv;
-	struct imb_key *k = alloc64(sizeof(*k));
+	struct imb_key *k = vpn_crypto_mem_alloc(c, sizeof(*k));
 	uint32_t unused[60] __attribute__((aligned(16)));
 
 	if (k == NULL)
 		return NULL;
-	memset(k, 0, sizeof(*k));
 	crypto_key_check(p, &k->head);
 	k->head.e = &crypto_imb_engine;
 	k->head.size = sizeof(*k);

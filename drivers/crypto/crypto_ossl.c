@@ -78,10 +78,9 @@ ossl_worker_init(struct vpn_crypto *c, struct vpn_crypto_worker *w)
 static struct vpn_crypto_key *
 ossl_key_new(struct vpn_crypto *c, const struct vpn_crypto_key_params *p)
 {
-	struct ossl_key *k = calloc(1, sizeof(*k));
+	struct ossl_key *k = vpn_crypto_mem_alloc(c, sizeof(*k));
 	bool k128 = p->cipher_key_len == 16;
 
-	(void)c;
 	if (k == NULL)
 		return NULL;
 	crypto_key_check(p, &k->head);

@@ -34,6 +34,7 @@ struct crypto_engine {
 
 struct vpn_crypto {
 	const struct crypto_engine *e;
+	struct vpn_crypto_mem mem;
 	char name[64];
 	void *priv;
 };
@@ -46,7 +47,8 @@ struct vpn_crypto_worker {
 /* The common head of every engine's key; engines embed it first. */
 struct vpn_crypto_key {
 	const struct crypto_engine *e;
-	size_t size; /* of the whole engine key, for wiping */
+	const struct vpn_crypto *c; /* its memory's (vpn_crypto_key_free) */
+	size_t size;                /* of the whole engine key, for wiping */
 	enum vpn_crypto_cipher cipher;
 	enum vpn_crypto_auth auth;
 	unsigned int key_len, icv_len;

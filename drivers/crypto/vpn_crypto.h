@@ -82,6 +82,23 @@ const char *vpn_crypto_name(const struct vpn_crypto *c);
 struct vpn_crypto_worker *vpn_crypto_worker_new(struct vpn_crypto *c);
 void vpn_crypto_worker_free(struct vpn_crypto_worker *w);
 
+/*
+ * Where the keys live (and, through vpn_crypto_mem_alloc, the callers'
+ * state kept beside them: the ESP SAs). By default aligned_alloc and
+ * free; a data plane gives its own: DPDK's hugepage memory, where a
+ * thousand SAs and their keys take a few TLB entries, not thousands of
+ * 4 KiB pages. alloc returns memory aligned to 64 bytes, or NULL. Set
+ * before the first key; c keeps a copy.
+ */
+struct vpn_crypto_mem {
+	void *(*alloc)(size_t size);
+	void (*free)(void *p);
+};
+void vpn_crypto_set_mem(struct vpn_crypto *c, const struct vpn_crypto_mem *m);
+/* size bytes from c's memory, zeroed and aligned to 64; NULL if none. */
+void *vpn_crypto_mem_alloc(const struct vpn_crypto *c, size_t size);
+void vpn_crypto_mem_free(const struct vpn_crypto *c, void *p);
+
 /* Expand a key; NULL with errno (EINVAL for a bad combination). The
  * caller's key bytes may be wiped afterwards; the key is wiped on free. */
 struct vpn_crypto_key *

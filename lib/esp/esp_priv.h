@@ -120,6 +120,7 @@ struct vpn_esp_sa {
 	struct esp_stats_slot stats[VPN_ESP_MAX_WORKERS];
 
 	/* Control record. */
+	const struct vpn_crypto *c; /* its memory's */
 	struct vpn_crypto_key *ckey;
 	struct vpn_esp_sa_params params; /* keys wiped */
 };

@@ -102,14 +102,14 @@ vpn_esp_sa_new(struct vpn_crypto *c, const struct vpn_esp_sa_params *p)
 		}
 		kp.iv_key = iv_key;
 	}
-	sa = alloc64(sizeof(*sa));
+	sa = vpn_crypto_mem_alloc(c, sizeof(*sa));
 	if (sa == NULL)
 		return NULL;
-	memset(sa, 0, sizeof(*sa));
+	sa->c = c;
 	sa->ckey = vpn_crypto_key_new(c, &kp);
 	explicit_bzero(iv_key, sizeof(iv_key));
 	if (sa->ckey == NULL) {
-		free(sa);
+		vpn_crypto_mem_free(c, sa);
 		return NULL;
 	}
 	sa->key = sa->ckey;
@@ -149,9 +149,11 @@ vpn_esp_sa_free(struct vpn_esp_sa *sa)
 {
 	if (sa == NULL)
 		return;
+	const struct vpn_crypto *c = sa->c;
+
 	vpn_crypto_key_free(sa->ckey);
 	explicit_bzero(sa, sizeof(*sa));
-	free(sa);
+	vpn_crypto_mem_free(c, sa);
 }
 
 uint32_t

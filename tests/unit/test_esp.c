@@ -1041,6 +1041,63 @@ test_rand(void)
 	return (uint32_t)rand() << 16 ^ (uint32_t)rand();
 }
 
+/* The caller's memory (vpn_crypto_set_mem): every SA and key comes from
+ * it and goes back to it, on both engines, and the SAs work. */
+static unsigned int mem_live, mem_allocs;
+
+static void *
+mem_count_alloc(size_t size)
+{
+	mem_live++;
+	mem_allocs++;
+	return aligned_alloc(64, (size + 63) & ~(size_t)63);
+}
+
+static void
+mem_count_free(void *p)
+{
+	mem_live--;
+	free(p);
+}
+
+static void
+test_caller_memory(void)
+{
+	static const struct vpn_crypto_mem mem = {.alloc = mem_count_alloc,
+	                                          .free = mem_count_free};
+
+	for (int e = 0; e < 2; e++) {
+		struct vpn_crypto *eng = vpn_crypto_open(
+		        e == 0 ? VPN_CRYPTO_IMB : VPN_CRYPTO_OPENSSL);
+		struct vpn_esp_worker *w = vpn_esp_worker_new(eng, 0);
+		struct vpn_esp_sad *sad = vpn_esp_sad_new(4);
+		struct vpn_esp_sa_params po, pi;
+		struct vpn_esp_sa *out, *in;
+		struct rte_mbuf *m = inner(200, 0, 1);
+		uint8_t why[1];
+
+		mem_live = mem_allocs = 0;
+		vpn_crypto_set_mem(eng, &mem);
+		po = params(&algs[e == 0 ? 0 : 2], false, false, false, 0);
+		pi = params(&algs[e == 0 ? 0 : 2], true, false, false, 0);
+		out = vpn_esp_sa_new(eng, &po);
+		in = vpn_esp_sa_new(eng, &pi);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(out);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(in);
+		CU_ASSERT_EQUAL(mem_allocs, 4); /* two SAs, two keys */
+		CU_ASSERT_EQUAL(vpn_esp_sad_add(sad, in), 0);
+		CU_ASSERT_EQUAL(vpn_esp_outbound(w, out, &m, 1, why), 1);
+		CU_ASSERT_EQUAL(vpn_esp_inbound(w, sad, &m, 1, why, NULL), 1);
+		rte_pktmbuf_free(m);
+		vpn_esp_sa_free(out);
+		vpn_esp_sa_free(in);
+		CU_ASSERT_EQUAL(mem_live, 0);
+		vpn_esp_sad_free(sad);
+		vpn_esp_worker_free(w);
+		vpn_crypto_close(eng);
+	}
+}
+
 static void
 test_sad(void)
 {
@@ -1313,5 +1370,6 @@ register_esp_tests(void)
 	CU_add_test(s, "lifetimes", test_lifetimes);
 	CU_add_test(s, "replay window", test_replay_window);
 	CU_add_test(s, "SAD", test_sad);
+	CU_add_test(s, "SAs in the caller's memory", test_caller_memory);
 	CU_add_test(s, "several workers on one SA", test_multi_worker);
 }
