@@ -20,7 +20,10 @@ the same run, case by case, implementations taking turns:
   pcap   a pcap replayed from memory (net_pcap infinite_rx) into the
          gateway, out to net_null; the rate is the best 100 ms window of
          the transmit counter. Tunnels 1..1000 (traffic spread over all).
-         Peer: ipsec-secgw.
+         Peer: ipsec-secgw. Beside them, the physical floor measured in
+         the same run: dpdk-testpmd io-forwarding the same pcap to
+         net_null (the I/O floor) plus intel-ipsec-mb's bare crypto
+         (esp-bench), in cycles per packet, and vpngw's share of it.
   netns  the generator on af_packet ports in a network namespace, the
          gateway in another, joined by veth; plaintext one side, ESP in
          UDP 4500 the other. vpngw (af_packet) beside strongSwan's
@@ -53,8 +56,9 @@ from benchlib.processes import Run, Telemetry  # noqa: E402
 from benchlib.report import (cpu_hz, machine, many_tunnel_cost,  # noqa: E402
                              markdown, plots, summarize, versions,
                              worker_scaling)
-from benchlib.topologies import (cases, estimate, load_profiles,  # noqa: E402
-                                 memif_case, netns_case, pcap_case)
+from benchlib.topologies import (cases, estimate, floor_case,  # noqa: E402
+                                 load_profiles, memif_case, netns_case,
+                                 pcap_case)
 
 
 def main():
@@ -115,7 +119,7 @@ def main():
                     "free_hugepages").read())
     ctx.eal = ["--in-memory", "-m", "512"] if huge >= 256 else \
         ["--no-huge", "--no-shconf", "-m", "1024"]
-    ctx.pcaps, ctx.tsc_hz, ctx.n = {}, None, 0
+    ctx.pcaps, ctx.tsc_hz, ctx.n, ctx.floors = {}, None, 0, {}
     ctx.cache = os.path.join(ctx.build, "bench-cache")
     os.makedirs(ctx.cache, exist_ok=True)
     if any(p["peers"].count("ipsec-secgw") for p in profs):
@@ -164,6 +168,18 @@ def main():
         log(f"bench:     {res['pps'] / 1e6:.3f} Mpps")
         results[p["name"]].append(res)
         done_est += estimate(p)
+    # The physical floor of each pcap case, in the same run (a core's
+    # own: the same for any number of workers).
+    floors = {p["name"]: {} for p in profs}
+    for p in profs:
+        if p["topology"] != "pcap":
+            continue
+        for alg in p["algorithms"]:
+            for size in p["sizes"]:
+                for d in p["directions"]:
+                    log(f"bench: floor of {p['name']} {alg} {size} {d}")
+                    floors[p["name"]][(alg, size, d)] = \
+                        floor_case(ctx, p, alg, size, d)
     ctx.tsc_hz = ctx.tsc_hz or cpu_hz()
     report = {"started": started.isoformat(timespec="seconds"),
               "seconds": time.monotonic() - t0, "machine": machine(),
@@ -172,7 +188,7 @@ def main():
     for p in profs:
         report["profiles"].append({
             "profile": p, "rows": summarize(p, results[p["name"]],
-                                            ctx.tsc_hz),
+                                            ctx.tsc_hz, floors[p["name"]]),
             "runs": [{k: v for k, v in r.items() if k != "trials"}
                      for r in results[p["name"]]]})
     many_tunnel_cost(report)

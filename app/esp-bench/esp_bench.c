@@ -12,8 +12,14 @@
  * both sides find their data in cache. The figure is the best window's
  * mean (these VMs vary 15-35 % run to run).
  *
- *   esp-bench [--alg NAME] [--dir enc|dec] [--size 64|imix|1420]
- *             [--windows N] [--bursts N] [--rounds N] [--engine imb|openssl]
+ *   esp-bench [--alg NAME] [--dir enc|dec] [--size 64|imix|1420|N]
+ *             [--frames] [--windows N] [--bursts N] [--rounds N]
+ *             [--engine imb|openssl]
+ *
+ * --size N (64 to 1518) measures that size alone. --frames takes the
+ * sizes as Ethernet frames with their FCS, as RFC 2544 and the benchmark
+ * runner name them (64 B: a 46-byte inner packet; IMIX 64/594/1518
+ * frames): the inner packet is 18 bytes shorter.
  *
  * --rounds N measures every case N times over and keeps each side's best
  * (and the lowest paired median): the slow phases of a shared host last
@@ -379,12 +385,16 @@ main(int argc, char **argv)
 	        {"alg", 1, 0, 'a'},    {"windows", 1, 0, 'w'},
 	        {"bursts", 1, 0, 'b'}, {"engine", 1, 0, 'e'},
 	        {"dir", 1, 0, 'd'},    {"size", 1, 0, 's'},
-	        {"rounds", 1, 0, 'r'}, {0, 0, 0, 0}};
+	        {"rounds", 1, 0, 'r'}, {"frames", 0, 0, 'f'},
+	        {0, 0, 0, 0}};
 	char *eal[] = {"esp-bench",   "--no-huge", "--no-shconf", "--no-pci",
 	               "-l",          "0",         "-m",          "256",
 	               "--log-level", "*:error",   NULL};
 	enum vpn_crypto_kind kind = VPN_CRYPTO_IMB;
 	const char *only = NULL, *only_dir = NULL, *only_size = NULL;
+	struct profile prs[4];
+	unsigned int nprs = 3;
+	bool frames = false;
 	struct vpn_crypto *eng;
 	double hz;
 	int c;
@@ -409,6 +419,9 @@ main(int argc, char **argv)
 		case 'r':
 			rounds = (unsigned int)atoi(optarg);
 			break;
+		case 'f':
+			frames = true;
+			break;
 		case 'e':
 			kind = strcmp(optarg, "openssl") == 0
 			               ? VPN_CRYPTO_OPENSSL
@@ -417,12 +430,30 @@ main(int argc, char **argv)
 		default:
 			fprintf(stderr,
 			        "usage: esp-bench [--alg NAME] "
-			        "[--dir enc|dec] [--size 64|imix|1420] "
-			        "[--windows N] [--bursts N] [--rounds N] "
+			        "[--dir enc|dec] [--size 64|imix|1420|N] "
+			        "[--frames] [--windows N] [--bursts N] "
+			        "[--rounds N] "
 			        "[--engine imb|openssl]\n");
 			return 2;
 		}
 	}
+	memcpy(prs, profiles, sizeof(profiles));
+	if (only_size != NULL && strcmp(only_size, "64") != 0 &&
+	    strcmp(only_size, "imix") != 0 && strcmp(only_size, "1420") != 0) {
+		char *end;
+		unsigned long v = strtoul(only_size, &end, 10);
+
+		if (*end != '\0' || v < 64 || v > 1518) {
+			fprintf(stderr, "esp-bench: --size: 64|imix|1420 or "
+			                "64 to 1518\n");
+			return 2;
+		}
+		prs[nprs++] = (struct profile){
+		        .name = only_size, .sizes = {(unsigned int)v}, .n = 1};
+	}
+	for (unsigned int s = 0; frames && s < nprs; s++)
+		for (unsigned int j = 0; j < prs[s].n; j++)
+			prs[s].sizes[j] -= 18; /* Ethernet header and FCS */
 	if (windows == 0 || bursts == 0 || rounds == 0 ||
 	    rte_eal_init(10, eal) < 0)
 		return 2;
@@ -456,20 +487,17 @@ main(int argc, char **argv)
 
 		if (only && strcmp(only, a.name) != 0)
 			continue;
-		for (size_t s = 0; s < sizeof(profiles) / sizeof(profiles[0]);
-		     s++)
+		for (unsigned int s = 0; s < nprs; s++)
 			for (int d = 0; d < 2; d++) {
 				if ((only_dir &&
 				     strcmp(only_dir,
 				            d == 0 ? "enc" : "dec")) ||
 				    (only_size &&
-				     strcmp(only_size, profiles[s].name)) ||
+				     strcmp(only_size, prs[s].name)) ||
 				    ncases == sizeof(cases) / sizeof(cases[0]))
 					continue;
-				cases[ncases++] =
-				        (struct bench_case){.a = a,
-				                            .pr = &profiles[s],
-				                            .enc = d == 0};
+				cases[ncases++] = (struct bench_case){
+				        .a = a, .pr = &prs[s], .enc = d == 0};
 			}
 	}
 	for (unsigned int round = 0; round < rounds; round++)

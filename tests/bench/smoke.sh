@@ -1,7 +1,8 @@
 #!/bin/bash
 # The benchmark runner runs, peers and all, and writes its report: three
 # small profiles, one per topology (memif beside ipsec-secgw, pcap with
-# 100 tunnels beside ipsec-secgw, netns beside strongSwan). The figures
+# 100 tunnels beside ipsec-secgw and the physical floor, netns beside
+# strongSwan). The figures
 # are not judged (a benchmark is read by people, not timed by tests); the
 # runner fails when any gateway forwards nothing, a profile is refused,
 # or a process does not start, and the report must hold every case.
@@ -75,8 +76,15 @@ for name, peer in (("smoke-memif", "ipsec-secgw"), ("smoke-pcap", "ipsec-secgw")
             assert row["vpngw"]["latency_us"]["p50"] > 0, row
         else:
             assert row["vpngw"]["per_tunnel_kpps"] > 0, row
+            # the physical floor, measured in the same run: both parts,
+            # and no more than what vpngw takes (no gateway beats it;
+            # 1.2 for the noise of a shared machine)
+            f = row["floor"]
+            assert f["io_cycles"] > 0 and f["crypto_cycles"] > 0, row
+            assert 0 < row["vpngw"]["floor_share"] < 1.2, row
 md = open(os.path.join(d, "report.md")).read()
-for s in ("vpngw/ipsec-secgw", "vpngw/strongswan", "kpps/tunnel", "## smoke-netns"):
+for s in ("vpngw/ipsec-secgw", "vpngw/strongswan", "kpps/tunnel", "## smoke-netns",
+          "floor cyc (I/O + crypto)"):
     assert s in md, s
 for png in ("throughput.png", "latency.png"):
     assert open(os.path.join(d, png), "rb").read(8) == b"\x89PNG\r\n\x1a\n", png

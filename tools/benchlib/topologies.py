@@ -6,13 +6,15 @@ chosen and expanded into cases."""
 import glob
 import json
 import os
+import re
 import signal
 import statistics
 import subprocess
 import time
 
 from .common import (HERE, HOST_IN, HOST_OUT, LOCAL, MANY_NET, MANY_STEP,
-                     REMOTE, SPI_IN, SPI_OUT, die, ip_str, keys)
+                     REMOTE, SPI_IN, SPI_OUT, die, ip_str, keys,
+                     lcores_args, log)
 from .peers import (crypto_vdev, gen_cmd, gen_result, secgw_cmd, secgw_conf,
                     swan_gateway, vpngw_conf)
 from .processes import Telemetry, sh, wait_for
@@ -165,6 +167,63 @@ def pcap_case(ctx, prof, impl, alg, size, direction):
         die(f"{impl} forwarded nothing ({alg} {size} {direction}); see {dlog}")
     return {"pps": max(rates), "pps_median": statistics.median(rates),
             "latency_us": None}
+
+
+# ---- the physical floor -------------------------------------------------------
+
+def floor_case(ctx, prof, alg, size, direction):
+    """What no gateway on this core can beat, measured in this run: the
+    I/O floor (dpdk-testpmd io-forwarding the case's own pcap, replayed
+    the same way, to net_null: what receiving and sending a packet costs)
+    and the bare crypto (esp-bench: intel-ipsec-mb alone on the same
+    algorithm, size and direction, bursts of 32). {"io_pps", "crypto_cycles"}
+    (TSC cycles a packet), or None where one could not be had."""
+    key = (alg, size, direction, prof["tunnels"])
+    if key in ctx.floors:
+        return ctx.floors[key]
+    plain, esp = pcaps(ctx, alg, size, prof["tunnels"])
+    pcap = plain if direction == "encrypt" else esp
+    pre = ctx.new_prefix("testpmd")
+    log_ = ctx.logpath("testpmd")
+    p = ctx.run.start(
+        ["dpdk-testpmd", "-l", "0,1", *lcores_args([0, 1]), "--no-pci",
+         *ctx.eal,
+         "--file-prefix", pre, "--log-level", "*:warning",
+         "--vdev", f"net_pcap0,rx_pcap={pcap},infinite_rx=1",
+         "--vdev", "net_null0,no-rx=1", "--", "--forward-mode=io",
+         "--nb-cores=1", "--rxq=1", "--txq=1", "--no-lsc-interrupt",
+         "--stats-period", "1"], log_)
+    time.sleep(prof["seconds"] + 2)
+    ctx.run.stop(p)
+    with open(log_) as f:
+        tx = [int(x) for x in re.findall(r"Tx-pps:\s+(\d+)", f.read())]
+    # The runner's sizes are frames with their FCS, as esp-bench's are
+    # with --frames.
+    crypto, out = None, ""
+    try:
+        r = subprocess.run(
+            [os.path.join(ctx.build, "app", "esp-bench", "esp-bench"),
+             "--alg", alg, "--dir",
+             "enc" if direction == "encrypt" else "dec", "--size", size,
+             "--frames", "--rounds", "3"],
+            capture_output=True, text=True, timeout=120)
+        out = r.stdout + r.stderr
+        for line in r.stdout.splitlines():
+            f = line.split()
+            if len(f) >= 5 and f[0] == alg and f[1] == size:
+                crypto = float(f[4])  # lib cyc/pkt, then bare cyc/pkt
+    except (OSError, subprocess.TimeoutExpired) as e:
+        out = str(e)
+    res = {"io_pps": max(tx) if tx and max(tx) > 0 else None,
+           "crypto_cycles": crypto}
+    if res["io_pps"] is None:
+        log(f"bench: no I/O floor for {alg} {size} {direction}: testpmd "
+            f"forwarded nothing; see {log_}")
+    if crypto is None:
+        log(f"bench: no crypto floor for {alg} {size} {direction}: "
+            f"{out.strip()[-300:]}")
+    ctx.floors[key] = res
+    return res
 
 
 # ---- topology netns ----------------------------------------------------------
