@@ -28,7 +28,8 @@ vpn_ike_new(const struct vpn_ike_ops *ops, void *ctx)
 		return NULL;
 	ike->ops = *ops;
 	ike->ctx = ctx;
-	if (ike_random(ike->cookie_secret, sizeof(ike->cookie_secret)) != 0) {
+	if (ike_random(ike->cookie_secret[0], sizeof(ike->cookie_secret)) !=
+	    0) {
 		free(ike);
 		errno = EIO;
 		return NULL;

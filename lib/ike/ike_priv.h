@@ -41,6 +41,17 @@ enum {
 /* Cookies are asked for past this many half-open SAs, and from a peer
  * address that has one already (see init_request). */
 #define IKE_COOKIE_HALF_OPEN 64
+/* A cookie is <version of the secret> | prf(secret, Ni | IPi | SPIi),
+ * 17 bytes (RFC 7296 2.6). The secret changes every
+ * IKE_COOKIE_SECRET_MS, or after IKE_COOKIE_SECRET_USES cookies under a
+ * flood once it is IKE_COOKIE_SECRET_MIN_MS old (so that a flood cannot
+ * change it twice within an initiator's round trip); a cookie made with
+ * the one before is still taken (made just before the change), older
+ * ones are not. */
+#define IKE_COOKIE_LEN           17
+#define IKE_COOKIE_SECRET_MS     60000
+#define IKE_COOKIE_SECRET_MIN_MS 5000
+#define IKE_COOKIE_SECRET_USES   10000
 /* SAs from addresses no tunnel has, for the tunnels of customer gateways
  * without an address, until IKE_AUTH names their identity: at most this
  * many (the oldest goes for a new one), and past half of it only
@@ -214,7 +225,11 @@ struct vpn_ike {
 	unsigned int half_open;
 	struct ike_sa *pend[IKE_MAX_PENDING]; /* see ike_sa.pending */
 	unsigned int n_pend;
-	uint8_t cookie_secret[32];
+	uint8_t cookie_secret[2][32]; /* version v's is [v & 1] */
+	uint8_t cookie_ver;
+	uint64_t cookie_since; /* when cookie_ver's secret was made (0: not
+	                        * yet used: the first use starts its age) */
+	unsigned int cookie_uses;
 	uint8_t in[IKE_MAX_MSG];    /* a received message, decrypted in place */
 	uint8_t out[IKE_MAX_MSG];   /* a message being built */
 	uint8_t pt[IKE_MAX_MSG];    /* the payloads of an SK payload */

@@ -12,21 +12,68 @@
 
 /* ---- responder ----------------------------------------------------------- */
 
-/* The cookie for an initiator (RFC 7296 2.6): prf of its nonce, address
- * and SPI under our secret. */
-static size_t
-make_cookie(struct vpn_ike *ike, const uint8_t *ni, size_t ni_len, uint32_t ip,
-            uint64_t spi_i, uint8_t *out)
+/* A new cookie secret when the current one is old or much used; two
+ * when two periods passed, so that a cookie of neither is taken. */
+static void
+cookie_rotate(struct vpn_ike *ike)
 {
-	uint8_t b[12];
+	uint64_t age = ike->now - ike->cookie_since;
+	int n;
+
+	if (ike->cookie_since == 0) {
+		ike->cookie_since = ike->now ? ike->now : 1;
+		return;
+	}
+	if (age < IKE_COOKIE_SECRET_MS &&
+	    (ike->cookie_uses < IKE_COOKIE_SECRET_USES ||
+	     age < IKE_COOKIE_SECRET_MIN_MS))
+		return;
+	n = age >= 2 * (uint64_t)IKE_COOKIE_SECRET_MS ? 2 : 1;
+	for (int k = 0; k < n; k++) {
+		uint8_t v = (uint8_t)(ike->cookie_ver + 1);
+
+		if (ike_random(ike->cookie_secret[v & 1], 32) != 0)
+			break; /* the old one stays */
+		ike->cookie_ver = v;
+	}
+	ike->cookie_since = ike->now;
+	ike->cookie_uses = 0;
+}
+
+/* The cookie for an initiator with secret version ver (RFC 7296 2.6):
+ * ver, then prf of its nonce, address and SPI under that secret. Its
+ * length, or 0. */
+static size_t
+make_cookie(struct vpn_ike *ike, uint8_t ver, const uint8_t *ni, size_t ni_len,
+            uint32_t ip, uint64_t spi_i, uint8_t *out)
+{
+	uint8_t b[12], h[IKE_MAX_PRF_LEN];
 	struct ike_iov iov[2] = {{ni, ni_len}, {b, sizeof(b)}};
 
 	put32(b, ip);
 	put64(b + 4, spi_i);
-	return ike_prf(IKE_PRF_HMAC_SHA2_256, ike->cookie_secret,
-	               sizeof(ike->cookie_secret), iov, 2, out) == 0
-	               ? 16
-	               : 0;
+	if (ike_prf(IKE_PRF_HMAC_SHA2_256, ike->cookie_secret[ver & 1], 32, iov,
+	            2, h) != 0)
+		return 0;
+	out[0] = ver;
+	memcpy(out + 1, h, IKE_COOKIE_LEN - 1);
+	return IKE_COOKIE_LEN;
+}
+
+/* Whether d is a cookie of ours for this initiator: made with the
+ * current secret or the one before. */
+static bool
+cookie_ok(struct vpn_ike *ike, const uint8_t *d, size_t dl, const uint8_t *ni,
+          size_t ni_len, uint32_t ip, uint64_t spi_i)
+{
+	uint8_t want[IKE_COOKIE_LEN];
+
+	if (dl != IKE_COOKIE_LEN ||
+	    (d[0] != ike->cookie_ver && d[0] != (uint8_t)(ike->cookie_ver - 1)))
+		return false;
+	return make_cookie(ike, d[0], ni, ni_len, ip, spi_i, want) ==
+	               IKE_COOKIE_LEN &&
+	       ike_equal(d, want, IKE_COOKIE_LEN);
 }
 
 static int
@@ -211,18 +258,23 @@ init_request(struct vpn_ike *ike, const struct ike_hdr *h,
 	    (pend ? ike->n_pend >= IKE_MAX_PENDING / 2 ||
 	                     pend_from(ike, remote, NULL) >= 2
 	          : half_open_at(p))) {
-		uint8_t want[IKE_MAX_PRF_LEN];
-		size_t wl = make_cookie(ike, nonce->body, nonce->len, remote,
-		                        h->spi_i, want);
+		uint8_t want[IKE_COOKIE_LEN];
 		const uint8_t *d = NULL;
 		size_t dl = 0;
 
+		cookie_rotate(ike);
 		if (n == 0 || first->type != IKE_PT_NOTIFY ||
-		    notify_type(first, &d, &dl) != IKE_N_COOKIE || dl != wl ||
-		    !ike_equal(d, want, wl)) {
+		    notify_type(first, &d, &dl) != IKE_N_COOKIE ||
+		    !cookie_ok(ike, d, dl, nonce->body, nonce->len, remote,
+		               h->spi_i)) {
+			size_t wl =
+			        make_cookie(ike, ike->cookie_ver, nonce->body,
+			                    nonce->len, remote, h->spi_i, want);
+
 			if (dl)
 				ike->st.bad_cookie++;
 			ike->st.cookies_sent++;
+			ike->cookie_uses++;
 			send_init_error(ike, h, local, lport, remote, rport,
 			                IKE_N_COOKIE, want, wl);
 			return;

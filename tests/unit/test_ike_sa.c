@@ -785,6 +785,27 @@ test_pair_resend_limit(void)
 	side_free(&b);
 }
 
+/* A flood of IKE_SA_INIT at responder b (many SPIs from a's address):
+ * past it, b asks every initiator from there for a cookie. */
+static void
+flood_init(struct side *b)
+{
+	for (int i = 0; i < 40; i++) {
+		struct side f;
+		struct vpn_ike_peer pf;
+
+		side_init(&f, A_ADDR);
+		peer_cfg(&pf, A_ADDR, B_ADDR, true);
+		vpn_ike_add_peer(f.ike, &pf);
+		vpn_ike_tick(f.ike, clock_ms);
+		for (unsigned int k = 0; k < f.nq; k++)
+			vpn_ike_input(b->ike, clock_ms, B_ADDR, 500, A_ADDR,
+			              500, f.q[k].m, f.q[k].len);
+		side_free(&f);
+	}
+	b->nq = 0;
+}
+
 static void
 test_pair_duplicates_and_cookies(void)
 {
@@ -820,25 +841,83 @@ test_pair_duplicates_and_cookies(void)
 	side_init(&b, B_ADDR);
 	vpn_ike_add_peer(a.ike, &pa);
 	vpn_ike_add_peer(b.ike, &pb);
-	for (int i = 0; i < 40; i++) {
-		struct side f;
-		struct vpn_ike_peer pf;
-
-		side_init(&f, A_ADDR);
-		peer_cfg(&pf, A_ADDR, B_ADDR, true);
-		vpn_ike_add_peer(f.ike, &pf);
-		vpn_ike_tick(f.ike, clock_ms);
-		for (unsigned int k = 0; k < f.nq; k++)
-			vpn_ike_input(b.ike, clock_ms, B_ADDR, 500, A_ADDR, 500,
-			              f.q[k].m, f.q[k].len);
-		side_free(&f);
-	}
+	flood_init(&b);
 	CU_ASSERT(vpn_ike_stats(b.ike)->cookies_sent >= 1);
-	b.nq = 0;
 	pump(&a, &b, 30, 10);
 	CU_ASSERT_EQUAL(a.children, 1);
 	check_mirror(&a, &b);
 	side_free(&a);
+	side_free(&b);
+}
+
+/* An initiator's IKE_SA_INIT carrying b's cookie, made now: into m. */
+static size_t
+init_with_cookie(struct side *b, uint8_t *m)
+{
+	struct vpn_ike_peer pa;
+	struct side a;
+	size_t len = 0;
+
+	side_init(&a, A_ADDR);
+	peer_cfg(&pa, A_ADDR, B_ADDR, true);
+	vpn_ike_add_peer(a.ike, &pa);
+	vpn_ike_tick(a.ike, clock_ms);
+	CU_ASSERT_EQUAL_FATAL(a.nq, 1);
+	vpn_ike_input(b->ike, clock_ms, B_ADDR, 500, A_ADDR, 500, a.q[0].m,
+	              a.q[0].len);
+	a.nq = 0;
+	CU_ASSERT_EQUAL_FATAL(b->nq, 1); /* the cookie */
+	vpn_ike_input(a.ike, clock_ms, A_ADDR, 500, B_ADDR, 500, b->q[0].m,
+	              b->q[0].len);
+	b->nq = 0;
+	CU_ASSERT_EQUAL_FATAL(a.nq, 1); /* again, with the cookie */
+	len = a.q[0].len;
+	memcpy(m, a.q[0].m, len);
+	side_free(&a);
+	return len;
+}
+
+/* Cookies change with the responder's secret (RFC 7296 2.6): one made a
+ * minute before (the secret changed once since) is still taken; one made
+ * two minutes before (changed twice) is not, and a new one is asked for,
+ * while b still asks every new initiator for one. */
+static void
+test_cookie_secret_rotates(void)
+{
+	static uint8_t m[IKE_MAX_MSG];
+	const struct vpn_ike_stats *st;
+	struct side b;
+	struct vpn_ike_peer pb;
+	uint64_t sent, bad;
+	size_t len;
+
+	side_init(&b, B_ADDR);
+	peer_cfg(&pb, B_ADDR, A_ADDR, false);
+	vpn_ike_add_peer(b.ike, &pb);
+	st = vpn_ike_stats(b.ike);
+	flood_init(&b);
+	CU_ASSERT_FATAL(st->cookies_sent >= 1);
+
+	len = init_with_cookie(&b, m);
+	clock_ms += IKE_COOKIE_SECRET_MS + 1000;
+	sent = st->cookies_sent;
+	bad = st->bad_cookie;
+	vpn_ike_input(b.ike, clock_ms, B_ADDR, 500, A_ADDR, 500, m, len);
+	CU_ASSERT_EQUAL(st->cookies_sent, sent); /* taken */
+	CU_ASSERT_EQUAL(st->bad_cookie, bad);
+	CU_ASSERT_EQUAL(b.nq, 1); /* its IKE_SA_INIT response */
+	b.nq = 0;
+
+	len = init_with_cookie(&b, m);
+	clock_ms += 2 * IKE_COOKIE_SECRET_MS + 1000;
+	sent = st->cookies_sent;
+	vpn_ike_input(b.ike, clock_ms, B_ADDR, 500, A_ADDR, 500, m, len);
+	CU_ASSERT_EQUAL(st->bad_cookie, bad + 1);
+	CU_ASSERT_EQUAL(st->cookies_sent, sent + 1); /* a new one */
+	b.nq = 0;
+	/* Still under the flood: a new initiator is asked for one too. */
+	len = init_with_cookie(&b, m);
+	CU_ASSERT(len > 0);
 	side_free(&b);
 }
 
@@ -1463,4 +1542,5 @@ register_ike_sa_tests(void)
 	            test_pair_resend_limit);
 	CU_add_test(s, "two engines: duplicates, cookies",
 	            test_pair_duplicates_and_cookies);
+	CU_add_test(s, "cookie secrets change", test_cookie_secret_rotates);
 }
