@@ -8,13 +8,6 @@
 
 #include "crypto_priv.h"
 
-static void *
-mem_alloc(size_t size)
-{
-	/* aligned_alloc wants a multiple of the alignment. */
-	return aligned_alloc(64, (size + 63) & ~(size_t)63);
-}
-
 void
 vpn_crypto_set_mem(struct vpn_crypto *c, const struct vpn_crypto_mem *m)
 {
@@ -47,7 +40,7 @@ vpn_crypto_open(enum vpn_crypto_kind kind)
 		return NULL;
 	c->e = kind == VPN_CRYPTO_IMB ? &crypto_imb_engine
 	                              : &crypto_ossl_engine;
-	c->mem = (struct vpn_crypto_mem){.alloc = mem_alloc, .free = free};
+	c->mem = (struct vpn_crypto_mem){.alloc = alloc64, .free = free};
 	snprintf(c->name, sizeof(c->name), "%s", c->e->name);
 	if (c->e->open(c) != 0) {
 		free(c);

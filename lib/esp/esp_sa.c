@@ -147,10 +147,11 @@ vpn_esp_sa_new(struct vpn_crypto *c, const struct vpn_esp_sa_params *p)
 void
 vpn_esp_sa_free(struct vpn_esp_sa *sa)
 {
+	const struct vpn_crypto *c;
+
 	if (sa == NULL)
 		return;
-	const struct vpn_crypto *c = sa->c;
-
+	c = sa->c;
 	vpn_crypto_key_free(sa->ckey);
 	explicit_bzero(sa, sizeof(*sa));
 	vpn_crypto_mem_free(c, sa);

@@ -125,9 +125,8 @@ void vpn_esp_sa_free(struct vpn_esp_sa *sa);
 uint32_t vpn_esp_sa_spi(const struct vpn_esp_sa *sa);
 /* Start loading what worker w's next packet on sa touches (the SA's hot
  * lines and its counters; not the key, whose address is in them) into
- * the cache: with a burst
- * spread over many tunnels, called as each packet's SA is known, well
- * before vpn_esp_outbound_sas encrypts them. */
+ * the cache: with a burst spread over many tunnels, called as each
+ * packet's SA is known, well before vpn_esp_outbound_sas encrypts them. */
 void vpn_esp_sa_prefetch(const struct vpn_esp_sa *sa,
                          const struct vpn_esp_worker *w);
 /* The tag given in the parameters (the data plane keeps the connection's

@@ -32,7 +32,8 @@ cookie_rotate(struct vpn_ike *ike)
 	for (int k = 0; k < n; k++) {
 		uint8_t v = (uint8_t)(ike->cookie_ver + 1);
 
-		if (ike_random(ike->cookie_secret[v & 1], 32) != 0)
+		if (ike_random(ike->cookie_secret[v & 1],
+		               sizeof(ike->cookie_secret[0])) != 0)
 			break; /* the old one stays */
 		ike->cookie_ver = v;
 	}
@@ -52,8 +53,8 @@ make_cookie(struct vpn_ike *ike, uint8_t ver, const uint8_t *ni, size_t ni_len,
 
 	put32(b, ip);
 	put64(b + 4, spi_i);
-	if (ike_prf(IKE_PRF_HMAC_SHA2_256, ike->cookie_secret[ver & 1], 32, iov,
-	            2, h) != 0)
+	if (ike_prf(IKE_PRF_HMAC_SHA2_256, ike->cookie_secret[ver & 1],
+	            sizeof(ike->cookie_secret[0]), iov, 2, h) != 0)
 		return 0;
 	out[0] = ver;
 	memcpy(out + 1, h, IKE_COOKIE_LEN - 1);

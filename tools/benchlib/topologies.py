@@ -186,8 +186,8 @@ def floor_case(ctx, prof, alg, size, direction):
     pre = ctx.new_prefix("testpmd")
     log_ = ctx.logpath("testpmd")
     p = ctx.run.start(
-        ["dpdk-testpmd", "-l", "0,1", *lcores_args([0, 1]), "--no-pci",
-         *ctx.eal,
+        ["dpdk-testpmd", *(lcores_args([0, 1]) or ["-l", "0,1"]),
+         "--no-pci", *ctx.eal,
          "--file-prefix", pre, "--log-level", "*:warning",
          "--vdev", f"net_pcap0,rx_pcap={pcap},infinite_rx=1",
          "--vdev", "net_null0,no-rx=1", "--", "--forward-mode=io",
