@@ -292,7 +292,15 @@ e2e_ike_configs() {
 	done
 }
 
+links_up() { # links_up LOG: every port vpngw found down at start is up since
+	local p
+	for p in $(sed -n 's/^vpngw: port \(.*\): link down at start$/\1/p' "$1"); do
+		grep -q "^vpngw: port $p: link up" "$1" || return 1
+	done
+}
+
 e2e_start() { # check and start both gateways, wait until they run
+	# and see their links up
 	for g in gw1 gw2; do
 		ns=$G1
 		[ $g = gw2 ] && ns=$G2
@@ -304,6 +312,12 @@ e2e_start() { # check and start both gateways, wait until they run
 	# 60 s: a loaded machine can take a while over EAL and the TAP.
 	for g in gw1 gw2; do
 		wait_for 60 "$g running" grep -q "vpngw: running" "$work/$g.log"
+	done
+	# A veth's carrier may come up after vpngw has looked (the kernel
+	# reports it up to a second late); vpngw polls it every 250 ms and
+	# forwards on a port only once it has seen it up.
+	for g in gw1 gw2; do
+		wait_for 30 "$g's links up" links_up "$work/$g.log"
 	done
 	# What forwards, rekeys and writes from here has dropped its
 	# privileges (every thread).
