@@ -154,6 +154,7 @@ vpngw_dp_control(void)
 			link_check(dp_port_at(s), now);
 	}
 	dp_probes_run(now);
+	dp_deferred_run(false);
 	if (now - dp.last_check >= rte_get_tsc_hz()) {
 		dp.last_check = now;
 		dp_tunnels_check(now);
@@ -322,15 +323,15 @@ setup_exception(const char *ifname)
 static int
 setup_tables(void)
 {
-	dp.nh_tables[0] = vpn_nh_table_clone(NULL, VPN_MAX_CONNS);
-	dp.nh_tables[1] = vpn_nh_table_clone(NULL, VPN_MAX_CONNS);
-	dp.nh = dp.nh_tables[0];
+	for (int i = 0; i < VPN_RCU_VERSIONS; i++) {
+		dp.nh_vs.v[i] = vpn_nh_table_clone(NULL, VPN_MAX_CONNS);
+		if (dp.nh_vs.v[i] == NULL)
+			return -ENOMEM;
+	}
+	dp.nh = dp.nh_vs.v[0];
 	dp.routes = vpn_fib_build("fib_start", rte_socket_id(), 0, NULL, 0,
 	                          NULL, 0);
-	if (dp.nh_tables[0] == NULL || dp.nh_tables[1] == NULL ||
-	    dp.routes == NULL)
-		return -ENOMEM;
-	return 0;
+	return dp.routes == NULL ? -ENOMEM : 0;
 }
 
 int
@@ -499,6 +500,7 @@ vpngw_dp_stop(struct vpngw_dp_stats *st, struct vpngw_dp_stats *per_worker,
               unsigned int *n)
 {
 	rte_eal_mp_wait_lcore();
+	dp_deferred_run(true); /* (the workers are offline) */
 	dp_probes_stop();
 	vpngw_dp_read(st, per_worker, n);
 	for (unsigned int s = 0; s <= dp.nout; s++) {
@@ -546,8 +548,8 @@ vpngw_dp_stop(struct vpngw_dp_stats *st, struct vpngw_dp_stats *per_worker,
 	rte_free(dp.wk);
 	rte_free(dp.qs);
 	vpn_fib_free(dp.routes);
-	free(dp.nh_tables[0]);
-	free(dp.nh_tables[1]);
+	for (int i = 0; i < VPN_RCU_VERSIONS; i++)
+		free(dp.nh_vs.v[i]);
 	rte_mempool_free(dp.pool);
 	for (int node = 0; node < RTE_MAX_NUMA_NODES; node++)
 		rte_mempool_free(dp.node_pool[node]);

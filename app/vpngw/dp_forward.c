@@ -270,17 +270,20 @@ to_tunnel(struct dp_worker *wk, struct rte_mbuf *m, bool fwd,
 			                                          dp.pool));
 		goto drop;
 	}
+	/* A tunnel's own /30 (BGP, health checks' answers) goes whatever
+	 * they say of the tunnel, or they could never say it is back. Read
+	 * before the next hops: a tunnel is up only once its SA is
+	 * published, so a worker that sees it up sees the SA (the control
+	 * core does not wait for the workers to drop the old table). */
+	up = __atomic_load_n(via >= VPN_VIA_ONLY1 ? &dp.live[conn].own
+	                                          : &dp.live[conn].up,
+	                     __ATOMIC_ACQUIRE);
 	nt = __atomic_load_n(&dp.nh, __ATOMIC_ACQUIRE);
 	if (conn >= nt->n) { /* a FIB ahead of its connection: not yet */
 		wk->st.no_route++;
 		goto drop;
 	}
 	nh = &nt->nh[conn];
-	/* A tunnel's own /30 (BGP, health checks' answers) goes whatever
-	 * they say of the tunnel, or they could never say it is back. */
-	up = __atomic_load_n(via >= VPN_VIA_ONLY1 ? &dp.live[conn].own
-	                                          : &dp.live[conn].up,
-	                     __ATOMIC_ACQUIRE);
 	/* The flow hash only matters when there is a choice. */
 	t = vpn_via_pick(via, nh->steer, up,
 	                 vpn_via_hashes(via, nh->steer, up)

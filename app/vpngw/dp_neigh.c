@@ -58,8 +58,8 @@ dp_arp_publish(struct dp_port *p)
 		memcpy(t->e[i].mac.addr_bytes, e[i].mac, 6);
 	}
 	old = __atomic_exchange_n(&p->arp, t, __ATOMIC_ACQ_REL);
-	rte_rcu_qsbr_synchronize(dp.qs, RTE_QSBR_THRID_INVALID);
-	free(old);
+	if (old != NULL)
+		dp_defer_free(free, old);
 }
 
 void

@@ -144,6 +144,15 @@ struct dp_exc {
 	struct rte_ether_addr mac; /* the kernel interface's */
 };
 
+/* What the workers may still read (an old ARP table, an old FIB), freed
+ * once every worker has passed a quiescent point after token. */
+#define DP_DEFERRED 64
+struct dp_deferred {
+	uint64_t token;
+	void (*free)(void *);
+	void *p;
+};
+
 struct dp {
 	struct dp_port out[VPN_MAX_OUT_PORTS]; /* the outside ports: an
 	                                        * uplink per tunnel */
@@ -158,10 +167,10 @@ struct dp {
 	unsigned int routes_gen; /* names each FIB */
 	struct dp_conn *conns;   /* the control core's, by slot */
 	struct dp_live *live;    /* by slot, as conns */
-	struct vpn_nh_table *nh_tables[2]; /* nh is one of them */
-	struct vpn_nh_table *nh;           /* RCU: what the workers read of
-	                                    * them (steering, SAs, MTUs) */
-	pthread_mutex_t names;             /* tunnel names: telemetry reads */
+	struct vpn_rcu_versions nh_vs; /* nh is one of them */
+	struct vpn_nh_table *nh;       /* RCU: what the workers read of
+	                                * them (steering, SAs, MTUs) */
+	pthread_mutex_t names;         /* tunnel names: telemetry reads */
 	const struct vpn_esp_sad *sad;
 	struct rte_mempool *pool; /* on the control core's NUMA node: what
 	                           * the control core and the workers make
@@ -170,6 +179,8 @@ struct dp {
 	struct rte_ring *ctl_arp;     /* ARP frames, workers -> control */
 	struct rte_ring *ctl_resolve; /* next hops to resolve, ditto */
 	struct rte_rcu_qsbr *qs;
+	struct dp_deferred deferred[DP_DEFERRED]; /* oldest first */
+	unsigned int ndeferred;
 	struct dp_worker *wk;
 	unsigned int nwk;
 	unsigned int nconns;
@@ -298,6 +309,11 @@ dp_eth_push(const struct dp_port *p, struct rte_mbuf *m, const uint8_t *dst,
 
 /* dp_neigh.c: the control core's ARP. */
 void dp_arp_publish(struct dp_port *p);
+/* Free p with fn once no worker can hold it, without waiting (unless
+ * DP_DEFERRED of them wait already). Control core. */
+void dp_defer_free(void (*fn)(void *), void *p);
+/* Free what has waited long enough (all of it, waiting, with wait). */
+void dp_deferred_run(bool wait);
 bool dp_arp_input(struct dp_port *p, const uint8_t *pkt, unsigned int len,
                   uint64_t now);
 bool dp_arp_age(struct dp_port *p, uint64_t now);

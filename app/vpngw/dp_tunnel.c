@@ -245,24 +245,26 @@ inner_mtu(const struct vpn_esp_sa *sa, unsigned int mtu)
 
 /*
  * Connection slot's next hop becomes *e in a new version of the table the
- * workers read, published with RCU: once this returns, no worker holds
- * the old version (nor an SA only it named). Two tables of every slot
- * there can be take turns (the one not published is free once the last
- * swap's grace period has passed), so a change never allocates and never
- * fails. On the control core (or under the control lock).
+ * workers read, published with RCU. A few versions of every slot there can
+ * be take turns (lib/route's vpn_rcu_versions), so a change never
+ * allocates and never fails, and waits for the workers only when every
+ * version but the published one may still be read. On return a worker
+ * may still hold the old version: what only it named (an SA) is freed
+ * after a grace period from here (vpngw_dp_token/vpngw_dp_passed). On the
+ * control core (or under the control lock).
  */
 static void
 nh_publish(unsigned int slot, const struct vpn_nh *e)
 {
-	struct vpn_nh_table *t =
-	        dp.nh == dp.nh_tables[0] ? dp.nh_tables[1] : dp.nh_tables[0];
+	struct vpn_nh_table *t;
 
 	if (dp.nh == NULL || slot >= dp.nh->n)
 		return; /* not started, or not a slot (VPN_MAX_CONNS) */
+	t = vpn_rcu_spare(&dp.nh_vs, (void *const *)&dp.nh, dp.qs);
 	memcpy(t->nh, dp.nh->nh, dp.nh->n * sizeof(t->nh[0]));
 	t->n = dp.nh->n;
 	t->nh[slot] = *e;
-	(void)vpn_rcu_swap((void **)&dp.nh, t, dp.qs);
+	vpn_rcu_publish(&dp.nh_vs, (void **)&dp.nh, t, dp.qs);
 }
 
 /* Slot's next hop as published now (zero when it has none yet). */
@@ -342,6 +344,38 @@ vpngw_dp_sync(void)
 		rte_rcu_qsbr_synchronize(dp.qs, RTE_QSBR_THRID_INVALID);
 }
 
+void
+dp_defer_free(void (*fn)(void *), void *p)
+{
+	if (!dp.started) {
+		fn(p);
+		return;
+	}
+	if (dp.ndeferred == DP_DEFERRED)
+		dp_deferred_run(true);
+	dp.deferred[dp.ndeferred++] =
+	        (struct dp_deferred){rte_rcu_qsbr_start(dp.qs), fn, p};
+}
+
+void
+dp_deferred_run(bool wait)
+{
+	unsigned int i = 0;
+
+	if (wait && dp.ndeferred > 0 && dp.qs != NULL)
+		rte_rcu_qsbr_synchronize(dp.qs, RTE_QSBR_THRID_INVALID);
+	/* Tokens grow: the first that has not passed stops the rest. */
+	for (; i < dp.ndeferred; i++) {
+		if (!wait &&
+		    rte_rcu_qsbr_check(dp.qs, dp.deferred[i].token, false) != 1)
+			break;
+		dp.deferred[i].free(dp.deferred[i].p);
+	}
+	memmove(dp.deferred, dp.deferred + i,
+	        (dp.ndeferred - i) * sizeof(dp.deferred[0]));
+	dp.ndeferred -= i;
+}
+
 uint64_t
 vpngw_dp_token(void)
 {
@@ -352,6 +386,12 @@ bool
 vpngw_dp_passed(uint64_t token)
 {
 	return !dp.started || rte_rcu_qsbr_check(dp.qs, token, false) == 1;
+}
+
+static void
+fib_free(void *f)
+{
+	vpn_fib_free(f);
 }
 
 int
@@ -376,8 +416,7 @@ vpngw_dp_set_routes(const struct vpn_route *routes, unsigned int nroutes,
 	old = __atomic_exchange_n(&dp.routes, r, __ATOMIC_ACQ_REL);
 	/* No worker reads the old tables once each has passed a
 	 * quiescent point. */
-	rte_rcu_qsbr_synchronize(dp.qs, RTE_QSBR_THRID_INVALID);
-	vpn_fib_free(old);
+	dp_defer_free(fib_free, old);
 	return 0;
 }
 

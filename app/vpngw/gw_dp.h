@@ -124,8 +124,9 @@ void vpngw_dp_fib(unsigned int *routes, unsigned int *published);
 /*
  * A tunnel's Child SA from IKE: out carries its traffic, in (already in
  * the SPI table) is watched for liveness; the tunnel joins steering.
- * Returns the outbound SA it replaces (free it after vpngw_dp_sync()), or
- * NULL.
+ * Returns the outbound SA it replaces (free it once the grace period of
+ * a token taken after this call has passed, or after vpngw_dp_sync()),
+ * or NULL. Does not wait for the workers.
  */
 struct vpn_esp_sa *vpngw_dp_tunnel_attach(unsigned int conn, unsigned int ti,
                                           struct vpn_esp_sa *out,

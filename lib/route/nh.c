@@ -19,10 +19,36 @@ vpn_nh_table_clone(const struct vpn_nh_table *t, unsigned int n)
 }
 
 void *
-vpn_rcu_swap(void **slot, void *v, struct rte_rcu_qsbr *qs)
+vpn_rcu_spare(struct vpn_rcu_versions *vs, void *const *slot,
+              struct rte_rcu_qsbr *qs)
+{
+	const void *cur = *slot;
+	int any = -1;
+
+	for (int i = 0; i < VPN_RCU_VERSIONS; i++) {
+		if (vs->v[i] == cur || vs->v[i] == NULL)
+			continue;
+		if (rte_rcu_qsbr_check(qs, vs->token[i], false) == 1)
+			return vs->v[i];
+		if (any < 0)
+			any = i;
+	}
+	if (any < 0)
+		return NULL; /* fewer than two versions */
+	/* Each may still be read: wait for the readers once, after which
+	 * every one replaced so far is free. */
+	vs->waits++;
+	rte_rcu_qsbr_synchronize(qs, RTE_QSBR_THRID_INVALID);
+	return vs->v[any];
+}
+
+void
+vpn_rcu_publish(struct vpn_rcu_versions *vs, void **slot, void *v,
+                struct rte_rcu_qsbr *qs)
 {
 	void *old = __atomic_exchange_n(slot, v, __ATOMIC_ACQ_REL);
 
-	rte_rcu_qsbr_synchronize(qs, RTE_QSBR_THRID_INVALID);
-	return old;
+	for (int i = 0; i < VPN_RCU_VERSIONS; i++)
+		if (vs->v[i] == old)
+			vs->token[i] = rte_rcu_qsbr_start(qs);
 }
