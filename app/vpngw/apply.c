@@ -45,6 +45,7 @@ vpngw_dp_params_of(const struct vpn_cfg *cfg, struct vpngw_dp_params *p)
 
 	memset(p, 0, sizeof(*p));
 	p->n_workers = a->n_workers;
+	p->idle_sleep_us = (unsigned int)a->worker_idle_sleep;
 	for (unsigned int i = 0; i < a->n_workers && i < VPN_MAX_WORKERS; i++)
 		p->workers[i] = (unsigned int)a->workers[i];
 	p->n_ports = a->n_ports;

@@ -346,6 +346,7 @@ vpngw_dp_start(const struct vpngw_dp_params *a, const struct vpngw_sas *sas,
 	dp.ifsock = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	dp.quit = quit;
 	dp.nwk = a->n_workers;
+	dp.idle_sleep_us = a->idle_sleep_us;
 	dp.nconns = 0; /* the highest slot in use + 1 (vpngw_dp_conn_set) */
 	/* One ESP context per worker and one for the control core. */
 	if (dp.nwk == 0 || dp.nwk >= VPN_ESP_MAX_WORKERS) {

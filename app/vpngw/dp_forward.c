@@ -22,6 +22,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
@@ -653,7 +654,7 @@ exc_input(struct dp_worker *wk, struct rte_mbuf **pkts, uint16_t n)
 }
 
 /* Worker 0 puts what the control core wants sent on the wire. */
-static void
+static unsigned int
 ctl_tx_drain(struct dp_worker *wk, struct dp_port *p)
 {
 	struct rte_mbuf *m[BURST];
@@ -661,6 +662,27 @@ ctl_tx_drain(struct dp_worker *wk, struct dp_port *p)
 	        rte_ring_dequeue_burst(p->ctl_tx, (void **)m, BURST, NULL);
 
 	tx(wk, p, m, (uint16_t)n);
+	return n;
+}
+
+/*
+ * A worker that has found nothing to do IDLE_POLLS times in a row sleeps
+ * for appliance.worker_idle_sleep µs, and again while nothing comes.
+ * Offline while asleep, so the control core does not wait for it to free
+ * what it published. For hosts whose worker cores are not their own (VMs,
+ * labs, a shared core): a busy worker never sleeps, an idle one costs
+ * little CPU, and a packet that arrives during a nap waits at most the
+ * setting (the timer's slack is set to a tenth of it).
+ */
+#define IDLE_POLLS 64
+
+static void
+idle_nap(struct dp_worker *wk)
+{
+	wk->st.idle_sleeps++;
+	rte_rcu_qsbr_thread_offline(dp.qs, wk->id);
+	rte_delay_us_sleep(dp.idle_sleep_us);
+	rte_rcu_qsbr_thread_online(dp.qs, wk->id);
 }
 
 int
@@ -669,10 +691,18 @@ dp_worker_loop(void *arg)
 	struct dp_worker *wk = arg;
 	struct rte_mbuf *pkts[BURST];
 	bool in = wk->id < dp.in.nrxq;
+	unsigned int idle = 0; /* passes in a row that found nothing */
 
+	/* Naps as long as asked (the kernel's default slack is 50 µs). */
+	if (dp.idle_sleep_us != 0)
+		(void)prctl(PR_SET_TIMERSLACK,
+		            (unsigned long)RTE_MAX(dp.idle_sleep_us / 10, 1u) *
+		                    1000UL,
+		            0, 0, 0);
 	rte_rcu_qsbr_thread_register(dp.qs, wk->id);
 	rte_rcu_qsbr_thread_online(dp.qs, wk->id);
 	while (!*dp.quit) {
+		unsigned int work = 0;
 		uint16_t n;
 
 		wk->now = rte_rdtsc();
@@ -680,6 +710,7 @@ dp_worker_loop(void *arg)
 			n = rte_eth_rx_burst(dp.in.id, (uint16_t)wk->id, pkts,
 			                     BURST);
 			wk->st.rx[1] += n;
+			work += n;
 			if (n)
 				inside_input(wk, pkts, n);
 		}
@@ -691,21 +722,27 @@ dp_worker_loop(void *arg)
 			n = rte_eth_rx_burst(p->id, (uint16_t)wk->id, pkts,
 			                     BURST);
 			wk->st.rx[0] += n;
+			work += n;
 			if (n)
 				outside_input(wk, p, pkts, n);
 		}
 		if (wk->id == 0) {
 			for (unsigned int k = 0; k < dp.nout; k++)
-				ctl_tx_drain(wk, &dp.out[k]);
-			ctl_tx_drain(wk, &dp.in);
+				work += ctl_tx_drain(wk, &dp.out[k]);
+			work += ctl_tx_drain(wk, &dp.in);
 			if (dp.exc.on) {
 				n = rte_eth_rx_burst(dp.exc.id, 0, pkts, BURST);
+				work += n;
 				if (n)
 					exc_input(wk, pkts, n);
 			}
 		}
 		/* Nothing of the tables is held across this point. */
 		rte_rcu_qsbr_quiescent(dp.qs, wk->id);
+		if (work != 0)
+			idle = 0;
+		else if (dp.idle_sleep_us != 0 && ++idle >= IDLE_POLLS)
+			idle_nap(wk);
 	}
 	rte_rcu_qsbr_thread_offline(dp.qs, wk->id);
 	rte_rcu_qsbr_thread_unregister(dp.qs, wk->id);

@@ -183,6 +183,7 @@ struct dp {
 	unsigned int ndeferred;
 	struct dp_worker *wk;
 	unsigned int nwk;
+	unsigned int idle_sleep_us; /* a worker's longest nap; 0: none */
 	unsigned int nconns;
 	struct vpn_esp_worker *ctl_w; /* the control core's keepalives */
 	uint64_t last_check;          /* TSC of the last liveness check */

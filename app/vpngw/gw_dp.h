@@ -38,6 +38,7 @@ struct vpngw_dp_port {
 struct vpngw_dp_params {
 	unsigned int n_workers;
 	unsigned int workers[VPN_MAX_WORKERS]; /* lcores */
+	unsigned int idle_sleep_us; /* the longest nap when idle; 0: none */
 	unsigned int n_ports;
 	struct vpngw_dp_port ports[VPN_MAX_PORTS];
 	char exception_iface[VPN_NAME_MAX + 1]; /* empty: none */
@@ -97,7 +98,8 @@ struct vpngw_dp_conn {
 	_(esp_in_drop) \
 	_(keepalive_in) \
 	_(inner_src) \
-	_(vlan_other)
+	_(vlan_other) \
+	_(idle_sleeps)
 /* clang-format on */
 
 /* Forwarding counters (rx/tx index 0: outside port, 1: inside port). */

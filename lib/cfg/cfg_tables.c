@@ -124,6 +124,10 @@ static const struct opt appliance_opts[] = {
          .max = VPN_MAX_WORKERS,
          .deflt = "1",
          .help = "worker lcores"},
+        INT(T, "worker_idle_sleep", worker_idle_sleep, 0, 1000, "0",
+            "microseconds a worker sleeps at a time once its queues have "
+            "stayed empty a while (a packet waits at most that); 0: poll "
+            "without sleeping (the lowest latency)"),
         {.name = "outside_addresses",
          .kind = K_IPV4_LIST,
          .off = offsetof(T, outside_addresses),

@@ -166,6 +166,7 @@ struct vpn_cfg_appliance {
 	int64_t control_lcore;
 	unsigned int n_workers;
 	int64_t workers[VPN_MAX_WORKERS];
+	int64_t worker_idle_sleep; /* µs; 0: poll without sleeping */
 	unsigned int n_outside;
 	uint32_t outside_addresses[VPN_MAX_OUTSIDE];
 	struct vpn_prefix_list inside_networks;

@@ -45,6 +45,10 @@ sed -i 's|address = "192.0.2.129/25"; }|address = "192.0.2.129/25"; static_arp =
 grep -q "arp_timeout = 5" "$work/gw1.conf" && grep -q static_arp "$work/gw2.conf" ||
 	fail "could not set the ARP options"
 grep -q "mtu = 1400" "$work/gw2.conf" || fail "could not set vpngw 2's inside MTU"
+# vpngw 2's worker sleeps while its ports are idle (as on a shared host):
+# everything below crosses it all the same.
+sed -i 's|^  workers = \[1\];|& worker_idle_sleep = 100;|' "$work/gw2.conf"
+grep -q "worker_idle_sleep = 100" "$work/gw2.conf" || fail "could not set worker_idle_sleep"
 ip -n "$B" link set b0 mtu 1400
 # vpngw 2 takes from the tunnels only what comes from host A's half of its
 # network (its traffic selector): a packet from 198.51.100.200 is dropped.
@@ -169,6 +173,20 @@ echo "DF set: $(grep -m1 -i "frag needed" "$work/ping-inside-df.log")"
 [ "$inbig" -ge 2 ] || fail "packets above the inside MTU not fragmented"
 grep -q "192.0.2.129 .*Frag needed.*mtu = 1400" "$work/ping-inside-df.log" ||
 	fail "no frag-needed (mtu 1400) from vpngw 2 through the tunnel"
+
+# vpngw 2's worker napped between the packets (and forwarded them all).
+naps_asked() {
+	echo /vpngw/stats | timeout 20 dpdk-telemetry.py -f "vpngw-e2e-gw2-$id" \
+		>"$work/telemetry2.json" 2>&1 && grep -q '^{' "$work/telemetry2.json"
+}
+wait_for 90 "a telemetry reply from vpngw 2" naps_asked
+naps=$(/usr/bin/python3 -c '
+import json, sys
+d = [json.loads(l) for l in open(sys.argv[1]) if l.startswith("{")]
+print(d[0]["/vpngw/stats"]["idle_sleeps"])
+' "$work/telemetry2.json")
+echo "vpngw 2 (worker_idle_sleep = 100): its worker slept ${naps:-0} times"
+[ "${naps:-0}" -gt 0 ] || fail "vpngw 2's worker never slept: $(cat "$work/telemetry2.json")"
 
 mbps=$(awk '/SUM.*receiver/ {print $6}' "$work/iperf3.log")
 echo "iperf3: ${mbps:-0} Mbit/s over 8 TCP flows"
