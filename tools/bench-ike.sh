@@ -34,6 +34,15 @@ while [ $# -gt 0 ]; do
 	*) echo "usage: $0 [--build DIR] [--tunnels N] [--seconds S] [--group G] [--auth psk|ecdsa|rsa]" >&2; exit 2 ;;
 	esac
 done
+# strongSwan's name of the DH group.
+case $group in
+2) swan_group=modp1024 ;; 5) swan_group=modp1536 ;; 14) swan_group=modp2048 ;;
+15) swan_group=modp3072 ;; 16) swan_group=modp4096 ;; 17) swan_group=modp6144 ;;
+18) swan_group=modp8192 ;; 19) swan_group=ecp256 ;; 20) swan_group=ecp384 ;;
+21) swan_group=ecp521 ;; 22) swan_group=modp1024s160 ;;
+23) swan_group=modp2048s224 ;; 24) swan_group=modp2048s256 ;;
+*) echo "bench-ike: --group is one of AWS's: 2, 5, 14-24" >&2; exit 2 ;;
+esac
 case $auth in
 psk | ecdsa | rsa) ;;
 *) echo "bench-ike: --auth is psk, ecdsa or rsa" >&2; exit 2 ;;
@@ -186,7 +195,7 @@ sed -i 's/^            ike = 2$/            ike = 0/' "$swan/strongswan.conf"
         version = 2
         local_addrs = $me
         remote_addrs = 203.0.113.$((100 + i))
-        proposals = aes128gcm16-prfsha256-$( [ "$group" = 19 ] && echo ecp256 || echo modp2048)
+        proposals = aes128gcm16-prfsha256-$swan_group
         mobike = no
         $(if [ "$auth" = psk ]; then
 			echo "local { auth = psk

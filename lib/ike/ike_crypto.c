@@ -173,6 +173,27 @@ ike_dh_free(struct ike_dh *dh)
 	OPENSSL_clear_free(dh, sizeof(*dh));
 }
 
+/*
+ * The peer's public value, checked as RFC 6989 asks and no more: a point
+ * on the curve (the ECP groups have cofactor 1, so it has the group's
+ * order), 1 < y < p - 1 for the safe-prime MODP groups (whose only small
+ * subgroup is {1, p - 1}), and y^q = 1 mod p only for RFC 5114's groups
+ * (22-24), whose primes are not safe. OpenSSL's full check would spend
+ * one more exponentiation (or point multiplication) per exchange on the
+ * other groups, as much as the exchange itself.
+ */
+static bool
+peer_valid(const struct dh_group *g, EVP_PKEY *pk)
+{
+	EVP_PKEY_CTX *c = EVP_PKEY_CTX_new_from_pkey(NULL, pk, NULL);
+	bool ok = c != NULL &&
+	          (g->id >= 22 ? EVP_PKEY_public_check(c)
+	                       : EVP_PKEY_public_check_quick(c)) == 1;
+
+	EVP_PKEY_CTX_free(c);
+	return ok;
+}
+
 size_t
 ike_dh_shared(struct ike_dh *dh, const uint8_t *peer, size_t len, uint8_t *out)
 {
@@ -191,11 +212,12 @@ ike_dh_shared(struct ike_dh *dh, const uint8_t *peer, size_t len, uint8_t *out)
 	    EVP_PKEY_set1_encoded_public_key(pk, enc, len + (g->ec ? 1 : 0)) <=
 	            0)
 		goto out;
+	if (!peer_valid(g, pk))
+		goto out;
 	ctx = EVP_PKEY_CTX_new_from_pkey(NULL, dh->key, NULL);
 	if (ctx == NULL || EVP_PKEY_derive_init(ctx) <= 0 ||
 	    (!g->ec && EVP_PKEY_CTX_set_dh_pad(ctx, 1) <= 0) ||
-	    /* 1: check the peer's value is in the group. */
-	    EVP_PKEY_derive_set_peer_ex(ctx, pk, 1) <= 0 ||
+	    EVP_PKEY_derive_set_peer_ex(ctx, pk, 0) <= 0 ||
 	    EVP_PKEY_derive(ctx, out, &outlen) <= 0)
 		goto out;
 	n = outlen;

@@ -52,6 +52,17 @@ test_dh_groups(void)
 		CU_ASSERT_EQUAL(ike_dh_shared(a, bad, l, s1), 0);
 		bad[l - 1] = 1;
 		CU_ASSERT_EQUAL(ike_dh_shared(a, bad, l, s1), 0);
+		/* Past the modulus (MODP: p's low 64 bits are all ones, so
+		 * all ones is at least p) or the field (ECP). */
+		memset(bad, 0xff, l);
+		CU_ASSERT_EQUAL(ike_dh_shared(a, bad, l, s1), 0);
+		/* 2: in range. The generator of the safe-prime groups, taken;
+		 * outside the order-q subgroup of RFC 5114's (22-24), refused
+		 * (RFC 6989 2.2); for ECP, (0, 2) is off every curve. */
+		memset(bad, 0, l);
+		bad[l - 1] = 2;
+		CU_ASSERT_EQUAL(ike_dh_shared(a, bad, l, s1),
+		                g[i] >= 19 ? 0 : l);
 		ike_dh_free(a);
 		ike_dh_free(b);
 	}
