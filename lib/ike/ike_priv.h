@@ -63,8 +63,15 @@ enum {
 #define IKE_HALF_OPEN_MS       30000
 #define IKE_SETUP_GIVE_UP_MS   30000
 #define IKE_RETRY_MS           10000 /* an initiator's next try */
-#define IKE_DPD_DELAY_MS       10000 /* idle before a liveness check */
-#define IKE_KEEPALIVE_MS       20000 /* NAT keepalives (RFC 3948 4) */
+/* Our setups waiting for their first answer: at most IKE_INIT_WINDOW at
+ * once, so thousands of tunnels starting together (a restart) go as fast
+ * as the peers answer, without a herd of retransmissions. A request
+ * older than IKE_INIT_YOUNG_MS (its first retransmission is due) stops
+ * counting: a peer that never answers holds a place for a second. */
+#define IKE_INIT_WINDOW   64
+#define IKE_INIT_YOUNG_MS 1000
+#define IKE_DPD_DELAY_MS  10000 /* idle before a liveness check */
+#define IKE_KEEPALIVE_MS  20000 /* NAT keepalives (RFC 3948 4) */
 #define IKE_RESEND_MS                                                  \
 	500                    /* a cached response goes again at most \
 	                        * this often (retransmissions come a   \
@@ -203,6 +210,7 @@ struct peer {
 	struct ts_set ts_local, ts_remote; /* as agreed */
 	uint64_t next_try; /* initiator: when to start; 0: not now */
 	bool restart;      /* DPD restart: we start it, even as responder */
+	bool paced;        /* due, waiting for a place (IKE_INIT_WINDOW) */
 	bool down;         /* administratively down: no SA either way */
 	uint16_t ke_group; /* the DH group the peer took or asked for last:
 	                    * the next IKE_SA_INIT's KE (0: none yet) */

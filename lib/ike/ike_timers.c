@@ -155,10 +155,30 @@ children_tick(struct vpn_ike *ike, unsigned int peer)
 	}
 }
 
+/* Setups of ours waiting for the first answer to a request sent less
+ * than IKE_INIT_YOUNG_MS ago. */
+static unsigned int
+young_setups(const struct vpn_ike *ike)
+{
+	unsigned int n = 0;
+
+	for (unsigned int i = 0; i < ike->n; i++) {
+		const struct ike_sa *sa = ike->peers[i].sa;
+
+		n += sa != NULL && sa->initiator &&
+		     (sa->state == S_INIT_SENT || sa->state == S_AUTH_SENT) &&
+		     ike->now - sa->req_first < IKE_INIT_YOUNG_MS;
+	}
+	return n;
+}
+
 void
 vpn_ike_tick(struct vpn_ike *ike, uint64_t now_ms)
 {
+	unsigned int young;
+
 	ike->now = now_ms;
+	young = young_setups(ike);
 	/* Pending SAs: answered, waiting for an IKE_AUTH (sa_tick only
 	 * expires them), or refused in it. */
 	for (unsigned int i = ike->n_pend; i-- > 0;) {
@@ -202,7 +222,15 @@ vpn_ike_tick(struct vpn_ike *ike, uint64_t now_ms)
 		}
 		children_tick(ike, i);
 		if (p->sa == NULL && starts(p) && p->next_try != 0 &&
-		    now_ms >= p->next_try)
+		    now_ms >= p->next_try) {
+			if (young >= IKE_INIT_WINDOW) {
+				ike->st.init_paced += !p->paced;
+				p->paced = true;
+				continue;
+			}
+			p->paced = false;
+			young++;
 			initiate(ike, i);
+		}
 	}
 }

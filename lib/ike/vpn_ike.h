@@ -320,6 +320,7 @@ struct vpn_ike_ops {
 	_(invalid_ke, "INVALID_KE: our KE guessed wrong")            \
 	_(expired, "SAs removed at their hard lifetime")             \
 	_(dpd_dead, "peers declared dead")                           \
+	_(init_paced, "setups of ours that waited for a place")      \
 	_(illegal_state, "state changes refused as illegal (a bug)")
 
 struct vpn_ike_stats {

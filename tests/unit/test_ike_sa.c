@@ -171,11 +171,13 @@ struct side {
 	struct side *other;
 	uint32_t addr;
 	bool mute; /* drop everything it sends */
+	bool many; /* Child SAs only counted (more than kids[] holds) */
 	unsigned int nq, head;
 	struct {
 		uint8_t m[IKE_MAX_MSG];
 		size_t len;
 		uint16_t sport, dport;
+		uint32_t src, dst;
 	} * q; /* what it sent, for the other to read */
 	unsigned int children, deleted;
 	struct vpn_ike_child child; /* the last one added */
@@ -192,11 +194,11 @@ t_send(void *ctx, uint32_t local, uint16_t lport, uint32_t remote,
 {
 	struct side *s = ctx;
 
-	(void)local;
-	(void)remote;
 	s->sent++;
 	if (s->mute || s->nq >= MAXQ || len == 1)
 		return;
+	s->q[s->nq].src = local;
+	s->q[s->nq].dst = remote;
 	memcpy(s->q[s->nq].m, msg, len);
 	s->q[s->nq].len = len;
 	s->q[s->nq].sport = lport;
@@ -212,6 +214,8 @@ t_child_add(void *ctx, unsigned int peer, const struct vpn_ike_child *c)
 	(void)peer;
 	s->children++;
 	s->child = *c;
+	if (s->many)
+		return 0;
 	for (int i = 0; i < 8; i++)
 		if (!s->live[i]) {
 			s->kids[i] = *c;
@@ -237,7 +241,7 @@ t_child_route(void *ctx, unsigned int peer, uint32_t spi)
 	struct side *s = ctx;
 
 	(void)peer;
-	CU_ASSERT_PTR_NOT_NULL(kid(s, spi));
+	CU_ASSERT(s->many || kid(s, spi) != NULL);
 	s->routed = spi;
 }
 
@@ -792,6 +796,96 @@ test_pair_resend_limit(void)
 	clock_ms += 600;
 	vpn_ike_input(b.ike, clock_ms, B_ADDR, 500, A_ADDR, 500, m, len);
 	CU_ASSERT_EQUAL(st->resent_responses, 2);
+	side_free(&a);
+	side_free(&b);
+}
+
+/* Tunnel k of many: a's from A_ADDR + k, b's to it. */
+static void
+many_cfg(struct vpn_ike_peer *pa, struct vpn_ike_peer *pb, unsigned int k)
+{
+	peer_cfg(pa, A_ADDR + k, B_ADDR, true);
+	peer_cfg(pb, B_ADDR, A_ADDR + k, false);
+	snprintf(pa->name, sizeof(pa->name), "m/%u", k);
+	snprintf(pb->name, sizeof(pb->name), "m/%u", k);
+}
+
+/* pump() with each message to the addresses it was sent between. */
+static void
+pump_addrs(struct side *a, struct side *b, unsigned int rounds, uint64_t step)
+{
+	for (unsigned int r = 0; r < rounds; r++) {
+		struct side *s[2] = {a, b};
+
+		for (int k = 0; k < 2; k++) {
+			struct side *from = s[k], *to = s[1 - k];
+
+			for (unsigned int i = 0; i < from->nq; i++)
+				vpn_ike_input(to->ike, clock_ms, from->q[i].dst,
+				              from->q[i].dport, from->q[i].src,
+				              from->q[i].sport, from->q[i].m,
+				              from->q[i].len);
+			from->nq = 0;
+		}
+		clock_ms += step;
+		vpn_ike_tick(a->ike, clock_ms);
+		vpn_ike_tick(b->ike, clock_ms);
+	}
+}
+
+#define MANY 200
+
+/* 200 tunnels starting at once: 64 setups at a time (IKE_INIT_WINDOW),
+ * the next as answers come; one never answered holds its place for a
+ * second only. */
+static void
+test_paced_start(void)
+{
+	struct vpn_ike_peer pa, pb;
+	struct side a, b;
+
+	side_init(&a, A_ADDR);
+	side_init(&b, B_ADDR);
+	a.many = b.many = true;
+	for (unsigned int k = 0; k < MANY; k++) {
+		many_cfg(&pa, &pb, k);
+		CU_ASSERT_EQUAL_FATAL(vpn_ike_add_peer(a.ike, &pa), (int)k);
+		CU_ASSERT_EQUAL_FATAL(vpn_ike_add_peer(b.ike, &pb), (int)k);
+	}
+	/* Nobody answers: 64 go, the rest wait; a second later the 64
+	 * are retransmitted and no longer count, and 64 more go. */
+	a.mute = true;
+	clock_ms += 10;
+	vpn_ike_tick(a.ike, clock_ms);
+	CU_ASSERT_EQUAL(a.sent, 64);
+	CU_ASSERT_EQUAL(vpn_ike_stats(a.ike)->init_paced, MANY - 64);
+	clock_ms += 500;
+	vpn_ike_tick(a.ike, clock_ms);
+	CU_ASSERT_EQUAL(a.sent, 64);
+	clock_ms += 600;
+	vpn_ike_tick(a.ike, clock_ms);
+	CU_ASSERT_EQUAL(a.sent, 64 + 64 + 64);
+	side_free(&a);
+	side_free(&b);
+
+	/* Answered: every tunnel comes up, never more than 64 in flight
+	 * (what a sends in a round fits the 64 the test queues). */
+	side_init(&a, A_ADDR);
+	side_init(&b, B_ADDR);
+	a.many = b.many = true;
+	for (unsigned int k = 0; k < MANY; k++) {
+		many_cfg(&pa, &pb, k);
+		CU_ASSERT_EQUAL_FATAL(vpn_ike_add_peer(a.ike, &pa), (int)k);
+		CU_ASSERT_EQUAL_FATAL(vpn_ike_add_peer(b.ike, &pb), (int)k);
+	}
+	for (unsigned int r = 0; r < 40 && a.children < MANY; r++) {
+		pump_addrs(&a, &b, 1, 10);
+		CU_ASSERT(a.nq <= 64);
+	}
+	CU_ASSERT_EQUAL(a.children, MANY);
+	CU_ASSERT_EQUAL(b.children, MANY);
+	CU_ASSERT_EQUAL(vpn_ike_stats(a.ike)->retransmits, 0);
+	CU_ASSERT(vpn_ike_stats(a.ike)->init_paced > 0);
 	side_free(&a);
 	side_free(&b);
 }
@@ -1554,4 +1648,6 @@ register_ike_sa_tests(void)
 	CU_add_test(s, "two engines: duplicates, cookies",
 	            test_pair_duplicates_and_cookies);
 	CU_add_test(s, "cookie secrets change", test_cookie_secret_rotates);
+	CU_add_test(s, "two engines: 200 tunnels start paced",
+	            test_paced_start);
 }
