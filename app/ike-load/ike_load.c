@@ -16,6 +16,14 @@
  * --pki, certificates instead of PSKs: a PKI made by tools/vpngw-pki.sh
  * (DIR/ca.pem; every initiator is DIR/cgw.pem with DIR/cgw.key) and the
  * responder proves the identity "vpngw" (vpngw.pem's subjectAltName).
+ *
+ *   ike-load --respond --peers FILE [--group 19] [--seconds 60]
+ * plays many customer gateways that answer: FILE has a line "LOCAL REMOTE
+ * PSK" per tunnel (LOCAL: our address, which must exist on this host; up
+ * to 4096 tunnels, any number to one address). It answers until every
+ * tunnel has its Child SA, or SECONDS pass, and prints when the first
+ * IKE_SA_INIT came and when the last tunnel came up (CLOCK_REALTIME), for
+ * a gateway's cold start.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -24,6 +32,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <time.h>
@@ -32,7 +41,8 @@
 #include "vpn_ike.h"
 #include "vpn_pki.h"
 
-#define MAX_TUNNELS 256
+#define MAX_TUNNELS  256  /* initiators: a socket pair each */
+#define MAX_ANSWERED 4096 /* --respond: two sockets for all */
 
 static struct {
 	struct vpn_ike *ike;
@@ -41,7 +51,22 @@ static struct {
 	unsigned int n;
 	uint64_t setups, counting_from;
 	bool reset[MAX_TUNNELS];
+	/* --respond */
+	bool respond;
+	int any500, any4500; /* 0.0.0.0:500 and :4500, with IP_PKTINFO */
+	bool up[MAX_ANSWERED];
+	unsigned int n_up;
+	double first_init, all_up; /* CLOCK_REALTIME, s; 0: not yet */
 } g;
+
+static double
+wall_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
 
 static uint64_t
 now_ms(void)
@@ -69,6 +94,24 @@ l_send(void *ctx, uint32_t local, uint16_t lport, uint32_t remote,
 	                    .msg_iovlen = natt && len > 1 ? 2 : 1};
 
 	(void)ctx;
+	if (g.respond) {
+		/* From the tunnel's own address (IP_PKTINFO). */
+		union {
+			char b[CMSG_SPACE(sizeof(struct in_pktinfo))];
+			struct cmsghdr align;
+		} cb = {0};
+		struct cmsghdr *cm = (struct cmsghdr *)cb.b;
+		struct in_pktinfo pi = {.ipi_spec_dst.s_addr = htonl(local)};
+
+		mh.msg_control = cb.b;
+		mh.msg_controllen = sizeof(cb.b);
+		cm->cmsg_level = IPPROTO_IP;
+		cm->cmsg_type = IP_PKTINFO;
+		cm->cmsg_len = CMSG_LEN(sizeof(pi));
+		memcpy(CMSG_DATA(cm), &pi, sizeof(pi));
+		(void)sendmsg(natt ? g.any4500 : g.any500, &mh, 0);
+		return;
+	}
 	if (i < g.n)
 		(void)sendmsg(natt ? g.fd4500[i] : g.fd500[i], &mh, 0);
 }
@@ -78,6 +121,14 @@ l_add(void *ctx, unsigned int peer, const struct vpn_ike_child *c)
 {
 	(void)ctx;
 	(void)c;
+	if (g.respond) {
+		if (peer < g.n && !g.up[peer]) {
+			g.up[peer] = true;
+			if (++g.n_up == g.n)
+				g.all_up = wall_s();
+		}
+		return 0;
+	}
 	if (now_ms() >= g.counting_from)
 		g.setups++;
 	g.reset[peer] = true; /* after this call returns */
@@ -108,12 +159,176 @@ bind_udp(uint32_t addr, uint16_t port)
 	return fd;
 }
 
+/* A wildcard socket on port that learns each datagram's destination. */
+static int
+bind_any(uint16_t port)
+{
+	int fd = bind_udp(0, port), on = 1;
+
+	if (setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &on, sizeof(on)) != 0) {
+		fprintf(stderr, "ike-load: IP_PKTINFO: %s\n", strerror(errno));
+		exit(1);
+	}
+	return fd;
+}
+
+/* One datagram from fd (port 500 or 4500) into the engine. */
+static void
+respond_input(int fd, bool natt, uint64_t now)
+{
+	uint8_t buf[IKE_MAX_MSG];
+	union {
+		char b[CMSG_SPACE(sizeof(struct in_pktinfo))];
+		struct cmsghdr align;
+	} cb;
+	struct sockaddr_in from;
+	struct iovec iov = {buf, sizeof(buf)};
+	struct msghdr mh = {.msg_name = &from,
+	                    .msg_namelen = sizeof(from),
+	                    .msg_iov = &iov,
+	                    .msg_iovlen = 1,
+	                    .msg_control = cb.b,
+	                    .msg_controllen = sizeof(cb.b)};
+	ssize_t n;
+
+	while ((n = recvmsg(fd, &mh, 0)) > 0) {
+		const uint8_t *m = buf;
+		uint32_t dst = 0;
+
+		for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c != NULL;
+		     c = CMSG_NXTHDR(&mh, c))
+			if (c->cmsg_level == IPPROTO_IP &&
+			    c->cmsg_type == IP_PKTINFO) {
+				struct in_pktinfo pi;
+
+				memcpy(&pi, CMSG_DATA(c), sizeof(pi));
+				dst = ntohl(pi.ipi_addr.s_addr);
+			}
+		if (natt) {
+			if (n < 4 || memcmp(buf, "\0\0\0\0", 4) != 0)
+				goto next;
+			m += 4;
+			n -= 4;
+		}
+		if (g.first_init == 0)
+			g.first_init = wall_s();
+		if (dst != 0)
+			vpn_ike_input(g.ike, now, dst, natt ? 4500 : 500,
+			              ntohl(from.sin_addr.s_addr),
+			              ntohs(from.sin_port), m, (size_t)n);
+	next:
+		mh.msg_namelen = sizeof(from);
+		mh.msg_controllen = sizeof(cb.b);
+	}
+}
+
+/* The algorithms both modes take: AES-128-GCM, PRF SHA2-256, group. */
+static void
+algs(struct vpn_ike_peer *p, unsigned int group)
+{
+	p->ike.n_encr = p->esp.n_encr = 1;
+	p->ike.encr[0].id = p->esp.encr[0].id = 20;
+	p->ike.encr[0].key_bits = p->esp.encr[0].key_bits = 128;
+	p->ike.n_integ = p->esp.n_integ = 1;
+	p->ike.integ[0] = p->esp.integ[0] = 12;
+	p->ike.n_dh = 1;
+	p->ike.dh[0] = (uint16_t)group;
+	p->esp.n_dh = 1;
+	p->esp.dh[0] = (uint16_t)group;
+	p->ike_lifetime = 28800;
+	p->esp_lifetime = 3600;
+	p->rekey_margin = 540;
+	p->dpd_timeout = 30;
+	p->n_lts = p->n_rts = 1;
+	p->lts[0] = (struct vpn_ike_ts){0, 0xffffffff};
+	p->rts[0] = (struct vpn_ike_ts){0, 0xffffffff};
+}
+
+/* --respond: the tunnels of FILE answered until all are up. */
+static int
+respond(const char *file, unsigned int group, unsigned int seconds)
+{
+	FILE *f = fopen(file, "r");
+	char line[256];
+	uint64_t end;
+	unsigned int lineno = 0;
+
+	if (f == NULL) {
+		fprintf(stderr, "ike-load: %s: %s\n", file, strerror(errno));
+		return 1;
+	}
+	while (fgets(line, sizeof(line), f) != NULL) {
+		struct vpn_ike_peer p = {0};
+		char l[32], r[32], psk[VPN_IKE_PSK_MAX];
+		struct in_addr a, b;
+
+		lineno++;
+		if (sscanf(line, "%31s %31s %63s", l, r, psk) != 3 ||
+		    inet_pton(AF_INET, l, &a) != 1 ||
+		    inet_pton(AF_INET, r, &b) != 1 || g.n == MAX_ANSWERED) {
+			fprintf(stderr,
+			        "ike-load: %s:%u: want LOCAL REMOTE PSK "
+			        "(at most %u lines)\n",
+			        file, lineno, MAX_ANSWERED);
+			fclose(f);
+			return 1;
+		}
+		snprintf(p.name, sizeof(p.name), "cgw/%u", g.n);
+		p.local = ntohl(a.s_addr);
+		p.remote = ntohl(b.s_addr);
+		p.psk_len = strlen(psk);
+		memcpy(p.psk, psk, p.psk_len);
+		algs(&p, group);
+		if (vpn_ike_add_peer(g.ike, &p) < 0) {
+			fprintf(stderr, "ike-load: %s:%u: refused\n", file,
+			        lineno);
+			fclose(f);
+			return 1;
+		}
+		g.n++;
+	}
+	fclose(f);
+	g.any500 = bind_any(500);
+	g.any4500 = bind_any(4500);
+	end = now_ms() + seconds * 1000ull;
+	while (g.n_up < g.n && now_ms() < end) {
+		struct pollfd pf[2] = {{g.any500, POLLIN, 0},
+		                       {g.any4500, POLLIN, 0}};
+		uint64_t now;
+
+		(void)poll(pf, 2, 1);
+		now = now_ms();
+		if (pf[0].revents & POLLIN)
+			respond_input(g.any500, false, now);
+		if (pf[1].revents & POLLIN)
+			respond_input(g.any4500, true, now);
+		vpn_ike_tick(g.ike, now);
+	}
+	printf("ike-load: answered %u tunnels, DH group %u: %u up; first "
+	       "IKE_SA_INIT at %.3f, all up at %.3f\n",
+	       g.n, group, g.n_up, g.first_init, g.all_up);
+	{
+		const struct vpn_ike_stats *st = vpn_ike_stats(g.ike);
+
+		printf("ike-load: received %llu, sent %llu, resent responses "
+		       "%llu, cookies %llu, malformed %llu, no_peer %llu\n",
+		       (unsigned long long)st->rx, (unsigned long long)st->tx,
+		       (unsigned long long)st->resent_responses,
+		       (unsigned long long)st->cookies_sent,
+		       (unsigned long long)st->malformed,
+		       (unsigned long long)st->no_peer);
+	}
+	return g.n_up == g.n ? 0 : 1;
+}
+
 static void
 usage(void)
 {
 	fprintf(stderr, "usage: ike-load --remote ADDR --base ADDR --tunnels N "
 	                "(--psk PREFIX | --pki DIR) [--group G] [--seconds S] "
-	                "[--warmup S]\n");
+	                "[--warmup S]\n"
+	                "       ike-load --respond --peers FILE [--group G] "
+	                "[--seconds S]\n");
 	exit(2);
 }
 
@@ -130,12 +345,14 @@ main(int argc, char **argv)
 	        {"group", required_argument, NULL, 'g'},
 	        {"seconds", required_argument, NULL, 's'},
 	        {"warmup", required_argument, NULL, 'w'},
+	        {"respond", no_argument, NULL, 'a'},
+	        {"peers", required_argument, NULL, 'f'},
 	        {NULL, 0, NULL, 0}};
 	static const struct vpn_ike_ops ops = {.send = l_send,
 	                                       .child_add = l_add,
 	                                       .child_route = l_nop,
 	                                       .child_del = l_nop};
-	const char *psk = NULL, *pkidir = NULL;
+	const char *psk = NULL, *pkidir = NULL, *peers = NULL;
 	struct vpn_pki *pki = NULL;
 	struct in_addr a;
 	uint32_t remote = 0, remote2 = 0;
@@ -176,9 +393,25 @@ main(int argc, char **argv)
 		case 'w':
 			warmup = (unsigned int)atoi(optarg);
 			break;
+		case 'a':
+			g.respond = true;
+			break;
+		case 'f':
+			peers = optarg;
+			break;
 		default:
 			usage();
 		}
+	}
+	if (g.respond) {
+		if (peers == NULL || seconds == 0)
+			usage();
+		g.ike = vpn_ike_new(&ops, NULL);
+		if (g.ike == NULL)
+			return 1;
+		o = respond(peers, group, seconds);
+		vpn_ike_free(g.ike);
+		return o;
 	}
 	if (remote == 0 || g.base == 0 || (psk == NULL) == (pkidir == NULL) ||
 	    g.n == 0 || g.n > MAX_TUNNELS || seconds == 0)
@@ -218,22 +451,9 @@ main(int argc, char **argv)
 		} else
 			p.psk_len = (size_t)snprintf(
 			        (char *)p.psk, sizeof(p.psk), "%s.%u", psk, i);
-		/* AES-128-GCM, PRF SHA2-256, the group asked for. */
-		p.ike.n_encr = p.esp.n_encr = 1;
-		p.ike.encr[0].id = p.esp.encr[0].id = 20;
-		p.ike.encr[0].key_bits = p.esp.encr[0].key_bits = 128;
-		p.ike.n_integ = p.esp.n_integ = 1;
-		p.ike.integ[0] = p.esp.integ[0] = 12;
-		p.ike.n_dh = 1;
-		p.ike.dh[0] = (uint16_t)group;
-		p.ike_lifetime = 28800;
-		p.esp_lifetime = 3600;
-		p.rekey_margin = 540;
-		p.dpd_timeout = 30;
+		algs(&p, group);
+		p.esp.n_dh = 0; /* (as before: no PFS group asked) */
 		p.initiate = true;
-		p.n_lts = p.n_rts = 1;
-		p.lts[0] = (struct vpn_ike_ts){0, 0xffffffff};
-		p.rts[0] = (struct vpn_ike_ts){0, 0xffffffff};
 		if (vpn_ike_add_peer(g.ike, &p) < 0) {
 			fprintf(stderr, "ike-load: cannot add tunnel %u\n", i);
 			return 1;

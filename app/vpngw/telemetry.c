@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Counters over DPDK telemetry, for dpdk-telemetry.py and scripts:
- *   /vpngw/info          version, TSC frequency
+ *   /vpngw/info          version, TSC frequency, memory in use
  *   /vpngw/tunnels       each tunnel, as show tunnels json has it
  *   /vpngw/stats         the data plane's port and drop counters
  *   /vpngw/counters      every counter, as show counters json has it
@@ -13,10 +13,12 @@
  * each command under the control lock, as a console command (tel_run).
  */
 #include <errno.h>
+#include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <rte_cycles.h>
+#include <rte_malloc.h>
 #include <rte_telemetry.h>
 
 #include "gw_bgp.h"
@@ -494,11 +496,25 @@ tel_health(const char *cmd, const char *params, struct rte_tel_data *d)
 static int
 tel_info(const char *cmd, const char *params, struct rte_tel_data *d)
 {
+	struct mallinfo2 mi = mallinfo2();
+	uint64_t dpdk = 0;
+
+	for (unsigned int i = 0; i < rte_socket_count(); i++) {
+		struct rte_malloc_socket_stats ms;
+
+		if (rte_malloc_get_socket_stats(rte_socket_id_by_idx(i), &ms) ==
+		    0)
+			dpdk += ms.heap_allocsz_bytes;
+	}
 	(void)cmd;
 	(void)params;
 	rte_tel_data_start_dict(d);
 	rte_tel_data_add_dict_string(d, "version", VPNGW_VERSION);
 	rte_tel_data_add_dict_u64(d, "tsc_hz", rte_get_tsc_hz());
+	/* Memory in use: the C heap (IKE SAs, the model, tables), and
+	 * DPDK's (SAs, keys, packet pools, rings). */
+	rte_tel_data_add_dict_u64(d, "heap_bytes", mi.uordblks + mi.hblkhd);
+	rte_tel_data_add_dict_u64(d, "dpdk_heap_bytes", dpdk);
 	return 0;
 }
 
@@ -528,7 +544,8 @@ static const struct tel_cmd {
          "show bgp summary json"},
         {"/vpngw/health", tel_health,
          "each health-checked tunnel, as show health json"},
-        {"/vpngw/info", tel_info, "vpngw version and TSC frequency"},
+        {"/vpngw/info", tel_info,
+         "vpngw version, TSC frequency, memory in use (C heap, DPDK heap)"},
         {"/vpngw/stats", tel_stats, "vpngw data plane counters. No parameters"},
         {"/vpngw/sa", tel_sa,
          "SPIs of the SAs; with an SPI (/vpngw/sa,0x1001) that SA's "
