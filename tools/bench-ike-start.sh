@@ -44,31 +44,14 @@ L=iksL$id G2=iksR$id
 pids=()
 . tests/common.sh
 fail() { echo "bench-ike-start: $*" >&2; exit 1; }
-cleanup() {
-	stop_pids
-	ip netns del "$L" 2>/dev/null
-	ip netns del "$G2" 2>/dev/null
-	rm -rf "/var/run/dpdk/vpngw-bench-iks-$id" "$work"
-}
-trap cleanup EXIT
+. tools/benchlib/ike_lab.sh
+trap ike_lab_down EXIT
 
 NOUT=10 NCGW=244 conns=$((tunnels / 2))
-ip netns add "$L" && ip netns add "$G2" || fail "ip netns add"
-ip -n "$L" link set lo up
-ip -n "$G2" link set lo up
-ip link add l0 netns "$L" type veth peer r0 netns "$G2" || fail veth
-ip link add l1 netns "$L" type veth peer r1 netns "$G2" || fail veth
-for ns in "$L:l0" "$G2:r0" "$L:l1" "$G2:r1"; do
-	ip netns exec "${ns%%:*}" sysctl -qw "net.ipv6.conf.${ns#*:}.disable_ipv6=1"
-	ip -n "${ns%%:*}" link set "${ns#*:}" up
-done
+ike_lab_up
 for c in $(seq 0 $((NCGW - 1))); do
 	echo "addr add 203.0.113.$((11 + c))/24 dev l0"
 done | ip -n "$L" -batch - || fail "addresses"
-ip netns exec "$L" ethtool -K l0 tx off >/dev/null
-# R's kernel takes IKE only from vpngw's TAP, not off the veth vpngw polls
-# (its addresses are on the TAP; a weak host would take them on r0 too).
-ip netns exec "$G2" sysctl -qw net.ipv4.conf.all.rp_filter=1 net.ipv4.conf.r0.rp_filter=1
 
 # Connection k: customer gateway k % NCGW, tunnels on outside addresses
 # 2 (k / NCGW) + 1 and + 2. Its tunnels' PSKs: bench.K.1 and bench.K.2.
@@ -84,8 +67,7 @@ appliance:
 {
   name = "bench-ike-start";
   state_dir = "$work/state";
-  eal_args = ["--no-huge", "--no-shconf", "-m", "1024", "--lcores", "0@1,1@0",
-              "--file-prefix", "vpngw-bench-iks-$id", "--log-level", "*:warning"];
+  eal_args = $(ike_lab_eal);
   workers = [1];
   worker_idle_sleep = 50;
   exception_iface = "vpngw0";
@@ -130,7 +112,7 @@ done >"$work/peers.txt"
 mem() {
 	local out
 	for _ in $(seq 1 10); do
-		out=$(echo /vpngw/info | timeout 10 dpdk-telemetry.py -f "vpngw-bench-iks-$id" 2>/dev/null |
+		out=$(echo /vpngw/info | timeout 10 dpdk-telemetry.py -f "vpngw-bench-$id" 2>/dev/null |
 			/usr/bin/python3 -c '
 import json, sys
 for l in sys.stdin:
@@ -146,16 +128,7 @@ for l in sys.stdin:
 start_vpngw() {
 	rm -rf "$work/state"
 	t_start=$(date +%s.%N)
-	ip netns exec "$G2" "$vpngw" "$work/vpngw.conf" >"$work/vpngw.log" 2>&1 &
-	vpid=$!
-	pids+=($vpid)
-	for _ in $(seq 1 600); do
-		grep -q "vpngw: running" "$work/vpngw.log" && return 0
-		kill -0 "$vpid" 2>/dev/null || break
-		sleep 0.1
-	done
-	tail "$work/vpngw.log" >&2
-	fail "vpngw did not start"
+	ike_lab_vpngw "$vpngw" "$work/vpngw.conf" "$work/vpngw.log"
 }
 stop_vpngw() {
 	kill_wait INT "$vpid"

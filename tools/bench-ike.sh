@@ -57,33 +57,14 @@ L=ikeL$id G2=ikeR$id
 pids=()
 . tests/common.sh
 fail() { echo "bench-ike: $*" >&2; exit 1; }
-cleanup() {
-	stop_pids
-	ip netns del "$L" 2>/dev/null
-	ip netns del "$G2" 2>/dev/null
-	rm -rf "/var/run/dpdk/vpngw-bench-ike-$id" "$work"
-}
-trap cleanup EXIT
+. tools/benchlib/ike_lab.sh
+trap ike_lab_down EXIT
 . tests/e2e/swan.sh
 
-ip netns add "$L" && ip netns add "$G2" || fail "ip netns add"
-ip -n "$L" link set lo up
-ip -n "$G2" link set lo up
-ip link add l0 netns "$L" type veth peer r0 netns "$G2" || fail veth
-# vpngw's inside port: a veth with nothing behind it (quiet, unlike
-# net_null, whose RX never stops).
-ip link add l1 netns "$L" type veth peer r1 netns "$G2" || fail veth
-for ns in "$L:l0" "$G2:r0" "$L:l1" "$G2:r1"; do
-	ip netns exec "${ns%%:*}" sysctl -qw "net.ipv6.conf.${ns#*:}.disable_ipv6=1"
-	ip -n "${ns%%:*}" link set "${ns#*:}" up
-done
+ike_lab_up
 for i in $(seq 0 $((tunnels - 1))); do
 	ip -n "$L" addr add "203.0.113.$((100 + i))/24" dev l0
 done
-# Checksums done in software: with TX offload a veth hands af_packet (and
-# so vpngw, and its kernel behind the TAP) UDP with the checksum not done.
-ip netns exec "$L" ethtool -K l0 tx off >/dev/null
-ip netns exec "$G2" sysctl -qw net.ipv4.conf.all.rp_filter=1 net.ipv4.conf.r0.rp_filter=1
 
 # Certificates: vpngw (and charon in its place) is "vpngw", every
 # initiator "cgw", one private CA.
@@ -111,8 +92,7 @@ appliance:
 {
   name = "bench-ike";
   state_dir = "$work/state";
-  eal_args = ["--no-huge", "--no-shconf", "-m", "512", "--lcores", "0@1,1@0",
-              "--file-prefix", "vpngw-bench-ike-$id", "--log-level", "*:warning"];
+  eal_args = $(ike_lab_eal);
   workers = [1];
   worker_idle_sleep = 50;
   exception_iface = "vpngw0";
@@ -152,14 +132,7 @@ EOF
 } >"$work/vpngw.conf"
 "$vpngw" -n "$work/vpngw.conf" >"$work/check.txt" 2>&1 ||
 	{ cat "$work/check.txt" >&2; fail "the generated vpngw.conf does not check"; }
-ip netns exec "$G2" "$vpngw" "$work/vpngw.conf" >"$work/vpngw.log" 2>&1 &
-vpid=$!
-pids+=($vpid)
-for _ in $(seq 1 100); do
-	grep -q "vpngw: running" "$work/vpngw.log" && break
-	sleep 0.1
-done
-grep -q "vpngw: running" "$work/vpngw.log" || { tail "$work/vpngw.log" >&2; fail "vpngw did not start"; }
+ike_lab_vpngw "$vpngw" "$work/vpngw.conf" "$work/vpngw.log"
 echo "bench-ike: vpngw as responder, $tunnels tunnels, DH $group, $auth, ${seconds} s" >&2
 # The worker's CPU time (its thread is DPDK's rte-worker-1), in ticks.
 worker_ticks() {
