@@ -24,6 +24,16 @@
  * tunnel has its Child SA, or SECONDS pass, and prints when the first
  * IKE_SA_INIT came and when the last tunnel came up (CLOCK_REALTIME), for
  * a gateway's cold start.
+ *
+ *   ike-load --flood RATE --flood-src A.B.C.D/N --remote A.B.C.D
+ *            [--group 19] [--seconds 10]
+ * sends RATE spoofed IKE_SA_INITs a second to REMOTE:500 from random
+ * addresses of the prefix (a raw socket: no answer ever comes back to
+ * them; a /32 spoofs one address, e.g. a real customer gateway's), each
+ * with an SPI of its own, and never goes further.
+ *
+ * The initiators print their setup times too (IKE_SA_INIT sent to Child
+ * SA up): median, 99th percentile and worst.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -33,6 +43,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <netinet/in.h>
+#include <netinet/ip.h>
+#include <netinet/udp.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <time.h>
@@ -57,7 +69,23 @@ static struct {
 	bool up[MAX_ANSWERED];
 	unsigned int n_up;
 	double first_init, all_up; /* CLOCK_REALTIME, s; 0: not yet */
+	/* Setup times (initiators): when each tunnel began, and samples. */
+	uint64_t began[MAX_TUNNELS];
+	uint32_t *lat_us;
+	size_t n_lat, cap_lat;
+	/* --flood: the IKE_SA_INIT captured from an engine */
+	uint8_t init[IKE_MAX_MSG];
+	size_t init_len;
 } g;
+
+static uint64_t
+now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
 
 static double
 wall_s(void)
@@ -129,10 +157,45 @@ l_add(void *ctx, unsigned int peer, const struct vpn_ike_child *c)
 		}
 		return 0;
 	}
-	if (now_ms() >= g.counting_from)
+	if (now_ms() >= g.counting_from) {
 		g.setups++;
+		if (g.n_lat == g.cap_lat) {
+			size_t cap = g.cap_lat ? 2 * g.cap_lat : 4096;
+			uint32_t *l = realloc(g.lat_us, cap * sizeof(*l));
+
+			if (l != NULL) {
+				g.lat_us = l;
+				g.cap_lat = cap;
+			}
+		}
+		if (g.n_lat < g.cap_lat && peer < MAX_TUNNELS)
+			g.lat_us[g.n_lat++] =
+			        (uint32_t)(now_us() - g.began[peer]);
+	}
 	g.reset[peer] = true; /* after this call returns */
 	return 0;
+}
+
+static int
+cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Setup times so far: median, 99th percentile, worst. */
+static void
+print_latency(void)
+{
+	if (g.n_lat == 0)
+		return;
+	qsort(g.lat_us, g.n_lat, sizeof(*g.lat_us), cmp_u32);
+	printf("ike-load: setup time (IKE_SA_INIT sent to Child SA up) over "
+	       "%zu setups: median %.2f ms, p99 %.2f ms, worst %.2f ms\n",
+	       g.n_lat, g.lat_us[g.n_lat / 2] / 1000.0,
+	       g.lat_us[g.n_lat * 99 / 100] / 1000.0,
+	       g.lat_us[g.n_lat - 1] / 1000.0);
 }
 
 static void
@@ -321,6 +384,113 @@ respond(const char *file, unsigned int group, unsigned int seconds)
 	return g.n_up == g.n ? 0 : 1;
 }
 
+/* --flood: keep the first IKE_SA_INIT the engine sends. */
+static void
+f_send(void *ctx, uint32_t local, uint16_t lport, uint32_t remote,
+       uint16_t rport, const uint8_t *msg, size_t len)
+{
+	(void)ctx;
+	(void)local;
+	(void)lport;
+	(void)remote;
+	(void)rport;
+	if (g.init_len == 0 && len <= sizeof(g.init)) {
+		memcpy(g.init, msg, len);
+		g.init_len = len;
+	}
+}
+
+static uint64_t
+xorshift(uint64_t *x)
+{
+	*x ^= *x << 13;
+	*x ^= *x >> 7;
+	*x ^= *x << 17;
+	return *x;
+}
+
+/* --flood: RATE spoofed IKE_SA_INITs a second for SECONDS. */
+static int
+flood(unsigned int rate, uint32_t net, unsigned int plen, uint32_t remote,
+      unsigned int group, unsigned int seconds)
+{
+	static const struct vpn_ike_ops fops = {.send = f_send,
+	                                        .child_add = l_add,
+	                                        .child_route = l_nop,
+	                                        .child_del = l_nop};
+	struct vpn_ike *e = vpn_ike_new(&fops, NULL);
+	struct vpn_ike_peer p = {0};
+	uint8_t pkt[20 + 8 + IKE_MAX_MSG];
+	struct sockaddr_in to = {.sin_family = AF_INET,
+	                         .sin_addr.s_addr = htonl(remote)};
+	uint64_t x = now_us() | 1, start, sent = 0, failed = 0;
+	uint32_t span = plen >= 32 ? 1 : 1u << (32 - plen);
+	int fd = socket(AF_INET, SOCK_RAW, IPPROTO_RAW);
+
+	if (fd < 0) {
+		fprintf(stderr, "ike-load: raw socket: %s\n", strerror(errno));
+		return 1;
+	}
+	/* One IKE_SA_INIT as the engine writes it; each copy gets an SPI. */
+	snprintf(p.name, sizeof(p.name), "flood");
+	p.local = net;
+	p.remote = remote;
+	memcpy(p.psk, "flood", 5);
+	p.psk_len = 5;
+	algs(&p, group);
+	p.initiate = true;
+	if (e == NULL || vpn_ike_add_peer(e, &p) < 0)
+		return 1;
+	vpn_ike_tick(e, 1);
+	vpn_ike_free(e);
+	if (g.init_len == 0) {
+		fprintf(stderr, "ike-load: no IKE_SA_INIT to flood with\n");
+		return 1;
+	}
+	start = now_us();
+	while (now_us() - start < seconds * 1000000ull) {
+		uint64_t due = (now_us() - start) * rate / 1000000;
+
+		while (sent + failed < due) {
+			struct iphdr *ip = (struct iphdr *)pkt;
+			struct udphdr *u = (struct udphdr *)(pkt + 20);
+			uint32_t src =
+			        net + (span > 1
+			                       ? (uint32_t)(xorshift(&x) % span)
+			                       : 0);
+			uint64_t spi = xorshift(&x);
+			size_t len = 20 + 8 + g.init_len;
+
+			memset(pkt, 0, 28);
+			ip->version = 4;
+			ip->ihl = 5;
+			ip->ttl = 64;
+			ip->protocol = IPPROTO_UDP;
+			ip->saddr = htonl(src);
+			ip->daddr = htonl(remote);
+			/* (the kernel fills in the checksum) */
+			ip->tot_len = htons((uint16_t)len);
+			u->source = htons(500);
+			u->dest = htons(500);
+			u->len = htons((uint16_t)(8 + g.init_len));
+			memcpy(pkt + 28, g.init, g.init_len);
+			memcpy(pkt + 28, &spi, 8);
+			if (sendto(fd, pkt, len, 0, (struct sockaddr *)&to,
+			           sizeof(to)) == (ssize_t)len)
+				sent++;
+			else
+				failed++;
+		}
+		usleep(200);
+	}
+	printf("ike-load: flood: %llu spoofed IKE_SA_INITs in %u s (%.0f a "
+	       "second; %llu not sent)\n",
+	       (unsigned long long)sent, seconds, (double)sent / seconds,
+	       (unsigned long long)failed);
+	close(fd);
+	return 0;
+}
+
 static void
 usage(void)
 {
@@ -328,7 +498,9 @@ usage(void)
 	                "(--psk PREFIX | --pki DIR) [--group G] [--seconds S] "
 	                "[--warmup S]\n"
 	                "       ike-load --respond --peers FILE [--group G] "
-	                "[--seconds S]\n");
+	                "[--seconds S]\n"
+	                "       ike-load --flood RATE --flood-src ADDR/LEN "
+	                "--remote ADDR [--group G] [--seconds S]\n");
 	exit(2);
 }
 
@@ -347,6 +519,8 @@ main(int argc, char **argv)
 	        {"warmup", required_argument, NULL, 'w'},
 	        {"respond", no_argument, NULL, 'a'},
 	        {"peers", required_argument, NULL, 'f'},
+	        {"flood", required_argument, NULL, 'F'},
+	        {"flood-src", required_argument, NULL, 'S'},
 	        {NULL, 0, NULL, 0}};
 	static const struct vpn_ike_ops ops = {.send = l_send,
 	                                       .child_add = l_add,
@@ -356,7 +530,8 @@ main(int argc, char **argv)
 	struct vpn_pki *pki = NULL;
 	struct in_addr a;
 	uint32_t remote = 0, remote2 = 0;
-	unsigned int group = 19, seconds = 10, warmup = 2;
+	unsigned int group = 19, seconds = 10, warmup = 2, rate = 0, flen = 0;
+	uint32_t fnet = 0;
 	uint64_t end, start;
 	struct pollfd *pf;
 	int o;
@@ -399,9 +574,32 @@ main(int argc, char **argv)
 		case 'f':
 			peers = optarg;
 			break;
+		case 'F':
+			rate = (unsigned int)atoi(optarg);
+			break;
+		case 'S': {
+			char *slash = strchr(optarg, '/');
+
+			if (slash == NULL)
+				usage();
+			*slash = '\0';
+			if (inet_pton(AF_INET, optarg, &a) != 1)
+				usage();
+			fnet = ntohl(a.s_addr);
+			flen = (unsigned int)atoi(slash + 1);
+			if (flen < 8 || flen > 32)
+				usage();
+			fnet &= flen == 32 ? ~0u : ~((1u << (32 - flen)) - 1);
+			break;
+		}
 		default:
 			usage();
 		}
+	}
+	if (rate != 0) {
+		if (fnet == 0 || remote == 0 || seconds == 0)
+			usage();
+		return flood(rate, fnet, flen, remote, group, seconds);
 	}
 	if (g.respond) {
 		if (peers == NULL || seconds == 0)
@@ -464,6 +662,8 @@ main(int argc, char **argv)
 		pf[2 * i + 1] = (struct pollfd){g.fd4500[i], POLLIN, 0};
 	}
 	start = now_ms();
+	for (unsigned int i = 0; i < g.n; i++)
+		g.began[i] = now_us();
 	g.counting_from = start + warmup * 1000ull;
 	end = g.counting_from + seconds * 1000ull;
 	while (now_ms() < end) {
@@ -505,6 +705,7 @@ main(int argc, char **argv)
 			if (g.reset[i]) {
 				g.reset[i] = false;
 				vpn_ike_reset(g.ike, i, true);
+				g.began[i] = now_us();
 			}
 		vpn_ike_tick(g.ike, now);
 	}
@@ -516,6 +717,7 @@ main(int argc, char **argv)
 	{
 		const struct vpn_ike_stats *st = vpn_ike_stats(g.ike);
 
+		print_latency();
 		printf("ike-load: sent %llu, received %llu, retransmits %llu, "
 		       "auth_failed %llu, no_proposal %llu\n",
 		       (unsigned long long)st->tx, (unsigned long long)st->rx,
