@@ -26,6 +26,7 @@ vpn_ike_new(const struct vpn_ike_ops *ops, void *ctx)
 	ike = calloc(1, sizeof(*ike));
 	if (ike == NULL)
 		return NULL;
+	ike->pend_milli = IKE_PENDING_BURST * 1000ull; /* a full bucket */
 	ike->ops = *ops;
 	ike->ctx = ctx;
 	if (ike_random(ike->cookie_secret[0], sizeof(ike->cookie_secret)) !=

@@ -60,9 +60,17 @@ enum {
  * to spare), and past two only with a cookie. */
 #define IKE_MAX_PENDING        64
 #define IKE_PENDING_PER_SOURCE 8
-#define IKE_HALF_OPEN_MS       30000
-#define IKE_SETUP_GIVE_UP_MS   30000
-#define IKE_RETRY_MS           10000 /* an initiator's next try */
+/* The DH exchanges spent on them (senders that returned a cookie, so
+ * whose address is theirs, but are not yet anyone): at most
+ * IKE_PENDING_PER_S a second, IKE_PENDING_BURST at once; past that an
+ * IKE_SA_INIT from an address no tunnel has is dropped (init_limited)
+ * and its sender tries again. The tunnels with addresses are not
+ * charged: a cookie ties each to its own peer's address. */
+#define IKE_PENDING_PER_S    100
+#define IKE_PENDING_BURST    32
+#define IKE_HALF_OPEN_MS     30000
+#define IKE_SETUP_GIVE_UP_MS 30000
+#define IKE_RETRY_MS         10000 /* an initiator's next try */
 /* Our setups waiting for their first answer: at most IKE_INIT_WINDOW at
  * once, so thousands of tunnels starting together (a restart) go as fast
  * as the peers answer, without a herd of retransmissions. A request
@@ -233,6 +241,7 @@ struct vpn_ike {
 	unsigned int half_open;
 	struct ike_sa *pend[IKE_MAX_PENDING]; /* see ike_sa.pending */
 	unsigned int n_pend;
+	uint64_t pend_milli, pend_at; /* IKE_PENDING_PER_S: 1000 a token */
 	uint8_t cookie_secret[2][32]; /* version v's is [v & 1] */
 	uint8_t cookie_ver;
 	uint64_t cookie_since; /* when cookie_ver's secret was made (0: not

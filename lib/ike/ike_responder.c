@@ -166,6 +166,24 @@ find_roaming(struct vpn_ike *ike, uint32_t local, const struct ike_payload *psa,
 	return best;
 }
 
+/* A token of IKE_PENDING_PER_S for one more pending SA, if there is one. */
+static bool
+pend_budget(struct vpn_ike *ike)
+{
+	uint64_t cap = IKE_PENDING_BURST * 1000ull;
+
+	if (ike->now > ike->pend_at)
+		ike->pend_milli +=
+		        (ike->now - ike->pend_at) * IKE_PENDING_PER_S;
+	if (ike->pend_milli > cap)
+		ike->pend_milli = cap;
+	ike->pend_at = ike->now;
+	if (ike->pend_milli < 1000)
+		return false;
+	ike->pend_milli -= 1000;
+	return true;
+}
+
 /* Whether the peer has a half-open SA we answered already. */
 static bool
 half_open_at(const struct peer *p)
@@ -294,6 +312,12 @@ init_request(struct vpn_ike *ike, const struct ike_hdr *h,
 		put16(g, c.dh);
 		send_init_error(ike, h, local, lport, remote, rport,
 		                IKE_N_INVALID_KE_PAYLOAD, g, 2);
+		return;
+	}
+	/* The DH exchange it would cost, within the budget of those from
+	 * addresses no tunnel has. */
+	if (pend && !pend_budget(ike)) {
+		ike->st.init_limited++;
 		return;
 	}
 	/* Room among the pending ones (their initiators returned a cookie

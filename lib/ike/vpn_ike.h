@@ -290,37 +290,38 @@ struct vpn_ike_ops {
 };
 
 /* Why IKE messages were dropped, and what was sent. */
-#define VPN_IKE_COUNTERS(_)                                          \
-	_(rx, "messages received")                                   \
-	_(tx, "messages sent")                                       \
-	_(retransmits, "requests sent again")                        \
-	_(resent_responses, "cached responses sent for duplicates")  \
-	_(malformed, "malformed message or payload")                 \
-	_(no_peer, "IKE_SA_INIT from an address with no tunnel")     \
-	_(pending_full, "no-address SAs dropped for room (oldest)")  \
-	_(peer_moves, "peers that moved (NAT), followed by a rekey") \
-	_(unknown_spi, "no IKE SA for the SPIs")                     \
-	_(bad_msg_id, "message ID outside the window")               \
-	_(bad_icv, "SK payload did not verify")                      \
-	_(unexpected, "message not valid in the SA's state")         \
-	_(no_proposal, "no acceptable proposal")                     \
-	_(auth_failed, "AUTH did not verify")                        \
-	_(ts_unacceptable, "traffic selectors did not match")        \
-	_(cookies_sent, "cookies asked for (half-open SAs)")         \
-	_(fragments_sent, "IKE fragments sent (RFC 7383)")           \
-	_(fragments_received, "IKE fragments received")              \
-	_(ip_fragmented, "accelerated: big messages unfragmented")   \
-	_(bad_cookie, "IKE_SA_INIT with a wrong or no cookie")       \
-	_(ike_up, "IKE SAs established")                             \
-	_(child_up, "Child SAs installed")                           \
-	_(child_rekeys, "Child SAs rekeyed")                         \
-	_(ike_rekeys, "IKE SAs rekeyed")                             \
-	_(collisions, "simultaneous rekeys resolved by nonces")      \
-	_(temporary_failures, "rekeys refused for now, retried")     \
-	_(invalid_ke, "INVALID_KE: our KE guessed wrong")            \
-	_(expired, "SAs removed at their hard lifetime")             \
-	_(dpd_dead, "peers declared dead")                           \
-	_(init_paced, "setups of ours that waited for a place")      \
+#define VPN_IKE_COUNTERS(_)                                                \
+	_(rx, "messages received")                                         \
+	_(tx, "messages sent")                                             \
+	_(retransmits, "requests sent again")                              \
+	_(resent_responses, "cached responses sent for duplicates")        \
+	_(malformed, "malformed message or payload")                       \
+	_(no_peer, "IKE_SA_INIT from an address with no tunnel")           \
+	_(pending_full, "no-address SAs dropped for room (oldest)")        \
+	_(peer_moves, "peers that moved (NAT), followed by a rekey")       \
+	_(unknown_spi, "no IKE SA for the SPIs")                           \
+	_(bad_msg_id, "message ID outside the window")                     \
+	_(bad_icv, "SK payload did not verify")                            \
+	_(unexpected, "message not valid in the SA's state")               \
+	_(no_proposal, "no acceptable proposal")                           \
+	_(auth_failed, "AUTH did not verify")                              \
+	_(ts_unacceptable, "traffic selectors did not match")              \
+	_(cookies_sent, "cookies asked for (half-open SAs)")               \
+	_(fragments_sent, "IKE fragments sent (RFC 7383)")                 \
+	_(fragments_received, "IKE fragments received")                    \
+	_(ip_fragmented, "accelerated: big messages unfragmented")         \
+	_(bad_cookie, "IKE_SA_INIT with a wrong or no cookie")             \
+	_(ike_up, "IKE SAs established")                                   \
+	_(child_up, "Child SAs installed")                                 \
+	_(child_rekeys, "Child SAs rekeyed")                               \
+	_(ike_rekeys, "IKE SAs rekeyed")                                   \
+	_(collisions, "simultaneous rekeys resolved by nonces")            \
+	_(temporary_failures, "rekeys refused for now, retried")           \
+	_(invalid_ke, "INVALID_KE: our KE guessed wrong")                  \
+	_(expired, "SAs removed at their hard lifetime")                   \
+	_(dpd_dead, "peers declared dead")                                 \
+	_(init_paced, "setups of ours that waited for a place")            \
+	_(init_limited, "IKE_SA_INITs from unknown addresses over budget") \
 	_(illegal_state, "state changes refused as illegal (a bug)")
 
 struct vpn_ike_stats {

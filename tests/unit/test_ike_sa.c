@@ -1058,6 +1058,86 @@ cert_cfg(struct vpn_ike_peer *p, const char *identity)
 	snprintf(p->identity, sizeof(p->identity), "%s", identity);
 }
 
+/* One IKE_SA_INIT from src to b, with b's cookie when b asks for one:
+ * fed to b. Returns whether b asked (and got the cookie back). */
+static bool
+init_from(struct side *b, uint32_t src)
+{
+	struct vpn_ike_peer pf;
+	struct side f;
+	bool asked = false;
+
+	side_init(&f, src);
+	peer_cfg(&pf, src, B_ADDR, true);
+	vpn_ike_add_peer(f.ike, &pf);
+	vpn_ike_tick(f.ike, clock_ms);
+	CU_ASSERT_EQUAL_FATAL(f.nq, 1);
+	b->nq = 0;
+	vpn_ike_input(b->ike, clock_ms, B_ADDR, 500, src, 500, f.q[0].m,
+	              f.q[0].len);
+	f.nq = 0;
+	if (b->nq == 1 && vpn_ike_stats(b->ike)->cookies_sent > 0 &&
+	    b->q[0].len < 200) { /* a COOKIE notify, not an answer */
+		vpn_ike_input(f.ike, clock_ms, src, 500, B_ADDR, 500, b->q[0].m,
+		              b->q[0].len);
+		b->nq = 0;
+		CU_ASSERT_EQUAL_FATAL(f.nq, 1);
+		vpn_ike_input(b->ike, clock_ms, B_ADDR, 500, src, 500, f.q[0].m,
+		              f.q[0].len);
+		asked = true;
+	}
+	b->nq = 0;
+	side_free(&f);
+	return asked;
+}
+
+/* IKE_SA_INITs from addresses no tunnel has, for a gateway without an
+ * address: the first 32 answered (the pending SAs' share without a
+ * cookie), then only with a cookie, and those within the DH budget of
+ * 100 a second (32 at once); the rest dropped. */
+static void
+test_pending_budget(void)
+{
+	char dir[64], cmd[320];
+	const struct vpn_ike_stats *st;
+	struct vpn_ike_peer p;
+	struct vpn_pki *k;
+	struct side b;
+	uint32_t src = 0xc6336400u; /* 198.51.100.0 */
+	unsigned int asked = 0;
+
+	snprintf(dir, sizeof(dir), "/tmp/vpngw-ike-budget-XXXXXX");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(dir));
+	snprintf(cmd, sizeof(cmd), "%s/tools/vpngw-pki.sh %s gw-b >/dev/null",
+	         VPNGW_SRCDIR, dir);
+	CU_ASSERT_EQUAL_FATAL(system(cmd), 0);
+	k = pki_of(dir, "gw-b");
+	CU_ASSERT_FATAL(k != NULL);
+	side_init(&b, B_ADDR);
+	vpn_ike_set_pki(b.ike, k);
+	peer_cfg(&p, B_ADDR, 0, false);
+	cert_cfg(&p, "gw-a");
+	CU_ASSERT_EQUAL_FATAL(vpn_ike_add_peer(b.ike, &p), 0);
+	st = vpn_ike_stats(b.ike);
+	/* 40 at once, each from an address of its own: 32 answered with an
+	 * SA (a DH exchange each, the whole burst), 8 asked for a cookie,
+	 * returned it, and found no budget left. */
+	for (unsigned int i = 0; i < 40; i++)
+		asked += init_from(&b, src + i);
+	CU_ASSERT_EQUAL(asked, 8);
+	CU_ASSERT_EQUAL(st->init_limited, 8);
+	/* 100 ms on: 10 tokens; 20 more (with cookies): 10 taken. */
+	clock_ms += 100;
+	for (unsigned int i = 40; i < 60; i++)
+		asked += init_from(&b, src + i);
+	CU_ASSERT_EQUAL(asked, 28);
+	CU_ASSERT_EQUAL(st->init_limited, 18);
+	side_free(&b);
+	vpn_pki_free(k);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	CU_ASSERT_EQUAL(system(cmd), 0);
+}
+
 /* Bring a pair up with each side's PKI (NULL: none); true when both
  * have the Child SA. */
 static bool
@@ -1650,4 +1730,6 @@ register_ike_sa_tests(void)
 	CU_add_test(s, "cookie secrets change", test_cookie_secret_rotates);
 	CU_add_test(s, "two engines: 200 tunnels start paced",
 	            test_paced_start);
+	CU_add_test(s, "unknown addresses: DH work within a budget",
+	            test_pending_budget);
 }
