@@ -15,7 +15,7 @@
 #   tools/bench-ike-flood.sh [--build DIR] [--rate 10000] [--seconds 10]
 #                            [--group 19]
 set -u
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 2
 build=build rate=10000 seconds=10 group=19
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -26,39 +26,15 @@ while [ $# -gt 0 ]; do
 	*) echo "usage: $0 [--build DIR] [--rate R] [--seconds S] [--group G]" >&2; exit 2 ;;
 	esac
 done
-vpngw=$build/app/vpngw/vpngw load=$build/app/ike-load/ike-load
-[ -x "$vpngw" ] && [ -x "$load" ] || { echo "bench-ike-flood: build $build first (tools/build.sh)" >&2; exit 2; }
-
-work=$(mktemp -d) id=$$
-L=ikfL$id G2=ikfR$id
-pids=()
-. tests/common.sh
-fail() { echo "bench-ike-flood: $*" >&2; exit 1; }
+NAME=bench-ike-flood
 . tools/benchlib/ike_lab.sh
-trap ike_lab_down EXIT
 ike_lab_up
 ip -n "$L" addr add 203.0.113.100/24 dev l0
 ip -n "$L" addr add 203.0.113.101/24 dev l0
 
-cat >"$work/vpngw.conf" <<EOF
-appliance:
 {
-  name = "bench-ike-flood";
-  state_dir = "$work/state";
-  eal_args = $(ike_lab_eal);
-  workers = [1];
-  worker_idle_sleep = 50;
-  exception_iface = "vpngw0";
-  ports = (
-    { name = "outside"; role = "outside";
-      device = "net_af_packet0,iface=r0,framesz=8192,blocksz=8192";
-      address = "203.0.113.1/24"; },
-    { name = "inside"; role = "inside";
-      device = "net_af_packet1,iface=r1,framesz=8192,blocksz=8192";
-      address = "198.51.100.1/24"; }
-  );
-  outside_addresses = ["203.0.113.1", "203.0.113.11"];
-};
+	ike_lab_appliance bench-ike-flood '["203.0.113.1", "203.0.113.11"]'
+	cat <<EOF
 customer_gateways = ( { name = "g0"; address = "203.0.113.100"; } );
 vpn_connections = (
   { name = "c0"; customer_gateway = "g0"; static_routes = ["192.0.2.0/32"];
@@ -66,6 +42,7 @@ vpn_connections = (
                 { psk = "bench.psk.1"; remote_address = "203.0.113.101"; } ); }
 );
 EOF
+} >"$work/vpngw.conf"
 "$vpngw" -n "$work/vpngw.conf" >"$work/check.txt" 2>&1 ||
 	{ cat "$work/check.txt" >&2; fail "the generated vpngw.conf does not check"; }
 

@@ -23,7 +23,7 @@
 #   tools/bench-ike-start.sh [--build DIR] [--tunnels 2000] [--group 19]
 #                            [--seconds 120]
 set -u
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 2
 build=build tunnels=2000 group=19 seconds=120
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -36,16 +36,8 @@ while [ $# -gt 0 ]; do
 done
 [ $((tunnels % 2)) = 0 ] && [ "$tunnels" -ge 4 ] && [ "$tunnels" -le 2048 ] ||
 	{ echo "bench-ike-start: --tunnels must be even, 4 to 2048" >&2; exit 2; }
-vpngw=$build/app/vpngw/vpngw load=$build/app/ike-load/ike-load
-[ -x "$vpngw" ] && [ -x "$load" ] || { echo "bench-ike-start: build $build first (tools/build.sh)" >&2; exit 2; }
-
-work=$(mktemp -d) id=$$
-L=iksL$id G2=iksR$id
-pids=()
-. tests/common.sh
-fail() { echo "bench-ike-start: $*" >&2; exit 1; }
+NAME=bench-ike-start
 . tools/benchlib/ike_lab.sh
-trap ike_lab_down EXIT
 
 NOUT=10 NCGW=244 conns=$((tunnels / 2))
 ike_lab_up
@@ -62,27 +54,8 @@ write_conf() {
 	local n=$1 action=$2 k sep outs
 	outs=$(for a in $(seq 1 $NOUT); do printf '"203.0.113.%d", ' "$a"; done)
 	{
-		cat <<EOF
-appliance:
-{
-  name = "bench-ike-start";
-  state_dir = "$work/state";
-  eal_args = $(ike_lab_eal);
-  workers = [1];
-  worker_idle_sleep = 50;
-  exception_iface = "vpngw0";
-  ports = (
-    { name = "outside"; role = "outside";
-      device = "net_af_packet0,iface=r0,framesz=8192,blocksz=8192";
-      address = "203.0.113.1/24"; },
-    { name = "inside"; role = "inside";
-      device = "net_af_packet1,iface=r1,framesz=8192,blocksz=8192";
-      address = "198.51.100.1/24"; }
-  );
-  outside_addresses = [${outs%, }];
-};
-customer_gateways = (
-EOF
+		ike_lab_appliance bench-ike-start "[${outs%, }]"
+		echo "customer_gateways = ("
 		for c in $(seq 0 $((NCGW - 1))); do
 			sep=,; [ "$c" = $((NCGW - 1)) ] && sep=
 			echo "  { name = \"g$c\"; address = \"$(cgw "$c")\"; }$sep"

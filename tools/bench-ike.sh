@@ -22,7 +22,7 @@
 #   tools/bench-ike.sh [--build DIR] [--tunnels N] [--seconds S] [--group G]
 #                      [--auth psk|ecdsa|rsa]
 set -u
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 2
 build=build tunnels=16 seconds=10 group=19 auth=psk
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -49,16 +49,8 @@ psk | ecdsa | rsa) ;;
 esac
 [ $((tunnels % 2)) = 0 ] && [ "$tunnels" -ge 2 ] && [ "$tunnels" -le 100 ] ||
 	{ echo "bench-ike: --tunnels must be even, 2 to 100" >&2; exit 2; }
-vpngw=$build/app/vpngw/vpngw load=$build/app/ike-load/ike-load
-[ -x "$vpngw" ] && [ -x "$load" ] || { echo "bench-ike: build $build first (tools/build.sh)" >&2; exit 2; }
-
-work=$(mktemp -d) id=$$
-L=ikeL$id G2=ikeR$id
-pids=()
-. tests/common.sh
-fail() { echo "bench-ike: $*" >&2; exit 1; }
+NAME=bench-ike
 . tools/benchlib/ike_lab.sh
-trap ike_lab_down EXIT
 . tests/e2e/swan.sh
 
 ike_lab_up
@@ -87,28 +79,10 @@ run_load() {
 
 # --- vpngw: one connection per two tunnels, each a CGW address of L's.
 {
-	cat <<EOF
-appliance:
-{
-  name = "bench-ike";
-  state_dir = "$work/state";
-  eal_args = $(ike_lab_eal);
-  workers = [1];
-  worker_idle_sleep = 50;
-  exception_iface = "vpngw0";
-  ports = (
-    { name = "outside"; role = "outside";
-      device = "net_af_packet0,iface=r0,framesz=8192,blocksz=8192";
-      address = "203.0.113.1/24"; },
-    { name = "inside"; role = "inside";
-      device = "net_af_packet1,iface=r1,framesz=8192,blocksz=8192";
-      address = "198.51.100.1/24"; }
-  );
-  outside_addresses = ["203.0.113.1", "203.0.113.11"];
-EOF
+	pki=
 	[ "$auth" = psk ] ||
-		echo "  pki: { ca = \"$work/pki/ca.pem\"; certificate = \"$work/pki/vpngw.pem\"; private_key = \"$work/pki/vpngw.key\"; };"
-	echo "};"
+		pki="  pki: { ca = \"$work/pki/ca.pem\"; certificate = \"$work/pki/vpngw.pem\"; private_key = \"$work/pki/vpngw.key\"; };"
+	ike_lab_appliance bench-ike '["203.0.113.1", "203.0.113.11"]' "$pki"
 	echo "customer_gateways = ("
 	certs=
 	[ "$auth" = psk ] || certs=' authentication = "certificate"; certificate_identity = "cgw";'

@@ -1,9 +1,21 @@
-# Sourced by tools/bench-ike*.sh: the IKE benchmarks' lab. Two namespaces,
-# L (the load: ike-load) and R (the gateway: vpngw, or charon), joined by
-# l0-r0 (vpngw's outside port) and l1-r1 (its inside port: a veth with
-# nothing behind it, quiet, unlike net_null, whose RX never stops). The
-# caller sets L, G2, work and id, has tests/common.sh sourced (pids,
-# stop_pids) and a fail function, and gives L its addresses.
+# Sourced by tools/bench-ike*.sh (from the source tree's top) after
+# their options: the IKE benchmarks' lab. Two namespaces, L (the load:
+# ike-load) and R (the gateway: vpngw, or charon), joined by l0-r0
+# (vpngw's outside port) and l1-r1 (its inside port: a veth with nothing
+# behind it, quiet, unlike net_null, whose RX never stops). The caller
+# sets NAME (its name in messages) and build, and gives L its addresses.
+# Sets vpngw, load, work, id, L, G2, pids; fail; cleans up on exit.
+
+vpngw=$build/app/vpngw/vpngw load=$build/app/ike-load/ike-load
+[ -x "$vpngw" ] && [ -x "$load" ] ||
+	{ echo "$NAME: build $build first (tools/build.sh)" >&2; exit 2; }
+work=$(mktemp -d) id=$$
+L=ikeL$id G2=ikeR$id
+pids=()
+. tests/common.sh
+fail() { echo "$NAME: $*" >&2; exit 1; }
+
+trap ike_lab_down EXIT
 
 # ike_lab_up: the namespaces and links
 ike_lab_up() {
@@ -39,6 +51,34 @@ ike_lab_down() {
 ike_lab_eal() {
 	echo "[\"--no-huge\", \"--no-shconf\", \"-m\", \"1024\", \"--lcores\", \"0@1,1@0\",
               \"--file-prefix\", \"vpngw-bench-$id\", \"--log-level\", \"*:warning\"]"
+}
+
+# ike_lab_appliance NAME OUTSIDE [LINE]: vpngw's appliance section here:
+# its outside port r0 (203.0.113.1/24), inside r1, the exception path,
+# the worker sleeping while idle; OUTSIDE its outside_addresses (a
+# libconfig list), LINE one more setting (pki).
+ike_lab_appliance() {
+	cat <<EOF
+appliance:
+{
+  name = "$1";
+  state_dir = "$work/state";
+  eal_args = $(ike_lab_eal);
+  workers = [1];
+  worker_idle_sleep = 50;
+  exception_iface = "vpngw0";
+  ports = (
+    { name = "outside"; role = "outside";
+      device = "net_af_packet0,iface=r0,framesz=8192,blocksz=8192";
+      address = "203.0.113.1/24"; },
+    { name = "inside"; role = "inside";
+      device = "net_af_packet1,iface=r1,framesz=8192,blocksz=8192";
+      address = "198.51.100.1/24"; }
+  );
+  outside_addresses = $2;
+${3:-}
+};
+EOF
 }
 
 # ike_lab_vpngw VPNGW CONF LOG: vpngw in R until it runs; sets vpid
