@@ -727,5 +727,7 @@ main(int argc, char **argv)
 	}
 	vpn_ike_free(g.ike);
 	vpn_pki_free(pki);
+	free(pf);
+	free(g.lat_us);
 	return g.setups > 0 ? 0 : 1;
 }
