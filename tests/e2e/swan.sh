@@ -205,10 +205,12 @@ swan_gw_start() {
 	pids+=($gw_pid)
 	for _ in $(seq 1 300); do
 		if grep -q "$want" "$work/gw1.log"; then
-			# Running: its privileges are dropped (every thread).
-			! grep -q "vpngw: running" "$work/gw1.log" ||
-				[ "$(privs_dropped "$gw_pid")" = ok ] ||
+			grep -q "vpngw: running" "$work/gw1.log" || return 0
+			# Running: its privileges are dropped (every thread),
+			# and it has seen its links up (lib.sh: e2e_start).
+			[ "$(privs_dropped "$gw_pid")" = ok ] ||
 				fail "vpngw kept more than it needs: $(privs_dropped "$gw_pid")"
+			wait_for 30 "vpngw 1's links up" links_up "$work/gw1.log"
 			return 0
 		fi
 		sleep 0.1
