@@ -19,6 +19,9 @@
 # gives the share of CPU 0 it took. charon's run has all of CPU 0 for
 # ike-load.
 #
+# ike-load is built on lib/ike, which keeps at most 64 of its setups
+# waiting for an answer: past 64 tunnels the initiators are paced too.
+#
 #   tools/bench-ike.sh [--build DIR] [--tunnels N] [--seconds S] [--group G]
 #                      [--auth psk|ecdsa|rsa]
 set -u

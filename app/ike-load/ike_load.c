@@ -439,8 +439,11 @@ flood(unsigned int rate, uint32_t net, unsigned int plen, uint32_t remote,
 	p.psk_len = 5;
 	algs(&p, group);
 	p.initiate = true;
-	if (e == NULL || vpn_ike_add_peer(e, &p) < 0)
+	if (e == NULL || vpn_ike_add_peer(e, &p) < 0) {
+		vpn_ike_free(e);
+		close(fd);
 		return 1;
+	}
 	vpn_ike_tick(e, 1);
 	vpn_ike_free(e);
 	if (g.init_len == 0) {

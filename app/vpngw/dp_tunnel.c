@@ -328,9 +328,10 @@ vpngw_dp_tunnel_detach(unsigned int conn, unsigned int ti, const char *why)
 {
 	if (!dp.started || conn >= dp.nconns || ti >= VPN_TUNNELS)
 		return;
-	/* Out of steering, then out of the next-hop table: once this
-	 * returns no worker holds the SA (the caller frees it after a
-	 * token, vpngw_dp_token/vpngw_dp_passed, as before). */
+	/* Out of steering, then out of the next-hop table. A worker may
+	 * still hold the SA when this returns: the caller frees it once a
+	 * token taken after this call has passed (vpngw_dp_token,
+	 * vpngw_dp_passed). */
 	tunnel_set(&dp.conns[conn], ti, VPN_HEALTH_SA, false, why);
 	dp_nh_tunnel(conn, ti, NULL);
 	dp.conns[conn].t[ti].in = NULL;
@@ -413,6 +414,13 @@ vpngw_dp_set_routes(const struct vpn_route *routes, unsigned int nroutes,
 		          strerror(errno));
 		return rc;
 	}
+	/* An old FIB is large (rte_lpm's tbl24 is 64 MiB): at most one
+	 * waits for the workers at a time. */
+	for (unsigned int i = 0; i < dp.ndeferred; i++)
+		if (dp.deferred[i].free == fib_free) {
+			dp_deferred_run(true);
+			break;
+		}
 	old = __atomic_exchange_n(&dp.routes, r, __ATOMIC_ACQ_REL);
 	/* No worker reads the old tables once each has passed a
 	 * quiescent point. */

@@ -166,9 +166,12 @@ find_roaming(struct vpn_ike *ike, uint32_t local, const struct ike_payload *psa,
 	return best;
 }
 
-/* A token of IKE_PENDING_PER_S for one more pending SA, if there is one. */
+/* A token of IKE_PENDING_PER_S for one more pending SA from a source with
+ * mine of them already, if there is one. The lower half of the bucket is
+ * for sources with none: one host returning cookies as fast as it can
+ * cannot take every token from the gateways that retry once a second. */
 static bool
-pend_budget(struct vpn_ike *ike)
+pend_budget(struct vpn_ike *ike, unsigned int mine)
 {
 	uint64_t cap = IKE_PENDING_BURST * 1000ull;
 
@@ -178,7 +181,7 @@ pend_budget(struct vpn_ike *ike)
 	if (ike->pend_milli > cap)
 		ike->pend_milli = cap;
 	ike->pend_at = ike->now;
-	if (ike->pend_milli < 1000)
+	if (ike->pend_milli < (mine > 0 ? cap / 2 + 1000 : 1000))
 		return false;
 	ike->pend_milli -= 1000;
 	return true;
@@ -316,7 +319,7 @@ init_request(struct vpn_ike *ike, const struct ike_hdr *h,
 	}
 	/* The DH exchange it would cost, within the budget of those from
 	 * addresses no tunnel has. */
-	if (pend && !pend_budget(ike)) {
+	if (pend && !pend_budget(ike, pend_from(ike, remote, NULL))) {
 		ike->st.init_limited++;
 		return;
 	}

@@ -231,6 +231,7 @@ vpn_ike_tick(struct vpn_ike *ike, uint64_t now_ms)
 			p->paced = false;
 			young++;
 			initiate(ike, i);
-		}
+		} else
+			p->paced = false; /* not due: a later wait counts */
 	}
 }

@@ -1085,7 +1085,8 @@ init_from(struct side *b, uint32_t src)
 /* IKE_SA_INITs from addresses no tunnel has, for a gateway without an
  * address: the first 32 answered (the pending SAs' share without a
  * cookie), then only with a cookie, and those within the DH budget of
- * 100 a second (32 at once); the rest dropped. */
+ * 100 a second (32 at once, the lower half for sources without a pending
+ * SA); the rest dropped. */
 static void
 test_pending_budget(void)
 {
@@ -1123,6 +1124,15 @@ test_pending_budget(void)
 		asked += init_from(&b, src + i);
 	CU_ASSERT_EQUAL(asked, 28);
 	CU_ASSERT_EQUAL(st->init_limited, 18);
+	/* A second on (a full bucket): one source returning cookies as fast
+	 * as it can gets the upper half only (16), and a new source still
+	 * gets in after it. */
+	clock_ms += 1000;
+	for (unsigned int i = 0; i < 30; i++)
+		(void)init_from(&b, src + 100);
+	CU_ASSERT_EQUAL(st->init_limited, 18 + 14);
+	(void)init_from(&b, src + 101);
+	CU_ASSERT_EQUAL(st->init_limited, 18 + 14);
 	side_free(&b);
 	vpn_pki_free(k);
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
