@@ -126,7 +126,12 @@ ip netns exec "$L" taskset -c 0 "$load" --respond --peers "$work/peers.txt" \
 	--group "$group" --seconds "$seconds" >"$work/load.txt" 2>&1 &
 lpid=$!
 pids+=($lpid)
-sleep 0.5
+# The customer gateways listen before vpngw starts (a deadline, not a nap).
+for _ in $(seq 1 100); do
+	ip netns exec "$L" ss -Hlun 'sport = :500' | grep -q . && break
+	sleep 0.1
+done
+ip netns exec "$L" ss -Hlun 'sport = :500' | grep -q . || fail "ike-load --respond is not listening"
 start_vpngw
 t_running=$(date +%s.%N)
 wait "$lpid"
