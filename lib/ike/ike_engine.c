@@ -30,7 +30,9 @@ vpn_ike_new(const struct vpn_ike_ops *ops, void *ctx)
 	ike->ops = *ops;
 	ike->ctx = ctx;
 	if (ike_random(ike->cookie_secret[0], sizeof(ike->cookie_secret)) !=
-	    0) {
+	            0 ||
+	    index_init(ike) != 0) {
+		index_free(ike);
 		free(ike);
 		errno = EIO;
 		return NULL;
@@ -55,6 +57,7 @@ vpn_ike_free(struct vpn_ike *ike)
 	if (ike->peers)
 		explicit_bzero(ike->peers, ike->cap * sizeof(*ike->peers));
 	free(ike->peers);
+	index_free(ike);
 	explicit_bzero(ike, sizeof(*ike));
 	free(ike);
 }
@@ -128,6 +131,7 @@ vpn_ike_add_peer(struct vpn_ike *ike, const struct vpn_ike_peer *p)
 	snprintf(np->last, sizeof(np->last), "configured");
 	if (p->initiate)
 		np->next_try = 1; /* at the first tick */
+	ike->peers_changed = true;
 	return (int)ike->n++;
 }
 
@@ -151,6 +155,7 @@ vpn_ike_set_peer(struct vpn_ike *ike, unsigned int peer,
 	np->cfg.identity[sizeof(np->cfg.identity) - 1] = '\0';
 	dh_order(&np->cfg.ike);
 	dh_order(&np->cfg.esp);
+	ike->peers_changed = true;
 	np->ke_group = 0;
 	np->restart = false;
 	snprintf(np->last, sizeof(np->last), "reconfigured");

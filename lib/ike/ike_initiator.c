@@ -65,6 +65,7 @@ initiate(struct vpn_ike *ike, unsigned int peer)
 	if (sa == NULL)
 		return;
 	sa->spi_i = rand64();
+	sa_index_add(ike, sa);
 	/* The group this peer took or asked for last, else our strongest
 	 * (the list is in that order: dh_order). */
 	sa->dh_group = dh_allowed(&p->cfg.ike, p->ke_group) ? p->ke_group

@@ -13,40 +13,6 @@
 /* ---- input ------------------------------------------------------------------
  */
 
-static struct ike_sa *
-find_sa(struct vpn_ike *ike, const struct ike_hdr *h)
-{
-	bool from_initiator = h->flags & IKE_FLAG_INITIATOR;
-
-	/* A pending SA only ever hears from its initiator. */
-	for (unsigned int i = 0; i < ike->n_pend; i++)
-		if (from_initiator && ike->pend[i]->state != S_DEAD &&
-		    ike->pend[i]->spi_i == h->spi_i &&
-		    ike->pend[i]->spi_r == h->spi_r)
-			return ike->pend[i];
-	for (unsigned int i = 0; i < ike->n; i++)
-		for (int k = 0; k < 4; k++) {
-			struct ike_sa *sa = k == 0   ? ike->peers[i].sa
-			                    : k == 1 ? ike->peers[i].nego
-			                    : k == 2 ? ike->peers[i].old
-			                             : ike->peers[i].doomed;
-
-			if (sa == NULL || sa->state == S_DEAD ||
-			    sa->spi_i != h->spi_i)
-				continue;
-			/* We answer what the initiator sends, and the other
-			 * way round; the responder's SPI is known once its
-			 * IKE_SA_INIT response is in. */
-			if (from_initiator
-			            ? !sa->initiator && sa->spi_r == h->spi_r
-			            : sa->initiator &&
-			                      (sa->state == S_INIT_SENT ||
-			                       sa->spi_r == h->spi_r))
-				return sa;
-		}
-	return NULL;
-}
-
 static void
 fragments_drop(struct ike_sa *sa)
 {
@@ -197,7 +163,7 @@ vpn_ike_input(struct vpn_ike *ike, uint64_t now_ms, uint32_t local,
 		             rport);
 		return;
 	}
-	sa = find_sa(ike, &h);
+	sa = sa_index_find(ike, &h);
 	if (sa == NULL) {
 		ike->st.unknown_spi++;
 		return;

@@ -145,6 +145,8 @@ struct ike_sa {
 	 * with; its own is the one whose identity its IKE_AUTH proves. */
 	bool pending;
 	uint64_t spi_i, spi_r;
+	struct ike_sa *hnext; /* in the engine's SPI index (ike_index.c) */
+	bool indexed;
 	/* The IKE SA's transforms. */
 	uint16_t encr, key_bits, integ, prf, dh_group;
 	struct ike_dh *dh;
@@ -247,6 +249,13 @@ struct vpn_ike {
 	uint64_t cookie_since; /* when cookie_ver's secret was made (0: not
 	                        * yet used: the first use starts its age) */
 	unsigned int cookie_uses;
+	/* ike_index.c: SAs by initiator SPI, tunnels by address pair
+	 * (rebuilt at the next lookup once peers_changed). */
+	struct ike_sa **sa_hash;
+	uint64_t hash_key;
+	int *peer_hash, *peer_next;
+	unsigned int peer_mask;
+	bool peers_changed;
 	uint8_t in[IKE_MAX_MSG];    /* a received message, decrypted in place */
 	uint8_t out[IKE_MAX_MSG];   /* a message being built */
 	uint8_t pt[IKE_MAX_MSG];    /* the payloads of an SK payload */
@@ -278,6 +287,18 @@ struct keysrc {
 	const uint8_t *ni, *nr;
 	size_t ni_len, nr_len;
 };
+
+/* ike_index.c */
+int index_init(struct vpn_ike *ike);
+void index_free(struct vpn_ike *ike);
+/* Into the SPI index once its spi_i is set (again: moved), out of it. */
+void sa_index_add(struct vpn_ike *ike, struct ike_sa *sa);
+void sa_index_del(struct vpn_ike *ike, struct ike_sa *sa);
+/* The SA a message with header h is for, or NULL. */
+struct ike_sa *sa_index_find(const struct vpn_ike *ike,
+                             const struct ike_hdr *h);
+/* The tunnel (not down) between local and remote (not 0), or -1. */
+int peer_index_find(struct vpn_ike *ike, uint32_t local, uint32_t remote);
 
 /* ike_sa.c */
 __attribute__((format(printf, 3, 4))) void

@@ -95,6 +95,7 @@ ike_from_rekey(struct vpn_ike *ike, struct ike_sa *old, bool we_i,
 	if (ns == NULL)
 		return NULL;
 	ns->spi_i = spi_i;
+	sa_index_add(ike, ns);
 	ns->spi_r = spi_r;
 	ns->encr = c->encr;
 	ns->key_bits = c->key_bits;

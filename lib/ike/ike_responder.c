@@ -77,19 +77,6 @@ cookie_ok(struct vpn_ike *ike, const uint8_t *d, size_t dl, const uint8_t *ni,
 	       ike_equal(d, want, IKE_COOKIE_LEN);
 }
 
-static int
-find_peer(const struct vpn_ike *ike, uint32_t local, uint32_t remote)
-{
-	/* A tunnel that is administratively down is not there. */
-	/* (A tunnel without an address is found by identity, later.) */
-	for (unsigned int i = 0; i < ike->n; i++)
-		if (ike->peers[i].cfg.local == local &&
-		    ike->peers[i].cfg.remote == remote && remote != 0 &&
-		    !ike->peers[i].down)
-			return (int)i;
-	return -1;
-}
-
 /* A pending SA from remote with initiator SPI spi_i (from any port: a
  * NAT may map a retransmission anew), or NULL. */
 static struct ike_sa *
@@ -208,7 +195,7 @@ init_request(struct vpn_ike *ike, const struct ike_hdr *h,
 	struct ike_sa *sa;
 	struct peer *p;
 	struct choice c;
-	int pi = find_peer(ike, local, remote);
+	int pi = peer_index_find(ike, local, remote);
 	size_t gl, rn, pklen;
 	uint8_t *pk;
 	bool pend = false, any;
@@ -345,6 +332,7 @@ init_request(struct vpn_ike *ike, const struct ike_hdr *h,
 		return;
 	sa->pending = pend;
 	sa->spi_i = h->spi_i;
+	sa_index_add(ike, sa);
 	sa->spi_r = rand64();
 	sa->local = local;
 	sa->remote = remote;

@@ -392,6 +392,7 @@ sa_free(struct vpn_ike *ike, struct ike_sa *sa, const char *why)
 	sa_state(ike, sa, S_DEAD, why);
 	if (sa->pending)
 		pend_drop(ike, sa);
+	sa_index_del(ike, sa);
 	ike_dh_free(sa->dh);
 	ike_dh_free(sa->rk_dh);
 	free(sa->msg1);

@@ -881,6 +881,50 @@ test_paced_start(void)
 	side_free(&b);
 }
 
+/* The tunnel an IKE_SA_INIT is for, by address pair (ike_index.c): of
+ * two with the same pair, the first that is not administratively down;
+ * one whose addresses change found at its new pair. */
+static void
+test_peer_index(void)
+{
+	struct vpn_ike_peer pa, pb;
+	struct vpn_ike_peer_info info;
+	struct side a, b;
+
+	side_init(&a, A_ADDR);
+	side_init(&b, B_ADDR);
+	peer_cfg(&pa, A_ADDR, B_ADDR, true);
+	peer_cfg(&pb, B_ADDR, A_ADDR, false);
+	CU_ASSERT_EQUAL(vpn_ike_add_peer(a.ike, &pa), 0);
+	/* b: tunnel 0 down, tunnel 1 the same pair, tunnel 2 another. */
+	CU_ASSERT_EQUAL(vpn_ike_add_peer(b.ike, &pb), 0);
+	CU_ASSERT_EQUAL(vpn_ike_add_peer(b.ike, &pb), 1);
+	peer_cfg(&pb, B_ADDR, A_ADDR + 1, false);
+	CU_ASSERT_EQUAL(vpn_ike_add_peer(b.ike, &pb), 2);
+	CU_ASSERT_EQUAL(vpn_ike_set_admin(b.ike, 0, false), 0);
+	pump(&a, &b, 20, 10);
+	CU_ASSERT_EQUAL(b.children, 1);
+	CU_ASSERT_FATAL(vpn_ike_peer_info(b.ike, 1, &info) == 0);
+	CU_ASSERT(info.child_up);
+	CU_ASSERT_FATAL(vpn_ike_peer_info(b.ike, 0, &info) == 0);
+	CU_ASSERT(!info.child_up);
+	/* Both ends of tunnel 1 move to another address of a's: found
+	 * there, not at the old pair. */
+	peer_cfg(&pb, B_ADDR, A_ADDR + 2, false);
+	CU_ASSERT_EQUAL(vpn_ike_set_peer(b.ike, 1, &pb), 0);
+	peer_cfg(&pa, A_ADDR + 2, B_ADDR, true);
+	CU_ASSERT_EQUAL(vpn_ike_set_peer(a.ike, 0, &pa), 0);
+	pump_as(&a, &b, 40, 10, true);
+	CU_ASSERT_EQUAL(b.children, 2);
+	CU_ASSERT_FATAL(vpn_ike_peer_info(b.ike, 1, &info) == 0);
+	CU_ASSERT(info.child_up);
+	CU_ASSERT_EQUAL(info.remote, A_ADDR + 2);
+	CU_ASSERT_FATAL(vpn_ike_peer_info(a.ike, 0, &info) == 0);
+	CU_ASSERT(info.child_up);
+	side_free(&a);
+	side_free(&b);
+}
+
 /* A flood of IKE_SA_INIT at responder b (many SPIs from a's address):
  * past it, b asks every initiator from there for a cookie. */
 static void
@@ -1731,6 +1775,7 @@ register_ike_sa_tests(void)
 	CU_add_test(s, "cookie secrets change", test_cookie_secret_rotates);
 	CU_add_test(s, "two engines: 200 tunnels start paced",
 	            test_paced_start);
+	CU_add_test(s, "tunnels found by address pair", test_peer_index);
 	CU_add_test(s, "unknown addresses: DH work within a budget",
 	            test_pending_budget);
 }
