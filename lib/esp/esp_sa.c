@@ -177,11 +177,19 @@ vpn_esp_sa_tag(const struct vpn_esp_sa *sa)
 	return sa->tag;
 }
 
+/* One more than the highest worker id a context was made for: counter
+ * slots past it were never written. Reading an SA's counters walked all
+ * VPN_ESP_MAX_WORKERS slots (2 KiB), which the control core does for
+ * every SA several times a second. */
+static unsigned int workers_seen;
+
 void
 vpn_esp_sa_stats(const struct vpn_esp_sa *sa, struct vpn_esp_stats *s)
 {
+	unsigned int n = __atomic_load_n(&workers_seen, __ATOMIC_ACQUIRE);
+
 	memset(s, 0, sizeof(*s));
-	for (int w = 0; w < VPN_ESP_MAX_WORKERS; w++) {
+	for (unsigned int w = 0; w < n; w++) {
 		const struct vpn_esp_stats *x = &sa->stats[w].s;
 
 		s->packets += x->packets;
@@ -194,6 +202,11 @@ vpn_esp_sa_stats(const struct vpn_esp_sa *sa, struct vpn_esp_stats *s)
 uint32_t
 vpn_esp_sa_events(struct vpn_esp_sa *sa)
 {
+	/* Read first: the control core asks of every SA a hundred times
+	 * a second, and an exchange would take the line from the worker
+	 * each time. */
+	if (__atomic_load_n(&sa->events, __ATOMIC_RELAXED) == 0)
+		return 0;
 	return __atomic_exchange_n(&sa->events, 0, __ATOMIC_ACQ_REL);
 }
 
@@ -249,6 +262,12 @@ vpn_esp_worker_new(struct vpn_crypto *c, unsigned int id)
 		return NULL;
 	memset(w, 0, sizeof(*w));
 	w->id = id;
+	for (unsigned int seen =
+	             __atomic_load_n(&workers_seen, __ATOMIC_RELAXED);
+	     seen <= id &&
+	     !__atomic_compare_exchange_n(&workers_seen, &seen, id + 1, false,
+	                                  __ATOMIC_RELEASE, __ATOMIC_RELAXED);)
+		;
 	w->cw = vpn_crypto_worker_new(c);
 	if (w->cw == NULL) {
 		free(w);
