@@ -79,6 +79,7 @@ enum {
 #define IKE_INIT_WINDOW   64
 #define IKE_INIT_YOUNG_MS 1000
 #define IKE_DPD_DELAY_MS  10000 /* idle before a liveness check */
+#define IKE_RX_LOOK_MS    250   /* how often DPD looks at a tunnel's ESP */
 #define IKE_KEEPALIVE_MS  20000 /* NAT keepalives (RFC 3948 4) */
 #define IKE_RESEND_MS                                                  \
 	500                    /* a cached response goes again at most \
@@ -192,6 +193,7 @@ struct ike_sa {
 	uint64_t created, established, last_rx, last_keepalive;
 	uint64_t last_resend; /* when the cached response last went again */
 	uint64_t esp_rx;      /* inbound ESP at the last look */
+	uint64_t esp_looked;  /* when that was (every IKE_RX_LOOK_MS) */
 	uint64_t rekey_at, expire_at; /* of this IKE SA */
 	bool rekeyed;                 /* a newer IKE SA replaces it */
 	/* Our CREATE_CHILD_SA in flight (R_REKEY_*). */

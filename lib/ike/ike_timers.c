@@ -119,12 +119,17 @@ sa_tick(struct vpn_ike *ike, struct ike_sa *sa)
 	for (int i = 0; i < IKE_MAX_CHILDREN; i++)
 		if (p->ch[i].routed)
 			routed = &p->ch[i];
-	/* DPD: idle (nothing from the peer, no ESP in) for the delay. */
+	/* DPD: idle (nothing from the peer, no ESP in) for the delay.
+	 * The ESP counters are summed over the workers: looked at four
+	 * times a second, not at every tick of every tunnel. */
 	if (cfg->dpd_action != VPN_IKE_DPD_NONE) {
-		if (routed != NULL && ike->ops.child_rx) {
+		if (routed != NULL && ike->ops.child_rx &&
+		    (now - sa->esp_looked >= IKE_RX_LOOK_MS ||
+		     now - sa->last_rx >= IKE_DPD_DELAY_MS)) {
 			uint64_t rx = ike->ops.child_rx(ike->ctx, sa->peer,
 			                                routed->spi_in);
 
+			sa->esp_looked = now;
 			if (rx != sa->esp_rx) {
 				sa->esp_rx = rx;
 				sa->last_rx = now;
