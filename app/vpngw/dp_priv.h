@@ -168,6 +168,8 @@ struct dp {
 	struct dp_conn *conns;   /* the control core's, by slot */
 	struct dp_live *live;    /* by slot, as conns */
 	struct vpn_rcu_versions nh_vs; /* nh is one of them */
+	unsigned int nh_used;          /* slots below it ever published: past it
+	                                * every version is zero (a copy stops there) */
 	struct vpn_nh_table *nh;       /* RCU: what the workers read of
 	                                * them (steering, SAs, MTUs) */
 	pthread_mutex_t names;         /* tunnel names: telemetry reads */

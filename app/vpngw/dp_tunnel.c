@@ -261,7 +261,9 @@ nh_publish(unsigned int slot, const struct vpn_nh *e)
 	if (dp.nh == NULL || slot >= dp.nh->n)
 		return; /* not started, or not a slot (VPN_MAX_CONNS) */
 	t = vpn_rcu_spare(&dp.nh_vs, (void *const *)&dp.nh, dp.qs);
-	memcpy(t->nh, dp.nh->nh, dp.nh->n * sizeof(t->nh[0]));
+	if (slot >= dp.nh_used)
+		dp.nh_used = slot + 1;
+	memcpy(t->nh, dp.nh->nh, dp.nh_used * sizeof(t->nh[0]));
 	t->n = dp.nh->n;
 	t->nh[slot] = *e;
 	vpn_rcu_publish(&dp.nh_vs, (void **)&dp.nh, t, dp.qs);

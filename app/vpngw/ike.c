@@ -709,13 +709,14 @@ publish(void)
 			vpngw_sa_stats_add(&p->esp_in, t->ch[k].in);
 			vpngw_sa_stats_add(&p->esp_out, t->ch[k].out);
 		}
-		for (unsigned int r = 0; r < g.nretired; r++)
-			if (g.retired[r].peer == i) {
-				vpngw_sa_stats_add(&p->esp_in, g.retired[r].in);
-				vpngw_sa_stats_add(&p->esp_out,
-				                   g.retired[r].out);
-			}
 	}
+	for (unsigned int r = 0; r < g.nretired; r++)
+		if (g.retired[r].peer < g.n) {
+			struct vpngw_ike_info *p = &g.pub[g.retired[r].peer];
+
+			vpngw_sa_stats_add(&p->esp_in, g.retired[r].in);
+			vpngw_sa_stats_add(&p->esp_out, g.retired[r].out);
+		}
 	pthread_mutex_unlock(&g.lock);
 }
 
