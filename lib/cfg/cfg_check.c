@@ -715,6 +715,9 @@ check_tunnel_pairs(struct checker *c)
 {
 	const struct vpn_cfg *cfg = c->cfg;
 	char b1[16], b2[16], p[VPN_PREFIX_STRLEN];
+	/* Looked up once: the pairs grow as the square of the tunnels. */
+	const int cidr = vpn_opt_find(VPN_OBJ_TUNNEL, "inside_cidr"),
+	          remote = vpn_opt_find(VPN_OBJ_TUNNEL, "remote_address");
 
 	for (unsigned int i = 0; i < cfg->n_conns * VPN_TUNNELS; i++) {
 		const struct vpn_cfg_conn *ci = &cfg->conns[i / VPN_TUNNELS];
@@ -729,8 +732,8 @@ check_tunnel_pairs(struct checker *c)
 			/* All our tunnels share one routing table, so an
 			 * inside CIDR must be unique across the appliance
 			 * (AWS: unique per gateway). */
-			if (given(VPN_OBJ_TUNNEL, ti, "inside_cidr") &&
-			    given(VPN_OBJ_TUNNEL, tj, "inside_cidr") &&
+			if (opt_given(&ti->src, cidr) &&
+			    opt_given(&tj->src, cidr) &&
 			    vpn_prefix_overlap(&ti->inside_cidr,
 			                       &tj->inside_cidr))
 				ERR(c,
@@ -763,8 +766,8 @@ check_tunnel_pairs(struct checker *c)
 			 * (manual SAs by their SPIs, checked above). */
 			if (ci != cj &&
 			    !(ti->manual.present && tj->manual.present) &&
-			    given(VPN_OBJ_TUNNEL, ti, "remote_address") &&
-			    given(VPN_OBJ_TUNNEL, tj, "remote_address") &&
+			    opt_given(&ti->src, remote) &&
+			    opt_given(&tj->src, remote) &&
 			    ti->remote_address == tj->remote_address &&
 			    ti->outside_address == tj->outside_address)
 				ERR(c, ti->src.line,
@@ -948,9 +951,21 @@ vpn_cfg_check(struct vpn_cfg *cfg, struct vpn_diag *d)
 {
 	struct checker c = {.cfg = cfg, .d = d, .file = cfg->file};
 
+	unsigned int routes = 0;
+
 	check_appliance(&c);
 	check_cgws(&c);
 	for (unsigned int i = 0; i < cfg->n_conns; i++) {
+		routes += cfg->conns[i].static_routes.n;
+		if (routes > VPN_MAX_STATIC_ROUTES &&
+		    routes - cfg->conns[i].static_routes.n <=
+		            VPN_MAX_STATIC_ROUTES)
+			ERR(&c,
+			    opt_line(VPN_OBJ_CONN, &cfg->conns[i],
+			             "static_routes"),
+			    "more than %d static routes in all connections "
+			    "together (this one reaches %u)",
+			    VPN_MAX_STATIC_ROUTES, routes);
 		for (unsigned int j = 0; j < i; j++)
 			if (strcmp(cfg->conns[i].name, cfg->conns[j].name) == 0)
 				ERR(&c, cfg->conns[i].src.line,

@@ -14,6 +14,7 @@
 #include <openssl/rand.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -35,6 +36,17 @@ struct state {
 	struct entry *e;
 	unsigned int n;
 	bool dirty;
+	/* Entries by connection and tunnel: open addressing, -1 empty. */
+	int *idx;
+	unsigned int idx_mask;
+};
+
+/* The /30s of 169.254.0.0/16 (16,384 of them, the most tunnels there can
+ * be, less AWS's reserved ones) in use: a bit each. */
+#define LL_BASE   0xa9fe0000u
+#define LL_BLOCKS 16384u
+struct blocks {
+	uint64_t used[LL_BLOCKS / 64];
 };
 
 int
@@ -62,14 +74,46 @@ vpn_psk_generate(char *out)
 	return 0;
 }
 
+static unsigned int
+entry_hash(const char *conn, int tunnel)
+{
+	uint32_t h = 2166136261u; /* FNV-1a */
+
+	for (; *conn; conn++)
+		h = (h ^ (uint8_t)*conn) * 16777619u;
+	return (h ^ (uint32_t)tunnel) * 16777619u;
+}
+
+/* Slot of conn/tunnel in st->idx: its entry's, or the empty one where
+ * it would go. */
+static unsigned int
+slot_of(const struct state *st, const char *conn, int tunnel)
+{
+	unsigned int k = entry_hash(conn, tunnel) & st->idx_mask;
+
+	while (st->idx[k] >= 0 && (st->e[st->idx[k]].tunnel != tunnel ||
+	                           strcmp(st->e[st->idx[k]].conn, conn) != 0))
+		k = (k + 1) & st->idx_mask;
+	return k;
+}
+
 static struct entry *
 find(struct state *st, const char *conn, int tunnel)
 {
-	for (unsigned int i = 0; i < st->n; i++)
-		if (st->e[i].tunnel == tunnel &&
-		    strcmp(st->e[i].conn, conn) == 0)
-			return &st->e[i];
-	return NULL;
+	int i = st->idx[slot_of(st, conn, tunnel)];
+
+	return i >= 0 ? &st->e[i] : NULL;
+}
+
+/* Entry i into the index (its name and tunnel set; the first of equal
+ * ones stays found, as a linear search would find it). */
+static void
+index_put(struct state *st, unsigned int i)
+{
+	unsigned int k = slot_of(st, st->e[i].conn, st->e[i].tunnel);
+
+	if (st->idx[k] < 0)
+		st->idx[k] = (int)i;
 }
 
 static int
@@ -203,38 +247,49 @@ write_state(const struct state *st, struct vpn_diag *d)
 	return 0;
 }
 
+/* Every /30 of 169.254.0.0/16 that p overlaps, marked (set) or looked
+ * for (whether any is marked). */
 static bool
-cidr_in_use(const struct vpn_cfg *cfg, const struct vpn_prefix *p)
+blocks_do(struct blocks *b, const struct vpn_prefix *p, bool set)
 {
-	for (unsigned int i = 0; i < cfg->n_conns; i++)
-		for (int t = 0; t < VPN_TUNNELS; t++) {
-			const struct vpn_cfg_tunnel *tu =
-			        &cfg->conns[i].tunnels[t];
+	uint32_t mask, a, last;
+	bool any = false;
 
-			if ((opt_given(&tu->src, OPT_IDX(VPN_OBJ_TUNNEL,
-			                                 "inside_cidr")) ||
-			     tu->inside_cidr_generated) &&
-			    vpn_prefix_overlap(&tu->inside_cidr, p))
-				return true;
-		}
-	return false;
+	if (p->family != AF_INET)
+		return false;
+	mask = p->len ? ~0u << (32 - p->len) : 0;
+	a = vpn_prefix_v4_addr(p) & mask;
+	last = a | ~mask;
+	if (last < LL_BASE || a > LL_BASE + (LL_BLOCKS << 2) - 1)
+		return false;
+	a = a < LL_BASE ? 0 : (a - LL_BASE) >> 2;
+	last = last - LL_BASE > (LL_BLOCKS << 2) - 1 ? LL_BLOCKS - 1
+	                                             : (last - LL_BASE) >> 2;
+	for (uint32_t k = a; k <= last; k++) {
+		any |= (b->used[k / 64] >> (k % 64)) & 1;
+		if (set)
+			b->used[k / 64] |= 1ull << (k % 64);
+	}
+	return any;
 }
 
-/* A free /30 in 169.254.0.0/16 outside the reserved ones, at random. */
+/* A free /30 in 169.254.0.0/16 outside the reserved ones: the first
+ * from a random one on. */
 static int
-pick_inside_cidr(const struct vpn_cfg *cfg, struct vpn_prefix *out)
+pick_inside_cidr(const struct blocks *b, struct vpn_prefix *out)
 {
 	char why[200];
+	uint16_t r;
 
-	for (int tries = 0; tries < 100000; tries++) {
-		uint16_t r;
+	if (RAND_bytes((unsigned char *)&r, sizeof(r)) != 1)
+		return -EIO;
+	for (uint32_t i = 0; i < LL_BLOCKS; i++) {
+		uint32_t k = (r + i) % LL_BLOCKS;
 
-		if (RAND_bytes((unsigned char *)&r, sizeof(r)) != 1)
-			return -EIO;
-		*out = vpn_prefix_v4(
-		        0xa9fe0000u | ((uint32_t)(r & 0x3fff) << 2), 30);
-		if (vpn_check_inside_cidr(out, why, sizeof(why)) == 0 &&
-		    !cidr_in_use(cfg, out))
+		if ((b->used[k / 64] >> (k % 64)) & 1)
+			continue;
+		*out = vpn_prefix_v4(LL_BASE + (k << 2), 30);
+		if (vpn_check_inside_cidr(out, why, sizeof(why)) == 0)
 			return 0;
 	}
 	return -ENOSPC;
@@ -247,6 +302,8 @@ vpn_cfg_apply_state(struct vpn_cfg *cfg, const char *state_dir,
 	int cidx = OPT_IDX(VPN_OBJ_TUNNEL, "inside_cidr");
 	int pidx = OPT_IDX(VPN_OBJ_TUNNEL, "psk");
 	struct state st = {0};
+	struct blocks *used = calloc(1, sizeof(*used));
+	unsigned int size = 64;
 	int rc;
 
 	if (mkdir(state_dir, 0700) != 0 && errno != EEXIST) {
@@ -258,9 +315,31 @@ vpn_cfg_apply_state(struct vpn_cfg *cfg, const char *state_dir,
 	snprintf(st.path, sizeof(st.path), "%s/%s", state_dir, STATE_FILE);
 	st.e = calloc(MAX_ENTRIES + (size_t)cfg->n_conns * VPN_TUNNELS,
 	              sizeof(*st.e));
-	if (st.e == NULL)
+	while (size < 2 * (MAX_ENTRIES + cfg->n_conns * VPN_TUNNELS))
+		size *= 2;
+	st.idx = malloc(size * sizeof(*st.idx));
+	if (st.e == NULL || st.idx == NULL || used == NULL) {
+		free(st.e);
+		free(st.idx);
+		free(used);
 		return -ENOMEM;
+	}
+	st.idx_mask = size - 1;
+	memset(st.idx, 0xff, size * sizeof(*st.idx)); /* -1: empty */
 	rc = read_state(&st, d);
+	for (unsigned int i = 0; i < st.n; i++)
+		index_put(&st, i);
+	/* The inside CIDRs taken: written in the file, or filled in
+	 * already (a model applied before). */
+	for (unsigned int i = 0; i < cfg->n_conns; i++)
+		for (int t = 0; t < VPN_TUNNELS; t++) {
+			const struct vpn_cfg_tunnel *tu =
+			        &cfg->conns[i].tunnels[t];
+
+			if (opt_given(&tu->src, cidx) ||
+			    tu->inside_cidr_generated)
+				blocks_do(used, &tu->inside_cidr, true);
+		}
 	for (unsigned int i = 0; rc == 0 && i < cfg->n_conns; i++) {
 		struct vpn_cfg_conn *c = &cfg->conns[i];
 		bool cert =
@@ -271,10 +350,11 @@ vpn_cfg_apply_state(struct vpn_cfg *cfg, const char *state_dir,
 			struct entry *e = find(&st, c->name, t + 1);
 
 			if (e == NULL) {
-				e = &st.e[st.n++];
+				e = &st.e[st.n];
 				snprintf(e->conn, sizeof(e->conn), "%s",
 				         c->name);
 				e->tunnel = t + 1;
+				index_put(&st, st.n++);
 			}
 			/* Values already filled in (a model applied
 			 * before, copied for a change) stay as they are. */
@@ -290,11 +370,12 @@ vpn_cfg_apply_state(struct vpn_cfg *cfg, const char *state_dir,
 			if (!opt_given(&tu->src, cidx) &&
 			    !tu->inside_cidr_generated) {
 				if (!e->has_inside ||
-				    cidr_in_use(cfg, &e->inside)) {
-					rc = pick_inside_cidr(cfg, &e->inside);
+				    blocks_do(used, &e->inside, false)) {
+					rc = pick_inside_cidr(used, &e->inside);
 					e->has_inside = true;
 					st.dirty = true;
 				}
+				blocks_do(used, &e->inside, true);
 				tu->inside_cidr = e->inside;
 				tu->inside_cidr_generated = true;
 			}
@@ -309,5 +390,7 @@ vpn_cfg_apply_state(struct vpn_cfg *cfg, const char *state_dir,
 	               (MAX_ENTRIES + (size_t)cfg->n_conns * VPN_TUNNELS) *
 	                       sizeof(*st.e));
 	free(st.e);
+	free(st.idx);
+	free(used);
 	return rc;
 }

@@ -36,11 +36,14 @@
 #define VPN_MAX_EAL_ARGS   32
 #define VPN_MAX_STATIC_ARP 16 /* per port */
 #define VPN_NEIGHBOR_MAX   40 /* "A.B.C.D xx:xx:xx:xx:xx:xx" */
-#define VPN_MAX_CGWS       1024
-#define VPN_MAX_CONNS      1024
-#define VPN_TUNNELS        2         /* per VPN connection, always */
-#define VPN_MAX_OPTS       48        /* options per object kind */
-#define VPN_CFG_MAX_SIZE   (4 << 20) /* bytes in a configuration file */
+#define VPN_MAX_CGWS       8000
+#define VPN_MAX_CONNS      8000
+/* Static routes of all connections together: what app-largest runs
+ * (each also goes on the exception TAP, into the kernel). */
+#define VPN_MAX_STATIC_ROUTES 102400
+#define VPN_TUNNELS           2         /* per VPN connection, always */
+#define VPN_MAX_OPTS          48        /* options per object kind */
+#define VPN_CFG_MAX_SIZE      (16 << 20) /* bytes in a configuration file */
 
 /* ---- diagnostics ------------------------------------------------------ */
 

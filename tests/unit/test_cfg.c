@@ -833,6 +833,63 @@ test_syntax_error(void)
 	unlink(path);
 }
 
+/* Static routes of all connections together: VPN_MAX_STATIC_ROUTES at
+ * most (each goes on the TAP too); the connection that crosses it is
+ * named at its line, and the ones before it pass. */
+static void
+test_static_route_total(void)
+{
+	enum { PER = 100, CONNS = VPN_MAX_STATIC_ROUTES / PER + 1 };
+	size_t cap = (size_t)CONNS * (PER * 22 + 600) + 1024, len = 0;
+	char *text = malloc(cap);
+	unsigned int g = 0;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(text);
+	len += (size_t)snprintf(
+	        text + len, cap - len,
+	        "appliance: { workers = [1]; ports = ( { name = \"o\"; "
+	        "role = \"outside\"; device = \"net_null0\"; }, { name = "
+	        "\"i\"; role = \"inside\"; device = \"net_null1\"; } ); "
+	        "outside_addresses = [\"203.0.113.1\", \"203.0.113.2\"]; "
+	        "};\ncustomer_gateways = ( { name = \"g\"; address = "
+	        "\"192.0.2.1\"; } );\nvpn_connections = (\n");
+	for (unsigned int c = 0; c < CONNS; c++) {
+		len += (size_t)snprintf(text + len, cap - len,
+		                        "{ name = \"c%u\"; customer_gateway = "
+		                        "\"g\"; static_routes = [",
+		                        c);
+		for (unsigned int r = 0; r < PER; r++, g++)
+			len += (size_t)snprintf(text + len, cap - len,
+			                        "%s\"%u.%u.%u.0/24\"",
+			                        r ? "," : "", 10 + (g >> 16),
+			                        g >> 8 & 255, g & 255);
+		/* Manual keys: IKE tunnels would each need an address
+		 * pair of their own. */
+		len += (size_t)snprintf(
+		        text + len, cap - len,
+		        "]; tunnels = ( { manual_keys: { algorithm = "
+		        "\"aes128gcm16\"; spi_in = %u; spi_out = %u; key_in = "
+		        "\"" K20 "\"; key_out = \"" K20 "\"; }; }, { "
+		        "manual_keys: { algorithm = \"aes128gcm16\"; spi_in = "
+		        "%u; spi_out = %u; key_in = \"" K20 "\"; key_out = "
+		        "\"" K20 "\"; }; } ); }%s\n",
+		        0x1000 + 2 * c, 0x1000 + 2 * c, 0x1001 + 2 * c,
+		        0x1001 + 2 * c, c + 1 < CONNS ? "," : "");
+	}
+	snprintf(text + len, cap - len, ");\n");
+	vpn_cfg_free(cfg);
+	vpn_diag_free(&diag);
+	vpn_diag_init(&diag);
+	cfg = vpn_cfg_load_string(text, "t.conf", &diag);
+	/* Line 4 is the first connection's: the last one is past it. */
+	CU_ASSERT_TRUE(has(VPN_DIAG_ERROR, 3 + CONNS,
+	                   "more than 102400 static routes"));
+	CU_ASSERT_EQUAL(diag.errors, 1);
+	if (diag.errors != 1)
+		dump();
+	free(text);
+}
+
 /* A benchmark profile from text, through a file (the loader's path). */
 static int
 load_profile(const char *text, struct vpn_bench_profile *p)
@@ -1044,6 +1101,24 @@ test_state(void)
 	        vpn_prefix_equal(&cfg->conns[0].tunnels[0].inside_cidr, &cidr));
 	snprintf(psk2, sizeof(psk2), "%s", cfg->conns[0].tunnels[0].psk);
 	CU_ASSERT_STRING_EQUAL(psk2, "given.psk.1");
+
+	/* a saved inside CIDR the file now gives another tunnel is
+	 * generated anew */
+	snprintf(path, sizeof(path), "%s/generated.conf", dir);
+	f = fopen(path, "w");
+	fprintf(f, "tunnels = ( { connection = \"c\"; tunnel = 1; "
+	           "inside_cidr = \"169.254.44.0/30\"; } );\n");
+	fclose(f);
+	OK(.t2 = "inside_cidr = \"169.254.44.0/30\";");
+	CU_ASSERT_EQUAL(vpn_cfg_apply_state(cfg, dir, &diag), 0);
+	CU_ASSERT_TRUE(cfg->conns[0].tunnels[0].inside_cidr_generated);
+	CU_ASSERT_FALSE(
+	        vpn_prefix_overlap(&cfg->conns[0].tunnels[0].inside_cidr,
+	                           &cfg->conns[0].tunnels[1].inside_cidr));
+	CU_ASSERT_EQUAL(
+	        vpn_check_inside_cidr(&cfg->conns[0].tunnels[0].inside_cidr,
+	                              err, sizeof(err)),
+	        0);
 
 	/* the file is private */
 	struct stat st;
@@ -1603,6 +1678,8 @@ register_cfg_tests(void)
 	CU_pSuite s = CU_add_suite("cfg", NULL, NULL);
 
 	CU_add_test(s, "base template is valid", test_base_is_valid);
+	CU_add_test(s, "static routes in all: a limit, at its line",
+	            test_static_route_total);
 	CU_add_test(s, "copies; connections added, deleted",
 	            test_dup_and_conns);
 	CU_add_test(s, "customer gateways on a copy; derived addresses",
