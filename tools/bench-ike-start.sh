@@ -6,11 +6,13 @@
 # when tunnels do not come up.
 #
 #   namespace L (ike-load --respond, CPU 0)  ---- veth ----  namespace R
-#   customer gateways 203.0.113.11 ... .254                  vpngw, outside
-#   (each address the CGW of several connections)            203.0.113.1-.10
+#   customer gateways 203.0.113.NOUT+1 ... .254              vpngw, outside
+#   (each address the CGW of several connections)            203.0.113.1-.NOUT
 #
-# Tunnel pairs: outside addresses x CGW addresses, 10 x 244 = 2440 at most
-# (the documentation ranges hold no more); VPN_MAX_CONNS = 1024 connections.
+# Tunnel pairs: outside addresses x CGW addresses; NOUT (even, at most
+# 64) is the fewest that hold N tunnels with the rest of 203.0.113.0/24
+# for the CGWs: 10 for 2,000 tunnels, 50 for 10,000, 64 x 190 = 12,160
+# tunnels at most (the documentation ranges hold no more).
 # vpngw's control lcore has CPU 1; its worker shares CPU 0 with ike-load and
 # sleeps while idle (worker_idle_sleep = 50). PSK, AES-128-GCM, PRF
 # SHA2-256, DH 19 (--group G).
@@ -34,21 +36,23 @@ while [ $# -gt 0 ]; do
 	*) echo "usage: $0 [--build DIR] [--tunnels N] [--group G] [--seconds S]" >&2; exit 2 ;;
 	esac
 done
-[ $((tunnels % 2)) = 0 ] && [ "$tunnels" -ge 4 ] && [ "$tunnels" -le 2048 ] ||
-	{ echo "bench-ike-start: --tunnels must be even, 4 to 2048" >&2; exit 2; }
+[ $((tunnels % 2)) = 0 ] && [ "$tunnels" -ge 4 ] && [ "$tunnels" -le 12160 ] ||
+	{ echo "bench-ike-start: --tunnels must be even, 4 to 12160" >&2; exit 2; }
 NAME=bench-ike-start
 . tools/benchlib/ike_lab.sh
 
-NOUT=10 NCGW=244 conns=$((tunnels / 2))
+conns=$((tunnels / 2)) NOUT=2
+while [ $((NOUT / 2 * (254 - NOUT))) -lt "$conns" ]; do NOUT=$((NOUT + 2)); done
+NCGW=$((254 - NOUT))
 ike_lab_up
 for c in $(seq 0 $((NCGW - 1))); do
-	echo "addr add 203.0.113.$((11 + c))/24 dev l0"
+	echo "addr add 203.0.113.$((NOUT + 1 + c))/24 dev l0"
 done | ip -n "$L" -batch - || fail "addresses"
 
 # Connection k: customer gateway k % NCGW, tunnels on outside addresses
 # 2 (k / NCGW) + 1 and + 2. Its tunnels' PSKs: bench.K.1 and bench.K.2.
 outside() { echo "203.0.113.$((2 * ($1 / NCGW) + $2))"; }
-cgw() { echo "203.0.113.$((11 + $1 % NCGW))"; }
+cgw() { echo "203.0.113.$((NOUT + 1 + $1 % NCGW))"; }
 # write_conf N ACTION: vpngw.conf with N connections
 write_conf() {
 	local n=$1 action=$2 k sep outs

@@ -20,7 +20,7 @@
  *   ike-load --respond --peers FILE [--group 19] [--seconds 60]
  * plays many customer gateways that answer: FILE has a line "LOCAL REMOTE
  * PSK" per tunnel (LOCAL: our address, which must exist on this host; up
- * to 4096 tunnels, any number to one address). It answers until every
+ * to 16384 tunnels, any number to one address). It answers until every
  * tunnel has its Child SA, or SECONDS pass, and prints when the first
  * IKE_SA_INIT came and when the last tunnel came up (CLOCK_REALTIME), for
  * a gateway's cold start.
@@ -53,8 +53,8 @@
 #include "vpn_ike.h"
 #include "vpn_pki.h"
 
-#define MAX_TUNNELS  256  /* initiators: a socket pair each */
-#define MAX_ANSWERED 4096 /* --respond: two sockets for all */
+#define MAX_TUNNELS  256   /* initiators: a socket pair each */
+#define MAX_ANSWERED 16384 /* --respond: two sockets for all */
 
 static struct {
 	struct vpn_ike *ike;
