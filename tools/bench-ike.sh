@@ -21,12 +21,14 @@
 #
 # ike-load is built on lib/ike, which keeps at most 64 of its setups
 # waiting for an answer: past 64 tunnels the initiators are paced too.
+# --helpers N: vpngw's appliance.ike_helpers (default 1, vpngw's own),
+# threads that make DH key pairs ahead at SCHED_IDLE on CPU 1.
 #
 #   tools/bench-ike.sh [--build DIR] [--tunnels N] [--seconds S] [--group G]
-#                      [--auth psk|ecdsa|rsa]
+#                      [--auth psk|ecdsa|rsa] [--helpers N]
 set -u
 cd "$(dirname "$0")/.." || exit 2
-build=build tunnels=16 seconds=10 group=19 auth=psk
+build=build tunnels=16 seconds=10 group=19 auth=psk helpers=1
 while [ $# -gt 0 ]; do
 	case $1 in
 	--build) build=$2; shift 2 ;;
@@ -34,7 +36,8 @@ while [ $# -gt 0 ]; do
 	--seconds) seconds=$2; shift 2 ;;
 	--group) group=$2; shift 2 ;;
 	--auth) auth=$2; shift 2 ;;
-	*) echo "usage: $0 [--build DIR] [--tunnels N] [--seconds S] [--group G] [--auth psk|ecdsa|rsa]" >&2; exit 2 ;;
+	--helpers) helpers=$2; shift 2 ;;
+	*) echo "usage: $0 [--build DIR] [--tunnels N] [--seconds S] [--group G] [--auth psk|ecdsa|rsa] [--helpers N]" >&2; exit 2 ;;
 	esac
 done
 # strongSwan's name of the DH group.
@@ -85,7 +88,8 @@ run_load() {
 	pki=
 	[ "$auth" = psk ] ||
 		pki="  pki: { ca = \"$work/pki/ca.pem\"; certificate = \"$work/pki/vpngw.pem\"; private_key = \"$work/pki/vpngw.key\"; };"
-	ike_lab_appliance bench-ike '["203.0.113.1", "203.0.113.11"]' "$pki"
+	ike_lab_appliance bench-ike '["203.0.113.1", "203.0.113.11"]' "$pki
+  ike_helpers = $helpers;"
 	echo "customer_gateways = ("
 	certs=
 	[ "$auth" = psk ] || certs=' authentication = "certificate"; certificate_identity = "cgw";'
@@ -110,7 +114,7 @@ EOF
 "$vpngw" -n "$work/vpngw.conf" >"$work/check.txt" 2>&1 ||
 	{ cat "$work/check.txt" >&2; fail "the generated vpngw.conf does not check"; }
 ike_lab_vpngw "$vpngw" "$work/vpngw.conf" "$work/vpngw.log"
-echo "bench-ike: vpngw as responder, $tunnels tunnels, DH $group, $auth, ${seconds} s" >&2
+echo "bench-ike: vpngw as responder, $tunnels tunnels, DH $group, $auth, ${seconds} s, $helpers DH helper(s)" >&2
 # The worker's CPU time (its thread is DPDK's rte-worker-1), in ticks.
 worker_ticks() {
 	local t

@@ -15,6 +15,10 @@
  * and 4500), Child SAs installed through sas and the data plane. 0 (also
  * when no tunnel uses IKE) or -errno (logged). */
 int vpngw_ike_start(const struct vpn_cfg *cfg, struct vpngw_sas *sas);
+/* appliance.ike_helpers threads making DH key pairs ahead: started once
+ * privileges are dropped (they run at SCHED_IDLE, and the drop waits
+ * for every thread to take a signal). */
+void vpngw_ike_helpers_start(const struct vpn_cfg *cfg);
 /* A tunnel of a connection (a new one, or at start) into IKE; nothing
  * for manual keys. 0 or -errno (logged). */
 int vpngw_ike_tunnel_add(const struct vpn_cfg *cfg,

@@ -689,6 +689,21 @@ vpngw_ike_start(const struct vpn_cfg *cfg, struct vpngw_sas *sas)
 	return 0;
 }
 
+void
+vpngw_ike_helpers_start(const struct vpn_cfg *cfg)
+{
+	int rc;
+
+	if (g.ike == NULL || cfg->appliance.ike_helpers <= 0)
+		return;
+	rc = vpn_ike_set_helpers(g.ike,
+	                         (unsigned int)cfg->appliance.ike_helpers);
+	if (rc != 0)
+		vpngw_log("IKE: no helper threads (%s): DH key pairs are made "
+		          "as needed",
+		          strerror(-rc));
+}
+
 /* A copy of the engine's state for other threads. */
 static void
 publish(void)

@@ -441,6 +441,9 @@ main(int argc, char **argv)
 		quit = 1;
 		exit_rc = 1;
 	} else {
+		vpngw_ctl_lock();
+		vpngw_ike_helpers_start(cfg);
+		vpngw_ctl_unlock();
 		vpngw_console_start(cfg);
 		vpngw_metrics_start(cfg);
 		printf("vpngw: running; SIGINT or SIGTERM stops it\n");

@@ -128,6 +128,10 @@ static const struct opt appliance_opts[] = {
             "microseconds a worker sleeps at a time once its queues have "
             "stayed empty a while (a packet waits at most that); 0: poll "
             "without sleeping (the lowest latency)"),
+        INT(T, "ike_helpers", ike_helpers, 0, 8, "1",
+            "threads that make IKE's Diffie-Hellman key pairs ahead, on "
+            "the control core's CPUs in their idle time (SCHED_IDLE); 0: "
+            "made as each exchange needs one"),
         {.name = "outside_addresses",
          .kind = K_IPV4_LIST,
          .off = offsetof(T, outside_addresses),

@@ -41,8 +41,8 @@
 /* Static routes of all connections together: what app-largest runs
  * (each also goes on the exception TAP, into the kernel). */
 #define VPN_MAX_STATIC_ROUTES 102400
-#define VPN_TUNNELS           2         /* per VPN connection, always */
-#define VPN_MAX_OPTS          48        /* options per object kind */
+#define VPN_TUNNELS           2          /* per VPN connection, always */
+#define VPN_MAX_OPTS          48         /* options per object kind */
 #define VPN_CFG_MAX_SIZE      (16 << 20) /* bytes in a configuration file */
 
 /* ---- diagnostics ------------------------------------------------------ */
@@ -170,6 +170,7 @@ struct vpn_cfg_appliance {
 	unsigned int n_workers;
 	int64_t workers[VPN_MAX_WORKERS];
 	int64_t worker_idle_sleep; /* µs; 0: poll without sleeping */
+	int64_t ike_helpers;       /* DH key pairs made ahead (0-8) */
 	unsigned int n_outside;
 	uint32_t outside_addresses[VPN_MAX_OUTSIDE];
 	struct vpn_prefix_list inside_networks;

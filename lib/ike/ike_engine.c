@@ -45,6 +45,7 @@ vpn_ike_free(struct vpn_ike *ike)
 {
 	if (ike == NULL)
 		return;
+	dh_pool_free(ike);
 	while (ike->n_pend > 0)
 		sa_free(ike, ike->pend[0], "shutting down");
 	for (unsigned int i = 0; i < ike->n; i++) {
@@ -132,6 +133,8 @@ vpn_ike_add_peer(struct vpn_ike *ike, const struct vpn_ike_peer *p)
 	if (p->initiate)
 		np->next_try = 1; /* at the first tick */
 	ike->peers_changed = true;
+	dh_want(ike, np->cfg.ike.dh[0]);
+	dh_want(ike, np->cfg.esp.dh[0]);
 	return (int)ike->n++;
 }
 
@@ -156,6 +159,8 @@ vpn_ike_set_peer(struct vpn_ike *ike, unsigned int peer,
 	dh_order(&np->cfg.ike);
 	dh_order(&np->cfg.esp);
 	ike->peers_changed = true;
+	dh_want(ike, np->cfg.ike.dh[0]);
+	dh_want(ike, np->cfg.esp.dh[0]);
 	np->ke_group = 0;
 	np->restart = false;
 	snprintf(np->last, sizeof(np->last), "reconfigured");

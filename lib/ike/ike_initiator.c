@@ -70,7 +70,7 @@ initiate(struct vpn_ike *ike, unsigned int peer)
 	 * (the list is in that order: dh_order). */
 	sa->dh_group = dh_allowed(&p->cfg.ike, p->ke_group) ? p->ke_group
 	                                                    : p->cfg.ike.dh[0];
-	sa->dh = ike_dh_new(sa->dh_group);
+	sa->dh = dh_take(ike, sa->dh_group);
 	sa->ni_len = IKE_NONCE_LEN;
 	if (sa->dh == NULL || ike_random(sa->ni, sa->ni_len) != 0) {
 		plog(ike, peer, "cannot start: no DH key for group %u",
@@ -186,7 +186,7 @@ init_response(struct vpn_ike *ike, struct ike_sa *sa, const struct ike_hdr *h,
 					ike_dh_free(sa->dh);
 					sa->dh_group = g;
 					ike->peers[sa->peer].ke_group = g;
-					sa->dh = ike_dh_new(g);
+					sa->dh = dh_take(ike, g);
 					if (sa->dh == NULL)
 						break;
 					init_send(ike, sa);

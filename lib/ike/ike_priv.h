@@ -255,6 +255,7 @@ struct vpn_ike {
 	 * (rebuilt at the next lookup once peers_changed). */
 	struct ike_sa **sa_hash;
 	uint64_t hash_key;
+	struct ike_dhpool *pool; /* NULL: no helpers */
 	int *peer_hash, *peer_next;
 	unsigned int peer_mask;
 	bool peers_changed;
@@ -289,6 +290,14 @@ struct keysrc {
 	const uint8_t *ni, *nr;
 	size_t ni_len, nr_len;
 };
+
+/* ike_dhpool.c: DH keys made ahead by helper threads. */
+#define IKE_MAX_HELPERS 8
+/* A fresh key pair of group: a ready one, else made now. */
+struct ike_dh *dh_take(struct vpn_ike *ike, uint16_t group);
+/* The engine uses group: helpers keep keys of it ready. */
+void dh_want(struct vpn_ike *ike, uint16_t group);
+void dh_pool_free(struct vpn_ike *ike);
 
 /* ike_index.c */
 int index_init(struct vpn_ike *ike);

@@ -55,8 +55,8 @@ ccs_refuse(struct vpn_ike *ike, struct ike_sa *sa, uint32_t msg_id,
 /* The DH of a CREATE_CHILD_SA: our key for the group the proposal chose
  * and g^ir from the peer's KE. 0, or the notify to refuse with. */
 static uint16_t
-ccs_dh(const struct ike_payload *ke, uint16_t group, struct ike_dh **dh,
-       uint8_t *gir, size_t *gl)
+ccs_dh(struct vpn_ike *ike, const struct ike_payload *ke, uint16_t group,
+       struct ike_dh **dh, uint8_t *gir, size_t *gl)
 {
 	*gl = 0;
 	if (group == 0)
@@ -64,7 +64,7 @@ ccs_dh(const struct ike_payload *ke, uint16_t group, struct ike_dh **dh,
 	if (ke == NULL || ke->len < 4 || get16(ke->body) != group)
 		return IKE_N_INVALID_KE_PAYLOAD;
 	if (*dh == NULL)
-		*dh = ike_dh_new(group);
+		*dh = dh_take(ike, group);
 	if (*dh != NULL)
 		*gl = ike_dh_shared(*dh, ke->body + 4, ke->len - 4u, gir);
 	return *gl ? 0 : IKE_N_INVALID_SYNTAX;
@@ -185,7 +185,7 @@ ccs_request(struct vpn_ike *ike, struct ike_sa *sa, uint32_t msg_id,
 			           NULL, 0);
 			return;
 		}
-		err = ccs_dh(ke, c.dh, &dh, gir, &gl);
+		err = ccs_dh(ike, ke, c.dh, &dh, gir, &gl);
 		if (err == 0 && gl == 0)
 			err = IKE_N_INVALID_KE_PAYLOAD;
 		if (err != 0) {
@@ -250,7 +250,7 @@ ccs_request(struct vpn_ike *ike, struct ike_sa *sa, uint32_t msg_id,
 			           NULL, 0);
 			return;
 		}
-		err = ccs_dh(ke, c.dh, &dh, gir, &gl);
+		err = ccs_dh(ike, ke, c.dh, &dh, gir, &gl);
 		if (err != 0) {
 			put16(g, c.dh);
 			ccs_refuse(ike, sa, msg_id, err, g,
@@ -354,7 +354,7 @@ rekey_child(struct vpn_ike *ike, struct ike_sa *sa, struct child *c,
 		group = esp.dh[0];
 	if (group != 0) {
 		dh_first(&esp, group);
-		sa->rk_dh = ike_dh_new(group);
+		sa->rk_dh = dh_take(ike, group);
 		if (sa->rk_dh == NULL)
 			return;
 	}
@@ -395,7 +395,7 @@ rekey_ike(struct vpn_ike *ike, struct ike_sa *sa, uint16_t group)
 	}
 	ike_dh_free(sa->rk_dh);
 	dh_first(&algs, group ? group : sa->dh_group);
-	sa->rk_dh = ike_dh_new(algs.dh[0]);
+	sa->rk_dh = dh_take(ike, algs.dh[0]);
 	sa->rk_ike_spi = rand64();
 	sa->rk_n_len = IKE_NONCE_LEN;
 	if (sa->rk_dh == NULL || ike_random(sa->rk_n, sa->rk_n_len) != 0)
@@ -473,7 +473,7 @@ rekey_child_response(struct vpn_ike *ike, struct ike_sa *sa,
 	    nonce->len > IKE_MAX_NONCE ||
 	    !check_answer(&p->cfg.esp, psa, PM_ESP_CCS, &c, ike) ||
 	    (sa->rk_dh ? c.dh != ike_dh_group(sa->rk_dh) : c.dh != 0) ||
-	    ccs_dh(ke, c.dh, &sa->rk_dh, gir, &gl) != 0) {
+	    ccs_dh(ike, ke, c.dh, &sa->rk_dh, gir, &gl) != 0) {
 		ike->st.malformed++;
 		sa->rk_retry = ike->now + 10000;
 		return;
@@ -541,7 +541,7 @@ rekey_ike_response(struct vpn_ike *ike, struct ike_sa *sa,
 	    nonce->len > IKE_MAX_NONCE || sa->rk_dh == NULL ||
 	    !check_answer(&p->cfg.ike, psa, PM_IKE_REKEY, &c, ike) ||
 	    c.dh != ike_dh_group(sa->rk_dh) ||
-	    ccs_dh(ke, c.dh, &sa->rk_dh, gir, &gl) != 0 || gl == 0) {
+	    ccs_dh(ike, ke, c.dh, &sa->rk_dh, gir, &gl) != 0 || gl == 0) {
 		ike->st.malformed++;
 		sa->rk_retry = ike->now + 10000;
 		return;

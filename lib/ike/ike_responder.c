@@ -347,7 +347,7 @@ init_request(struct vpn_ike *ike, const struct ike_hdr *h,
 	memcpy(sa->ni, nonce->body, nonce->len);
 	sa->ni_len = nonce->len;
 	sa->nr_len = IKE_NONCE_LEN;
-	sa->dh = ike_dh_new(c.dh);
+	sa->dh = dh_take(ike, c.dh);
 	gl = sa->dh ? ike_dh_shared(sa->dh, ke->body + 4, ke->len - 4u, gir)
 	            : 0;
 	if (gl == 0 || ike_random(sa->nr, sa->nr_len) != 0 ||

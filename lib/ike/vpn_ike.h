@@ -322,6 +322,8 @@ struct vpn_ike_ops {
 	_(dpd_dead, "peers declared dead")                                 \
 	_(init_paced, "setups of ours that waited for a place")            \
 	_(init_limited, "IKE_SA_INITs from unknown addresses over budget") \
+	_(dh_ready, "DH key pairs the helpers had made ahead")             \
+	_(dh_inline, "DH key pairs made in the engine's loop")             \
 	_(illegal_state, "state changes refused as illegal (a bug)")
 
 struct vpn_ike_stats {
@@ -367,6 +369,14 @@ void vpn_ike_reset(struct vpn_ike *ike, unsigned int peer, bool restart);
 int vpn_ike_child_expiring(struct vpn_ike *ike, unsigned int peer,
                            uint32_t spi_in, bool hard);
 const struct vpn_ike_stats *vpn_ike_stats(const struct vpn_ike *ike);
+/* n helper threads (at most 8; 0: none, the default) making ephemeral
+ * DH key pairs ahead for the groups the tunnels use, at SCHED_IDLE (on
+ * the CPUs the caller's thread may use): the engine then takes a ready
+ * key instead of making one. The engine itself stays single-threaded.
+ * 0 or -errno. */
+int vpn_ike_set_helpers(struct vpn_ike *ike, unsigned int n);
+/* Keys of group ready now (tests, telemetry). */
+unsigned int vpn_ike_dh_ready(const struct vpn_ike *ike, uint16_t group);
 
 /* A tunnel's IKE state, for logs, telemetry and the console. */
 struct vpn_ike_peer_info {

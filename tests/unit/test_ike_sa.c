@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <CUnit/CUnit.h>
 
@@ -925,6 +926,66 @@ test_peer_index(void)
 	side_free(&b);
 }
 
+/* Helper threads make DH keys ahead (ike_dhpool.c): the responder's
+ * IKE_SA_INIT and the rekeys with PFS take ready ones; without helpers
+ * they are made in the loop as before; helpers stop cleanly, busy or
+ * not. */
+static void
+test_dh_helpers(void)
+{
+	struct vpn_ike_peer pa, pb;
+	struct side a, b;
+	unsigned int ready = 0;
+
+	side_init(&a, A_ADDR);
+	side_init(&b, B_ADDR);
+	peer_cfg(&pa, A_ADDR, B_ADDR, true);
+	peer_cfg(&pb, B_ADDR, A_ADDR, false);
+	pa.esp.n_dh = pb.esp.n_dh = 1; /* PFS: the rekey takes one too */
+	pa.esp.dh[0] = pb.esp.dh[0] = 14;
+	CU_ASSERT_EQUAL(vpn_ike_set_helpers(b.ike, 9), -EINVAL);
+	CU_ASSERT_EQUAL(vpn_ike_add_peer(b.ike, &pb), 0);
+	CU_ASSERT_EQUAL(vpn_ike_set_helpers(b.ike, 2), 0);
+	CU_ASSERT_EQUAL(vpn_ike_add_peer(a.ike, &pa), 0);
+	/* The groups b's tunnel uses fill (a deadline: a loaded machine
+	 * gives SCHED_IDLE threads little). */
+	for (int i = 0; i < 3000 && ready < 2; i++) {
+		struct timespec ts = {0, 10 * 1000 * 1000};
+
+		ready = (vpn_ike_dh_ready(b.ike, 2) > 0) +
+		        (vpn_ike_dh_ready(b.ike, 14) > 0);
+		if (ready < 2)
+			nanosleep(&ts, NULL);
+	}
+	CU_ASSERT_EQUAL_FATAL(ready, 2);
+	pump(&a, &b, 20, 10);
+	CU_ASSERT_EQUAL(a.children, 1);
+	CU_ASSERT_EQUAL(b.children, 1);
+	CU_ASSERT_EQUAL(vpn_ike_stats(b.ike)->dh_ready, 1);
+	CU_ASSERT_EQUAL(vpn_ike_stats(b.ike)->dh_inline, 0);
+	CU_ASSERT_EQUAL(vpn_ike_stats(a.ike)->dh_ready, 0);
+	CU_ASSERT_EQUAL(vpn_ike_stats(a.ike)->dh_inline, 1);
+	/* b rekeys the Child SA with PFS (group 14): a ready key. */
+	CU_ASSERT_EQUAL(vpn_ike_child_expiring(b.ike, 0, b.child.spi_in, false),
+	                0);
+	pump(&a, &b, 20, 10);
+	CU_ASSERT_EQUAL(vpn_ike_stats(b.ike)->child_rekeys, 1);
+	CU_ASSERT_EQUAL(vpn_ike_stats(b.ike)->dh_ready, 2);
+	CU_ASSERT_EQUAL(vpn_ike_stats(b.ike)->dh_inline, 0);
+	/* No helpers: no keys ready, made in the loop. */
+	CU_ASSERT_EQUAL(vpn_ike_set_helpers(b.ike, 0), 0);
+	CU_ASSERT_EQUAL(vpn_ike_dh_ready(b.ike, 2), 0);
+	vpn_ike_reset(a.ike, 0, true);
+	pump(&a, &b, 20, 10);
+	CU_ASSERT_EQUAL(b.children, 3);
+	CU_ASSERT_EQUAL(vpn_ike_stats(b.ike)->dh_ready, 2);
+	CU_ASSERT_EQUAL(vpn_ike_stats(b.ike)->dh_inline, 1);
+	/* Freed while they work. */
+	CU_ASSERT_EQUAL(vpn_ike_set_helpers(b.ike, 8), 0);
+	side_free(&a);
+	side_free(&b);
+}
+
 /* A flood of IKE_SA_INIT at responder b (many SPIs from a's address):
  * past it, b asks every initiator from there for a cookie. */
 static void
@@ -1776,6 +1837,7 @@ register_ike_sa_tests(void)
 	CU_add_test(s, "two engines: 200 tunnels start paced",
 	            test_paced_start);
 	CU_add_test(s, "tunnels found by address pair", test_peer_index);
+	CU_add_test(s, "DH keys made ahead by helper threads", test_dh_helpers);
 	CU_add_test(s, "unknown addresses: DH work within a budget",
 	            test_pending_budget);
 }
