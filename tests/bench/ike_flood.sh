@@ -6,15 +6,8 @@
 # figures are printed, not judged.
 #
 #   ike_flood.sh SRC BUILD
-set -u
-src=$1 build=$2
-out=$(mktemp)
-trap 'rm -f "$out"' EXIT
-"$src/tools/bench-ike-flood.sh" --build "$build" --rate 2000 --seconds 3 >"$out" 2>&1
-rc=$?
-cat "$out"
-fail() { echo "FAIL: $*"; exit 1; }
-[ "$rc" = 0 ] || fail "bench-ike-flood.sh exited $rc"
+. "$(dirname "$0")/lib.sh" "$@"
+bench_run bench-ike-flood --rate 2000 --seconds 3
 for t in none random spoofed; do
 	grep -Eq "^$t: ike-load: 2 tunnels, DH group 19, PSK: [1-9][0-9]* IKE SA" "$out" ||
 		fail "no setups in trial $t"

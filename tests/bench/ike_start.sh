@@ -6,15 +6,8 @@
 # a tunnel takes. The figures themselves are not judged.
 #
 #   ike_start.sh SRC BUILD
-set -u
-src=$1 build=$2
-out=$(mktemp)
-trap 'rm -f "$out"' EXIT
-"$src/tools/bench-ike-start.sh" --build "$build" --tunnels 100 --seconds 120 >"$out" 2>&1
-rc=$?
-cat "$out"
-fail() { echo "FAIL: $*"; exit 1; }
-[ "$rc" = 0 ] || fail "bench-ike-start.sh exited $rc"
+. "$(dirname "$0")/lib.sh" "$@"
+bench_run bench-ike-start --tunnels 100 --seconds 120
 grep -q "ike-load: answered 100 tunnels, DH group 19: 100 up" "$out" ||
 	fail "not every tunnel came up"
 paced=$(grep -o "init_paced [0-9]*" "$out" | awk '{print $2}')

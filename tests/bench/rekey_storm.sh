@@ -7,16 +7,9 @@
 # rates themselves are not judged.
 #
 #   rekey_storm.sh SRC BUILD
-set -u
-src=$1 build=$2
-out=$(mktemp)
-trap 'rm -f "$out"' EXIT
-"$src/tools/bench-rekey-storm.sh" --build "$build" --tunnels 100 \
-	--lifetime 20 --margin 5 --rate 5000 >"$out" 2>&1
-rc=$?
-cat "$out"
-fail() { echo "FAIL: $*"; exit 1; }
-[ "$rc" = 0 ] || fail "bench-rekey-storm.sh exited $rc"
+. "$(dirname "$0")/lib.sh" "$@"
+bench_run bench-rekey-storm --tunnels 100 \
+	--lifetime 20 --margin 5 --rate 5000
 grep -Eq "^rekey storm: 100 tunnels, [0-9]+ Child SA rekeys .*; 100 tunnels rekeyed$" "$out" ||
 	fail "not every tunnel was rekeyed under traffic"
 grep -Eq "^generator: offered [0-9]+ packets .* lost 0," "$out" ||
