@@ -23,17 +23,19 @@
 # SAs, the model, tables) plus DPDK's heap (SAs, keys, packet pools).
 #
 #   tools/bench-ike-start.sh [--build DIR] [--tunnels 2000] [--group 19]
-#                            [--seconds 120]
+#                            [--seconds 120] [--helpers 1]
+# --helpers N: vpngw's appliance.ike_helpers (DH key pairs made ahead).
 set -u
 cd "$(dirname "$0")/.." || exit 2
-build=build tunnels=2000 group=19 seconds=120
+build=build tunnels=2000 group=19 seconds=120 helpers=1
 while [ $# -gt 0 ]; do
 	case $1 in
 	--build) build=$2; shift 2 ;;
 	--tunnels) tunnels=$2; shift 2 ;;
 	--group) group=$2; shift 2 ;;
 	--seconds) seconds=$2; shift 2 ;;
-	*) echo "usage: $0 [--build DIR] [--tunnels N] [--group G] [--seconds S]" >&2; exit 2 ;;
+	--helpers) helpers=$2; shift 2 ;;
+	*) echo "usage: $0 [--build DIR] [--tunnels N] [--group G] [--seconds S] [--helpers N]" >&2; exit 2 ;;
 	esac
 done
 [ $((tunnels % 2)) = 0 ] && [ "$tunnels" -ge 4 ] && [ "$tunnels" -le 12160 ] ||
@@ -58,7 +60,7 @@ write_conf() {
 	local n=$1 action=$2 k sep outs
 	outs=$(for a in $(seq 1 $NOUT); do printf '"203.0.113.%d", ' "$a"; done)
 	{
-		ike_lab_appliance bench-ike-start "[${outs%, }]"
+		ike_lab_appliance bench-ike-start "[${outs%, }]" "  ike_helpers = $helpers;"
 		echo "customer_gateways = ("
 		for c in $(seq 0 $((NCGW - 1))); do
 			sep=,; [ "$c" = $((NCGW - 1)) ] && sep=
