@@ -199,7 +199,7 @@ read_state(struct state *st, struct vpn_diag *d)
 			errs++;
 			continue;
 		}
-		st->n++;
+		index_put(st, st->n++);
 	}
 	config_destroy(&lc);
 	return errs ? -EINVAL : 0;
@@ -302,7 +302,7 @@ vpn_cfg_apply_state(struct vpn_cfg *cfg, const char *state_dir,
 	int cidx = OPT_IDX(VPN_OBJ_TUNNEL, "inside_cidr");
 	int pidx = OPT_IDX(VPN_OBJ_TUNNEL, "psk");
 	struct state st = {0};
-	struct blocks *used = calloc(1, sizeof(*used));
+	struct blocks *used;
 	unsigned int size = 64;
 	int rc;
 
@@ -315,6 +315,7 @@ vpn_cfg_apply_state(struct vpn_cfg *cfg, const char *state_dir,
 	snprintf(st.path, sizeof(st.path), "%s/%s", state_dir, STATE_FILE);
 	st.e = calloc(MAX_ENTRIES + (size_t)cfg->n_conns * VPN_TUNNELS,
 	              sizeof(*st.e));
+	used = calloc(1, sizeof(*used));
 	while (size < 2 * (MAX_ENTRIES + cfg->n_conns * VPN_TUNNELS))
 		size *= 2;
 	st.idx = malloc(size * sizeof(*st.idx));
@@ -327,8 +328,6 @@ vpn_cfg_apply_state(struct vpn_cfg *cfg, const char *state_dir,
 	st.idx_mask = size - 1;
 	memset(st.idx, 0xff, size * sizeof(*st.idx)); /* -1: empty */
 	rc = read_state(&st, d);
-	for (unsigned int i = 0; i < st.n; i++)
-		index_put(&st, i);
 	/* The inside CIDRs taken: written in the file, or filled in
 	 * already (a model applied before). */
 	for (unsigned int i = 0; i < cfg->n_conns; i++)

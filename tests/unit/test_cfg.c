@@ -1140,6 +1140,13 @@ test_state(void)
 	OK(0);
 	CU_ASSERT_NOT_EQUAL(vpn_cfg_apply_state(cfg, dir, &diag), 0);
 	CU_ASSERT_TRUE(has(VPN_DIAG_ERROR, 1, "tunnel = 1 or 2"));
+	f = fopen(path, "w");
+	fprintf(f, "tunnels = (\n{ connection = \"c\"; tunnel = 1; },\n"
+	           "{ connection = \"c\"; tunnel = 1; }\n);\n");
+	fclose(f);
+	OK(0);
+	CU_ASSERT_NOT_EQUAL(vpn_cfg_apply_state(cfg, dir, &diag), 0);
+	CU_ASSERT_TRUE(has(VPN_DIAG_ERROR, 3, "listed twice"));
 
 	unlink(path);
 	rmdir(dir);
