@@ -4,20 +4,24 @@
  * IKE_SA_INIT or a CREATE_CHILD_SA with PFS finds its key pair ready and
  * the engine's loop computes only the shared secret.
  *
- * The engine stays single-threaded: it only takes keys out (dh_take),
- * under the pool's lock, and says which groups it uses (dh_want). The
- * helpers run at SCHED_IDLE: they use what CPU time nothing else wants (a
- * control core's idle time, or a CPU of the control cores' set that is
- * free), and never delay the engine. Each key is handed out once and
- * freed (cleared) by its SA. Without helpers, or with the pool of a
- * group empty, the key is made in the loop as before: tests with two
- * engines in memory run the same either way.
+ * The engine stays single-threaded: it only takes keys out (dh_take)
+ * and says which groups it uses (dh_want). The helpers run at
+ * SCHED_IDLE: they use what CPU time nothing else wants (a control
+ * core's idle time, or a CPU of the control cores' set that is free).
+ * The engine never waits for them: it only tries the pool's lock (a
+ * helper preempted while holding it, at its idle priority, could hold it
+ * for milliseconds) and makes the key itself when the lock is busy or
+ * the group's pool empty, as it does without helpers: tests with two
+ * engines in memory run the same either way. Each key is handed out
+ * once and freed (cleared) by its SA. Stopping the helpers (reconfig,
+ * shutdown) waits for a key being made to be done.
  */
 #include <errno.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "ike_priv.h"
 
@@ -80,8 +84,13 @@ helper(void *arg)
 			p->g[i].keys[p->g[i].n++] = dh;
 		else
 			ike_dh_free(dh);
-		if (dh == NULL) /* (out of memory: not in a tight loop) */
-			pthread_cond_wait(&p->room, &p->lock);
+		if (dh == NULL) { /* (out of memory: not in a tight loop) */
+			struct timespec t;
+
+			clock_gettime(CLOCK_REALTIME, &t);
+			t.tv_sec += 1;
+			pthread_cond_timedwait(&p->room, &p->lock, &t);
+		}
 	}
 	pthread_mutex_unlock(&p->lock);
 	return NULL;
@@ -153,14 +162,19 @@ dh_pool_free(struct vpn_ike *ike)
 	ike->pool = NULL;
 }
 
-void
-dh_want(struct vpn_ike *ike, uint16_t group)
+/* group into the pool's set; with wait false, not when the lock is
+ * busy (the next miss asks again). */
+static void
+want(struct vpn_ike *ike, uint16_t group, bool wait)
 {
 	struct ike_dhpool *p = ike->pool;
 
 	if (p == NULL || group == 0 || !ike_dh_supported(group))
 		return;
-	pthread_mutex_lock(&p->lock);
+	if (wait)
+		pthread_mutex_lock(&p->lock);
+	else if (pthread_mutex_trylock(&p->lock) != 0)
+		return;
 	for (unsigned int i = 0; i < p->ngroups; i++)
 		if (p->g[i].group == group)
 			goto out;
@@ -172,14 +186,19 @@ out:
 	pthread_mutex_unlock(&p->lock);
 }
 
+void
+dh_want(struct vpn_ike *ike, uint16_t group)
+{
+	want(ike, group, true);
+}
+
 struct ike_dh *
 dh_take(struct vpn_ike *ike, uint16_t group)
 {
 	struct ike_dhpool *p = ike->pool;
 	struct ike_dh *dh = NULL;
 
-	if (p != NULL) {
-		pthread_mutex_lock(&p->lock);
+	if (p != NULL && pthread_mutex_trylock(&p->lock) == 0) {
 		for (unsigned int i = 0; i < p->ngroups; i++)
 			if (p->g[i].group == group) {
 				if (p->g[i].n > 0) {
@@ -190,7 +209,7 @@ dh_take(struct vpn_ike *ike, uint16_t group)
 			}
 		pthread_mutex_unlock(&p->lock);
 		if (dh == NULL)
-			dh_want(ike, group); /* (a group a peer chose) */
+			want(ike, group, false); /* (a group a peer chose) */
 	}
 	if (dh != NULL) {
 		ike->st.dh_ready++;
