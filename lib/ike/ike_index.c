@@ -45,8 +45,9 @@ index_free(struct vpn_ike *ike)
 	free(ike->sa_hash);
 	free(ike->peer_hash);
 	free(ike->peer_next);
+	free(ike->roam);
 	ike->sa_hash = NULL;
-	ike->peer_hash = ike->peer_next = NULL;
+	ike->peer_hash = ike->peer_next = ike->roam = NULL;
 }
 
 void
@@ -135,14 +136,22 @@ peer_index_build(struct vpn_ike *ike)
 		size *= 2;
 	free(ike->peer_hash);
 	free(ike->peer_next);
+	free(ike->roam);
 	ike->peer_hash = malloc(size * sizeof(*ike->peer_hash));
 	ike->peer_next = malloc((ike->n ? ike->n : 1) * sizeof(int));
-	if (ike->peer_hash == NULL || ike->peer_next == NULL) {
+	ike->roam = malloc((ike->n ? ike->n : 1) * sizeof(int));
+	if (ike->peer_hash == NULL || ike->peer_next == NULL ||
+	    ike->roam == NULL) {
 		free(ike->peer_hash);
 		free(ike->peer_next);
-		ike->peer_hash = ike->peer_next = NULL;
+		free(ike->roam);
+		ike->peer_hash = ike->peer_next = ike->roam = NULL;
 		return -1;
 	}
+	ike->n_roam = 0;
+	for (unsigned int i = 0; i < ike->n; i++)
+		if (ike->peers[i].cfg.remote == 0)
+			ike->roam[ike->n_roam++] = (int)i;
 	ike->peer_mask = size - 1;
 	for (unsigned int i = 0; i < size; i++)
 		ike->peer_hash[i] = -1;
@@ -156,6 +165,15 @@ peer_index_build(struct vpn_ike *ike)
 	}
 	ike->peers_changed = false;
 	return 0;
+}
+
+const int *
+roaming_index(struct vpn_ike *ike, unsigned int *n)
+{
+	if (ike->peers_changed && peer_index_build(ike) != 0)
+		return NULL;
+	*n = ike->n_roam;
+	return ike->roam;
 }
 
 int

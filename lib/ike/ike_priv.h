@@ -258,6 +258,8 @@ struct vpn_ike {
 	struct ike_dhpool *pool; /* NULL: no helpers */
 	int *peer_hash, *peer_next;
 	unsigned int peer_mask;
+	int *roam; /* the tunnels without an address, in index order */
+	unsigned int n_roam;
 	bool peers_changed;
 	uint8_t in[IKE_MAX_MSG];    /* a received message, decrypted in place */
 	uint8_t out[IKE_MAX_MSG];   /* a message being built */
@@ -310,6 +312,9 @@ struct ike_sa *sa_index_find(const struct vpn_ike *ike,
                              const struct ike_hdr *h);
 /* The tunnel (not down) between local and remote (not 0), or -1. */
 int peer_index_find(struct vpn_ike *ike, uint32_t local, uint32_t remote);
+/* The tunnels without an address (any state), *n of them; NULL when
+ * out of memory (then walk them all). */
+const int *roaming_index(struct vpn_ike *ike, unsigned int *n);
 
 /* ike_sa.c */
 __attribute__((format(printf, 3, 4))) void

@@ -125,21 +125,42 @@ find_roaming(struct vpn_ike *ike, uint32_t local, const struct ike_payload *psa,
              struct choice *c, bool *any)
 {
 	int best = -1;
-	unsigned int best_n = 0;
+	unsigned int best_n = 0, nr = 0;
+	const int *r = roaming_index(ike, &nr);
 
+	/* Only the tunnels without an address (an IKE_SA_INIT from an
+	 * unknown address costs nothing more when there are none), and a
+	 * choice counted once per set of phase 1 algorithms: the checker
+	 * warns when such tunnels on one address differ, so there is
+	 * usually one. */
+	if (r == NULL)
+		nr = ike->n;
 	*any = false;
-	for (unsigned int i = 0; i < ike->n; i++) {
+	for (unsigned int j = 0; j < nr; j++) {
+		unsigned int i = r ? (unsigned int)r[j] : j;
 		const struct peer *p = &ike->peers[i];
 		struct choice x;
 		unsigned int n = 0;
+		bool seen = false;
 
 		if (!roaming(p) || p->cfg.local != local || p->down)
 			continue;
 		*any = true;
-		if (psa == NULL || !choose(&p->cfg.ike, psa, PM_IKE, &x, ike))
+		for (unsigned int k = 0; k < j && !seen; k++) {
+			const struct peer *o =
+			        &ike->peers[r ? (unsigned int)r[k] : k];
+
+			seen = roaming(o) && o->cfg.local == local &&
+			       !o->down &&
+			       memcmp(&o->cfg.ike, &p->cfg.ike,
+			              sizeof(o->cfg.ike)) == 0;
+		}
+		if (seen || psa == NULL ||
+		    !choose(&p->cfg.ike, psa, PM_IKE, &x, ike))
 			continue;
-		for (unsigned int k = 0; k < ike->n; k++) {
-			const struct peer *o = &ike->peers[k];
+		for (unsigned int k = 0; k < nr; k++) {
+			const struct peer *o =
+			        &ike->peers[r ? (unsigned int)r[k] : k];
 
 			n += roaming(o) && o->cfg.local == local && !o->down &&
 			     takes_choice(&o->cfg.ike, &x);
