@@ -1065,6 +1065,22 @@ test_psk_generate(void)
 	}
 }
 
+/* The state file at path holds text: the base model's state in dir is
+ * refused, with what at line. */
+static void
+state_refused(const char *dir, const char *path, const char *text,
+              unsigned int line, const char *what)
+{
+	FILE *f = fopen(path, "w");
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	fputs(text, f);
+	fclose(f);
+	OK(0);
+	CU_ASSERT_NOT_EQUAL(vpn_cfg_apply_state(cfg, dir, &diag), 0);
+	CU_ASSERT_TRUE(has(VPN_DIAG_ERROR, line, what));
+}
+
 static void
 test_state(void)
 {
@@ -1127,26 +1143,17 @@ test_state(void)
 	CU_ASSERT_EQUAL(st.st_mode & 0777, 0600);
 
 	/* a damaged state file is an error with its line */
-	f = fopen(path, "w");
-	fprintf(f, "tunnels = (\n{ connection = \"c\"; tunnel = 2; psk = "
-	           "\"0bad\"; }\n);\n");
-	fclose(f);
-	OK(0);
-	CU_ASSERT_NOT_EQUAL(vpn_cfg_apply_state(cfg, dir, &diag), 0);
-	CU_ASSERT_TRUE(has(VPN_DIAG_ERROR, 2, "psk must be 8 to 64"));
-	f = fopen(path, "w");
-	fprintf(f, "tunnels = ( { connection = \"c\"; tunnel = 3; } );\n");
-	fclose(f);
-	OK(0);
-	CU_ASSERT_NOT_EQUAL(vpn_cfg_apply_state(cfg, dir, &diag), 0);
-	CU_ASSERT_TRUE(has(VPN_DIAG_ERROR, 1, "tunnel = 1 or 2"));
-	f = fopen(path, "w");
-	fprintf(f, "tunnels = (\n{ connection = \"c\"; tunnel = 1; },\n"
-	           "{ connection = \"c\"; tunnel = 1; }\n);\n");
-	fclose(f);
-	OK(0);
-	CU_ASSERT_NOT_EQUAL(vpn_cfg_apply_state(cfg, dir, &diag), 0);
-	CU_ASSERT_TRUE(has(VPN_DIAG_ERROR, 3, "listed twice"));
+	state_refused(dir, path,
+	              "tunnels = (\n{ connection = \"c\"; tunnel = 2; psk = "
+	              "\"0bad\"; }\n);\n",
+	              2, "psk must be 8 to 64");
+	state_refused(dir, path,
+	              "tunnels = ( { connection = \"c\"; tunnel = 3; } );\n", 1,
+	              "tunnel = 1 or 2");
+	state_refused(dir, path,
+	              "tunnels = (\n{ connection = \"c\"; tunnel = 1; },\n"
+	              "{ connection = \"c\"; tunnel = 1; }\n);\n",
+	              3, "listed twice");
 
 	unlink(path);
 	rmdir(dir);
