@@ -39,8 +39,13 @@ enum {
 #define IKE_NATT_PORT      4500
 #define IKE_MAX_PAYLOADS   48
 /* Cookies are asked for past this many half-open SAs, and from a peer
- * address that has one already (see init_request). */
-#define IKE_COOKIE_HALF_OPEN 64
+ * address that has one already (see init_request); past fewer while the
+ * engine is under load: it spent IKE_BUSY_PERMILLE of the last second
+ * answering IKE_SA_INITs (their DH and keys), so that what it does next
+ * goes to initiators that have shown their address is theirs. */
+#define IKE_COOKIE_HALF_OPEN      64
+#define IKE_COOKIE_HALF_OPEN_BUSY 8
+#define IKE_BUSY_PERMILLE         500
 /* A cookie is <version of the secret> | prf(secret, Ni | IPi | SPIi),
  * 17 bytes (RFC 7296 2.6). The secret changes every
  * IKE_COOKIE_SECRET_MS, or after IKE_COOKIE_SECRET_USES cookies under a
@@ -256,6 +261,10 @@ struct vpn_ike {
 	struct ike_sa **sa_hash;
 	uint64_t hash_key;
 	struct ike_dhpool *pool; /* NULL: no helpers */
+	/* IKE_SA_INIT work (CLOCK_MONOTONIC ns) in the window that began at
+	 * init_win, and its share of the window before (per mille). */
+	uint64_t init_ns, init_win;
+	unsigned int init_busy_pm;
 	int *peer_hash, *peer_next;
 	unsigned int peer_mask;
 	int *roam; /* the tunnels without an address, in index order */

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "ike_bytes.h"
 #include "ike_priv.h"
@@ -174,6 +175,46 @@ find_roaming(struct vpn_ike *ike, uint32_t local, const struct ike_payload *psa,
 	return best;
 }
 
+static uint64_t
+mono_ns(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (uint64_t)t.tv_sec * 1000000000ull + (uint64_t)t.tv_nsec;
+}
+
+/* The load windows (a second each): the one that began at init_win is
+ * closed once it is over, its share kept for the next; one that ended
+ * long ago says nothing of now. */
+static void
+init_window(struct vpn_ike *ike, uint64_t now)
+{
+	uint64_t span = now - ike->init_win;
+
+	if (span < 1000000000ull)
+		return;
+	ike->init_busy_pm =
+	        span >= 2000000000ull
+	                ? 0
+	                : (unsigned int)(ike->init_ns * 1000 / span > 1000
+	                                         ? 1000
+	                                         : ike->init_ns * 1000 / span);
+	ike->init_ns = 0;
+	ike->init_win = now;
+}
+
+/* Half-open SAs past which IKE_SA_INITs are asked for a cookie: fewer
+ * while answering them took half of the last second. */
+static unsigned int
+cookie_threshold(struct vpn_ike *ike)
+{
+	init_window(ike, mono_ns());
+	return ike->init_busy_pm >= IKE_BUSY_PERMILLE
+	               ? IKE_COOKIE_HALF_OPEN_BUSY
+	               : IKE_COOKIE_HALF_OPEN;
+}
+
 /* A token of IKE_PENDING_PER_S for one more pending SA from a source with
  * mine of them already, if there is one. The lower half of the bucket is
  * for sources with none: one host returning cookies as fast as it can
@@ -218,8 +259,9 @@ init_request(struct vpn_ike *ike, const struct ike_hdr *h,
 	struct choice c;
 	int pi = peer_index_find(ike, local, remote);
 	size_t gl, rn, pklen;
+	uint64_t t0, t1;
 	uint8_t *pk;
-	bool pend = false, any;
+	bool pend = false, any, bad;
 
 	psa = vpn_ike_find(pl, n, IKE_PT_SA);
 	ke = vpn_ike_find(pl, n, IKE_PT_KE);
@@ -284,7 +326,7 @@ init_request(struct vpn_ike *ike, const struct ike_hdr *h,
 	 * replace (a flood spoofing the peer's address would replace the
 	 * real one's again and again): only initiators that return our
 	 * cookie, which needs the address to be theirs. */
-	if (ike->half_open >= IKE_COOKIE_HALF_OPEN ||
+	if (ike->half_open >= cookie_threshold(ike) ||
 	    (pend ? ike->n_pend >= IKE_MAX_PENDING / 2 ||
 	                     pend_from(ike, remote, NULL) >= 2
 	          : half_open_at(p))) {
@@ -304,6 +346,13 @@ init_request(struct vpn_ike *ike, const struct ike_hdr *h,
 			if (dl)
 				ike->st.bad_cookie++;
 			ike->st.cookies_sent++;
+			ike->st.cookies_busy +=
+			        ike->half_open >= IKE_COOKIE_HALF_OPEN_BUSY &&
+			        ike->half_open < IKE_COOKIE_HALF_OPEN &&
+			        (pend ? ike->n_pend < IKE_MAX_PENDING / 2 &&
+			                         pend_from(ike, remote, NULL) <
+			                                 2
+			              : !half_open_at(p));
 			ike->cookie_uses++;
 			send_init_error(ike, h, local, lport, remote, rport,
 			                IKE_N_COOKIE, want, wl);
@@ -368,11 +417,16 @@ init_request(struct vpn_ike *ike, const struct ike_hdr *h,
 	memcpy(sa->ni, nonce->body, nonce->len);
 	sa->ni_len = nonce->len;
 	sa->nr_len = IKE_NONCE_LEN;
+	t0 = mono_ns();
 	sa->dh = dh_take(ike, c.dh);
 	gl = sa->dh ? ike_dh_shared(sa->dh, ke->body + 4, ke->len - 4u, gir)
 	            : 0;
-	if (gl == 0 || ike_random(sa->nr, sa->nr_len) != 0 ||
-	    derive_ike_keys(sa, gir, gl, NULL) != 0) {
+	bad = gl == 0 || ike_random(sa->nr, sa->nr_len) != 0 ||
+	      derive_ike_keys(sa, gir, gl, NULL) != 0;
+	t1 = mono_ns();
+	init_window(ike, t1);
+	ike->init_ns += t1 - t0;
+	if (bad) {
 		ike->st.malformed++;
 		explicit_bzero(gir, sizeof(gir));
 		sa_free(ike, sa, "bad KE payload");

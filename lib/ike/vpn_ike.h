@@ -307,6 +307,7 @@ struct vpn_ike_ops {
 	_(auth_failed, "AUTH did not verify")                              \
 	_(ts_unacceptable, "traffic selectors did not match")              \
 	_(cookies_sent, "cookies asked for (half-open SAs)")               \
+	_(cookies_busy, "of them asked for early: the engine under load")  \
 	_(fragments_sent, "IKE fragments sent (RFC 7383)")                 \
 	_(fragments_received, "IKE fragments received")                    \
 	_(ip_fragmented, "accelerated: big messages unfragmented")         \

@@ -992,6 +992,57 @@ test_dh_helpers(void)
 	side_free(&b);
 }
 
+/* b's IKE_SA_INIT work took busy_pm of the last second, which has just
+ * ended. */
+static void
+set_busy(struct side *b, unsigned int busy_pm)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	b->ike->init_win =
+	        (uint64_t)t.tv_sec * 1000000000ull + (uint64_t)t.tv_nsec;
+	b->ike->init_ns = 0;
+	b->ike->init_busy_pm = busy_pm;
+}
+
+/* The cookie threshold follows the load: 64 half-open SAs while the
+ * engine has time, 8 once answering IKE_SA_INITs took half of the last
+ * second; the tunnels asked for a cookie return it and come up. */
+static void
+test_cookie_load(void)
+{
+	const struct vpn_ike_stats *st;
+	struct side a, b;
+
+	for (int busy = 0; busy < 2; busy++) {
+		many_sides(&a, &b);
+		st = vpn_ike_stats(b.ike);
+		set_busy(&b, busy ? 600 : 0);
+		clock_ms += 10;
+		vpn_ike_tick(a.ike, clock_ms); /* 64 IKE_SA_INITs */
+		CU_ASSERT_EQUAL_FATAL(a.nq, 64);
+		for (unsigned int i = 0; i < a.nq; i++)
+			vpn_ike_input(b.ike, clock_ms, a.q[i].dst, a.q[i].dport,
+			              a.q[i].src, a.q[i].sport, a.q[i].m,
+			              a.q[i].len);
+		a.nq = 0;
+		CU_ASSERT_EQUAL(st->cookies_sent, busy ? 64 - 8 : 0);
+		CU_ASSERT_EQUAL(st->cookies_busy, busy ? 64 - 8 : 0);
+		/* (b's answers are lost: a sends again, with the cookie
+		 * where it was asked for one) */
+		b.nq = 0;
+		for (unsigned int r = 0; r < 60 && a.children < MANY; r++) {
+			if (busy)
+				set_busy(&b, 600);
+			pump_as(&a, &b, 1, 100, true);
+		}
+		CU_ASSERT_EQUAL(a.children, MANY);
+		side_free(&a);
+		side_free(&b);
+	}
+}
+
 /* A flood of IKE_SA_INIT at responder b (many SPIs from a's address):
  * past it, b asks every initiator from there for a cookie. */
 static void
@@ -1844,6 +1895,7 @@ register_ike_sa_tests(void)
 	            test_paced_start);
 	CU_add_test(s, "tunnels found by address pair", test_peer_index);
 	CU_add_test(s, "DH keys made ahead by helper threads", test_dh_helpers);
+	CU_add_test(s, "cookie threshold follows the load", test_cookie_load);
 	CU_add_test(s, "unknown addresses: DH work within a budget",
 	            test_pending_budget);
 }
